@@ -1,0 +1,105 @@
+import type { Status, StatusCause } from './types.js';
+
+/** Identifies the resource an error is about, for Status.details. */
+export interface ResourceRef {
+  group: string;
+  /** Plural resource name, as Kubernetes puts it in details.kind for most errors. */
+  resource: string;
+  name?: string;
+}
+
+/**
+ * An error that is answered as a metav1.Status. Everything a handler or storage throws on purpose is one of these;
+ * anything else becomes a 500 InternalError with no details of the cause.
+ */
+export class StatusError extends Error {
+  constructor(readonly status: Status) {
+    super(status.message ?? status.reason ?? `HTTP ${status.code}`);
+    this.name = 'StatusError';
+  }
+
+  get code(): number {
+    return this.status.code;
+  }
+
+  get reason(): string | undefined {
+    return this.status.reason;
+  }
+}
+
+export function isStatusError(err: unknown): err is StatusError {
+  return err instanceof StatusError;
+}
+
+function failure(code: number, reason: string, message: string, details?: Status['details']): StatusError {
+  const status: Status = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code };
+  if (details) status.details = details;
+  return new StatusError(status);
+}
+
+function qualified(ref: ResourceRef): string {
+  return ref.group ? `${ref.resource}.${ref.group}` : ref.resource;
+}
+
+export const statusErrors = {
+  notFound(ref: ResourceRef): StatusError {
+    return failure(404, 'NotFound', `${qualified(ref)} "${ref.name ?? ''}" not found`, {
+      name: ref.name, group: ref.group, kind: ref.resource,
+    });
+  },
+  alreadyExists(ref: ResourceRef, why?: string): StatusError {
+    const base = `${qualified(ref)} "${ref.name ?? ''}" already exists`;
+    return failure(409, 'AlreadyExists', why ? `${base}: ${why}` : base, { name: ref.name, group: ref.group, kind: ref.resource });
+  },
+  conflict(ref: ResourceRef, why: string): StatusError {
+    return failure(409, 'Conflict', `Operation cannot be fulfilled on ${qualified(ref)} "${ref.name ?? ''}": ${why}`, {
+      name: ref.name, group: ref.group, kind: ref.resource,
+    });
+  },
+  /** 422 with one cause per bad field. `kind` is the Kind (Kubernetes uses the Kind here, not the resource). */
+  invalid(group: string, kind: string, name: string, causes: StatusCause[]): StatusError {
+    const list = causes.map((c) => (c.field ? `${c.field}: ${c.message ?? ''}` : c.message ?? '')).join(', ');
+    const msg = `${kind}${group ? `.${group}` : ''} "${name}" is invalid: ${causes.length > 1 ? `[${list}]` : list}`;
+    return failure(422, 'Invalid', msg, { name, group, kind, causes });
+  },
+  badRequest(message: string): StatusError {
+    return failure(400, 'BadRequest', message);
+  },
+  unauthorized(message = 'Unauthorized'): StatusError {
+    return failure(401, 'Unauthorized', message);
+  },
+  forbidden(message: string, ref?: ResourceRef): StatusError {
+    return failure(403, 'Forbidden', message, ref ? { name: ref.name, group: ref.group, kind: ref.resource } : undefined);
+  },
+  methodNotAllowed(message: string): StatusError {
+    return failure(405, 'MethodNotAllowed', message);
+  },
+  notAcceptable(message: string): StatusError {
+    return failure(406, 'NotAcceptable', message);
+  },
+  gone(message: string): StatusError {
+    return failure(410, 'Expired', message);
+  },
+  unsupportedMediaType(message: string): StatusError {
+    return failure(415, 'UnsupportedMediaType', message);
+  },
+  tooManyRequests(message: string, retryAfterSeconds: number): StatusError {
+    return failure(429, 'TooManyRequests', message, { retryAfterSeconds });
+  },
+  internal(message = 'an internal error occurred'): StatusError {
+    return failure(500, 'InternalError', message);
+  },
+  /** The backing system cannot be reached; clients retry after retryAfterSeconds (sent as Retry-After too). */
+  serviceUnavailable(message: string, retryAfterSeconds = 5): StatusError {
+    return failure(503, 'ServiceUnavailable', message, { retryAfterSeconds });
+  },
+  timeout(message: string, retryAfterSeconds = 2): StatusError {
+    return failure(504, 'Timeout', message, { retryAfterSeconds });
+  },
+};
+
+export function successStatus(details?: Status['details']): Status {
+  const status: Status = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 200 };
+  if (details) status.details = details;
+  return status;
+}

@@ -1,0 +1,32 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['**/dist/**', 'node_modules/**', '.cache/**', '.run/**', '.state/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    // The emulator stands in for the platform: it must not borrow the product's code, or it could not catch the client's mistakes.
+    files: ['vvp-emulator/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: ['**/apiserver/**', '**/certs/**', '**/test/**'] }] },
+  },
+  {
+    files: ['apiserver/**/*.ts', 'certs/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: ['**/vvp-emulator/**'] }] },
+  },
+  {
+    // The three rooms: Kubernetes machinery knows nothing of Ververica, the VVP client nothing of Kubernetes.
+    files: ['apiserver/k8s/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: ['**/vvp-emulator/**', '**/vvp/**', '**/vvpdeployment/**'] }] },
+  },
+  {
+    files: ['apiserver/vvp/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: ['**/vvp-emulator/**', '**/k8s/**', '**/vvpdeployment/**', '@kubernetes/*'] }] },
+  },
+);

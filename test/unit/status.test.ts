@@ -1,0 +1,19 @@
+import t from 'tap';
+import { statusErrors } from '../../apiserver/k8s/status.js';
+
+t.test('a 422 names every bad field, in kube-apiserver wording', async (t) => {
+  const err = statusErrors.invalid('ververica.platform', 'VvpDeployment', 'top-speed', [
+    { type: 'FieldValueRequired', field: 'spec.syncingMode', message: 'Required value' },
+    { type: 'FieldValueInvalid', field: 'spec.savepointNonce', message: 'must be an integer' },
+  ]);
+  t.equal(err.code, 422);
+  t.equal(err.status.reason, 'Invalid');
+  t.equal(err.status.details?.causes?.length, 2);
+  t.equal(err.message, 'VvpDeployment.ververica.platform "top-speed" is invalid: [spec.syncingMode: Required value, spec.savepointNonce: must be an integer]');
+});
+
+t.test('a 503 tells the client when to come back', async (t) => {
+  const err = statusErrors.serviceUnavailable('Ververica Platform is unreachable', 7);
+  t.equal(err.code, 503);
+  t.equal(err.status.details?.retryAfterSeconds, 7);
+});
