@@ -1,0 +1,56 @@
+# vvp-apiserver — `make run` runs the product, `make test` runs everything CI runs.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+NODE       ?= node
+STATE      ?= .state
+K8S_BIN     = $(shell test/cluster/build-binaries.sh)
+EMULATOR_PORT ?= 8080
+EMULATOR_TOKEN ?= admin-token
+
+.PHONY: help
+help: ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci
+
+.PHONY: deps
+deps: node_modules/.package-lock.json ## install npm packages (npm ci)
+
+.PHONY: build
+build: deps ## compile the server, the emulator and the tests (tsc, strict)
+	npx tsc -p vvp-emulator
+	npx tsc -p .
+
+.PHONY: lint
+lint: deps ## typescript-eslint over the whole tree
+	npx eslint .
+
+.PHONY: k8s-bin
+k8s-bin: ## build kube-apiserver, kube-controller-manager, kubectl and etcd from Go modules (cached per pin)
+	@test/cluster/build-binaries.sh
+
+.PHONY: test
+test: build lint ## build, lint, then the whole tap suite against a real control plane and the emulator
+	@bin=$$(test/cluster/build-binaries.sh) && K8S_BIN_DIR=$$bin $(NODE) dist/test/run-suite.js $(TESTS)
+
+.PHONY: cluster-up
+cluster-up: build ## start etcd + kube-apiserver (aggregation enabled) on loopback; prints the KUBECONFIG
+	@bin=$$(test/cluster/build-binaries.sh) && $(NODE) dist/test/cluster/cli.js up --state $(STATE)/cluster --bin $$bin
+
+.PHONY: cluster-down
+cluster-down: ## stop exactly what cluster-up started and remove its state
+	@if [ -f dist/test/cluster/cli.js ]; then $(NODE) dist/test/cluster/cli.js down --state $(STATE)/cluster; fi
+
+.PHONY: certs
+certs: build ## write a CA and a serving certificate for SERVICE.NAMESPACE.svc into certs/generated
+	$(NODE) dist/certs/cli.js --out certs/generated --service $${SERVICE:-vvp-apiserver} --namespace $${NAMESPACE:-vvp-system}
+
+.PHONY: emulator
+emulator: build ## run the VVP emulator in the foreground (seeded), on EMULATOR_PORT
+	node_modules/.bin/vvp-emulator --port $(EMULATOR_PORT) --admin-token $(EMULATOR_TOKEN) --seed
+
+.PHONY: clean
+clean: cluster-down ## remove build output and local state (not the Go build cache)
+	rm -rf dist vvp-emulator/dist $(STATE)

@@ -1,0 +1,45 @@
+// `make test`: one control plane for the whole suite, tap over the compiled tests, and a closing
+// `N passed, N failed` line with tap's totals. The control plane's logs are printed when anything failed.
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+import { startControlPlane, stopControlPlane, tail } from './cluster/control-plane.js';
+
+const binDir = process.env.K8S_BIN_DIR;
+if (!binDir) throw new Error('K8S_BIN_DIR must name the built Kubernetes binaries (make k8s-bin prints it)');
+const stateDir = resolve('.state/test-cluster');
+const files = process.argv.slice(2);
+
+await stopControlPlane(stateDir);
+const cp = await startControlPlane({ stateDir, binDir: resolve(binDir), log: (l) => console.log(`[cluster] ${l}`) });
+
+const totals = { pass: 0, fail: 0 };
+const code = await new Promise<number>((done) => {
+  // Plain TAP in CI logs; the interactive reporter at a terminal.
+  const reporter = process.env.TAP_REPORTER ?? (process.env.CI ? 'tap' : 'terse');
+  const tap = spawn(process.execPath, [resolve('node_modules/tap/dist/esm/run.mjs'), `--reporter=${reporter}`, ...(files.length ? files : ['dist/test'])], {
+    env: { ...process.env, VVP_TEST_CLUSTER_STATE: stateDir, K8S_BIN_DIR: resolve(binDir) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let buffered = '';
+  tap.stdout.on('data', (chunk: Buffer) => {
+    process.stdout.write(chunk);
+    buffered = (buffered + chunk.toString('utf8')).slice(-4096);
+  });
+  tap.on('close', (exit) => {
+    const summary = /# \{ total: (\d+)(?:, pass: (\d+))?(?:, fail: (\d+))?/.exec(buffered.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, ''));
+    if (summary) {
+      totals.pass = Number(summary[2] ?? 0);
+      totals.fail = Number(summary[3] ?? 0);
+    }
+    done(exit ?? 1);
+  });
+});
+
+if (code !== 0) {
+  console.log(`--- kube-apiserver log (tail) ---\n${tail(cp.logs.apiserver, 80)}`);
+  console.log(`--- etcd log (tail) ---\n${tail(cp.logs.etcd, 20)}`);
+  if (totals.fail === 0) totals.fail = 1;
+}
+await stopControlPlane(stateDir);
+console.log(`${totals.pass} passed, ${totals.fail} failed`);
+process.exitCode = code;

@@ -1,0 +1,59 @@
+// The control plane end-to-end tests run against: the one `make test` started (VVP_TEST_CLUSTER_STATE), or,
+// when a test file is run on its own, one started for that file and stopped when it ends.
+import { execFile } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import t from 'tap';
+import { readControlPlane, startControlPlane, stopControlPlane, tail, type ControlPlane } from '../cluster/control-plane.js';
+
+let shared: Promise<ControlPlane> | undefined;
+
+export function testControlPlane(): Promise<ControlPlane> {
+  shared ??= (async () => {
+    const stateDir = process.env.VVP_TEST_CLUSTER_STATE;
+    if (stateDir) {
+      const cp = readControlPlane(resolve(stateDir));
+      if (!cp) throw new Error(`VVP_TEST_CLUSTER_STATE=${stateDir} holds no control plane`);
+      return cp;
+    }
+    const binDir = process.env.K8S_BIN_DIR;
+    if (!binDir) throw new Error('set K8S_BIN_DIR (see `make k8s-bin`) or VVP_TEST_CLUSTER_STATE to run this test alone');
+    const own = mkdtempSync(join(tmpdir(), 'vvp-cluster-'));
+    const cp = await startControlPlane({ stateDir: own, binDir });
+    t.teardown(() => stopControlPlane(own));
+    return cp;
+  })();
+  return shared;
+}
+
+/** Prints the control plane's recent logs when the current test file fails. */
+export function printLogsOnFailure(cp: ControlPlane): void {
+  t.teardown(() => {
+    if (!t.passing()) {
+      console.error(`--- kube-apiserver log (tail) ---\n${tail(cp.logs.apiserver, 60)}`);
+      console.error(`--- etcd log (tail) ---\n${tail(cp.logs.etcd, 20)}`);
+    }
+  });
+}
+
+export interface CommandResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built kubectl. Never throws on a non-zero exit: tests assert on code/stdout/stderr. */
+export function kubectl(cp: ControlPlane, args: string[], opts: { kubeconfig?: string; input?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CommandResult> {
+  return new Promise((resolvePromise) => {
+    const child = execFile(cp.kubectl, ['--kubeconfig', opts.kubeconfig ?? cp.kubeconfig, ...args], {
+      env: { ...process.env, HOME: join(cp.stateDir, 'home'), ...opts.env },
+      maxBuffer: 64 * 1024 * 1024,
+      timeout: 120_000,
+    }, (err, stdout, stderr) => {
+      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
+      resolvePromise({ code, stdout, stderr });
+    });
+    if (opts.input !== undefined) child.stdin?.end(opts.input);
+  });
+}
