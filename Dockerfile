@@ -1,0 +1,23 @@
+# The server image: built in one stage, run with production dependencies only, as a non-root user.
+# The entrypoint is the same command `make run` and the tests use outside a container: node dist/apiserver/main.js
+FROM node:20-bookworm-slim AS build
+WORKDIR /src
+COPY package.json package-lock.json ./
+COPY vvp-emulator/package.json vvp-emulator/package.json
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json tsconfig.base.json ./
+COPY apiserver apiserver
+COPY certs certs
+RUN npx tsc -p tsconfig.server.json
+
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY package.json package-lock.json ./
+COPY vvp-emulator/package.json vvp-emulator/package.json
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund --workspaces=false --include-workspace-root && npm cache clean --force
+COPY --from=build /src/dist/apiserver dist/apiserver
+COPY --from=build /src/dist/certs dist/certs
+USER 1000:1000
+EXPOSE 6443
+ENTRYPOINT ["node", "dist/apiserver/main.js"]

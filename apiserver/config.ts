@@ -1,0 +1,107 @@
+// The server's configuration: command-line flags, each with an environment variable of the same meaning
+// (flags win). `--help` prints this table.
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+
+export interface ServerConfig {
+  bindAddress: string;
+  securePort: number;
+  tlsCertFile: string;
+  tlsKeyFile: string;
+  /** Empty: in-cluster service account, else $KUBECONFIG / ~/.kube/config. */
+  kubeconfig?: string;
+  apiGroup: string;
+  instanceId: string;
+  vvpUrl: string;
+  /** The platform token for reads and for writes of objects without their own apikeySecretName. */
+  vvpToken: string;
+  vvpCaFile?: string;
+  /** Platform namespaces this server serves; the first is the default for spec.deployment.metadata.namespace. */
+  vvpNamespaces: string[];
+  vvpTimeoutMs: number;
+  pollIntervalMs: number;
+  leaseNamespace: string;
+  leaseName: string;
+  logLevel: string;
+}
+
+interface FlagSpec {
+  env: string;
+  help: string;
+  default?: string;
+}
+
+const flags = {
+  'bind-address': { env: 'BIND_ADDRESS', default: '0.0.0.0', help: 'address to serve HTTPS on' },
+  'secure-port': { env: 'SECURE_PORT', default: '6443', help: 'HTTPS port' },
+  'tls-cert-file': { env: 'TLS_CERT_FILE', help: 'serving certificate (PEM), valid for <service>.<namespace>.svc' },
+  'tls-private-key-file': { env: 'TLS_PRIVATE_KEY_FILE', help: 'serving key (PEM)' },
+  kubeconfig: { env: 'KUBECONFIG', help: 'kubeconfig for TokenReview, SubjectAccessReview, Events, Leases, Secrets (default: in-cluster)' },
+  'api-group': { env: 'API_GROUP', default: 'ververica.platform', help: 'API group to serve; change it to run beside a CRD of the vendor operator' },
+  'instance-id': { env: 'INSTANCE_ID', default: 'vvp-apiserver', help: 'operator instance id: marks and write-protects the platform deployments this server manages' },
+  'vvp-url': { env: 'VVP_URL', help: 'Ververica Platform base URL, e.g. http://vvp-ververica-platform.vvp.svc' },
+  'vvp-token-file': { env: 'VVP_TOKEN_FILE', help: 'file holding the platform API token (or VVP_TOKEN)' },
+  'vvp-ca-file': { env: 'VVP_CA_FILE', help: 'CA bundle to verify an https platform URL' },
+  'vvp-namespaces': { env: 'VVP_NAMESPACES', default: 'default', help: 'comma-separated platform namespaces served; the first is the default' },
+  'vvp-timeout': { env: 'VVP_TIMEOUT_MS', default: '10000', help: 'platform request timeout in ms' },
+  'poll-interval': { env: 'POLL_INTERVAL_MS', default: '1000', help: 'how often watches poll the platform, in ms' },
+  'lease-namespace': { env: 'LEASE_NAMESPACE', default: 'vvp-system', help: 'namespace of the Lease that picks the replica doing background work' },
+  'lease-name': { env: 'LEASE_NAME', default: 'vvp-apiserver', help: 'name of that Lease' },
+  'log-level': { env: 'LOG_LEVEL', default: 'info', help: 'pino log level' },
+} satisfies Record<string, FlagSpec>;
+
+type FlagName = keyof typeof flags;
+
+export function usage(): string {
+  const rows = Object.entries(flags).map(([name, spec]: [string, FlagSpec]) =>
+    `  --${name.padEnd(22)} ${spec.help}${spec.default ? ` (default ${spec.default})` : ''} [$${spec.env}]`);
+  return ['usage: vvp-apiserver [flags]', '', ...rows, '  --help'].join('\n');
+}
+
+export class ConfigError extends Error {}
+
+export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): ServerConfig | 'help' {
+  const options = Object.fromEntries(Object.keys(flags).map((name) => [name, { type: 'string' as const }]));
+  const { values } = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean' } }, strict: true });
+  if (values.help) return 'help';
+  const get = (name: FlagName): string | undefined => {
+    const spec: FlagSpec = flags[name];
+    return (values[name] as string | undefined) ?? env[spec.env] ?? spec.default;
+  };
+  const required = (name: FlagName): string => {
+    const v = get(name);
+    if (!v) throw new ConfigError(`--${name} (or $${(flags[name] as FlagSpec).env}) is required`);
+    return v;
+  };
+  const integer = (name: FlagName): number => {
+    const v = Number(required(name));
+    if (!Number.isInteger(v) || v <= 0) throw new ConfigError(`--${name} must be a positive integer`);
+    return v;
+  };
+  const tokenFile = get('vvp-token-file');
+  const vvpToken = tokenFile ? readFileSync(tokenFile, 'utf8').trim() : env.VVP_TOKEN;
+  if (!vvpToken) throw new ConfigError('a platform token is required: --vvp-token-file or $VVP_TOKEN');
+  const namespaces = required('vvp-namespaces').split(',').map((s) => s.trim()).filter(Boolean);
+  if (namespaces.length === 0) throw new ConfigError('--vvp-namespaces names no namespace');
+  const config: ServerConfig = {
+    bindAddress: required('bind-address'),
+    securePort: integer('secure-port'),
+    tlsCertFile: required('tls-cert-file'),
+    tlsKeyFile: required('tls-private-key-file'),
+    apiGroup: required('api-group'),
+    instanceId: required('instance-id'),
+    vvpUrl: required('vvp-url').replace(/\/+$/, ''),
+    vvpToken,
+    vvpNamespaces: namespaces,
+    vvpTimeoutMs: integer('vvp-timeout'),
+    pollIntervalMs: integer('poll-interval'),
+    leaseNamespace: required('lease-namespace'),
+    leaseName: required('lease-name'),
+    logLevel: required('log-level'),
+  };
+  const kubeconfig = get('kubeconfig');
+  if (kubeconfig) config.kubeconfig = kubeconfig;
+  const ca = get('vvp-ca-file');
+  if (ca) config.vvpCaFile = ca;
+  return config;
+}
