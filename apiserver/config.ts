@@ -61,12 +61,14 @@ export function usage(): string {
 export class ConfigError extends Error {}
 
 export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): ServerConfig | 'help' {
-  const options = Object.fromEntries(Object.keys(flags).map((name) => [name, { type: 'string' as const }]));
-  const { values } = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean' } }, strict: true });
-  if (values.help) return 'help';
+  const options: Record<string, { type: 'string' | 'boolean' }> = { help: { type: 'boolean' } };
+  for (const name of Object.keys(flags)) options[name] = { type: 'string' };
+  const { values } = parseArgs({ args: argv, options, strict: true });
+  if (values.help === true) return 'help';
   const get = (name: FlagName): string | undefined => {
     const spec: FlagSpec = flags[name];
-    return (values[name] as string | undefined) ?? env[spec.env] ?? spec.default;
+    const given = values[name];
+    return (typeof given === 'string' ? given : undefined) ?? env[spec.env] ?? spec.default;
   };
   const required = (name: FlagName): string => {
     const v = get(name);

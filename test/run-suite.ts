@@ -2,6 +2,7 @@
 // `N passed, N failed` line with tap's totals. The control plane's logs are printed when anything failed.
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 import { startControlPlane, stopControlPlane, tail } from './cluster/control-plane.js';
 
 const binDir = process.env.K8S_BIN_DIR;
@@ -26,7 +27,7 @@ const code = await new Promise<number>((done) => {
     buffered = (buffered + chunk.toString('utf8')).slice(-4096);
   });
   tap.on('close', (exit) => {
-    const summary = /# \{ total: (\d+)(?:, pass: (\d+))?(?:, fail: (\d+))?/.exec(buffered.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, ''));
+    const summary = /# \{ total: (\d+)(?:, pass: (\d+))?(?:, fail: (\d+))?/.exec(stripVTControlCharacters(buffered));
     if (summary) {
       totals.pass = Number(summary[2] ?? 0);
       totals.fail = Number(summary[3] ?? 0);
