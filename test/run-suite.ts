@@ -17,7 +17,7 @@ const totals = { pass: 0, fail: 0 };
 const code = await new Promise<number>((done) => {
   // Plain TAP in CI logs; the interactive reporter at a terminal.
   const reporter = process.env.TAP_REPORTER ?? (process.env.CI ? 'tap' : 'terse');
-  const tap = spawn(process.execPath, [resolve('node_modules/tap/dist/esm/run.mjs'), `--reporter=${reporter}`, ...(files.length ? files : ['dist/test'])], {
+  const tap = spawn(process.execPath, [resolve('node_modules/tap/dist/esm/run.mjs'), `--reporter=${reporter}`, ...files], {
     env: { ...process.env, VVP_TEST_CLUSTER_STATE: stateDir, K8S_BIN_DIR: resolve(binDir) },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -1,0 +1,264 @@
+import { VvpError } from './errors.js';
+import { runtimeParallelismOf } from './autopilot.js';
+import { Transport, type CallRecord, type HttpMethod, type VvpLogger } from './http.js';
+import { VVP_ROUTES as R, formatLabelSelector, queryString, segment as s } from './routes.js';
+import type {
+  AutopilotPolicy,
+  AutopilotPolicyStatus,
+  Deployment,
+  DeploymentDefaults,
+  DeploymentTarget,
+  DeploymentWrite,
+  Event,
+  EventWrite,
+  Job,
+  Namespace,
+  ResourceList,
+  Savepoint,
+  StringMap,
+  SystemInformation,
+} from './types.js';
+
+export interface VvpClientOptions {
+  /** `http://host:port` or `https://host:port`, optionally with a path prefix the platform is served under. */
+  baseUrl: string;
+  /** The API token used when a call names none. */
+  token?: string;
+  /** Total time for one call, connect to last byte. Default 10 s. */
+  timeoutMs?: number;
+  /** PEM CA bundle(s) to trust for an https platform. */
+  ca?: string | Buffer | (string | Buffer)[];
+  /** Pooled connections to the platform. Default 64. */
+  maxSockets?: number;
+  logger?: VvpLogger;
+  /** Called once per HTTP exchange (a retried read counts twice), e.g. to feed Prometheus. */
+  onCall?: (call: CallRecord) => void;
+}
+
+export interface CallOptions {
+  /** Overrides the client's token for this call (each VvpDeployment may name its own API-key Secret). */
+  token?: string;
+  signal?: AbortSignal;
+}
+
+export interface DeploymentListQuery {
+  /** `k=v,k2=v2`, or a map of labels that must all match. */
+  labelSelector?: string | StringMap;
+}
+
+export interface SavepointTrigger {
+  deploymentId: string;
+  annotations?: StringMap;
+}
+
+export interface SavepointRegistration extends SavepointTrigger {
+  /** The external snapshot's URI; the platform records it with origin COPIED. */
+  savepointLocation: string;
+}
+
+const DEFAULT_TIMEOUT_MS = 10_000;
+
+/**
+ * The Ververica Platform AppManager and Platform REST APIs, as the product uses them. Every method throws
+ * `VvpError` on failure, and none repeats a write (see Transport for the one read retry).
+ */
+export class VvpClient {
+  private readonly transport: Transport;
+  private readonly token: string | undefined;
+
+  constructor(options: VvpClientOptions) {
+    this.transport = new Transport({ ...options, timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS });
+    this.token = options.token;
+  }
+
+  /** Closes pooled connections; calls after this open new ones. */
+  close(): void {
+    this.transport.close();
+  }
+
+  // Deployments (addressed by name, as VVP ≥ 2.4 does)
+
+  listDeployments(ns: string, query: DeploymentListQuery = {}, opts?: CallOptions): Promise<ResourceList<Deployment>> {
+    const selector = query.labelSelector === undefined ? undefined : formatLabelSelector(query.labelSelector);
+    const q = queryString({ labelSelector: selector === '' ? undefined : selector });
+    return this.list(R.deployments, `/api/v1/namespaces/${s(ns)}/deployments${q}`, opts);
+  }
+
+  getDeployment(ns: string, name: string, opts?: CallOptions): Promise<Deployment> {
+    return this.object('GET', R.deployment, deploymentPath(ns, name), undefined, opts);
+  }
+
+  createDeployment(ns: string, deployment: DeploymentWrite, opts?: CallOptions): Promise<Deployment> {
+    return this.object('POST', R.deployments, `/api/v1/namespaces/${s(ns)}/deployments`, deployment, opts);
+  }
+
+  /** Merges the fields present; a `metadata.resourceVersion` in the body asks the platform to refuse a stale write. */
+  patchDeployment(ns: string, name: string, patch: DeploymentWrite, opts?: CallOptions): Promise<Deployment> {
+    return this.writeDeployment('PATCH', ns, name, patch, opts);
+  }
+
+  /** Creates or replaces; omitted fields are reset to the platform's defaults. */
+  putDeployment(ns: string, name: string, deployment: DeploymentWrite, opts?: CallOptions): Promise<Deployment> {
+    return this.writeDeployment('PUT', ns, name, deployment, opts);
+  }
+
+  /** The platform refuses unless the desired state is CANCELLED or SUSPENDED. Undefined when it answers 204. */
+  async deleteDeployment(ns: string, name: string, opts?: CallOptions): Promise<Deployment | undefined> {
+    const { json } = await this.send('DELETE', R.deployment, deploymentPath(ns, name), undefined, opts);
+    return json === undefined ? undefined : this.expectObject<Deployment>(json, 'DELETE', R.deployment);
+  }
+
+  /** The swagger allows 204 without a body; then the stored object is read back so callers always get it. */
+  private async writeDeployment(method: 'PATCH' | 'PUT', ns: string, name: string, body: DeploymentWrite, opts?: CallOptions): Promise<Deployment> {
+    const { json } = await this.send(method, R.deployment, deploymentPath(ns, name), body, opts);
+    if (json === undefined) return this.getDeployment(ns, name, opts);
+    return this.expectObject<Deployment>(json, method, R.deployment);
+  }
+
+  getDeploymentDefaults(ns: string, opts?: CallOptions): Promise<DeploymentDefaults> {
+    return this.object('GET', R.deploymentDefaults, `/api/v1/namespaces/${s(ns)}/deployment-defaults`, undefined, opts);
+  }
+
+  listDeploymentTargets(ns: string, opts?: CallOptions): Promise<ResourceList<DeploymentTarget>> {
+    return this.list(R.deploymentTargets, `/api/v1/namespaces/${s(ns)}/deployment-targets`, opts);
+  }
+
+  // Jobs, savepoints, events
+
+  listJobs(ns: string, query: { deploymentId?: string } = {}, opts?: CallOptions): Promise<ResourceList<Job>> {
+    return this.list(R.jobs, `/api/v1/namespaces/${s(ns)}/jobs${queryString({ deploymentId: query.deploymentId })}`, opts);
+  }
+
+  getJob(ns: string, jobId: string, opts?: CallOptions): Promise<Job> {
+    return this.object('GET', R.job, `/api/v1/namespaces/${s(ns)}/jobs/${s(jobId)}`, undefined, opts);
+  }
+
+  listSavepoints(ns: string, query: { deploymentId?: string; jobId?: string } = {}, opts?: CallOptions): Promise<ResourceList<Savepoint>> {
+    const q = queryString({ deploymentId: query.deploymentId, jobId: query.jobId });
+    return this.list(R.savepoints, `/api/v1/namespaces/${s(ns)}/savepoints${q}`, opts);
+  }
+
+  getSavepoint(ns: string, savepointId: string, opts?: CallOptions): Promise<Savepoint> {
+    return this.object('GET', R.savepoint, `/api/v1/namespaces/${s(ns)}/savepoints/${s(savepointId)}`, undefined, opts);
+  }
+
+  /** Asks the platform to take a savepoint of the deployment's running job (origin USER_REQUEST). */
+  triggerSavepoint(ns: string, trigger: SavepointTrigger, opts?: CallOptions): Promise<Savepoint> {
+    const metadata: SavepointMetadataWrite = { deploymentId: trigger.deploymentId };
+    if (trigger.annotations) metadata.annotations = trigger.annotations;
+    return this.object('POST', R.savepoints, `/api/v1/namespaces/${s(ns)}/savepoints`, { metadata }, opts);
+  }
+
+  /** Registers an existing snapshot so that the deployment can restore from it (origin COPIED). */
+  registerSavepoint(ns: string, registration: SavepointRegistration, opts?: CallOptions): Promise<Savepoint> {
+    const metadata: SavepointMetadataWrite = { deploymentId: registration.deploymentId };
+    if (registration.annotations) metadata.annotations = registration.annotations;
+    const body = { metadata, spec: { savepointLocation: registration.savepointLocation } };
+    return this.object('POST', R.savepoints, `/api/v1/namespaces/${s(ns)}/savepoints`, body, opts);
+  }
+
+  listEvents(ns: string, query: { deploymentId?: string; jobId?: string } = {}, opts?: CallOptions): Promise<ResourceList<Event>> {
+    const q = queryString({ deploymentId: query.deploymentId, jobId: query.jobId });
+    return this.list(R.events, `/api/v1/namespaces/${s(ns)}/events${q}`, opts);
+  }
+
+  /**
+   * Appends an event to the platform's event list. This is a VVP 3 extension: a VVP 2 platform has no such call
+   * and answers 404 or 405 (501 behind some gateways); those come back as a VvpError with `unsupported: true`.
+   */
+  async createEvent(ns: string, event: EventWrite, opts?: CallOptions): Promise<Event> {
+    try {
+      return await this.object<Event>('POST', R.events, `/api/v1/namespaces/${s(ns)}/events`, event, opts);
+    } catch (err) {
+      if (err instanceof VvpError && err.kind === 'http' && (err.status === 404 || err.status === 405 || err.status === 501)) {
+        throw new VvpError({
+          kind: 'http',
+          message: err.message,
+          method: err.method,
+          route: err.route,
+          status: err.status,
+          retryAfterSeconds: err.retryAfterSeconds,
+          body: err.body,
+          unsupported: true,
+          cause: err,
+        });
+      }
+      throw err;
+    }
+  }
+
+  getSystemInfo(opts?: CallOptions): Promise<SystemInformation> {
+    return this.object('GET', R.systemInfo, '/api/v1/status/system-info', undefined, opts);
+  }
+
+  // Platform API: namespaces and Autopilot (responses wrapped in one field, unwrapped here)
+
+  async listNamespaces(opts?: CallOptions): Promise<Namespace[]> {
+    const body = await this.object<{ namespaces?: Namespace[] }>('GET', R.namespaces, '/namespaces/v1/namespaces', undefined, opts);
+    return Array.isArray(body.namespaces) ? body.namespaces : [];
+  }
+
+  async getNamespace(ns: string, opts?: CallOptions): Promise<Namespace> {
+    const body = await this.object<{ namespace?: Namespace }>('GET', R.namespace, `/namespaces/v1/namespaces/${s(ns)}`, undefined, opts);
+    return this.unwrap(body.namespace, 'GET', R.namespace, 'namespace');
+  }
+
+  async listAutopilotPolicies(ns: string, opts?: CallOptions): Promise<AutopilotPolicy[]> {
+    const body = await this.object<{ policies?: AutopilotPolicy[] }>('GET', R.autopilotPolicies, `/autopilot/v1alpha1/namespaces/${s(ns)}`, undefined, opts);
+    return Array.isArray(body.policies) ? body.policies : [];
+  }
+
+  async getAutopilotPolicy(ns: string, deploymentId: string, opts?: CallOptions): Promise<AutopilotPolicy> {
+    const path = `/autopilot/v1alpha1/namespaces/${s(ns)}/deployments/${s(deploymentId)}/autopilotpolicy`;
+    const body = await this.object<{ policy?: AutopilotPolicy }>('GET', R.autopilotPolicy, path, undefined, opts);
+    return this.unwrap(body.policy, 'GET', R.autopilotPolicy, 'policy');
+  }
+
+  async getAutopilotPolicyStatus(ns: string, deploymentId: string, opts?: CallOptions): Promise<AutopilotPolicyStatus> {
+    const path = `/autopilot/v1alpha1/namespaces/${s(ns)}/deployments/${s(deploymentId)}/autopilotpolicy:status`;
+    const body = await this.object<{ status?: AutopilotPolicyStatus }>('GET', R.autopilotPolicyStatus, path, undefined, opts);
+    return this.unwrap(body.status, 'GET', R.autopilotPolicyStatus, 'status');
+  }
+
+  /**
+   * The parallelism the deployment's job runs with as Autopilot set it at runtime (VVP 3 scales the job without
+   * touching the deployment spec). Undefined when the platform does not say; then the running job's
+   * `spec.parallelism` is the best answer.
+   */
+  async getRuntimeParallelism(ns: string, deploymentId: string, opts?: CallOptions): Promise<number | undefined> {
+    return runtimeParallelismOf(await this.getAutopilotPolicyStatus(ns, deploymentId, opts));
+  }
+
+  // Plumbing
+
+  private send(method: HttpMethod, route: string, path: string, body: unknown, opts: CallOptions | undefined) {
+    return this.transport.call({ method, route, path, body, token: opts?.token ?? this.token, signal: opts?.signal });
+  }
+
+  private async object<T>(method: HttpMethod, route: string, path: string, body: unknown, opts: CallOptions | undefined): Promise<T> {
+    const { json } = await this.send(method, route, path, body, opts);
+    return this.expectObject<T>(json, method, route);
+  }
+
+  private async list<T>(route: string, path: string, opts: CallOptions | undefined): Promise<ResourceList<T>> {
+    const list = await this.object<ResourceList<T>>('GET', route, path, undefined, opts);
+    if (!Array.isArray(list.items)) list.items = [];
+    return list;
+  }
+
+  private expectObject<T>(json: unknown, method: string, route: string): T {
+    if (json !== null && typeof json === 'object' && !Array.isArray(json)) return json as T;
+    throw new VvpError({ kind: 'protocol', message: `VVP answered ${method} ${route} without a JSON object`, method, route });
+  }
+
+  private unwrap<T>(value: T | undefined, method: string, route: string, field: string): T {
+    if (value !== null && typeof value === 'object') return value;
+    throw new VvpError({ kind: 'protocol', message: `VVP answered ${method} ${route} without "${field}"`, method, route });
+  }
+}
+
+type SavepointMetadataWrite = { deploymentId: string; annotations?: StringMap };
+
+function deploymentPath(ns: string, name: string): string {
+  return `/api/v1/namespaces/${s(ns)}/deployments/${s(name)}`;
+}
