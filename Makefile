@@ -54,3 +54,15 @@ emulator: build ## run the VVP emulator in the foreground (seeded), on EMULATOR_
 .PHONY: clean
 clean: cluster-down ## remove build output and local state (not the Go build cache)
 	rm -rf dist vvp-emulator/dist $(STATE)
+
+.PHONY: run
+run: build ## the product on this machine: control plane + emulator + server, APIService registered; Ctrl-C stops all
+	@bin=$$(test/cluster/build-binaries.sh) && $(NODE) dist/apiservice/local/run.js run --bin $$bin --state .run
+
+.PHONY: up
+up: build ## as `make run`, in the background; writes .run/env (KUBECONFIG, KUBECTL, VVP_URL, VVP_TOKEN, SERVER_URL)
+	@bin=$$(test/cluster/build-binaries.sh) && $(NODE) dist/apiservice/local/run.js up --bin $$bin --state .run
+
+.PHONY: down
+down: ## stop exactly what `make up` started
+	@if [ -f dist/apiservice/local/run.js ]; then $(NODE) dist/apiservice/local/run.js down --state .run; fi

@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Builds kube-apiserver, kube-controller-manager, kubectl, etcd (test/cluster/k8s-bin) and helm
 # (test/cluster/helm-bin) at the versions pinned in those Go modules, from Go modules only.
-# Output: $K8S_BIN_DIR (default .cache/k8s-<hash of both pins>/bin), printed on stdout.
+# Output: $K8S_BIN_DIR (default ~/.cache/vvp-apiserver/k8s-<hash of the pins>/bin), printed on stdout.
 # Rebuilt only when a pin changes; Go's own build cache makes a rebuild after a fresh clone a link step.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 k8s_module="$repo/test/cluster/k8s-bin"
 helm_module="$repo/test/cluster/helm-bin"
 pin=$(cat "$0" "$k8s_module/go.mod" "$k8s_module/go.sum" "$helm_module/go.mod" "$helm_module/go.sum" | sha256sum | cut -c1-12)
-bin_dir=${K8S_BIN_DIR:-"$repo/.cache/k8s-$pin/bin"}
+# Outside the work tree, so fresh clones (CI) share the binaries of the same pin.
+bin_dir=${K8S_BIN_DIR:-"${XDG_CACHE_HOME:-$HOME/.cache}/vvp-apiserver/k8s-$pin/bin"}
 mkdir -p "$bin_dir"
 
 k8s_version=$(awk '$1 == "k8s.io/kubernetes" && $2 ~ /^v1[.]/ {print $2}' "$k8s_module/go.mod")

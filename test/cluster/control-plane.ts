@@ -1,7 +1,7 @@
 // A real local Kubernetes control plane: etcd + kube-apiserver on loopback with free ports, RBAC + Node
 // authorization and everything API aggregation needs (front-proxy CA, proxy client cert, requestheader flags).
 // Processes run detached so `make cluster-up` returns; their pids and logs stay in the state directory.
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { createServer } from 'node:net';
@@ -48,12 +48,19 @@ export async function freePort(): Promise<number> {
   });
 }
 
-function isAlive(pid: number): boolean {
+/** True while the process runs. A zombie counts as gone: this sandbox's init does not always reap orphans. */
+export function isAlive(pid: number | undefined): boolean {
+  if (!pid || pid <= 0) return false;
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true;
   }
 }
 
@@ -280,4 +287,29 @@ export async function stopControlPlane(stateDir: string): Promise<void> {
   const cp = readControlPlane(stateDir);
   if (cp) await killProcesses(cp);
   rmSync(stateDir, { recursive: true, force: true });
+}
+
+export interface CommandResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a program to completion. Never throws on a non-zero exit: callers look at code/stdout/stderr. */
+export function runCommand(file: string, args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CommandResult> {
+  return new Promise((resolvePromise) => {
+    const child = execFile(file, args, { env: { ...process.env, ...opts.env }, maxBuffer: 64 * 1024 * 1024, timeout: opts.timeoutMs ?? 120_000 }, (err, stdout, stderr) => {
+      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
+      resolvePromise({ code, stdout, stderr });
+    });
+    if (opts.input !== undefined) child.stdin?.end(opts.input);
+  });
+}
+
+/** The built kubectl against this control plane (admin unless another kubeconfig is given). */
+export function kubectl(cp: ControlPlane, args: string[], opts: { kubeconfig?: string; input?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CommandResult> {
+  return runCommand(cp.kubectl, ['--kubeconfig', opts.kubeconfig ?? cp.kubeconfig, ...args], {
+    input: opts.input,
+    env: { HOME: join(cp.stateDir, 'home'), ...opts.env },
+  });
 }

@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import t from 'tap';
-import { readControlPlane } from '../cluster/control-plane.js';
+import { isAlive as alive, readControlPlane } from '../cluster/control-plane.js';
 
 const cli = resolve('dist/test/cluster/cli.js');
 
@@ -15,15 +15,6 @@ function run(file: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise
       done({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
     });
   });
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 t.test('cluster-up prints a KUBECONFIG that works, is idempotent, and cluster-down stops exactly its processes', async (t) => {

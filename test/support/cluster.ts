@@ -1,6 +1,5 @@
 // The control plane end-to-end tests run against: the one `make test` started (VVP_TEST_CLUSTER_STATE), or,
 // when a test file is run on its own, one started for that file and stopped when it ends.
-import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -37,23 +36,4 @@ export function printLogsOnFailure(cp: ControlPlane): void {
   });
 }
 
-export interface CommandResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the built kubectl. Never throws on a non-zero exit: tests assert on code/stdout/stderr. */
-export function kubectl(cp: ControlPlane, args: string[], opts: { kubeconfig?: string; input?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CommandResult> {
-  return new Promise((resolvePromise) => {
-    const child = execFile(cp.kubectl, ['--kubeconfig', opts.kubeconfig ?? cp.kubeconfig, ...args], {
-      env: { ...process.env, HOME: join(cp.stateDir, 'home'), ...opts.env },
-      maxBuffer: 64 * 1024 * 1024,
-      timeout: 120_000,
-    }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
-      resolvePromise({ code, stdout, stderr });
-    });
-    if (opts.input !== undefined) child.stdin?.end(opts.input);
-  });
-}
+export { kubectl, type CommandResult } from '../cluster/control-plane.js';

@@ -1,0 +1,73 @@
+// `make run` (foreground, Ctrl-C stops everything), `make up` (background, writes .run/env), `make down`.
+// node dist/apiservice/local/run.js run|up|down --bin DIR [--state .run]
+// A real platform instead of the emulator: VVP_URL + VVP_SERVER_TOKEN (+ VVP_TOKEN, VVP_NAMESPACES) in the environment.
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { startStack, stopStack, type Stack } from './stack.js';
+
+const { positionals, values } = parseArgs({
+  allowPositionals: true,
+  options: { state: { type: 'string', default: '.run' }, bin: { type: 'string' }, timings: { type: 'string', default: 'realistic' } },
+});
+const command = positionals[0];
+const stateDir = resolve(values.state);
+const log = (line: string) => console.error(`[run] ${line}`);
+
+function banner(stack: Stack): string {
+  return [
+    '',
+    `The product is up: kube-apiserver ${stack.controlPlane.server}, server ${stack.serverUrl}, platform ${stack.vvpUrl}`,
+    '',
+    'Paste this into your shell:',
+    `  export KUBECONFIG=${stack.kubeconfig}`,
+    `  alias kubectl=${stack.kubectl}`,
+    '',
+    'Then try:',
+    '  kubectl get vvpdeployments -A',
+    '  kubectl apply -f examples/top-speed.yaml && kubectl get vvpdeployment top-speed -w',
+    '  kubectl patch vvpdeployment top-speed --type=merge -p \'{"spec":{"deployment":{"spec":{"state":"RUNNING"}}}}\'',
+    '',
+    `Logs: ${stack.logs.server}${stack.logs.emulator ? `, ${stack.logs.emulator}` : ''}; environment: ${join(stateDir, 'env')}`,
+  ].join('\n');
+}
+
+async function start(): Promise<Stack> {
+  if (!values.bin) throw new Error('--bin DIR (the built Kubernetes binaries) is required');
+  const realPlatform = process.env.VVP_URL && process.env.VVP_SERVER_TOKEN
+    ? { url: process.env.VVP_URL, serverToken: process.env.VVP_SERVER_TOKEN, userToken: process.env.VVP_TOKEN ?? process.env.VVP_SERVER_TOKEN }
+    : undefined;
+  return startStack({
+    stateDir, binDir: resolve(values.bin), log, platform: realPlatform,
+    vvpNamespaces: process.env.VVP_NAMESPACES?.split(','),
+    emulatorArgs: ['--timings', values.timings],
+  });
+}
+
+try {
+  if (command === 'up') {
+    console.log(banner(await start()));
+  } else if (command === 'run') {
+    const stack = await start();
+    console.log(banner(stack));
+    console.log('\nPress Ctrl-C to stop everything this started.');
+    await new Promise<void>((done) => {
+      process.once('SIGINT', done);
+      process.once('SIGTERM', done);
+    });
+    log('stopping');
+    await stopStack(stateDir);
+  } else if (command === 'down') {
+    await stopStack(stateDir);
+    log(`stopped; removed ${stateDir}`);
+  } else {
+    console.error('usage: run.js run|up|down --bin DIR [--state DIR]');
+    process.exitCode = 2;
+  }
+} catch (err) {
+  log((err as Error).message);
+  if (command !== 'down') {
+    log('stopping what was started');
+    await stopStack(stateDir);
+  }
+  process.exitCode = 1;
+}

@@ -1,0 +1,213 @@
+// The whole product on one machine: the local control plane, the VVP emulator (or a real platform), the
+// Helm chart installed with its Service pointing out of the cluster at 127.0.0.1, and the server running
+// the image's entrypoint command with the chart's certificate and service-account identity.
+// Used by `make run` / `make up` / `make down`, the end-to-end tests and the benchmarks.
+import { randomBytes } from 'node:crypto';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  freePort, isAlive, kubectl, runCommand, startControlPlane, stopControlPlane, tail, type ControlPlane,
+} from '../../test/cluster/control-plane.js';
+
+export interface PlatformTarget {
+  url: string;
+  /** Token the server uses; on a real platform, an owner token of the namespaces served. */
+  serverToken: string;
+  /** Token a person or test uses against the platform itself. */
+  userToken: string;
+}
+
+export interface StackOptions {
+  stateDir: string;
+  binDir: string;
+  apiGroup?: string;
+  instanceId?: string;
+  vvpNamespaces?: string[];
+  /** A real platform; without it the emulator runs. */
+  platform?: PlatformTarget;
+  emulatorArgs?: string[];
+  serverArgs?: string[];
+  /** Helm release name and namespace. */
+  release?: string;
+  namespace?: string;
+  log?: (line: string) => void;
+}
+
+export interface Stack {
+  stateDir: string;
+  controlPlane: ControlPlane;
+  kubeconfig: string;
+  kubectl: string;
+  helm: string;
+  apiGroup: string;
+  instanceId: string;
+  release: string;
+  namespace: string;
+  vvpUrl: string;
+  vvpToken: string;
+  serverUrl: string;
+  serverArgs: string[];
+  pids: { emulator?: number; server: number };
+  logs: { emulator?: string; server: string };
+}
+
+const repo = resolve(import.meta.dirname, '../../..');
+const stackFile = (stateDir: string) => join(stateDir, 'stack.json');
+
+function startDetached(command: string, args: string[], log: string, env: NodeJS.ProcessEnv = {}): number {
+  const fd = openSync(log, 'a');
+  const child = spawn(command, args, { detached: true, stdio: ['ignore', fd, fd], env: { ...process.env, ...env }, cwd: repo });
+  child.unref();
+  if (child.pid === undefined) throw new Error(`could not start ${command}`);
+  return child.pid;
+}
+
+async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>, diagnose: () => string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    await sleep(250);
+  }
+  throw new Error(`${what} after ${timeoutMs / 1000}s\n${diagnose()}`);
+}
+
+async function startEmulator(stateDir: string, instanceId: string, extraArgs: string[], log: (l: string) => void) {
+  const port = await freePort();
+  const adminToken = `admin-${randomBytes(12).toString('hex')}`;
+  const serverToken = `server-${randomBytes(12).toString('hex')}`;
+  const logFile = join(stateDir, 'emulator.log');
+  const url = `http://127.0.0.1:${port}`;
+  log(`starting the VVP emulator on ${url}`);
+  const pid = startDetached(process.execPath, [
+    join(repo, 'vvp-emulator/bin/vvp-emulator.js'), '--port', String(port), '--admin-token', adminToken,
+    // The server's own token acts as this operator instance, so the deployments it manages are write-protected.
+    '--token', `${serverToken}:owner:*:${instanceId}`, '--seed', ...extraArgs,
+  ], logFile);
+  await until('the emulator did not answer', 30_000, async () => {
+    if (!isAlive(pid)) throw new Error('exited');
+    const res = await fetch(`${url}/api/v1/status`, { headers: { authorization: `Bearer ${adminToken}` } });
+    return res.ok ? true : undefined;
+  }, () => tail(logFile));
+  return { url, pid, logFile, platform: { url, serverToken, userToken: adminToken } satisfies PlatformTarget };
+}
+
+async function must(what: string, result: Promise<{ code: number; stdout: string; stderr: string }>): Promise<string> {
+  const r = await result;
+  if (r.code !== 0) throw new Error(`${what} failed: ${r.stderr || r.stdout}`);
+  return r.stdout;
+}
+
+export function readStack(stateDir: string): Stack | undefined {
+  return existsSync(stackFile(stateDir)) ? (JSON.parse(readFileSync(stackFile(stateDir), 'utf8')) as Stack) : undefined;
+}
+
+/** Shell `KEY=value` lines for tests, benchmarks and people: `. .run/env`. */
+export function stackEnv(stack: Stack): Record<string, string> {
+  return {
+    KUBECONFIG: stack.kubeconfig,
+    KUBECTL: stack.kubectl,
+    HELM: stack.helm,
+    VVP_URL: stack.vvpUrl,
+    VVP_TOKEN: stack.vvpToken,
+    SERVER_URL: stack.serverUrl,
+    API_GROUP: stack.apiGroup,
+    INSTANCE_ID: stack.instanceId,
+  };
+}
+
+export async function startStack(opts: StackOptions): Promise<Stack> {
+  const log = opts.log ?? (() => {});
+  const stateDir = resolve(opts.stateDir);
+  const running = readStack(stateDir);
+  if (running && isAlive(running.pids.server) && (running.pids.emulator === undefined || isAlive(running.pids.emulator))) {
+    log('the stack is already running');
+    return running;
+  }
+  if (running) await stopStack(stateDir);
+  mkdirSync(stateDir, { recursive: true });
+
+  const apiGroup = opts.apiGroup ?? 'ververica.platform';
+  const instanceId = opts.instanceId ?? 'local';
+  const release = opts.release ?? 'vvp-apiserver';
+  const namespace = opts.namespace ?? 'vvp-system';
+  const helm = join(opts.binDir, 'helm');
+
+  const cp = await startControlPlane({ stateDir: join(stateDir, 'cluster'), binDir: opts.binDir, log });
+  const emulator = opts.platform ? undefined : await startEmulator(stateDir, instanceId, opts.emulatorArgs ?? [], log);
+  const platform = opts.platform ?? emulator!.platform;
+
+  const serverPort = await freePort();
+  log(`installing the Helm chart (release ${release} in ${namespace}), its Service pointing at 127.0.0.1:${serverPort}`);
+  await must('helm upgrade --install', runCommand(helm, [
+    'upgrade', '--install', release, join(repo, 'apiservice/chart/vvp-apiserver'), '--namespace', namespace, '--create-namespace',
+    '--kubeconfig', cp.kubeconfig,
+    '--set', `apiGroup=${apiGroup}`, '--set', `instanceId=${instanceId}`,
+    '--set', `vvp.url=${platform.url}`, '--set', `vvp.token=${platform.serverToken}`,
+    '--set', `vvp.namespaces={${(opts.vvpNamespaces ?? ['default']).join(',')}}`,
+    '--set', 'service.externalName=127.0.0.1', '--set', `service.externalPort=${serverPort}`,
+  ], { env: { HOME: join(cp.stateDir, 'home') } }));
+
+  // The server runs outside the cluster as the chart's ServiceAccount, with the chart's serving certificate.
+  const secret = JSON.parse(await must('reading the TLS Secret', kubectl(cp, ['get', 'secret', '-n', namespace, `${release}-tls`, '-o', 'json']))) as { data: Record<string, string> };
+  const decode = (key: string) => Buffer.from(secret.data[key] ?? '', 'base64').toString('utf8');
+  const tlsDir = join(stateDir, 'server-tls');
+  mkdirSync(tlsDir, { recursive: true });
+  writeFileSync(join(tlsDir, 'tls.crt'), decode('tls.crt'));
+  writeFileSync(join(tlsDir, 'tls.key'), decode('tls.key'), { mode: 0o600 });
+  writeFileSync(join(tlsDir, 'ca.crt'), decode('ca.crt'));
+  const saToken = (await must('kubectl create token', kubectl(cp, ['create', 'token', release, '-n', namespace, '--duration=48h']))).trim();
+  const serverKubeconfig = join(stateDir, 'server-kubeconfig');
+  writeFileSync(serverKubeconfig, [
+    'apiVersion: v1', 'kind: Config',
+    'clusters:', '- name: local', '  cluster:', `    server: ${cp.server}`, `    certificate-authority-data: ${Buffer.from(cp.clusterCa.certPem).toString('base64')}`,
+    'users:', `- name: ${release}`, '  user:', `    token: ${saToken}`,
+    'contexts:', '- name: local', '  context:', '    cluster: local', `    user: ${release}`,
+    'current-context: local', '',
+  ].join('\n'), { mode: 0o600 });
+  const tokenFile = join(stateDir, 'vvp-token');
+  writeFileSync(tokenFile, platform.serverToken, { mode: 0o600 });
+
+  const serverArgs = [
+    '--bind-address=127.0.0.1', `--secure-port=${serverPort}`,
+    `--tls-cert-file=${join(tlsDir, 'tls.crt')}`, `--tls-private-key-file=${join(tlsDir, 'tls.key')}`,
+    `--kubeconfig=${serverKubeconfig}`, `--api-group=${apiGroup}`, `--instance-id=${instanceId}`,
+    `--vvp-url=${platform.url}`, `--vvp-token-file=${tokenFile}`, `--vvp-namespaces=${(opts.vvpNamespaces ?? ['default']).join(',')}`,
+    `--lease-namespace=${namespace}`, `--lease-name=${release}`,
+    ...(opts.serverArgs ?? []),
+  ];
+  const serverLog = join(stateDir, 'server.log');
+  log(`starting the server (node dist/apiserver/main.js) on https://127.0.0.1:${serverPort}`);
+  // The image's entrypoint command, run outside a container.
+  const serverPid = startDetached(process.execPath, [join(repo, 'dist/apiserver/main.js'), ...serverArgs], serverLog);
+
+  const stack: Stack = {
+    stateDir, controlPlane: cp, kubeconfig: cp.kubeconfig, kubectl: cp.kubectl, helm, apiGroup, instanceId, release, namespace,
+    vvpUrl: platform.url, vvpToken: platform.userToken, serverUrl: `https://127.0.0.1:${serverPort}`, serverArgs,
+    pids: { emulator: emulator?.pid, server: serverPid }, logs: { emulator: emulator?.logFile, server: serverLog },
+  };
+  writeFileSync(stackFile(stateDir), JSON.stringify(stack, null, 2));
+  writeFileSync(join(stateDir, 'env'), Object.entries(stackEnv(stack)).map(([k, v]) => `${k}=${v}`).join('\n') + '\n');
+
+  log(`waiting for the APIService v1.${apiGroup} to become Available`);
+  await until(`APIService v1.${apiGroup} not Available`, 90_000, async () => {
+    if (!isAlive(serverPid)) throw new Error('server exited');
+    const r = await kubectl(cp, ['get', 'apiservice', `v1.${apiGroup}`, '-o', 'jsonpath={.status.conditions[?(@.type=="Available")].status}']);
+    return r.stdout.trim() === 'True' ? true : undefined;
+  }, () => `server log:\n${tail(serverLog)}`);
+  return stack;
+}
+
+export async function stopStack(stateDir: string): Promise<void> {
+  const stack = readStack(resolve(stateDir));
+  for (const pid of [stack?.pids.server, stack?.pids.emulator]) if (isAlive(pid)) process.kill(pid!, 'SIGTERM');
+  const deadline = Date.now() + 10_000;
+  for (const pid of [stack?.pids.server, stack?.pids.emulator]) {
+    while (isAlive(pid) && Date.now() < deadline) await sleep(100);
+    if (isAlive(pid)) process.kill(pid!, 'SIGKILL');
+  }
+  await stopControlPlane(join(resolve(stateDir), 'cluster'));
+  rmSync(resolve(stateDir), { recursive: true, force: true });
+}
