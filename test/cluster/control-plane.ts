@@ -25,8 +25,8 @@ export interface ControlPlane {
   frontProxyName: string;
   /** Static bearer tokens kube-apiserver accepts (token → user), for TokenReview tests. */
   tokens: Record<string, { user: string; groups: string[] }>;
-  pids: { etcd: number; apiserver: number };
-  logs: { etcd: string; apiserver: string };
+  pids: { etcd: number; apiserver: number; controllerManager: number };
+  logs: { etcd: string; apiserver: string; controllerManager: string };
 }
 
 export const frontProxyName = 'front-proxy-client';
@@ -143,7 +143,7 @@ export function readControlPlane(stateDir: string): ControlPlane | undefined {
 }
 
 async function isReady(cp: ControlPlane, admin: PemPair): Promise<boolean> {
-  if (!isAlive(cp.pids.etcd) || !isAlive(cp.pids.apiserver)) return false;
+  if (!isAlive(cp.pids.etcd) || !isAlive(cp.pids.apiserver) || !isAlive(cp.pids.controllerManager)) return false;
   const res = await httpsGet(`${cp.server}/readyz`, { ca: cp.clusterCa.certPem, cert: admin.certPem, key: admin.keyPem }).catch(() => undefined);
   return res?.status === 200;
 }
@@ -198,7 +198,7 @@ export async function startControlPlane(opts: { stateDir: string; binDir: string
   writeFileSync(join(dir, 'admin.json'), JSON.stringify(admin), { mode: 0o600 });
 
   const [etcdPort, etcdPeerPort, apiPort] = [await freePort(), await freePort(), await freePort()];
-  const logs = { etcd: join(dir, 'etcd.log'), apiserver: join(dir, 'kube-apiserver.log') };
+  const logs = { etcd: join(dir, 'etcd.log'), apiserver: join(dir, 'kube-apiserver.log'), controllerManager: join(dir, 'kube-controller-manager.log') };
   const etcdUrl = `http://127.0.0.1:${etcdPort}`;
   const peerUrl = `http://127.0.0.1:${etcdPeerPort}`;
 
@@ -214,7 +214,7 @@ export async function startControlPlane(opts: { stateDir: string; binDir: string
   const cp: ControlPlane = {
     stateDir: dir, binDir: opts.binDir, server, kubeconfig: join(dir, 'kubeconfig'), kubectl: join(opts.binDir, 'kubectl'),
     clusterCa: { certPem: clusterCa.certPem, keyPem: clusterCa.keyPem }, frontProxyCa: { certPem: frontProxyCa.certPem, keyPem: frontProxyCa.keyPem },
-    frontProxyName, tokens: staticTokens, pids: { etcd: etcdPid, apiserver: 0 }, logs,
+    frontProxyName, tokens: staticTokens, pids: { etcd: etcdPid, apiserver: 0, controllerManager: 0 }, logs,
   };
   writeFileSync(stateFile(dir), JSON.stringify(cp, null, 2));
   await waitFor('etcd', 30_000, async () => {
@@ -252,6 +252,16 @@ export async function startControlPlane(opts: { stateDir: string; binDir: string
   const tls = { ca: clusterCa.certPem, cert: admin.certPem, key: admin.keyPem };
   try {
     await waitUntilServing(cp, tls);
+    // Namespace deletion and garbage collection, the controllers an aggregated API can break (their discovery
+    // must see every API); the service-account controller gives new namespaces their `default` account.
+    log('starting kube-controller-manager (namespace, garbagecollector, serviceaccount controllers)');
+    cp.pids.controllerManager = startDetached(join(opts.binDir, 'kube-controller-manager'), [
+      `--kubeconfig=${cp.kubeconfig}`, `--authentication-kubeconfig=${cp.kubeconfig}`, `--authorization-kubeconfig=${cp.kubeconfig}`,
+      '--controllers=namespace,garbagecollector,serviceaccount', '--leader-elect=false',
+      '--bind-address=127.0.0.1', `--secure-port=${await freePort()}`, `--cert-dir=${join(dir, 'kube-controller-manager-certs')}`,
+      '--use-service-account-credentials=false', '--v=1',
+    ], logs.controllerManager);
+    writeFileSync(stateFile(dir), JSON.stringify(cp, null, 2));
   } catch (err) {
     await killProcesses(cp);
     throw err;
@@ -273,7 +283,7 @@ async function waitUntilServing(cp: ControlPlane, tls: { ca: string; cert: strin
 }
 
 async function killProcesses(cp: ControlPlane): Promise<void> {
-  const pids = [cp.pids.apiserver, cp.pids.etcd].filter((pid) => pid > 0);
+  const pids = [cp.pids.controllerManager, cp.pids.apiserver, cp.pids.etcd].filter((pid) => pid > 0);
   for (const pid of pids) if (isAlive(pid)) process.kill(pid, 'SIGTERM');
   const until = Date.now() + 15_000;
   for (const pid of pids) {

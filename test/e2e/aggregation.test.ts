@@ -121,6 +121,11 @@ t.test('kube-apiserver proxies an APIService to a backend with the front-proxy i
   }
   t.equal(available?.status, 'True', `APIService Available (last: ${available?.reason}: ${available?.message})`);
 
+  const created = await kubectl(cp, ['create', 'namespace', 'deletion-probe']);
+  t.equal(created.code, 0, created.stderr);
+  const deleted = await kubectl(cp, ['delete', 'namespace', 'deletion-probe', '--wait=true', '--timeout=90s']);
+  t.equal(deleted.code, 0, `with the APIService registered, the namespace controller still finishes a deletion: ${deleted.stderr}`);
+
   const raw = await kubectl(cp, ['get', '--raw', `/apis/${group}/${version}`]);
   t.equal(raw.code, 0, raw.stderr);
   t.same(JSON.parse(raw.stdout), resourceList, 'kubectl gets the backend body through kube-apiserver');

@@ -36,13 +36,13 @@ t.test('cluster-up prints a KUBECONFIG that works, is idempotent, and cluster-do
   t.match(resources.stdout, /apiservices\s+apiregistration\.k8s\.io\/v1\s+false\s+APIService/, 'api-resources lists the aggregator');
 
   const pids = readControlPlane(state)?.pids;
-  t.ok(pids && alive(pids.etcd) && alive(pids.apiserver), 'etcd and kube-apiserver run');
+  t.ok(pids && alive(pids.etcd) && alive(pids.apiserver) && alive(pids.controllerManager), 'etcd, kube-apiserver and kube-controller-manager run');
   const again = await run(process.execPath, [cli, 'up', '--state', state, '--bin', binDir]);
   t.match(again.stderr, /already running/, 'a second cluster-up reuses the running plane');
   t.same(readControlPlane(state)?.pids, pids, 'same processes');
 
   const down = await run(process.execPath, [cli, 'down', '--state', state]);
   t.equal(down.code, 0, down.stderr);
-  t.notOk(pids && (alive(pids.etcd) || alive(pids.apiserver)), 'no process left behind');
+  t.notOk(pids && (alive(pids.etcd) || alive(pids.apiserver) || alive(pids.controllerManager)), 'no process left behind');
   t.notOk(existsSync(state), 'state removed');
 });
