@@ -1,0 +1,48 @@
+/**
+ * The platform's error body. VVP does not document one; clients read `message` (fintechstudios) and a
+ * third-party SDK models `{kind, apiVersion, message, reason, statusCode}`, so the emulator answers that.
+ */
+export interface ErrorBody {
+  kind: 'Error';
+  apiVersion: 'v1';
+  statusCode: number;
+  reason: string;
+  message: string;
+}
+
+const reasons: Record<number, string> = {
+  400: 'BadRequest',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'NotFound',
+  405: 'MethodNotAllowed',
+  409: 'Conflict',
+  415: 'UnsupportedMediaType',
+  500: 'InternalServerError',
+  502: 'BadGateway',
+  503: 'ServiceUnavailable',
+  504: 'GatewayTimeout',
+};
+
+export function reasonFor(statusCode: number): string {
+  return reasons[statusCode] ?? (statusCode >= 500 ? 'InternalServerError' : 'BadRequest');
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly statusCode: number,
+    message: string,
+    readonly reason: string = reasonFor(statusCode),
+  ) {
+    super(message);
+  }
+
+  get body(): ErrorBody {
+    return { kind: 'Error', apiVersion: 'v1', statusCode: this.statusCode, reason: this.reason, message: this.message };
+  }
+}
+
+export const badRequest = (message: string) => new ApiError(400, message);
+export const notFound = (message: string) => new ApiError(404, message);
+export const conflict = (message: string) => new ApiError(409, message);
+export const forbidden = (message: string) => new ApiError(403, message);

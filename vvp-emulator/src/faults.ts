@@ -1,0 +1,97 @@
+import { newId } from './ids.js';
+
+/** A fault injected on the requests that match it (admin API). */
+export interface Fault {
+  id: string;
+  /** HTTP method to match, or undefined for any. */
+  method?: string;
+  /** Glob (`*` = any characters) on the request path, e.g. `/api/v1/namespaces/*\/deployments*`. */
+  path?: string;
+  /** Exact route pattern as the request counter reports it, e.g. `/api/v1/namespaces/:namespace/deployments/:name`. */
+  route?: string;
+  latencyMs?: number;
+  /** Answer with this status (and the platform's error body). */
+  status?: number;
+  /** Probability (0..1) that a matching request fails; without `status` or `closeConnection` it fails with 500. */
+  errorRate?: number;
+  /** Destroy the connection without an answer. */
+  closeConnection?: boolean;
+  /** Matching requests left before the fault removes itself; undefined = forever. */
+  remaining?: number;
+  message?: string;
+}
+
+function globToRegExp(glob: string): RegExp {
+  const escaped = glob.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*');
+  return new RegExp(`^${escaped}$`);
+}
+
+export class FaultRegistry {
+  private faults: (Fault & { pattern?: RegExp })[] = [];
+
+  add(input: Omit<Fault, 'id'>): Fault {
+    const fault = { ...input, id: newId(), ...(input.path ? { pattern: globToRegExp(input.path) } : {}) };
+    this.faults.push(fault);
+    return this.view(fault);
+  }
+
+  list(): Fault[] {
+    return this.faults.map((f) => this.view(f));
+  }
+
+  remove(id: string): boolean {
+    const before = this.faults.length;
+    this.faults = this.faults.filter((f) => f.id !== id);
+    return this.faults.length !== before;
+  }
+
+  clear(): void {
+    this.faults = [];
+  }
+
+  get empty(): boolean {
+    return this.faults.length === 0;
+  }
+
+  /** The faults that apply to a request, counting down those with a limited number of uses. */
+  take(method: string, path: string, route: string | undefined): Fault[] {
+    const hits = this.faults.filter(
+      (f) =>
+        (!f.method || f.method.toUpperCase() === method) &&
+        (!f.pattern || f.pattern.test(path)) &&
+        (!f.route || f.route === route),
+    );
+    for (const f of hits) if (f.remaining !== undefined) f.remaining--;
+    this.faults = this.faults.filter((f) => f.remaining === undefined || f.remaining > 0);
+    return hits.map((f) => this.view(f));
+  }
+
+  private view(fault: Fault & { pattern?: RegExp }): Fault {
+    const { pattern: _pattern, ...rest } = fault;
+    return rest;
+  }
+}
+
+/** Requests received per route (method + route pattern), so tests can prove what a client did or did not call. */
+export class RequestCounter {
+  private counts = new Map<string, number>();
+  private total = 0;
+  private writes = 0;
+
+  count(method: string, route: string): void {
+    const key = `${method} ${route}`;
+    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+    this.total++;
+    if (method !== 'GET' && method !== 'HEAD' && method !== 'OPTIONS') this.writes++;
+  }
+
+  snapshot(): { total: number; writes: number; routes: Record<string, number> } {
+    return { total: this.total, writes: this.writes, routes: Object.fromEntries([...this.counts].sort(([a], [b]) => a.localeCompare(b))) };
+  }
+
+  reset(): void {
+    this.counts = new Map();
+    this.total = 0;
+    this.writes = 0;
+  }
+}
