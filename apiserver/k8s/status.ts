@@ -62,6 +62,18 @@ export const statusErrors = {
     const msg = `${kind}${group ? `.${group}` : ''} "${name}" is invalid: ${causes.length > 1 ? `[${list}]` : list}`;
     return failure(422, 'Invalid', msg, { name, group, kind, causes });
   },
+  /** 422 Invalid with only a message (e.g. a JSON patch operation that cannot be applied). */
+  unprocessable(message: string): StatusError {
+    return failure(422, 'Invalid', message);
+  },
+  /** 409 from server-side apply: one FieldManagerConflict cause per conflicting field. */
+  applyConflict(causes: StatusCause[], message: string): StatusError {
+    return failure(409, 'Conflict', message, { causes });
+  },
+  /** 404 for a path nothing is served at (kube-apiserver's NotFound handler). */
+  notFoundPath(): StatusError {
+    return failure(404, 'NotFound', 'the server could not find the requested resource', {});
+  },
   badRequest(message: string): StatusError {
     return failure(400, 'BadRequest', message);
   },

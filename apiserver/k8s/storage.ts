@@ -62,6 +62,11 @@ export interface WatchEvent {
 /** A running watch. Events are pulled with for-await; stop() ends it and releases its resources. */
 export interface WatchStream extends AsyncIterable<WatchEvent> {
   stop(): void;
+  /**
+   * Optional: the resourceVersion up to which this watch has seen every change, for the periodic BOOKMARKs the
+   * machinery sends when allowWatchBookmarks is set (without it, the last event's resourceVersion is used).
+   */
+  currentResourceVersion?(): string | undefined;
 }
 
 export interface DeletePreconditions {

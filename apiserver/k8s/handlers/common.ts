@@ -1,0 +1,175 @@
+// What every resource handler shares: the endpoint description, query parsing, the request context, body decoding
+// and response shaping.
+
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import yaml from 'js-yaml';
+import { bodyMediaType, negotiateOutput, type OutputFormat } from '../negotiation.js';
+import { isPlainObject, parseJson, rejectPrototypeKeys } from '../patch.js';
+import type { RequestContext, ResourceInfo, Storage } from '../storage.js';
+import { isTableConvertor } from '../storage.js';
+import { statusErrors, type ResourceRef } from '../status.js';
+import { parseIncludeObject, partialObjectMetadata, partialObjectMetadataList, toTable } from '../table.js';
+import type { KubeObject, ListMeta } from '../types.js';
+import type { ObjectValidator } from '../validation.js';
+import { managerFromUserAgent } from '../managed-fields.js';
+
+export interface Endpoint {
+  storage: Storage;
+  info: ResourceInfo;
+  /** `<group>/<version>` */
+  apiVersion: string;
+  validator: ObjectValidator;
+  watch: WatchSettings;
+}
+
+export interface WatchSettings {
+  /** How often an idle watch with allowWatchBookmarks gets a BOOKMARK. */
+  bookmarkIntervalMs: number;
+  /** Watch length without timeoutSeconds: uniformly in [min, 2·min) like kube-apiserver's minRequestTimeout. */
+  minTimeoutSeconds: number;
+  /** Called when a watch opens (+1) and closes (-1). */
+  onWatchCount?(resource: string, delta: number): void;
+}
+
+export function ref(endpoint: Endpoint, name?: string): ResourceRef {
+  return { group: endpoint.info.group, resource: endpoint.info.resource, name };
+}
+
+export type Query = Record<string, string | string[] | undefined>;
+
+export function queryParam(request: FastifyRequest, name: string): string | undefined {
+  const value = (request.query as Query | undefined)?.[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+export function truthy(value: string | undefined): boolean {
+  return value !== undefined && ['1', 't', 'T', 'true', 'TRUE', 'True'].includes(value);
+}
+
+export function parseDryRun(values: string | string[] | undefined): boolean {
+  const list = values === undefined ? [] : Array.isArray(values) ? values : [values];
+  for (const v of list) {
+    if (v !== 'All') throw statusErrors.badRequest(`dryRun: Unsupported value: "${v}": supported values: "All"`);
+  }
+  return list.length > 0;
+}
+
+export function fieldManager(request: FastifyRequest, required = false): string {
+  const explicit = queryParam(request, 'fieldManager');
+  if (explicit !== undefined && explicit !== '') {
+    if (explicit.length > 128) throw invalidOptions('PatchOptions', [{ field: 'fieldManager', message: `Too long: may not be longer than 128`, type: 'FieldValueTooLong' }]);
+    return explicit;
+  }
+  if (required) throw invalidOptions('PatchOptions', [{ field: 'fieldManager', message: 'Required value: is required for apply patch', type: 'FieldValueRequired' }]);
+  return managerFromUserAgent(request.headers['user-agent']);
+}
+
+/** 422 about the request's options (ListOptions, PatchOptions, …), as ValidateListOptions/ValidatePatchOptions. */
+export function invalidOptions(kind: string, causes: Array<{ field: string; message: string; type: string }>): Error {
+  return statusErrors.invalid('meta.k8s.io', kind, '', causes);
+}
+
+export function requestContext(request: FastifyRequest, reply: FastifyReply, dryRun = false, manager?: string): RequestContext {
+  const abort = new AbortController();
+  reply.raw.once('close', () => {
+    if (!reply.raw.writableFinished) abort.abort();
+  });
+  const ctx: RequestContext = { user: request.kubeUser!, dryRun, signal: abort.signal };
+  const auditId = request.headers['audit-id'];
+  if (typeof auditId === 'string') ctx.auditId = auditId;
+  if (manager) ctx.fieldManager = manager;
+  return ctx;
+}
+
+/** A create/update body: JSON (or YAML), a single object. */
+export function decodeObjectBody(request: FastifyRequest): Record<string, unknown> {
+  const type = bodyMediaType(request.headers['content-type']);
+  const text = request.body instanceof Buffer ? request.body.toString('utf8') : '';
+  let value: unknown;
+  if (type === 'application/json' || type === '') value = parseJson(text);
+  else if (type === 'application/yaml') {
+    try {
+      value = rejectPrototypeKeys(yaml.load(text));
+    } catch (err) {
+      throw statusErrors.badRequest(`error decoding YAML: ${(err as Error).message.split('\n')[0]}`);
+    }
+  } else {
+    throw statusErrors.unsupportedMediaType(`the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`);
+  }
+  if (!isPlainObject(value)) throw statusErrors.badRequest('the body of the request must be a single JSON object');
+  return value;
+}
+
+/** apiVersion/kind in a body must be this resource's (filled in when absent). */
+export function checkTypeMeta(endpoint: Endpoint, body: Record<string, unknown>): KubeObject {
+  if (body.apiVersion !== undefined && body.apiVersion !== endpoint.apiVersion) {
+    throw statusErrors.badRequest(`the API version in the data (${String(body.apiVersion)}) does not match the expected API version (${endpoint.apiVersion})`);
+  }
+  if (body.kind !== undefined && body.kind !== endpoint.info.kind) {
+    throw statusErrors.badRequest(`the kind in the data (${String(body.kind)}) does not match the expected kind (${endpoint.info.kind})`);
+  }
+  body.apiVersion = endpoint.apiVersion;
+  body.kind = endpoint.info.kind;
+  if (body.metadata === undefined || body.metadata === null) body.metadata = {};
+  if (!isPlainObject(body.metadata)) throw statusErrors.badRequest('metadata must be an object');
+  return body as KubeObject;
+}
+
+/** kube-apiserver's checkName: the URL decides name and namespace. */
+export function checkNameAndNamespace(object: KubeObject, name: string | undefined, namespace: string | undefined): void {
+  const meta = object.metadata;
+  if (name !== undefined) {
+    if (meta.name && meta.name !== name) throw statusErrors.badRequest(`the name of the object (${meta.name}) does not match the name on the URL (${name})`);
+    meta.name = name;
+  }
+  if (namespace !== undefined) {
+    if (meta.namespace && meta.namespace !== namespace) {
+      throw statusErrors.badRequest(`the namespace of the object (${meta.namespace}) does not match the namespace on the request (${namespace})`);
+    }
+    meta.namespace = namespace;
+  } else if (meta.namespace) {
+    delete meta.namespace;
+  }
+}
+
+export function withTypeMeta(endpoint: Endpoint, object: KubeObject): KubeObject {
+  if (object.apiVersion && object.kind) return object;
+  return { ...object, apiVersion: object.apiVersion || endpoint.apiVersion, kind: object.kind || endpoint.info.kind };
+}
+
+export function outputFor(request: FastifyRequest, options: { list: boolean; watch?: boolean }): OutputFormat {
+  return negotiateOutput(request.headers.accept, { list: options.list, watch: options.watch ?? false, transforms: true });
+}
+
+/** One object, as the negotiated format wants it. */
+export function renderObject(endpoint: Endpoint, request: FastifyRequest, format: OutputFormat, object: KubeObject, withHeaders = true): unknown {
+  const typed = withTypeMeta(endpoint, object);
+  if (format.kind === 'partial') return partialObjectMetadata(typed, format.version);
+  if (format.kind === 'table') {
+    const convertor = isTableConvertor(endpoint.storage) ? endpoint.storage : undefined;
+    const metadata: ListMeta = {};
+    if (typed.metadata.resourceVersion) metadata.resourceVersion = typed.metadata.resourceVersion;
+    return toTable(convertor, [typed], metadata, { version: format.version, includeObject: parseIncludeObject(queryParam(request, 'includeObject')), withHeaders });
+  }
+  return typed;
+}
+
+export function renderList(endpoint: Endpoint, request: FastifyRequest, format: OutputFormat, items: KubeObject[], metadata: ListMeta): unknown {
+  const typed = items.map((i) => withTypeMeta(endpoint, i));
+  if (format.kind === 'partial') return partialObjectMetadataList(typed, metadata, format.version);
+  if (format.kind === 'table') {
+    const convertor = isTableConvertor(endpoint.storage) ? endpoint.storage : undefined;
+    return toTable(convertor, typed, metadata, { version: format.version, includeObject: parseIncludeObject(queryParam(request, 'includeObject')), withHeaders: true });
+  }
+  return { kind: endpoint.info.listKind, apiVersion: endpoint.apiVersion, metadata, items: typed };
+}
+
+/** `299 - "<text>"`, the Warning header kube-apiserver sends. */
+export function warningHeader(text: string): string {
+  return `299 - ${JSON.stringify(text)}`;
+}
+
+export function sendWithWarnings(reply: FastifyReply, code: number, warnings: string[], body: unknown): FastifyReply {
+  if (warnings.length > 0) reply.header('warning', warnings.map(warningHeader));
+  return reply.code(code).type('application/json').send(JSON.stringify(body));
+}

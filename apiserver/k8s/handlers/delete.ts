@@ -1,0 +1,95 @@
+// delete (DeleteOptions from the body or the query, preconditions) and deletecollection.
+
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { isPlainObject, parseJson } from '../patch.js';
+import { matchesSelectors } from '../selectors.js';
+import { type DeleteOptions, isGetter, isGracefulDeleter, isLister, type RequestContext } from '../storage.js';
+import { isStatusError, statusErrors, successStatus } from '../status.js';
+import type { KubeObject } from '../types.js';
+import { type Endpoint, outputFor, parseDryRun, queryParam, ref, renderObject, requestContext, withTypeMeta } from './common.js';
+import { listOptions, notSupported } from './read.js';
+
+const PROPAGATION = ['Orphan', 'Background', 'Foreground'] as const;
+
+interface ParsedDelete {
+  options: DeleteOptions;
+  dryRun: boolean;
+}
+
+function parseDeleteOptions(request: FastifyRequest): ParsedDelete {
+  const text = request.body instanceof Buffer ? request.body.toString('utf8').trim() : '';
+  const body = text ? parseJson(text, 'DeleteOptions') : {};
+  if (!isPlainObject(body)) throw statusErrors.badRequest('DeleteOptions must be an object');
+  const options: DeleteOptions = {};
+  const propagation = body.propagationPolicy ?? queryParam(request, 'propagationPolicy');
+  if (propagation !== undefined && propagation !== null) {
+    if (!PROPAGATION.includes(propagation as (typeof PROPAGATION)[number])) {
+      throw statusErrors.badRequest(`propagationPolicy: Unsupported value: "${String(propagation)}": supported values: "Foreground", "Background", "Orphan"`);
+    }
+    options.propagationPolicy = propagation as DeleteOptions['propagationPolicy'];
+  } else if (body.orphanDependents === true || queryParam(request, 'orphanDependents') === 'true') {
+    options.propagationPolicy = 'Orphan';
+  }
+  const grace = body.gracePeriodSeconds ?? queryParam(request, 'gracePeriodSeconds');
+  if (grace !== undefined && grace !== null && grace !== '') {
+    const n = Number(grace);
+    if (!Number.isInteger(n)) throw statusErrors.badRequest(`gracePeriodSeconds: Invalid value: "${String(grace)}": must be an integer`);
+    options.gracePeriodSeconds = n;
+  }
+  if (isPlainObject(body.preconditions)) {
+    const p = body.preconditions;
+    options.preconditions = {};
+    if (typeof p.uid === 'string') options.preconditions.uid = p.uid;
+    if (typeof p.resourceVersion === 'string') options.preconditions.resourceVersion = p.resourceVersion;
+  }
+  const bodyDryRun = Array.isArray(body.dryRun) ? (body.dryRun as string[]) : undefined;
+  const dryRun = parseDryRun(bodyDryRun ?? (request.query as Record<string, string | string[] | undefined>).dryRun);
+  return { options, dryRun };
+}
+
+async function checkPreconditions(endpoint: Endpoint, ctx: RequestContext, namespace: string | undefined, name: string, options: DeleteOptions) {
+  const p = options.preconditions;
+  if (!p || (!p.uid && !p.resourceVersion) || !isGetter(endpoint.storage)) return;
+  const live = await endpoint.storage.get(ctx, namespace, name);
+  if (p.uid && p.uid !== live.metadata.uid) {
+    throw statusErrors.conflict(ref(endpoint, name), `Precondition failed: UID in precondition: ${p.uid}, UID in object meta: ${live.metadata.uid ?? ''}`);
+  }
+  if (p.resourceVersion && p.resourceVersion !== live.metadata.resourceVersion) {
+    throw statusErrors.conflict(ref(endpoint, name), `Precondition failed: ResourceVersion in precondition: ${p.resourceVersion}, ResourceVersion in object meta: ${live.metadata.resourceVersion ?? ''}`);
+  }
+}
+
+export async function deleteObject(endpoint: Endpoint, request: FastifyRequest, reply: FastifyReply, namespace: string | undefined, name: string) {
+  const storage = endpoint.storage;
+  if (!isGracefulDeleter(storage)) throw notSupported(endpoint, 'delete');
+  const format = outputFor(request, { list: false });
+  const { options, dryRun } = parseDeleteOptions(request);
+  const ctx = requestContext(request, reply, dryRun);
+  await checkPreconditions(endpoint, ctx, namespace, name, options);
+  const result = await storage.delete(ctx, namespace, name, options);
+  if (result.deleted) {
+    return reply.type('application/json').send(JSON.stringify(successStatus({
+      name, group: endpoint.info.group, kind: endpoint.info.resource, uid: result.object.metadata.uid,
+    })));
+  }
+  return reply.type('application/json').send(JSON.stringify(renderObject(endpoint, request, format, result.object)));
+}
+
+export async function deleteCollection(endpoint: Endpoint, request: FastifyRequest, reply: FastifyReply, namespace: string | undefined) {
+  const storage = endpoint.storage;
+  if (!isGracefulDeleter(storage) || !isLister(storage)) throw notSupported(endpoint, 'deletecollection');
+  const list = listOptions(request, namespace, false);
+  const { options, dryRun } = parseDeleteOptions(request);
+  const ctx = requestContext(request, reply, dryRun);
+  const { items, metadata } = await storage.list(ctx, list);
+  const deleted: KubeObject[] = [];
+  for (const item of items.filter((o) => matchesSelectors(o, list))) {
+    try {
+      const result = await storage.delete(ctx, item.metadata.namespace, item.metadata.name ?? '', options);
+      deleted.push(withTypeMeta(endpoint, result.object));
+    } catch (err) {
+      if (!(isStatusError(err) && err.code === 404)) throw err; // gone meanwhile: nothing to do
+    }
+  }
+  return reply.type('application/json').send(JSON.stringify({ kind: endpoint.info.listKind, apiVersion: endpoint.apiVersion, metadata, items: deleted }));
+}

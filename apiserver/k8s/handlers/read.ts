@@ -1,0 +1,81 @@
+// get and list (list also dispatches ?watch=true to the watch handler).
+
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { matchesSelectors, parseFieldSelector, parseLabelSelector } from '../selectors.js';
+import { isGetter, isLister, isWatcher, type ListOptions } from '../storage.js';
+import { statusErrors } from '../status.js';
+import { type Endpoint, invalidOptions, outputFor, queryParam, ref, renderList, renderObject, requestContext, truthy } from './common.js';
+import { serveWatch } from './watch.js';
+
+function notSupported(endpoint: Endpoint, action: string): Error {
+  return statusErrors.methodNotAllowed(`${action} is not supported on resources of kind "${endpoint.info.resource}${endpoint.info.group ? `.${endpoint.info.group}` : ''}"`);
+}
+export { notSupported };
+
+export async function getObject(endpoint: Endpoint, request: FastifyRequest, reply: FastifyReply, namespace: string | undefined, name: string) {
+  if (!isGetter(endpoint.storage)) throw notSupported(endpoint, 'get');
+  const format = outputFor(request, { list: false });
+  const object = await endpoint.storage.get(requestContext(request, reply), namespace, name);
+  return reply.type('application/json').send(JSON.stringify(renderObject(endpoint, request, format, object)));
+}
+
+/** ListOptions from the query, validated like ValidateListOptions (422 ListOptions.meta.k8s.io). */
+export function listOptions(request: FastifyRequest, namespace: string | undefined, watch: boolean): ListOptions {
+  const options: ListOptions = {
+    labelSelector: parseLabelSelector(queryParam(request, 'labelSelector')),
+    fieldSelector: parseFieldSelector(queryParam(request, 'fieldSelector')),
+  };
+  if (namespace !== undefined) options.namespace = namespace;
+  const limit = queryParam(request, 'limit');
+  if (limit !== undefined && limit !== '') {
+    if (!/^\d+$/.test(limit)) throw statusErrors.badRequest(`limit: Invalid value: "${limit}": must be a non-negative integer`);
+    if (Number(limit) > 0) options.limit = Number(limit);
+  }
+  const cont = queryParam(request, 'continue');
+  if (cont) options.continue = cont;
+  const rv = queryParam(request, 'resourceVersion');
+  if (rv) options.resourceVersion = rv;
+  const match = queryParam(request, 'resourceVersionMatch');
+  const sendInitialEvents = queryParam(request, 'sendInitialEvents');
+  const causes: Array<{ field: string; message: string; type: string }> = [];
+  const forbid = (field: string, message: string) => causes.push({ field, message: `Forbidden: ${message}`, type: 'FieldValueForbidden' });
+  if (!watch) {
+    if (match) {
+      if (!rv) forbid('resourceVersionMatch', 'resourceVersionMatch is forbidden unless resourceVersion is provided');
+      if (cont) forbid('resourceVersionMatch', 'resourceVersionMatch is forbidden when continue is provided');
+      if (match !== 'Exact' && match !== 'NotOlderThan') {
+        causes.push({ field: 'resourceVersionMatch', message: `Unsupported value: "${match}": supported values: "Exact", "NotOlderThan", ""`, type: 'FieldValueNotSupported' });
+      }
+      if (match === 'Exact' && rv === '0') forbid('resourceVersionMatch', 'resourceVersionMatch "exact" is forbidden for resourceVersion "0"');
+    }
+    if (sendInitialEvents !== undefined) forbid('sendInitialEvents', 'sendInitialEvents is forbidden for list');
+  } else {
+    if (sendInitialEvents !== undefined && match !== 'NotOlderThan') {
+      forbid('resourceVersionMatch', 'sendInitialEvents requires setting resourceVersionMatch to NotOlderThan');
+    }
+    if (match) {
+      if (sendInitialEvents === undefined) forbid('resourceVersionMatch', 'resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided');
+      if (match !== 'NotOlderThan') causes.push({ field: 'resourceVersionMatch', message: `Unsupported value: "${match}": supported values: "NotOlderThan"`, type: 'FieldValueNotSupported' });
+      if (cont) forbid('resourceVersionMatch', 'resourceVersionMatch is forbidden when continue is provided');
+    }
+  }
+  if (causes.length > 0) throw invalidOptions('ListOptions', causes);
+  if (match === 'Exact' || match === 'NotOlderThan') options.resourceVersionMatch = match;
+  return options;
+}
+
+export async function listObjects(endpoint: Endpoint, request: FastifyRequest, reply: FastifyReply, namespace: string | undefined) {
+  if (truthy(queryParam(request, 'watch'))) {
+    if (!isWatcher(endpoint.storage)) throw notSupported(endpoint, 'watch');
+    return serveWatch(endpoint, request, reply, listOptions(request, namespace, true));
+  }
+  if (!isLister(endpoint.storage)) throw notSupported(endpoint, 'list');
+  const options = listOptions(request, namespace, false);
+  const format = outputFor(request, { list: true });
+  const result = await endpoint.storage.list(requestContext(request, reply), options);
+  // Storages filter themselves; this keeps a storage that forgot a selector from answering too much.
+  const items = result.items.filter((o) => matchesSelectors(o, options) && (namespace === undefined || o.metadata.namespace === namespace));
+  return reply.type('application/json').send(JSON.stringify(renderList(endpoint, request, format, items, result.metadata)));
+}
+
+export { ref };

@@ -1,0 +1,115 @@
+// The watch response: a chunked stream of newline-delimited {type, object} frames, flushed per event
+// (k8s.io/apiserver handlers/watch.go), with periodic BOOKMARKs, timeoutSeconds, and Table/PartialObjectMetadata
+// transforms.
+
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { ListOptions, WatchEvent, WatchOptions } from '../storage.js';
+import { isWatcher } from '../storage.js';
+import { statusErrors } from '../status.js';
+import type { KubeObject } from '../types.js';
+import { type Endpoint, outputFor, queryParam, renderObject, requestContext, truthy } from './common.js';
+import type { OutputFormat } from '../negotiation.js';
+import { isStatusError } from '../status.js';
+
+function watchOptions(request: FastifyRequest, list: ListOptions): WatchOptions {
+  const options: WatchOptions = { ...list, allowWatchBookmarks: truthy(queryParam(request, 'allowWatchBookmarks')) };
+  const sendInitialEvents = queryParam(request, 'sendInitialEvents');
+  if (sendInitialEvents !== undefined) options.sendInitialEvents = truthy(sendInitialEvents);
+  return options;
+}
+
+function timeoutSeconds(request: FastifyRequest, minTimeoutSeconds: number): number {
+  const given = queryParam(request, 'timeoutSeconds');
+  if (given !== undefined && given !== '') {
+    if (!/^\d+$/.test(given)) throw statusErrors.badRequest(`timeoutSeconds: Invalid value: "${given}": must be a non-negative integer`);
+    if (Number(given) > 0) return Number(given);
+  }
+  return minTimeoutSeconds * (1 + Math.random());
+}
+
+function bookmarkObject(endpoint: Endpoint, format: OutputFormat, object: Record<string, unknown>): unknown {
+  const metadata = (object.metadata ?? {}) as KubeObject['metadata'];
+  const bare: KubeObject['metadata'] = { resourceVersion: metadata.resourceVersion ?? '' };
+  if (metadata.annotations) bare.annotations = metadata.annotations;
+  if (format.kind === 'partial') return { kind: 'PartialObjectMetadata', apiVersion: `meta.k8s.io/${format.version}`, metadata: bare };
+  if (format.kind === 'table') return { kind: 'Table', apiVersion: `meta.k8s.io/${format.version}`, metadata: { resourceVersion: bare.resourceVersion }, columnDefinitions: [], rows: [] };
+  return { kind: endpoint.info.kind, apiVersion: endpoint.apiVersion, metadata: bare };
+}
+
+export async function serveWatch(endpoint: Endpoint, request: FastifyRequest, reply: FastifyReply, list: ListOptions) {
+  const storage = endpoint.storage;
+  if (!isWatcher(storage)) throw statusErrors.methodNotAllowed('watch is not supported');
+  const format = outputFor(request, { list: true, watch: true });
+  const options = watchOptions(request, list);
+  const timeout = timeoutSeconds(request, endpoint.watch.minTimeoutSeconds);
+  const ctx = requestContext(request, reply);
+  // Errors before the stream starts (410 Expired, 422) are ordinary error responses.
+  const stream = await storage.watch(ctx, options);
+
+  reply.hijack();
+  const res = reply.raw;
+  res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-cache, private', ...(request.id ? { 'audit-id': String(request.id) } : {}) });
+  // An empty watch must still answer at once: clients wait for the response headers before doing anything else.
+  (res as { flushHeaders?: () => void }).flushHeaders?.();
+  endpoint.watch.onWatchCount?.(endpoint.info.resource, 1);
+  let lastResourceVersion = options.resourceVersion;
+  let headersSent = false;
+  let open = true;
+
+  const write = (event: WatchEvent): boolean => {
+    if (!open) return true;
+    let object: unknown;
+    if (event.type === 'ERROR') object = event.object;
+    else if (event.type === 'BOOKMARK') object = bookmarkObject(endpoint, format, event.object);
+    else {
+      object = renderObject(endpoint, request, format, event.object as KubeObject, !headersSent);
+      headersSent = true;
+    }
+    const rv = (event.object as KubeObject).metadata?.resourceVersion;
+    if (rv && event.type !== 'ERROR') lastResourceVersion = rv;
+    return res.write(`${JSON.stringify({ type: event.type, object })}\n`);
+  };
+  // A slow reader holds the next event back instead of piling frames up in memory.
+  const drained = () => new Promise<void>((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.once('drain', done);
+    res.once('close', done);
+  });
+
+  const finish = () => {
+    if (!open) return;
+    open = false;
+    clearTimeout(timer);
+    clearInterval(bookmarks);
+    stream.stop();
+    endpoint.watch.onWatchCount?.(endpoint.info.resource, -1);
+    if (!res.writableEnded) res.end();
+  };
+
+  const timer = setTimeout(finish, timeout * 1000);
+  const bookmarks = setInterval(() => {
+    if (!options.allowWatchBookmarks) return;
+    const rv = stream.currentResourceVersion?.() ?? lastResourceVersion;
+    if (rv) write({ type: 'BOOKMARK', object: { metadata: { resourceVersion: rv } } });
+  }, endpoint.watch.bookmarkIntervalMs);
+  res.once('close', finish);
+
+  try {
+    for await (const event of stream) {
+      if (!open) break;
+      if (write(event) === false && open) await drained();
+    }
+  } catch (err) {
+    if (open) {
+      const status = isStatusError(err) ? err.status : statusErrors.internal().status;
+      if (!isStatusError(err)) request.log.error({ err }, 'watch failed');
+      write({ type: 'ERROR', object: status as unknown as Record<string, unknown> });
+    }
+  } finally {
+    finish();
+  }
+}

@@ -1,0 +1,189 @@
+// create (POST), update (PUT) and patch (json-patch, merge-patch, server-side apply), each with validation,
+// fieldValidation, dryRun and managedFields.
+
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import yaml from 'js-yaml';
+import { applyConfiguration, updateManagedFields } from '../managed-fields.js';
+import { bodyMediaType } from '../negotiation.js';
+import {
+  APPLY_PATCH, JSON_PATCH, MERGE_PATCH, SUPPORTED_PATCH_TYPES, applyJsonPatch, deepClone, isPlainObject, mergePatch, parseJson,
+  patchSetsResourceVersion, rejectPrototypeKeys,
+} from '../patch.js';
+import { isCreater, isGetter, isUpdater, type RequestContext } from '../storage.js';
+import { isStatusError, statusErrors } from '../status.js';
+import type { KubeObject } from '../types.js';
+import { parseFieldValidation } from '../validation.js';
+import {
+  type Endpoint, checkNameAndNamespace, checkTypeMeta, decodeObjectBody, fieldManager, invalidOptions, outputFor, parseDryRun,
+  queryParam, renderObject, requestContext, sendWithWarnings,
+} from './common.js';
+import { notSupported } from './read.js';
+
+const MAX_PATCH_ATTEMPTS = 5;
+const GENERATE_NAME_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
+
+function generateName(prefix: string): string {
+  let suffix = '';
+  for (let i = 0; i < 5; i++) suffix += GENERATE_NAME_ALPHABET[Math.floor(Math.random() * GENERATE_NAME_ALPHABET.length)];
+  return `${prefix.slice(0, 58)}${suffix}`;
+}
+
+function clearSystemFields(object: KubeObject): void {
+  const m = object.metadata;
+  delete m.uid;
+  delete m.creationTimestamp;
+  delete m.deletionTimestamp;
+  delete m.deletionGracePeriodSeconds;
+  delete m.generation;
+  delete (m as Record<string, unknown>).selfLink;
+}
+
+/** What a write keeps from the live object whatever the client sent (rest.BeforeUpdate). */
+function keepSystemFields(endpoint: Endpoint, object: KubeObject, live: KubeObject): void {
+  const m = object.metadata;
+  if (m.uid && live.metadata.uid && m.uid !== live.metadata.uid) {
+    throw statusErrors.conflict({ ...endpointRef(endpoint), name: m.name }, `Precondition failed: UID in precondition: ${m.uid}, UID in object meta: ${live.metadata.uid}`);
+  }
+  for (const k of ['uid', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'generation'] as const) {
+    if (live.metadata[k] !== undefined) (m as Record<string, unknown>)[k] = live.metadata[k];
+    else delete m[k];
+  }
+}
+
+function writeOptions(request: FastifyRequest) {
+  return {
+    dryRun: parseDryRun((request.query as Record<string, string | string[] | undefined>).dryRun),
+    fieldValidation: parseFieldValidation(queryParam(request, 'fieldValidation')),
+  };
+}
+
+async function getOrUndefined(endpoint: Endpoint, ctx: RequestContext, namespace: string | undefined, name: string): Promise<KubeObject | undefined> {
+  if (!isGetter(endpoint.storage)) throw notSupported(endpoint, 'get');
+  try {
+    return await endpoint.storage.get(ctx, namespace, name);
+  } catch (err) {
+    if (isStatusError(err) && err.code === 404) return undefined;
+    throw err;
+  }
+}
+
+export async function createObject(endpoint: Endpoint, request: FastifyRequest, reply: FastifyReply, namespace: string | undefined) {
+  const storage = endpoint.storage;
+  if (!isCreater(storage)) throw notSupported(endpoint, 'create');
+  const format = outputFor(request, { list: false });
+  const { dryRun, fieldValidation } = writeOptions(request);
+  const manager = fieldManager(request);
+  const object = checkTypeMeta(endpoint, decodeObjectBody(request));
+  checkNameAndNamespace(object, undefined, namespace);
+  if (object.metadata.resourceVersion) throw statusErrors.badRequest('resourceVersion should not be set on objects to be created');
+  if (!object.metadata.name) {
+    if (!object.metadata.generateName) {
+      throw statusErrors.invalid(endpoint.info.group, endpoint.info.kind, '', [
+        { type: 'FieldValueRequired', field: 'metadata.name', message: 'Required value: name or generateName is required' },
+      ]);
+    }
+    object.metadata.name = generateName(object.metadata.generateName);
+  }
+  clearSystemFields(object);
+  const { warnings } = endpoint.validator.check(object, fieldValidation);
+  object.metadata.managedFields = updateManagedFields(undefined, object, undefined, { manager, apiVersion: endpoint.apiVersion, schema: endpoint.info.schema });
+  const created = await storage.create(requestContext(request, reply, dryRun, manager), object);
+  return sendWithWarnings(reply, 201, warnings, renderObject(endpoint, request, format, created));
+}
+
+export async function replaceObject(endpoint: Endpoint, request: FastifyRequest, reply: FastifyReply, namespace: string | undefined, name: string) {
+  const storage = endpoint.storage;
+  if (!isUpdater(storage)) throw notSupported(endpoint, 'update');
+  const format = outputFor(request, { list: false });
+  const { dryRun, fieldValidation } = writeOptions(request);
+  const manager = fieldManager(request);
+  const ctx = requestContext(request, reply, dryRun, manager);
+  const object = checkTypeMeta(endpoint, decodeObjectBody(request));
+  checkNameAndNamespace(object, name, namespace);
+  const live = await getOrUndefined(endpoint, ctx, namespace, name);
+  if (!live && !storage.allowCreateOnUpdate) throw statusErrors.notFound({ ...endpointRef(endpoint), name });
+  if (live) keepSystemFields(endpoint, object, live);
+  else clearSystemFields(object);
+  const { warnings } = endpoint.validator.check(object, fieldValidation, live);
+  const entries = object.metadata.managedFields !== undefined ? object.metadata.managedFields : live?.metadata.managedFields;
+  object.metadata.managedFields = updateManagedFields(live, object, entries, { manager, apiVersion: endpoint.apiVersion, schema: endpoint.info.schema });
+  const updated = await storage.update(ctx, object);
+  return sendWithWarnings(reply, live ? 200 : 201, warnings, renderObject(endpoint, request, format, updated));
+}
+
+function endpointRef(endpoint: Endpoint) {
+  return { group: endpoint.info.group, resource: endpoint.info.resource };
+}
+
+function decodePatch(contentType: string, text: string): unknown {
+  if (contentType === APPLY_PATCH) {
+    try {
+      return rejectPrototypeKeys(yaml.load(text));
+    } catch (err) {
+      throw statusErrors.badRequest(`error decoding YAML: ${(err as Error).message.split('\n')[0]}`);
+    }
+  }
+  return parseJson(text, 'patch');
+}
+
+export async function patchObject(endpoint: Endpoint, request: FastifyRequest, reply: FastifyReply, namespace: string | undefined, name: string) {
+  const storage = endpoint.storage;
+  if (!isUpdater(storage) || !isGetter(storage)) throw notSupported(endpoint, 'patch');
+  const contentType = bodyMediaType(request.headers['content-type']);
+  if (!(SUPPORTED_PATCH_TYPES as readonly string[]).includes(contentType)) {
+    throw statusErrors.unsupportedMediaType(`the body of the request was in an unknown format - accepted media types include: ${SUPPORTED_PATCH_TYPES.join(', ')}`);
+  }
+  const apply = contentType === APPLY_PATCH;
+  const force = queryParam(request, 'force');
+  if (force !== undefined && !apply) {
+    throw invalidOptions('PatchOptions', [{ field: 'force', message: 'Forbidden: may not be specified for non-apply patch', type: 'FieldValueForbidden' }]);
+  }
+  const format = outputFor(request, { list: false });
+  const { dryRun, fieldValidation } = writeOptions(request);
+  const manager = fieldManager(request, apply);
+  const ctx = requestContext(request, reply, dryRun, manager);
+  const text = request.body instanceof Buffer ? request.body.toString('utf8') : '';
+  const patch = decodePatch(contentType, text);
+  if (apply && !isPlainObject(patch)) throw statusErrors.badRequest('the apply configuration must be a single object');
+  const clientResourceVersion = patchSetsResourceVersion(contentType, patch);
+  const ownership = { manager, apiVersion: endpoint.apiVersion, schema: endpoint.info.schema };
+
+  for (let attempt = 1; ; attempt++) {
+    const live = await getOrUndefined(endpoint, ctx, namespace, name);
+    let object: KubeObject;
+    if (apply) {
+      const config = checkTypeMeta(endpoint, deepClone(patch as Record<string, unknown>));
+      checkNameAndNamespace(config, name, namespace);
+      if (!live && config.metadata.resourceVersion) throw statusErrors.notFound({ ...endpointRef(endpoint), name });
+      object = applyConfiguration(live, config, truthyForce(force), ownership);
+      checkNameAndNamespace(object, name, namespace);
+    } else {
+      if (!live) throw statusErrors.notFound({ ...endpointRef(endpoint), name });
+      const patched = contentType === JSON_PATCH ? applyJsonPatch(live, text) : mergePatch(live, patch);
+      if (!isPlainObject(patched)) throw statusErrors.badRequest('the patched object must be a single object');
+      object = checkTypeMeta(endpoint, patched);
+      checkNameAndNamespace(object, name, namespace);
+      object.metadata.managedFields = updateManagedFields(live, object, object.metadata.managedFields ?? live.metadata.managedFields, ownership);
+    }
+    if (live) keepSystemFields(endpoint, object, live);
+    const { warnings } = endpoint.validator.check(object, fieldValidation, live);
+    try {
+      if (!live) {
+        if (!isCreater(storage)) throw statusErrors.notFound({ ...endpointRef(endpoint), name });
+        const created = await storage.create(ctx, object);
+        return sendWithWarnings(reply, 201, warnings, renderObject(endpoint, request, format, created));
+      }
+      const updated = await storage.update(ctx, object);
+      return sendWithWarnings(reply, 200, warnings, renderObject(endpoint, request, format, updated));
+    } catch (err) {
+      const retriable = isStatusError(err) && err.code === 409 && err.reason === 'Conflict' && !clientResourceVersion && attempt < MAX_PATCH_ATTEMPTS;
+      if (!retriable) throw err;
+    }
+  }
+}
+
+function truthyForce(value: string | undefined): boolean {
+  return value !== undefined && ['1', 't', 'T', 'true', 'TRUE', 'True'].includes(value);
+}
+
+export { MERGE_PATCH };

@@ -1,0 +1,22 @@
+// The machinery's public surface, for the resource and main.ts.
+
+export { createApiServer, sendStatus, type ApiServer, type ApiServerOptions } from './server.js';
+export { ApiMetrics } from './metrics.js';
+export { WatchHub, INITIAL_EVENTS_END_ANNOTATION, resourceVersionOf, type WatchHubOptions, type HubWatchOptions } from './watch-hub.js';
+export { EventQueue } from './event-queue.js';
+export { matchesFields, matchesLabels, matchesSelectors, parseFieldSelector, parseLabelSelector } from './selectors.js';
+export { humanDuration } from './table.js';
+export { type VersionInfo } from './installer.js';
+export {
+  type AuthenticationConfig, type AuthenticationConfigSource, StaticAuthenticationConfig, authenticationConfigFromConfigMap,
+} from './auth/authentication-config.js';
+export { type Authenticator, UnionAuthenticator, AUTHENTICATED_GROUP } from './auth/authenticator.js';
+export {
+  type Authorizer, type SubjectAccessReviewer, type SubjectAccessReviewSpec, SubjectAccessReviewAuthorizer, forbidden,
+} from './auth/authorizer.js';
+export { type TokenReviewer, TokenAuthenticator } from './auth/token.js';
+export { delegatingAuthenticator, delegatingAuthorizer, kubeDelegatedAuth, type DelegatedAuth } from './auth/delegation.js';
+export { ConfigMapAuthenticationSource, KubeSubjectAccessReviewer, KubeTokenReviewer } from './auth/kube-delegation.js';
+export * from './storage.js';
+export * from './status.js';
+export type * from './types.js';

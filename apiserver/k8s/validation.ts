@@ -1,0 +1,175 @@
+// Validation of every write against ResourceInfo.schema (ajv, with defaults applied like CRD structural defaulting),
+// pruning of unknown fields with fieldValidation Strict/Warn/Ignore, and the ObjectMeta rules kube-apiserver applies.
+
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import { isPlainObject } from './patch.js';
+import type { ResourceInfo } from './storage.js';
+import { statusErrors } from './status.js';
+import type { KubeObject, StatusCause } from './types.js';
+
+export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
+
+export function parseFieldValidation(value: string | undefined): FieldValidation {
+  if (value === undefined || value === '') return 'Warn';
+  if (value === 'Strict' || value === 'Warn' || value === 'Ignore') return value;
+  throw statusErrors.badRequest(`fieldValidation: Unsupported value: "${value}": supported values: "Ignore", "Strict", "Warn"`);
+}
+
+const OBJECT_META_FIELDS = new Set([
+  'name', 'generateName', 'namespace', 'selfLink', 'uid', 'resourceVersion', 'generation', 'creationTimestamp',
+  'deletionTimestamp', 'deletionGracePeriodSeconds', 'labels', 'annotations', 'ownerReferences', 'finalizers', 'managedFields',
+]);
+
+const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const DNS1123_SUBDOMAIN_MESSAGE = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
+
+function fieldPath(instancePath: string): string {
+  return instancePath
+    .split('/')
+    .slice(1)
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .reduce((acc, seg) => (/^\d+$/.test(seg) ? `${acc}[${seg}]` : acc ? `${acc}.${seg}` : seg), '');
+}
+
+function quote(value: unknown): string {
+  return typeof value === 'string' ? JSON.stringify(value) : JSON.stringify(value) ?? 'null';
+}
+
+function valueAtInstance(object: unknown, instancePath: string): unknown {
+  let current = object;
+  for (const seg of instancePath.split('/').slice(1)) {
+    const k = seg.replace(/~1/g, '/').replace(/~0/g, '~');
+    if (Array.isArray(current)) current = current[Number(k)];
+    else if (isPlainObject(current)) current = current[k];
+    else return undefined;
+  }
+  return current;
+}
+
+/** One cause per bad field path, in the words of k8s.io/apimachinery field errors. */
+export function causesFromAjv(errors: ErrorObject[], object: unknown): StatusCause[] {
+  const seen = new Set<string>();
+  const causes: StatusCause[] = [];
+  for (const e of errors) {
+    let field = fieldPath(e.instancePath);
+    let cause: StatusCause;
+    if (e.keyword === 'required') {
+      const missing = (e.params as { missingProperty: string }).missingProperty;
+      field = field ? `${field}.${missing}` : missing;
+      cause = { type: 'FieldValueRequired', message: 'Required value', field };
+    } else if (e.keyword === 'enum') {
+      const allowed = (e.params as { allowedValues: unknown[] }).allowedValues.map(quote).join(', ');
+      cause = { type: 'FieldValueNotSupported', message: `Unsupported value: ${quote(valueAtInstance(object, e.instancePath))}: supported values: ${allowed}`, field };
+    } else {
+      cause = { type: 'FieldValueInvalid', message: `Invalid value: ${quote(valueAtInstance(object, e.instancePath))}: ${field || 'body'} in body ${e.message ?? 'is invalid'}`, field };
+    }
+    if (seen.has(field)) continue;
+    seen.add(field);
+    causes.push(cause);
+  }
+  return causes;
+}
+
+/** Removes fields the schema does not declare (as CRD pruning); returns their paths. */
+export function pruneUnknownFields(value: unknown, schema: Record<string, unknown> | undefined, path: string, unknown: string[], keep?: Set<string>): void {
+  if (!schema || schema['x-kubernetes-preserve-unknown-fields'] === true) return;
+  if (Array.isArray(value)) {
+    const items = schema.items as Record<string, unknown> | undefined;
+    value.forEach((item, i) => pruneUnknownFields(item, items, `${path}[${i}]`, unknown, keep));
+    return;
+  }
+  if (!isPlainObject(value)) return;
+  const properties = schema.properties as Record<string, Record<string, unknown>> | undefined;
+  const additional = schema.additionalProperties;
+  for (const k of Object.keys(value)) {
+    const child = path ? `${path}.${k}` : k;
+    const declared = properties?.[k];
+    if (declared) pruneUnknownFields(value[k], declared, child, unknown, keep);
+    else if (isPlainObject(additional)) pruneUnknownFields(value[k], additional, child, unknown, keep);
+    else if (additional === true || keep?.has(child)) continue;
+    else if (properties || additional === false) {
+      unknown.push(child);
+      delete value[k];
+    }
+  }
+}
+
+function metadataCauses(metadata: unknown): StatusCause[] {
+  if (!isPlainObject(metadata)) return [{ type: 'FieldValueInvalid', field: 'metadata', message: 'Invalid value: must be an object' }];
+  const causes: StatusCause[] = [];
+  const name = metadata.name;
+  if (typeof name === 'string' && name !== '' && (!DNS1123_SUBDOMAIN.test(name) || name.length > 253)) {
+    causes.push({ type: 'FieldValueInvalid', field: 'metadata.name', message: `Invalid value: ${quote(name)}: ${DNS1123_SUBDOMAIN_MESSAGE}` });
+  }
+  for (const mapField of ['labels', 'annotations']) {
+    const m = metadata[mapField];
+    if (m === undefined || m === null) continue;
+    if (!isPlainObject(m)) {
+      causes.push({ type: 'FieldValueInvalid', field: `metadata.${mapField}`, message: 'Invalid value: must be a map of strings' });
+      continue;
+    }
+    for (const [k, v] of Object.entries(m)) {
+      if (typeof v !== 'string') causes.push({ type: 'FieldValueInvalid', field: `metadata.${mapField}.${k}`, message: `Invalid value: ${quote(v)}: must be a string` });
+    }
+  }
+  if (metadata.finalizers !== undefined && (!Array.isArray(metadata.finalizers) || !metadata.finalizers.every((f) => typeof f === 'string'))) {
+    causes.push({ type: 'FieldValueInvalid', field: 'metadata.finalizers', message: 'Invalid value: must be a list of strings' });
+  }
+  return causes;
+}
+
+export interface ValidationResult {
+  /** `unknown field "spec.x"` for each pruned field, for Warning headers. */
+  warnings: string[];
+}
+
+export class ObjectValidator {
+  private readonly validate: ValidateFunction;
+  private readonly schema: Record<string, unknown>;
+
+  constructor(private readonly info: ResourceInfo) {
+    const ajv = new Ajv({ strict: false, allErrors: true, useDefaults: true, validateFormats: true });
+    (addFormatsModule as unknown as (a: Ajv) => void)(ajv);
+    for (const f of ['int32', 'int64', 'float', 'double', 'byte', 'binary', 'password', 'quantity', 'int-or-string']) ajv.addFormat(f, true);
+    const properties = { ...((info.schema.properties as Record<string, unknown> | undefined) ?? {}) };
+    // metadata is the machinery's (metadataCauses); apiVersion/kind are checked against the URL.
+    properties.metadata = { type: 'object', 'x-kubernetes-preserve-unknown-fields': true };
+    properties.apiVersion = { type: 'string' };
+    properties.kind = { type: 'string' };
+    this.schema = { ...info.schema, properties };
+    this.validate = ajv.compile(this.schema);
+  }
+
+  /**
+   * Prunes, defaults and validates `object` in place. Throws 400 (Strict with unknown fields) or 422. Undeclared
+   * fields the `live` object already has are the storage's, not the client's: neither reported nor pruned.
+   */
+  check(object: KubeObject, fieldValidation: FieldValidation, live?: KubeObject): ValidationResult {
+    const unknown: string[] = [];
+    let keep: Set<string> | undefined;
+    if (live) {
+      const liveUnknown: string[] = [];
+      pruneUnknownFields(structuredClone(live), this.schema, '', liveUnknown);
+      keep = new Set(liveUnknown);
+    }
+    pruneUnknownFields(object, this.schema, '', unknown, keep);
+    if (isPlainObject(object.metadata)) {
+      for (const k of Object.keys(object.metadata)) {
+        if (!OBJECT_META_FIELDS.has(k)) {
+          unknown.push(`metadata.${k}`);
+          delete (object.metadata as Record<string, unknown>)[k];
+        }
+      }
+    }
+    if (unknown.length > 0 && fieldValidation === 'Strict') {
+      throw statusErrors.badRequest(`strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(', ')}`);
+    }
+    const causes = metadataCauses(object.metadata);
+    if (!this.validate(object)) causes.push(...causesFromAjv(this.validate.errors ?? [], object));
+    if (causes.length > 0) {
+      throw statusErrors.invalid(this.info.group, this.info.kind, typeof object.metadata?.name === 'string' ? object.metadata.name : '', causes);
+    }
+    return { warnings: fieldValidation === 'Warn' ? unknown.map((f) => `unknown field "${f}"`) : [] };
+  }
+}

@@ -1,0 +1,291 @@
+// A watch fed by polling: for a backend without a change feed, snapshots of one scope (e.g. one backend namespace)
+// are diffed into ADDED/MODIFIED/DELETED events. One poll loop per scope serves every watcher of that scope, and it
+// runs only while the scope has watchers, so 1,000 watchers cost the backend what one does. A bounded history per
+// scope lets watches resume from a resourceVersion; older ones get 410 Expired and clients re-list.
+//
+// resourceVersions are decimal integers, comparable across scopes and growing with time. A deletion has no
+// resourceVersion of its own in a snapshot; it gets one greater than any seen (nextResourceVersion).
+
+import { EventQueue } from './event-queue.js';
+import type { WatchEvent, WatchEventType, WatchStream } from './storage.js';
+import { statusErrors } from './status.js';
+import type { KubeObject } from './types.js';
+
+export const INITIAL_EVENTS_END_ANNOTATION = 'k8s.io/initial-events-end';
+
+export interface WatchHubOptions {
+  /** Every object of the scope as the backend shows it now. */
+  snapshot(scope: string): Promise<KubeObject[]>;
+  pollIntervalMs?: number;
+  /** Events remembered per scope for resuming watches. */
+  historyLimit?: number;
+  /** The resourceVersion for a deletion, given the greatest seen so far (default: that + 1). */
+  nextResourceVersion?(greatestSeen: bigint): bigint;
+  /** A failed poll keeps the last state; the next interval tries again. */
+  onPollError?(scope: string, error: unknown): void;
+}
+
+export interface HubWatchOptions {
+  /** The scopes to watch together (one, or all of them for an all-namespaces watch). */
+  scopes: string[];
+  resourceVersion?: string;
+  sendInitialEvents?: boolean;
+  allowWatchBookmarks?: boolean;
+  /** Which objects this watcher sees (selectors); objects moving out of it are sent as DELETED. */
+  filter?: (object: KubeObject) => boolean;
+}
+
+interface HubEvent {
+  type: Exclude<WatchEventType, 'BOOKMARK' | 'ERROR'>;
+  object: KubeObject;
+  previous?: KubeObject;
+  rv: bigint;
+}
+
+interface Watcher {
+  queue: EventQueue;
+  filter: (object: KubeObject) => boolean;
+}
+
+class ScopeState {
+  objects?: Map<string, KubeObject>;
+  history: HubEvent[] = [];
+  /** Every change after floor is in history. */
+  floor = 0n;
+  highWater = 0n;
+  readonly watchers = new Set<Watcher>();
+  timer?: NodeJS.Timeout;
+  inflight?: Promise<void>;
+  /** Whether the loop has been running since the last snapshot (the state is current). */
+  live = false;
+}
+
+export function resourceVersionOf(object: KubeObject): bigint {
+  try {
+    return BigInt(object.metadata.resourceVersion ?? '0');
+  } catch {
+    return 0n;
+  }
+}
+
+function identity(object: KubeObject): string {
+  return object.metadata.uid ?? `${object.metadata.namespace ?? ''}/${object.metadata.name ?? ''}`;
+}
+
+function withResourceVersion(object: KubeObject, rv: bigint): KubeObject {
+  return { ...object, metadata: { ...object.metadata, resourceVersion: rv.toString() } };
+}
+
+/** What one watcher sees of a change, given its filter (a selector transition is an ADDED or a DELETED). */
+function project(event: HubEvent, filter: (o: KubeObject) => boolean): WatchEvent | undefined {
+  if (event.type !== 'MODIFIED') return filter(event.object) ? { type: event.type, object: event.object } : undefined;
+  const now = filter(event.object);
+  const before = event.previous ? filter(event.previous) : false;
+  if (now && before) return { type: 'MODIFIED', object: event.object };
+  if (now) return { type: 'ADDED', object: event.object };
+  if (before && event.previous) return { type: 'DELETED', object: withResourceVersion(event.previous, event.rv) };
+  return undefined;
+}
+
+export class WatchHub {
+  private readonly scopes = new Map<string, ScopeState>();
+  private greatestSeen = 0n;
+  private readonly interval: number;
+  private readonly historyLimit: number;
+  private closed = false;
+
+  constructor(private readonly options: WatchHubOptions) {
+    this.interval = options.pollIntervalMs ?? 2_000;
+    this.historyLimit = options.historyLimit ?? 1_000;
+  }
+
+  /** Number of watchers across all scopes (for metrics and tests). */
+  get watcherCount(): number {
+    let n = 0;
+    for (const s of this.scopes.values()) n += s.watchers.size;
+    return n;
+  }
+
+  /** Whether the scope's poll loop is running. */
+  isPolling(scope: string): boolean {
+    return this.scopes.get(scope)?.timer !== undefined;
+  }
+
+  /** The greatest resourceVersion known for these scopes: a list's resourceVersion that a watch can resume from. */
+  resourceVersion(scopes: string[]): string {
+    return scopes.reduce((max, s) => (this.state(s).highWater > max ? this.state(s).highWater : max), 0n).toString();
+  }
+
+  /**
+   * The resourceVersion a list of these scopes should carry so that a watch can resume from it: the greater of its
+   * items' and what the hub has seen (deletions get resourceVersions no item carries).
+   */
+  listResourceVersion(scopes: string[], items: KubeObject[]): string {
+    const seen = BigInt(this.resourceVersion(scopes));
+    const newest = items.reduce((max, o) => (resourceVersionOf(o) > max ? resourceVersionOf(o) : max), 0n);
+    return (newest > seen ? newest : seen).toString();
+  }
+
+  /** Poll now, e.g. right after a write through this server, so watchers see it without waiting for the interval. */
+  notify(scope: string): void {
+    const state = this.scopes.get(scope);
+    if (state && state.watchers.size > 0) void this.poll(scope).catch(() => {});
+  }
+
+  async watch(options: HubWatchOptions): Promise<WatchStream> {
+    const filter = options.filter ?? (() => true);
+    const rv = options.resourceVersion ?? '';
+    const initial = options.sendInitialEvents ?? (rv === '' || rv === '0');
+    let from: bigint | undefined;
+    if (!initial && rv !== '') {
+      try {
+        from = BigInt(rv);
+      } catch {
+        throw statusErrors.badRequest(`invalid resource version: ${rv}`);
+      }
+    }
+    for (const scope of options.scopes) {
+      const state = this.state(scope);
+      // An idle scope's state may be old; "most recent" and consistent starts need a fresh snapshot.
+      const needsFresh = !state.objects || (rv !== '0' && !state.live);
+      if (needsFresh) await this.poll(scope);
+      if (from !== undefined && from < state.floor) {
+        throw statusErrors.gone(`too old resource version: ${from} (${state.floor})`);
+      }
+    }
+
+    const states = options.scopes.map((s) => this.state(s));
+    const watcher: Watcher = {
+      filter,
+      queue: new EventQueue(
+        () => this.release(options.scopes, watcher),
+        () => this.resourceVersion(options.scopes),
+      ),
+    };
+    if (initial) {
+      for (const state of states) {
+        for (const object of state.objects?.values() ?? []) if (filter(object)) watcher.queue.push({ type: 'ADDED', object });
+      }
+      if (options.sendInitialEvents && options.allowWatchBookmarks) {
+        watcher.queue.push({ type: 'BOOKMARK', object: this.bookmark(options.scopes, true) });
+      }
+    } else if (from !== undefined) {
+      const replay = states.flatMap((s) => s.history.filter((e) => e.rv > from!)).sort((a, b) => (a.rv < b.rv ? -1 : a.rv > b.rv ? 1 : 0));
+      for (const event of replay) {
+        const projected = project(event, filter);
+        if (projected) watcher.queue.push(projected);
+      }
+    }
+    for (const [i, scope] of options.scopes.entries()) {
+      states[i]!.watchers.add(watcher);
+      this.schedule(scope);
+    }
+    return watcher.queue;
+  }
+
+  /** A BOOKMARK object for these scopes; kind and apiVersion are filled in by the watch handler. */
+  bookmark(scopes: string[], initialEventsEnd = false): KubeObject {
+    const metadata: KubeObject['metadata'] = { resourceVersion: this.resourceVersion(scopes) };
+    if (initialEventsEnd) metadata.annotations = { [INITIAL_EVENTS_END_ANNOTATION]: 'true' };
+    return { apiVersion: '', kind: '', metadata };
+  }
+
+  /** Stops every loop and ends every watch. */
+  close(): void {
+    this.closed = true;
+    for (const state of this.scopes.values()) {
+      clearTimeout(state.timer);
+      state.timer = undefined;
+      for (const w of [...state.watchers]) w.queue.stop();
+    }
+  }
+
+  private state(scope: string): ScopeState {
+    let state = this.scopes.get(scope);
+    if (!state) this.scopes.set(scope, (state = new ScopeState()));
+    return state;
+  }
+
+  private release(scopes: string[], watcher: Watcher): void {
+    for (const scope of scopes) {
+      const state = this.state(scope);
+      state.watchers.delete(watcher);
+      if (state.watchers.size === 0) {
+        clearTimeout(state.timer);
+        state.timer = undefined;
+        state.live = false;
+      }
+    }
+  }
+
+  private schedule(scope: string): void {
+    const state = this.state(scope);
+    if (this.closed || state.timer || state.watchers.size === 0) return;
+    state.live = true;
+    state.timer = setTimeout(() => {
+      state.timer = undefined;
+      void this.poll(scope).catch(() => {}).finally(() => this.schedule(scope));
+    }, this.interval);
+  }
+
+  /** One snapshot and diff; concurrent callers share the one in flight. */
+  private poll(scope: string): Promise<void> {
+    const state = this.state(scope);
+    if (state.inflight) return state.inflight;
+    state.inflight = (async () => {
+      try {
+        const snapshot = await this.options.snapshot(scope);
+        this.absorb(state, snapshot);
+      } catch (err) {
+        this.options.onPollError?.(scope, err);
+        throw err;
+      } finally {
+        state.inflight = undefined;
+      }
+    })();
+    return state.inflight;
+  }
+
+  private see(state: ScopeState, rv: bigint): void {
+    if (rv > this.greatestSeen) this.greatestSeen = rv;
+    if (rv > state.highWater) state.highWater = rv;
+  }
+
+  private absorb(state: ScopeState, snapshot: KubeObject[]): void {
+    const next = new Map(snapshot.map((o) => [identity(o), o]));
+    if (!state.objects) {
+      state.objects = next;
+      for (const o of snapshot) this.see(state, resourceVersionOf(o));
+      state.floor = state.highWater;
+      return;
+    }
+    const changes: HubEvent[] = [];
+    for (const [id, object] of next) {
+      const before = state.objects.get(id);
+      const rv = resourceVersionOf(object);
+      if (!before) changes.push({ type: 'ADDED', object, rv });
+      else if (before.metadata.resourceVersion !== object.metadata.resourceVersion) changes.push({ type: 'MODIFIED', object, previous: before, rv });
+      this.see(state, rv);
+    }
+    changes.sort((a, b) => (a.rv < b.rv ? -1 : a.rv > b.rv ? 1 : 0));
+    for (const [id, before] of state.objects) {
+      if (next.has(id)) continue;
+      const rv = this.options.nextResourceVersion?.(this.greatestSeen) ?? this.greatestSeen + 1n;
+      this.see(state, rv);
+      changes.push({ type: 'DELETED', object: withResourceVersion(before, rv), rv });
+    }
+    state.objects = next;
+    if (changes.length === 0) return;
+    state.history.push(...changes);
+    if (state.history.length > this.historyLimit) {
+      const dropped = state.history.splice(0, state.history.length - this.historyLimit);
+      for (const e of dropped) if (e.rv > state.floor) state.floor = e.rv;
+    }
+    for (const watcher of state.watchers) {
+      for (const change of changes) {
+        const projected = project(change, watcher.filter);
+        if (projected) watcher.queue.push(projected);
+      }
+    }
+  }
+}

@@ -1,0 +1,33 @@
+import t from 'tap';
+import { EventQueue } from '../../../apiserver/k8s/event-queue.js';
+import type { WatchEvent } from '../../../apiserver/k8s/storage.js';
+
+const event = (name: string): WatchEvent => ({ type: 'ADDED', object: { apiVersion: 'v1', kind: 'K', metadata: { name } } });
+
+t.test('events pushed before and after the reader waits arrive in order; stop ends after what is queued', async (t) => {
+  let stopped = 0;
+  const q = new EventQueue(() => stopped++);
+  q.push(event('a'));
+  const it = q[Symbol.asyncIterator]();
+  t.same((await it.next()).value, event('a'));
+  const pending = it.next();
+  q.push(event('b'));
+  t.same((await pending).value, event('b'));
+  q.push(event('c'));
+  q.stop();
+  q.stop();
+  t.equal(stopped, 1);
+  t.same((await it.next()).value, event('c'));
+  t.equal((await it.next()).done, true);
+  q.push(event('d'));
+  t.equal((await it.next()).done, true, 'nothing after stop');
+});
+
+t.test('a reader too far behind is stopped rather than buffered without bound', async (t) => {
+  const q = new EventQueue(undefined, undefined, 3);
+  for (const n of ['a', 'b', 'c', 'd']) q.push(event(n));
+  t.ok(q.stopped);
+  const names: string[] = [];
+  for await (const e of q) names.push((e.object as { metadata: { name: string } }).metadata.name);
+  t.same(names, ['a', 'b', 'c']);
+});

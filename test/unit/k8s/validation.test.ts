@@ -1,0 +1,55 @@
+import t from 'tap';
+import { ObjectValidator, parseFieldValidation, pruneUnknownFields } from '../../../apiserver/k8s/validation.js';
+import type { KubeObject } from '../../../apiserver/k8s/types.js';
+import { widgetInfo } from '../../support/memory-storage.js';
+import { thrownStatus } from './thrown.js';
+
+const widget = (spec: Record<string, unknown>, metadata: Record<string, unknown> = {}): KubeObject => ({ apiVersion: 'test.example.com/v1', kind: 'Widget', metadata: { name: 'w', ...metadata }, spec });
+
+t.test('a valid object gets its defaults', async (t) => {
+  const o = widget({ image: 'x' });
+  t.same(new ObjectValidator(widgetInfo).check(o, 'Strict'), { warnings: [] });
+  t.equal((o.spec as { replicas: number }).replicas, 1);
+});
+
+t.test('one cause per field path, in apimachinery words', async (t) => {
+  const status = thrownStatus(() => new ObjectValidator(widgetInfo).check(widget({ replicas: 'x', color: 'pink', tags: [1] }, { labels: { a: 1 } }), 'Warn'));
+  t.equal(status?.code, 422);
+  t.same(status?.details?.causes, [
+    { type: 'FieldValueInvalid', field: 'metadata.labels.a', message: 'Invalid value: 1: must be a string' },
+    { type: 'FieldValueRequired', message: 'Required value', field: 'spec.image' },
+    { type: 'FieldValueInvalid', message: 'Invalid value: "x": spec.replicas in body must be integer', field: 'spec.replicas' },
+    { type: 'FieldValueNotSupported', message: 'Unsupported value: "pink": supported values: "red", "green", "blue"', field: 'spec.color' },
+    { type: 'FieldValueInvalid', message: 'Invalid value: 1: spec.tags[0] in body must be string', field: 'spec.tags[0]' },
+  ]);
+});
+
+t.test('unknown fields: Strict 400, Warn warnings, Ignore silent; all pruned', async (t) => {
+  const v = new ObjectValidator(widgetInfo);
+  t.match(thrownStatus(() => v.check(widget({ image: 'x', extra: 1 }, { bogus: 1 }), 'Strict')), { code: 400, message: 'strict decoding error: unknown field "spec.extra", unknown field "metadata.bogus"' });
+  const warned = widget({ image: 'x', extra: 1 });
+  t.same(v.check(warned, 'Warn').warnings, ['unknown field "spec.extra"']);
+  t.notOk('extra' in (warned.spec as object));
+  t.same(v.check(widget({ image: 'x', extra: 1 }), 'Ignore').warnings, []);
+  t.same(v.check(widget({ image: 'x', settings: { free: 'form' } }), 'Strict').warnings, [], 'additionalProperties maps are known');
+  t.equal(parseFieldValidation(undefined), 'Warn');
+  t.match(thrownStatus(() => parseFieldValidation('Loose')), { code: 400 });
+});
+
+t.test('x-kubernetes-preserve-unknown-fields keeps everything below it', async (t) => {
+  const unknown: string[] = [];
+  const value = { a: { anything: 1 }, b: 2 };
+  pruneUnknownFields(value, { type: 'object', properties: { a: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }, '', unknown);
+  t.same(value, { a: { anything: 1 } });
+  t.same(unknown, ['b']);
+});
+
+t.test('undeclared fields the live object already has are the storage\'s: not reported, not pruned', async (t) => {
+  const v = new ObjectValidator(widgetInfo);
+  const live = widget({ image: 'x', backendOnly: 'kept' });
+  const next = widget({ image: 'y', backendOnly: 'kept', clientTypo: 1 });
+  t.match(thrownStatus(() => v.check(structuredClone(next), 'Strict', live)), { code: 400, message: 'strict decoding error: unknown field "spec.clientTypo"' });
+  const warned = structuredClone(next);
+  t.same(v.check(warned, 'Warn', live).warnings, ['unknown field "spec.clientTypo"']);
+  t.equal((warned.spec as { backendOnly: string }).backendOnly, 'kept');
+});

@@ -1,0 +1,158 @@
+import t from 'tap';
+import type { WatchEvent, WatchStream } from '../../../apiserver/k8s/storage.js';
+import type { KubeObject } from '../../../apiserver/k8s/types.js';
+import { WatchHub } from '../../../apiserver/k8s/watch-hub.js';
+
+// A backend whose state the test sets; the hub never polls on its own here (huge interval), only on notify/watch.
+function backend() {
+  const state = new Map<string, Map<string, KubeObject>>();
+  const calls = new Map<string, number>();
+  const put = (scope: string, name: string, rv: number, labels: Record<string, string> = {}) => {
+    if (!state.has(scope)) state.set(scope, new Map());
+    state.get(scope)!.set(name, { apiVersion: 'g/v1', kind: 'K', metadata: { name, namespace: scope, uid: `${scope}-${name}`, resourceVersion: String(rv), labels } });
+  };
+  const remove = (scope: string, name: string) => state.get(scope)?.delete(name);
+  const snapshot = async (scope: string) => {
+    calls.set(scope, (calls.get(scope) ?? 0) + 1);
+    return [...(state.get(scope)?.values() ?? [])];
+  };
+  return { put, remove, snapshot, calls };
+}
+
+async function take(stream: WatchStream, n: number): Promise<WatchEvent[]> {
+  const events: WatchEvent[] = [];
+  const it = stream[Symbol.asyncIterator]();
+  while (events.length < n) {
+    const r = await it.next();
+    if (r.done) break;
+    events.push(r.value);
+  }
+  return events;
+}
+
+const summary = (events: WatchEvent[]) => events.map((e) => `${e.type} ${(e.object as KubeObject).metadata.name ?? ''}@${(e.object as KubeObject).metadata.resourceVersion}`);
+
+async function settle(hub: WatchHub, scope: string) {
+  hub.notify(scope);
+  await new Promise((r) => setImmediate(r));
+}
+
+t.test('diffs snapshots into ADDED, MODIFIED, DELETED; a deletion gets a newer resourceVersion', async (t) => {
+  const b = backend();
+  b.put('ns', 'a', 10);
+  const hub = new WatchHub({ snapshot: b.snapshot, pollIntervalMs: 1e9 });
+  t.teardown(() => hub.close());
+  const stream = await hub.watch({ scopes: ['ns'] });
+  t.same(summary(await take(stream, 1)), ['ADDED a@10'], 'synthetic ADDED for the current state');
+  b.put('ns', 'b', 11);
+  b.put('ns', 'a', 12);
+  await settle(hub, 'ns');
+  t.same(summary(await take(stream, 2)), ['ADDED b@11', 'MODIFIED a@12'], 'changes in resourceVersion order');
+  b.remove('ns', 'b');
+  await settle(hub, 'ns');
+  t.same(summary(await take(stream, 1)), ['DELETED b@13']);
+  stream.stop();
+});
+
+t.test('one poll loop per scope, whatever the number of watchers; it stops when they leave', async (t) => {
+  const b = backend();
+  b.put('ns', 'a', 1);
+  const hub = new WatchHub({ snapshot: b.snapshot, pollIntervalMs: 1e9 });
+  t.teardown(() => hub.close());
+  const streams = await Promise.all(Array.from({ length: 1000 }, () => hub.watch({ scopes: ['ns'] })));
+  t.equal(b.calls.get('ns'), 1, '1,000 watchers started with one snapshot');
+  t.ok(hub.isPolling('ns'));
+  b.put('ns', 'a', 2);
+  await settle(hub, 'ns');
+  t.equal(b.calls.get('ns'), 2, 'one snapshot serves every watcher');
+  const last = await take(streams[999]!, 2);
+  t.same(summary(last), ['ADDED a@1', 'MODIFIED a@2']);
+  for (const s of streams) s.stop();
+  t.notOk(hub.isPolling('ns'), 'no watchers, no polling');
+  t.equal(hub.watcherCount, 0);
+});
+
+t.test('resume from a resourceVersion replays history; older than history is 410', async (t) => {
+  const b = backend();
+  b.put('ns', 'a', 1);
+  const hub = new WatchHub({ snapshot: b.snapshot, pollIntervalMs: 1e9, historyLimit: 3 });
+  t.teardown(() => hub.close());
+  const keep = await hub.watch({ scopes: ['ns'] });
+  for (let rv = 2; rv <= 6; rv++) {
+    b.put('ns', 'a', rv);
+    await settle(hub, 'ns');
+  }
+  const resumed = await hub.watch({ scopes: ['ns'], resourceVersion: '4' });
+  t.same(summary(await take(resumed, 2)), ['MODIFIED a@5', 'MODIFIED a@6']);
+  const expired = await hub.watch({ scopes: ['ns'], resourceVersion: '2' }).then(() => undefined, (err: { status?: unknown }) => err.status);
+  t.match(expired, { code: 410, reason: 'Expired', message: 'too old resource version: 2 (3)' });
+  resumed.stop();
+  keep.stop();
+});
+
+t.test('a scope left idle keeps its state: resuming after the gap sees what changed meanwhile, deletions included', async (t) => {
+  const b = backend();
+  b.put('ns', 'a', 1);
+  b.put('ns', 'b', 2);
+  const hub = new WatchHub({ snapshot: b.snapshot, pollIntervalMs: 1e9 });
+  t.teardown(() => hub.close());
+  const first = await hub.watch({ scopes: ['ns'] });
+  await take(first, 2);
+  first.stop();
+  b.remove('ns', 'b');
+  b.put('ns', 'a', 5);
+  const resumed = await hub.watch({ scopes: ['ns'], resourceVersion: '2' });
+  t.same(summary(await take(resumed, 2)), ['MODIFIED a@5', 'DELETED b@6']);
+  t.equal(hub.listResourceVersion(['ns'], [{ apiVersion: 'g/v1', kind: 'K', metadata: { resourceVersion: '5' } }]), '6', 'a list after the deletion carries its resourceVersion');
+  resumed.stop();
+});
+
+t.test('per-watcher filters turn selector transitions into ADDED/DELETED', async (t) => {
+  const b = backend();
+  b.put('ns', 'a', 1, { team: 'x' });
+  const hub = new WatchHub({ snapshot: b.snapshot, pollIntervalMs: 1e9 });
+  t.teardown(() => hub.close());
+  const stream = await hub.watch({ scopes: ['ns'], filter: (o) => o.metadata.labels?.team === 'x' });
+  await take(stream, 1);
+  b.put('ns', 'a', 2, { team: 'y' });
+  await settle(hub, 'ns');
+  b.put('ns', 'a', 3, { team: 'x' });
+  await settle(hub, 'ns');
+  t.same(summary(await take(stream, 2)), ['DELETED a@2', 'ADDED a@3']);
+  stream.stop();
+});
+
+t.test('sendInitialEvents ends the initial state with the initial-events-end bookmark; scopes merge', async (t) => {
+  const b = backend();
+  b.put('one', 'a', 1);
+  b.put('two', 'b', 2);
+  const hub = new WatchHub({ snapshot: b.snapshot, pollIntervalMs: 1e9 });
+  t.teardown(() => hub.close());
+  const stream = await hub.watch({ scopes: ['one', 'two'], sendInitialEvents: true, allowWatchBookmarks: true });
+  const events = await take(stream, 3);
+  t.same(summary(events), ['ADDED a@1', 'ADDED b@2', 'BOOKMARK @2']);
+  t.same((events[2]!.object as KubeObject).metadata.annotations, { 'k8s.io/initial-events-end': 'true' });
+  t.equal(hub.resourceVersion(['one', 'two']), '2');
+  t.equal(stream.currentResourceVersion?.(), '2');
+  stream.stop();
+});
+
+t.test('a failing backend keeps the last state; the error is reported', async (t) => {
+  let fail = false;
+  const errors: unknown[] = [];
+  const hub = new WatchHub({
+    snapshot: async () => {
+      if (fail) throw new Error('backend down');
+      return [];
+    },
+    pollIntervalMs: 1e9,
+    onPollError: (_scope, err) => errors.push(err),
+  });
+  t.teardown(() => hub.close());
+  const stream = await hub.watch({ scopes: ['ns'] });
+  fail = true;
+  await settle(hub, 'ns');
+  t.equal(errors.length, 1);
+  t.equal(hub.watcherCount, 1, 'the watch stays open');
+  stream.stop();
+});
