@@ -1,0 +1,203 @@
+// Where the Kubernetes-only parts of a VvpDeployment live: in the platform deployment's own labels and annotations,
+// under the reserved prefix k8s.ververica.platform/. Labels carry what lookups select on; annotations carry the rest,
+// JSON-encoded so that every value round-trips exactly. Users never see reserved keys in spec.deployment.metadata.
+
+import { createHash } from 'node:crypto';
+import type { ManagedFieldsEntry, OwnerReference } from '../k8s/types.js';
+import type { StringMap } from '../vvp/types.js';
+import type { DeletionPolicy, SyncingMode, VvpDeploymentSpec } from './types.js';
+
+export const RESERVED_PREFIX = 'k8s.ververica.platform/';
+/** Marks a platform deployment as managed by one server instance; the platform write-protects such deployments. */
+export const MANAGED_BY_LABEL = 'ververica.platform/managed-by';
+/** The VVP 3 operator's owner label on the Kubernetes object; must equal the instance id when present. */
+export const OWNER_LABEL = 'ververica.platform/owner';
+/** In the platform template's annotations: changing it makes the platform upgrade (restart) a running job. */
+export const RESTART_ANNOTATION = `${RESERVED_PREFIX}restart-nonce`;
+
+export const LABEL = {
+  namespace: `${RESERVED_PREFIX}namespace`,
+  /** The Kubernetes name, or `h-<hash>` when the name does not fit a label value. */
+  name: `${RESERVED_PREFIX}name`,
+} as const;
+
+export const ANNOTATION = {
+  namespace: `${RESERVED_PREFIX}namespace`,
+  name: `${RESERVED_PREFIX}name`,
+  spec: `${RESERVED_PREFIX}spec`,
+  generation: `${RESERVED_PREFIX}generation`,
+  creationTimestamp: `${RESERVED_PREFIX}creation-timestamp`,
+  labels: `${RESERVED_PREFIX}labels`,
+  annotations: `${RESERVED_PREFIX}annotations`,
+  managedFields: `${RESERVED_PREFIX}managed-fields`,
+  finalizers: `${RESERVED_PREFIX}finalizers`,
+  ownerReferences: `${RESERVED_PREFIX}owner-references`,
+  deletion: `${RESERVED_PREFIX}deletion`,
+  savepointNonce: `${RESERVED_PREFIX}savepoint-nonce`,
+  restartNonce: `${RESERVED_PREFIX}restart-nonce`,
+  initialSavepoint: `${RESERVED_PREFIX}initial-savepoint`,
+  projectedMode: `${RESERVED_PREFIX}projected-mode`,
+} as const;
+
+export function isReservedKey(key: string): boolean {
+  return key.startsWith(RESERVED_PREFIX) || key === MANAGED_BY_LABEL;
+}
+
+/** A nonce the server has acted on, and what came of it. */
+export interface NonceRecord {
+  nonce: number;
+  outcome: 'Initial' | 'Triggered' | 'Blocked' | 'Failed';
+  /** Server time of the action (the platform's clock is not known at write time). */
+  at: string;
+  savepointId?: string;
+  /** For a restart: the job that was running when it was triggered; the restart is done once another job runs. */
+  fromJobId?: string;
+  message?: string;
+}
+
+export interface DeletionRecord {
+  timestamp: string;
+  policy: DeletionPolicy;
+  /** Why the last attempt to finish the deletion could not proceed (PlatformRefused, SavepointFailed, …). */
+  blockedReason?: string;
+  blockedMessage?: string;
+}
+
+/** Everything of a VvpDeployment that the platform deployment does not hold natively. */
+export interface KubeParts {
+  namespace: string;
+  name: string;
+  spec: VvpDeploymentSpec;
+  generation: number;
+  creationTimestamp: string;
+  labels?: StringMap;
+  annotations?: StringMap;
+  managedFields?: ManagedFieldsEntry[];
+  finalizers?: string[];
+  ownerReferences?: OwnerReference[];
+  deletion?: DeletionRecord;
+  savepointNonce?: NonceRecord;
+  restartNonce?: NonceRecord;
+  initialSavepoint?: { location: string; savepointId?: string };
+  /** The syncing mode of the last projection of spec.deployment onto the platform. */
+  projectedMode?: SyncingMode;
+}
+
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+
+/** Kubernetes object names may be 253 characters; label values only 63. */
+export function nameLabelValue(name: string): string {
+  if (name.length <= 63 && LABEL_VALUE.test(name)) return name;
+  return `h-${createHash('sha256').update(name).digest('hex').slice(0, 40)}`;
+}
+
+/** The platform labelSelector (equality only) of deployments managed by `instanceId`, optionally one Kubernetes object. */
+export function managedSelector(instanceId: string, namespace?: string, name?: string): StringMap {
+  const selector: StringMap = { [MANAGED_BY_LABEL]: instanceId };
+  if (namespace !== undefined) selector[LABEL.namespace] = namespace;
+  if (name !== undefined) selector[LABEL.name] = nameLabelValue(name);
+  return selector;
+}
+
+export function isManagedBy(labels: StringMap | undefined, instanceId: string): boolean {
+  return labels?.[MANAGED_BY_LABEL] === instanceId;
+}
+
+/** The reserved labels and annotations that store `parts` on a deployment managed by `instanceId`. */
+export function encodeKubeParts(parts: KubeParts, instanceId: string): { labels: StringMap; annotations: StringMap } {
+  const labels: StringMap = {
+    [MANAGED_BY_LABEL]: instanceId,
+    [LABEL.namespace]: parts.namespace,
+    [LABEL.name]: nameLabelValue(parts.name),
+  };
+  const annotations: StringMap = {
+    [ANNOTATION.namespace]: parts.namespace,
+    [ANNOTATION.name]: parts.name,
+    [ANNOTATION.spec]: JSON.stringify(parts.spec),
+    [ANNOTATION.generation]: String(parts.generation),
+    [ANNOTATION.creationTimestamp]: parts.creationTimestamp,
+  };
+  // Absent parts are written as "null" rather than left out: a PATCH merges maps, so a missing key would keep its old value.
+  const json = (key: string, value: unknown): void => {
+    annotations[key] = value === undefined ? 'null' : JSON.stringify(value);
+  };
+  json(ANNOTATION.labels, parts.labels);
+  json(ANNOTATION.annotations, parts.annotations);
+  json(ANNOTATION.managedFields, parts.managedFields);
+  json(ANNOTATION.finalizers, parts.finalizers);
+  json(ANNOTATION.ownerReferences, parts.ownerReferences);
+  json(ANNOTATION.deletion, parts.deletion);
+  json(ANNOTATION.savepointNonce, parts.savepointNonce);
+  json(ANNOTATION.restartNonce, parts.restartNonce);
+  json(ANNOTATION.initialSavepoint, parts.initialSavepoint);
+  annotations[ANNOTATION.projectedMode] = parts.projectedMode ?? '';
+  return { labels, annotations };
+}
+
+export class MalformedRecordError extends Error {
+  constructor(readonly key: string, detail: string) {
+    super(`platform annotation ${key}: ${detail}`);
+    this.name = 'MalformedRecordError';
+  }
+}
+
+function parseJson<T>(annotations: StringMap, key: string): T | undefined {
+  const raw = annotations[key];
+  if (raw === undefined) return undefined;
+  try {
+    return JSON.parse(raw) as T;
+  } catch {
+    throw new MalformedRecordError(key, 'not valid JSON');
+  }
+}
+
+/**
+ * The Kubernetes parts stored on a platform deployment, or undefined when it carries none (not created through
+ * Kubernetes). Throws MalformedRecordError when the record is there but damaged.
+ */
+export function decodeKubeParts(annotations: StringMap | undefined): KubeParts | undefined {
+  const a = annotations ?? {};
+  const namespace = a[ANNOTATION.namespace];
+  const name = a[ANNOTATION.name];
+  if (namespace === undefined || name === undefined) return undefined;
+  const spec = parseJson<VvpDeploymentSpec>(a, ANNOTATION.spec);
+  if (spec === undefined || typeof spec !== 'object' || spec === null) throw new MalformedRecordError(ANNOTATION.spec, 'missing');
+  const generation = Number(a[ANNOTATION.generation] ?? '1');
+  if (!Number.isInteger(generation) || generation < 1) throw new MalformedRecordError(ANNOTATION.generation, 'not a positive integer');
+  const parts: KubeParts = {
+    namespace,
+    name,
+    spec,
+    generation,
+    creationTimestamp: a[ANNOTATION.creationTimestamp] ?? '',
+  };
+  const assign = <K extends keyof KubeParts>(field: K, key: string): void => {
+    const value = parseJson<KubeParts[K] | null>(a, key);
+    if (value !== undefined && value !== null) parts[field] = value;
+  };
+  assign('labels', ANNOTATION.labels);
+  assign('annotations', ANNOTATION.annotations);
+  assign('managedFields', ANNOTATION.managedFields);
+  assign('finalizers', ANNOTATION.finalizers);
+  assign('ownerReferences', ANNOTATION.ownerReferences);
+  assign('deletion', ANNOTATION.deletion);
+  assign('savepointNonce', ANNOTATION.savepointNonce);
+  assign('restartNonce', ANNOTATION.restartNonce);
+  assign('initialSavepoint', ANNOTATION.initialSavepoint);
+  const mode = a[ANNOTATION.projectedMode];
+  if (mode === 'PATCH' || mode === 'PUT') parts.projectedMode = mode;
+  return parts;
+}
+
+/** A label or annotation map without the reserved keys: what users see and write in spec.deployment.metadata. */
+export function withoutReserved(map: StringMap | undefined): StringMap | undefined {
+  if (map === undefined) return undefined;
+  const out: StringMap = {};
+  for (const [key, value] of Object.entries(map)) if (!isReservedKey(key)) out[key] = value;
+  return out;
+}
+
+/** A full platform label or annotation map: the user's own keys plus the reserved ones. */
+export function mergeMetadata(user: StringMap | undefined, reserved: StringMap): StringMap {
+  return { ...withoutReserved(user), ...reserved };
+}

@@ -1,0 +1,63 @@
+// Platform failures as Kubernetes Status errors: the platform's own words, the status code a Kubernetes client
+// knows how to act on (retry on 503/504/429, re-read on 409, fix the object on 422).
+
+import { StatusError, statusErrors, type ResourceRef } from '../k8s/status.js';
+import type { StatusCause } from '../k8s/types.js';
+import { VvpError } from '../vvp/errors.js';
+import { GROUP, KIND } from './types.js';
+
+/** A platform message that names a field of the deployment, e.g. `spec.state: required field is missing`. */
+const FIELD_MESSAGE = /^((?:metadata|spec)(?:\.[A-Za-z0-9_"-]+)+): (.+)$/;
+
+export interface ErrorContext {
+  ref: ResourceRef;
+  /** How to name the platform in messages, e.g. its URL. */
+  platform: string;
+}
+
+export function toStatusError(err: unknown, { ref, platform }: ErrorContext): unknown {
+  if (err instanceof StatusError || !(err instanceof VvpError)) return err;
+  const call = `${err.method} ${err.route}`;
+  switch (err.kind) {
+    case 'unreachable':
+      return statusErrors.serviceUnavailable(`Ververica Platform at ${platform} is unreachable (${call}): ${err.message}`, err.retryAfterSeconds ?? 5);
+    case 'timeout':
+      return statusErrors.timeout(`Ververica Platform at ${platform} did not answer in time (${call})`, err.retryAfterSeconds ?? 2);
+    case 'aborted':
+      return statusErrors.timeout(`the request was cancelled while waiting for Ververica Platform (${call})`);
+    case 'protocol':
+      return statusErrors.internal(`Ververica Platform at ${platform} answered ${call} unexpectedly: ${err.message}`);
+    case 'http':
+      break;
+  }
+  const said = err.message;
+  switch (err.status) {
+    case 400: {
+      const m = FIELD_MESSAGE.exec(said);
+      if (m?.[1] && m[2]) {
+        const cause: StatusCause = { type: 'FieldValueInvalid', field: `spec.deployment.${m[1]}`, message: `Ververica Platform: ${m[2]}` };
+        return statusErrors.invalid(ref.group || GROUP, KIND, ref.name ?? '', [cause]);
+      }
+      return statusErrors.badRequest(`Ververica Platform refused the request: ${said}`);
+    }
+    case 401:
+      return statusErrors.internal(`Ververica Platform at ${platform} rejected the server's API token: ${said}`);
+    case 403:
+      return statusErrors.forbidden(`Ververica Platform refused: ${said}`, ref);
+    case 404:
+      return statusErrors.notFound(ref);
+    case 409:
+      return statusErrors.conflict(ref, `Ververica Platform refused a concurrent change: ${said}`);
+    case 429:
+      return statusErrors.tooManyRequests(`Ververica Platform is throttling requests: ${said}`, err.retryAfterSeconds ?? 5);
+    default:
+      if ((err.status ?? 0) >= 500) {
+        return statusErrors.serviceUnavailable(`Ververica Platform at ${platform} failed (${call}, HTTP ${err.status}): ${said}`, err.retryAfterSeconds ?? 5);
+      }
+      return statusErrors.badRequest(`Ververica Platform refused the request (HTTP ${err.status}): ${said}`);
+  }
+}
+
+export function isPlatformStatus(err: unknown, ...status: number[]): boolean {
+  return err instanceof VvpError && err.kind === 'http' && status.includes(err.status ?? 0);
+}

@@ -1,0 +1,208 @@
+// The VvpDeployment resource as the machinery installs it: names for discovery and the JSON schema that validates
+// every write and teaches `kubectl explain`. Deployment fields follow the VVP 2.4.3 AppManager swagger.
+
+import type { ResourceInfo } from '../k8s/storage.js';
+import { GROUP, KIND, VERSION } from './types.js';
+
+type Schema = Record<string, unknown>;
+
+const str = (description: string, extra: Schema = {}): Schema => ({ type: 'string', description, ...extra });
+const int = (description: string, extra: Schema = {}): Schema => ({ type: 'integer', description, ...extra });
+const stringMap = (description: string): Schema => ({ type: 'object', description, additionalProperties: { type: 'string' } });
+const obj = (description: string, properties: Record<string, Schema>, extra: Schema = {}): Schema =>
+  ({ type: 'object', description, properties, ...extra });
+/** Open-ended platform objects (Kubernetes pod templates, volumes, …) are passed through unvalidated. */
+const open = (description: string): Schema => ({ type: 'object', description, 'x-kubernetes-preserve-unknown-fields': true });
+
+export const PLATFORM_NAME_PATTERN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
+
+const artifact = obj(
+  'The Flink program to run. `kind` selects the artifact type (JAR, SQLSCRIPT, PYTHON); fields of other kinds are passed to the platform unchanged.',
+  {
+    kind: str('Artifact type: JAR, SQLSCRIPT or (VVP >= 2.10) PYTHON.'),
+    jarUri: str('URI of the job JAR (JAR artifacts), e.g. s3://bucket/job.jar.'),
+    entryClass: str('Main class of the job JAR; when unset, the JAR manifest decides.'),
+    mainArgs: str('Program arguments passed to the main method, as one string.'),
+    sqlScript: str('The SQL statements to run (SQLSCRIPT artifacts).'),
+    additionalDependencies: { type: 'array', description: 'URIs of further JARs or files added to the classpath.', items: { type: 'string', description: 'URI of a JAR or file.' } },
+    flinkVersion: str('Flink minor version to run, e.g. "1.17".'),
+    flinkImageRegistry: str('Container registry of the Flink image.'),
+    flinkImageRepository: str('Repository of the Flink image.'),
+    flinkImageTag: str('Tag of the Flink image.'),
+  },
+  { required: ['kind'], 'x-kubernetes-preserve-unknown-fields': true },
+);
+
+const resourceSpec = (who: string): Schema => obj(`Compute resources of the ${who}.`, {
+  cpu: { type: 'number', description: `CPU cores per ${who} (at least 0.1).` },
+  memory: str(`Memory per ${who}, e.g. "2g".`),
+});
+
+const pods = obj('Options for all pods of the job (JobManager and TaskManagers).', {
+  annotations: stringMap('Annotations added to the pods.'),
+  labels: stringMap('Labels added to the pods.'),
+  nodeSelector: stringMap('Node selector of the pods.'),
+  securityContext: open('A Kubernetes PodSecurityContext for the pods.'),
+  affinity: open('A Kubernetes Affinity for the pods.'),
+  tolerations: { type: 'array', description: 'Kubernetes Tolerations of the pods.', items: open('A Kubernetes Toleration.') },
+  envVars: {
+    type: 'array',
+    description: 'Environment variables of the Flink containers.',
+    items: obj('An environment variable.', {
+      name: str('Variable name.'),
+      value: str('Variable value.'),
+      valueFrom: open('A Kubernetes EnvVarSource.'),
+    }, { required: ['name'] }),
+  },
+  imagePullSecrets: {
+    type: 'array',
+    description: 'Secrets used to pull the Flink image.',
+    items: obj('A reference to a Secret in the job namespace.', { name: str('Name of the Secret.') }),
+  },
+  volumeMounts: {
+    type: 'array',
+    description: 'Volumes mounted into the Flink containers.',
+    items: obj('A volume and where to mount it.', {
+      name: str('Name of the volume.'),
+      volume: open('A Kubernetes Volume.'),
+      volumeMount: open('A Kubernetes VolumeMount.'),
+    }),
+  },
+}, { 'x-kubernetes-preserve-unknown-fields': true });
+
+const templateSpec = obj('The job definition every new job of the deployment is created from.', {
+  artifact,
+  parallelism: int('Parallelism of the job. While Autopilot is ACTIVE it scales the running job without changing this field.', { minimum: 1 }),
+  numberOfTaskManagers: int('Number of TaskManagers.', { minimum: 1 }),
+  resources: obj('Compute resources, by component.', {
+    jobmanager: resourceSpec('JobManager'),
+    taskmanager: resourceSpec('TaskManager'),
+  }),
+  flinkConfiguration: stringMap('Flink configuration (flink-conf.yaml keys and values).'),
+  logging: obj('Logging configuration of the job.', {
+    loggingProfile: str('Name of a logging profile of the platform, e.g. "default".'),
+    log4jLoggers: stringMap('Log levels by logger name; the empty name is the root logger.'),
+    log4j2ConfigurationTemplate: str('A complete Log4j 2 configuration template.'),
+  }),
+  kubernetes: obj('Kubernetes options of the job pods.', {
+    pods,
+    jobManagerPodTemplate: open('A Kubernetes PodTemplateSpec for the JobManager pod.'),
+    taskManagerPodTemplate: open('A Kubernetes PodTemplateSpec for the TaskManager pods.'),
+  }, { 'x-kubernetes-preserve-unknown-fields': true }),
+}, { 'x-kubernetes-preserve-unknown-fields': true });
+
+const deploymentSpec = obj('The platform deployment spec (VVP Deployment.spec).', {
+  state: str('Desired state: RUNNING starts the job, SUSPENDED stops it with a savepoint, CANCELLED stops it without one.', {
+    enum: ['RUNNING', 'SUSPENDED', 'CANCELLED'],
+  }),
+  deploymentTargetName: str('Deployment target (application mode): where the job runs.'),
+  sessionClusterName: str('Session cluster to run the job in (session mode), instead of a deployment target.'),
+  upgradeStrategy: obj('How a running job is upgraded after a template change.', {
+    kind: str('STATEFUL (suspend with a savepoint, then restart from it), STATELESS (cancel and restart) or NONE (no automatic upgrade).', {
+      enum: ['STATEFUL', 'STATELESS', 'NONE'],
+    }),
+  }),
+  restoreStrategy: obj('Which state a new job starts from.', {
+    kind: str('LATEST_STATE (latest savepoint or retained checkpoint), LATEST_SAVEPOINT (latest savepoint) or NONE (empty state).', {
+      enum: ['LATEST_STATE', 'LATEST_SAVEPOINT', 'NONE'],
+    }),
+    allowNonRestoredState: { type: 'boolean', description: 'Start even if some state of the snapshot cannot be mapped to the new job.' },
+  }),
+  maxSavepointCreationAttempts: int('Attempts to take a savepoint before a transition fails.', { minimum: 1 }),
+  maxJobCreationAttempts: int('Attempts to start a job before a transition fails.', { minimum: 1 }),
+  template: obj('Template of the jobs of this deployment; changing it while RUNNING upgrades the job.', {
+    metadata: obj('Metadata of the job template.', {
+      annotations: stringMap('Annotations of the job template (platform-specific switches).'),
+    }),
+    spec: templateSpec,
+  }),
+}, { 'x-kubernetes-preserve-unknown-fields': true });
+
+const platformMetadata = obj('Identity and metadata of the platform deployment. name and namespace are fixed at creation.', {
+  name: str('Name of the platform deployment; defaults to metadata.name. Immutable.', { maxLength: 63, pattern: PLATFORM_NAME_PATTERN }),
+  namespace: str('Platform namespace of the deployment; defaults to the server\'s default platform namespace. Immutable.', {
+    maxLength: 63, pattern: PLATFORM_NAME_PATTERN,
+  }),
+  displayName: str('Human-readable name shown by the platform.'),
+  labels: stringMap('Labels of the platform deployment (keys under k8s.ververica.platform/ and ververica.platform/managed-by are reserved).'),
+  annotations: stringMap('Annotations of the platform deployment (keys under k8s.ververica.platform/ are reserved).'),
+});
+
+const definition = (description: string, required: string[] = []): Schema => obj(description, {
+  metadata: platformMetadata,
+  spec: deploymentSpec,
+}, required.length ? { required } : {});
+
+const condition = obj('A condition of the deployment (metav1.Condition).', {
+  type: str('Condition type: Consistent, SpecAligned, NonceAligned, ParallelismAligned, Healthy, DeletionBlocked, and the kstatus summaries Reconciling and Stalled.'),
+  status: str('True, False or Unknown.', { enum: ['True', 'False', 'Unknown'] }),
+  reason: str('Machine-readable CamelCase reason for the status.'),
+  message: str('Human-readable details.'),
+  observedGeneration: int('metadata.generation the condition was computed for.'),
+  lastTransitionTime: str('When the status last changed, derived from platform timestamps.', { format: 'date-time' }),
+}, { required: ['type', 'status', 'reason', 'message', 'lastTransitionTime'] });
+
+const spec = obj('Desired state of the platform deployment; projected onto Ververica Platform on every write.', {
+  syncingMode: str('PATCH sends only the fields present (the platform keeps its defaults for omitted fields); PUT sends the full definition and resets omitted fields. A switch takes effect at the next change of spec.deployment.', {
+    enum: ['PATCH', 'PUT'],
+  }),
+  deployment: definition('The platform deployment definition (VVP Deployment metadata and spec).'),
+  initFields: {
+    ...definition('PATCH mode only: fields sent once, at creation, merged under spec.deployment; never sent again, even if changed later.'),
+    'x-kubernetes-preserve-unknown-fields': true,
+  },
+  savepointNonce: int('Change to take a savepoint of the running job (once per value).'),
+  restartNonce: int('Change to restart the job (once per value), through a job upgrade on the platform.'),
+  initialSavepointSpec: obj('An external savepoint to register with the platform at creation; the job restores from it when it first runs.', {
+    savepointLocation: str('URI of the savepoint directory, e.g. s3://bucket/savepoints/savepoint-abc.'),
+  }),
+  deletionPolicy: str('What deleting this object does to the platform deployment: Cancel (cancel the job, then delete), Suspend (suspend with a savepoint, then delete) or Orphan (leave it running, unmanaged).', {
+    enum: ['Cancel', 'Suspend', 'Orphan'], default: 'Cancel',
+  }),
+}, { required: ['syncingMode', 'deployment'] });
+
+const status = obj('Live state of the platform deployment, read from Ververica Platform on every request.', {
+  deploymentId: str('Id of the platform deployment (also metadata.uid).'),
+  observedGeneration: int('metadata.generation last projected onto the platform.'),
+  state: str('Platform state: RUNNING, SUSPENDED, CANCELLED, TRANSITIONING, FAILED or FINISHED.'),
+  job: obj('The current (latest) job of the deployment.', {
+    id: str('Platform job id.'),
+    state: str('Job state: STARTING, STARTED, TERMINATING, TERMINATED, FAILED or FINISHED.'),
+    startedAt: str('When the Flink job started.', { format: 'date-time' }),
+  }),
+  parallelism: obj('Parallelism of the job.', {
+    desired: int('Parallelism of the deployment template.'),
+    runtime: int('Parallelism Autopilot runs the job with, when Autopilot is ACTIVE.'),
+  }),
+  lastSavepoint: obj('The latest savepoint of the deployment.', {
+    id: str('Platform savepoint id.'),
+    location: str('Where the savepoint is stored.'),
+    state: str('STARTED, COMPLETED or FAILED.'),
+    origin: str('Why it was taken: USER_REQUEST, SUSPEND, SUSPEND_AND_UPGRADE, COPIED or RETAINED_CHECKPOINT.'),
+  }),
+  observedSavepointNonce: int('The last spec.savepointNonce acted on.'),
+  observedRestartNonce: int('The last spec.restartNonce acted on.'),
+  conditions: { type: 'array', description: 'Current conditions; every type is always present.', items: condition },
+});
+
+export const vvpDeploymentSchema: Schema = obj('A Ververica Platform deployment managed through Kubernetes. Nothing is stored in Kubernetes: every read is answered from the platform.', {
+  apiVersion: str('Versioned schema of this representation: ververica.platform/v1.'),
+  kind: str('Kind of this object: VvpDeployment.'),
+  metadata: { type: 'object', description: 'Standard object metadata.' },
+  spec,
+  status,
+}, { required: ['spec'] });
+
+export const vvpDeploymentInfo: ResourceInfo = {
+  group: GROUP,
+  version: VERSION,
+  kind: KIND,
+  listKind: `${KIND}List`,
+  resource: 'vvpdeployments',
+  singular: 'vvpdeployment',
+  namespaced: true,
+  shortNames: ['vvpdep', 'vvpd'],
+  // Not in `all`: `kubectl get all` / `delete all` should not reach into a streaming platform by surprise.
+  categories: ['ververica'],
+  schema: vvpDeploymentSchema,
+};

@@ -1,0 +1,66 @@
+// The VvpDeployment object as Kubernetes clients see it (ververica.platform/v1), field names as in the VVP 3 operator.
+
+import type { KubeObject } from '../k8s/types.js';
+import type { DeepPartial, DeploymentSpec, StringMap } from '../vvp/types.js';
+
+export const GROUP = 'ververica.platform';
+export const VERSION = 'v1';
+export const KIND = 'VvpDeployment';
+export const API_VERSION = `${GROUP}/${VERSION}`;
+
+export type SyncingMode = 'PATCH' | 'PUT';
+export type DeletionPolicy = 'Cancel' | 'Suspend' | 'Orphan';
+
+/** The platform identity and user metadata of the platform deployment. */
+export interface PlatformMetadata {
+  name?: string;
+  namespace?: string;
+  displayName?: string;
+  labels?: StringMap;
+  annotations?: StringMap;
+}
+
+/** A (partial) platform deployment definition: what `spec.deployment` and `spec.initFields` hold. */
+export interface DeploymentDefinition {
+  metadata?: PlatformMetadata;
+  spec?: DeepPartial<DeploymentSpec>;
+}
+
+export interface VvpDeploymentSpec {
+  syncingMode: SyncingMode;
+  deployment: DeploymentDefinition;
+  initFields?: DeploymentDefinition;
+  savepointNonce?: number;
+  restartNonce?: number;
+  initialSavepointSpec?: { savepointLocation?: string };
+  deletionPolicy?: DeletionPolicy;
+}
+
+export type ConditionStatus = 'True' | 'False' | 'Unknown';
+
+/** metav1.Condition */
+export interface Condition {
+  type: string;
+  status: ConditionStatus;
+  reason: string;
+  message: string;
+  observedGeneration?: number;
+  lastTransitionTime: string;
+}
+
+export interface VvpDeploymentStatus {
+  deploymentId?: string;
+  observedGeneration?: number;
+  state?: string;
+  job?: { id?: string; state?: string; startedAt?: string };
+  parallelism?: { desired?: number; runtime?: number };
+  lastSavepoint?: { id?: string; location?: string; state?: string; origin?: string };
+  observedSavepointNonce?: number;
+  observedRestartNonce?: number;
+  conditions: Condition[];
+}
+
+export interface VvpDeployment extends KubeObject {
+  spec: VvpDeploymentSpec;
+  status?: VvpDeploymentStatus;
+}

@@ -1,0 +1,685 @@
+import t from 'tap';
+import type { RequestContext } from '../../../apiserver/k8s/storage.js';
+import type { StatusError } from '../../../apiserver/k8s/status.js';
+import { ANNOTATION, LABEL, MANAGED_BY_LABEL, RESTART_ANNOTATION } from '../../../apiserver/vvpdeployment/annotations.js';
+import type { PlannedEvent } from '../../../apiserver/vvpdeployment/mapping.js';
+import { VvpDeploymentStorage, type VvpDeploymentStorageOptions } from '../../../apiserver/vvpdeployment/storage.js';
+import { WatchHub } from '../../../apiserver/k8s/watch-hub.js';
+import type { WatchEvent } from '../../../apiserver/k8s/storage.js';
+import type { VvpDeployment } from '../../../apiserver/vvpdeployment/types.js';
+import type { VvpClient } from '../../../apiserver/vvp/client.js';
+import { VvpError } from '../../../apiserver/vvp/errors.js';
+import type { Deployment, DeploymentWrite, Job, ResourceList, Savepoint, StringMap } from '../../../apiserver/vvp/types.js';
+
+type Call = { method: string; ns: string; name?: string; body?: unknown; token?: string };
+
+function httpError(method: string, status: number, message: string): VvpError {
+  return new VvpError({ kind: 'http', status, message, method, route: '/api/v1/namespaces/{ns}/deployments/{name}' });
+}
+
+function mergePatch(target: unknown, patch: unknown): unknown {
+  if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) return structuredClone(patch);
+  const out: Record<string, unknown> = target && typeof target === 'object' && !Array.isArray(target) ? structuredClone(target) as Record<string, unknown> : {};
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === null) delete out[k];
+    else out[k] = mergePatch(out[k], v);
+  }
+  return out;
+}
+
+/** An in-memory platform with the behaviour the storage relies on: merge PATCH, PUT with defaults, RV checks, write protection. */
+class FakePlatform {
+  deployments = new Map<string, Deployment>();
+  jobs: Job[] = [];
+  savepoints: Savepoint[] = [];
+  calls: Call[] = [];
+  fail?: (call: Call) => VvpError | undefined;
+  seq = 0;
+  private clock = Date.parse('2026-11-24T10:00:00Z');
+
+  tick(): string {
+    this.clock += 1000;
+    return new Date(this.clock).toISOString();
+  }
+
+  key(ns: string, name: string): string {
+    return `${ns}/${name}`;
+  }
+
+  record(call: Call): void {
+    this.calls.push(call);
+    const err = this.fail?.(call);
+    if (err) throw err;
+  }
+
+  writes(): Call[] {
+    return this.calls.filter((c) => !c.method.startsWith('GET') && !c.method.startsWith('LIST') && c.method !== 'EVENT');
+  }
+
+  seed(ns: string, name: string, labels: StringMap = {}): Deployment {
+    const at = this.tick();
+    const d: Deployment = {
+      kind: 'Deployment', apiVersion: 'v1',
+      metadata: { id: `d-${++this.seq}`, name, namespace: ns, labels, annotations: {}, resourceVersion: 1, createdAt: at, modifiedAt: at },
+      spec: { state: 'CANCELLED', upgradeStrategy: { kind: 'STATEFUL' } },
+      status: { state: 'CANCELLED' },
+    };
+    this.deployments.set(this.key(ns, name), d);
+    return d;
+  }
+
+  /** The platform moving on by itself: a status reached. */
+  settle(ns: string, name: string, state: Deployment['status'] extends infer S ? S extends { state: infer X } ? X : never : never): void {
+    const d = this.deployments.get(this.key(ns, name));
+    if (!d) throw new Error('no such deployment');
+    d.status = { state, ...(state === 'RUNNING' ? { running: { jobId: `j-${d.metadata.id}`, transitionTime: this.tick() } } : {}) };
+    d.metadata.modifiedAt = this.tick();
+  }
+
+  checkWrite(method: string, current: Deployment | undefined, body: DeploymentWrite, token: string | undefined): void {
+    const owner = current?.metadata.labels?.[MANAGED_BY_LABEL];
+    if (owner !== undefined && token !== undefined && token !== `token-${owner}`) throw httpError(method, 403, `Deployment "${current?.metadata.name}" is write-protected`);
+    const rv = body.metadata?.resourceVersion;
+    if (current && typeof rv === 'number' && rv !== current.metadata.resourceVersion) throw httpError(method, 409, `metadata.resourceVersion ${rv} is stale`);
+  }
+
+  client(): VvpClient {
+    return fakeClient(this);
+  }
+}
+
+function fakeClient(p: FakePlatform): VvpClient {
+    const get = (ns: string, name: string, method = 'GET'): Deployment => {
+      const d = p.deployments.get(p.key(ns, name));
+      if (!d) throw httpError(method, 404, `Deployment "${name}" does not exist`);
+      return d;
+    };
+    const fake = {
+      async listDeployments(ns: string, query: { labelSelector?: StringMap } = {}): Promise<ResourceList<Deployment>> {
+        p.record({ method: 'LIST', ns });
+        const sel = query.labelSelector ?? {};
+        const items = [...p.deployments.values()].filter((d) => d.metadata.namespace === ns && Object.entries(sel).every(([k, v]) => d.metadata.labels?.[k] === v));
+        return { items: structuredClone(items) };
+      },
+      async getDeployment(ns: string, name: string): Promise<Deployment> {
+        p.record({ method: 'GET', ns, name });
+        return structuredClone(get(ns, name));
+      },
+      async createDeployment(ns: string, body: DeploymentWrite, opts?: { token?: string }): Promise<Deployment> {
+        const name = body.metadata?.name ?? '';
+        p.record({ method: 'POST', ns, name, body, token: opts?.token });
+        if (p.deployments.has(p.key(ns, name))) throw httpError('POST', 409, `Deployment "${name}" already exists`);
+        const at = p.tick();
+        const d = {
+          kind: 'Deployment', apiVersion: 'v1',
+          metadata: { ...structuredClone(body.metadata), id: `d-${++p.seq}`, namespace: ns, resourceVersion: 1, createdAt: at, modifiedAt: at },
+          spec: mergePatch({ upgradeStrategy: { kind: 'STATEFUL' }, restoreStrategy: { kind: 'LATEST_STATE' }, maxJobCreationAttempts: 4 }, body.spec ?? {}),
+          status: { state: 'CANCELLED' },
+        } as Deployment;
+        p.deployments.set(p.key(ns, name), d);
+        return structuredClone(d);
+      },
+      async patchDeployment(ns: string, name: string, body: DeploymentWrite, opts?: { token?: string }): Promise<Deployment> {
+        p.record({ method: 'PATCH', ns, name, body, token: opts?.token });
+        const current = get(ns, name, 'PATCH');
+        p.checkWrite('PATCH', current, body, opts?.token);
+        const { resourceVersion: _rv, ...meta } = body.metadata ?? {};
+        const next = mergePatch(current, { metadata: meta, spec: body.spec ?? {} }) as Deployment;
+        next.metadata.resourceVersion = current.metadata.resourceVersion + 1;
+        next.metadata.modifiedAt = p.tick();
+        p.deployments.set(p.key(ns, name), next);
+        return structuredClone(next);
+      },
+      async putDeployment(ns: string, name: string, body: DeploymentWrite, opts?: { token?: string }): Promise<Deployment> {
+        p.record({ method: 'PUT', ns, name, body, token: opts?.token });
+        const current = get(ns, name, 'PUT');
+        p.checkWrite('PUT', current, body, opts?.token);
+        const next = structuredClone(current);
+        next.metadata.labels = structuredClone(body.metadata?.labels) as StringMap;
+        next.metadata.annotations = structuredClone(body.metadata?.annotations) as StringMap;
+        next.spec = mergePatch({ upgradeStrategy: { kind: 'STATEFUL' }, restoreStrategy: { kind: 'LATEST_STATE' }, maxJobCreationAttempts: 4 }, body.spec ?? {}) as Deployment['spec'];
+        next.metadata.resourceVersion++;
+        next.metadata.modifiedAt = p.tick();
+        p.deployments.set(p.key(ns, name), next);
+        return structuredClone(next);
+      },
+      async deleteDeployment(ns: string, name: string, opts?: { token?: string }): Promise<Deployment> {
+        p.record({ method: 'DELETE', ns, name, token: opts?.token });
+        const current = get(ns, name, 'DELETE');
+        if (current.spec.state === 'RUNNING') throw httpError('DELETE', 409, 'a deployment can only be deleted in desired state CANCELLED or SUSPENDED');
+        p.deployments.delete(p.key(ns, name));
+        return current;
+      },
+      async listJobs(ns: string, q: { deploymentId?: string } = {}): Promise<ResourceList<Job>> {
+        p.record({ method: 'LIST-JOBS', ns });
+        return { items: p.jobs.filter((j) => j.metadata.namespace === ns && (!q.deploymentId || j.metadata.deploymentId === q.deploymentId)) };
+      },
+      async listSavepoints(ns: string, q: { deploymentId?: string } = {}): Promise<ResourceList<Savepoint>> {
+        p.record({ method: 'LIST-SAVEPOINTS', ns });
+        return { items: p.savepoints.filter((s) => s.metadata.namespace === ns && (!q.deploymentId || s.metadata.deploymentId === q.deploymentId)) };
+      },
+      async triggerSavepoint(ns: string, trigger: { deploymentId: string; annotations?: StringMap }): Promise<Savepoint> {
+        p.record({ method: 'SAVEPOINT', ns, body: trigger });
+        const at = p.tick();
+        const sp: Savepoint = { metadata: { id: `sp-${++p.seq}`, namespace: ns, deploymentId: trigger.deploymentId, origin: 'USER_REQUEST', annotations: trigger.annotations ?? {}, createdAt: at, modifiedAt: at }, status: { state: 'STARTED' } };
+        p.savepoints.push(sp);
+        return sp;
+      },
+      async registerSavepoint(ns: string, reg: { deploymentId: string; savepointLocation: string }): Promise<Savepoint> {
+        p.record({ method: 'REGISTER', ns, body: reg });
+        const at = p.tick();
+        const sp: Savepoint = { metadata: { id: `sp-${++p.seq}`, namespace: ns, deploymentId: reg.deploymentId, origin: 'COPIED', createdAt: at, modifiedAt: at }, spec: { savepointLocation: reg.savepointLocation }, status: { state: 'COMPLETED' } };
+        p.savepoints.push(sp);
+        return sp;
+      },
+      async listAutopilotPolicies(ns: string) {
+        p.record({ method: 'LIST-AUTOPILOT', ns });
+        return [];
+      },
+      async getAutopilotPolicy(ns: string) {
+        p.record({ method: 'GET-AUTOPILOT', ns });
+        throw httpError('GET', 404, 'no policy');
+      },
+      async getAutopilotPolicyStatus() {
+        throw httpError('GET', 404, 'no policy');
+      },
+      async createEvent(ns: string) {
+        p.record({ method: 'EVENT', ns });
+        return {};
+      },
+    };
+    return fake as unknown as VvpClient;
+}
+
+function ctx(dryRun = false): RequestContext {
+  return { user: { username: 'alice', groups: [], extra: {} }, dryRun, signal: new AbortController().signal };
+}
+
+function setup(over: Partial<VvpDeploymentStorageOptions> = {}) {
+  const platform = new FakePlatform();
+  const events: { object: VvpDeployment; event: PlannedEvent }[] = [];
+  let now = Date.parse('2026-11-24T12:00:00Z');
+  const options: VvpDeploymentStorageOptions = {
+    client: platform.client(),
+    instanceId: 'op-1',
+    platformNamespaces: ['default', 'team-a'],
+    platformName: 'http://vvp.test',
+    recordEvent: (object, event) => events.push({ object, event }),
+    now: () => new Date(now += 1000),
+    ...over,
+  };
+  return { platform, events, storage: new VvpDeploymentStorage(options), fresh: () => new VvpDeploymentStorage(options) };
+}
+
+function manifest(name = 'top-speed', spec: Partial<VvpDeployment['spec']> = {}, namespace = 'flink'): VvpDeployment {
+  return {
+    apiVersion: 'ververica.platform/v1', kind: 'VvpDeployment',
+    metadata: { name, namespace, labels: { app: 'speed' }, annotations: { 'kubectl.kubernetes.io/last-applied-configuration': '{"x":1}\n' } },
+    spec: {
+      syncingMode: 'PATCH',
+      deployment: { spec: { state: 'RUNNING', deploymentTargetName: 'vvp-jobs', template: { spec: { artifact: { kind: 'JAR', jarUri: 's3://b/job.jar' }, parallelism: 2 } } } },
+      ...spec,
+    },
+  };
+}
+
+function condition(o: VvpDeployment, type: string) {
+  return o.status?.conditions.find((c) => c.type === type);
+}
+
+interface TestLike { match(found: unknown, pattern: unknown): unknown; fail(message: string): unknown }
+
+async function rejects(t: TestLike, p: Promise<unknown>, expected: Partial<{ code: number; reason: string; message: RegExp | string }>): Promise<StatusError | undefined> {
+  try {
+    await p;
+  } catch (err) {
+    const e = err as StatusError;
+    t.match({ code: e.code, reason: e.reason, message: e.message }, expected);
+    return e;
+  }
+  t.fail('expected a rejection');
+  return undefined;
+}
+
+t.test('create: one POST carrying the definition, the record and the marker; the live object back', async (t) => {
+  const { platform, storage, events } = setup();
+  const created = await storage.create(ctx(), manifest());
+  t.same(platform.writes().map((c) => c.method), ['POST']);
+  const d = platform.deployments.get('default/top-speed');
+  t.ok(d);
+  t.equal(d?.metadata.labels?.[MANAGED_BY_LABEL], 'op-1');
+  t.equal(d?.metadata.labels?.[LABEL.namespace], 'flink');
+  t.equal(created.metadata.uid, d?.metadata.id);
+  t.equal(created.metadata.generation, 1);
+  t.equal(created.metadata.annotations?.['kubectl.kubernetes.io/last-applied-configuration'], '{"x":1}\n');
+  t.same(created.spec.deployment.metadata, { name: 'top-speed', namespace: 'default' }, 'identity defaulted');
+  t.equal(created.spec.deletionPolicy, 'Cancel');
+  t.equal(created.status?.state, 'CANCELLED');
+  t.equal(condition(created, 'Consistent')?.status, 'True');
+  t.match(created.metadata.resourceVersion, /^\d+$/);
+  t.match(events.map((e) => e.event.reason), ['Created']);
+});
+
+t.test('get finds an object by Kubernetes namespace and name with a label query, then from the cache', async (t) => {
+  const { platform, storage, fresh } = setup();
+  await storage.create(ctx(), manifest());
+  const other = fresh();
+  platform.calls = [];
+  const got = await other.get(ctx(), 'flink', 'top-speed');
+  t.equal(got.metadata.name, 'top-speed');
+  t.same(platform.calls.filter((c) => c.method === 'LIST').map((c) => c.ns), ['default', 'team-a'], 'one labelSelector query per served namespace');
+  platform.calls = [];
+  await other.get(ctx(), 'flink', 'top-speed');
+  t.same(platform.calls.filter((c) => c.method === 'LIST' || c.method === 'GET').map((c) => c.method), ['GET'], 'then straight from the cached location');
+  await rejects(t, other.get(ctx(), 'flink', 'missing'), { code: 404, reason: 'NotFound' });
+  await rejects(t, other.get(ctx(), 'elsewhere', 'top-speed'), { code: 404 });
+});
+
+t.test('create refuses what the schema cannot: 422 with one cause per field, nothing written', async (t) => {
+  const { platform, storage } = setup();
+  const bad = manifest('top-speed', { syncingMode: 'PUT', initFields: { spec: {} } });
+  bad.metadata.labels = { 'ververica.platform/owner': 'someone-else' };
+  const err = await rejects(t, storage.create(ctx(), bad), { code: 422, reason: 'Invalid' });
+  t.same(err?.status.details?.causes?.map((c) => c.field), ['metadata.labels[ververica.platform/owner]', 'spec.initFields']);
+  t.same(platform.writes(), []);
+});
+
+t.test('a foreign platform deployment is invisible and cannot be claimed', async (t) => {
+  const { platform, storage } = setup();
+  platform.seed('default', 'top-speed');
+  t.same((await storage.list(ctx(), { labelSelector: [], fieldSelector: [] })).items, []);
+  await rejects(t, storage.create(ctx(), manifest()), { code: 409, reason: 'AlreadyExists', message: /not managed by this server .*cannot be claimed/ });
+});
+
+t.test('two Kubernetes objects cannot share a platform deployment or a name', async (t) => {
+  const { storage } = setup();
+  await storage.create(ctx(), manifest());
+  await rejects(t, storage.create(ctx(), manifest()), { code: 409, reason: 'AlreadyExists' });
+  const twin = manifest('twin', { deployment: { metadata: { name: 'top-speed' }, spec: { state: 'CANCELLED' } } });
+  await rejects(t, storage.create(ctx(), twin), { code: 409, message: /already managed by VvpDeployment flink\/top-speed/ });
+});
+
+t.test('dry run: validated and answered, nothing written', async (t) => {
+  const { platform, storage } = setup();
+  const o = await storage.create(ctx(true), manifest());
+  t.equal(o.metadata.name, 'top-speed');
+  t.same(platform.writes(), []);
+  await storage.create(ctx(), manifest());
+  const before = platform.writes().length;
+  const next = await storage.get(ctx(), 'flink', 'top-speed');
+  next.spec.deployment.spec!.state = 'CANCELLED';
+  const dry = await storage.update(ctx(true), next);
+  t.equal(dry.spec.deployment.spec?.state, 'CANCELLED');
+  t.equal(dry.metadata.generation, 2);
+  t.equal(platform.writes().length, before);
+});
+
+t.test('update: unchanged → no write; stale resourceVersion → 409; a change → one PATCH', async (t) => {
+  const { platform, storage, events } = setup();
+  await storage.create(ctx(), manifest());
+  platform.calls = [];
+  const current = await storage.get(ctx(), 'flink', 'top-speed');
+  const same = await storage.update(ctx(), structuredClone(current));
+  t.same(platform.writes(), [], 'no platform write for an unchanged object');
+  t.equal(same.metadata.resourceVersion, current.metadata.resourceVersion);
+
+  const changed = structuredClone(current);
+  changed.spec.deployment.spec!.template!.spec!.parallelism = 4;
+  const updated = await storage.update(ctx(), changed);
+  t.same(platform.writes().map((c) => c.method), ['PATCH']);
+  t.equal(updated.metadata.generation, 2);
+  t.equal(platform.deployments.get('default/top-speed')?.spec.template?.spec?.parallelism, 4);
+  t.not(updated.metadata.resourceVersion, current.metadata.resourceVersion);
+  t.match(events.at(-1)?.event, { reason: 'Projected', message: /mode=PATCH/ });
+
+  await rejects(t, storage.update(ctx(), changed), { code: 409, reason: 'Conflict', message: /has been modified/ });
+});
+
+t.test('a race between replicas is refused by the platform resourceVersion', async (t) => {
+  const { platform, storage } = setup();
+  await storage.create(ctx(), manifest());
+  const current = await storage.get(ctx(), 'flink', 'top-speed');
+  platform.fail = (call) => {
+    if (call.method !== 'PATCH') return undefined;
+    const d = platform.deployments.get('default/top-speed');
+    if (d) d.metadata.resourceVersion += 1; // another replica wrote in between
+    return undefined;
+  };
+  const changed = structuredClone(current);
+  changed.spec.deployment.spec!.state = 'CANCELLED';
+  await rejects(t, storage.update(ctx(), changed), { code: 409, reason: 'Conflict', message: /stale/ });
+});
+
+t.test('PUT mode replaces the definition', async (t) => {
+  const { platform, storage } = setup();
+  await storage.create(ctx(), manifest('top-speed', { syncingMode: 'PUT' }));
+  const current = await storage.get(ctx(), 'flink', 'top-speed');
+  current.spec.deployment.spec!.template!.spec!.parallelism = 3;
+  platform.calls = [];
+  await storage.update(ctx(), current);
+  t.same(platform.writes().map((c) => c.method), ['PUT']);
+});
+
+t.test('savepointNonce while RUNNING: a savepoint tagged with the nonce, recorded once', async (t) => {
+  const { platform, storage, events } = setup();
+  await storage.create(ctx(), manifest());
+  platform.settle('default', 'top-speed', 'RUNNING');
+  const current = await storage.get(ctx(), 'flink', 'top-speed');
+  current.spec.savepointNonce = 1;
+  platform.calls = [];
+  const updated = await storage.update(ctx(), current);
+  t.same(platform.writes().map((c) => c.method), ['PATCH', 'SAVEPOINT', 'PATCH']);
+  t.same((platform.calls.find((c) => c.method === 'SAVEPOINT')?.body as { annotations: StringMap }).annotations, { [ANNOTATION.savepointNonce]: '1' });
+  t.equal(updated.status?.observedSavepointNonce, 1);
+  t.match(condition(updated, 'NonceAligned'), { status: 'False', reason: 'SavepointInProgress' });
+  t.match(events.map((e) => e.event.reason), ['Created', 'SavepointTriggered']);
+  const sp = platform.savepoints[0];
+  if (sp?.status) { sp.status.state = 'COMPLETED'; sp.metadata.modifiedAt = platform.tick(); }
+  const later = await storage.get(ctx(), 'flink', 'top-speed');
+  t.match(condition(later, 'NonceAligned'), { status: 'True', reason: 'NoncesProcessed' });
+  platform.calls = [];
+  await storage.update(ctx(), later);
+  t.same(platform.writes(), [], 'the same nonce is not acted on again');
+});
+
+t.test('savepointNonce while CANCELLED: SavepointBlocked, no savepoint', async (t) => {
+  const { platform, storage, events } = setup();
+  await storage.create(ctx(), manifest('top-speed', { deployment: { spec: { state: 'CANCELLED' } } }));
+  const current = await storage.get(ctx(), 'flink', 'top-speed');
+  current.spec.savepointNonce = 7;
+  const updated = await storage.update(ctx(), current);
+  t.equal(platform.savepoints.length, 0);
+  t.match(condition(updated, 'NonceAligned'), { status: 'False', reason: 'SavepointBlocked' });
+  t.match(events.at(-1)?.event, { type: 'Warning', reason: 'SavepointBlocked' });
+});
+
+t.test('restartNonce while RUNNING: the template restart annotation', async (t) => {
+  const { platform, storage } = setup();
+  await storage.create(ctx(), manifest());
+  platform.settle('default', 'top-speed', 'RUNNING');
+  const current = await storage.get(ctx(), 'flink', 'top-speed');
+  current.spec.restartNonce = 2;
+  const updated = await storage.update(ctx(), current);
+  t.equal(platform.deployments.get('default/top-speed')?.spec.template?.metadata?.annotations?.[RESTART_ANNOTATION], '2');
+  t.equal(updated.status?.observedRestartNonce, 2);
+  t.notOk(JSON.stringify(updated.spec).includes(RESTART_ANNOTATION));
+  t.match(condition(updated, 'SpecAligned'), { status: 'True' });
+});
+
+t.test('an initial savepoint is registered before the deployment may start; a refusal leaves nothing behind', async (t) => {
+  const { platform, storage } = setup();
+  const o = await storage.create(ctx(), manifest('top-speed', { initialSavepointSpec: { savepointLocation: 's3://b/sp' } }));
+  t.same(platform.writes().map((c) => c.method), ['POST', 'REGISTER', 'PATCH']);
+  t.equal((platform.calls[platform.calls.findIndex((c) => c.method === 'POST')]?.body as DeploymentWrite).spec?.state, 'CANCELLED');
+  t.equal(platform.deployments.get('default/top-speed')?.spec.state, 'RUNNING');
+  t.match(condition(o, 'Consistent'), { status: 'True' });
+
+  platform.fail = (call) => (call.method === 'REGISTER' ? httpError('POST', 400, 'spec.savepointLocation: not a valid URI') : undefined);
+  await rejects(t, storage.create(ctx(), manifest('second', { initialSavepointSpec: { savepointLocation: 'nope' } })), { code: 422, message: /not a valid URI/ });
+  t.notOk(platform.deployments.has('default/second'));
+});
+
+t.test('list: all namespaces or one, label and field selectors, pages', async (t) => {
+  const { storage } = setup();
+  await storage.create(ctx(), manifest('a'));
+  await storage.create(ctx(), manifest('b', { deployment: { metadata: { namespace: 'team-a' }, spec: { state: 'CANCELLED' } } }));
+  await storage.create(ctx(), manifest('c', {}, 'other'));
+  const all = await storage.list(ctx(), { labelSelector: [], fieldSelector: [] });
+  t.same(all.items.map((o) => `${o.metadata.namespace}/${o.metadata.name}`), ['flink/a', 'flink/b', 'other/c']);
+  t.ok(all.items.every((o) => Number(all.metadata.resourceVersion) >= Number(o.metadata.resourceVersion)));
+  t.same((await storage.list(ctx(), { namespace: 'other', labelSelector: [], fieldSelector: [] })).items.map((o) => o.metadata.name), ['c']);
+  t.same((await storage.list(ctx(), { labelSelector: [], fieldSelector: [{ field: 'metadata.name', operator: 'Equals', value: 'b' }] })).items.map((o) => o.metadata.name), ['b']);
+  t.same((await storage.list(ctx(), { labelSelector: [{ key: 'app', operator: 'NotIn', values: ['speed'] }], fieldSelector: [] })).items, []);
+  const page1 = await storage.list(ctx(), { labelSelector: [], fieldSelector: [], limit: 2 });
+  t.same(page1.items.map((o) => o.metadata.name), ['a', 'b']);
+  t.equal(page1.metadata.remainingItemCount, 1);
+  const page2 = await storage.list(ctx(), { labelSelector: [], fieldSelector: [], limit: 2, continue: page1.metadata.continue ?? '' });
+  t.same(page2.items.map((o) => o.metadata.name), ['c']);
+  t.equal(page2.metadata.continue, undefined);
+  await rejects(t, storage.list(ctx(), { labelSelector: [], fieldSelector: [{ field: 'spec.syncingMode', operator: 'Equals', value: 'PUT' }] }), { code: 400 });
+});
+
+t.test('delete (Cancel) of a running deployment: deletionTimestamp and DeletionBlocked, then gone', async (t) => {
+  const { platform, storage, fresh, events } = setup();
+  await storage.create(ctx(), manifest());
+  platform.settle('default', 'top-speed', 'RUNNING');
+  const result = await storage.delete(ctx(), 'flink', 'top-speed', {});
+  t.equal(result.deleted, false);
+  t.ok(result.object.metadata.deletionTimestamp);
+  t.match(condition(result.object as VvpDeployment, 'DeletionBlocked'), { status: 'True', reason: 'WaitingForCancellation' });
+  t.equal(platform.deployments.get('default/top-speed')?.spec.state, 'CANCELLED');
+  t.equal(await fresh().finishPendingDeletions(), 0, 'still waiting');
+  platform.settle('default', 'top-speed', 'CANCELLED');
+  t.equal(await fresh().finishPendingDeletions(), 1, 'a restarted server finishes it');
+  t.notOk(platform.deployments.has('default/top-speed'));
+  await rejects(t, storage.get(ctx(), 'flink', 'top-speed'), { code: 404 });
+  t.match(events.at(-1)?.event, { reason: 'Deleted', message: /policy Cancel/ });
+});
+
+t.test('delete of a CANCELLED deployment finishes at once', async (t) => {
+  const { platform, storage } = setup();
+  await storage.create(ctx(), manifest('top-speed', { deployment: { spec: { state: 'CANCELLED' } } }));
+  const result = await storage.delete(ctx(), 'flink', 'top-speed', {});
+  t.equal(result.deleted, true);
+  t.notOk(platform.deployments.has('default/top-speed'));
+});
+
+t.test('delete (Orphan): the platform deployment keeps running, unmanaged and invisible', async (t) => {
+  const { platform, storage } = setup();
+  await storage.create(ctx(), manifest('top-speed', { deletionPolicy: 'Orphan' }));
+  platform.settle('default', 'top-speed', 'RUNNING');
+  const result = await storage.delete(ctx(), 'flink', 'top-speed', {});
+  t.equal(result.deleted, true);
+  const d = platform.deployments.get('default/top-speed');
+  t.equal(d?.spec.state, 'RUNNING');
+  t.equal(d?.metadata.labels?.[MANAGED_BY_LABEL], undefined);
+  t.same(Object.keys(d?.metadata.annotations ?? {}).filter((k) => k.startsWith('k8s.ververica.platform/')), []);
+  t.same((await storage.list(ctx(), { labelSelector: [], fieldSelector: [] })).items, []);
+});
+
+t.test('delete preconditions', async (t) => {
+  const { storage } = setup();
+  await storage.create(ctx(), manifest());
+  await rejects(t, storage.delete(ctx(), 'flink', 'top-speed', { preconditions: { uid: 'nope' } }), { code: 409, message: /UID in precondition/ });
+  await rejects(t, storage.delete(ctx(), 'flink', 'top-speed', { preconditions: { resourceVersion: '1' } }), { code: 409, message: /ResourceVersion in precondition/ });
+});
+
+t.test('a platform refusal while finishing a deletion shows as DeletionBlocked/PlatformRefused', async (t) => {
+  const { platform, storage } = setup();
+  await storage.create(ctx(), manifest());
+  platform.settle('default', 'top-speed', 'RUNNING');
+  await storage.delete(ctx(), 'flink', 'top-speed', {});
+  platform.settle('default', 'top-speed', 'CANCELLED');
+  platform.fail = (call) => (call.method === 'DELETE' ? httpError('DELETE', 403, 'role viewer cannot delete') : undefined);
+  t.equal(await storage.finishPendingDeletions(), 0);
+  const o = await storage.get(ctx(), 'flink', 'top-speed');
+  t.match(condition(o, 'DeletionBlocked'), { status: 'True', reason: 'PlatformRefused', message: /role viewer cannot delete/ });
+});
+
+t.test('platform failures as Kubernetes Status', async (t) => {
+  const { platform, storage } = setup();
+  await storage.create(ctx(), manifest());
+  platform.fail = () => new VvpError({ kind: 'unreachable', message: 'ECONNREFUSED', method: 'GET', route: '/api/v1/namespaces/{ns}/deployments/{name}' });
+  const e = await rejects(t, storage.get(ctx(), 'flink', 'top-speed'), { code: 503, reason: 'ServiceUnavailable', message: /http:\/\/vvp\.test is unreachable/ });
+  t.equal(e?.status.details?.retryAfterSeconds, 5);
+  platform.fail = () => new VvpError({ kind: 'timeout', message: 'timed out', method: 'GET', route: '/x' });
+  await rejects(t, storage.get(ctx(), 'flink', 'top-speed'), { code: 504, reason: 'Timeout' });
+  platform.fail = (call) => (call.method === 'PATCH' ? httpError('PATCH', 403, 'Deployment "top-speed" is write-protected') : undefined);
+  const current = await storage.get(ctx(), 'flink', 'top-speed').catch(() => undefined);
+  if (current) {
+    current.spec.deployment.spec!.state = 'CANCELLED';
+    await rejects(t, storage.update(ctx(), current), { code: 403, reason: 'Forbidden', message: /write-protected/ });
+  }
+  platform.fail = (call) => (call.method === 'POST' ? httpError('POST', 400, 'spec.deploymentTargetName: a deployment needs spec.deploymentTargetName') : undefined);
+  const err = await rejects(t, storage.create(ctx(), manifest('x')), { code: 422 });
+  t.same(err?.status.details?.causes?.map((c) => c.field), ['spec.deployment.spec.deploymentTargetName']);
+  platform.fail = (call) => (call.method === 'POST' ? httpError('POST', 400, 'broken') : undefined);
+  await rejects(t, storage.create(ctx(), manifest('y')), { code: 400, reason: 'BadRequest', message: /broken/ });
+});
+
+t.test('apikeySecretName: that Secret\'s token for the object\'s writes only', async (t) => {
+  const asked: string[] = [];
+  const { platform, storage } = setup({
+    resolveToken: async (ns, secret) => { asked.push(`${ns}/${secret}`); return 'token-op-1'; },
+  });
+  const m = manifest();
+  m.metadata.annotations = { apikeySecretName: 'vvp-key' };
+  const created = await storage.create(ctx(), m);
+  t.same(asked, ['flink/vvp-key']);
+  t.equal(platform.calls.find((c) => c.method === 'POST')?.token, 'token-op-1');
+  t.notOk(JSON.stringify(created).includes('token-op-1'));
+  const { storage: unconfigured } = setup();
+  await rejects(t, unconfigured.create(ctx(), m), { code: 500, message: /not configured to read Secrets/ });
+});
+
+t.test('PUT of a missing object creates it', async (t) => {
+  const { storage } = setup();
+  t.equal(storage.allowCreateOnUpdate, true);
+  const o = await storage.update(ctx(), manifest());
+  t.ok(o.metadata.uid);
+});
+
+t.test('table cells', async (t) => {
+  const { storage, platform } = setup();
+  await storage.create(ctx(), manifest());
+  platform.settle('default', 'top-speed', 'RUNNING');
+  const o = await storage.get(ctx(), 'flink', 'top-speed');
+  t.same(storage.tableColumns.map((c) => c.name), ['Name', 'State', 'Status', 'Healthy', 'Job', 'Parallelism', 'Age']);
+  t.same(storage.tableCells(o).slice(0, 6), ['top-speed', 'RUNNING', 'RUNNING', 'True', '<none>', '2']);
+});
+
+t.test('an unreachable platform while finishing a deletion shows as DeletionBlocked/PlatformUnavailable', async (t) => {
+  const { platform, storage } = setup();
+  await storage.create(ctx(), manifest());
+  platform.settle('default', 'top-speed', 'RUNNING');
+  await storage.delete(ctx(), 'flink', 'top-speed', {});
+  platform.settle('default', 'top-speed', 'CANCELLED');
+  platform.fail = (call) => (call.method === 'DELETE' ? new VvpError({ kind: 'unreachable', message: 'ECONNRESET', method: 'DELETE', route: '/x' }) : undefined);
+  t.equal(await storage.finishPendingDeletions(), 0);
+  platform.fail = undefined;
+  const o = await storage.get(ctx(), 'flink', 'top-speed');
+  t.match(condition(o, 'DeletionBlocked'), { status: 'True', reason: 'PlatformUnavailable' });
+  t.equal(await storage.finishPendingDeletions(), 1, 'and finishes once the platform is back');
+});
+
+t.test('a spec.deployment change while deleting is refused; a dry-run delete writes nothing', async (t) => {
+  const { platform, storage } = setup();
+  await storage.create(ctx(), manifest());
+  const before = platform.writes().length;
+  const dry = await storage.delete(ctx(true), 'flink', 'top-speed', {});
+  t.ok(dry.object.metadata.deletionTimestamp);
+  t.equal(platform.writes().length, before);
+  platform.settle('default', 'top-speed', 'RUNNING');
+  await storage.delete(ctx(), 'flink', 'top-speed', {});
+  const o = await storage.get(ctx(), 'flink', 'top-speed');
+  o.spec.deployment.spec!.state = 'RUNNING';
+  o.spec.deployment.spec!.template!.spec!.parallelism = 9;
+  await rejects(t, storage.update(ctx(), o), { code: 422, message: /being deleted/ });
+});
+
+t.test('generateName', async (t) => {
+  const { storage } = setup();
+  const m = manifest();
+  delete m.metadata.name;
+  m.metadata.generateName = 'speed-';
+  const o = await storage.create(ctx(), m);
+  t.match(o.metadata.name, /^speed-[a-z0-9]{5}$/);
+  t.equal(o.spec.deployment.metadata?.name, o.metadata.name);
+});
+
+t.test('a deletion re-sets a desired state changed behind its back, and a cleared refusal stops showing', async (t) => {
+  const { platform, storage } = setup();
+  await storage.create(ctx(), manifest());
+  platform.settle('default', 'top-speed', 'RUNNING');
+  await storage.delete(ctx(), 'flink', 'top-speed', {});
+  const d = platform.deployments.get('default/top-speed');
+  if (d) d.spec.state = 'RUNNING';
+  platform.fail = (call) => (call.method === 'PATCH' && (call.body as DeploymentWrite).spec ? httpError('PATCH', 403, 'quota frozen') : undefined);
+  await storage.finishPendingDeletions();
+  platform.fail = undefined;
+  t.match(condition(await storage.get(ctx(), 'flink', 'top-speed'), 'DeletionBlocked'), { reason: 'PlatformRefused', message: /quota frozen/ });
+  await storage.finishPendingDeletions();
+  t.equal(platform.deployments.get('default/top-speed')?.spec.state, 'CANCELLED');
+  t.match(condition(await storage.get(ctx(), 'flink', 'top-speed'), 'DeletionBlocked'), { reason: 'WaitingForCancellation' });
+});
+
+t.test('delete retries a race with the platform itself', async (t) => {
+  const { platform, storage } = setup();
+  await storage.create(ctx(), manifest());
+  platform.settle('default', 'top-speed', 'RUNNING');
+  let raced = 0;
+  platform.fail = (call) => {
+    if (call.method === 'PATCH' && raced++ < 2) return httpError('PATCH', 409, 'metadata.resourceVersion 3 is stale');
+    return undefined;
+  };
+  const result = await storage.delete(ctx(), 'flink', 'top-speed', {});
+  t.ok(result.object.metadata.deletionTimestamp);
+  t.equal(raced, 3);
+  platform.fail = (call) => (call.method === 'PATCH' ? httpError('PATCH', 409, 'stale') : undefined);
+  const { storage: s2, platform: p2 } = setup();
+  await s2.create(ctx(), manifest());
+  p2.fail = platform.fail;
+  await rejects(t, s2.delete(ctx(), 'flink', 'top-speed', {}), { code: 409, reason: 'Conflict' });
+});
+
+t.test('the server\'s own follow-up writes survive the platform bumping its resourceVersion meanwhile', async (t) => {
+  const { platform, storage } = setup();
+  await storage.create(ctx(), manifest('top-speed', { deletionPolicy: 'Orphan' }));
+  let patches = 0;
+  platform.fail = (call) => {
+    if (call.method !== 'PATCH') return undefined;
+    patches++;
+    const d = platform.deployments.get('default/top-speed');
+    if (patches === 2 && d) d.metadata.resourceVersion += 1; // a status transition between our read and our write
+    return undefined;
+  };
+  const result = await storage.delete(ctx(), 'flink', 'top-speed', {});
+  t.equal(result.deleted, true);
+  t.equal(platform.deployments.get('default/top-speed')?.metadata.labels?.[MANAGED_BY_LABEL], undefined);
+  t.equal(patches, 3, 'mark, refused release, release on a fresh read');
+});
+
+t.test('watch through the machinery\'s WatchHub: one scope per platform namespace, selectors, the deletion mark then DELETED', async (t) => {
+  const hubs: WatchHub[] = [];
+  const { platform, storage } = setup({
+    createWatchHub: (snapshot) => {
+      const hub = new WatchHub({ snapshot, pollIntervalMs: 100 });
+      hubs.push(hub);
+      return hub;
+    },
+  });
+  t.teardown(() => hubs.forEach((h) => h.close()));
+  t.type(storage.watch, 'function');
+  t.equal(setup().storage.watch, undefined, 'no hub, no watch verb');
+  await storage.create(ctx(), manifest('a'));
+  await storage.create(ctx(), manifest('b', {}, 'other'));
+  const list = await storage.list(ctx(), { namespace: 'flink', labelSelector: [], fieldSelector: [] });
+  const watchFn = storage.watch;
+  if (!watchFn) throw new Error('no watch');
+  const stream = await watchFn(ctx(), { namespace: 'flink', labelSelector: [], fieldSelector: [], allowWatchBookmarks: false, resourceVersion: list.metadata.resourceVersion ?? '' });
+  const iterator = stream[Symbol.asyncIterator]();
+  const next = async (): Promise<WatchEvent> => {
+    const r = await Promise.race([iterator.next(), new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no event')), 3000))]);
+    if (r.done) throw new Error('stream ended');
+    return r.value;
+  };
+  const current = await storage.get(ctx(), 'flink', 'a');
+  current.spec.deployment.spec!.template!.spec!.parallelism = 7;
+  await storage.update(ctx(), current);
+  const modified = await next();
+  t.equal(modified.type, 'MODIFIED');
+  t.equal((modified.object as VvpDeployment).metadata.name, 'a');
+  t.ok(BigInt((modified.object as VvpDeployment).metadata.resourceVersion ?? '0') > BigInt(list.metadata.resourceVersion ?? '0'));
+  await storage.create(ctx(), manifest('c', { deployment: { spec: { state: 'CANCELLED' } } }));
+  t.match(await next(), { type: 'ADDED', object: { metadata: { name: 'c' } } });
+  await storage.delete(ctx(), 'flink', 'c', {});
+  let event = await next();
+  while (event.type === 'MODIFIED') {
+    t.ok((event.object as VvpDeployment).metadata.deletionTimestamp, 'the deletion mark shows first');
+    event = await next();
+  }
+  t.match(event, { type: 'DELETED', object: { metadata: { name: 'c' } } });
+  stream.stop();
+  t.equal(platform.deployments.has('default/c'), false);
+  await rejects(t, watchFn(ctx(), { labelSelector: [], fieldSelector: [{ field: 'status.state', operator: 'Equals', value: 'x' }], allowWatchBookmarks: false }), { code: 400 });
+});
