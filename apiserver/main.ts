@@ -1,1 +1,130 @@
-export {};
+// The server's entrypoint (the container's too): configuration → the three rooms wired together → HTTPS.
+//   Kubernetes machinery (k8s/): serving, delegated auth, verbs, watch hub, events, leader election
+//   VVP client (vvp/): the platform's REST API
+//   VvpDeployment (vvpdeployment/): the storage mapping one onto the other
+import { readFileSync } from 'node:fs';
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { pino } from 'pino';
+import { Histogram } from 'prom-client';
+import { ConfigError, loadConfig, usage, type ServerConfig } from './config.js';
+import { ApiMetrics, WatchHub, createApiServer, kubeDelegatedAuth, statusErrors } from './k8s/index.js';
+import { KubeEventRecorder } from './k8s/event-recorder.js';
+import { LeaderElector } from './k8s/leader-election.js';
+import { VvpClient } from './vvp/index.js';
+import { VvpDeploymentStorage } from './vvpdeployment/storage.js';
+import { backgroundLoop } from './background.js';
+
+function kubeConfigFor(config: ServerConfig): KubeConfig {
+  const kc = new KubeConfig();
+  if (config.kubeconfig) kc.loadFromFile(config.kubeconfig);
+  else kc.loadFromCluster();
+  return kc;
+}
+
+async function main(): Promise<void> {
+  let config: ServerConfig | 'help';
+  try {
+    config = loadConfig(process.argv.slice(2));
+  } catch (err) {
+    console.error(`${(err as Error).message}\n\n${usage()}`);
+    process.exit(2);
+  }
+  if (config === 'help') {
+    console.log(usage());
+    return;
+  }
+  const log = pino({ level: config.logLevel, redact: { paths: ['req.headers.authorization', '*.token', 'token'], censor: '[redacted]' } });
+  const kubeConfig = kubeConfigFor(config);
+  const metrics = new ApiMetrics({ processMetrics: true });
+  const platformCalls = new Histogram({
+    name: 'vvp_platform_request_duration_seconds',
+    help: 'Ververica Platform API calls by route template, method and HTTP status (0: no answer).',
+    labelNames: ['route', 'method', 'code'],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [metrics.registry],
+  });
+
+  const client = new VvpClient({
+    baseUrl: config.vvpUrl,
+    token: config.vvpToken,
+    timeoutMs: config.vvpTimeoutMs,
+    ...(config.vvpCaFile ? { ca: readFileSync(config.vvpCaFile) } : {}),
+    logger: log.child({ room: 'vvp' }),
+    onCall: (call) => platformCalls.observe({ route: call.route, method: call.method, code: String(call.status) }, call.durationMs / 1000),
+  });
+
+  const core = kubeConfig.makeApiClient(CoreV1Api);
+  const events = new KubeEventRecorder(kubeConfig, 'vvp-apiserver', log.child({ room: 'events' }));
+  let hub: WatchHub | undefined;
+  const storage = new VvpDeploymentStorage({
+    createWatchHub: (snapshot) => (hub = new WatchHub({
+      snapshot,
+      pollIntervalMs: config.pollIntervalMs,
+      onPollError: (namespace, err) => log.warn({ platformNamespace: namespace, err: (err as Error).message }, 'watch poll failed'),
+    })),
+    client,
+    instanceId: config.instanceId,
+    platformNamespaces: config.vvpNamespaces,
+    platformName: `Ververica Platform at ${config.vvpUrl}`,
+    group: config.apiGroup,
+    resolveToken: async (namespace, secretName) => {
+      try {
+        const secret = await core.readNamespacedSecret({ namespace, name: secretName });
+        const token = secret.data?.token ?? secret.data?.apikey ?? secret.data?.apiKey;
+        if (!token) throw statusErrors.badRequest(`Secret ${namespace}/${secretName} (annotation apikeySecretName) has no key "token"`);
+        return Buffer.from(token, 'base64').toString('utf8').trim();
+      } catch (err) {
+        if ((err as { code?: number }).code === 404) {
+          throw statusErrors.badRequest(`Secret ${namespace}/${secretName} named by the annotation apikeySecretName does not exist`);
+        }
+        throw err;
+      }
+    },
+    recordEvent: (object, event) => void events.record(
+      { apiVersion: object.apiVersion, kind: object.kind, namespace: object.metadata.namespace ?? '', name: object.metadata.name ?? '', uid: object.metadata.uid },
+      event,
+    ),
+    warn: (message, fields) => log.warn(fields ?? {}, message),
+  });
+
+  const auth = await kubeDelegatedAuth(kubeConfig, log.child({ room: 'auth' }));
+  const server = await createApiServer({
+    serving: { certPem: readFileSync(config.tlsCertFile, 'utf8'), keyPem: readFileSync(config.tlsKeyFile, 'utf8') },
+    storages: [storage],
+    authenticator: auth.authenticator,
+    authorizer: auth.authorizer,
+    authenticationConfig: auth.authenticationConfig,
+    logger: log,
+    metrics,
+  });
+
+  const elector = new LeaderElector(kubeConfig, {
+    namespace: config.leaseNamespace,
+    name: config.leaseName,
+    ...backgroundLoop([
+      { name: 'finish-deletions', intervalMs: config.pollIntervalMs, run: (signal) => storage.finishPendingDeletions(signal) },
+    ], log.child({ room: 'background' })),
+  }, log.child({ room: 'lease' }));
+
+  await server.listen({ host: config.bindAddress, port: config.securePort });
+  elector.start();
+  log.info({ group: config.apiGroup, platform: config.vvpUrl, namespaces: config.vvpNamespaces, instanceId: config.instanceId }, 'serving');
+
+  const shutdown = async (signal: string) => {
+    log.info({ signal }, 'shutting down');
+    await elector.stop();
+    auth.stop();
+    hub?.close();
+    await server.close();
+    client.close();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof ConfigError) console.error(err.message);
+  else console.error(err);
+  process.exit(1);
+});

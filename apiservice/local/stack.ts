@@ -22,6 +22,8 @@ export interface PlatformTarget {
 export interface StackOptions {
   stateDir: string;
   binDir: string;
+  /** A control plane that is already running (tests share one); without it the stack starts its own. */
+  controlPlane?: ControlPlane;
   apiGroup?: string;
   instanceId?: string;
   vvpNamespaces?: string[];
@@ -49,6 +51,8 @@ export interface Stack {
   vvpToken: string;
   serverUrl: string;
   serverArgs: string[];
+  /** Whether stopStack stops the control plane too (it started it). */
+  ownsControlPlane: boolean;
   pids: { emulator?: number; server: number };
   logs: { emulator?: string; server: string };
 }
@@ -135,7 +139,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   const namespace = opts.namespace ?? 'vvp-system';
   const helm = join(opts.binDir, 'helm');
 
-  const cp = await startControlPlane({ stateDir: join(stateDir, 'cluster'), binDir: opts.binDir, log });
+  const cp = opts.controlPlane ?? await startControlPlane({ stateDir: join(stateDir, 'cluster'), binDir: opts.binDir, log });
   const emulator = opts.platform ? undefined : await startEmulator(stateDir, instanceId, opts.emulatorArgs ?? [], log);
   const platform = opts.platform ?? emulator!.platform;
 
@@ -186,6 +190,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   const stack: Stack = {
     stateDir, controlPlane: cp, kubeconfig: cp.kubeconfig, kubectl: cp.kubectl, helm, apiGroup, instanceId, release, namespace,
     vvpUrl: platform.url, vvpToken: platform.userToken, serverUrl: `https://127.0.0.1:${serverPort}`, serverArgs,
+    ownsControlPlane: opts.controlPlane === undefined,
     pids: { emulator: emulator?.pid, server: serverPid }, logs: { emulator: emulator?.logFile, server: serverLog },
   };
   writeFileSync(stackFile(stateDir), JSON.stringify(stack, null, 2));
@@ -200,14 +205,31 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   return stack;
 }
 
+/** Stops the server and the emulator (by pid); the control plane too when the stack started it, else uninstalls the release. */
 export async function stopStack(stateDir: string): Promise<void> {
   const stack = readStack(resolve(stateDir));
-  for (const pid of [stack?.pids.server, stack?.pids.emulator]) if (isAlive(pid)) process.kill(pid!, 'SIGTERM');
+  await stopProcesses([stack?.pids.server, stack?.pids.emulator]);
+  if (stack && !stack.ownsControlPlane) {
+    await runCommand(stack.helm, ['uninstall', stack.release, '--namespace', stack.namespace, '--kubeconfig', stack.kubeconfig, '--wait'],
+      { env: { HOME: join(stack.controlPlane.stateDir, 'home') } });
+  } else {
+    await stopControlPlane(join(resolve(stateDir), 'cluster'));
+  }
+  rmSync(resolve(stateDir), { recursive: true, force: true });
+}
+
+export async function stopProcesses(pids: (number | undefined)[], signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  for (const pid of pids) if (isAlive(pid)) process.kill(pid!, signal);
   const deadline = Date.now() + 10_000;
-  for (const pid of [stack?.pids.server, stack?.pids.emulator]) {
+  for (const pid of pids) {
     while (isAlive(pid) && Date.now() < deadline) await sleep(100);
     if (isAlive(pid)) process.kill(pid!, 'SIGKILL');
   }
-  await stopControlPlane(join(resolve(stateDir), 'cluster'));
-  rmSync(resolve(stateDir), { recursive: true, force: true });
+}
+
+/** Starts the server again with the same arguments (after a crash test killed it); returns its new pid. */
+export function restartServer(stack: Stack): number {
+  stack.pids.server = startDetached(process.execPath, [join(repo, 'dist/apiserver/main.js'), ...stack.serverArgs], stack.logs.server);
+  writeFileSync(stackFile(stack.stateDir), JSON.stringify(stack, null, 2));
+  return stack.pids.server;
 }

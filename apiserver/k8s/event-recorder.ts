@@ -1,0 +1,71 @@
+// core/v1 Events about the objects this server serves. An event's name is derived from a caller-given key,
+// so every replica (and every restart) that records the same happening writes the same Event once:
+// a second create answers 409 AlreadyExists and is dropped.
+import { createHash } from 'node:crypto';
+import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+
+export interface InvolvedObject {
+  apiVersion: string;
+  kind: string;
+  namespace: string;
+  name: string;
+  uid?: string;
+  resourceVersion?: string;
+}
+
+export interface EventRecord {
+  type: 'Normal' | 'Warning';
+  /** CamelCase, e.g. SavepointTriggered. */
+  reason: string;
+  message: string;
+  /** Identifies the happening among those of the same reason; recorded once. Default: message + now. */
+  key?: string;
+  /** When it happened (default now), e.g. the platform event's own time. */
+  time?: Date;
+}
+
+export interface EventSink {
+  record(object: InvolvedObject, event: EventRecord): Promise<void>;
+}
+
+export function eventName(object: InvolvedObject, reason: string, key: string): string {
+  const digest = createHash('sha256').update(`${object.namespace}/${object.name}/${object.uid ?? ''}/${reason}/${key}`).digest('hex').slice(0, 16);
+  return `${object.name.slice(0, 200)}.${digest}`;
+}
+
+function statusCode(err: unknown): number | undefined {
+  const e = err as { code?: unknown; statusCode?: unknown; body?: unknown };
+  if (typeof e.code === 'number') return e.code;
+  if (typeof e.statusCode === 'number') return e.statusCode;
+  return undefined;
+}
+
+export class KubeEventRecorder implements EventSink {
+  private readonly api: CoreV1Api;
+
+  constructor(kubeConfig: KubeConfig, private readonly component: string, private readonly log: Logger) {
+    this.api = kubeConfig.makeApiClient(CoreV1Api);
+  }
+
+  async record(object: InvolvedObject, event: EventRecord): Promise<void> {
+    const time = event.time ?? new Date();
+    const name = eventName(object, event.reason, event.key ?? `${event.message}/${time.toISOString()}`);
+    try {
+      await this.api.createNamespacedEvent({
+        namespace: object.namespace,
+        body: {
+          apiVersion: 'v1', kind: 'Event',
+          metadata: { name, namespace: object.namespace },
+          involvedObject: { ...object },
+          type: event.type, reason: event.reason, message: event.message.slice(0, 1024),
+          firstTimestamp: time, lastTimestamp: time, eventTime: undefined, count: 1,
+          source: { component: this.component }, reportingComponent: this.component, reportingInstance: this.component,
+        },
+      });
+    } catch (err) {
+      if (statusCode(err) === 409) return;
+      this.log.warn({ reason: event.reason, object: `${object.namespace}/${object.name}`, code: statusCode(err) }, 'could not record an Event');
+    }
+  }
+}

@@ -1,0 +1,237 @@
+// What a VvpDeployment means, scenario by scenario: kubectl through the real kube-apiserver, and each
+// scenario checked on the platform side too, over the emulator's HTTP API.
+import t from 'tap';
+import { kubectl } from '../cluster/control-plane.js';
+import { startProduct } from '../support/product.js';
+import { restartServer, stopProcesses } from '../../apiservice/local/stack.js';
+
+const stack = await startProduct({ name: 'semantics', emulatorArgs: ['--timing', 'autopilotIntervalMs=1500'] });
+const cp = stack.controlPlane;
+const resource = `vvpdeployments.${stack.apiGroup}`;
+const ns = 'semantics';
+const k = (args: string[], input?: string) => kubectl(cp, args, input === undefined ? {} : { input });
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface Condition { type: string; status: string; reason: string; message: string }
+interface Obj {
+  metadata: { name: string; uid: string; generation: number; deletionTimestamp?: string };
+  spec: Record<string, unknown>;
+  status: { state?: string; deploymentId?: string; observedGeneration?: number; job?: { id?: string }; conditions: Condition[]; parallelism?: { desired?: number; runtime?: number } };
+}
+interface PlatformDeployment {
+  metadata: { id: string; name: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  spec: { state: string; maxSavepointCreationAttempts?: number; template: { spec: { parallelism?: number; flinkConfiguration?: Record<string, string>; resources?: unknown } } };
+  status: { state: string; running?: { jobId?: string } };
+}
+
+async function platform<T = unknown>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+  const res = await fetch(`${stack.vvpUrl}${path}`, {
+    method, headers: { authorization: `Bearer ${stack.vvpToken}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
+}
+const platformDeployment = async (name: string) => (await platform<PlatformDeployment>('GET', `/api/v1/namespaces/default/deployments/${name}`)).body;
+
+function manifest(name: string, spec: Record<string, unknown> = {}, deploymentSpec: Record<string, unknown> = {}) {
+  return {
+    apiVersion: `${stack.apiGroup}/v1`, kind: 'VvpDeployment', metadata: { name, namespace: ns },
+    spec: {
+      syncingMode: 'PATCH',
+      deployment: {
+        spec: {
+          state: 'CANCELLED', deploymentTargetName: 'default',
+          template: { spec: { artifact: { kind: 'JAR', jarUri: 'file:///flink/examples/streaming/TopSpeedWindowing.jar' }, parallelism: 1 } },
+          ...deploymentSpec,
+        },
+      },
+      ...spec,
+    },
+  };
+}
+
+async function get(name: string): Promise<Obj> {
+  const res = await k(['get', resource, name, '-n', ns, '-o', 'json']);
+  if (res.code !== 0) throw new Error(res.stderr);
+  return JSON.parse(res.stdout) as Obj;
+}
+const condition = (o: Obj, type: string) => o.status.conditions.find((c) => c.type === type);
+
+async function eventually<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await probe();
+      if (v !== undefined && v !== false) return v;
+    } catch (err) {
+      last = err;
+    }
+    await sleep(300);
+  }
+  throw new Error(`${what} did not happen in ${timeoutMs / 1000}s${last ? `: ${(last as Error).message}` : ''}`);
+}
+
+async function apply(m: unknown) {
+  const res = await k(['apply', '-f', '-'], JSON.stringify(m));
+  if (res.code !== 0) throw new Error(res.stderr);
+}
+const patch = (name: string, p: unknown) => k(['patch', resource, name, '-n', ns, '--type=merge', '-p', JSON.stringify(p)]);
+const running = (name: string) => eventually(`${name} RUNNING`, async () => ((await get(name)).status.state === 'RUNNING' ? get(name) : undefined));
+
+t.before(async () => {
+  await k(['create', 'namespace', ns]);
+});
+
+t.test('created CANCELLED: Consistent, and the platform holds it, marked as ours', async (t) => {
+  await apply(manifest('first'));
+  const o = await get('first');
+  t.equal(condition(o, 'Consistent')?.status, 'True');
+  t.equal(o.status.deploymentId, o.metadata.uid);
+  for (const type of ['Healthy', 'Consistent', 'SpecAligned', 'NonceAligned', 'ParallelismAligned', 'DeletionBlocked']) {
+    t.ok(condition(o, type), `condition ${type} present from the first read`);
+  }
+  const d = await platformDeployment('first');
+  t.equal(d.metadata.id, o.metadata.uid);
+  t.equal(d.spec.state, 'CANCELLED');
+  t.equal(d.metadata.labels?.['ververica.platform/managed-by'], stack.instanceId, 'management mark');
+});
+
+t.test('to RUNNING: the status moves live, and kubectl wait --for=condition=Healthy returns', async (t) => {
+  const p = await patch('first', { spec: { deployment: { spec: { state: 'RUNNING' } } } });
+  t.equal(p.code, 0, p.stderr);
+  const wait = await k(['wait', resource, 'first', '-n', ns, '--for=condition=Healthy', '--timeout=60s']);
+  t.equal(wait.code, 0, wait.stderr);
+  const o = await get('first');
+  t.equal(o.status.state, 'RUNNING');
+  t.ok(o.status.job?.id, 'a job id');
+  t.equal((await platformDeployment('first')).status.running?.jobId, o.status.job?.id, 'the job the platform runs');
+});
+
+t.test('PATCH keeps platform defaults for omitted fields; PUT resets them', async (t) => {
+  await apply(manifest('patchy', {}, {}));
+  await platform('PATCH', '/__emulator/namespaces/default/deployments/patchy', { spec: { template: { spec: { flinkConfiguration: { 'custom.key': 'kept' } } } } });
+  await patch('patchy', { spec: { deployment: { spec: { template: { spec: { parallelism: 2 } } } } } });
+  let d = await platformDeployment('patchy');
+  t.equal(d.spec.template.spec.parallelism, 2);
+  t.equal(d.spec.template.spec.flinkConfiguration?.['custom.key'], 'kept', 'PATCH mode leaves a field it does not name');
+  const toPut = await patch('patchy', { spec: { syncingMode: 'PUT', deployment: { spec: { template: { spec: { parallelism: 3 } } } } } });
+  t.equal(toPut.code, 0, toPut.stderr);
+  d = await platformDeployment('patchy');
+  t.equal(d.spec.template.spec.parallelism, 3);
+  t.equal(d.spec.template.spec.flinkConfiguration?.['custom.key'], undefined, 'PUT mode resets what it does not name');
+});
+
+t.test('initFields are sent at creation and never again', async (t) => {
+  await apply(manifest('init', { initFields: { spec: { maxSavepointCreationAttempts: 7 } } }));
+  t.equal((await platformDeployment('init')).spec.maxSavepointCreationAttempts, 7);
+  await platform('PATCH', '/__emulator/namespaces/default/deployments/init', { spec: { maxSavepointCreationAttempts: 2 } });
+  await patch('init', { spec: { initFields: { spec: { maxSavepointCreationAttempts: 9 } }, deployment: { spec: { template: { spec: { parallelism: 2 } } } } } });
+  t.equal((await platformDeployment('init')).spec.maxSavepointCreationAttempts, 2, 'a later change of initFields is not projected');
+  const put = await k(['apply', '-f', '-'], JSON.stringify(manifest('init-put', { syncingMode: 'PUT', initFields: { spec: {} } })));
+  t.not(put.code, 0, 'initFields with syncingMode PUT is refused');
+  t.match(put.stderr, /initFields/);
+});
+
+t.test('savepointNonce: a savepoint COMPLETED and NonceAligned', async (t) => {
+  await patch('first', { spec: { savepointNonce: 1 } });
+  const id = (await get('first')).status.deploymentId;
+  const done = await eventually('a COMPLETED savepoint', async () => {
+    const list = await platform<{ items: { status: { state: string }; metadata: { origin: string } }[] }>('GET', `/api/v1/namespaces/default/savepoints?deploymentId=${id}`);
+    return list.body.items.find((s) => s.metadata.origin === 'USER_REQUEST' && s.status.state === 'COMPLETED');
+  });
+  t.ok(done);
+  const aligned = await eventually('NonceAligned', async () => {
+    const o = await get('first');
+    return condition(o, 'NonceAligned')?.status === 'True' ? o : undefined;
+  });
+  t.ok(aligned);
+});
+
+t.test('restartNonce: a new job', async (t) => {
+  const before = (await get('first')).status.job?.id;
+  await patch('first', { spec: { restartNonce: 1 } });
+  const after = await eventually('a new job id', async () => {
+    const o = await get('first');
+    return o.status.job?.id && o.status.job.id !== before && o.status.state === 'RUNNING' ? o.status.job.id : undefined;
+  });
+  t.not(after, before);
+});
+
+t.test('suspend takes a savepoint of origin SUSPEND; a savepoint nonce while SUSPENDED is blocked', async (t) => {
+  await patch('first', { spec: { deployment: { spec: { state: 'SUSPENDED' } } } });
+  const id = (await get('first')).status.deploymentId;
+  await eventually('SUSPENDED', async () => (await get('first')).status.state === 'SUSPENDED');
+  const list = await platform<{ items: { metadata: { origin: string } }[] }>('GET', `/api/v1/namespaces/default/savepoints?deploymentId=${id}`);
+  t.ok(list.body.items.some((s) => s.metadata.origin === 'SUSPEND'), 'a SUSPEND savepoint');
+  await patch('first', { spec: { savepointNonce: 2 } });
+  const o = await get('first');
+  t.equal(condition(o, 'NonceAligned')?.status, 'False');
+  const blocked = await eventually('a Warning event SavepointBlocked', async () => {
+    const events = await k(['get', 'events', '-n', ns, '--field-selector', 'involvedObject.name=first,reason=SavepointBlocked', '-o', 'name']);
+    return events.stdout.trim() !== '';
+  });
+  t.ok(blocked, 'a Warning event SavepointBlocked');
+});
+
+t.test('Autopilot ACTIVE: ParallelismAligned False, the spec untouched', async (t) => {
+  await apply(manifest('auto', {}, { state: 'RUNNING' }));
+  await running('auto');
+  const id = (await get('auto')).status.deploymentId;
+  await platform('PUT', `/autopilot/v1alpha1/namespaces/default/deployments/${id}/autopilotpolicy`, { mode: 'AUTOPILOT_MODE_ACTIVE', autoscalerConfig: { minParallelism: 1, maxParallelism: 4 } });
+  const o = await eventually('ParallelismAligned False', async () => {
+    const x = await get('auto');
+    return condition(x, 'ParallelismAligned')?.status === 'False' ? x : undefined;
+  });
+  t.ok(o.status.parallelism?.runtime && o.status.parallelism.runtime !== 1, `runtime parallelism ${o.status.parallelism?.runtime}`);
+  t.equal((await platformDeployment('auto')).spec.template.spec.parallelism, 1, 'the server did not overwrite Autopilot');
+  await platform('PUT', `/autopilot/v1alpha1/namespaces/default/deployments/${id}/autopilotpolicy`, { mode: 'AUTOPILOT_MODE_DISABLED' });
+});
+
+t.test('a platform-side edit of a managed deployment is refused', async (t) => {
+  const res = await platform<{ message: string }>('PATCH', '/api/v1/namespaces/default/deployments/first', { spec: { template: { spec: { parallelism: 9 } } } });
+  t.equal(res.status, 403);
+  t.match(res.body.message, /Kubernetes/);
+});
+
+t.test('a foreign platform deployment is invisible and cannot be claimed', async (t) => {
+  const foreign = await platform('POST', '/api/v1/namespaces/default/deployments', {
+    metadata: { name: 'foreign' }, spec: { state: 'CANCELLED', deploymentTargetName: 'default', template: { spec: { artifact: { kind: 'JAR', jarUri: 'file:///x.jar' } } } },
+  });
+  t.equal(foreign.status, 201, JSON.stringify(foreign.body));
+  const list = await k(['get', resource, '-A', '-o', 'name']);
+  t.notMatch(list.stdout, /foreign/);
+  const claim = await k(['apply', '-f', '-'], JSON.stringify(manifest('foreign')));
+  t.not(claim.code, 0);
+  t.match(claim.stderr, /AlreadyExists|already exists/);
+});
+
+t.test('deletionPolicy Orphan leaves the platform deployment running, unmarked', async (t) => {
+  await apply(manifest('orphan', { deletionPolicy: 'Orphan' }, { state: 'RUNNING' }));
+  await running('orphan');
+  const del = await k(['delete', resource, 'orphan', '-n', ns, '--wait=true', '--timeout=60s']);
+  t.equal(del.code, 0, del.stderr);
+  const d = await platformDeployment('orphan');
+  t.equal(d.spec.state, 'RUNNING');
+  t.equal(d.metadata.labels?.['ververica.platform/managed-by'], undefined, 'no longer managed');
+});
+
+t.test('deleting a RUNNING deployment: DeletionBlocked while it cancels, gone even with the server restarted midway', async (t) => {
+  await apply(manifest('doomed', {}, { state: 'RUNNING' }));
+  await running('doomed');
+  const del = await k(['delete', resource, 'doomed', '-n', ns, '--wait=false']);
+  t.equal(del.code, 0, del.stderr);
+  const o = await get('doomed').catch(() => undefined);
+  if (o) {
+    t.ok(o.metadata.deletionTimestamp, 'deletionTimestamp while the platform cancels');
+    t.equal(condition(o, 'DeletionBlocked')?.status, 'True');
+  }
+  await stopProcesses([stack.pids.server], 'SIGKILL');
+  restartServer(stack);
+  // kubectl wait gives up on errors, so first wait for the server to answer again.
+  await eventually('the server answers again', async () => !/ServiceUnavailable|unable to handle/.test((await k(['get', resource, '-n', ns])).stderr), 60_000);
+  const gone = await k(['wait', resource, 'doomed', '-n', ns, '--for=delete', '--timeout=90s']);
+  t.equal(gone.code, 0, `gone after the restart: ${gone.stderr}`);
+  t.equal((await platform('GET', '/api/v1/namespaces/default/deployments/doomed')).status, 404, 'and gone from the platform');
+});

@@ -1,0 +1,44 @@
+// The product for end-to-end tests: on the shared control plane, a release of the Helm chart with its own API
+// group, its own emulator and its own server (the image's entrypoint command), so test files run side by side.
+// Everything it starts is stopped when the test file ends; the server's log is printed if the file failed.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t from 'tap';
+import { startStack, stopStack, type Stack, type StackOptions } from '../../apiservice/local/stack.js';
+import { tail } from '../cluster/control-plane.js';
+import { printLogsOnFailure, testControlPlane } from './cluster.js';
+
+export interface ProductOptions extends Partial<Pick<StackOptions, 'instanceId' | 'vvpNamespaces' | 'emulatorArgs' | 'serverArgs'>> {
+  /** A short name, unique among the test files: it names the API group, the release and its namespace. */
+  name: string;
+  /** Serve the real group ververica.platform (only one test file may). */
+  realGroup?: boolean;
+}
+
+export async function startProduct(opts: ProductOptions): Promise<Stack> {
+  const cp = await testControlPlane();
+  printLogsOnFailure(cp);
+  const binDir = process.env.K8S_BIN_DIR;
+  if (!binDir) throw new Error('K8S_BIN_DIR is not set (make test sets it)');
+  const stateDir = join(mkdtempSync(join(tmpdir(), `vvp-${opts.name}-`)), 'stack');
+  const stack = await startStack({
+    stateDir, binDir, controlPlane: cp,
+    apiGroup: opts.realGroup ? 'ververica.platform' : `${opts.name}.e2e.ververica.platform`,
+    release: `vvp-${opts.name}`, namespace: `vvp-${opts.name}`,
+    instanceId: opts.instanceId ?? `e2e-${opts.name}`,
+    vvpNamespaces: opts.vvpNamespaces, emulatorArgs: ['--timings', 'fast', ...(opts.emulatorArgs ?? [])], serverArgs: opts.serverArgs,
+  }).catch(async (err: unknown) => {
+    console.error(`--- server log (tail) ---\n${tail(join(stateDir, 'server.log'), 80)}`);
+    await stopStack(stateDir);
+    throw err;
+  });
+  t.teardown(async () => {
+    if (!t.passing()) {
+      console.error(`--- server log (tail) ---\n${tail(stack.logs.server, 80)}`);
+      if (stack.logs.emulator) console.error(`--- emulator log (tail) ---\n${tail(stack.logs.emulator, 30)}`);
+    }
+    await stopStack(stateDir);
+  });
+  return stack;
+}
