@@ -20,7 +20,8 @@ import { planCreate, planUpdate, toVvpDeployment, type PlannedEvent, type Update
 import type { PlatformView } from './platform-view.js';
 import { PlatformReader } from './reader.js';
 import { checkResourceVersion, listResourceVersion } from './resource-version.js';
-import { byNamespaceAndName, decodeContinue, encodeContinue, matchesFields, matchesLabels } from './selectors.js';
+import { matchesFields, matchesLabels } from '../k8s/selectors.js';
+import { byNamespaceAndName, decodeContinue, encodeContinue } from './selectors.js';
 import { vvpDeploymentInfo } from './schema.js';
 import { tableCells, tableColumns } from './table.js';
 import { kubeTime } from './time.js';

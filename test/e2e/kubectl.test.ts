@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { kubectl, userKubeconfig } from '../cluster/control-plane.js';
-import { startProduct } from '../support/product.js';
+import { platformApi, startProduct } from '../support/product.js';
 
 const stack = await startProduct({ name: 'verbs' });
 const cp = stack.controlPlane;
@@ -15,14 +15,7 @@ const resource = `vvpdeployments.${stack.apiGroup}`;
 const ns = 'verbs';
 const k = (args: string[], input?: string) => kubectl(cp, args, input === undefined ? {} : { input });
 
-async function platform<T = unknown>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
-  const res = await fetch(`${stack.vvpUrl}${path}`, {
-    method, headers: { authorization: `Bearer ${stack.vvpToken}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
-}
+const platform = platformApi(stack);
 
 async function platformWrites(): Promise<number> {
   return (await platform<{ writes: number }>('GET', '/__emulator/requests')).body.writes;

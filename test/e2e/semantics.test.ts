@@ -2,7 +2,7 @@
 // scenario checked on the platform side too, over the emulator's HTTP API.
 import t from 'tap';
 import { kubectl } from '../cluster/control-plane.js';
-import { startProduct } from '../support/product.js';
+import { platformApi, startProduct } from '../support/product.js';
 import { restartServer, stopProcesses } from '../../apiservice/local/stack.js';
 
 const stack = await startProduct({ name: 'semantics', emulatorArgs: ['--timing', 'autopilotIntervalMs=1500'] });
@@ -24,14 +24,7 @@ interface PlatformDeployment {
   status: { state: string; running?: { jobId?: string } };
 }
 
-async function platform<T = unknown>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
-  const res = await fetch(`${stack.vvpUrl}${path}`, {
-    method, headers: { authorization: `Bearer ${stack.vvpToken}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
-}
+const platform = platformApi(stack);
 const platformDeployment = async (name: string) => (await platform<PlatformDeployment>('GET', `/api/v1/namespaces/default/deployments/${name}`)).body;
 
 function manifest(name: string, spec: Record<string, unknown> = {}, deploymentSpec: Record<string, unknown> = {}) {

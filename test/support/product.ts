@@ -42,3 +42,20 @@ export async function startProduct(opts: ProductOptions): Promise<Stack> {
   });
   return stack;
 }
+
+export interface PlatformAnswer<T> {
+  status: number;
+  body: T;
+}
+
+/** Calls the platform (the emulator) directly, as its user — to check or change the platform side of a scenario. */
+export function platformApi(stack: Stack) {
+  return async function platform<T = unknown>(method: string, path: string, body?: unknown): Promise<PlatformAnswer<T>> {
+    const res = await fetch(`${stack.vvpUrl}${path}`, {
+      method, headers: { authorization: `Bearer ${stack.vvpToken}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
+  };
+}
