@@ -8,11 +8,17 @@ import { pino } from 'pino';
 import { Histogram } from 'prom-client';
 import { ConfigError, loadConfig, usage, type ServerConfig } from './config.js';
 import { ApiMetrics, WatchHub, createApiServer, kubeDelegatedAuth, statusErrors } from './k8s/index.js';
-import { KubeEventRecorder } from './k8s/event-recorder.js';
+import { KubeEventRecorder, type InvolvedObject } from './k8s/event-recorder.js';
+import type { KubeObject } from './k8s/types.js';
 import { LeaderElector } from './k8s/leader-election.js';
 import { VvpClient } from './vvp/index.js';
 import { VvpDeploymentStorage } from './vvpdeployment/storage.js';
 import { backgroundLoop } from './background.js';
+
+function involved(object: KubeObject): InvolvedObject {
+  const { namespace = '', name = '', uid } = object.metadata;
+  return { apiVersion: object.apiVersion, kind: object.kind, namespace, name, ...(uid ? { uid } : {}) };
+}
 
 function kubeConfigFor(config: ServerConfig): KubeConfig {
   const kc = new KubeConfig();
@@ -80,12 +86,21 @@ async function main(): Promise<void> {
         throw err;
       }
     },
-    recordEvent: (object, event) => void events.record(
-      { apiVersion: object.apiVersion, kind: object.kind, namespace: object.metadata.namespace ?? '', name: object.metadata.name ?? '', uid: object.metadata.uid },
-      event,
-    ),
+    recordEvent: (object, event) => void events.record(involved(object), event),
     warn: (message, fields) => log.warn(fields ?? {}, message),
   });
+
+  // Keys this replica has recorded already; after a restart each is sent once more and kube-apiserver answers 409.
+  const mirrored = new Set<string>();
+  const mirrorPlatformEvents = async (signal: AbortSignal) => {
+    if (mirrored.size > 100_000) mirrored.clear();
+    for (const { object, event } of await storage.platformEventsToMirror(signal)) {
+      const id = `${object.metadata.uid}/${event.key}`;
+      if (mirrored.has(id)) continue;
+      await events.record(involved(object), event);
+      mirrored.add(id);
+    }
+  };
 
   const auth = await kubeDelegatedAuth(kubeConfig, log.child({ room: 'auth' }));
   const server = await createApiServer({
@@ -103,6 +118,7 @@ async function main(): Promise<void> {
     name: config.leaseName,
     ...backgroundLoop([
       { name: 'finish-deletions', intervalMs: config.pollIntervalMs, run: (signal) => storage.finishPendingDeletions(signal) },
+      { name: 'mirror-platform-events', intervalMs: config.pollIntervalMs, run: (signal) => mirrorPlatformEvents(signal) },
     ], log.child({ room: 'background' })),
   }, log.child({ room: 'lease' }));
 

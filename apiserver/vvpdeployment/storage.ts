@@ -14,6 +14,7 @@ import {
   ANNOTATION, MANAGED_BY_LABEL, RESERVED_PREFIX, decodeKubeParts, encodeKubeParts, isManagedBy, managedSelector, type KubeParts,
 } from './annotations.js';
 import { deletionStep } from './deletion.js';
+import { mirroredEvent, shouldMirror, type MirroredEvent } from './events.js';
 import { isPlatformStatus, toStatusError } from './errors.js';
 import { deepEqual, deepMerge } from './json.js';
 import { planCreate, planUpdate, toVvpDeployment, type PlannedEvent, type UpdatePlan } from './mapping.js';
@@ -593,6 +594,25 @@ export class VvpDeploymentStorage implements Storage, Getter, Lister, Creater, U
       }
     }
     return finished;
+  }
+
+  /**
+   * The platform's job and deployment events of every managed deployment, as Kubernetes Events on its object. Each
+   * carries a key from the platform event's id, so recording them again (another replica, a restart) writes nothing new.
+   * One events list per platform namespace.
+   */
+  async platformEventsToMirror(signal: AbortSignal = NEVER): Promise<{ object: VvpDeployment; event: MirroredEvent }[]> {
+    const out: { object: VvpDeployment; event: MirroredEvent }[] = [];
+    for (const pns of this.options.platformNamespaces) {
+      const objects = new Map((await this.snapshot(pns, signal)).map((o) => [o.status?.deploymentId ?? o.metadata.uid ?? '', o]));
+      if (objects.size === 0) continue;
+      const events = await this.platform(undefined, () => this.options.client.listEvents(pns, {}, { signal }));
+      for (const platformEvent of events.items) {
+        const object = objects.get(platformEvent.metadata.deploymentId ?? '');
+        if (object && shouldMirror(platformEvent, platformEvent.metadata.deploymentId ?? '')) out.push({ object, event: mirroredEvent(platformEvent) });
+      }
+    }
+    return out;
   }
 }
 

@@ -227,6 +227,14 @@ export async function stopProcesses(pids: (number | undefined)[], signal: NodeJS
   }
 }
 
+/** A second replica of the server (same Lease, same platform) on another port; not behind the APIService. */
+export async function startReplica(stack: Stack): Promise<{ pid: number; url: string; log: string }> {
+  const port = await freePort();
+  const args = stack.serverArgs.map((a) => (a.startsWith('--secure-port=') ? `--secure-port=${port}` : a));
+  const log = join(stack.stateDir, `server-replica-${port}.log`);
+  return { pid: startDetached(process.execPath, [join(repo, 'dist/apiserver/main.js'), ...args], log), url: `https://127.0.0.1:${port}`, log };
+}
+
 /** Starts the server again with the same arguments (after a crash test killed it); returns its new pid. */
 export function restartServer(stack: Stack): number {
   stack.pids.server = startDetached(process.execPath, [join(repo, 'dist/apiserver/main.js'), ...stack.serverArgs], stack.logs.server);

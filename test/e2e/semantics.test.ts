@@ -3,7 +3,7 @@
 import t from 'tap';
 import { kubectl } from '../cluster/control-plane.js';
 import { platformApi, startProduct } from '../support/product.js';
-import { restartServer, stopProcesses } from '../../apiservice/local/stack.js';
+import { restartServer, startReplica, stopProcesses } from '../../apiservice/local/stack.js';
 
 const stack = await startProduct({ name: 'semantics', emulatorArgs: ['--timing', 'autopilotIntervalMs=1500'] });
 const cp = stack.controlPlane;
@@ -64,6 +64,11 @@ async function eventually<T>(what: string, probe: () => Promise<T | undefined | 
     await sleep(300);
   }
   throw new Error(`${what} did not happen in ${timeoutMs / 1000}s${last ? `: ${(last as Error).message}` : ''}`);
+}
+
+/** After a restart: kube-apiserver marks the group unavailable for a while, and kubectl gives up on such errors. */
+async function serverAnswers(): Promise<void> {
+  await eventually('the server answers again', async () => (await k(['get', resource, '-n', ns, '-o', 'name'])).code === 0, 90_000);
 }
 
 async function apply(m: unknown) {
@@ -222,9 +227,33 @@ t.test('deleting a RUNNING deployment: DeletionBlocked while it cancels, gone ev
   }
   await stopProcesses([stack.pids.server], 'SIGKILL');
   restartServer(stack);
-  // kubectl wait gives up on errors, so first wait for the server to answer again.
-  await eventually('the server answers again', async () => !/ServiceUnavailable|unable to handle/.test((await k(['get', resource, '-n', ns])).stderr), 60_000);
+  await serverAnswers();
   const gone = await k(['wait', resource, 'doomed', '-n', ns, '--for=delete', '--timeout=90s']);
   t.equal(gone.code, 0, `gone after the restart: ${gone.stderr}`);
   t.equal((await platform('GET', '/api/v1/namespaces/default/deployments/doomed')).status, 404, 'and gone from the platform');
+});
+
+t.test('two replicas mirror each platform event once, also when the leader dies', async (t) => {
+  const replica = await startReplica(stack);
+  t.teardown(() => stopProcesses([replica.pid]));
+  await apply(manifest('mirrored', {}, { state: 'RUNNING' }));
+  await running('mirrored');
+  const id = (await get('mirrored')).status.deploymentId;
+  // The leader dies; the other replica takes the Lease over and goes on mirroring.
+  await stopProcesses([stack.pids.server], 'SIGKILL');
+  restartServer(stack);
+  await serverAnswers();
+  await patch('mirrored', { spec: { deployment: { spec: { state: 'CANCELLED' } } } });
+  const platformEvents = async () => (await platform<{ items: { metadata: { id: string; name: string }; spec: { message?: string } }[] }>('GET', `/api/v1/namespaces/default/events?deploymentId=${id}`)).body.items
+    .filter((e) => !e.spec.message?.startsWith('Kubernetes API server '));
+  const mirroredEvents = async () => {
+    const res = await k(['get', 'events', '-n', ns, '--field-selector', `involvedObject.uid=${id}`, '-o', 'json']);
+    return (JSON.parse(res.stdout) as { items: { reason: string; message: string }[] }).items.filter((e) => !e.message.startsWith('Kubernetes API server '));
+  };
+  const settled = await eventually('every platform event mirrored', async () => {
+    await eventually('CANCELLED', async () => (await get('mirrored')).status.state === 'CANCELLED', 60_000);
+    const [p, m] = [await platformEvents(), await mirroredEvents()];
+    return p.length > 0 && m.length >= p.length ? { p, m } : undefined;
+  }, 90_000);
+  t.equal(settled.m.length, settled.p.length, `one Kubernetes Event per platform event (${settled.p.map((e) => e.metadata.name).join(', ')})`);
 });
