@@ -66,3 +66,7 @@ up: build ## as `make run`, in the background; writes .run/env (KUBECONFIG, KUBE
 .PHONY: down
 down: ## stop exactly what `make up` started
 	@if [ -f dist/apiservice/local/run.js ]; then $(NODE) dist/apiservice/local/run.js down --state .run; fi
+
+.PHONY: bench-emulator
+bench-emulator: build ## the emulator at scale (10,000 deployments): GET and labelSelector list latencies → bench/results/emulator.json
+	$(NODE) dist/bench/emulator-bench.js

@@ -3,6 +3,7 @@
 // A real platform instead of the emulator: VVP_URL + VVP_SERVER_TOKEN (+ VVP_TOKEN, VVP_NAMESPACES) in the environment.
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { kubectl } from '../../test/cluster/control-plane.js';
 import { startStack, stopStack, type Stack } from './stack.js';
 
 const { positionals, values } = parseArgs({
@@ -24,8 +25,8 @@ function banner(stack: Stack): string {
     '',
     'Then try:',
     '  kubectl get vvpdeployments -A',
-    '  kubectl apply -f examples/top-speed.yaml && kubectl get vvpdeployment top-speed -w',
-    '  kubectl patch vvpdeployment top-speed --type=merge -p \'{"spec":{"deployment":{"spec":{"state":"RUNNING"}}}}\'',
+    '  kubectl patch vvpdeployment traffic-speeds --type=merge -p \'{"spec":{"deployment":{"spec":{"state":"RUNNING"}}}}\'',
+    '  kubectl get vvpdeployment traffic-speeds -w',
     '',
     `Logs: ${stack.logs.server}${stack.logs.emulator ? `, ${stack.logs.emulator}` : ''}; environment: ${join(stateDir, 'env')}`,
   ].join('\n');
@@ -36,11 +37,17 @@ async function start(): Promise<Stack> {
   const realPlatform = process.env.VVP_URL && process.env.VVP_SERVER_TOKEN
     ? { url: process.env.VVP_URL, serverToken: process.env.VVP_SERVER_TOKEN, userToken: process.env.VVP_TOKEN ?? process.env.VVP_SERVER_TOKEN }
     : undefined;
-  return startStack({
+  const stack = await startStack({
     stateDir, binDir: resolve(values.bin), log, platform: realPlatform,
     vvpNamespaces: process.env.VVP_NAMESPACES?.split(','),
     emulatorArgs: ['--timings', values.timings],
   });
+  if (!realPlatform) {
+    log('applying examples/traffic-speeds.yaml');
+    const applied = await kubectl(stack.controlPlane, ['apply', '-f', 'examples/traffic-speeds.yaml']);
+    if (applied.code !== 0) throw new Error(`applying the example failed: ${applied.stderr}`);
+  }
+  return stack;
 }
 
 try {
