@@ -1,5 +1,6 @@
 // What a VvpDeployment means, scenario by scenario: kubectl through the real kube-apiserver, and each
 // scenario checked on the platform side too, over the emulator's HTTP API.
+import { readFileSync } from 'node:fs';
 import t from 'tap';
 import { kubectl } from '../cluster/control-plane.js';
 import { platformApi, startProduct } from '../support/product.js';
@@ -256,4 +257,45 @@ t.test('two replicas mirror each platform event once, also when the leader dies'
     return p.length > 0 && m.length >= p.length ? { p, m } : undefined;
   }, 90_000);
   t.equal(settled.m.length, settled.p.length, `one Kubernetes Event per platform event (${settled.p.map((e) => e.metadata.name).join(', ')})`);
+});
+
+t.test('apikeySecretName: the object writes with the token of a Secret in its namespace, and the token shows nowhere', async (t) => {
+  const missing = await k(['apply', '-f', '-'], JSON.stringify({ ...manifest('keyed'), metadata: { name: 'keyed', namespace: ns, annotations: { apikeySecretName: 'no-such-secret' } } }));
+  t.not(missing.code, 0, 'a missing Secret is refused');
+  t.match(missing.stderr, /no-such-secret/, 'the error names the Secret');
+  t.equal((await platform('GET', '/api/v1/namespaces/default/deployments/keyed')).status, 404, 'and nothing was half-written');
+
+  const minted = await platform<{ secret: string }>('POST', '/__emulator/tokens', { role: 'editor', namespace: 'default', operatorInstance: stack.instanceId, name: 'team-token' });
+  t.equal(minted.status, 201, JSON.stringify(minted.body));
+  const token = minted.body.secret;
+  const secret = await k(['create', 'secret', 'generic', 'team-vvp', '-n', ns, `--from-literal=token=${token}`]);
+  t.equal(secret.code, 0, secret.stderr);
+  const created = await k(['apply', '-f', '-'], JSON.stringify({ ...manifest('keyed'), metadata: { name: 'keyed', namespace: ns, annotations: { apikeySecretName: 'team-vvp' } } }));
+  t.equal(created.code, 0, created.stderr);
+  const yaml = await k(['get', resource, 'keyed', '-n', ns, '-o', 'yaml']);
+  const events = await k(['get', 'events', '-n', ns, '-o', 'yaml']);
+  t.notOk(yaml.stdout.includes(token), 'not in the object');
+  t.notOk(events.stdout.includes(token), 'not in events');
+  t.notOk(readFileSync(stack.logs.server, 'utf8').includes(token), 'not in the server log');
+});
+
+t.test('the ververica.platform/owner label must name this instance', async (t) => {
+  const res = await k(['apply', '-f', '-'], JSON.stringify({ ...manifest('owned'), metadata: { name: 'owned', namespace: ns, labels: { 'ververica.platform/owner': 'someone-else' } } }));
+  t.not(res.code, 0);
+  t.match(res.stderr, /Invalid|invalid/);
+  t.match(res.stderr, /ververica\.platform\/owner/);
+  const ok = await k(['apply', '-f', '-'], JSON.stringify({ ...manifest('owned'), metadata: { name: 'owned', namespace: ns, labels: { 'ververica.platform/owner': stack.instanceId } } }));
+  t.equal(ok.code, 0, ok.stderr);
+});
+
+t.test('initialSavepointSpec: the external savepoint is registered and the first start restores from it', async (t) => {
+  const location = 's3://flink/savepoints/elsewhere/savepoint-1';
+  await apply(manifest('restored', { initialSavepointSpec: { savepointLocation: location } }, { restoreStrategy: { kind: 'LATEST_SAVEPOINT' } }));
+  const id = (await get('restored')).status.deploymentId;
+  const savepoints = await platform<{ items: { metadata: { origin: string }; spec: { savepointLocation: string } }[] }>('GET', `/api/v1/namespaces/default/savepoints?deploymentId=${id}`);
+  t.ok(savepoints.body.items.some((s) => s.metadata.origin === 'COPIED' && s.spec.savepointLocation === location), 'registered as COPIED');
+  await patch('restored', { spec: { deployment: { spec: { state: 'RUNNING' } } } });
+  await running('restored');
+  const jobs = await platform<{ items: { status?: { started?: unknown }; spec?: { restoreStrategy?: unknown; savepointLocation?: string; initialSavepointLocation?: string } }[] }>('GET', `/api/v1/namespaces/default/jobs?deploymentId=${id}`);
+  t.match(JSON.stringify(jobs.body.items), new RegExp(location.replace(/[/.]/g, '\\$&')), 'the job started from that savepoint');
 });
