@@ -5,7 +5,7 @@ WORKDIR /src
 COPY package.json package-lock.json ./
 COPY vvp-emulator/package.json vvp-emulator/package.json
 RUN npm ci --ignore-scripts --no-audit --no-fund
-COPY tsconfig.json tsconfig.base.json ./
+COPY tsconfig.base.json tsconfig.server.json ./
 COPY apiserver apiserver
 COPY certs certs
 RUN npx tsc -p tsconfig.server.json

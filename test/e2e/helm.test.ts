@@ -1,6 +1,7 @@
 // The Helm chart: lint, what it renders, and install / upgrade / uninstall against the real control plane
 // (no kubelet runs pods there, so the objects are checked; the stack serves the APIService from outside).
-import { readFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { X509Certificate } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import t from 'tap';
@@ -103,7 +104,16 @@ t.test('the image runs the command the tests run', async (t) => {
   t.match(dockerfile, /ENTRYPOINT \["node", "dist\/apiserver\/main\.js"\]/);
   t.match(dockerfile, /USER 1000:1000/, 'non-root');
   t.match(dockerfile, /npm ci --omit=dev/, 'production dependencies only');
-  const help = await runCommand(process.execPath, ['dist/apiserver/main.js', '--help']);
+  // What the image's last stage holds: production dependencies only, and the compiled server.
+  const image = mkdtempSync(join(tmpdir(), 'vvp-image-'));
+  mkdirSync(join(image, 'vvp-emulator'));
+  for (const file of ['package.json', 'package-lock.json', 'vvp-emulator/package.json']) copyFileSync(file, join(image, file));
+  const install = await runCommand('npm', ['ci', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--workspaces=false', '--include-workspace-root'], { cwd: image, timeoutMs: 300_000 });
+  t.equal(install.code, 0, install.stderr);
+  t.notOk(existsSync(join(image, 'node_modules', 'typescript')), 'no development dependencies');
+  cpSync('dist/apiserver', join(image, 'dist/apiserver'), { recursive: true });
+  cpSync('dist/certs', join(image, 'dist/certs'), { recursive: true });
+  const help = await runCommand(process.execPath, ['dist/apiserver/main.js', '--help'], { cwd: image });
   t.equal(help.code, 0, help.stderr);
-  t.match(help.stdout, /--vvp-url/, 'the entrypoint answers --help outside a container');
+  t.match(help.stdout, /--vvp-url/, 'the entrypoint runs on production dependencies alone, outside a container');
 });

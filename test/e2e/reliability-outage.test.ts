@@ -1,0 +1,100 @@
+// A platform outage must not break the cluster: the APIService stays Available, discovery works, requests answer 503
+// with Retry-After naming the platform, an unrelated namespace can still be deleted (namespace + GC controllers run in
+// the control plane), and after the outage everything works again without restarting anything.
+import t from 'tap';
+import { isAlive, kubectl } from '../cluster/control-plane.js';
+import { platformApi, startProduct } from '../support/product.js';
+import { kubeAdmin } from '../support/hostile.js';
+
+const stack = await startProduct({ name: 'outage' });
+const cp = stack.controlPlane;
+const ns = 'outage';
+const resource = `vvpdeployments.${stack.apiGroup}`;
+const platform = platformApi(stack);
+const k = (args: string[], input?: string) => kubectl(cp, args, input === undefined ? {} : { input });
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const admin = kubeAdmin(cp);
+t.teardown(admin.close);
+
+function manifest(name: string) {
+  return {
+    apiVersion: `${stack.apiGroup}/v1`, kind: 'VvpDeployment', metadata: { name, namespace: ns },
+    spec: {
+      syncingMode: 'PATCH',
+      deployment: { spec: { state: 'CANCELLED', deploymentTargetName: 'default', template: { spec: { artifact: { kind: 'JAR', jarUri: 'file:///flink/examples/streaming/TopSpeedWindowing.jar' }, parallelism: 1 } } } },
+    },
+  };
+}
+
+const apiServiceAvailable = async () =>
+  (await k(['get', 'apiservice', `v1.${stack.apiGroup}`, '-o', 'jsonpath={.status.conditions[?(@.type=="Available")].status}'])).stdout;
+
+t.before(async () => {
+  await k(['create', 'namespace', ns]);
+  const res = await k(['apply', '-f', '-'], JSON.stringify(manifest('steady')));
+  if (res.code !== 0) throw new Error(res.stderr);
+});
+
+for (const mode of ['503', 'close'] as const) {
+  t.test(`platform outage (mode ${mode}): the cluster keeps working, the resource answers 503 and recovers`, async (t) => {
+    const serverPid = stack.pids.server;
+    const unrelated = `unrelated-${mode}`;
+    await k(['create', 'namespace', unrelated]);
+    await k(['create', 'configmap', 'cm', '-n', unrelated, '--from-literal=a=b']);
+    const started = Date.now();
+    const outage = await platform('POST', '/__emulator/outage', { mode });
+    t.equal(outage.status < 300, true, `outage started (${outage.status})`);
+    t.teardown(() => platform('DELETE', '/__emulator/outage'));
+
+    const base = `/apis/${stack.apiGroup}/v1/namespaces/${ns}/vvpdeployments`;
+    for (const [what, req] of [
+      ['GET', { path: `${base}/steady` }],
+      ['LIST', { path: base }],
+      ['PATCH', { method: 'PATCH', path: `${base}/steady`, headers: { 'content-type': 'application/merge-patch+json' }, body: '{"metadata":{"labels":{"during":"outage"}}}' }],
+    ] as const) {
+      const res = await admin.send({ ...req, headers: { accept: 'application/json', ...('headers' in req ? req.headers : {}) } });
+      const body = JSON.parse(res.body || '{}') as { kind?: string; code?: number; message?: string };
+      t.equal(res.status, 503, `${what} answers 503 (${res.status})`);
+      t.equal(body.kind, 'Status', `${what}: a Status`);
+      t.ok(Number(res.headers['retry-after']) > 0, `${what}: Retry-After ${String(res.headers['retry-after'])}`);
+      t.match(body.message ?? '', /platform/i, `${what}: the message names the platform: ${body.message}`);
+      t.comment(`${what} during outage: ${res.status} Retry-After=${String(res.headers['retry-after'])} "${body.message}"`);
+    }
+
+    const resources = await k(['api-resources', '--api-group', stack.apiGroup]);
+    t.equal(resources.code, 0, `kubectl api-resources works: ${resources.stderr}`);
+    t.match(resources.stdout, /vvpdeployments/);
+    const all = await k(['api-resources']);
+    t.equal(all.code, 0, `kubectl api-resources (all groups) works: ${all.stderr}`);
+
+    const deleteStarted = Date.now();
+    const deleted = await k(['delete', 'namespace', unrelated, '--wait', '--timeout=60s']);
+    const deleteMs = Date.now() - deleteStarted;
+    t.equal(deleted.code, 0, `an unrelated namespace is deleted during the outage: ${deleted.stderr}`);
+    t.comment(`outage ${mode}: unrelated namespace deleted in ${(deleteMs / 1000).toFixed(1)}s`);
+
+    // The aggregator re-checks availability on its own; look a few times across the outage.
+    for (let i = 0; i < 3; i++) {
+      t.equal(await apiServiceAvailable(), 'True', `APIService Available after ${((Date.now() - started) / 1000).toFixed(0)}s of outage`);
+      await sleep(1000);
+    }
+
+    await platform('DELETE', '/__emulator/outage');
+    const recoveryStarted = Date.now();
+    let recovered = false;
+    for (let i = 0; i < 60 && !recovered; i++) {
+      recovered = (await k(['get', resource, 'steady', '-n', ns, '-o', 'name'])).code === 0;
+      if (!recovered) await sleep(500);
+    }
+    t.ok(recovered, 'GET works again after the outage');
+    t.comment(`outage ${mode}: recovered in ${((Date.now() - recoveryStarted) / 1000).toFixed(1)}s after the fault was removed; outage lasted ${((recoveryStarted - started) / 1000).toFixed(1)}s`);
+    const patched = await k(['patch', resource, 'steady', '-n', ns, '--type=merge', '-p', JSON.stringify({ metadata: { labels: { after: mode } } })]);
+    t.equal(patched.code, 0, `writes work again: ${patched.stderr}`);
+    const created = await k(['apply', '-f', '-'], JSON.stringify(manifest(`after-${mode}`)));
+    t.equal(created.code, 0, `creates work again: ${created.stderr}`);
+    t.equal((await platform('GET', `/api/v1/namespaces/default/deployments/after-${mode}`)).status, 200, 'and reach the platform');
+    t.equal(stack.pids.server, serverPid, 'the same server process');
+    t.ok(isAlive(serverPid), 'which never stopped');
+    t.equal(await apiServiceAvailable(), 'True', 'APIService Available');
+  });
+}
