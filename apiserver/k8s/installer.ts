@@ -65,10 +65,11 @@ function installResource(app: FastifyInstance, endpoint: Endpoint) {
 
 function installOpenApi(app: FastifyInstance, storages: Storage[], version: VersionInfo) {
   const gvs = groupVersions(storages);
-  const v2 = JSON.stringify(buildV2(storages, 'vvp-apiserver', version.gitVersion));
+  const title = `${[...new Set(storages.map((s) => s.info.group))].join(', ')} API`;
+  const v2 = JSON.stringify(buildV2(storages, title, version.gitVersion));
   const v2Etag = `"${etagOf(v2)}"`;
   const v3 = new Map(gvs.map((gv) => {
-    const body = JSON.stringify(buildV3(gv, 'vvp-apiserver', version.gitVersion));
+    const body = JSON.stringify(buildV3(gv, title, version.gitVersion));
     return [`apis/${gv.group}/${gv.version}`, { body, etag: etagOf(body) }];
   }));
   const acceptsJson = (req: FastifyRequest) => parseAccept(req.headers.accept).some((r) => (r.type === 'application' && (r.subtype === 'json' || r.subtype === '*')) || r.type === '*');
