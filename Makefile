@@ -70,3 +70,7 @@ down: ## stop exactly what `make up` started
 .PHONY: bench-emulator
 bench-emulator: build ## the emulator at scale (10,000 deployments): GET and labelSelector list latencies → bench/results/emulator.json
 	$(NODE) dist/bench/emulator-bench.js
+
+.PHONY: bench
+bench: build ## the product's figures against the alternatives (CRD, emulator), watch fan-out, memory → bench/results/bench.json
+	@bin=$$(test/cluster/build-binaries.sh) && K8S_BIN_DIR=$$bin $(NODE) dist/bench/run.js $(BENCH_ARGS)

@@ -1,0 +1,400 @@
+// `make bench` (issue 8): the product's claims as figures, from one run against a real control plane and the
+// emulator. Starts its own stack (startStack) in a temporary state directory, measures, prints a table, writes
+// bench/results/bench.json and stops the stack. Not a test: it never fails on a number.
+//
+//   npm run build && node dist/bench/run.js [--list 1000] [--deployments 10000] [--watches 1,100,1000]
+//                                          [--create-budget 240] [--quick]
+//
+// 1. GET one VvpDeployment through kube-apiserver vs GET of a same-size custom resource (CRD) there.
+// 2. LIST 1,000 of each, same comparison.
+// 3. The server's own overhead: GET straight to the server (front-proxy identity) vs GET straight to the emulator;
+//    throughput with 32 concurrent clients.
+// 4. Watch fan-out: 1, 100, 1,000 watches; platform list calls per second; event latency after a platform change.
+// 5. RSS of the server with 10,000 platform deployments and 1,000 watches.
+// 6. Freshness: a platform change until a GET through kube-apiserver shows it.
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
+import { startStack, stopStack, type Stack } from '../apiservice/local/stack.js';
+import { CertificateAuthority, type PemPair } from '../certs/pki.js';
+import { planCreate } from '../apiserver/vvpdeployment/mapping.js';
+import type { VvpDeployment } from '../apiserver/vvpdeployment/types.js';
+import { withDefaults } from '../apiserver/vvpdeployment/validation.js';
+import {
+  Client, WatchFleet, closedLoop, interleaved, machine, now, pool, round, rssMb, summary, table, type Summary,
+} from './support.js';
+
+const { values } = parseArgs({
+  options: {
+    list: { type: 'string', default: '1000' },
+    deployments: { type: 'string', default: '10000' },
+    watches: { type: 'string', default: '1,100,1000' },
+    'create-budget': { type: 'string', default: '240' },
+    'scale-via': { type: 'string', default: 'platform' },
+    'poll-interval': { type: 'string', default: '1000' },
+    quick: { type: 'boolean', default: false },
+    out: { type: 'string' },
+  },
+});
+const quick = values.quick === true;
+const listSize = Number(values.list);
+const scaleTarget = Number(values.deployments);
+const watchCounts = values.watches.split(',').map(Number);
+const createBudgetS = Number(values['create-budget']);
+const pollIntervalMs = Number(values['poll-interval']);
+const getRuns = quick ? 200 : 1000;
+const listRuns = quick ? 5 : 20;
+const loadSeconds = quick ? 3 : 8;
+const repo = resolve(import.meta.dirname, '../..');
+
+const GROUP = 'ververica.platform';
+const CRD_GROUP = 'bench.example.com';
+const started = Date.now();
+const log = (line: string) => console.log(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(4)}s] ${line}`);
+
+function vvpDeployment(namespace: string, name: string, i: number) {
+  return {
+    apiVersion: `${GROUP}/v1`, kind: 'VvpDeployment',
+    metadata: { name, namespace, labels: { app: 'bench', shard: `s${i % 10}` } },
+    spec: {
+      syncingMode: 'PATCH',
+      deployment: {
+        spec: {
+          state: 'CANCELLED', deploymentTargetName: 'default',
+          template: { spec: { artifact: { kind: 'JAR', jarUri: `s3://bench/job-${i}.jar`, flinkVersion: '1.18' }, parallelism: 1 + (i % 4) } },
+        },
+      },
+    },
+  };
+}
+
+const crd = {
+  apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition',
+  metadata: { name: `benchobjects.${CRD_GROUP}` },
+  spec: {
+    group: CRD_GROUP, scope: 'Namespaced',
+    names: { plural: 'benchobjects', singular: 'benchobject', kind: 'BenchObject', listKind: 'BenchObjectList' },
+    versions: [{
+      name: 'v1', served: true, storage: true,
+      schema: { openAPIV3Schema: { type: 'object', properties: {
+        spec: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+        status: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+      } } },
+    }],
+  },
+};
+
+interface KubeObj { metadata: { name: string; namespace?: string; resourceVersion?: string; labels?: Record<string, string> }; spec?: Record<string, unknown>; status?: unknown }
+
+/** A custom resource carrying the VvpDeployment's labels and spec, plus a padding string of `padding` characters. */
+function customResource(namespace: string, name: string, like: KubeObj, padding: number) {
+  return {
+    apiVersion: `${CRD_GROUP}/v1`, kind: 'BenchObject',
+    metadata: { name, namespace, labels: like.metadata.labels ?? {} },
+    spec: { ...like.spec, padding: 'x'.repeat(Math.max(0, padding)) },
+  };
+}
+
+async function main(): Promise<void> {
+  const binDir = process.env.K8S_BIN_DIR ?? (await import('node:child_process')).execFileSync(join(repo, 'test/cluster/build-binaries.sh'), { encoding: 'utf8' }).trim();
+  const tmp = mkdtempSync(join(tmpdir(), 'vvp-bench-'));
+  const stateDir = join(tmp, 'stack');
+  const results: Record<string, unknown> = { machine: machine(), startedAt: new Date().toISOString() };
+  const rows: string[][] = [['#', 'measure', 'vvp-apiserver', 'alternative', 'ratio / value', 'goal']];
+  let stack: Stack | undefined;
+  const clients: Client[] = [];
+  const fleets: WatchFleet[] = [];
+  try {
+    log(`starting the stack in ${stateDir} (poll interval ${pollIntervalMs} ms, emulator latency 0)`);
+    stack = await startStack({
+      stateDir, binDir, apiGroup: GROUP, log,
+      emulatorArgs: ['--log-level', 'warn'],
+      serverArgs: [`--poll-interval=${pollIntervalMs}`, '--log-level=warn'],
+    });
+    const st = stack;
+    const cp = st.controlPlane;
+    const admin = JSON.parse(readFileSync(join(cp.stateDir, 'admin.json'), 'utf8')) as PemPair;
+    const kube = new Client(cp.server, {}, { ca: cp.clusterCa.certPem, cert: admin.certPem, key: admin.keyPem }, 64);
+    const proxyCert = await (await CertificateAuthority.load(cp.frontProxyCa)).issueClient({ commonName: cp.frontProxyName });
+    const serverTls = { ca: readFileSync(join(st.stateDir, 'server-tls/ca.crt'), 'utf8'), cert: proxyCert.certPem, key: proxyCert.keyPem, servername: `${st.release}.${st.namespace}.svc` };
+    const identity = { 'x-remote-user': 'admin', 'x-remote-group': 'system:masters' };
+    const server = new Client(st.serverUrl, identity, serverTls, 64);
+    const emulator = new Client(st.vvpUrl, { authorization: `Bearer ${st.vvpToken}` }, undefined, 64);
+    clients.push(kube, server, emulator);
+    const serverPid = st.pids.server;
+    const vvpPath = (ns: string, name = '') => `/apis/${GROUP}/v1/namespaces/${ns}/vvpdeployments${name ? `/${name}` : ''}`;
+    const crPath = (ns: string, name = '') => `/apis/${CRD_GROUP}/v1/namespaces/${ns}/benchobjects${name ? `/${name}` : ''}`;
+    const requests = () => emulator.json<{ total: number; writes: number; routes: Record<string, number> }>('GET', '/__emulator/requests');
+    const rss: Record<string, number> = { afterStart: rssMb(serverPid) };
+
+    // ---- objects ------------------------------------------------------------------------------------------------
+    for (const ns of ['bench', 'bench-list', 'bench-scale']) await kube.json('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+    await kube.json('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', crd);
+    for (let i = 0; ; i++) {
+      const c = await kube.json<{ status?: { conditions?: { type: string; status: string }[] } }>('GET', `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd.metadata.name}`);
+      if (c.status?.conditions?.some((x) => x.type === 'Established' && x.status === 'True')) break;
+      if (i > 100) throw new Error('the CRD did not become Established');
+      await sleep(100);
+    }
+    for (let i = 0; ; i++) { // discovery of the new group takes a moment
+      if ((await kube.call('GET', crPath('bench'))).status === 200) break;
+      if (i > 100) throw new Error('the CRD is not served');
+      await sleep(100);
+    }
+
+    // One VvpDeployment through kube-apiserver, and a custom resource of the same size.
+    await kube.json('POST', vvpPath('bench'), vvpDeployment('bench', 'get-one', 0));
+    const one = await kube.call('GET', vvpPath('bench', 'get-one'));
+    const oneObj = JSON.parse(one.body) as KubeObj;
+    /** Creates a custom resource like `like` whose GET answer has about `bytes` bytes; the padding used. */
+    const sameSize = async (ns: string, name: string, like: KubeObj, bytes: number) => {
+      const created = await kube.json<KubeObj>('POST', crPath(ns), customResource(ns, name, like, 0));
+      const padding = bytes - (await kube.call('GET', crPath(ns, name))).body.length;
+      if (padding > 0) await kube.json<KubeObj>('PUT', crPath(ns, name), { ...customResource(ns, name, like, padding), metadata: { ...created.metadata } });
+      return padding;
+    };
+    await sameSize('bench', 'get-one', oneObj, one.body.length);
+    const crSize = (await kube.call('GET', crPath('bench', 'get-one'))).body.length;
+    log(`GET answer sizes: VvpDeployment ${one.body.length} B, custom resource ${crSize} B`);
+
+    // 1,000 VvpDeployments straight to the server (front-proxy identity, 8 at a time): through kube-apiserver each
+    // create would be the same call, proxied. (Phase 5 writes the server's record straight to the platform instead.)
+    let t0 = Date.now();
+    await pool(listSize, 8, async (i) => {
+      const name = `list-${String(i).padStart(5, '0')}`;
+      const a = await server.call('POST', vvpPath('bench-list'), vvpDeployment('bench-list', name, i));
+      if (a.status !== 201) throw new Error(`create ${name}: ${a.status} ${a.body.slice(0, 300)}`);
+    });
+    const vvpCreatePerSecond = Math.round(listSize / ((Date.now() - t0) / 1000));
+    log(`created ${listSize} VvpDeployments straight to the server: ${vvpCreatePerSecond}/s`);
+    const listLike = JSON.parse((await kube.call('GET', vvpPath('bench-list', 'list-00000'))).body) as KubeObj;
+    const padTo = await sameSize('bench-list', 'list-00000', listLike, (await kube.call('GET', vvpPath('bench-list', 'list-00000'))).body.length);
+    t0 = Date.now();
+    await pool(listSize - 1, 8, async (j) => {
+      const name = `list-${String(j + 1).padStart(5, '0')}`;
+      await kube.json('POST', crPath('bench-list'), customResource('bench-list', name, listLike, padTo));
+    });
+    const crCreatePerSecond = Math.round((listSize - 1) / ((Date.now() - t0) / 1000));
+    log(`created ${listSize} custom resources through kube-apiserver: ${crCreatePerSecond}/s`);
+    rss.with1000 = rssMb(serverPid);
+
+    // ---- 1. GET through kube-apiserver ---------------------------------------------------------------------------
+    log(`1. GET through kube-apiserver, ${getRuns} each, interleaved`);
+    const [getVvp, getCr] = await interleaved(getRuns, 200, [
+      () => kube.call('GET', vvpPath('bench', 'get-one')),
+      () => kube.call('GET', crPath('bench', 'get-one')),
+    ]);
+    const g1 = summary(getVvp!);
+    const g2 = summary(getCr!);
+    const getRatio = round(g1.p50 / g2.p50, 2);
+    results.getThroughKubeApiserver = { objectBytes: { vvpDeployment: one.body.length, customResource: crSize }, vvpDeploymentMs: g1, customResourceMs: g2, ratioP50: getRatio, ratioP99: round(g1.p99 / g2.p99, 2), goalRatioP50: 1.3 };
+    rows.push(['0', 'create, objects/s (8 at a time)', `${vvpCreatePerSecond} (straight to the server)`, `${crCreatePerSecond} (CRD, via kube-apiserver)`, '', '']);
+    rows.push(['1', 'GET one object via kube-apiserver, p50 / p99 ms', `${g1.p50} / ${g1.p99}`, `${g2.p50} / ${g2.p99} (CRD)`, `${getRatio}x`, '<= 1.3x p50']);
+
+    // ---- 2. LIST through kube-apiserver --------------------------------------------------------------------------
+    log(`2. LIST of ${listSize} through kube-apiserver, ${listRuns} each, interleaved`);
+    const countItems = (body: string) => (JSON.parse(body) as { items: unknown[] }).items.length;
+    const vl = await kube.call('GET', vvpPath('bench-list'));
+    const cl = await kube.call('GET', crPath('bench-list'));
+    const [listVvp, listCr] = await interleaved(listRuns, 3, [
+      () => kube.call('GET', vvpPath('bench-list')),
+      () => kube.call('GET', crPath('bench-list')),
+    ]);
+    const l1 = summary(listVvp!);
+    const l2 = summary(listCr!);
+    const listRatio = round(l1.p50 / l2.p50, 2);
+    results.listThroughKubeApiserver = {
+      items: { vvpDeployment: countItems(vl.body), customResource: countItems(cl.body) },
+      answerBytes: { vvpDeployment: vl.body.length, customResource: cl.body.length },
+      vvpDeploymentMs: l1, customResourceMs: l2, ratioP50: listRatio, ratioP99: round(l1.p99 / l2.p99, 2), goalRatioP50: 1.5,
+    };
+    rows.push(['2', `LIST ${listSize} via kube-apiserver, p50 / p99 ms`, `${l1.p50} / ${l1.p99}`, `${l2.p50} / ${l2.p99} (CRD)`, `${listRatio}x`, '<= 1.5x p50']);
+
+    // ---- 3. the server's own overhead ----------------------------------------------------------------------------
+    log(`3. GET straight to the server vs straight to the emulator, ${getRuns * 2} each`);
+    const platformName = 'get-one';
+    const [getServer, getEmulator] = await interleaved(getRuns * 2, 300, [
+      () => server.call('GET', vvpPath('bench', 'get-one')),
+      () => emulator.call('GET', `/api/v1/namespaces/default/deployments/${platformName}`),
+    ]);
+    const s1 = summary(getServer!);
+    const s2 = summary(getEmulator!);
+    await emulator.json('DELETE', '/__emulator/requests');
+    for (let i = 0; i < 100; i++) await server.call('GET', vvpPath('bench', 'get-one'));
+    const perGet = await requests();
+    log(`   throughput, 32 concurrent clients, ${loadSeconds} s each`);
+    const tServer = await closedLoop(32, loadSeconds, () => server.call('GET', vvpPath('bench', 'get-one')));
+    const tEmulator = await closedLoop(32, loadSeconds, () => emulator.call('GET', `/api/v1/namespaces/default/deployments/${platformName}`));
+    const tKube = await closedLoop(32, loadSeconds, () => kube.call('GET', vvpPath('bench', 'get-one')));
+    const tKubeCr = await closedLoop(32, loadSeconds, () => kube.call('GET', crPath('bench', 'get-one')));
+    const overhead = round(s1.p50 - s2.p50);
+    results.serverOverhead = {
+      serverGetMs: s1, emulatorGetMs: s2, overheadP50Ms: overhead, goalOverheadP50Ms: 0.3,
+      platformCallsPerServerGet: round(perGet.total / 100, 2), platformRoutesPer100Gets: perGet.routes,
+      throughput32Clients: { serverStraight: tServer, emulatorStraight: tEmulator, vvpDeploymentViaKubeApiserver: tKube, customResourceViaKubeApiserver: tKubeCr },
+    };
+    rows.push(['3', 'GET straight: server vs emulator, p50 / p99 ms', `${s1.p50} / ${s1.p99}`, `${s2.p50} / ${s2.p99} (emulator)`, `+${overhead} ms p50`, '<= 0.3 ms p50']);
+    rows.push(['3', '  platform calls per server GET', String(round(perGet.total / 100, 2)), '1', '', '']);
+    rows.push(['3', '  32 clients: requests/s (p50 ms)', `${tServer.perSecond} (${tServer.latencyMs.p50})`, `${tEmulator.perSecond} (${tEmulator.latencyMs.p50}) (emulator)`, `${round(tServer.perSecond / tEmulator.perSecond, 2)}x`, '']);
+    rows.push(['3', '  32 clients via kube-apiserver: req/s', `${tKube.perSecond} (${tKube.latencyMs.p50})`, `${tKubeCr.perSecond} (${tKubeCr.latencyMs.p50}) (CRD)`, `${round(tKube.perSecond / tKubeCr.perSecond, 2)}x`, '']);
+
+    // ---- 6. freshness --------------------------------------------------------------------------------------------
+    log('6. freshness: a platform-side edit until a GET through kube-apiserver shows it');
+    const freshness: number[] = [];
+    const freshnessGets: number[] = [];
+    for (let i = 0; i < (quick ? 5 : 20); i++) {
+      const before = (JSON.parse((await kube.call('GET', vvpPath('bench', 'get-one'))).body) as KubeObj).metadata.resourceVersion;
+      const t = now();
+      await emulator.json('PATCH', `/__emulator/namespaces/default/deployments/${platformName}`, { metadata: { labels: { 'bench-tick': `f${i}` } } });
+      let gets = 0;
+      for (;;) {
+        gets++;
+        const o = JSON.parse((await kube.call('GET', vvpPath('bench', 'get-one'))).body) as KubeObj;
+        if (o.metadata.resourceVersion !== before) break;
+        if (now() - t > 10_000) throw new Error('a platform change did not show in 10 s');
+      }
+      freshness.push(now() - t);
+      freshnessGets.push(gets);
+      await sleep(50);
+    }
+    const fresh = summary(freshness);
+    results.freshness = { ms: fresh, getsNeeded: { max: Math.max(...freshnessGets) }, note: 'from before the platform-side PATCH (emulator admin API) to the answer of the first GET through kube-apiserver showing the new resourceVersion' };
+    rows.push(['6', 'freshness: platform edit -> GET shows it, p50 / p99 ms', `${fresh.p50} / ${fresh.p99}`, '', `GETs needed max ${Math.max(...freshnessGets)}`, '']);
+
+    // ---- 4. watch fan-out ----------------------------------------------------------------------------------------
+    const listRoute = 'GET /api/v1/namespaces/:namespace/deployments';
+    const listCallsPerSecond = async (seconds: number) => {
+      await emulator.json('DELETE', '/__emulator/requests');
+      const t = now();
+      await sleep(seconds * 1000);
+      const r = await requests();
+      const s = (now() - t) / 1000;
+      const routesPerSecond = Object.fromEntries(Object.entries(r.routes).map(([k, v]) => [k, round(v / s, 2)]));
+      return { listPerSecond: round((r.routes[listRoute] ?? 0) / s, 2), totalPerSecond: round(r.total / s, 2), routesPerSecond };
+    };
+    /** Platform-side edits of get-one while the fleet watches; latency of the MODIFIED event at each watcher. */
+    const eventLatency = async (fleet: WatchFleet, changes: number, tag: string, timeoutMs = pollIntervalMs * 3 + 5000) => {
+      const latencies: number[] = [];
+      let missed = 0;
+      for (let c = 0; c < changes; c++) {
+        await sleep(200 + Math.random() * pollIntervalMs); // at a random point of the poll cycle
+        const marks = fleet.arrivals.map((a) => a.length);
+        const t = now();
+        await emulator.json('PATCH', `/__emulator/namespaces/default/deployments/${platformName}`, { metadata: { labels: { 'bench-tick': `${tag}${c}` } } });
+        const deadline = t + timeoutMs;
+        while (now() < deadline && fleet.arrivals.some((a, i) => !a.slice(marks[i]).some((e) => e.type === 'MODIFIED'))) await sleep(10);
+        for (const [i, a] of fleet.arrivals.entries()) {
+          const e = a.slice(marks[i]).find((x) => x.type === 'MODIFIED');
+          if (e) latencies.push(e.at - t);
+          else missed++;
+        }
+      }
+      return { ms: summary(latencies), missed, timeoutMs };
+    };
+    const watchPath = `${vvpPath('bench')}?watch=true`;
+    const baseline = await listCallsPerSecond(quick ? 2 : 4);
+    log(`4. watch fan-out; without watchers the platform sees ${baseline.listPerSecond} list calls/s (background loops)`);
+    const fanout: Record<string, unknown>[] = [];
+    rows.push(['4', 'bench watches: 0 -> platform list calls/s (all calls/s)', `${baseline.listPerSecond} (${baseline.totalPerSecond})`, '', 'background loops + GC watch', 'flat']);
+    for (const count of watchCounts) {
+      const fleet = new WatchFleet(st.serverUrl, serverTls, identity);
+      fleets.push(fleet);
+      const t = now();
+      await fleet.open(count, watchPath);
+      const openMs = round(now() - t, 1);
+      await sleep(pollIntervalMs);
+      const calls = await listCallsPerSecond(quick ? 3 : 5);
+      const latency = await eventLatency(fleet, quick ? 3 : 8, `w${count}-`);
+      const memory = rssMb(serverPid);
+      fanout.push({ watches: count, openMs, platformCalls: calls, eventLatency: latency, serverRssMb: memory, streamErrors: fleet.errors });
+      rows.push(['4', `bench watches: ${count} -> list calls/s; event p50 / p99 ms`, `${calls.listPerSecond} (${calls.totalPerSecond}); ${latency.ms.p50} / ${latency.ms.p99}`, '', `missed ${latency.missed}, RSS ${memory} MB`, `p99 <= ${pollIntervalMs + 100} ms`]);
+      log(`   ${count} watches: ${calls.listPerSecond} list calls/s, event latency p50 ${latency.ms.p50} p99 ${latency.ms.p99} ms`);
+      fleet.close();
+      fleets.pop();
+      await sleep(300);
+    }
+    results.watchFanout = { pollIntervalMs, baselineWithoutWatches: baseline, byWatchCount: fanout, goalEventLatencyP99Ms: pollIntervalMs + 100, note: 'watches straight to the server over HTTP/2 (250 streams per session) on namespace bench (one object); the server polls the whole platform namespace. Every count includes, besides the bench watches, the watch kube-controller-manager\'s garbage collector keeps on every resource, and the leader\'s background loops (finish-deletions: one list per interval; mirror-platform-events: one snapshot per interval)' };
+
+    // ---- 5. memory at scale --------------------------------------------------------------------------------------
+    const existing = listSize + 1;
+    const toCreate = Math.max(0, scaleTarget - existing);
+    const viaServer = values['scale-via'] === 'server';
+    log(`5. memory: creating ${toCreate} more VvpDeployments ${viaServer ? 'straight to the server' : 'on the platform, each with the record the server writes (its planCreate)'} (budget ${createBudgetS} s)`);
+    // The server's create is a platform create of planCreate's body (its record in reserved labels and annotations)
+    // plus reads; writing that body straight to the platform, as the server's operator instance, is the same end state.
+    const instanceToken = (await emulator.json<{ secret: string }>('POST', '/__emulator/tokens', { role: 'owner', namespace: '*', operatorInstance: st.instanceId })).secret;
+    const asInstance = new Client(st.vvpUrl, { authorization: `Bearer ${instanceToken}` }, undefined, 16);
+    clients.push(asInstance);
+    t0 = Date.now();
+    const created = await pool(toCreate, 8, async (i) => {
+      const name = `scale-${String(i).padStart(5, '0')}`;
+      const obj = vvpDeployment('bench-scale', name, i);
+      if (viaServer) {
+        const a = await server.call('POST', vvpPath('bench-scale'), obj);
+        if (a.status !== 201) throw new Error(`create ${name}: ${a.status} ${a.body.slice(0, 300)}`);
+        return;
+      }
+      const plan = planCreate(withDefaults(obj as unknown as VvpDeployment, 'default'), st.instanceId, new Date());
+      const a = await asInstance.call('POST', '/api/v1/namespaces/default/deployments', plan.body);
+      if (a.status !== 201) throw new Error(`platform create ${name}: ${a.status} ${a.body.slice(0, 300)}`);
+    }, Date.now() + createBudgetS * 1000);
+    const scaleSeconds = (Date.now() - t0) / 1000;
+    const total = existing + created;
+    log(`   ${total} VvpDeployments on the platform (${Math.round(created / scaleSeconds)}/s); opening ${Math.max(...watchCounts)} watches`);
+    // The platform-written objects are VvpDeployments to the server: one list of them, straight to the server.
+    const scaleList = await server.call('GET', vvpPath('bench-scale'));
+    const scaleItems = scaleList.status === 200 ? (JSON.parse(scaleList.body) as { items: unknown[] }).items.length : -1;
+    log(`   the server lists ${scaleItems} VvpDeployments in bench-scale (${Math.round(scaleList.ms)} ms, ${scaleList.body.length} B)`);
+    rss.atScaleNoWatches = rssMb(serverPid);
+    const fleet = new WatchFleet(st.serverUrl, serverTls, identity);
+    fleets.push(fleet);
+    const watches = Math.max(...watchCounts);
+    await fleet.open(watches, watchPath);
+    const samples: number[] = [];
+    const pollsAtScale = await (async () => {
+      await emulator.json('DELETE', '/__emulator/requests');
+      const t = now();
+      for (let i = 0; i < (quick ? 5 : 10); i++) { await sleep(1000); samples.push(rssMb(serverPid)); }
+      const r = await requests();
+      return round((r.routes[listRoute] ?? 0) / ((now() - t) / 1000), 2);
+    })();
+    const latencyAtScale = await eventLatency(fleet, quick ? 2 : 3, 'scale-', 20_000);
+    samples.push(rssMb(serverPid));
+    const peak = Math.max(...samples);
+    const scaledDown = total < scaleTarget;
+    // Linear in the number of objects between the two measured points, when the run could not create them all.
+    const extrapolated = scaledDown ? round(rss.with1000! + ((peak - rss.with1000!) * (scaleTarget - existing)) / (total - existing), 1) : peak;
+    results.memory = {
+      deployments: total, target: scaleTarget, watches, createdVia: viaServer ? 'server' : 'platform (planCreate body, instance token)', createdPerSecond: Math.round(created / scaleSeconds), createSeconds: round(scaleSeconds, 1),
+      serverRssMb: { ...rss, atScaleWithWatches: samples, peak, ...(scaledDown ? { extrapolatedTo10000: extrapolated } : {}) },
+      listStraightToServerAtScale: { items: scaleItems, ms: round(scaleList.ms, 1), bytes: scaleList.body.length },
+      platformListCallsPerSecondAtScale: pollsAtScale, eventLatencyAtScale: latencyAtScale, goalMb: 200,
+    };
+    rows.push(['5', `RSS with ${total} deployments + ${watches} watches, MB`, `${peak}${scaledDown ? ` (extrapolated to ${scaleTarget}: ${extrapolated})` : ''}`, '', `after start ${rss.afterStart}, with ${existing}: ${rss.with1000}`, '<= 200 MB']);
+    rows.push(['5', `  at that scale: list calls/s; event latency p50 / p99 ms`, `${pollsAtScale}; ${latencyAtScale.ms.p50} / ${latencyAtScale.ms.p99}`, '', `missed ${latencyAtScale.missed} (> 20 s)`, '']);
+    fleet.close();
+    fleets.pop();
+
+    results.machineAtEnd = machine();
+    results.durationSeconds = Math.round((Date.now() - started) / 1000);
+    results.objectsCreated = { how: 'VvpDeployments: POST straight to the server (front-proxy identity admin/system:masters), 8 at a time; custom resources: POST through kube-apiserver, 8 at a time; the single GET object through kube-apiserver', vvpCreatePerSecond };
+    const m = results.machine as ReturnType<typeof machine>;
+    console.log(`\nmake bench — ${m.cpus} cores (${m.model}), ${m.memoryMb} MB, node ${m.node}, load average ${m.loadAverage.join(' ')} at start, ${(results.machineAtEnd as ReturnType<typeof machine>).loadAverage.join(' ')} at end; ${results.durationSeconds} s\n`);
+    console.log(table(rows));
+    const out = values.out ?? join(repo, 'bench', 'results', 'bench.json');
+    mkdirSync(resolve(out, '..'), { recursive: true });
+    writeFileSync(out, `${JSON.stringify({ ...results, table: rows }, null, 2)}\n`);
+    console.log(`\nwrote ${out}`);
+  } finally {
+    for (const f of fleets) f.close();
+    for (const c of clients) c.close();
+    log('stopping the stack');
+    await stopStack(stateDir).catch((err: unknown) => console.error(err));
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+export type { Summary };
+await main();
