@@ -118,7 +118,8 @@ async function main(): Promise<void> {
     name: config.leaseName,
     ...backgroundLoop([
       { name: 'finish-deletions', intervalMs: config.pollIntervalMs, run: (signal) => storage.finishPendingDeletions(signal) },
-      { name: 'mirror-platform-events', intervalMs: config.pollIntervalMs, run: (signal) => mirrorPlatformEvents(signal) },
+      // Events may lag a few seconds; a full snapshot every poll interval would cost the platform more than watches do.
+      { name: 'mirror-platform-events', intervalMs: Math.max(5_000, 5 * config.pollIntervalMs), run: (signal) => mirrorPlatformEvents(signal) },
     ], log.child({ room: 'background' })),
   }, log.child({ room: 'lease' }));
 
