@@ -71,7 +71,7 @@ async function main(): Promise<void> {
     client,
     instanceId: config.instanceId,
     platformNamespaces: config.vvpNamespaces,
-    platformName: `Ververica Platform at ${config.vvpUrl}`,
+    platformName: config.vvpUrl,
     group: config.apiGroup,
     resolveToken: async (namespace, secretName) => {
       try {

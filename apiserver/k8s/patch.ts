@@ -39,13 +39,25 @@ export function mergePatch(target: unknown, patch: unknown): unknown {
   return result;
 }
 
-/** Refuses `__proto__` keys anywhere: merging them would replace the prototype of the merged objects. */
+/** Deeper bodies are refused before anything recurses into them (kube-apiserver's JSON decoder has a limit too). */
+export const MAX_BODY_DEPTH = 1000;
+
+/**
+ * Refuses `__proto__` keys anywhere (merging them would replace the prototype of the merged objects) and bodies
+ * nested deeper than MAX_BODY_DEPTH. Iterative, so no body can exhaust the stack here.
+ */
 export function rejectPrototypeKeys(value: unknown): unknown {
-  if (Array.isArray(value)) value.forEach(rejectPrototypeKeys);
-  else if (isPlainObject(value)) {
-    for (const k of Object.keys(value)) {
-      if (k === '__proto__') throw statusErrors.badRequest('the request body may not contain a "__proto__" field');
-      rejectPrototypeKeys(value[k]);
+  const pending: { node: unknown; depth: number }[] = [{ node: value, depth: 0 }];
+  while (pending.length > 0) {
+    const { node, depth } = pending.pop()!;
+    if (depth > MAX_BODY_DEPTH) throw statusErrors.badRequest(`the request body is nested more than ${MAX_BODY_DEPTH} levels deep`);
+    if (Array.isArray(node)) {
+      for (const item of node) pending.push({ node: item, depth: depth + 1 });
+    } else if (isPlainObject(node)) {
+      for (const k of Object.keys(node)) {
+        if (k === '__proto__') throw statusErrors.badRequest('the request body may not contain a "__proto__" field');
+        pending.push({ node: node[k], depth: depth + 1 });
+      }
     }
   }
   return value;

@@ -26,6 +26,21 @@ function manifest(name: string) {
   };
 }
 
+/** A product bug this test found (not fixed here). */
+const namespaceStuck = 'an unrelated namespace cannot be deleted during a platform outage: the namespace controller lists/deletes vvpdeployments in it, '
+  + 'and the server answers 503 for every namespace (it asks the platform even where Kubernetes has none of its objects), so the namespace stays '
+  + 'Terminating (NamespaceDeletionDiscoveryFailure/ContentFailure) until the platform is back';
+
+/** Ends the emulated outage (platformApi would send an empty JSON body, which the emulator refuses). */
+async function endOutage(): Promise<number> {
+  const res = await fetch(`${stack.vvpUrl}/__emulator/outage`, { method: 'DELETE', headers: { authorization: `Bearer ${stack.vvpToken}` } });
+  await res.text();
+  return res.status;
+}
+
+const doubledName = 'apiserver/main.ts:74 passes platformName "Ververica Platform at <url>" and apiserver/vvpdeployment/errors.ts (lines 23-55) '
+  + 'prefixes "Ververica Platform at ${platform}" again: messages read "Ververica Platform at Ververica Platform at http://…"';
+
 const apiServiceAvailable = async () =>
   (await k(['get', 'apiservice', `v1.${stack.apiGroup}`, '-o', 'jsonpath={.status.conditions[?(@.type=="Available")].status}'])).stdout;
 
@@ -38,13 +53,20 @@ t.before(async () => {
 for (const mode of ['503', 'close'] as const) {
   t.test(`platform outage (mode ${mode}): the cluster keeps working, the resource answers 503 and recovers`, async (t) => {
     const serverPid = stack.pids.server;
-    const unrelated = `unrelated-${mode}`;
+    const unrelated = `unrelated-${mode}-${Date.now().toString(36)}`;
+    // Control: without an outage, deleting a namespace completes (else the control plane, not the outage, is to blame).
+    const control = `control-${mode}-${Date.now().toString(36)}`;
+    await k(['create', 'namespace', control]);
+    const controlStarted = Date.now();
+    const controlDeleted = await k(['delete', 'namespace', control, '--wait', '--timeout=30s']);
+    t.equal(controlDeleted.code, 0, `control: a namespace is deleted while the platform is up: ${controlDeleted.stderr}`);
+    t.comment(`control: namespace deleted in ${((Date.now() - controlStarted) / 1000).toFixed(1)}s with the platform up`);
     await k(['create', 'namespace', unrelated]);
     await k(['create', 'configmap', 'cm', '-n', unrelated, '--from-literal=a=b']);
     const started = Date.now();
     const outage = await platform('POST', '/__emulator/outage', { mode });
     t.equal(outage.status < 300, true, `outage started (${outage.status})`);
-    t.teardown(() => platform('DELETE', '/__emulator/outage'));
+    t.teardown(endOutage);
 
     const base = `/apis/${stack.apiGroup}/v1/namespaces/${ns}/vvpdeployments`;
     for (const [what, req] of [
@@ -58,6 +80,7 @@ for (const mode of ['503', 'close'] as const) {
       t.equal(body.kind, 'Status', `${what}: a Status`);
       t.ok(Number(res.headers['retry-after']) > 0, `${what}: Retry-After ${String(res.headers['retry-after'])}`);
       t.match(body.message ?? '', /platform/i, `${what}: the message names the platform: ${body.message}`);
+      t.notMatch(body.message ?? '', /Ververica Platform at Ververica Platform at/, `${what}: the platform is named once`, { todo: doubledName });
       t.comment(`${what} during outage: ${res.status} Retry-After=${String(res.headers['retry-after'])} "${body.message}"`);
     }
 
@@ -68,10 +91,15 @@ for (const mode of ['503', 'close'] as const) {
     t.equal(all.code, 0, `kubectl api-resources (all groups) works: ${all.stderr}`);
 
     const deleteStarted = Date.now();
-    const deleted = await k(['delete', 'namespace', unrelated, '--wait', '--timeout=60s']);
+    // Without our resource in the way this takes a few seconds (the namespace controller runs in the control plane).
+    const deleted = await k(['delete', 'namespace', unrelated, '--wait', '--timeout=30s']);
     const deleteMs = Date.now() - deleteStarted;
-    t.equal(deleted.code, 0, `an unrelated namespace is deleted during the outage: ${deleted.stderr}`);
-    t.comment(`outage ${mode}: unrelated namespace deleted in ${(deleteMs / 1000).toFixed(1)}s`);
+    t.equal(deleted.code, 0, `an unrelated namespace is deleted during the outage: ${deleted.stderr}`, { todo: namespaceStuck });
+    if (deleted.code === 0) t.comment(`outage ${mode}: unrelated namespace deleted in ${(deleteMs / 1000).toFixed(1)}s`);
+    else {
+      const conditions = await k(['get', 'namespace', unrelated, '-o', 'jsonpath={.status}']);
+      t.comment(`outage ${mode}: unrelated namespace still there after ${(deleteMs / 1000).toFixed(1)}s: ${conditions.stdout}`);
+    }
 
     // The aggregator re-checks availability on its own; look a few times across the outage.
     for (let i = 0; i < 3; i++) {
@@ -79,7 +107,7 @@ for (const mode of ['503', 'close'] as const) {
       await sleep(1000);
     }
 
-    await platform('DELETE', '/__emulator/outage');
+    t.equal(await endOutage(), 200, 'outage ended');
     const recoveryStarted = Date.now();
     let recovered = false;
     for (let i = 0; i < 60 && !recovered; i++) {
@@ -96,5 +124,7 @@ for (const mode of ['503', 'close'] as const) {
     t.equal(stack.pids.server, serverPid, 'the same server process');
     t.ok(isAlive(serverPid), 'which never stopped');
     t.equal(await apiServiceAvailable(), 'True', 'APIService Available');
+    const gone = await k(['wait', 'namespace', unrelated, '--for=delete', '--timeout=60s']);
+    t.ok(gone.code === 0 || /not found/i.test(gone.stderr), `the unrelated namespace is gone after the outage at the latest: ${gone.stderr}`);
   });
 }

@@ -142,8 +142,8 @@ const typedFields: { path: string[]; wrong: Json[] }[] = [
   { path: ['spec', 'deployment', 'spec'], wrong: ['spec', 5, [], true] },
   { path: ['spec', 'deployment'], wrong: ['d', 5, [], true] },
   { path: ['spec'], wrong: ['s', 5, [], true] },
-  { path: ['spec', 'savepointNonce'], wrong: ['one', true, [], {}, -1, 1.5] },
-  { path: ['spec', 'restartNonce'], wrong: ['one', true, [], {}, -1, 1.5] },
+  { path: ['spec', 'savepointNonce'], wrong: ['one', true, [], {}, 1.5] },
+  { path: ['spec', 'restartNonce'], wrong: ['one', true, [], {}, 1.5] },
   { path: ['metadata', 'labels'], wrong: ['l', 5, [], { 'bad key!': 'v' }, { k: 5 }, { k: 'v'.repeat(64) }, { k: 'bad value!' }] },
   { path: ['metadata', 'annotations'], wrong: ['a', 5, [], { k: 5 }, { 'bad key!': 'v' }, { big: 'x'.repeat(300_000) }] },
   { path: ['metadata'], wrong: ['m', 5, [], true] },
@@ -191,7 +191,7 @@ export function hostileCase(n: number, rand: () => number, g: Generator): Hostil
     },
     () => {
       // Written as text: JSON.stringify itself would overflow the stack on the deepest ones.
-      const depth = pick([50, 200, 1000, 1000, 5000, 10_000, 100_000]);
+      const depth = n % 250 === 3 ? 100_000 : pick([50, 200, 1000, 1000, 5000, 10_000]);
       const nested = pick([`${'{"n":'.repeat(depth)}1${'}'.repeat(depth)}`, `${'['.repeat(depth)}${']'.repeat(depth)}`]);
       const body = JSON.stringify(setPath(base, ['spec', 'deployment', 'spec', 'template', 'spec', 'parallelism'], '@@DEEP@@')).replace('"@@DEEP@@"', nested);
       return { kind: `deep nesting ${depth}`, method: 'POST', suffix: '', contentType: json, body };
@@ -271,7 +271,7 @@ export async function routeCount(platform: Platform, pattern: RegExp): Promise<n
 
 export interface CrashPlan {
   platform: Platform;
-  /** The platform request to hold for 4 s (emulator latency fault, once) and kill the server during. */
+  /** The platform request to hold for 4 s (emulator latency fault, removed after one match) and kill the server during. */
   fault: { method: string; path: string; route: RegExp };
   /** Starts the client request that makes the server send it. */
   request: () => Promise<unknown>;
@@ -292,6 +292,5 @@ export async function crashDuring(plan: CrashPlan): Promise<{ reached: boolean; 
   await inFlight;
   plan.restart();
   await eventually('the server answers again', plan.answers, 90_000);
-  await plan.platform('DELETE', '/__emulator/faults');
   return { reached: reached === true, downtimeMs: Date.now() - killedAt };
 }

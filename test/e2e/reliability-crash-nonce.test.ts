@@ -1,0 +1,87 @@
+// The server killed (SIGKILL) while the savepoint of a new savepointNonce is held at the platform (emulator latency
+// fault). After a restart and the user's retry of the same nonce, the nonce is acted on once: one savepoint, and
+// NonceAligned. A following nonce gives exactly one more.
+import t from 'tap';
+import { kubectl } from '../cluster/control-plane.js';
+import { platformApi, startProduct } from '../support/product.js';
+import { crashDuring, eventually, kubeAdmin } from '../support/hostile.js';
+import { restartServer, stopProcesses } from '../../apiservice/local/stack.js';
+
+const stack = await startProduct({ name: 'crashnonce' });
+const cp = stack.controlPlane;
+const ns = 'crashnonce';
+const resource = `vvpdeployments.${stack.apiGroup}`;
+const collection = `/apis/${stack.apiGroup}/v1/namespaces/${ns}/vvpdeployments`;
+const platform = platformApi(stack);
+const k = (args: string[], input?: string) => kubectl(cp, args, input === undefined ? {} : { input });
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const api = kubeAdmin(cp);
+t.teardown(api.close);
+
+interface Condition { type: string; status: string; reason?: string; message?: string }
+interface Obj { metadata: { uid: string }; spec: { savepointNonce?: number }; status: { state?: string; conditions?: Condition[] } }
+interface Savepoint { metadata: { id: string; origin?: string; annotations?: Record<string, string> }; status?: { state?: string } }
+
+const manifest = {
+  apiVersion: `${stack.apiGroup}/v1`, kind: 'VvpDeployment', metadata: { name: 'saver', namespace: ns },
+  spec: {
+    syncingMode: 'PATCH',
+    deployment: { spec: { state: 'RUNNING', deploymentTargetName: 'default', template: { spec: { artifact: { kind: 'JAR', jarUri: 'file:///flink/examples/streaming/TopSpeedWindowing.jar' }, parallelism: 1 } } } },
+  },
+};
+
+async function get(): Promise<Obj | undefined> {
+  const res = await k(['get', resource, 'saver', '-n', ns, '-o', 'json']);
+  return res.code === 0 ? (JSON.parse(res.stdout) as Obj) : undefined;
+}
+const nonceAligned = async () => (await get())?.status.conditions?.find((c) => c.type === 'NonceAligned');
+/** A product bug this test found (not fixed here). */
+const lostNonce = 'nonce recorded before it is acted on: apiserver/vvpdeployment/mapping.ts:166 writes savepointNonce {outcome: Triggered} in the main '
+  + 'platform write (storage.ts:410), the savepoint is POSTed only afterwards (storage.ts:434); a crash in between leaves a Triggered record with no '
+  + 'savepoint, which nothing re-triggers (a retry of the same nonce is a no-op): NonceAligned stays False/SavepointInProgress forever, 0 savepoints';
+const nonce = (n: number) => JSON.stringify({ spec: { savepointNonce: n } });
+
+t.before(async () => {
+  await k(['create', 'namespace', ns]);
+});
+
+t.test('killed during a savepoint nonce: acted on once', async (t) => {
+  const created = await k(['apply', '-f', '-'], JSON.stringify(manifest));
+  t.equal(created.code, 0, created.stderr);
+  const id = (await eventually('saver RUNNING', async () => {
+    const o = await get();
+    return o?.status.state === 'RUNNING' ? o : undefined;
+  })).metadata.uid;
+  const userSavepoints = async () => (await platform<{ items: Savepoint[] }>('GET', `/api/v1/namespaces/default/savepoints?deploymentId=${id}`)).body.items.filter((s) => s.metadata.origin === 'USER_REQUEST');
+
+  let firstAnswer = 0;
+  const { reached, downtimeMs } = await crashDuring({
+    platform, fault: { method: 'POST', path: '/api/v1/namespaces/default/savepoints', route: /^POST \/api\/v1\/namespaces\/[^/]+\/savepoints$/ },
+    request: async () => {
+      firstAnswer = (await api.send({ method: 'PATCH', path: `${collection}/saver`, headers: { 'content-type': 'application/merge-patch+json' }, body: nonce(1) })).status;
+    },
+    kill: () => stopProcesses([stack.pids.server], 'SIGKILL'),
+    restart: () => restartServer(stack),
+    answers: async () => (await k(['get', resource, '-n', ns, '-o', 'name'])).code === 0,
+  });
+  t.ok(reached, 'the savepoint POST reached the platform before the kill');
+  t.comment(`the nonce patch in flight answered ${firstAnswer}; server back ${(downtimeMs / 1000).toFixed(1)}s after the SIGKILL`);
+  t.comment(`after the restart: spec.savepointNonce=${String((await get())?.spec.savepointNonce)}, NonceAligned=${JSON.stringify(await nonceAligned())}`);
+
+  const retry = await k(['patch', resource, 'saver', '-n', ns, '--type=merge', '-p', nonce(1)]);
+  t.equal(retry.code, 0, `the user's retry of the same nonce succeeds: ${retry.stderr}`);
+  const aligned = await eventually('NonceAligned', async () => ((await nonceAligned())?.status === 'True' ? true : undefined), 20_000).catch(() => false);
+  const condition = await nonceAligned();
+  t.comment(`NonceAligned after the retry: ${JSON.stringify(condition)}`);
+  await sleep(1500);
+  const afterCrash = await userSavepoints();
+  t.comment(`savepoints (USER_REQUEST) after the crash: ${JSON.stringify(afterCrash.map((s) => ({ id: s.metadata.id, state: s.status?.state, annotations: s.metadata.annotations })))}`);
+  t.equal(afterCrash.length, 1, `one savepoint for savepointNonce 1 (${afterCrash.length})`, { todo: lostNonce });
+  t.ok(aligned, `NonceAligned=True for the nonce acted on (${condition?.reason ?? ''}: ${condition?.message ?? ''})`, { todo: lostNonce });
+
+  const next = await k(['patch', resource, 'saver', '-n', ns, '--type=merge', '-p', nonce(2)]);
+  t.equal(next.code, 0, next.stderr);
+  await eventually('a second savepoint', async () => (await userSavepoints()).length >= afterCrash.length + 1, 30_000).catch(() => undefined);
+  await sleep(1500);
+  t.equal((await userSavepoints()).length, afterCrash.length + 1, 'exactly one more for savepointNonce 2');
+});
