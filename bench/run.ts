@@ -35,6 +35,7 @@ const { values } = parseArgs({
     'scale-via': { type: 'string', default: 'platform' },
     'poll-interval': { type: 'string', default: '1000' },
     quick: { type: 'boolean', default: false },
+    only: { type: 'string', default: '1,2,3,4,5,6' },
     out: { type: 'string' },
   },
 });
@@ -44,6 +45,9 @@ const scaleTarget = Number(values.deployments);
 const watchCounts = values.watches.split(',').map(Number);
 const createBudgetS = Number(values['create-budget']);
 const pollIntervalMs = Number(values['poll-interval']);
+/** The measures to run (numbers as in the header); the others are skipped. */
+const only = new Set(values.only.split(',').map((x) => x.trim()));
+const runs = (measure: string) => only.has(measure);
 const getRuns = quick ? 200 : 1000;
 const listRuns = quick ? 5 : 20;
 const loadSeconds = quick ? 3 : 8;
@@ -159,111 +163,135 @@ async function main(): Promise<void> {
     const crSize = (await kube.call('GET', crPath('bench', 'get-one'))).body.length;
     log(`GET answer sizes: VvpDeployment ${one.body.length} B, custom resource ${crSize} B`);
 
-    // 1,000 VvpDeployments straight to the server (front-proxy identity, 8 at a time): through kube-apiserver each
-    // create would be the same call, proxied. (Phase 5 writes the server's record straight to the platform instead.)
-    let t0 = Date.now();
-    await pool(listSize, 8, async (i) => {
-      const name = `list-${String(i).padStart(5, '0')}`;
-      const a = await server.call('POST', vvpPath('bench-list'), vvpDeployment('bench-list', name, i));
-      if (a.status !== 201) throw new Error(`create ${name}: ${a.status} ${a.body.slice(0, 300)}`);
-    });
-    const vvpCreatePerSecond = Math.round(listSize / ((Date.now() - t0) / 1000));
-    log(`created ${listSize} VvpDeployments straight to the server: ${vvpCreatePerSecond}/s`);
-    const listLike = JSON.parse((await kube.call('GET', vvpPath('bench-list', 'list-00000'))).body) as KubeObj;
-    const padTo = await sameSize('bench-list', 'list-00000', listLike, (await kube.call('GET', vvpPath('bench-list', 'list-00000'))).body.length);
-    t0 = Date.now();
-    await pool(listSize - 1, 8, async (j) => {
-      const name = `list-${String(j + 1).padStart(5, '0')}`;
-      await kube.json('POST', crPath('bench-list'), customResource('bench-list', name, listLike, padTo));
-    });
-    const crCreatePerSecond = Math.round((listSize - 1) / ((Date.now() - t0) / 1000));
-    log(`created ${listSize} custom resources through kube-apiserver: ${crCreatePerSecond}/s`);
-    rss.with1000 = rssMb(serverPid);
-
-    // ---- 1. GET through kube-apiserver ---------------------------------------------------------------------------
-    log(`1. GET through kube-apiserver, ${getRuns} each, interleaved`);
-    const [getVvp, getCr] = await interleaved(getRuns, 200, [
-      () => kube.call('GET', vvpPath('bench', 'get-one')),
-      () => kube.call('GET', crPath('bench', 'get-one')),
-    ]);
-    const g1 = summary(getVvp!);
-    const g2 = summary(getCr!);
-    const getRatio = round(g1.p50 / g2.p50, 2);
-    results.getThroughKubeApiserver = { objectBytes: { vvpDeployment: one.body.length, customResource: crSize }, vvpDeploymentMs: g1, customResourceMs: g2, ratioP50: getRatio, ratioP99: round(g1.p99 / g2.p99, 2), goalRatioP50: 1.3 };
-    rows.push(['0', 'create, objects/s (8 at a time)', `${vvpCreatePerSecond} (straight to the server)`, `${crCreatePerSecond} (CRD, via kube-apiserver)`, '', '']);
-    rows.push(['1', 'GET one object via kube-apiserver, p50 / p99 ms', `${g1.p50} / ${g1.p99}`, `${g2.p50} / ${g2.p99} (CRD)`, `${getRatio}x`, '<= 1.3x p50']);
-
-    // ---- 2. LIST through kube-apiserver --------------------------------------------------------------------------
-    log(`2. LIST of ${listSize} through kube-apiserver, ${listRuns} each, interleaved`);
-    const countItems = (body: string) => (JSON.parse(body) as { items: unknown[] }).items.length;
-    const vl = await kube.call('GET', vvpPath('bench-list'));
-    const cl = await kube.call('GET', crPath('bench-list'));
-    const [listVvp, listCr] = await interleaved(listRuns, 3, [
-      () => kube.call('GET', vvpPath('bench-list')),
-      () => kube.call('GET', crPath('bench-list')),
-    ]);
-    const l1 = summary(listVvp!);
-    const l2 = summary(listCr!);
-    const listRatio = round(l1.p50 / l2.p50, 2);
-    results.listThroughKubeApiserver = {
-      items: { vvpDeployment: countItems(vl.body), customResource: countItems(cl.body) },
-      answerBytes: { vvpDeployment: vl.body.length, customResource: cl.body.length },
-      vvpDeploymentMs: l1, customResourceMs: l2, ratioP50: listRatio, ratioP99: round(l1.p99 / l2.p99, 2), goalRatioP50: 1.5,
-    };
-    rows.push(['2', `LIST ${listSize} via kube-apiserver, p50 / p99 ms`, `${l1.p50} / ${l1.p99}`, `${l2.p50} / ${l2.p99} (CRD)`, `${listRatio}x`, '<= 1.5x p50']);
-
-    // ---- 3. the server's own overhead ----------------------------------------------------------------------------
-    log(`3. GET straight to the server vs straight to the emulator, ${getRuns * 2} each`);
     const platformName = 'get-one';
-    const [getServer, getEmulator] = await interleaved(getRuns * 2, 300, [
-      () => server.call('GET', vvpPath('bench', 'get-one')),
-      () => emulator.call('GET', `/api/v1/namespaces/default/deployments/${platformName}`),
-    ]);
-    const s1 = summary(getServer!);
-    const s2 = summary(getEmulator!);
-    await emulator.json('DELETE', '/__emulator/requests');
-    for (let i = 0; i < 100; i++) await server.call('GET', vvpPath('bench', 'get-one'));
-    const perGet = await requests();
-    log(`   throughput, 32 concurrent clients, ${loadSeconds} s each`);
-    const tServer = await closedLoop(32, loadSeconds, () => server.call('GET', vvpPath('bench', 'get-one')));
-    const tEmulator = await closedLoop(32, loadSeconds, () => emulator.call('GET', `/api/v1/namespaces/default/deployments/${platformName}`));
-    const tKube = await closedLoop(32, loadSeconds, () => kube.call('GET', vvpPath('bench', 'get-one')));
-    const tKubeCr = await closedLoop(32, loadSeconds, () => kube.call('GET', crPath('bench', 'get-one')));
-    const overhead = round(s1.p50 - s2.p50);
-    results.serverOverhead = {
-      serverGetMs: s1, emulatorGetMs: s2, overheadP50Ms: overhead, goalOverheadP50Ms: 0.3,
-      platformCallsPerServerGet: round(perGet.total / 100, 2), platformRoutesPer100Gets: perGet.routes,
-      throughput32Clients: { serverStraight: tServer, emulatorStraight: tEmulator, vvpDeploymentViaKubeApiserver: tKube, customResourceViaKubeApiserver: tKubeCr },
-    };
-    rows.push(['3', 'GET straight: server vs emulator, p50 / p99 ms', `${s1.p50} / ${s1.p99}`, `${s2.p50} / ${s2.p99} (emulator)`, `+${overhead} ms p50`, '<= 0.3 ms p50']);
-    rows.push(['3', '  platform calls per server GET', String(round(perGet.total / 100, 2)), '1', '', '']);
-    rows.push(['3', '  32 clients: requests/s (p50 ms)', `${tServer.perSecond} (${tServer.latencyMs.p50})`, `${tEmulator.perSecond} (${tEmulator.latencyMs.p50}) (emulator)`, `${round(tServer.perSecond / tEmulator.perSecond, 2)}x`, '']);
-    rows.push(['3', '  32 clients via kube-apiserver: req/s', `${tKube.perSecond} (${tKube.latencyMs.p50})`, `${tKubeCr.perSecond} (${tKubeCr.latencyMs.p50}) (CRD)`, `${round(tKube.perSecond / tKubeCr.perSecond, 2)}x`, '']);
-
-    // ---- 6. freshness --------------------------------------------------------------------------------------------
-    log('6. freshness: a platform-side edit until a GET through kube-apiserver shows it');
-    const freshness: number[] = [];
-    const freshnessGets: number[] = [];
-    for (let i = 0; i < (quick ? 5 : 20); i++) {
-      const before = (JSON.parse((await kube.call('GET', vvpPath('bench', 'get-one'))).body) as KubeObj).metadata.resourceVersion;
-      const t = now();
-      await emulator.json('PATCH', `/__emulator/namespaces/default/deployments/${platformName}`, { metadata: { labels: { 'bench-tick': `f${i}` } } });
-      let gets = 0;
-      for (;;) {
-        gets++;
-        const o = JSON.parse((await kube.call('GET', vvpPath('bench', 'get-one'))).body) as KubeObj;
-        if (o.metadata.resourceVersion !== before) break;
-        if (now() - t > 10_000) throw new Error('a platform change did not show in 10 s');
-      }
-      freshness.push(now() - t);
-      freshnessGets.push(gets);
-      await sleep(50);
+    let vvpCreatePerSecond = 0;
+    let crCreatePerSecond = 0;
+    let t0 = Date.now();
+    if (runs('2') || runs('5')) {
+      // 1,000 VvpDeployments straight to the server (front-proxy identity, 8 at a time): through kube-apiserver each
+      // create would be the same call, proxied. (Phase 5 writes the server's record straight to the platform instead.)
+      t0 = Date.now();
+      await pool(listSize, 8, async (i) => {
+        const name = `list-${String(i).padStart(5, '0')}`;
+        const a = await server.call('POST', vvpPath('bench-list'), vvpDeployment('bench-list', name, i));
+        if (a.status !== 201) throw new Error(`create ${name}: ${a.status} ${a.body.slice(0, 300)}`);
+      });
+      vvpCreatePerSecond = Math.round(listSize / ((Date.now() - t0) / 1000));
+      log(`created ${listSize} VvpDeployments straight to the server: ${vvpCreatePerSecond}/s`);
+      const listLike = JSON.parse((await kube.call('GET', vvpPath('bench-list', 'list-00000'))).body) as KubeObj;
+      const padTo = await sameSize('bench-list', 'list-00000', listLike, (await kube.call('GET', vvpPath('bench-list', 'list-00000'))).body.length);
+      t0 = Date.now();
+      await pool(listSize - 1, 8, async (j) => {
+        const name = `list-${String(j + 1).padStart(5, '0')}`;
+        await kube.json('POST', crPath('bench-list'), customResource('bench-list', name, listLike, padTo));
+      });
+      crCreatePerSecond = Math.round((listSize - 1) / ((Date.now() - t0) / 1000));
+      log(`created ${listSize} custom resources through kube-apiserver: ${crCreatePerSecond}/s`);
+      rss.with1000 = rssMb(serverPid);
     }
-    const fresh = summary(freshness);
-    results.freshness = { ms: fresh, getsNeeded: { max: Math.max(...freshnessGets) }, note: 'from before the platform-side PATCH (emulator admin API) to the answer of the first GET through kube-apiserver showing the new resourceVersion' };
-    rows.push(['6', 'freshness: platform edit -> GET shows it, p50 / p99 ms', `${fresh.p50} / ${fresh.p99}`, '', `GETs needed max ${Math.max(...freshnessGets)}`, '']);
 
-    // ---- 4. watch fan-out ----------------------------------------------------------------------------------------
+    if (runs('1')) {
+      // ---- 1. GET through kube-apiserver ---------------------------------------------------------------------------
+      log(`1. GET through kube-apiserver, ${getRuns} each, interleaved`);
+      // The third: the group's APIResourceList, which kube-apiserver proxies to the server and the server answers
+      // without a platform call — the aggregation proxy's own cost, the floor of any aggregated GET.
+      const [getVvp, getCr, getDiscovery] = await interleaved(getRuns, 200, [
+        () => kube.call('GET', vvpPath('bench', 'get-one')),
+        () => kube.call('GET', crPath('bench', 'get-one')),
+        () => kube.call('GET', `/apis/${GROUP}/v1`),
+      ]);
+      const g1 = summary(getVvp!);
+      const g2 = summary(getCr!);
+      const g3 = summary(getDiscovery!);
+      const getRatio = round(g1.p50 / g2.p50, 2);
+      results.getThroughKubeApiserver = {
+        objectBytes: { vvpDeployment: one.body.length, customResource: crSize }, vvpDeploymentMs: g1, customResourceMs: g2,
+        ratioP50: getRatio, ratioP99: round(g1.p99 / g2.p99, 2), goalRatioP50: 1.3, aggregationFloorMs: g3,
+      };
+      if (runs('2') || runs('5')) rows.push(['0', 'create, objects/s (8 at a time)', `${vvpCreatePerSecond} (straight to the server)`, `${crCreatePerSecond} (CRD, via kube-apiserver)`, '', '']);
+      rows.push(['1', 'GET one object via kube-apiserver, p50 / p99 ms', `${g1.p50} / ${g1.p99}`, `${g2.p50} / ${g2.p99} (CRD)`, `${getRatio}x`, '<= 1.3x p50']);
+      rows.push(['1', '  floor: proxied GET with no platform call, p50 ms', `${g3.p50} (APIResourceList)`, '', `${round(g3.p50 / g2.p50, 2)}x`, '']);
+    }
+
+    if (runs('2')) {
+      // ---- 2. LIST through kube-apiserver --------------------------------------------------------------------------
+      log(`2. LIST of ${listSize} through kube-apiserver, ${listRuns} each, interleaved`);
+      const countItems = (body: string) => (JSON.parse(body) as { items: unknown[] }).items.length;
+      const vl = await kube.call('GET', vvpPath('bench-list'));
+      const cl = await kube.call('GET', crPath('bench-list'));
+      const [listVvp, listCr] = await interleaved(listRuns, 3, [
+        () => kube.call('GET', vvpPath('bench-list')),
+        () => kube.call('GET', crPath('bench-list')),
+      ]);
+      const l1 = summary(listVvp!);
+      const l2 = summary(listCr!);
+      const listRatio = round(l1.p50 / l2.p50, 2);
+      results.listThroughKubeApiserver = {
+        items: { vvpDeployment: countItems(vl.body), customResource: countItems(cl.body) },
+        answerBytes: { vvpDeployment: vl.body.length, customResource: cl.body.length },
+        vvpDeploymentMs: l1, customResourceMs: l2, ratioP50: listRatio, ratioP99: round(l1.p99 / l2.p99, 2), goalRatioP50: 1.5,
+      };
+      rows.push(['2', `LIST ${listSize} via kube-apiserver, p50 / p99 ms`, `${l1.p50} / ${l1.p99}`, `${l2.p50} / ${l2.p99} (CRD)`, `${listRatio}x`, '<= 1.5x p50']);
+    }
+
+    if (runs('3')) {
+      // ---- 3. the server's own overhead ----------------------------------------------------------------------------
+      log(`3. GET straight to the server vs straight to the emulator, ${getRuns * 2} each`);
+      const [getServer, getEmulator, getServerDiscovery] = await interleaved(getRuns * 2, 300, [
+        () => server.call('GET', vvpPath('bench', 'get-one')),
+        () => emulator.call('GET', `/api/v1/namespaces/default/deployments/${platformName}`),
+        () => server.call('GET', `/apis/${GROUP}/v1`),
+      ]);
+      const s1 = summary(getServer!);
+      const s2 = summary(getEmulator!);
+      const s3 = summary(getServerDiscovery!);
+      await emulator.json('DELETE', '/__emulator/requests');
+      for (let i = 0; i < 100; i++) await server.call('GET', vvpPath('bench', 'get-one'));
+      const perGet = await requests();
+      log(`   throughput, 32 concurrent clients, ${loadSeconds} s each`);
+      const tServer = await closedLoop(32, loadSeconds, () => server.call('GET', vvpPath('bench', 'get-one')));
+      const tEmulator = await closedLoop(32, loadSeconds, () => emulator.call('GET', `/api/v1/namespaces/default/deployments/${platformName}`));
+      const tKube = await closedLoop(32, loadSeconds, () => kube.call('GET', vvpPath('bench', 'get-one')));
+      const tKubeCr = await closedLoop(32, loadSeconds, () => kube.call('GET', crPath('bench', 'get-one')));
+      const overhead = round(s1.p50 - s2.p50);
+      results.serverOverhead = {
+        serverGetMs: s1, emulatorGetMs: s2, overheadP50Ms: overhead, goalOverheadP50Ms: 0.3, serverWithoutPlatformCallMs: s3,
+        platformCallsPerServerGet: round(perGet.total / 100, 2), platformRoutesPer100Gets: perGet.routes,
+        throughput32Clients: { serverStraight: tServer, emulatorStraight: tEmulator, vvpDeploymentViaKubeApiserver: tKube, customResourceViaKubeApiserver: tKubeCr },
+      };
+      rows.push(['3', 'GET straight: server vs emulator, p50 / p99 ms', `${s1.p50} / ${s1.p99}`, `${s2.p50} / ${s2.p99} (emulator)`, `+${overhead} ms p50`, '<= 0.3 ms p50']);
+      rows.push(['3', '  server floor: APIResourceList (no platform call), p50 ms', String(s3.p50), '', '', '']);
+      rows.push(['3', '  platform calls per server GET', String(round(perGet.total / 100, 2)), '1', '', '']);
+      rows.push(['3', '  32 clients: requests/s (p50 ms)', `${tServer.perSecond} (${tServer.latencyMs.p50})`, `${tEmulator.perSecond} (${tEmulator.latencyMs.p50}) (emulator)`, `${round(tServer.perSecond / tEmulator.perSecond, 2)}x`, '']);
+      rows.push(['3', '  32 clients via kube-apiserver: req/s', `${tKube.perSecond} (${tKube.latencyMs.p50})`, `${tKubeCr.perSecond} (${tKubeCr.latencyMs.p50}) (CRD)`, `${round(tKube.perSecond / tKubeCr.perSecond, 2)}x`, '']);
+    }
+
+    if (runs('6')) {
+      // ---- 6. freshness --------------------------------------------------------------------------------------------
+      log('6. freshness: a platform-side edit until a GET through kube-apiserver shows it');
+      const freshness: number[] = [];
+      const freshnessGets: number[] = [];
+      for (let i = 0; i < (quick ? 5 : 20); i++) {
+        const before = (JSON.parse((await kube.call('GET', vvpPath('bench', 'get-one'))).body) as KubeObj).metadata.resourceVersion;
+        const t = now();
+        await emulator.json('PATCH', `/__emulator/namespaces/default/deployments/${platformName}`, { metadata: { labels: { 'bench-tick': `f${i}` } } });
+        let gets = 0;
+        for (;;) {
+          gets++;
+          const o = JSON.parse((await kube.call('GET', vvpPath('bench', 'get-one'))).body) as KubeObj;
+          if (o.metadata.resourceVersion !== before) break;
+          if (now() - t > 10_000) throw new Error('a platform change did not show in 10 s');
+        }
+        freshness.push(now() - t);
+        freshnessGets.push(gets);
+        await sleep(50);
+      }
+      const fresh = summary(freshness);
+      results.freshness = { ms: fresh, getsNeeded: { max: Math.max(...freshnessGets) }, note: 'from before the platform-side PATCH (emulator admin API) to the answer of the first GET through kube-apiserver showing the new resourceVersion' };
+      rows.push(['6', 'freshness: platform edit -> GET shows it, p50 / p99 ms', `${fresh.p50} / ${fresh.p99}`, '', `GETs needed max ${Math.max(...freshnessGets)}`, '']);
+    }
+
+        // ---- 4. watch fan-out ----------------------------------------------------------------------------------------
     const listRoute = 'GET /api/v1/namespaces/:namespace/deployments';
     const listCallsPerSecond = async (seconds: number) => {
       await emulator.json('DELETE', '/__emulator/requests');
@@ -294,88 +322,92 @@ async function main(): Promise<void> {
       return { ms: summary(latencies), missed, timeoutMs };
     };
     const watchPath = `${vvpPath('bench')}?watch=true`;
-    const baseline = await listCallsPerSecond(quick ? 2 : 4);
-    log(`4. watch fan-out; without watchers the platform sees ${baseline.listPerSecond} list calls/s (background loops)`);
-    const fanout: Record<string, unknown>[] = [];
-    rows.push(['4', 'bench watches: 0 -> platform list calls/s (all calls/s)', `${baseline.listPerSecond} (${baseline.totalPerSecond})`, '', 'background loops + GC watch', 'flat']);
-    for (const count of watchCounts) {
-      const fleet = new WatchFleet(st.serverUrl, serverTls, identity);
-      fleets.push(fleet);
-      const t = now();
-      await fleet.open(count, watchPath);
-      const openMs = round(now() - t, 1);
-      await sleep(pollIntervalMs);
-      const calls = await listCallsPerSecond(quick ? 3 : 5);
-      const latency = await eventLatency(fleet, quick ? 3 : 8, `w${count}-`);
-      const memory = rssMb(serverPid);
-      fanout.push({ watches: count, openMs, platformCalls: calls, eventLatency: latency, serverRssMb: memory, streamErrors: fleet.errors });
-      rows.push(['4', `bench watches: ${count} -> list calls/s; event p50 / p99 ms`, `${calls.listPerSecond} (${calls.totalPerSecond}); ${latency.ms.p50} / ${latency.ms.p99}`, '', `missed ${latency.missed}, RSS ${memory} MB`, `p99 <= ${pollIntervalMs + 100} ms`]);
-      log(`   ${count} watches: ${calls.listPerSecond} list calls/s, event latency p50 ${latency.ms.p50} p99 ${latency.ms.p99} ms`);
-      fleet.close();
-      fleets.pop();
-      await sleep(300);
+    if (runs('4')) {
+      const baseline = await listCallsPerSecond(quick ? 2 : 4);
+      log(`4. watch fan-out; without watchers the platform sees ${baseline.listPerSecond} list calls/s (background loops)`);
+      const fanout: Record<string, unknown>[] = [];
+      rows.push(['4', 'bench watches: 0 -> platform list calls/s (all calls/s)', `${baseline.listPerSecond} (${baseline.totalPerSecond})`, '', 'background loops + GC watch', 'flat']);
+      for (const count of watchCounts) {
+        const fleet = new WatchFleet(st.serverUrl, serverTls, identity);
+        fleets.push(fleet);
+        const t = now();
+        await fleet.open(count, watchPath);
+        const openMs = round(now() - t, 1);
+        await sleep(pollIntervalMs);
+        const calls = await listCallsPerSecond(quick ? 3 : 5);
+        const latency = await eventLatency(fleet, quick ? 3 : 8, `w${count}-`);
+        const memory = rssMb(serverPid);
+        fanout.push({ watches: count, openMs, platformCalls: calls, eventLatency: latency, serverRssMb: memory, streamErrors: fleet.errors });
+        rows.push(['4', `bench watches: ${count} -> list calls/s; event p50 / p99 ms`, `${calls.listPerSecond} (${calls.totalPerSecond}); ${latency.ms.p50} / ${latency.ms.p99}`, '', `missed ${latency.missed}, RSS ${memory} MB`, `p99 <= ${pollIntervalMs + 100} ms`]);
+        log(`   ${count} watches: ${calls.listPerSecond} list calls/s, event latency p50 ${latency.ms.p50} p99 ${latency.ms.p99} ms`);
+        fleet.close();
+        fleets.pop();
+        await sleep(300);
+      }
+      results.watchFanout = { pollIntervalMs, baselineWithoutWatches: baseline, byWatchCount: fanout, goalEventLatencyP99Ms: pollIntervalMs + 100, note: 'watches straight to the server over HTTP/2 (250 streams per session) on namespace bench (one object); the server polls the whole platform namespace. Every count includes, besides the bench watches, the watch kube-controller-manager\'s garbage collector keeps on every resource, and the leader\'s background loops (finish-deletions: one list per interval; mirror-platform-events: one snapshot per interval)' };
     }
-    results.watchFanout = { pollIntervalMs, baselineWithoutWatches: baseline, byWatchCount: fanout, goalEventLatencyP99Ms: pollIntervalMs + 100, note: 'watches straight to the server over HTTP/2 (250 streams per session) on namespace bench (one object); the server polls the whole platform namespace. Every count includes, besides the bench watches, the watch kube-controller-manager\'s garbage collector keeps on every resource, and the leader\'s background loops (finish-deletions: one list per interval; mirror-platform-events: one snapshot per interval)' };
 
     // ---- 5. memory at scale --------------------------------------------------------------------------------------
-    const existing = listSize + 1;
-    const toCreate = Math.max(0, scaleTarget - existing);
-    const viaServer = values['scale-via'] === 'server';
-    log(`5. memory: creating ${toCreate} more VvpDeployments ${viaServer ? 'straight to the server' : 'on the platform, each with the record the server writes (its planCreate)'} (budget ${createBudgetS} s)`);
-    // The server's create is a platform create of planCreate's body (its record in reserved labels and annotations)
-    // plus reads; writing that body straight to the platform, as the server's operator instance, is the same end state.
-    const instanceToken = (await emulator.json<{ secret: string }>('POST', '/__emulator/tokens', { role: 'owner', namespace: '*', operatorInstance: st.instanceId })).secret;
-    const asInstance = new Client(st.vvpUrl, { authorization: `Bearer ${instanceToken}` }, undefined, 16);
-    clients.push(asInstance);
-    t0 = Date.now();
-    const created = await pool(toCreate, 8, async (i) => {
-      const name = `scale-${String(i).padStart(5, '0')}`;
-      const obj = vvpDeployment('bench-scale', name, i);
-      if (viaServer) {
-        const a = await server.call('POST', vvpPath('bench-scale'), obj);
-        if (a.status !== 201) throw new Error(`create ${name}: ${a.status} ${a.body.slice(0, 300)}`);
-        return;
-      }
-      const plan = planCreate(withDefaults(obj as unknown as VvpDeployment, 'default'), st.instanceId, new Date());
-      const a = await asInstance.call('POST', '/api/v1/namespaces/default/deployments', plan.body);
-      if (a.status !== 201) throw new Error(`platform create ${name}: ${a.status} ${a.body.slice(0, 300)}`);
-    }, Date.now() + createBudgetS * 1000);
-    const scaleSeconds = (Date.now() - t0) / 1000;
-    const total = existing + created;
-    log(`   ${total} VvpDeployments on the platform (${Math.round(created / scaleSeconds)}/s); opening ${Math.max(...watchCounts)} watches`);
-    // The platform-written objects are VvpDeployments to the server: one list of them, straight to the server.
-    const scaleList = await server.call('GET', vvpPath('bench-scale'));
-    const scaleItems = scaleList.status === 200 ? (JSON.parse(scaleList.body) as { items: unknown[] }).items.length : -1;
-    log(`   the server lists ${scaleItems} VvpDeployments in bench-scale (${Math.round(scaleList.ms)} ms, ${scaleList.body.length} B)`);
-    rss.atScaleNoWatches = rssMb(serverPid);
-    const fleet = new WatchFleet(st.serverUrl, serverTls, identity);
-    fleets.push(fleet);
-    const watches = Math.max(...watchCounts);
-    await fleet.open(watches, watchPath);
-    const samples: number[] = [];
-    const pollsAtScale = await (async () => {
-      await emulator.json('DELETE', '/__emulator/requests');
-      const t = now();
-      for (let i = 0; i < (quick ? 5 : 10); i++) { await sleep(1000); samples.push(rssMb(serverPid)); }
-      const r = await requests();
-      return round((r.routes[listRoute] ?? 0) / ((now() - t) / 1000), 2);
-    })();
-    const latencyAtScale = await eventLatency(fleet, quick ? 2 : 3, 'scale-', 20_000);
-    samples.push(rssMb(serverPid));
-    const peak = Math.max(...samples);
-    const scaledDown = total < scaleTarget;
-    // Linear in the number of objects between the two measured points, when the run could not create them all.
-    const extrapolated = scaledDown ? round(rss.with1000! + ((peak - rss.with1000!) * (scaleTarget - existing)) / (total - existing), 1) : peak;
-    results.memory = {
-      deployments: total, target: scaleTarget, watches, createdVia: viaServer ? 'server' : 'platform (planCreate body, instance token)', createdPerSecond: Math.round(created / scaleSeconds), createSeconds: round(scaleSeconds, 1),
-      serverRssMb: { ...rss, atScaleWithWatches: samples, peak, ...(scaledDown ? { extrapolatedTo10000: extrapolated } : {}) },
-      listStraightToServerAtScale: { items: scaleItems, ms: round(scaleList.ms, 1), bytes: scaleList.body.length },
-      platformListCallsPerSecondAtScale: pollsAtScale, eventLatencyAtScale: latencyAtScale, goalMb: 200,
-    };
-    rows.push(['5', `RSS with ${total} deployments + ${watches} watches, MB`, `${peak}${scaledDown ? ` (extrapolated to ${scaleTarget}: ${extrapolated})` : ''}`, '', `after start ${rss.afterStart}, with ${existing}: ${rss.with1000}`, '<= 200 MB']);
-    rows.push(['5', `  at that scale: list calls/s; event latency p50 / p99 ms`, `${pollsAtScale}; ${latencyAtScale.ms.p50} / ${latencyAtScale.ms.p99}`, '', `missed ${latencyAtScale.missed} (> 20 s)`, '']);
-    fleet.close();
-    fleets.pop();
+    if (runs('5')) {
+      const existing = listSize + 1;
+      const toCreate = Math.max(0, scaleTarget - existing);
+      const viaServer = values['scale-via'] === 'server';
+      log(`5. memory: creating ${toCreate} more VvpDeployments ${viaServer ? 'straight to the server' : 'on the platform, each with the record the server writes (its planCreate)'} (budget ${createBudgetS} s)`);
+      // The server's create is a platform create of planCreate's body (its record in reserved labels and annotations)
+      // plus reads; writing that body straight to the platform, as the server's operator instance, is the same end state.
+      const instanceToken = (await emulator.json<{ secret: string }>('POST', '/__emulator/tokens', { role: 'owner', namespace: '*', operatorInstance: st.instanceId })).secret;
+      const asInstance = new Client(st.vvpUrl, { authorization: `Bearer ${instanceToken}` }, undefined, 16);
+      clients.push(asInstance);
+      t0 = Date.now();
+      const created = await pool(toCreate, 8, async (i) => {
+        const name = `scale-${String(i).padStart(5, '0')}`;
+        const obj = vvpDeployment('bench-scale', name, i);
+        if (viaServer) {
+          const a = await server.call('POST', vvpPath('bench-scale'), obj);
+          if (a.status !== 201) throw new Error(`create ${name}: ${a.status} ${a.body.slice(0, 300)}`);
+          return;
+        }
+        const plan = planCreate(withDefaults(obj as unknown as VvpDeployment, 'default'), st.instanceId, new Date());
+        const a = await asInstance.call('POST', '/api/v1/namespaces/default/deployments', plan.body);
+        if (a.status !== 201) throw new Error(`platform create ${name}: ${a.status} ${a.body.slice(0, 300)}`);
+      }, Date.now() + createBudgetS * 1000);
+      const scaleSeconds = (Date.now() - t0) / 1000;
+      const total = existing + created;
+      log(`   ${total} VvpDeployments on the platform (${Math.round(created / scaleSeconds)}/s); opening ${Math.max(...watchCounts)} watches`);
+      // The platform-written objects are VvpDeployments to the server: one list of them, straight to the server.
+      const scaleList = await server.call('GET', vvpPath('bench-scale'));
+      const scaleItems = scaleList.status === 200 ? (JSON.parse(scaleList.body) as { items: unknown[] }).items.length : -1;
+      log(`   the server lists ${scaleItems} VvpDeployments in bench-scale (${Math.round(scaleList.ms)} ms, ${scaleList.body.length} B)`);
+      rss.atScaleNoWatches = rssMb(serverPid);
+      const fleet = new WatchFleet(st.serverUrl, serverTls, identity);
+      fleets.push(fleet);
+      const watches = Math.max(...watchCounts);
+      await fleet.open(watches, watchPath);
+      const samples: number[] = [];
+      const pollsAtScale = await (async () => {
+        await emulator.json('DELETE', '/__emulator/requests');
+        const t = now();
+        for (let i = 0; i < (quick ? 5 : 10); i++) { await sleep(1000); samples.push(rssMb(serverPid)); }
+        const r = await requests();
+        return round((r.routes[listRoute] ?? 0) / ((now() - t) / 1000), 2);
+      })();
+      const latencyAtScale = await eventLatency(fleet, quick ? 2 : 3, 'scale-', 20_000);
+      samples.push(rssMb(serverPid));
+      const peak = Math.max(...samples);
+      const scaledDown = total < scaleTarget;
+      // Linear in the number of objects between the two measured points, when the run could not create them all.
+      const extrapolated = scaledDown ? round(rss.with1000! + ((peak - rss.with1000!) * (scaleTarget - existing)) / (total - existing), 1) : peak;
+      results.memory = {
+        deployments: total, target: scaleTarget, watches, createdVia: viaServer ? 'server' : 'platform (planCreate body, instance token)', createdPerSecond: Math.round(created / scaleSeconds), createSeconds: round(scaleSeconds, 1),
+        serverRssMb: { ...rss, atScaleWithWatches: samples, peak, ...(scaledDown ? { extrapolatedTo10000: extrapolated } : {}) },
+        listStraightToServerAtScale: { items: scaleItems, ms: round(scaleList.ms, 1), bytes: scaleList.body.length },
+        platformListCallsPerSecondAtScale: pollsAtScale, eventLatencyAtScale: latencyAtScale, goalMb: 200,
+      };
+      rows.push(['5', `RSS with ${total} deployments + ${watches} watches, MB`, `${peak}${scaledDown ? ` (extrapolated to ${scaleTarget}: ${extrapolated})` : ''}`, '', `after start ${rss.afterStart}, with ${existing}: ${rss.with1000}`, '<= 200 MB']);
+      rows.push(['5', `  at that scale: list calls/s; event latency p50 / p99 ms`, `${pollsAtScale}; ${latencyAtScale.ms.p50} / ${latencyAtScale.ms.p99}`, '', `missed ${latencyAtScale.missed} (> 20 s)`, '']);
+      fleet.close();
+      fleets.pop();
+    }
 
     results.machineAtEnd = machine();
     results.durationSeconds = Math.round((Date.now() - started) / 1000);

@@ -185,7 +185,9 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   const serverLog = join(stateDir, 'server.log');
   log(`starting the server (node dist/apiserver/main.js) on https://127.0.0.1:${serverPort}`);
   // The image's entrypoint command, run outside a container.
-  const serverPid = startDetached(process.execPath, [join(repo, 'dist/apiserver/main.js'), ...serverArgs], serverLog);
+  // VVP_SERVER_NODE_FLAGS: extra node flags for the server, e.g. --cpu-prof to profile a bench run.
+  const nodeFlags = (process.env.VVP_SERVER_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  const serverPid = startDetached(process.execPath, [...nodeFlags, join(repo, 'dist/apiserver/main.js'), ...serverArgs], serverLog);
 
   const stack: Stack = {
     stateDir, controlPlane: cp, kubeconfig: cp.kubeconfig, kubectl: cp.kubectl, helm, apiGroup, instanceId, release, namespace,
