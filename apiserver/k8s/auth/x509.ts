@@ -25,12 +25,22 @@ function validAt(cert: X509Certificate, now: Date): boolean {
   return new Date(cert.validFrom).getTime() <= now.getTime() && now.getTime() <= new Date(cert.validTo).getTime();
 }
 
+/** Signature checks already made, per certificate object (a connection's chain is parsed once and reused per request). */
+const signatures = new WeakMap<X509Certificate, WeakMap<X509Certificate, boolean>>();
+
 function signedBy(child: X509Certificate, parent: X509Certificate): boolean {
+  let byParent = signatures.get(child);
+  const known = byParent?.get(parent);
+  if (known !== undefined) return known;
+  let ok: boolean;
   try {
-    return child.checkIssued(parent) && child.verify(parent.publicKey);
+    ok = child.checkIssued(parent) && child.verify(parent.publicKey);
   } catch {
-    return false;
+    ok = false;
   }
+  if (!byParent) signatures.set(child, (byParent = new WeakMap()));
+  byParent.set(parent, ok);
+  return ok;
 }
 
 /**
