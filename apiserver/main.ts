@@ -73,6 +73,7 @@ async function main(): Promise<void> {
     platformNamespaces: config.vvpNamespaces,
     platformName: config.vvpUrl,
     group: config.apiGroup,
+    surroundingsMaxAgeMs: config.pollIntervalMs,
     resolveToken: async (namespace, secretName) => {
       try {
         const secret = await core.readNamespacedSecret({ namespace, name: secretName });

@@ -1,10 +1,11 @@
 // Reading the platform: where a Kubernetes object's platform deployment is, and everything its status is built from.
 
-import type { CallOptions, VvpClient } from '../vvp/client.js';
+import type { VvpClient } from '../vvp/client.js';
 import type { AutopilotPolicy, AutopilotPolicyStatus, Deployment, Job, Savepoint } from '../vvp/types.js';
-import { ANNOTATION, decodeKubeParts, isManagedBy, managedSelector, type KubeParts } from './annotations.js';
+import { ANNOTATION, isManagedBy, managedSelector } from './annotations.js';
 import { isPlatformStatus } from './errors.js';
 import { newestFirst, type AutopilotView, type PlatformView } from './platform-view.js';
+import { RecentReads } from './recent-reads.js';
 
 export interface PlatformReaderOptions {
   client: VvpClient;
@@ -13,24 +14,48 @@ export interface PlatformReaderOptions {
   /** Maps a platform failure to the error to throw (a Kubernetes Status) for the object `name`. */
   toStatusError: (err: unknown, name: string | undefined) => unknown;
   warn: (message: string, fields?: Record<string, unknown>) => void;
+  /**
+   * How long a GET may reuse the jobs, savepoints and Autopilot state read for an unchanged deployment (the watch
+   * poll interval: no staler than a watch); 0 reads them on every GET.
+   */
+  surroundingsMaxAgeMs?: number;
 }
 
 interface Location {
   platformNamespace: string;
   platformName: string;
+  id: string;
+}
+
+/** What is read of a deployment besides itself; Autopilot `absent` when the platform has no policy for it. */
+interface Surroundings {
+  job?: Job;
+  savepoints: Savepoint[];
+  autopilot: AutopilotView | 'absent' | undefined;
+}
+
+/** A managed platform deployment's view and the Kubernetes object it belongs to. */
+export interface ManagedView {
+  view: PlatformView;
+  namespace: string;
+  name: string;
 }
 
 interface PlatformNamespaceData {
   jobs: Map<string, Job>;
   savepoints: Map<string, Savepoint[]>;
-  autopilot: (d: Deployment) => Promise<AutopilotView | undefined>;
+  autopilot: (d: Deployment) => Promise<AutopilotView | 'absent' | undefined>;
 }
 
 export class PlatformReader {
   /** Kubernetes namespace/name → platform namespace/name: a hint, verified on every use. */
   private readonly locations = new Map<string, Location>();
+  /** Surroundings by deployment id, for the deployment version they were read with. */
+  private readonly recent: RecentReads<Surroundings>;
 
-  constructor(private readonly options: PlatformReaderOptions) {}
+  constructor(private readonly options: PlatformReaderOptions) {
+    this.recent = new RecentReads(options.surroundingsMaxAgeMs ?? 0);
+  }
 
   private async platform<T>(name: string | undefined, call: () => Promise<T>): Promise<T> {
     try {
@@ -60,55 +85,110 @@ export class PlatformReader {
   async locate(namespace: string, name: string, signal: AbortSignal): Promise<Deployment | undefined> {
     const key = PlatformReader.key(namespace, name);
     const cached = this.locations.get(key);
-    const opts: CallOptions = { signal };
     if (cached) {
-      try {
-        const d = await this.options.client.getDeployment(cached.platformNamespace, cached.platformName, opts);
-        if (this.owns(d, namespace, name)) return d;
-      } catch (err) {
-        if (!isPlatformStatus(err, 404)) throw this.options.toStatusError(err, name);
+      const d = await this.deploymentAt(cached, name, signal);
+      if (d && this.owns(d, namespace, name)) return d;
+      this.locations.delete(key);
+    }
+    return this.search(namespace, name, signal);
+  }
+
+  /**
+   * A Kubernetes object's platform deployment with everything its status is built from. Where the cache knows the
+   * deployment, all of it is read at once (one round trip to the platform), then checked to belong together. With
+   * `reuse`, surroundings read recently for the same deployment version are not read again (GET; writes never reuse).
+   */
+  async read(namespace: string, name: string, signal: AbortSignal, reuse = false): Promise<PlatformView | undefined> {
+    const key = PlatformReader.key(namespace, name);
+    const cached = this.locations.get(key);
+    if (cached && reuse && this.recent.has(cached.id)) {
+      const d = await this.deploymentAt(cached, name, signal);
+      if (d && this.owns(d, namespace, name)) {
+        const kept = d.metadata.id === cached.id ? this.recent.get(d.metadata.id, versionOf(d)) : undefined;
+        return kept ? viewOf(d, kept) : this.loadView(this.remember(d), signal);
+      }
+      this.locations.delete(key);
+    } else if (cached) {
+      const at = this.recent.now();
+      const [d, surroundings] = await Promise.all([
+        this.deploymentAt(cached, name, signal),
+        this.surroundings(cached.platformNamespace, cached.id, signal).catch((err: unknown) => ({ failed: err })),
+      ]);
+      if (d && this.owns(d, namespace, name)) {
+        if (d.metadata.id !== cached.id) return this.loadView(this.remember(d), signal);
+        if ('failed' in surroundings) throw this.options.toStatusError(surroundings.failed, name);
+        this.recent.set(d.metadata.id, versionOf(d), surroundings, at);
+        return viewOf(d, surroundings);
       }
       this.locations.delete(key);
     }
+    const d = await this.search(namespace, name, signal);
+    return d ? this.loadView(d, signal) : undefined;
+  }
+
+  /** The deployment where the cache says it is; undefined when it is gone from there. */
+  private async deploymentAt(at: Location, name: string, signal: AbortSignal): Promise<Deployment | undefined> {
+    try {
+      return await this.options.client.getDeployment(at.platformNamespace, at.platformName, { signal });
+    } catch (err) {
+      if (isPlatformStatus(err, 404)) return undefined;
+      throw this.options.toStatusError(err, name);
+    }
+  }
+
+  private async search(namespace: string, name: string, signal: AbortSignal): Promise<Deployment | undefined> {
     const selector = managedSelector(this.options.instanceId, namespace, name);
     const found = await Promise.all(this.options.platformNamespaces.map((pns) =>
-      this.platform(name, () => this.options.client.listDeployments(pns, { labelSelector: selector }, opts))));
+      this.platform(name, () => this.options.client.listDeployments(pns, { labelSelector: selector }, { signal }))));
     const d = found.flatMap((l) => l.items).find((x) => this.owns(x, namespace, name));
     if (d) this.remember(d);
     return d;
   }
 
-  remember(d: Deployment): void {
+  remember(d: Deployment): Deployment {
     const a = d.metadata.annotations ?? {};
     const ns = a[ANNOTATION.namespace];
     const name = a[ANNOTATION.name];
     if (ns !== undefined && name !== undefined) {
-      this.locations.set(PlatformReader.key(ns, name), { platformNamespace: d.metadata.namespace, platformName: d.metadata.name });
+      this.locations.set(PlatformReader.key(ns, name), { platformNamespace: d.metadata.namespace, platformName: d.metadata.name, id: d.metadata.id });
     }
+    return d;
   }
 
   forget(namespace: string, name: string): void {
     this.locations.delete(PlatformReader.key(namespace, name));
   }
 
-  private async autopilotView(pns: string, d: Deployment, policy: AutopilotPolicy | undefined, signal: AbortSignal): Promise<AutopilotView | undefined> {
+  private async autopilotView(pns: string, deploymentId: string, policy: AutopilotPolicy | undefined, signal: AbortSignal): Promise<AutopilotView | 'absent' | undefined> {
     const client = this.options.client;
     try {
-      const p = policy ?? await client.getAutopilotPolicy(pns, d.metadata.id, { signal });
+      const p = policy ?? await client.getAutopilotPolicy(pns, deploymentId, { signal });
       const view: AutopilotView = { mode: p.mode };
       if (p.modifyTime) view.since = p.modifyTime;
       if (p.mode === 'AUTOPILOT_MODE_ACTIVE') {
-        const status = await client.getAutopilotPolicyStatus(pns, d.metadata.id, { signal });
+        const status = await client.getAutopilotPolicyStatus(pns, deploymentId, { signal });
         const runtime = runtimeParallelism(status);
         if (runtime !== undefined) view.runtimeParallelism = runtime;
         if (status.autoscalerStatus?.lastActionTime) view.since = status.autoscalerStatus.lastActionTime;
       }
       return view;
     } catch (err) {
-      if (isPlatformStatus(err, 404)) return { mode: 'AUTOPILOT_MODE_DISABLED', ...(d.metadata.createdAt ? { since: d.metadata.createdAt } : {}) };
-      this.warn('Autopilot state unreadable', { deployment: d.metadata.name, error: (err as Error).message });
+      if (isPlatformStatus(err, 404)) return 'absent';
+      this.warn('Autopilot state unreadable', { deploymentId, error: (err as Error).message });
       return undefined;
     }
+  }
+
+  /** The latest job, the savepoints and the Autopilot state of one deployment. */
+  private async surroundings(pns: string, deploymentId: string, signal: AbortSignal): Promise<Surroundings> {
+    const client = this.options.client;
+    const [jobs, savepoints, autopilot] = await Promise.all([
+      client.listJobs(pns, { deploymentId }, { signal }),
+      client.listSavepoints(pns, { deploymentId }, { signal }),
+      this.autopilotView(pns, deploymentId, undefined, signal),
+    ]);
+    const job = newestFirst(jobs.items)[0];
+    return { ...(job ? { job } : {}), savepoints: savepoints.items, autopilot };
   }
 
   /** Jobs, savepoints and Autopilot of one platform namespace, fetched once for many deployments. */
@@ -138,56 +218,62 @@ export class PlatformReader {
       jobs: latestJob,
       savepoints: byDeployment,
       autopilot: (d) => {
-        if (policies === undefined) return this.autopilotView(pns, d, undefined, signal);
-        const p = policyOf.get(d.metadata.id) ?? { mode: 'AUTOPILOT_MODE_DISABLED' as const, ...(d.metadata.createdAt ? { modifyTime: d.metadata.createdAt } : {}) };
-        return this.autopilotView(pns, d, p, signal);
+        if (policies === undefined) return this.autopilotView(pns, d.metadata.id, undefined, signal);
+        const p = policyOf.get(d.metadata.id);
+        return p ? this.autopilotView(pns, d.metadata.id, p, signal) : Promise.resolve('absent' as const);
       },
     };
   }
 
   async loadView(d: Deployment, signal: AbortSignal): Promise<PlatformView> {
-    const client = this.options.client;
-    const pns = d.metadata.namespace;
-    const name = d.metadata.name;
-    const [jobs, savepoints, autopilot] = await Promise.all([
-      this.platform(name, () => client.listJobs(pns, { deploymentId: d.metadata.id }, { signal })),
-      this.platform(name, () => client.listSavepoints(pns, { deploymentId: d.metadata.id }, { signal })),
-      this.autopilotView(pns, d, undefined, signal),
-    ]);
-    const view: PlatformView = { deployment: d, savepoints: savepoints.items };
-    const job = newestFirst(jobs.items)[0];
-    if (job) view.job = job;
-    if (autopilot) view.autopilot = autopilot;
-    return view;
+    const at = this.recent.now();
+    try {
+      const surroundings = await this.surroundings(d.metadata.namespace, d.metadata.id, signal);
+      this.recent.set(d.metadata.id, versionOf(d), surroundings, at);
+      return viewOf(d, surroundings);
+    } catch (err) {
+      throw this.options.toStatusError(err, d.metadata.name);
+    }
   }
 
-
-  /** The managed deployments of one platform namespace (optionally of one Kubernetes namespace), with their views. */
-  async namespaceViews(pns: string, kubeNamespace: string | undefined, signal: AbortSignal): Promise<{ view: PlatformView; parts: KubeParts }[]> {
+  /**
+   * The managed deployments of one platform namespace (optionally of one Kubernetes namespace), with their views and
+   * the Kubernetes object each belongs to (its record is decoded only when the object is built).
+   */
+  async namespaceViews(pns: string, kubeNamespace: string | undefined, signal: AbortSignal): Promise<ManagedView[]> {
     const selector = managedSelector(this.options.instanceId, kubeNamespace);
     const list = await this.platform(undefined, () => this.options.client.listDeployments(pns, { labelSelector: selector }, { signal }));
     const managed = list.items.filter((d) => isManagedBy(d.metadata.labels, this.options.instanceId));
     if (managed.length === 0) return [];
     const data = await this.namespaceData(pns, signal);
-    const out: { view: PlatformView; parts: KubeParts }[] = [];
-    await Promise.all(managed.map(async (d) => {
-      let parts: KubeParts | undefined;
-      try {
-        parts = decodeKubeParts(d.metadata.annotations);
-      } catch (err) {
-        this.warn('skipping a platform deployment with a damaged Kubernetes record', { deployment: `${d.metadata.namespace}/${d.metadata.name}`, error: (err as Error).message });
-      }
-      if (!parts) return;
+    return Promise.all(managed.flatMap((d) => {
+      const a = d.metadata.annotations ?? {};
+      const namespace = a[ANNOTATION.namespace];
+      const name = a[ANNOTATION.name];
+      if (namespace === undefined || name === undefined) return [];
       this.remember(d);
-      const view: PlatformView = { deployment: d, savepoints: data.savepoints.get(d.metadata.id) ?? [] };
-      const job = data.jobs.get(d.metadata.id);
-      if (job) view.job = job;
-      const autopilot = await data.autopilot(d);
-      if (autopilot) view.autopilot = autopilot;
-      out.push({ view, parts });
+      return [(async () => {
+        const job = data.jobs.get(d.metadata.id);
+        const view = viewOf(d, { ...(job ? { job } : {}), savepoints: data.savepoints.get(d.metadata.id) ?? [], autopilot: await data.autopilot(d) });
+        return { view, namespace, name };
+      })()];
     }));
-    return out;
   }
+}
+
+/** What of a deployment, when changed, makes its surroundings worth reading again (a transition moves its job). */
+function versionOf(d: Deployment): string {
+  const running = d.status?.running;
+  return `${d.metadata.resourceVersion ?? ''}|${d.metadata.modifiedAt ?? ''}|${d.status?.state ?? ''}|${running?.jobId ?? ''}|${running?.transitionTime ?? ''}`;
+}
+
+function viewOf(d: Deployment, s: Surroundings): PlatformView {
+  const view: PlatformView = { deployment: d, savepoints: s.savepoints };
+  if (s.job) view.job = s.job;
+  // Without a policy, Autopilot is off, and has been since the deployment exists.
+  if (s.autopilot === 'absent') view.autopilot = { mode: 'AUTOPILOT_MODE_DISABLED', ...(d.metadata.createdAt ? { since: d.metadata.createdAt } : {}) };
+  else if (s.autopilot) view.autopilot = s.autopilot;
+  return view;
 }
 
 function runtimeParallelism(status: AutopilotPolicyStatus): number | undefined {
