@@ -5,6 +5,10 @@
 //
 // resourceVersions are decimal integers, comparable across scopes and growing with time. A deletion has no
 // resourceVersion of its own in a snapshot; it gets one greater than any seen (nextResourceVersion).
+//
+// Memory: between polls the hub keeps each object as its JSON text plus the metadata selectors need (names, labels);
+// a snapshot may hand over entries whose object is built only when its resourceVersion changed. Watch filters
+// therefore see metadata only (label, metadata.name and metadata.namespace selectors, as for custom resources).
 
 import { EventQueue } from './event-queue.js';
 import type { WatchEvent, WatchEventType, WatchStream } from './storage.js';
@@ -13,9 +17,17 @@ import type { KubeObject } from './types.js';
 
 export const INITIAL_EVENTS_END_ANNOTATION = 'k8s.io/initial-events-end';
 
+/** One object of a snapshot: its identity and resourceVersion, the object itself built only when needed. */
+export interface SnapshotEntry {
+  id: string;
+  resourceVersion: string;
+  /** undefined: the backend cannot show this object after all (it is left out of the snapshot). */
+  object(): KubeObject | undefined;
+}
+
 export interface WatchHubOptions {
-  /** Every object of the scope as the backend shows it now. */
-  snapshot(scope: string): Promise<KubeObject[]>;
+  /** Every object of the scope as the backend shows it now (objects, or entries that build them on demand). */
+  snapshot(scope: string): Promise<readonly (KubeObject | SnapshotEntry)[]>;
   pollIntervalMs?: number;
   /** Events remembered per scope for resuming watches. */
   historyLimit?: number;
@@ -35,10 +47,18 @@ export interface HubWatchOptions {
   filter?: (object: KubeObject) => boolean;
 }
 
+/** An object as kept between polls: its JSON text, and the metadata watch filters look at. */
+interface Kept {
+  resourceVersion: string;
+  skeleton: KubeObject;
+  json: string;
+}
+
 interface HubEvent {
   type: Exclude<WatchEventType, 'BOOKMARK' | 'ERROR'>;
   object: KubeObject;
-  previous?: KubeObject;
+  /** For MODIFIED: the object before, as kept (revived only if a watcher sees the change as its DELETED). */
+  previous?: Kept;
   rv: bigint;
 }
 
@@ -48,7 +68,7 @@ interface Watcher {
 }
 
 class ScopeState {
-  objects?: Map<string, KubeObject>;
+  objects?: Map<string, Kept>;
   history: HubEvent[] = [];
   /** Every change after floor is in history. */
   floor = 0n;
@@ -60,9 +80,9 @@ class ScopeState {
   live = false;
 }
 
-export function resourceVersionOf(object: KubeObject): bigint {
+export function resourceVersionOf(object: KubeObject | string): bigint {
   try {
-    return BigInt(object.metadata.resourceVersion ?? '0');
+    return BigInt((typeof object === 'string' ? object : object.metadata.resourceVersion) || '0');
   } catch {
     return 0n;
   }
@@ -72,19 +92,46 @@ function identity(object: KubeObject): string {
   return object.metadata.uid ?? `${object.metadata.namespace ?? ''}/${object.metadata.name ?? ''}`;
 }
 
+function asEntry(item: KubeObject | SnapshotEntry): SnapshotEntry {
+  if (typeof (item as SnapshotEntry).object === 'function') return item as SnapshotEntry;
+  const object = item as KubeObject;
+  return { id: identity(object), resourceVersion: object.metadata.resourceVersion ?? '', object: () => object };
+}
+
+function keep(object: KubeObject): Kept {
+  const m = object.metadata;
+  const metadata: KubeObject['metadata'] = {};
+  for (const key of ['name', 'namespace', 'uid', 'resourceVersion', 'labels'] as const) if (m[key] !== undefined) (metadata as Record<string, unknown>)[key] = m[key];
+  return { resourceVersion: m.resourceVersion ?? '', skeleton: { apiVersion: object.apiVersion, kind: object.kind, metadata }, json: JSON.stringify(object) };
+}
+
+function revive(kept: Kept): KubeObject {
+  return JSON.parse(kept.json) as KubeObject;
+}
+
 function withResourceVersion(object: KubeObject, rv: bigint): KubeObject {
   return { ...object, metadata: { ...object.metadata, resourceVersion: rv.toString() } };
 }
 
 /** What one watcher sees of a change, given its filter (a selector transition is an ADDED or a DELETED). */
-function project(event: HubEvent, filter: (o: KubeObject) => boolean): WatchEvent | undefined {
+function project(event: HubEvent, filter: (o: KubeObject) => boolean, deletedBefore: (e: HubEvent) => KubeObject): WatchEvent | undefined {
   if (event.type !== 'MODIFIED') return filter(event.object) ? { type: event.type, object: event.object } : undefined;
   const now = filter(event.object);
-  const before = event.previous ? filter(event.previous) : false;
+  const before = event.previous ? filter(event.previous.skeleton) : false;
   if (now && before) return { type: 'MODIFIED', object: event.object };
   if (now) return { type: 'ADDED', object: event.object };
-  if (before && event.previous) return { type: 'DELETED', object: withResourceVersion(event.previous, event.rv) };
+  if (before) return { type: 'DELETED', object: deletedBefore(event) };
   return undefined;
+}
+
+/** The DELETED object a selector transition sends: the object before the change, at the change's resourceVersion. */
+function deletedBeforeOnce(): (e: HubEvent) => KubeObject {
+  const made = new WeakMap<HubEvent, KubeObject>();
+  return (e) => {
+    let o = made.get(e);
+    if (!o) made.set(e, (o = withResourceVersion(e.previous ? revive(e.previous) : e.object, e.rv)));
+    return o;
+  };
 }
 
 export class WatchHub {
@@ -120,7 +167,7 @@ export class WatchHub {
    * The resourceVersion a list of these scopes should carry so that a watch can resume from it: the greater of its
    * items' and what the hub has seen (deletions get resourceVersions no item carries).
    */
-  listResourceVersion(scopes: string[], items: KubeObject[]): string {
+  listResourceVersion(scopes: string[], items: readonly (KubeObject | string)[]): string {
     const seen = BigInt(this.resourceVersion(scopes));
     const newest = items.reduce((max, o) => (resourceVersionOf(o) > max ? resourceVersionOf(o) : max), 0n);
     return (newest > seen ? newest : seen).toString();
@@ -164,15 +211,16 @@ export class WatchHub {
     };
     if (initial) {
       for (const state of states) {
-        for (const object of state.objects?.values() ?? []) if (filter(object)) watcher.queue.push({ type: 'ADDED', object });
+        for (const kept of state.objects?.values() ?? []) if (filter(kept.skeleton)) watcher.queue.push({ type: 'ADDED', object: revive(kept) });
       }
       if (options.sendInitialEvents && options.allowWatchBookmarks) {
         watcher.queue.push({ type: 'BOOKMARK', object: this.bookmark(options.scopes, true) });
       }
     } else if (from !== undefined) {
       const replay = states.flatMap((s) => s.history.filter((e) => e.rv > from!)).sort((a, b) => (a.rv < b.rv ? -1 : a.rv > b.rv ? 1 : 0));
+      const deleted = deletedBeforeOnce();
       for (const event of replay) {
-        const projected = project(event, filter);
+        const projected = project(event, filter, deleted);
         if (projected) watcher.queue.push(projected);
       }
     }
@@ -251,28 +299,41 @@ export class WatchHub {
     if (rv > state.highWater) state.highWater = rv;
   }
 
-  private absorb(state: ScopeState, snapshot: KubeObject[]): void {
-    const next = new Map(snapshot.map((o) => [identity(o), o]));
+  private absorb(state: ScopeState, snapshot: readonly (KubeObject | SnapshotEntry)[]): void {
+    const entries = snapshot.map(asEntry);
     if (!state.objects) {
-      state.objects = next;
-      for (const o of snapshot) this.see(state, resourceVersionOf(o));
+      state.objects = new Map();
+      for (const e of entries) {
+        const object = e.object();
+        if (!object) continue;
+        state.objects.set(e.id, keep(object));
+        this.see(state, resourceVersionOf(e.resourceVersion));
+      }
       state.floor = state.highWater;
       return;
     }
+    const before = state.objects;
+    const next = new Map<string, Kept>();
     const changes: HubEvent[] = [];
-    for (const [id, object] of next) {
-      const before = state.objects.get(id);
-      const rv = resourceVersionOf(object);
-      if (!before) changes.push({ type: 'ADDED', object, rv });
-      else if (before.metadata.resourceVersion !== object.metadata.resourceVersion) changes.push({ type: 'MODIFIED', object, previous: before, rv });
+    for (const entry of entries) {
+      const kept = before.get(entry.id);
+      const rv = resourceVersionOf(entry.resourceVersion);
+      if (kept && kept.resourceVersion === entry.resourceVersion) {
+        next.set(entry.id, kept);
+      } else {
+        const object = entry.object();
+        if (!object) continue;
+        next.set(entry.id, keep(object));
+        changes.push(kept ? { type: 'MODIFIED', object, previous: kept, rv } : { type: 'ADDED', object, rv });
+      }
       this.see(state, rv);
     }
     changes.sort((a, b) => (a.rv < b.rv ? -1 : a.rv > b.rv ? 1 : 0));
-    for (const [id, before] of state.objects) {
+    for (const [id, kept] of before) {
       if (next.has(id)) continue;
       const rv = this.options.nextResourceVersion?.(this.greatestSeen) ?? this.greatestSeen + 1n;
       this.see(state, rv);
-      changes.push({ type: 'DELETED', object: withResourceVersion(before, rv), rv });
+      changes.push({ type: 'DELETED', object: withResourceVersion(revive(kept), rv), rv });
     }
     state.objects = next;
     if (changes.length === 0) return;
@@ -281,9 +342,10 @@ export class WatchHub {
       const dropped = state.history.splice(0, state.history.length - this.historyLimit);
       for (const e of dropped) if (e.rv > state.floor) state.floor = e.rv;
     }
+    const deleted = deletedBeforeOnce();
     for (const watcher of state.watchers) {
       for (const change of changes) {
-        const projected = project(change, watcher.filter);
+        const projected = project(change, watcher.filter, deleted);
         if (projected) watcher.queue.push(projected);
       }
     }

@@ -277,13 +277,18 @@ function buildStatus(view: PlatformView, parts: KubeParts): VvpDeploymentStatus 
 }
 
 /** The Kubernetes object for a platform deployment that carries a Kubernetes record (see decodeKubeParts). */
+/** The resourceVersion of the object built from this view (cheap: no Kubernetes record decoded). */
+export function viewResourceVersion(view: PlatformView): string {
+  return deriveResourceVersion(view.deployment.metadata.resourceVersion, viewTimestamps(view));
+}
+
 export function toVvpDeployment(view: PlatformView, parts: KubeParts): VvpDeployment {
   const d = view.deployment;
   const metadata: KubeObject['metadata'] = {
     name: parts.name,
     namespace: parts.namespace,
     uid: d.metadata.id,
-    resourceVersion: deriveResourceVersion(d.metadata.resourceVersion, viewTimestamps(view)),
+    resourceVersion: viewResourceVersion(view),
     generation: parts.generation,
     creationTimestamp: parts.creationTimestamp || d.metadata.createdAt,
   };

@@ -7,6 +7,7 @@ import type {
   RequestContext, ResourceInfo, Storage, TableConvertor, Updater, WatchOptions, WatchStream,
 } from '../k8s/storage.js';
 import { statusErrors, type ResourceRef } from '../k8s/status.js';
+import type { SnapshotEntry } from '../k8s/watch-hub.js';
 import type { KubeObject, StatusCause } from '../k8s/types.js';
 import type { CallOptions, VvpClient } from '../vvp/client.js';
 import type { Deployment, DeploymentWrite, Savepoint, StringMap } from '../vvp/types.js';
@@ -17,7 +18,7 @@ import { deletionStep } from './deletion.js';
 import { mirroredEvent, shouldMirror, type MirroredEvent } from './events.js';
 import { isPlatformStatus, toStatusError } from './errors.js';
 import { deepEqual, deepMerge } from './json.js';
-import { planCreate, planUpdate, toVvpDeployment, type PlannedEvent, type UpdatePlan } from './mapping.js';
+import { planCreate, planUpdate, toVvpDeployment, viewResourceVersion, type PlannedEvent, type UpdatePlan } from './mapping.js';
 import type { PlatformView } from './platform-view.js';
 import { PlatformReader } from './reader.js';
 import { checkResourceVersion, listResourceVersion } from './resource-version.js';
@@ -55,7 +56,9 @@ export interface VvpDeploymentStorageOptions {
    * Builds the poll-fed watch hub (the machinery's WatchHub) over this storage's snapshots, one scope per platform
    * namespace: `(snapshot) => new WatchHub({ snapshot, pollIntervalMs })`. Without it the storage serves no watch.
    */
-  createWatchHub?: (snapshot: (scope: string) => Promise<KubeObject[]>) => PollingWatchHub;
+  createWatchHub?: (snapshot: (scope: string) => Promise<readonly SnapshotEntry[]>) => PollingWatchHub;
+  /** How long a GET may reuse an unchanged deployment's jobs, savepoints and Autopilot state (see PlatformReader). */
+  surroundingsMaxAgeMs?: number;
 }
 
 /** What this storage needs of the machinery's WatchHub (k8s/watch-hub.ts), injected so that the rooms stay apart. */
@@ -69,7 +72,8 @@ export interface PollingWatchHub {
   }): Promise<WatchStream>;
   /** Poll a scope now, after a write through this server. */
   notify(scope: string): void;
-  listResourceVersion(scopes: string[], items: KubeObject[]): string;
+  /** Of the items' resourceVersions and what the hub has seen. */
+  listResourceVersion(scopes: string[], resourceVersions: readonly string[]): string;
 }
 
 const NEVER: AbortSignal = new AbortController().signal;
@@ -95,9 +99,10 @@ export class VvpDeploymentStorage implements Storage, Getter, Lister, Creater, U
       platformNamespaces: options.platformNamespaces,
       toStatusError: (err, name) => toStatusError(err, { ref: this.ref(name), platform: options.platformName }),
       warn: (message, fields) => this.warn(message, fields),
+      surroundingsMaxAgeMs: options.surroundingsMaxAgeMs ?? 0,
     });
     if (options.platformNamespaces.length === 0) throw new Error('at least one platform namespace must be served');
-    this.hub = options.createWatchHub?.((scope) => this.snapshot(scope));
+    this.hub = options.createWatchHub?.((scope) => this.entries(scope, NEVER));
     const hub = this.hub;
     if (hub) {
       this.watch = async (_ctx, watchOptions) => {
@@ -172,32 +177,54 @@ export class VvpDeploymentStorage implements Storage, Getter, Lister, Creater, U
     throw statusErrors.internal(`platform deployment ${d.metadata.namespace}/${d.metadata.name} carries no Kubernetes record`);
   }
 
-  private async read(namespace: string, name: string, signal: AbortSignal): Promise<{ view: PlatformView; parts: KubeParts; object: VvpDeployment }> {
-    const d = await this.reader.locate(namespace, name, signal);
-    if (!d) throw statusErrors.notFound(this.ref(name));
-    const parts = this.partsOf(d);
-    const view = await this.reader.loadView(d, signal);
+  private async read(namespace: string, name: string, signal: AbortSignal, reuse = false): Promise<{ view: PlatformView; parts: KubeParts; object: VvpDeployment }> {
+    const view = await this.reader.read(namespace, name, signal, reuse);
+    if (!view) throw statusErrors.notFound(this.ref(name));
+    const parts = this.partsOf(view.deployment);
     return { view, parts, object: this.toObject(view, parts) };
   }
 
   async get(ctx: RequestContext, namespace: string | undefined, name: string): Promise<VvpDeployment> {
-    return (await this.read(namespace ?? '', name, ctx.signal)).object;
+    return (await this.read(namespace ?? '', name, ctx.signal, true)).object;
   }
 
-  /** Every VvpDeployment living in one platform namespace, of all Kubernetes namespaces: what a watch poll compares. */
-  async snapshot(platformNamespace: string, signal: AbortSignal = NEVER, kubeNamespace?: string): Promise<VvpDeployment[]> {
+  /**
+   * Every VvpDeployment living in one platform namespace (optionally of one Kubernetes namespace), each built only
+   * when asked: a watch poll compares resourceVersions and builds the changed objects alone.
+   */
+  private async entries(platformNamespace: string, signal: AbortSignal, kubeNamespace?: string): Promise<ObjectEntry[]> {
     const views = await this.reader.namespaceViews(platformNamespace, kubeNamespace, signal);
-    return views.map(({ view, parts }) => this.toObject(view, parts)).sort(byNamespaceAndName);
+    return views.map(({ view, namespace, name }) => ({
+      id: view.deployment.metadata.id, namespace, name, resourceVersion: viewResourceVersion(view), object: () => this.objectOf(view),
+    }));
+  }
+
+  /** The object of a managed deployment; undefined (and a warning) when its Kubernetes record is damaged. */
+  private objectOf(view: PlatformView): VvpDeployment | undefined {
+    const d = view.deployment;
+    try {
+      const parts = decodeKubeParts(d.metadata.annotations);
+      return parts ? this.toObject(view, parts) : undefined;
+    } catch (err) {
+      this.warn('skipping a platform deployment with a damaged Kubernetes record', { deployment: `${d.metadata.namespace}/${d.metadata.name}`, error: (err as Error).message });
+      return undefined;
+    }
+  }
+
+  /** Every VvpDeployment living in one platform namespace (optionally of one Kubernetes namespace), sorted. */
+  async snapshot(platformNamespace: string, signal: AbortSignal = NEVER, kubeNamespace?: string): Promise<VvpDeployment[]> {
+    return built(await this.entries(platformNamespace, signal, kubeNamespace)).sort(byNamespaceAndName);
   }
 
   async list(ctx: RequestContext, options: ListOptions): Promise<ListResult> {
     const filter = this.listFilter(options);
     const scopes = [...this.options.platformNamespaces];
     // Whole scopes (every Kubernetes namespace), so that the list's resourceVersion covers what a watch of the same
-    // scopes has seen, even for a namespaced list.
-    const all = (await Promise.all(scopes.map((pns) => this.snapshot(pns, ctx.signal))))
-      .flat().sort(byNamespaceAndName);
-    const resourceVersion = this.hub ? this.hub.listResourceVersion(scopes, all) : listResourceVersion(all.map((o) => o.metadata.resourceVersion));
+    // scopes has seen, even for a namespaced list; only the objects of the namespace asked for are built.
+    const entries = (await Promise.all(scopes.map((pns) => this.entries(pns, ctx.signal)))).flat();
+    const all = built(entries.filter((e) => options.namespace === undefined || e.namespace === options.namespace)).sort(byNamespaceAndName);
+    const versions = entries.map((e) => e.resourceVersion);
+    const resourceVersion = this.hub ? this.hub.listResourceVersion(scopes, versions) : listResourceVersion(versions);
     let items = all.filter(filter);
     if (options.continue) {
       const after = decodeContinue(options.continue);
@@ -370,13 +397,13 @@ export class VvpDeploymentStorage implements Storage, Getter, Lister, Creater, U
   async update(ctx: RequestContext, input: KubeObject): Promise<VvpDeployment> {
     const namespace = input.metadata.namespace ?? '';
     const name = input.metadata.name ?? '';
-    const d = await this.reader.locate(namespace, name, ctx.signal);
-    if (!d) {
+    const view = await this.reader.read(namespace, name, ctx.signal);
+    if (!view) {
       if (this.allowCreateOnUpdate && !input.metadata.resourceVersion) return this.create(ctx, input);
       throw statusErrors.notFound(this.ref(name));
     }
+    const d = view.deployment;
     const parts = this.partsOf(d);
-    const view = await this.reader.loadView(d, ctx.signal);
     const current = this.toObject(view, parts);
     checkResourceVersion(input.metadata.resourceVersion, current.metadata.resourceVersion ?? '', this.ref(name));
     if (input.metadata.uid && input.metadata.uid !== d.metadata.id) {
@@ -414,9 +441,9 @@ export class VvpDeploymentStorage implements Storage, Getter, Lister, Creater, U
     written = await this.followUp(written, plan, events, { ...opts, signal: NEVER }, name);
 
     if (plan.parts.deletion) await this.finishDeletion(this.background(ctx), written).catch(() => undefined);
-    const after = await this.reader.locate(namespace, name, NEVER);
+    const after = await this.reader.read(namespace, name, NEVER);
     if (!after) return { ...current, metadata: { ...current.metadata, deletionTimestamp: current.metadata.deletionTimestamp ?? kubeTime(this.now()) } };
-    const updated = this.toObject(await this.reader.loadView(after, NEVER), this.partsOf(after));
+    const updated = this.toObject(after, this.partsOf(after.deployment));
     this.changed(pns);
     this.emit(updated, events, pns, d.metadata.id);
     return updated;
@@ -604,16 +631,32 @@ export class VvpDeploymentStorage implements Storage, Getter, Lister, Creater, U
   async platformEventsToMirror(signal: AbortSignal = NEVER): Promise<{ object: VvpDeployment; event: MirroredEvent }[]> {
     const out: { object: VvpDeployment; event: MirroredEvent }[] = [];
     for (const pns of this.options.platformNamespaces) {
-      const objects = new Map((await this.snapshot(pns, signal)).map((o) => [o.status?.deploymentId ?? o.metadata.uid ?? '', o]));
-      if (objects.size === 0) continue;
+      const entries = new Map((await this.entries(pns, signal)).map((e) => [e.id, e]));
+      if (entries.size === 0) continue;
       const events = await this.platform(undefined, () => this.options.client.listEvents(pns, {}, { signal }));
+      const objects = new Map<string, VvpDeployment | undefined>();
       for (const platformEvent of events.items) {
-        const object = objects.get(platformEvent.metadata.deploymentId ?? '');
-        if (object && shouldMirror(platformEvent, platformEvent.metadata.deploymentId ?? '')) out.push({ object, event: mirroredEvent(platformEvent) });
+        const id = platformEvent.metadata.deploymentId ?? '';
+        const entry = entries.get(id);
+        if (!entry || !shouldMirror(platformEvent, id)) continue;
+        if (!objects.has(id)) objects.set(id, entry.object());
+        const object = objects.get(id);
+        if (object) out.push({ object, event: mirroredEvent(platformEvent) });
       }
     }
     return out;
   }
+}
+
+/** One VvpDeployment of a platform namespace, the object built only when asked. */
+interface ObjectEntry extends SnapshotEntry {
+  namespace: string;
+  name: string;
+  object(): VvpDeployment | undefined;
+}
+
+function built(entries: readonly ObjectEntry[]): VvpDeployment[] {
+  return entries.flatMap((e) => e.object() ?? []);
 }
 
 /** The deployment's labels or annotations without this server's keys, reserved keys set to null (a merge patch removes them). */

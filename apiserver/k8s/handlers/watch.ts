@@ -36,6 +36,16 @@ function bookmarkObject(endpoint: Endpoint, format: OutputFormat, object: Record
   return { kind: endpoint.info.kind, apiVersion: endpoint.apiVersion, metadata: bare };
 }
 
+/**
+ * Frames already serialized, per event object (every watcher of a change gets the same object from the hub): with
+ * 1,000 watchers a change is rendered once per output format, not once per watcher. Tables depend on the request.
+ */
+const frames = new WeakMap<object, Map<string, string>>();
+
+function frameKey(endpoint: Endpoint, format: OutputFormat, type: string): string | undefined {
+  return format.kind === 'table' ? undefined : `${type} ${format.kind} ${format.kind === 'partial' ? format.version : ''} ${endpoint.apiVersion}`;
+}
+
 export async function serveWatch(endpoint: Endpoint, request: FastifyRequest, reply: FastifyReply, list: ListOptions) {
   const storage = endpoint.storage;
   if (!isWatcher(storage)) throw statusErrors.methodNotAllowed('watch is not supported');
@@ -58,6 +68,13 @@ export async function serveWatch(endpoint: Endpoint, request: FastifyRequest, re
 
   const write = (event: WatchEvent): boolean => {
     if (!open) return true;
+    const key = event.type === 'ERROR' || event.type === 'BOOKMARK' ? undefined : frameKey(endpoint, format, event.type);
+    const known = key === undefined ? undefined : frames.get(event.object)?.get(key);
+    if (known !== undefined) {
+      const rv = (event.object as KubeObject).metadata?.resourceVersion;
+      if (rv) lastResourceVersion = rv;
+      return res.write(known);
+    }
     let object: unknown;
     if (event.type === 'ERROR') object = event.object;
     else if (event.type === 'BOOKMARK') object = bookmarkObject(endpoint, format, event.object);
@@ -67,7 +84,13 @@ export async function serveWatch(endpoint: Endpoint, request: FastifyRequest, re
     }
     const rv = (event.object as KubeObject).metadata?.resourceVersion;
     if (rv && event.type !== 'ERROR') lastResourceVersion = rv;
-    return res.write(`${JSON.stringify({ type: event.type, object })}\n`);
+    const frame = `${JSON.stringify({ type: event.type, object })}\n`;
+    if (key !== undefined) {
+      let byKey = frames.get(event.object);
+      if (!byKey) frames.set(event.object, (byKey = new Map()));
+      byKey.set(key, frame);
+    }
+    return res.write(frame);
   };
   // A slow reader holds the next event back instead of piling frames up in memory.
   const drained = () => new Promise<void>((resolve) => {

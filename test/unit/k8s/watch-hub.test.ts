@@ -156,3 +156,36 @@ t.test('a failing backend keeps the last state; the error is reported', async (t
   t.equal(hub.watcherCount, 1, 'the watch stays open');
   stream.stop();
 });
+
+t.test('entries: only new and changed objects are built; an entry that cannot be built is left out', async (t) => {
+  const built: string[] = [];
+  let rvB = '2';
+  let bBuildable = true;
+  const object = (name: string, rv: string, labels: Record<string, string> = {}): KubeObject =>
+    ({ apiVersion: 'g/v1', kind: 'K', metadata: { name, namespace: 'ns', uid: name, resourceVersion: rv, labels }, spec: { big: name.repeat(100) } });
+  const entry = (name: string, rv: string, buildable = true) => ({
+    id: name, resourceVersion: rv,
+    object: () => {
+      built.push(`${name}@${rv}`);
+      return buildable ? object(name, rv, { app: name }) : undefined;
+    },
+  });
+  const hub = new WatchHub({ snapshot: async () => [entry('a', '1'), entry('b', rvB, bBuildable)], pollIntervalMs: 1e9 });
+  t.teardown(() => hub.close());
+  const stream = await hub.watch({ scopes: ['ns'], filter: (o) => o.metadata.labels?.app !== undefined });
+  t.same(summary(await take(stream, 2)), ['ADDED a@1', 'ADDED b@2'], 'initial events from the kept objects');
+  t.same(built, ['a@1', 'b@2'], 'the first poll builds each object once');
+  built.length = 0;
+  rvB = '3';
+  await settle(hub, 'ns');
+  t.same(summary(await take(stream, 1)), ['MODIFIED b@3']);
+  t.same(built, ['b@3'], 'an unchanged resourceVersion is not built again');
+  const [added] = await take(await hub.watch({ scopes: ['ns'], filter: (o) => o.metadata.labels?.app === 'a' }), 1);
+  t.same((added?.object as KubeObject & { spec: { big: string } }).spec.big, 'a'.repeat(100), 'a new watcher gets the whole object back from its kept JSON');
+  built.length = 0;
+  rvB = '4';
+  bBuildable = false;
+  await settle(hub, 'ns');
+  t.same(summary(await take(stream, 1)), ['DELETED b@4'], 'an entry that cannot be built any more is a deletion');
+  stream.stop();
+});
