@@ -146,6 +146,14 @@ t.test('R9: merge patch and json patch; SMP and unknown types are 415; a stale R
   t.notOk('color' in json.json.spec);
   const failing = await h.request(admin, 'PATCH', `${WIDGETS}/w1`, { body: [{ op: 'test', path: '/spec/replicas', value: 7 }], contentType: 'application/json-patch+json' });
   t.equal(failing.status, 422);
+  // kube-apiserver v1.37 answers each of these with the same generic 422 and empty details.
+  for (const op of [{ op: 'remove', path: '/nothing' }, { op: 'move', from: '/nope', path: '/spec/x' }, { op: 'copy', from: '/nope', path: '/spec/x' }, { op: 'replace', path: '/spec/nope/deeper', value: 1 }]) {
+    const res = await h.request(admin, 'PATCH', `${WIDGETS}/w1`, { body: [op], contentType: 'application/json-patch+json' });
+    t.same({ status: res.status, body: res.json }, {
+      status: 422,
+      body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'the server rejected our request due to an error in our request', reason: 'Invalid', details: {}, code: 422 },
+    }, `${op.op} ${op.from ?? op.path} of a missing location`);
+  }
   const smp = await h.request(admin, 'PATCH', `${WIDGETS}/w1`, { body: { spec: {} }, contentType: 'application/strategic-merge-patch+json' });
   t.equal(smp.status, 415);
   t.equal(smp.json.message, 'the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml');
