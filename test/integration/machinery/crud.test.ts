@@ -195,6 +195,23 @@ t.test('R10: server-side apply creates, owns fields per manager, conflicts with 
   t.equal(forceOnMerge.status, 422);
 });
 
+t.test('R10: an apply configuration must name this resource\'s apiVersion and kind and carry no managedFields (400)', async (t) => {
+  const apply = (yaml: string) => h.request(admin, 'PATCH', `${WIDGETS}/typed?fieldManager=alice`, { body: yaml, contentType: 'application/apply-patch+yaml' });
+  const cases: Array<[string, string]> = [
+    ['kind: Widget\n', 'invalid object type: /, Kind=Widget'],
+    ['apiVersion: test.example.com/v1\n', 'invalid object type: test.example.com/v1, Kind='],
+    ['apiVersion: test.example.com/v1\nkind: Pod\n', 'invalid object type: test.example.com/v1, Kind=Pod'],
+    ['apiVersion: test.example.com/v2\nkind: Widget\n', 'invalid object type: test.example.com/v2, Kind=Widget'],
+    ['apiVersion: v1\nkind: Widget\n', 'invalid object type: /v1, Kind=Widget'],
+    ['apiVersion: test.example.com/v1\nkind: Widget\nmetadata:\n  managedFields: [{manager: x}]\n', 'metadata.managedFields must be nil'],
+  ];
+  for (const [yaml, message] of cases) {
+    const res = await apply(yaml);
+    t.match({ status: res.status, reason: res.json.reason, message: res.json.message }, { status: 400, reason: 'BadRequest', message }, yaml.replace(/\n/g, ' '));
+  }
+  t.equal((await h.request(admin, 'GET', `${WIDGETS}/typed`)).status, 404, 'nothing was created');
+});
+
 t.test('R10: apply merges x-kubernetes-list-type: map lists by key, one owner per item', async (t) => {
   const apply = (manager: string, env: Array<{ name: string; value: string }>, force = false) => h.request(admin, 'PATCH', `${WIDGETS}/envs?fieldManager=${manager}${force ? '&force=true' : ''}`, {
     body: JSON.stringify({ apiVersion: 'test.example.com/v1', kind: 'Widget', metadata: { name: 'envs' }, spec: { image: 'x', env } }),
