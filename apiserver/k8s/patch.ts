@@ -73,16 +73,20 @@ export function parseJson(body: string, what = 'the request body'): unknown {
   return rejectPrototypeKeys(value);
 }
 
-/** Applies an RFC 6902 patch document; malformed documents are 400, operations that fail (test, missing path) 422. */
+/**
+ * Applies an RFC 6902 patch document. Malformed documents are 400; an operation that cannot be applied (a failed
+ * `test`, remove/replace at a missing path, move/copy from one, add under a missing parent) is kube-apiserver's 422,
+ * whose message names no operation (applyJSPatch answers NewGenericServerResponse(422) without causes).
+ */
 export function applyJsonPatch(document: unknown, body: string): unknown {
   const operations = parseJson(body, 'patch');
   if (!Array.isArray(operations)) throw statusErrors.badRequest('json: cannot unmarshal object into Go value of type jsonpatch.Patch');
   const invalid = jsonPatch.validate(operations as jsonPatch.Operation[]);
   if (invalid) throw statusErrors.badRequest(`invalid JSON patch: ${invalid.message.split('\n')[0]}`);
   try {
-    return jsonPatch.applyPatch(deepClone(document), operations as jsonPatch.Operation[], false, false).newDocument;
-  } catch (err) {
-    throw statusErrors.unprocessable((err as Error).message.split('\n')[0] ?? 'the JSON patch cannot be applied');
+    return jsonPatch.applyPatch(deepClone(document), operations as jsonPatch.Operation[], true, false).newDocument;
+  } catch {
+    throw statusErrors.patchNotApplicable();
   }
 }
 

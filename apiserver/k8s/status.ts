@@ -62,9 +62,9 @@ export const statusErrors = {
     const msg = `${kind}${group ? `.${group}` : ''} "${name}" is invalid: ${causes.length > 1 ? `[${list}]` : list}`;
     return failure(422, 'Invalid', msg, { name, group, kind, causes });
   },
-  /** 422 Invalid with only a message (e.g. a JSON patch operation that cannot be applied). */
-  unprocessable(message: string): StatusError {
-    return failure(422, 'Invalid', message);
+  /** kube-apiserver's answer to a JSON patch operation that cannot be applied: the generic 422 with empty details. */
+  patchNotApplicable(): StatusError {
+    return failure(422, 'Invalid', 'the server rejected our request due to an error in our request', {});
   },
   /** 409 from server-side apply: one FieldManagerConflict cause per conflicting field. */
   applyConflict(causes: StatusCause[], message: string): StatusError {

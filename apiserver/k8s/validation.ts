@@ -3,6 +3,7 @@
 
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
+import { objectMetaCauses } from './object-meta-validation.js';
 import { isPlainObject } from './patch.js';
 import type { ResourceInfo } from './storage.js';
 import { statusErrors } from './status.js';
@@ -20,9 +21,6 @@ const OBJECT_META_FIELDS = new Set([
   'name', 'generateName', 'namespace', 'selfLink', 'uid', 'resourceVersion', 'generation', 'creationTimestamp',
   'deletionTimestamp', 'deletionGracePeriodSeconds', 'labels', 'annotations', 'ownerReferences', 'finalizers', 'managedFields',
 ]);
-
-const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const DNS1123_SUBDOMAIN_MESSAGE = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
 
 function fieldPath(instancePath: string): string {
   return instancePath
@@ -95,30 +93,6 @@ export function pruneUnknownFields(value: unknown, schema: Record<string, unknow
   }
 }
 
-function metadataCauses(metadata: unknown): StatusCause[] {
-  if (!isPlainObject(metadata)) return [{ type: 'FieldValueInvalid', field: 'metadata', message: 'Invalid value: must be an object' }];
-  const causes: StatusCause[] = [];
-  const name = metadata.name;
-  if (typeof name === 'string' && name !== '' && (!DNS1123_SUBDOMAIN.test(name) || name.length > 253)) {
-    causes.push({ type: 'FieldValueInvalid', field: 'metadata.name', message: `Invalid value: ${quote(name)}: ${DNS1123_SUBDOMAIN_MESSAGE}` });
-  }
-  for (const mapField of ['labels', 'annotations']) {
-    const m = metadata[mapField];
-    if (m === undefined || m === null) continue;
-    if (!isPlainObject(m)) {
-      causes.push({ type: 'FieldValueInvalid', field: `metadata.${mapField}`, message: 'Invalid value: must be a map of strings' });
-      continue;
-    }
-    for (const [k, v] of Object.entries(m)) {
-      if (typeof v !== 'string') causes.push({ type: 'FieldValueInvalid', field: `metadata.${mapField}.${k}`, message: `Invalid value: ${quote(v)}: must be a string` });
-    }
-  }
-  if (metadata.finalizers !== undefined && (!Array.isArray(metadata.finalizers) || !metadata.finalizers.every((f) => typeof f === 'string'))) {
-    causes.push({ type: 'FieldValueInvalid', field: 'metadata.finalizers', message: 'Invalid value: must be a list of strings' });
-  }
-  return causes;
-}
-
 export interface ValidationResult {
   /** `unknown field "spec.x"` for each pruned field, for Warning headers. */
   warnings: string[];
@@ -133,7 +107,7 @@ export class ObjectValidator {
     (addFormatsModule as unknown as (a: Ajv) => void)(ajv);
     for (const f of ['int32', 'int64', 'float', 'double', 'byte', 'binary', 'password', 'quantity', 'int-or-string']) ajv.addFormat(f, true);
     const properties = { ...((info.schema.properties as Record<string, unknown> | undefined) ?? {}) };
-    // metadata is the machinery's (metadataCauses); apiVersion/kind are checked against the URL.
+    // metadata is the machinery's (objectMetaCauses); apiVersion/kind are checked against the URL.
     properties.metadata = { type: 'object', 'x-kubernetes-preserve-unknown-fields': true };
     properties.apiVersion = { type: 'string' };
     properties.kind = { type: 'string' };
@@ -165,7 +139,7 @@ export class ObjectValidator {
     if (unknown.length > 0 && fieldValidation === 'Strict') {
       throw statusErrors.badRequest(`strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(', ')}`);
     }
-    const causes = metadataCauses(object.metadata);
+    const causes = objectMetaCauses(object.metadata);
     if (!this.validate(object)) causes.push(...causesFromAjv(this.validate.errors ?? [], object));
     if (causes.length > 0) {
       throw statusErrors.invalid(this.info.group, this.info.kind, typeof object.metadata?.name === 'string' ? object.metadata.name : '', causes);

@@ -1,5 +1,8 @@
 // The VvpDeployment resource as the machinery installs it: names for discovery and the JSON schema that validates
-// every write and teaches `kubectl explain`. Deployment fields follow the VVP 2.4.3 AppManager swagger.
+// every write and teaches `kubectl explain`. Deployment fields follow the VVP 2.4.3 AppManager swagger (DeploymentSpec,
+// DeploymentTemplate, Artifact, …) plus the few later fields the platform accepts; the platform's own parts are closed
+// (unknown fields follow fieldValidation, as a CRD's pruned fields do) except the Kubernetes pod options, which are
+// Kubernetes types passed through as they are.
 
 import type { ResourceInfo } from '../k8s/storage.js';
 import { GROUP, KIND, VERSION } from './types.js';
@@ -8,6 +11,9 @@ type Schema = Record<string, unknown>;
 
 const str = (description: string, extra: Schema = {}): Schema => ({ type: 'string', description, ...extra });
 const int = (description: string, extra: Schema = {}): Schema => ({ type: 'integer', description, ...extra });
+/** The platform's int32 fields that count something: 1 … 2^31-1. */
+const count = (description: string): Schema => int(description, { format: 'int32', minimum: 1, maximum: 2147483647 });
+const strings = (description: string, item: string): Schema => ({ type: 'array', description, items: str(item) });
 const stringMap = (description: string): Schema => ({ type: 'object', description, additionalProperties: { type: 'string' } });
 const obj = (description: string, properties: Record<string, Schema>, extra: Schema = {}): Schema =>
   ({ type: 'object', description, properties, ...extra });
@@ -17,24 +23,29 @@ const open = (description: string): Schema => ({ type: 'object', description, 'x
 export const PLATFORM_NAME_PATTERN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
 
 const artifact = obj(
-  'The Flink program to run. `kind` selects the artifact type (JAR, SQLSCRIPT, PYTHON); fields of other kinds are passed to the platform unchanged.',
+  'The Flink program to run. `kind` selects the artifact type; each kind reads its own fields (jarUri for JAR, sqlScript for SQLSCRIPT, pythonArtifactUri for PYTHON).',
   {
-    kind: str('Artifact type: JAR, SQLSCRIPT or (VVP >= 2.10) PYTHON.'),
+    kind: str('Artifact type: JAR, SQLSCRIPT or (VVP >= 2.10) PYTHON.', { enum: ['JAR', 'SQLSCRIPT', 'PYTHON'] }),
     jarUri: str('URI of the job JAR (JAR artifacts), e.g. s3://bucket/job.jar.'),
     entryClass: str('Main class of the job JAR; when unset, the JAR manifest decides.'),
-    mainArgs: str('Program arguments passed to the main method, as one string.'),
+    mainArgs: str('Program arguments passed to the main method (JAR) or module (PYTHON), as one string.'),
     sqlScript: str('The SQL statements to run (SQLSCRIPT artifacts).'),
-    additionalDependencies: { type: 'array', description: 'URIs of further JARs or files added to the classpath.', items: { type: 'string', description: 'URI of a JAR or file.' } },
+    pythonArtifactUri: str('URI of the Python program, a .py file or an archive (PYTHON artifacts).'),
+    entryModule: str('Python module to run when pythonArtifactUri is an archive (PYTHON artifacts).'),
+    additionalPythonLibraries: strings('URIs of further Python libraries (PYTHON artifacts).', 'URI of a Python library.'),
+    additionalPythonArchives: strings('URIs of further archives extracted for the Python program (PYTHON artifacts).', 'URI of an archive.'),
+    additionalDependencies: strings('URIs of further JARs or files added to the classpath.', 'URI of a JAR or file.'),
     flinkVersion: str('Flink minor version to run, e.g. "1.17".'),
     flinkImageRegistry: str('Container registry of the Flink image.'),
     flinkImageRepository: str('Repository of the Flink image.'),
     flinkImageTag: str('Tag of the Flink image.'),
+    engineVersionName: str('VVP 3: name of the engine version to run, instead of flinkVersion and the image fields.'),
   },
-  { required: ['kind'], 'x-kubernetes-preserve-unknown-fields': true },
+  { required: ['kind'] },
 );
 
 const resourceSpec = (who: string): Schema => obj(`Compute resources of the ${who}.`, {
-  cpu: { type: 'number', description: `CPU cores per ${who} (at least 0.1).` },
+  cpu: { type: 'number', format: 'double', description: `CPU cores per ${who} (at least 0.1).`, minimum: 0.1 },
   memory: str(`Memory per ${who}, e.g. "2g".`),
 });
 
@@ -72,8 +83,8 @@ const pods = obj('Options for all pods of the job (JobManager and TaskManagers).
 
 const templateSpec = obj('The job definition every new job of the deployment is created from.', {
   artifact,
-  parallelism: int('Parallelism of the job. While Autopilot is ACTIVE it scales the running job without changing this field.', { minimum: 1 }),
-  numberOfTaskManagers: int('Number of TaskManagers.', { minimum: 1 }),
+  parallelism: count('Parallelism of the job. While Autopilot is ACTIVE it scales the running job without changing this field.'),
+  numberOfTaskManagers: count('Number of TaskManagers.'),
   resources: obj('Compute resources, by component.', {
     jobmanager: resourceSpec('JobManager'),
     taskmanager: resourceSpec('TaskManager'),
@@ -84,18 +95,20 @@ const templateSpec = obj('The job definition every new job of the deployment is 
     log4jLoggers: stringMap('Log levels by logger name; the empty name is the root logger.'),
     log4j2ConfigurationTemplate: str('A complete Log4j 2 configuration template.'),
   }),
-  kubernetes: obj('Kubernetes options of the job pods.', {
+  kubernetes: obj('Kubernetes options of the job pods (Kubernetes types, passed to the platform as they are).', {
     pods,
     jobManagerPodTemplate: open('A Kubernetes PodTemplateSpec for the JobManager pod.'),
     taskManagerPodTemplate: open('A Kubernetes PodTemplateSpec for the TaskManager pods.'),
   }, { 'x-kubernetes-preserve-unknown-fields': true }),
-}, { 'x-kubernetes-preserve-unknown-fields': true });
+  engineVersionName: str('VVP 3: name of the engine version every job of the deployment runs.'),
+});
 
 const deploymentSpec = obj('The platform deployment spec (VVP Deployment.spec).', {
   state: str('Desired state: RUNNING starts the job, SUSPENDED stops it with a savepoint, CANCELLED stops it without one.', {
     enum: ['RUNNING', 'SUSPENDED', 'CANCELLED'],
   }),
   deploymentTargetName: str('Deployment target (application mode): where the job runs.'),
+  deploymentTargetId: str('Id of the deployment target, instead of deploymentTargetName.'),
   sessionClusterName: str('Session cluster to run the job in (session mode), instead of a deployment target.'),
   upgradeStrategy: obj('How a running job is upgraded after a template change.', {
     kind: str('STATEFUL (suspend with a savepoint, then restart from it), STATELESS (cancel and restart) or NONE (no automatic upgrade).', {
@@ -108,15 +121,20 @@ const deploymentSpec = obj('The platform deployment spec (VVP Deployment.spec).'
     }),
     allowNonRestoredState: { type: 'boolean', description: 'Start even if some state of the snapshot cannot be mapped to the new job.' },
   }),
-  maxSavepointCreationAttempts: int('Attempts to take a savepoint before a transition fails.', { minimum: 1 }),
-  maxJobCreationAttempts: int('Attempts to start a job before a transition fails.', { minimum: 1 }),
+  maxSavepointCreationAttempts: count('Attempts to take a savepoint before a transition fails.'),
+  maxJobCreationAttempts: count('Attempts to start a job before a transition fails.'),
+  // Not in the 2.4.3 swagger and its type is unpublished: a number or a string, checked by the platform.
+  jobFailureExpirationTime: {
+    description: 'Newer VVP versions: how long the platform keeps counting a failed job; passed to the platform as given.',
+    'x-kubernetes-int-or-string': true, anyOf: [{ type: 'integer' }, { type: 'string' }],
+  },
   template: obj('Template of the jobs of this deployment; changing it while RUNNING upgrades the job.', {
     metadata: obj('Metadata of the job template.', {
       annotations: stringMap('Annotations of the job template (platform-specific switches).'),
     }),
     spec: templateSpec,
   }),
-}, { 'x-kubernetes-preserve-unknown-fields': true });
+});
 
 const platformMetadata = obj('Identity and metadata of the platform deployment. name and namespace are fixed at creation.', {
   name: str('Name of the platform deployment; defaults to metadata.name. Immutable.', { maxLength: 63, pattern: PLATFORM_NAME_PATTERN }),
@@ -147,10 +165,7 @@ const spec = obj('Desired state of the platform deployment; projected onto Verve
     enum: ['PATCH', 'PUT'],
   }),
   deployment: definition('The platform deployment definition (VVP Deployment metadata and spec).'),
-  initFields: {
-    ...definition('PATCH mode only: fields sent once, at creation, merged under spec.deployment; never sent again, even if changed later.'),
-    'x-kubernetes-preserve-unknown-fields': true,
-  },
+  initFields: definition('PATCH mode only: fields sent once, at creation, merged under spec.deployment; never sent again, even if changed later.'),
   savepointNonce: int('Change to take a savepoint of the running job (once per value).'),
   restartNonce: int('Change to restart the job (once per value), through a job upgrade on the platform.'),
   initialSavepointSpec: obj('An external savepoint to register with the platform at creation; the job restores from it when it first runs.', {

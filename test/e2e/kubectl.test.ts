@@ -64,6 +64,26 @@ t.test('explain teaches the fields from the OpenAPI schema', async (t) => {
   t.match(res.stdout, /spec/);
   const mode = await k(['explain', `${resource}.spec.syncingMode`]);
   t.match(mode.stdout, /PATCH|PUT/, 'syncingMode is described');
+  const artifact = await k(['explain', `${resource}.spec.deployment.spec.template.spec.artifact`]);
+  t.equal(artifact.code, 0, artifact.stderr);
+  t.match(artifact.stdout, /pythonArtifactUri/, 'the platform Deployment spec is described down to the artifact');
+});
+
+t.test('an unknown platform field: refused before any platform write with --validate=strict, dropped with a warning with --validate=warn', async (t) => {
+  const m = manifest('strictness');
+  (m.spec.deployment.spec.template.spec as Record<string, unknown>).paralelism = 2;
+  const writesBefore = await platformWrites();
+  const strict = await k(['create', '--validate=strict', '-f', '-'], JSON.stringify(m));
+  t.not(strict.code, 0);
+  t.equal(await platformWrites(), writesBefore, 'no platform write');
+  t.match(strict.stderr, /strict decoding error: unknown field "spec\.deployment\.spec\.template\.spec\.paralelism"/);
+  t.not((await k(['get', resource, 'strictness', '-n', ns])).code, 0, 'not created');
+  const warned = await k(['create', '--validate=warn', '-f', '-'], JSON.stringify(m));
+  t.equal(warned.code, 0, warned.stderr);
+  t.match(warned.stderr, /unknown field "spec\.deployment\.spec\.template\.spec\.paralelism"/);
+  const live = await k(['get', resource, 'strictness', '-n', ns, '-o', 'json']);
+  t.notOk(live.stdout.includes('paralelism'), 'the unknown field was dropped before the platform write');
+  await k(['delete', resource, 'strictness', '-n', ns, '--wait=false']);
 });
 
 t.test('create, get as a table and as YAML, list across namespaces', async (t) => {

@@ -130,7 +130,10 @@ function setPath(obj: Record<string, Json>, path: string[], value: Json): Record
 
 /** Field paths (in a manifest) with the values that are wrong for them. */
 const typedFields: { path: string[]; wrong: Json[] }[] = [
-  { path: ['spec', 'deployment', 'spec', 'template', 'spec', 'parallelism'], wrong: ['two', true, [], {}, -1, 0, 1.5, 1e308] },
+  { path: ['spec', 'deployment', 'spec', 'template', 'spec', 'parallelism'], wrong: ['two', true, [], {}, -1, 0, 1.5, 1e308, 2147483648] },
+  { path: ['spec', 'deployment', 'spec', 'template', 'spec', 'numberOfTaskManagers'], wrong: ['two', 0, 2.5, 2147483648] },
+  { path: ['spec', 'deployment', 'spec', 'template', 'spec', 'resources', 'taskmanager', 'cpu'], wrong: ['one', 0, 0.01, -2, true] },
+  { path: ['spec', 'deployment', 'spec', 'maxJobCreationAttempts'], wrong: ['4', 0, 1e12] },
   { path: ['spec', 'deployment', 'spec', 'state'], wrong: ['EXPLODED', 'running', '', ...wrongStrings] },
   { path: ['spec', 'syncingMode'], wrong: ['MERGE', 'patch', '', ...wrongStrings] },
   { path: ['spec', 'deployment', 'spec', 'upgradeStrategy', 'kind'], wrong: ['SOMETIMES', ...wrongStrings] },
@@ -186,7 +189,7 @@ export function hostileCase(n: number, rand: () => number, g: Generator): Hostil
     },
     () => ({ kind: 'invalid name', method: 'POST', suffix: '', contentType: json, body: JSON.stringify(setPath(base, ['metadata', 'name'], pick(badNames))) }),
     () => {
-      const at = pick([['spec'], ['spec', 'deployment'], ['spec', 'deployment', 'spec'], ['spec', 'deployment', 'spec', 'template', 'spec']]);
+      const at = pick([['spec'], ['spec', 'deployment'], ['spec', 'deployment', 'spec'], ['spec', 'deployment', 'spec', 'template', 'spec'], ['spec', 'deployment', 'spec', 'template', 'spec', 'artifact'], ['spec', 'deployment', 'spec', 'template']]);
       return { kind: `unknown field under ${at.join('.')} (Strict)`, method: 'POST', suffix: '', query: 'fieldValidation=Strict', contentType: json, body: JSON.stringify(setPath(base, [...at, `bogus${Math.floor(rand() * 1000)}`], 1)) };
     },
     () => {
@@ -220,7 +223,7 @@ export function hostileCase(n: number, rand: () => number, g: Generator): Hostil
       const doc = pick<string>([
         '{}x', '[{"op":"add"}]', '[{"op":"explode","path":"/spec"}]', '[{"op":"replace","path":"/spec/nope/deeper","value":1}]',
         '[{"op":"remove","path":"/nothing"}]', '[{"op":"test","path":"/metadata/name","value":"other"}]', '{"op":"add"}',
-        '[{"op":"move","from":"/nope","path":"/spec/x"}]', '[{"op":"replace","path":"/spec/deployment/spec/template/spec/parallelism","value":"many"}]',
+        '[{"op":"move","from":"/nope","path":"/spec/x"}]', '[{"op":"copy","from":"/nope","path":"/spec/x"}]', '[{"op":"replace","path":"/spec/deployment/spec/template/spec/parallelism","value":"many"}]',
         '[{"op":"replace","path":"/metadata/name","value":"renamed"}]', '[{"op":"add","path":"/spec/deployment/spec/state","value":7}]', '[1,2,3]', 'null',
       ]);
       return { kind: 'bad JSON patch', method: 'PATCH', suffix: `/${g.target}`, contentType: 'application/json-patch+json', body: doc };
@@ -232,7 +235,8 @@ export function hostileCase(n: number, rand: () => number, g: Generator): Hostil
     () => ({ kind: 'strategic merge patch', method: 'PATCH', suffix: `/${g.target}`, contentType: 'application/strategic-merge-patch+json', body: '{"spec":{"syncingMode":"PUT"}}' }),
     () => ({
       kind: 'bad apply patch', method: 'PATCH', suffix: `/${g.target}`, query: pick(['', 'fieldManager=hostile', 'fieldManager=hostile&force=maybe']), contentType: 'application/apply-patch+yaml',
-      body: pick(['a: [', 'kind: VvpDeployment', JSON.stringify(setPath(g.valid(g.target), ['spec', 'syncingMode'], 'MERGE')), JSON.stringify(setPath(g.valid('other-name'), ['spec'], 'x'))]),
+      body: pick(['a: [', 'kind: VvpDeployment', JSON.stringify(setPath(g.valid(g.target), ['spec', 'syncingMode'], 'MERGE')), JSON.stringify(setPath(g.valid('other-name'), ['spec'], 'x')),
+        JSON.stringify(setPath(g.valid(g.target), ['kind'], 'Pod')), JSON.stringify(setPath(g.valid(g.target), ['metadata', 'managedFields'], [{ manager: 'x' }]))]),
     }),
     () => ({ kind: 'name mismatch on PUT', method: 'PUT', suffix: `/${g.target}`, contentType: json, body: JSON.stringify(g.valid('some-other-name')) }),
     () => ({ kind: 'bad query parameter', method: 'POST', suffix: '', query: pick(['dryRun=Maybe', 'fieldValidation=Loose', 'fieldManager=' + 'm'.repeat(200)]), contentType: json, body: JSON.stringify(base) }),

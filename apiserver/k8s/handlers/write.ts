@@ -144,7 +144,7 @@ export async function patchObject(endpoint: Endpoint, request: FastifyRequest, r
   const ctx = requestContext(request, reply, dryRun, manager);
   const text = request.body instanceof Buffer ? request.body.toString('utf8') : '';
   const patch = decodePatch(contentType, text);
-  if (apply && !isPlainObject(patch)) throw statusErrors.badRequest('the apply configuration must be a single object');
+  if (apply) checkApplyConfiguration(endpoint, patch);
   const clientResourceVersion = patchSetsResourceVersion(contentType, patch);
   const ownership = { manager, apiVersion: endpoint.apiVersion, schema: endpoint.info.schema };
 
@@ -180,6 +180,30 @@ export async function patchObject(endpoint: Endpoint, request: FastifyRequest, r
       if (!retriable) throw err;
     }
   }
+}
+
+/**
+ * What kube-apiserver's field manager refuses before merging an apply configuration (versionCheckManager,
+ * structuredMergeManager): another group/version/kind than the endpoint's, a missing one included, and managedFields.
+ */
+function checkApplyConfiguration(endpoint: Endpoint, config: unknown): asserts config is Record<string, unknown> {
+  if (!isPlainObject(config)) throw statusErrors.badRequest('the apply configuration must be a single object');
+  const apiVersion = typeof config.apiVersion === 'string' ? config.apiVersion : '';
+  const kind = typeof config.kind === 'string' ? config.kind : '';
+  if (apiVersion !== endpoint.apiVersion || kind !== endpoint.info.kind) {
+    throw statusErrors.badRequest(`invalid object type: ${groupVersionString(apiVersion)}, Kind=${kind}`);
+  }
+  if (isPlainObject(config.metadata) && config.metadata.managedFields !== undefined && config.metadata.managedFields !== null) {
+    throw statusErrors.badRequest('metadata.managedFields must be nil');
+  }
+}
+
+/** The group/version part of schema.GroupVersionKind.String(): "<group>/<version>", "/<version>" for the core group, "/" if unparsable. */
+function groupVersionString(apiVersion: string): string {
+  const parts = apiVersion.split('/');
+  if (parts.length === 1) return `/${parts[0]}`;
+  if (parts.length === 2) return `${parts[0]}/${parts[1]}`;
+  return '/';
 }
 
 function truthyForce(value: string | undefined): boolean {

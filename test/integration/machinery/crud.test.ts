@@ -146,6 +146,14 @@ t.test('R9: merge patch and json patch; SMP and unknown types are 415; a stale R
   t.notOk('color' in json.json.spec);
   const failing = await h.request(admin, 'PATCH', `${WIDGETS}/w1`, { body: [{ op: 'test', path: '/spec/replicas', value: 7 }], contentType: 'application/json-patch+json' });
   t.equal(failing.status, 422);
+  // kube-apiserver v1.37 answers each of these with the same generic 422 and empty details.
+  for (const op of [{ op: 'remove', path: '/nothing' }, { op: 'move', from: '/nope', path: '/spec/x' }, { op: 'copy', from: '/nope', path: '/spec/x' }, { op: 'replace', path: '/spec/nope/deeper', value: 1 }]) {
+    const res = await h.request(admin, 'PATCH', `${WIDGETS}/w1`, { body: [op], contentType: 'application/json-patch+json' });
+    t.same({ status: res.status, body: res.json }, {
+      status: 422,
+      body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'the server rejected our request due to an error in our request', reason: 'Invalid', details: {}, code: 422 },
+    }, `${op.op} ${op.from ?? op.path} of a missing location`);
+  }
   const smp = await h.request(admin, 'PATCH', `${WIDGETS}/w1`, { body: { spec: {} }, contentType: 'application/strategic-merge-patch+json' });
   t.equal(smp.status, 415);
   t.equal(smp.json.message, 'the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml');
@@ -185,6 +193,23 @@ t.test('R10: server-side apply creates, owns fields per manager, conflicts with 
   t.equal(bobAgain.json.spec.image, 'nginx', 'alice still owns image');
   const forceOnMerge = await h.request(admin, 'PATCH', `${WIDGETS}/applied?force=true`, { body: {}, contentType: 'application/merge-patch+json' });
   t.equal(forceOnMerge.status, 422);
+});
+
+t.test('R10: an apply configuration must name this resource\'s apiVersion and kind and carry no managedFields (400)', async (t) => {
+  const apply = (yaml: string) => h.request(admin, 'PATCH', `${WIDGETS}/typed?fieldManager=alice`, { body: yaml, contentType: 'application/apply-patch+yaml' });
+  const cases: Array<[string, string]> = [
+    ['kind: Widget\n', 'invalid object type: /, Kind=Widget'],
+    ['apiVersion: test.example.com/v1\n', 'invalid object type: test.example.com/v1, Kind='],
+    ['apiVersion: test.example.com/v1\nkind: Pod\n', 'invalid object type: test.example.com/v1, Kind=Pod'],
+    ['apiVersion: test.example.com/v2\nkind: Widget\n', 'invalid object type: test.example.com/v2, Kind=Widget'],
+    ['apiVersion: v1\nkind: Widget\n', 'invalid object type: /v1, Kind=Widget'],
+    ['apiVersion: test.example.com/v1\nkind: Widget\nmetadata:\n  managedFields: [{manager: x}]\n', 'metadata.managedFields must be nil'],
+  ];
+  for (const [yaml, message] of cases) {
+    const res = await apply(yaml);
+    t.match({ status: res.status, reason: res.json.reason, message: res.json.message }, { status: 400, reason: 'BadRequest', message }, yaml.replace(/\n/g, ' '));
+  }
+  t.equal((await h.request(admin, 'GET', `${WIDGETS}/typed`)).status, 404, 'nothing was created');
 });
 
 t.test('R10: apply merges x-kubernetes-list-type: map lists by key, one owner per item', async (t) => {

@@ -13,12 +13,29 @@ t.test('merge patch is RFC 7386', async (t) => {
   t.same(target.author, { givenName: 'John', familyName: 'Doe' }, 'the target is not mutated');
 });
 
-t.test('json patch: operations apply; malformed is 400; a failing test is 422', async (t) => {
+t.test('json patch: operations apply; malformed is 400', async (t) => {
   t.same(applyJsonPatch({ a: 1, b: [1] }, JSON.stringify([{ op: 'add', path: '/b/-', value: 2 }, { op: 'remove', path: '/a' }])), { b: [1, 2] });
+  t.same(applyJsonPatch({ a: { b: 1 } }, JSON.stringify([{ op: 'copy', from: '/a/b', path: '/c' }, { op: 'move', from: '/a', path: '/d' }])), { c: 1, d: { b: 1 } });
   t.match(thrownStatus(() => applyJsonPatch({}, '{"op":"add"}')), { code: 400 });
   t.match(thrownStatus(() => applyJsonPatch({}, '[{"op":"nope","path":"/a"}]')), { code: 400 });
-  t.match(thrownStatus(() => applyJsonPatch({ a: 1 }, '[{"op":"test","path":"/a","value":2}]')), { code: 422, reason: 'Invalid' });
-  t.match(thrownStatus(() => applyJsonPatch({}, '[{"op":"replace","path":"/missing/x","value":2}]')), { code: 422 });
+});
+
+t.test('json patch: an operation that cannot be applied is kube-apiserver\'s generic 422, and nothing changes', async (t) => {
+  const document = { a: 1, list: [0] };
+  const generic = { code: 422, reason: 'Invalid', message: 'the server rejected our request due to an error in our request', details: {} };
+  for (const op of [
+    { op: 'test', path: '/a', value: 2 },
+    { op: 'test', path: '/missing', value: 1 },
+    { op: 'remove', path: '/nothing' },
+    { op: 'remove', path: '/list/5' },
+    { op: 'replace', path: '/missing/x', value: 2 },
+    { op: 'move', from: '/nope', path: '/b' },
+    { op: 'copy', from: '/nope', path: '/b' },
+    { op: 'add', path: '/missing/deeper', value: 1 },
+  ]) {
+    t.same(thrownStatus(() => applyJsonPatch(document, JSON.stringify([{ op: 'add', path: '/z', value: 1 }, op]))), { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', ...generic }, JSON.stringify(op));
+  }
+  t.same(document, { a: 1, list: [0] }, 'the live object is not touched by a failed patch');
 });
 
 t.test('whether a patch pins the resourceVersion', async (t) => {
