@@ -275,6 +275,34 @@ t.test('get finds an object by Kubernetes namespace and name with a label query,
   await rejects(t, other.get(ctx(), 'elsewhere', 'top-speed'), { code: 404 });
 });
 
+t.test('a GET of a known object reads the deployment and its surroundings at once; within the max age, the deployment alone', async (t) => {
+  const { platform, storage } = setup({ surroundingsMaxAgeMs: 60_000 });
+  const created = await storage.create(ctx(), manifest());
+  const surroundings = (calls: Call[]) => calls.filter((c) => c.method !== 'GET' && c.method !== 'LIST').map((c) => c.method).sort();
+  platform.calls = [];
+  await storage.update(ctx(), { ...created, metadata: { ...created.metadata, resourceVersion: undefined } });
+  platform.calls = [];
+  const first = await storage.get(ctx(), 'flink', 'top-speed');
+  t.same(platform.calls.map((c) => c.method).filter((m) => m === 'GET' || m === 'LIST'), ['GET'], 'the cached location: no label query');
+  t.same(surroundings(platform.calls), [], 'surroundings read for this deployment version by the write are reused');
+  platform.settle('default', 'top-speed', 'RUNNING');
+  platform.calls = [];
+  const second = await storage.get(ctx(), 'flink', 'top-speed');
+  t.same(surroundings(platform.calls), ['GET-AUTOPILOT', 'LIST-JOBS', 'LIST-SAVEPOINTS'], 'the deployment changed: its surroundings are read again');
+  t.not(second.metadata.resourceVersion, first.metadata.resourceVersion);
+  t.equal(second.status?.state, 'RUNNING');
+});
+
+t.test('without a max age every GET reads the surroundings again', async (t) => {
+  const { platform, storage } = setup();
+  await storage.create(ctx(), manifest());
+  for (let i = 0; i < 2; i++) {
+    platform.calls = [];
+    await storage.get(ctx(), 'flink', 'top-speed');
+    t.same(platform.calls.map((c) => c.method).sort(), ['GET', 'GET-AUTOPILOT', 'LIST-JOBS', 'LIST-SAVEPOINTS'], `GET ${i + 1}`);
+  }
+});
+
 t.test('create refuses what the schema cannot: 422 with one cause per field, nothing written', async (t) => {
   const { platform, storage } = setup();
   const bad = manifest('top-speed', { syncingMode: 'PUT', initFields: { spec: {} } });
