@@ -88,6 +88,8 @@ async function main(): Promise<void> {
     },
     recordEvent: (object, event) => void events.record(involved(object), event),
     warn: (message, fields) => log.warn(fields ?? {}, message),
+    // The main write and the savepoint POST of a nonce each take at most the platform timeout.
+    pendingSavepointGraceMs: 2 * config.vvpTimeoutMs + 5_000,
   });
 
   // Keys this replica has recorded already; after a restart each is sent once more and kube-apiserver answers 409.
@@ -117,7 +119,7 @@ async function main(): Promise<void> {
     namespace: config.leaseNamespace,
     name: config.leaseName,
     ...backgroundLoop([
-      { name: 'finish-deletions', intervalMs: config.pollIntervalMs, run: (signal) => storage.finishPendingDeletions(signal) },
+      { name: 'finish-pending-work', intervalMs: config.pollIntervalMs, run: (signal) => storage.finishPendingWork(signal) },
       // Events may lag a few seconds; a full snapshot every poll interval would cost the platform more than watches do.
       { name: 'mirror-platform-events', intervalMs: Math.max(5_000, 5 * config.pollIntervalMs), run: (signal) => mirrorPlatformEvents(signal) },
     ], log.child({ room: 'background' })),

@@ -61,3 +61,8 @@ export function toStatusError(err: unknown, { ref, platform }: ErrorContext): un
 export function isPlatformStatus(err: unknown, ...status: number[]): boolean {
   return err instanceof VvpError && err.kind === 'http' && status.includes(err.status ?? 0);
 }
+
+/** The platform answered and refused (4xx other than 429): repeating the call would not change the answer. */
+export function isPlatformRefusal(err: unknown): boolean {
+  return err instanceof VvpError && err.kind === 'http' && (err.status ?? 0) >= 400 && (err.status ?? 0) < 500 && err.status !== 429;
+}
