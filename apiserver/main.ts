@@ -13,7 +13,7 @@ import type { KubeObject } from './k8s/types.js';
 import { LeaderElector } from './k8s/leader-election.js';
 import { VvpClient } from './vvp/index.js';
 import { VvpDeploymentStorage } from './vvpdeployment/storage.js';
-import { backgroundLoop } from './background.js';
+import { backgroundLoop, replicaLoop } from './background.js';
 
 function involved(object: KubeObject): InvolvedObject {
   const { namespace = '', name = '', uid } = object.metadata;
@@ -124,13 +124,19 @@ async function main(): Promise<void> {
       { name: 'mirror-platform-events', intervalMs: Math.max(5_000, 5 * config.pollIntervalMs), run: (signal) => mirrorPlatformEvents(signal) },
     ], log.child({ room: 'background' })),
   }, log.child({ room: 'lease' }));
+  // What Kubernetes namespaces hold objects, for answering their lists while the platform is down; leader or not.
+  const everyReplica = replicaLoop([
+    { name: 'refresh-namespace-occupancy', intervalMs: 30_000, run: (signal) => storage.refreshOccupancy(signal) },
+  ], log.child({ room: 'background' }));
 
   await server.listen({ host: config.bindAddress, port: config.securePort });
   elector.start();
+  everyReplica.start();
   log.info({ group: config.apiGroup, platform: config.vvpUrl, namespaces: config.vvpNamespaces, instanceId: config.instanceId }, 'serving');
 
   const shutdown = async (signal: string) => {
     log.info({ signal }, 'shutting down');
+    everyReplica.stop();
     await elector.stop();
     auth.stop();
     hub?.close();

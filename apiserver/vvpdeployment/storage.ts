@@ -7,13 +7,16 @@ import type {
   RequestContext, ResourceInfo, Storage, TableConvertor, Updater, WatchOptions, WatchStream,
 } from '../k8s/storage.js';
 import { statusErrors, type ResourceRef } from '../k8s/status.js';
+import { EventQueue } from '../k8s/event-queue.js';
+import { INITIAL_EVENTS_END_ANNOTATION } from '../k8s/watch-hub.js';
 import type { KubeObject, StatusCause } from '../k8s/types.js';
 import type { CallOptions, VvpClient } from '../vvp/client.js';
 import type { Deployment, DeploymentWrite, Savepoint, StringMap } from '../vvp/types.js';
 import {
-  ANNOTATION, MANAGED_BY_LABEL, RESERVED_PREFIX, decodeKubeParts, encodeKubeParts, isManagedBy, managedSelector, type KubeParts, type NonceRecord,
+  ANNOTATION, LABEL, MANAGED_BY_LABEL, RESERVED_PREFIX, decodeKubeParts, encodeKubeParts, isManagedBy, managedSelector, type KubeParts, type NonceRecord,
 } from './annotations.js';
 import { deletionStep } from './deletion.js';
+import { NamespaceOccupancy } from './occupancy.js';
 import { isOverdueTrigger, isPendingTrigger, pendingSavepointStep, savepointTriggerAnnotations } from './savepoint-nonce.js';
 import { mirroredEvent, shouldMirror, type MirroredEvent } from './events.js';
 import { isPlatformRefusal, isPlatformStatus, toStatusError } from './errors.js';
@@ -88,6 +91,7 @@ export class VvpDeploymentStorage implements Storage, Getter, Lister, Creater, U
   private readonly reader: PlatformReader;
   private readonly now: () => Date;
   private readonly hub: PollingWatchHub | undefined;
+  private readonly occupancy: NamespaceOccupancy;
   private readonly pendingSavepointGraceMs: number;
   /** Present only with a watch hub, so that discovery lists the watch verb only when it is served. */
   readonly watch?: (ctx: RequestContext, options: WatchOptions) => Promise<WatchStream>;
@@ -96,6 +100,7 @@ export class VvpDeploymentStorage implements Storage, Getter, Lister, Creater, U
     const group = options.group ?? vvpDeploymentInfo.group;
     this.info = { ...vvpDeploymentInfo, group };
     this.now = options.now ?? (() => new Date());
+    this.occupancy = new NamespaceOccupancy(options.platformNamespaces);
     this.pendingSavepointGraceMs = options.pendingSavepointGraceMs ?? 25_000;
     this.reader = new PlatformReader({
       client: options.client,
@@ -110,13 +115,21 @@ export class VvpDeploymentStorage implements Storage, Getter, Lister, Creater, U
     if (hub) {
       this.watch = async (_ctx, watchOptions) => {
         const filter = this.listFilter(watchOptions);
-        return hub.watch({
-          scopes: [...this.options.platformNamespaces],
-          resourceVersion: watchOptions.resourceVersion,
-          sendInitialEvents: watchOptions.sendInitialEvents,
-          allowWatchBookmarks: watchOptions.allowWatchBookmarks,
-          filter,
-        });
+        const scopes = [...this.options.platformNamespaces];
+        try {
+          return await hub.watch({
+            scopes,
+            resourceVersion: watchOptions.resourceVersion,
+            sendInitialEvents: watchOptions.sendInitialEvents,
+            allowWatchBookmarks: watchOptions.allowWatchBookmarks,
+            filter,
+          });
+        } catch (err) {
+          const rv = watchOptions.resourceVersion ?? '';
+          const initial = watchOptions.sendInitialEvents ?? (rv === '' || rv === '0');
+          if (initial && this.occupancy.answersEmpty(err, watchOptions.namespace)) return emptyInitialWatch(hub.listResourceVersion(scopes, []), watchOptions);
+          throw err;
+        }
       };
     }
   }
@@ -194,11 +207,14 @@ export class VvpDeploymentStorage implements Storage, Getter, Lister, Creater, U
 
   /** Every VvpDeployment living in one platform namespace, of all Kubernetes namespaces: what a watch poll compares. */
   async snapshot(platformNamespace: string, signal: AbortSignal = NEVER, kubeNamespace?: string): Promise<VvpDeployment[]> {
+    const listed = kubeNamespace === undefined ? this.occupancy.listing(platformNamespace) : undefined;
     const views = await this.reader.namespaceViews(platformNamespace, kubeNamespace, signal);
-    return views.map(({ view, parts }) => this.toObject(view, parts)).sort(byNamespaceAndName);
+    const objects = views.map(({ view, parts }) => this.toObject(view, parts)).sort(byNamespaceAndName);
+    listed?.(objects.map((o) => o.metadata.namespace ?? ''));
+    return objects;
   }
 
-  async list(ctx: RequestContext, options: ListOptions): Promise<ListResult> {
+  private async listFromPlatform(ctx: RequestContext, options: ListOptions): Promise<ListResult> {
     const filter = this.listFilter(options);
     const scopes = [...this.options.platformNamespaces];
     // Whole scopes (every Kubernetes namespace), so that the list's resourceVersion covers what a watch of the same
@@ -223,10 +239,31 @@ export class VvpDeploymentStorage implements Storage, Getter, Lister, Creater, U
     return { items, metadata };
   }
 
-  /** Every deployment this instance manages in a platform namespace. */
+  /**
+   * Lists from the platform; while the platform is unavailable, a Kubernetes namespace that held no VvpDeployment
+   * when last listed (occupancy.ts) is answered an empty list, so that deleting that namespace can go on.
+   */
+  async list(ctx: RequestContext, options: ListOptions): Promise<ListResult> {
+    try {
+      return await this.listFromPlatform(ctx, options);
+    } catch (err) {
+      if (!this.occupancy.answersEmpty(err, options.namespace)) throw err;
+      const scopes = [...this.options.platformNamespaces];
+      return { items: [], metadata: { resourceVersion: this.hub ? this.hub.listResourceVersion(scopes, []) : listResourceVersion([]) } };
+    }
+  }
+
+  /** One listing of the managed deployments per platform namespace, run periodically on every replica. */
+  async refreshOccupancy(signal: AbortSignal = NEVER): Promise<void> {
+    for (const pns of this.options.platformNamespaces) await this.managedDeployments(pns, signal);
+  }
+
+  /** Every deployment this instance manages in a platform namespace; the listing refreshes the occupancy too. */
   private async managedDeployments(pns: string, signal: AbortSignal): Promise<Deployment[]> {
+    const listed = this.occupancy.listing(pns);
     const list = await this.platform(undefined, () => this.options.client.listDeployments(pns, { labelSelector: managedSelector(this.options.instanceId) }, { signal }));
     const managed = list.items.filter((d) => isManagedBy(d.metadata.labels, this.options.instanceId));
+    listed(managed.map((d) => d.metadata.annotations?.[ANNOTATION.namespace] ?? d.metadata.labels?.[LABEL.namespace] ?? ''));
     return managed;
   }
 
@@ -314,6 +351,8 @@ export class VvpDeploymentStorage implements Storage, Getter, Lister, Creater, U
     if (ctx.dryRun) return this.dryRunCreated(plan.body, plan.parts, pns);
 
     const opts = await this.writeOptions(ctx, obj);
+    // Before the POST: a create whose answer is lost may still have happened.
+    this.occupancy.occupy(pns, namespace);
     let d: Deployment;
     try {
       d = await this.options.client.createDeployment(pns, plan.body, opts);
@@ -712,6 +751,16 @@ function savepointNonceOf(d: Deployment): NonceRecord | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** A watch of a namespace known to be empty while the platform is unavailable: no objects, then it ends. */
+function emptyInitialWatch(resourceVersion: string, options: WatchOptions): WatchStream {
+  const stream = new EventQueue();
+  if (options.sendInitialEvents && options.allowWatchBookmarks) {
+    stream.push({ type: 'BOOKMARK', object: { apiVersion: '', kind: '', metadata: { resourceVersion, annotations: { [INITIAL_EVENTS_END_ANNOTATION]: 'true' } } } });
+  }
+  stream.stop();
+  return stream;
 }
 
 /** The deployment's labels or annotations without this server's keys, reserved keys set to null (a merge patch removes them). */

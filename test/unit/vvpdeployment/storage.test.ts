@@ -684,6 +684,53 @@ t.test('watch through the machinery\'s WatchHub: one scope per platform namespac
   await rejects(t, watchFn(ctx(), { labelSelector: [], fieldSelector: [{ field: 'status.state', operator: 'Equals', value: 'x' }], allowWatchBookmarks: false }), { code: 400 });
 });
 
+t.test('platform outage: a namespace last seen without objects lists empty; one with objects, or never seen, answers 503', async (t) => {
+  const hubs: WatchHub[] = [];
+  const { platform, storage } = setup({
+    createWatchHub: (snapshot) => {
+      const hub = new WatchHub({ snapshot, pollIntervalMs: 100 });
+      hubs.push(hub);
+      return hub;
+    },
+  });
+  t.teardown(() => hubs.forEach((h) => h.close()));
+  const watch = storage.watch;
+  if (!watch) throw new Error('no watch');
+  await storage.create(ctx(), manifest('a'));
+  const down = () => new VvpError({ kind: 'unreachable', message: 'ECONNREFUSED', method: 'GET', route: '/api/v1/namespaces/{ns}/deployments' });
+  const listOf = (namespace?: string) => storage.list(ctx(), { ...(namespace ? { namespace } : {}), labelSelector: [], fieldSelector: [] });
+  platform.fail = down;
+  await rejects(t, listOf('apps'), { code: 503, message: /unreachable/ });
+
+  platform.fail = undefined;
+  await storage.refreshOccupancy();
+  platform.fail = down;
+  const empty = await listOf('apps');
+  t.same(empty.items, [], 'apps: empty, from the last listing');
+  t.match(empty.metadata.resourceVersion, /^\d+$/);
+  await rejects(t, listOf('flink'), { code: 503 });
+  await rejects(t, listOf(), { code: 503 });
+  platform.fail = (call) => (call.method === 'LIST' ? httpError('GET', 403, 'token expired') : undefined);
+  await rejects(t, listOf('apps'), { code: 403 });
+
+  platform.fail = down;
+  const stream = await watch(ctx(), { namespace: 'apps', labelSelector: [], fieldSelector: [], allowWatchBookmarks: true, sendInitialEvents: true });
+  const events: WatchEvent[] = [];
+  for await (const event of stream) events.push(event);
+  t.match(events, [{ type: 'BOOKMARK', object: { metadata: { annotations: { 'k8s.io/initial-events-end': 'true' } } } }], 'an initial watch: no objects, the end of the initial events, then it ends');
+  await rejects(t, watch(ctx(), { namespace: 'flink', labelSelector: [], fieldSelector: [], allowWatchBookmarks: true, sendInitialEvents: true }), { code: 503 });
+
+  platform.fail = undefined;
+  await storage.create(ctx(), manifest('b', {}, 'apps'));
+  platform.fail = down;
+  await rejects(t, listOf('apps'), { code: 503 });
+  platform.fail = undefined;
+  await storage.delete(ctx(), 'apps', 'b', {});
+  await listOf();
+  platform.fail = down;
+  t.same((await listOf('apps')).items, [], 'a full list shows it gone again');
+});
+
 function unreachableSavepointPost(): VvpError {
   return new VvpError({ kind: 'unreachable', message: 'socket hang up', method: 'POST', route: '/api/v1/namespaces/{ns}/savepoints' });
 }
