@@ -11,7 +11,7 @@ const FIELD_MESSAGE = /^((?:metadata|spec)(?:\.[A-Za-z0-9_"-]+)+): (.+)$/;
 
 export interface ErrorContext {
   ref: ResourceRef;
-  /** How to name the platform in messages, e.g. its URL. */
+  /** The platform's URL. Messages say "Ververica Platform at <platform>": giving a name here would say it twice. */
   platform: string;
 }
 

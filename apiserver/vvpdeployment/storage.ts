@@ -41,7 +41,7 @@ export interface VvpDeploymentStorageOptions {
   instanceId: string;
   /** Platform namespaces served; the first is the default for spec.deployment.metadata.namespace. */
   platformNamespaces: string[];
-  /** How messages name the platform, e.g. its URL. */
+  /** The platform's URL, as messages show it ("Ververica Platform at <platformName>"; errors.ts adds the name). */
   platformName: string;
   /** The API group served (ververica.platform unless configured to run beside the vendor's CRD). */
   group?: string;
