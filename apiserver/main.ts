@@ -13,7 +13,7 @@ import type { KubeObject } from './k8s/types.js';
 import { LeaderElector } from './k8s/leader-election.js';
 import { VvpClient } from './vvp/index.js';
 import { VvpDeploymentStorage } from './vvpdeployment/storage.js';
-import { backgroundLoop } from './background.js';
+import { backgroundLoop, replicaLoop } from './background.js';
 
 function involved(object: KubeObject): InvolvedObject {
   const { namespace = '', name = '', uid } = object.metadata;
@@ -89,6 +89,8 @@ async function main(): Promise<void> {
     },
     recordEvent: (object, event) => void events.record(involved(object), event),
     warn: (message, fields) => log.warn(fields ?? {}, message),
+    // The main write and the savepoint POST of a nonce each take at most the platform timeout.
+    pendingSavepointGraceMs: 2 * config.vvpTimeoutMs + 5_000,
   });
 
   // Keys this replica has recorded already; after a restart each is sent once more and kube-apiserver answers 409.
@@ -118,18 +120,24 @@ async function main(): Promise<void> {
     namespace: config.leaseNamespace,
     name: config.leaseName,
     ...backgroundLoop([
-      { name: 'finish-deletions', intervalMs: config.pollIntervalMs, run: (signal) => storage.finishPendingDeletions(signal) },
+      { name: 'finish-pending-work', intervalMs: config.pollIntervalMs, run: (signal) => storage.finishPendingWork(signal) },
       // Events may lag a few seconds; a full snapshot every poll interval would cost the platform more than watches do.
       { name: 'mirror-platform-events', intervalMs: Math.max(5_000, 5 * config.pollIntervalMs), run: (signal) => mirrorPlatformEvents(signal) },
     ], log.child({ room: 'background' })),
   }, log.child({ room: 'lease' }));
+  // What Kubernetes namespaces hold objects, for answering their lists while the platform is down; leader or not.
+  const everyReplica = replicaLoop([
+    { name: 'refresh-namespace-occupancy', intervalMs: 30_000, run: (signal) => storage.refreshOccupancy(signal) },
+  ], log.child({ room: 'background' }));
 
   await server.listen({ host: config.bindAddress, port: config.securePort });
   elector.start();
+  everyReplica.start();
   log.info({ group: config.apiGroup, platform: config.vvpUrl, namespaces: config.vvpNamespaces, instanceId: config.instanceId }, 'serving');
 
   const shutdown = async (signal: string) => {
     log.info({ signal }, 'shutting down');
+    everyReplica.stop();
     await elector.stop();
     auth.stop();
     hub?.close();

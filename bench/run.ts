@@ -344,7 +344,7 @@ async function main(): Promise<void> {
         fleets.pop();
         await sleep(300);
       }
-      results.watchFanout = { pollIntervalMs, baselineWithoutWatches: baseline, byWatchCount: fanout, goalEventLatencyP99Ms: pollIntervalMs + 100, note: 'watches straight to the server over HTTP/2 (250 streams per session) on namespace bench (one object); the server polls the whole platform namespace. Every count includes, besides the bench watches, the watch kube-controller-manager\'s garbage collector keeps on every resource, and the leader\'s background loops (finish-deletions: one list per interval; mirror-platform-events: one snapshot per interval)' };
+      results.watchFanout = { pollIntervalMs, baselineWithoutWatches: baseline, byWatchCount: fanout, goalEventLatencyP99Ms: pollIntervalMs + 100, note: 'watches straight to the server over HTTP/2 (250 streams per session) on namespace bench (one object); the server polls the whole platform namespace. Every count includes, besides the bench watches, the watch kube-controller-manager\'s garbage collector keeps on every resource, and the leader\'s background loops (finish-pending-work: one list per interval; mirror-platform-events: one snapshot per interval), and the occupancy refresh every replica runs (one list per 30 s)' };
     }
 
     // ---- 5. memory at scale --------------------------------------------------------------------------------------

@@ -14,6 +14,11 @@ export const MANAGED_BY_LABEL = 'ververica.platform/managed-by';
 export const OWNER_LABEL = 'ververica.platform/owner';
 /** In the platform template's annotations: changing it makes the platform upgrade (restart) a running job. */
 export const RESTART_ANNOTATION = `${RESERVED_PREFIX}restart-nonce`;
+/**
+ * On a savepoint, beside the nonce (ANNOTATION.savepointNonce): the `at` of the nonce record it was triggered for, so
+ * that the savepoint of an interrupted trigger is recognised even when a nonce value is used again later.
+ */
+export const SAVEPOINT_TRIGGER_ANNOTATION = `${RESERVED_PREFIX}savepoint-nonce-at`;
 
 export const LABEL = {
   namespace: `${RESERVED_PREFIX}namespace`,
@@ -52,6 +57,8 @@ export interface NonceRecord {
   savepointId?: string;
   /** For a restart: the job that was running when it was triggered; the restart is done once another job runs. */
   fromJobId?: string;
+  /** A savepoint Triggered without a savepointId: when a settling replica last claimed it (savepoint-nonce.ts). */
+  attemptAt?: string;
   message?: string;
 }
 

@@ -11,7 +11,7 @@ const FIELD_MESSAGE = /^((?:metadata|spec)(?:\.[A-Za-z0-9_"-]+)+): (.+)$/;
 
 export interface ErrorContext {
   ref: ResourceRef;
-  /** How to name the platform in messages, e.g. its URL. */
+  /** The platform's URL. Messages say "Ververica Platform at <platform>": giving a name here would say it twice. */
   platform: string;
 }
 
@@ -60,4 +60,9 @@ export function toStatusError(err: unknown, { ref, platform }: ErrorContext): un
 
 export function isPlatformStatus(err: unknown, ...status: number[]): boolean {
   return err instanceof VvpError && err.kind === 'http' && status.includes(err.status ?? 0);
+}
+
+/** The platform answered and refused (4xx other than 429): repeating the call would not change the answer. */
+export function isPlatformRefusal(err: unknown): boolean {
+  return err instanceof VvpError && err.kind === 'http' && (err.status ?? 0) >= 400 && (err.status ?? 0) < 500 && err.status !== 429;
 }

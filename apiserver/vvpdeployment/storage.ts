@@ -7,16 +7,19 @@ import type {
   RequestContext, ResourceInfo, Storage, TableConvertor, Updater, WatchOptions, WatchStream,
 } from '../k8s/storage.js';
 import { statusErrors, type ResourceRef } from '../k8s/status.js';
-import type { SnapshotEntry } from '../k8s/watch-hub.js';
+import { EventQueue } from '../k8s/event-queue.js';
+import { INITIAL_EVENTS_END_ANNOTATION, type SnapshotEntry } from '../k8s/watch-hub.js';
 import type { KubeObject, StatusCause } from '../k8s/types.js';
 import type { CallOptions, VvpClient } from '../vvp/client.js';
 import type { Deployment, DeploymentWrite, Savepoint, StringMap } from '../vvp/types.js';
 import {
-  ANNOTATION, MANAGED_BY_LABEL, RESERVED_PREFIX, decodeKubeParts, encodeKubeParts, isManagedBy, managedSelector, type KubeParts,
+  ANNOTATION, LABEL, MANAGED_BY_LABEL, RESERVED_PREFIX, decodeKubeParts, encodeKubeParts, isManagedBy, managedSelector, type KubeParts, type NonceRecord,
 } from './annotations.js';
 import { deletionStep } from './deletion.js';
+import { NamespaceOccupancy } from './occupancy.js';
+import { isOverdueTrigger, isPendingTrigger, pendingSavepointStep, savepointTriggerAnnotations } from './savepoint-nonce.js';
 import { mirroredEvent, shouldMirror, type MirroredEvent } from './events.js';
-import { isPlatformStatus, toStatusError } from './errors.js';
+import { isPlatformRefusal, isPlatformStatus, toStatusError } from './errors.js';
 import { deepEqual, deepMerge } from './json.js';
 import { planCreate, planUpdate, toVvpDeployment, viewResourceVersion, type PlannedEvent, type UpdatePlan } from './mapping.js';
 import type { PlatformView } from './platform-view.js';
@@ -38,7 +41,7 @@ export interface VvpDeploymentStorageOptions {
   instanceId: string;
   /** Platform namespaces served; the first is the default for spec.deployment.metadata.namespace. */
   platformNamespaces: string[];
-  /** How messages name the platform, e.g. its URL. */
+  /** The platform's URL, as messages show it ("Ververica Platform at <platformName>"; errors.ts adds the name). */
   platformName: string;
   /** The API group served (ververica.platform unless configured to run beside the vendor's CRD). */
   group?: string;
@@ -59,6 +62,11 @@ export interface VvpDeploymentStorageOptions {
   createWatchHub?: (snapshot: (scope: string) => Promise<readonly SnapshotEntry[]>) => PollingWatchHub;
   /** How long a GET may reuse an unchanged deployment's jobs, savepoints and Autopilot state (see PlatformReader). */
   surroundingsMaxAgeMs?: number;
+  /**
+   * How long a savepoint nonce recorded Triggered may go without a savepoint id before another pass triggers it
+   * (savepoint-nonce.ts): longer than the main write and the savepoint POST can take. Default 25 s.
+   */
+  pendingSavepointGraceMs?: number;
 }
 
 /** What this storage needs of the machinery's WatchHub (k8s/watch-hub.ts), injected so that the rooms stay apart. */
@@ -86,6 +94,8 @@ export class VvpDeploymentStorage implements Storage, Getter, Lister, Creater, U
   private readonly reader: PlatformReader;
   private readonly now: () => Date;
   private readonly hub: PollingWatchHub | undefined;
+  private readonly occupancy: NamespaceOccupancy;
+  private readonly pendingSavepointGraceMs: number;
   /** Present only with a watch hub, so that discovery lists the watch verb only when it is served. */
   readonly watch?: (ctx: RequestContext, options: WatchOptions) => Promise<WatchStream>;
 
@@ -93,6 +103,8 @@ export class VvpDeploymentStorage implements Storage, Getter, Lister, Creater, U
     const group = options.group ?? vvpDeploymentInfo.group;
     this.info = { ...vvpDeploymentInfo, group };
     this.now = options.now ?? (() => new Date());
+    this.occupancy = new NamespaceOccupancy(options.platformNamespaces);
+    this.pendingSavepointGraceMs = options.pendingSavepointGraceMs ?? 25_000;
     this.reader = new PlatformReader({
       client: options.client,
       instanceId: options.instanceId,
@@ -107,13 +119,21 @@ export class VvpDeploymentStorage implements Storage, Getter, Lister, Creater, U
     if (hub) {
       this.watch = async (_ctx, watchOptions) => {
         const filter = this.listFilter(watchOptions);
-        return hub.watch({
-          scopes: [...this.options.platformNamespaces],
-          resourceVersion: watchOptions.resourceVersion,
-          sendInitialEvents: watchOptions.sendInitialEvents,
-          allowWatchBookmarks: watchOptions.allowWatchBookmarks,
-          filter,
-        });
+        const scopes = [...this.options.platformNamespaces];
+        try {
+          return await hub.watch({
+            scopes,
+            resourceVersion: watchOptions.resourceVersion,
+            sendInitialEvents: watchOptions.sendInitialEvents,
+            allowWatchBookmarks: watchOptions.allowWatchBookmarks,
+            filter,
+          });
+        } catch (err) {
+          const rv = watchOptions.resourceVersion ?? '';
+          const initial = watchOptions.sendInitialEvents ?? (rv === '' || rv === '0');
+          if (initial && this.occupancy.answersEmpty(err, watchOptions.namespace)) return emptyInitialWatch(hub.listResourceVersion(scopes, []), watchOptions);
+          throw err;
+        }
       };
     }
   }
@@ -193,7 +213,9 @@ export class VvpDeploymentStorage implements Storage, Getter, Lister, Creater, U
    * when asked: a watch poll compares resourceVersions and builds the changed objects alone.
    */
   private async entries(platformNamespace: string, signal: AbortSignal, kubeNamespace?: string): Promise<ObjectEntry[]> {
+    const listed = kubeNamespace === undefined ? this.occupancy.listing(platformNamespace) : undefined;
     const views = await this.reader.namespaceViews(platformNamespace, kubeNamespace, signal);
+    listed?.(views.map((v) => v.namespace));
     return views.map(({ view, namespace, name }) => ({
       id: view.deployment.metadata.id, namespace, name, resourceVersion: viewResourceVersion(view), object: () => this.objectOf(view),
     }));
@@ -216,7 +238,7 @@ export class VvpDeploymentStorage implements Storage, Getter, Lister, Creater, U
     return built(await this.entries(platformNamespace, signal, kubeNamespace)).sort(byNamespaceAndName);
   }
 
-  async list(ctx: RequestContext, options: ListOptions): Promise<ListResult> {
+  private async listFromPlatform(ctx: RequestContext, options: ListOptions): Promise<ListResult> {
     const filter = this.listFilter(options);
     const scopes = [...this.options.platformNamespaces];
     // Whole scopes (every Kubernetes namespace), so that the list's resourceVersion covers what a watch of the same
@@ -240,6 +262,34 @@ export class VvpDeploymentStorage implements Storage, Getter, Lister, Creater, U
       metadata.remainingItemCount = remaining;
     }
     return { items, metadata };
+  }
+
+  /**
+   * Lists from the platform; while the platform is unavailable, a Kubernetes namespace that held no VvpDeployment
+   * when last listed (occupancy.ts) is answered an empty list, so that deleting that namespace can go on.
+   */
+  async list(ctx: RequestContext, options: ListOptions): Promise<ListResult> {
+    try {
+      return await this.listFromPlatform(ctx, options);
+    } catch (err) {
+      if (!this.occupancy.answersEmpty(err, options.namespace)) throw err;
+      const scopes = [...this.options.platformNamespaces];
+      return { items: [], metadata: { resourceVersion: this.hub ? this.hub.listResourceVersion(scopes, []) : listResourceVersion([]) } };
+    }
+  }
+
+  /** One listing of the managed deployments per platform namespace, run periodically on every replica. */
+  async refreshOccupancy(signal: AbortSignal = NEVER): Promise<void> {
+    for (const pns of this.options.platformNamespaces) await this.managedDeployments(pns, signal);
+  }
+
+  /** Every deployment this instance manages in a platform namespace; the listing refreshes the occupancy too. */
+  private async managedDeployments(pns: string, signal: AbortSignal): Promise<Deployment[]> {
+    const listed = this.occupancy.listing(pns);
+    const list = await this.platform(undefined, () => this.options.client.listDeployments(pns, { labelSelector: managedSelector(this.options.instanceId) }, { signal }));
+    const managed = list.items.filter((d) => isManagedBy(d.metadata.labels, this.options.instanceId));
+    listed(managed.map((d) => d.metadata.annotations?.[ANNOTATION.namespace] ?? d.metadata.labels?.[LABEL.namespace] ?? ''));
+    return managed;
   }
 
   // ---- writing ---------------------------------------------------------------------------------------------
@@ -326,6 +376,8 @@ export class VvpDeploymentStorage implements Storage, Getter, Lister, Creater, U
     if (ctx.dryRun) return this.dryRunCreated(plan.body, plan.parts, pns);
 
     const opts = await this.writeOptions(ctx, obj);
+    // Before the POST: a create whose answer is lost may still have happened.
+    this.occupancy.occupy(pns, namespace);
     let d: Deployment;
     try {
       d = await this.options.client.createDeployment(pns, plan.body, opts);
@@ -429,7 +481,13 @@ export class VvpDeploymentStorage implements Storage, Getter, Lister, Creater, U
 
     const plan = planUpdate(view, parts, defaulted, this.options.instanceId, this.now());
     if (ctx.dryRun) return this.toObject(simulate(view, plan), plan.parts);
-    if (!plan.body) return current;
+    if (!plan.body) {
+      // A retry of a nonce whose trigger was interrupted settles it, as the background pass would.
+      if (!isPendingTrigger(parts.savepointNonce)) return current;
+      const opts = { ...(await this.writeOptions(ctx, defaulted)), signal: NEVER };
+      if (!(await this.settlePendingSavepoint(d, view.savepoints ?? [], opts))) return current;
+      return (await this.read(namespace, name, NEVER)).object;
+    }
 
     const opts = await this.writeOptions(ctx, defaulted);
     const client = this.options.client;
@@ -458,13 +516,18 @@ export class VvpDeploymentStorage implements Storage, Getter, Lister, Creater, U
     if (plan.triggerSavepoint !== undefined && parts.savepointNonce) {
       const nonce = plan.triggerSavepoint;
       try {
-        const sp = await client.triggerSavepoint(pns, { deploymentId: d.metadata.id, annotations: { [ANNOTATION.savepointNonce]: String(nonce) } }, opts);
+        const sp = await client.triggerSavepoint(pns, { deploymentId: d.metadata.id, annotations: savepointTriggerAnnotations(parts.savepointNonce) }, opts);
         parts.savepointNonce = { ...parts.savepointNonce, savepointId: sp.metadata.id };
-        events.push({ type: 'Normal', reason: 'SavepointTriggered', key: String(nonce), message: `Kubernetes API server triggered savepoint ${sp.metadata.id} (savepointNonce=${nonce})` });
+        events.push(savepointTriggered(nonce, sp.metadata.id));
       } catch (err) {
         const message = (toStatusError(err, { ref: this.ref(name), platform: this.options.platformName }) as Error).message;
-        parts.savepointNonce = { ...parts.savepointNonce, outcome: 'Failed', message };
-        events.push({ type: 'Warning', reason: 'SavepointFailed', key: String(nonce), message: `savepointNonce=${nonce}: ${message}` });
+        if (isPlatformRefusal(err)) {
+          parts.savepointNonce = { ...parts.savepointNonce, outcome: 'Failed', message };
+          events.push(savepointFailed(nonce, message));
+        } else {
+          // No answer: the savepoint may have been taken. The record stays pending; settlePendingSavepoint adopts or triggers it.
+          this.warn('a savepoint trigger got no answer; it is settled after the grace period', { deployment: `${pns}/${d.metadata.name}`, error: message });
+        }
       }
     }
     if (plan.registerSavepoint !== undefined) {
@@ -601,26 +664,81 @@ export class VvpDeploymentStorage implements Storage, Getter, Lister, Creater, U
   }
 
   /**
-   * Advances every pending deletion of this instance; the background loop (one replica at a time) calls it.
-   * Returns the number of objects whose deletion completed.
+   * The background loop's pass (one replica at a time) over every deployment of this instance: advances pending
+   * deletions and settles savepoint nonces whose trigger was interrupted. Both are recorded on the platform, so a
+   * restarted or another replica picks them up. Returns the number of objects whose deletion completed.
    */
-  async finishPendingDeletions(signal: AbortSignal = NEVER): Promise<number> {
+  async finishPendingWork(signal: AbortSignal = NEVER): Promise<number> {
     const ctx: RequestContext = { user: { username: 'system:vvp-apiserver', groups: [], extra: {} }, dryRun: false, signal };
     let finished = 0;
     for (const pns of this.options.platformNamespaces) {
-      const list = await this.platform(undefined, () => this.options.client.listDeployments(pns, { labelSelector: managedSelector(this.options.instanceId) }, { signal }));
-      for (const d of list.items) {
-        if (!isManagedBy(d.metadata.labels, this.options.instanceId)) continue;
+      for (const d of await this.managedDeployments(pns, signal)) {
         const rawDeletion = d.metadata.annotations?.[ANNOTATION.deletion];
-        if (rawDeletion === undefined || rawDeletion === 'null') continue;
+        const deleting = rawDeletion !== undefined && rawDeletion !== 'null';
         try {
-          if ((await this.finishDeletion(ctx, d)).deleted) finished++;
+          if (deleting) {
+            if ((await this.finishDeletion(ctx, d)).deleted) finished++;
+          } else if (isOverdueTrigger(savepointNonceOf(d), this.now(), this.pendingSavepointGraceMs)) {
+            const savepoints = await this.options.client.listSavepoints(pns, { deploymentId: d.metadata.id }, { signal });
+            const object = this.toObject({ deployment: d }, this.partsOf(d));
+            await this.settlePendingSavepoint(d, savepoints.items, await this.writeOptions(ctx, object, true));
+          }
         } catch (err) {
-          this.warn('finishing a deletion failed', { deployment: `${pns}/${d.metadata.name}`, error: (err as Error).message });
+          this.warn(deleting ? 'finishing a deletion failed' : 'settling a savepoint nonce failed', { deployment: `${pns}/${d.metadata.name}`, error: (err as Error).message });
         }
       }
     }
     return finished;
+  }
+
+  /**
+   * Settles a savepointNonce recorded Triggered without a savepoint id (savepoint-nonce.ts): adopts the savepoint of
+   * that trigger, or, once overdue, claims the record (a write conditional on the platform resourceVersion, so that
+   * one replica wins) and triggers it. Answers whether it settled the record.
+   */
+  private async settlePendingSavepoint(d: Deployment, savepoints: readonly Savepoint[], opts: CallOptions): Promise<boolean> {
+    const parts = this.partsOf(d);
+    const record = parts.savepointNonce;
+    const step = pendingSavepointStep(record, savepoints, this.now(), this.pendingSavepointGraceMs);
+    if (!record || !step || step.action === 'wait') return false;
+    const client = this.options.client;
+    const pns = d.metadata.namespace;
+    let current = d;
+    let outcome: Partial<NonceRecord>;
+    let event: PlannedEvent;
+    if (step.action === 'adopt') {
+      outcome = { savepointId: step.savepoint.metadata.id };
+      event = savepointTriggered(record.nonce, step.savepoint.metadata.id);
+    } else {
+      const claim = this.recordBody(d, (p) => ({ ...p, savepointNonce: { ...record, attemptAt: kubeTime(this.now()) } }));
+      claim.metadata = { ...claim.metadata, resourceVersion: d.metadata.resourceVersion };
+      try {
+        current = await client.patchDeployment(pns, d.metadata.name, claim, opts);
+      } catch (err) {
+        if (isPlatformStatus(err, 409)) return false; // changed meanwhile (another replica's claim): looked at again later
+        throw err;
+      }
+      try {
+        const sp = await client.triggerSavepoint(pns, { deploymentId: d.metadata.id, annotations: savepointTriggerAnnotations(record) }, opts);
+        outcome = { savepointId: sp.metadata.id };
+        event = savepointTriggered(record.nonce, sp.metadata.id);
+      } catch (err) {
+        // No answer: it may have been taken; adopted, or claimed again, after another grace period.
+        if (!isPlatformRefusal(err)) throw err;
+        const message = (toStatusError(err, { ref: this.ref(parts.name), platform: this.options.platformName }) as Error).message;
+        outcome = { outcome: 'Failed', message };
+        event = savepointFailed(record.nonce, message);
+      }
+    }
+    const recorded = await this.patchFresh(current, (fresh) => {
+      const now = this.partsOf(fresh).savepointNonce;
+      if (!isPendingTrigger(now) || now.nonce !== record.nonce || now.at !== record.at) return undefined;
+      const { attemptAt: _claimed, ...settled } = now;
+      return this.recordBody(fresh, (p) => ({ ...p, savepointNonce: { ...settled, ...outcome } }));
+    }, opts);
+    this.emit(this.toObject({ deployment: recorded }, this.partsOf(recorded)), [event], pns, d.metadata.id);
+    this.changed(pns);
+    return true;
   }
 
   /**
@@ -657,6 +775,33 @@ interface ObjectEntry extends SnapshotEntry {
 
 function built(entries: readonly ObjectEntry[]): VvpDeployment[] {
   return entries.flatMap((e) => e.object() ?? []);
+}
+
+function savepointTriggered(nonce: number, savepointId: string): PlannedEvent {
+  return { type: 'Normal', reason: 'SavepointTriggered', key: String(nonce), message: `Kubernetes API server triggered savepoint ${savepointId} (savepointNonce=${nonce})` };
+}
+
+function savepointFailed(nonce: number, message: string): PlannedEvent {
+  return { type: 'Warning', reason: 'SavepointFailed', key: String(nonce), message: `savepointNonce=${nonce}: ${message}` };
+}
+
+/** The savepoint nonce record of a deployment; undefined also when its record is damaged (reads report that). */
+function savepointNonceOf(d: Deployment): NonceRecord | undefined {
+  try {
+    return decodeKubeParts(d.metadata.annotations)?.savepointNonce;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A watch of a namespace known to be empty while the platform is unavailable: no objects, then it ends. */
+function emptyInitialWatch(resourceVersion: string, options: WatchOptions): WatchStream {
+  const stream = new EventQueue();
+  if (options.sendInitialEvents && options.allowWatchBookmarks) {
+    stream.push({ type: 'BOOKMARK', object: { apiVersion: '', kind: '', metadata: { resourceVersion, annotations: { [INITIAL_EVENTS_END_ANNOTATION]: 'true' } } } });
+  }
+  stream.stop();
+  return stream;
 }
 
 /** The deployment's labels or annotations without this server's keys, reserved keys set to null (a merge patch removes them). */

@@ -123,9 +123,7 @@ t.test('kube-apiserver proxies an APIService to a backend with the front-proxy i
 
   const created = await kubectl(cp, ['create', 'namespace', 'deletion-probe']);
   t.equal(created.code, 0, created.stderr);
-  // Generous: other test files on this control plane stage platform outages, during which any namespace deletion
-  // waits for their servers (a known gap, see reliability-outage.test.ts).
-  const deleted = await kubectl(cp, ['delete', 'namespace', 'deletion-probe', '--wait=true', '--timeout=300s']);
+  const deleted = await kubectl(cp, ['delete', 'namespace', 'deletion-probe', '--wait=true', '--timeout=90s']);
   t.equal(deleted.code, 0, `with the APIService registered, the namespace controller still finishes a deletion: ${deleted.stderr}`);
 
   const raw = await kubectl(cp, ['get', '--raw', `/apis/${group}/${version}`]);

@@ -110,9 +110,12 @@ t.test('the AppManager and Platform APIs answer in the shapes of the 2.4.3 swagg
     conforms('appmanager', 'Job', job.body, 'the job');
     t.equal((await emu.request('POST', `${ns}/jobs`, {})).status, 404, 'jobs are read-only');
 
-    const triggered = await emu.request<{ metadata: { id: string; origin: string } }>('POST', `${ns}/savepoints`, { metadata: { deploymentId: id } });
+    const triggered = await emu.request<{ metadata: { id: string; origin: string; annotations: Record<string, string> } }>('POST', `${ns}/savepoints`, {
+      metadata: { deploymentId: id, annotations: { 'example.com/asked-by': 'test' } },
+    });
     t.equal(triggered.status, 201);
     t.equal(triggered.body.metadata.origin, 'USER_REQUEST');
+    t.equal(triggered.body.metadata.annotations['example.com/asked-by'], 'test', 'the annotations the trigger gave are kept');
     conforms('appmanager', 'Savepoint', triggered.body, 'the triggered savepoint');
     const copied = await emu.request<{ metadata: { origin: string }; status: { state: string } }>('POST', `${ns}/savepoints`, {
       metadata: { deploymentId: id },

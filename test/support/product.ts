@@ -51,10 +51,9 @@ export interface PlatformAnswer<T> {
 /** Calls the platform (the emulator) directly, as its user — to check or change the platform side of a scenario. */
 export function platformApi(stack: Stack) {
   return async function platform<T = unknown>(method: string, path: string, body?: unknown): Promise<PlatformAnswer<T>> {
-    const res = await fetch(`${stack.vvpUrl}${path}`, {
-      method, headers: { authorization: `Bearer ${stack.vvpToken}`, 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+    const res = await fetch(`${stack.vvpUrl}${path}`, body === undefined
+      ? { method, headers: { authorization: `Bearer ${stack.vvpToken}` } }
+      : { method, headers: { authorization: `Bearer ${stack.vvpToken}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
     const text = await res.text();
     return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
   };

@@ -37,6 +37,14 @@ t.test('platform answers, in the platform\'s words', async (t) => {
   t.match(mapped(vvp('http', 418, 'teapot')), { code: 400, message: /HTTP 418/ });
 });
 
+t.test('the platform is named once, before its URL', async (t) => {
+  for (const err of [vvp('unreachable'), vvp('timeout'), vvp('protocol'), vvp('http', 401), vvp('http', 503, 'Ververica Platform is unavailable')]) {
+    const message = mapped(err).message;
+    t.equal(message.match(/Ververica Platform at /g)?.length, 1, message);
+    t.match(message, /^Ververica Platform at https:\/\/vvp\.example /);
+  }
+});
+
 t.test('StatusErrors and foreign errors pass through', async (t) => {
   const s = statusErrors.notFound(ctx.ref);
   t.equal(toStatusError(s, ctx), s);

@@ -1,7 +1,7 @@
 import t from 'tap';
 import type { RequestContext } from '../../../apiserver/k8s/storage.js';
 import type { StatusError } from '../../../apiserver/k8s/status.js';
-import { ANNOTATION, LABEL, MANAGED_BY_LABEL, RESTART_ANNOTATION } from '../../../apiserver/vvpdeployment/annotations.js';
+import { ANNOTATION, LABEL, MANAGED_BY_LABEL, RESTART_ANNOTATION, SAVEPOINT_TRIGGER_ANNOTATION } from '../../../apiserver/vvpdeployment/annotations.js';
 import type { PlannedEvent } from '../../../apiserver/vvpdeployment/mapping.js';
 import { VvpDeploymentStorage, type VvpDeploymentStorageOptions } from '../../../apiserver/vvpdeployment/storage.js';
 import { WatchHub } from '../../../apiserver/k8s/watch-hub.js';
@@ -397,7 +397,7 @@ t.test('savepointNonce while RUNNING: a savepoint tagged with the nonce, recorde
   platform.calls = [];
   const updated = await storage.update(ctx(), current);
   t.same(platform.writes().map((c) => c.method), ['PATCH', 'SAVEPOINT', 'PATCH']);
-  t.same((platform.calls.find((c) => c.method === 'SAVEPOINT')?.body as { annotations: StringMap }).annotations, { [ANNOTATION.savepointNonce]: '1' });
+  t.same((platform.calls.find((c) => c.method === 'SAVEPOINT')?.body as { annotations: StringMap }).annotations, { [ANNOTATION.savepointNonce]: '1', [SAVEPOINT_TRIGGER_ANNOTATION]: '2026-11-24T12:00:02Z' });
   t.equal(updated.status?.observedSavepointNonce, 1);
   t.match(condition(updated, 'NonceAligned'), { status: 'False', reason: 'SavepointInProgress' });
   t.match(events.map((e) => e.event.reason), ['Created', 'SavepointTriggered']);
@@ -476,9 +476,9 @@ t.test('delete (Cancel) of a running deployment: deletionTimestamp and DeletionB
   t.ok(result.object.metadata.deletionTimestamp);
   t.match(condition(result.object as VvpDeployment, 'DeletionBlocked'), { status: 'True', reason: 'WaitingForCancellation' });
   t.equal(platform.deployments.get('default/top-speed')?.spec.state, 'CANCELLED');
-  t.equal(await fresh().finishPendingDeletions(), 0, 'still waiting');
+  t.equal(await fresh().finishPendingWork(), 0, 'still waiting');
   platform.settle('default', 'top-speed', 'CANCELLED');
-  t.equal(await fresh().finishPendingDeletions(), 1, 'a restarted server finishes it');
+  t.equal(await fresh().finishPendingWork(), 1, 'a restarted server finishes it');
   t.notOk(platform.deployments.has('default/top-speed'));
   await rejects(t, storage.get(ctx(), 'flink', 'top-speed'), { code: 404 });
   t.match(events.at(-1)?.event, { reason: 'Deleted', message: /policy Cancel/ });
@@ -519,7 +519,7 @@ t.test('a platform refusal while finishing a deletion shows as DeletionBlocked/P
   await storage.delete(ctx(), 'flink', 'top-speed', {});
   platform.settle('default', 'top-speed', 'CANCELLED');
   platform.fail = (call) => (call.method === 'DELETE' ? httpError('DELETE', 403, 'role viewer cannot delete') : undefined);
-  t.equal(await storage.finishPendingDeletions(), 0);
+  t.equal(await storage.finishPendingWork(), 0);
   const o = await storage.get(ctx(), 'flink', 'top-speed');
   t.match(condition(o, 'DeletionBlocked'), { status: 'True', reason: 'PlatformRefused', message: /role viewer cannot delete/ });
 });
@@ -583,11 +583,11 @@ t.test('an unreachable platform while finishing a deletion shows as DeletionBloc
   await storage.delete(ctx(), 'flink', 'top-speed', {});
   platform.settle('default', 'top-speed', 'CANCELLED');
   platform.fail = (call) => (call.method === 'DELETE' ? new VvpError({ kind: 'unreachable', message: 'ECONNRESET', method: 'DELETE', route: '/x' }) : undefined);
-  t.equal(await storage.finishPendingDeletions(), 0);
+  t.equal(await storage.finishPendingWork(), 0);
   platform.fail = undefined;
   const o = await storage.get(ctx(), 'flink', 'top-speed');
   t.match(condition(o, 'DeletionBlocked'), { status: 'True', reason: 'PlatformUnavailable' });
-  t.equal(await storage.finishPendingDeletions(), 1, 'and finishes once the platform is back');
+  t.equal(await storage.finishPendingWork(), 1, 'and finishes once the platform is back');
 });
 
 t.test('a spec.deployment change while deleting is refused; a dry-run delete writes nothing', async (t) => {
@@ -623,10 +623,10 @@ t.test('a deletion re-sets a desired state changed behind its back, and a cleare
   const d = platform.deployments.get('default/top-speed');
   if (d) d.spec.state = 'RUNNING';
   platform.fail = (call) => (call.method === 'PATCH' && (call.body as DeploymentWrite).spec ? httpError('PATCH', 403, 'quota frozen') : undefined);
-  await storage.finishPendingDeletions();
+  await storage.finishPendingWork();
   platform.fail = undefined;
   t.match(condition(await storage.get(ctx(), 'flink', 'top-speed'), 'DeletionBlocked'), { reason: 'PlatformRefused', message: /quota frozen/ });
-  await storage.finishPendingDeletions();
+  await storage.finishPendingWork();
   t.equal(platform.deployments.get('default/top-speed')?.spec.state, 'CANCELLED');
   t.match(condition(await storage.get(ctx(), 'flink', 'top-speed'), 'DeletionBlocked'), { reason: 'WaitingForCancellation' });
 });
@@ -710,4 +710,133 @@ t.test('watch through the machinery\'s WatchHub: one scope per platform namespac
   stream.stop();
   t.equal(platform.deployments.has('default/c'), false);
   await rejects(t, watchFn(ctx(), { labelSelector: [], fieldSelector: [{ field: 'status.state', operator: 'Equals', value: 'x' }], allowWatchBookmarks: false }), { code: 400 });
+});
+
+t.test('platform outage: a namespace last seen without objects lists empty; one with objects, or never seen, answers 503', async (t) => {
+  const hubs: WatchHub[] = [];
+  const { platform, storage } = setup({
+    createWatchHub: (snapshot) => {
+      const hub = new WatchHub({ snapshot, pollIntervalMs: 100 });
+      hubs.push(hub);
+      return hub;
+    },
+  });
+  t.teardown(() => hubs.forEach((h) => h.close()));
+  const watch = storage.watch;
+  if (!watch) throw new Error('no watch');
+  await storage.create(ctx(), manifest('a'));
+  const down = () => new VvpError({ kind: 'unreachable', message: 'ECONNREFUSED', method: 'GET', route: '/api/v1/namespaces/{ns}/deployments' });
+  const listOf = (namespace?: string) => storage.list(ctx(), { ...(namespace ? { namespace } : {}), labelSelector: [], fieldSelector: [] });
+  platform.fail = down;
+  await rejects(t, listOf('apps'), { code: 503, message: /unreachable/ });
+
+  platform.fail = undefined;
+  await storage.refreshOccupancy();
+  platform.fail = down;
+  const empty = await listOf('apps');
+  t.same(empty.items, [], 'apps: empty, from the last listing');
+  t.match(empty.metadata.resourceVersion, /^\d+$/);
+  await rejects(t, listOf('flink'), { code: 503 });
+  await rejects(t, listOf(), { code: 503 });
+  platform.fail = (call) => (call.method === 'LIST' ? httpError('GET', 403, 'token expired') : undefined);
+  await rejects(t, listOf('apps'), { code: 403 });
+
+  platform.fail = down;
+  const stream = await watch(ctx(), { namespace: 'apps', labelSelector: [], fieldSelector: [], allowWatchBookmarks: true, sendInitialEvents: true });
+  const events: WatchEvent[] = [];
+  for await (const event of stream) events.push(event);
+  t.match(events, [{ type: 'BOOKMARK', object: { metadata: { annotations: { 'k8s.io/initial-events-end': 'true' } } } }], 'an initial watch: no objects, the end of the initial events, then it ends');
+  await rejects(t, watch(ctx(), { namespace: 'flink', labelSelector: [], fieldSelector: [], allowWatchBookmarks: true, sendInitialEvents: true }), { code: 503 });
+
+  platform.fail = undefined;
+  await storage.create(ctx(), manifest('b', {}, 'apps'));
+  platform.fail = down;
+  await rejects(t, listOf('apps'), { code: 503 });
+  platform.fail = undefined;
+  await storage.delete(ctx(), 'apps', 'b', {});
+  await listOf();
+  platform.fail = down;
+  t.same((await listOf('apps')).items, [], 'a full list shows it gone again');
+});
+
+function unreachableSavepointPost(): VvpError {
+  return new VvpError({ kind: 'unreachable', message: 'socket hang up', method: 'POST', route: '/api/v1/namespaces/{ns}/savepoints' });
+}
+
+function nonceRecordOf(platform: FakePlatform): { nonce: number; outcome: string; at: string; savepointId?: string; message?: string } {
+  return JSON.parse(platform.deployments.get('default/top-speed')?.metadata.annotations?.[ANNOTATION.savepointNonce] ?? 'null');
+}
+
+async function runningWithNonce(storage: VvpDeploymentStorage, platform: FakePlatform, nonce: number): Promise<VvpDeployment> {
+  await storage.create(ctx(), manifest());
+  platform.settle('default', 'top-speed', 'RUNNING');
+  const current = await storage.get(ctx(), 'flink', 'top-speed');
+  current.spec.savepointNonce = nonce;
+  return current;
+}
+
+t.test('a savepoint nonce whose trigger got no answer is triggered once after the grace period, even by two replicas', async (t) => {
+  let clock = Date.parse('2026-11-24T12:00:00Z');
+  const { platform, storage, events, fresh } = setup({ now: () => new Date(clock), pendingSavepointGraceMs: 25_000 });
+  const current = await runningWithNonce(storage, platform, 1);
+  platform.fail = (call) => (call.method === 'SAVEPOINT' ? unreachableSavepointPost() : undefined);
+  const updated = await storage.update(ctx(), current);
+  platform.fail = undefined;
+  t.equal(platform.savepoints.length, 0);
+  t.match(nonceRecordOf(platform), { nonce: 1, outcome: 'Triggered', savepointId: undefined }, 'pending: no answer is not a refusal');
+  t.match(condition(updated, 'NonceAligned'), { status: 'False', reason: 'SavepointInProgress' });
+
+  clock += 10_000;
+  await storage.finishPendingWork();
+  platform.calls = [];
+  await storage.update(ctx(), await storage.get(ctx(), 'flink', 'top-speed'));
+  t.same(platform.writes(), [], 'within the grace period the writer may still be at it: neither the pass nor a retry acts');
+
+  clock += 20_000;
+  platform.calls = [];
+  await Promise.all([storage.finishPendingWork(), fresh().finishPendingWork()]);
+  t.equal(platform.savepoints.length, 1, 'one savepoint with two replicas settling at once');
+  t.equal(platform.calls.filter((c) => c.method === 'PATCH').length, 3, 'both claimed, one claim lost, one outcome recorded');
+  const record = nonceRecordOf(platform);
+  t.same(platform.savepoints[0]?.metadata.annotations, { [ANNOTATION.savepointNonce]: '1', [SAVEPOINT_TRIGGER_ANNOTATION]: record.at });
+  t.equal(record.savepointId, platform.savepoints[0]?.metadata.id);
+  t.equal(events.filter((e) => e.event.reason === 'SavepointTriggered').length, 1);
+
+  clock += 60_000;
+  await storage.finishPendingWork();
+  await storage.update(ctx(), await storage.get(ctx(), 'flink', 'top-speed'));
+  t.equal(platform.savepoints.length, 1, 'and never again');
+});
+
+t.test('a savepoint taken though its answer was lost is adopted, on the user\'s retry of the nonce', async (t) => {
+  const { platform, storage, events } = setup({ pendingSavepointGraceMs: 3_600_000 });
+  const current = await runningWithNonce(storage, platform, 4);
+  platform.fail = (call) => {
+    if (call.method !== 'SAVEPOINT') return undefined;
+    const trigger = call.body as { deploymentId: string; annotations: StringMap };
+    platform.savepoints.push({ metadata: { id: 'sp-landed', namespace: call.ns, deploymentId: trigger.deploymentId, origin: 'USER_REQUEST', annotations: trigger.annotations, createdAt: platform.tick() }, status: { state: 'COMPLETED' } });
+    return unreachableSavepointPost();
+  };
+  await storage.update(ctx(), current);
+  platform.fail = undefined;
+  t.equal(nonceRecordOf(platform).savepointId, undefined);
+  const retried = await storage.update(ctx(), await storage.get(ctx(), 'flink', 'top-speed'));
+  t.equal(nonceRecordOf(platform).savepointId, 'sp-landed');
+  t.equal(platform.calls.filter((c) => c.method === 'SAVEPOINT').length, 1, 'nothing triggered again');
+  t.match(condition(retried, 'NonceAligned'), { status: 'True' });
+  t.match(events.filter((e) => e.event.reason === 'SavepointTriggered').map((e) => e.event.message), [/sp-landed/]);
+});
+
+t.test('settling a trigger the platform refuses records SavepointTriggerFailed', async (t) => {
+  let clock = Date.parse('2026-11-24T12:00:00Z');
+  const { platform, storage, events } = setup({ now: () => new Date(clock), pendingSavepointGraceMs: 25_000 });
+  const current = await runningWithNonce(storage, platform, 2);
+  platform.fail = (call) => (call.method === 'SAVEPOINT' ? unreachableSavepointPost() : undefined);
+  await storage.update(ctx(), current);
+  clock += 30_000;
+  platform.fail = (call) => (call.method === 'SAVEPOINT' ? httpError('POST', 400, 'the deployment has no running job') : undefined);
+  await storage.finishPendingWork();
+  t.match(nonceRecordOf(platform), { outcome: 'Failed', message: /no running job/ });
+  t.match(condition(await storage.get(ctx(), 'flink', 'top-speed'), 'NonceAligned'), { reason: 'SavepointTriggerFailed' });
+  t.match(events.at(-1)?.event, { type: 'Warning', reason: 'SavepointFailed' });
 });

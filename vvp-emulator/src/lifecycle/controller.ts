@@ -160,11 +160,15 @@ export class Controller {
     return true;
   }
 
-  /** A savepoint a user asked for (POST /savepoints): STARTED now, COMPLETED or FAILED after `savepointMs`. */
-  triggerSavepoint(ns: NamespaceState, deployment: Deployment): Savepoint {
+  /**
+   * A savepoint a user asked for (POST /savepoints), with the annotations the request gave: STARTED now, COMPLETED or
+   * FAILED after `savepointMs`.
+   */
+  triggerSavepoint(ns: NamespaceState, deployment: Deployment, annotations: Record<string, string> = {}): Savepoint {
     const runtime = this.runtime(ns, deployment.metadata.id);
     const job = runtime.activeJobId ? ns.jobs.get(runtime.activeJobId) : undefined;
     const savepoint = newSavepoint(ns, deployment, job?.metadata.id, 'USER_REQUEST', 'STARTED');
+    savepoint.metadata.annotations = { ...savepoint.metadata.annotations, ...annotations };
     ns.putSavepoint(savepoint);
     emitEvent(ns, { deployment, jobId: job?.metadata.id, name: 'SUCCESSFULLY_TRIGGERED_A_SAVEPOINT', message: `Triggered savepoint ${savepoint.metadata.id}.` });
     const timer = setTimeout(() => {

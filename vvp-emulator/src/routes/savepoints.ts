@@ -54,7 +54,7 @@ export async function savepointRoutes(app: FastifyInstance, { ctx }: RouteOption
             'set spec.template.spec.flinkConfiguration."state.savepoints.dir"',
         );
       }
-      const savepoint = ctx.controller.triggerSavepoint(ns, deployment);
+      const savepoint = ctx.controller.triggerSavepoint(ns, deployment, request.body.metadata.annotations);
       ctx.changed();
       return reply.code(201).send(savepoint);
     },
