@@ -74,6 +74,7 @@ async function main(): Promise<void> {
     platformName: config.vvpUrl,
     group: config.apiGroup,
     surroundingsMaxAgeMs: config.pollIntervalMs,
+    listingReuseMs: 2 * config.pollIntervalMs,
     resolveToken: async (namespace, secretName) => {
       try {
         const secret = await core.readNamespacedSecret({ namespace, name: secretName });
@@ -127,7 +128,7 @@ async function main(): Promise<void> {
   }, log.child({ room: 'lease' }));
   // What Kubernetes namespaces hold objects, for answering their lists while the platform is down; leader or not.
   const everyReplica = replicaLoop([
-    { name: 'refresh-namespace-occupancy', intervalMs: 30_000, run: (signal) => storage.refreshOccupancy(signal) },
+    { name: 'refresh-namespace-occupancy', intervalMs: 30_000, run: (signal) => storage.refreshOccupancy(signal, 30_000) },
   ], log.child({ room: 'background' }));
 
   await server.listen({ host: config.bindAddress, port: config.securePort });

@@ -63,6 +63,11 @@ export interface VvpDeploymentStorageOptions {
   /** How long a GET may reuse an unchanged deployment's jobs, savepoints and Autopilot state (see PlatformReader). */
   surroundingsMaxAgeMs?: number;
   /**
+   * How long the background passes may work from the last full listing of a platform namespace (a watch poll's)
+   * instead of listing every deployment again themselves; 0: they always list.
+   */
+  listingReuseMs?: number;
+  /**
    * How long a savepoint nonce recorded Triggered may go without a savepoint id before another pass triggers it
    * (savepoint-nonce.ts): longer than the main write and the savepoint POST can take. Default 25 s.
    */
@@ -92,6 +97,8 @@ export class VvpDeploymentStorage implements Storage, Getter, Lister, Creater, U
   readonly allowCreateOnUpdate = true;
   readonly tableColumns = tableColumns;
   private readonly reader: PlatformReader;
+  /** Per platform namespace: when it was last listed in full, and the deployments with work pending then. */
+  private readonly lastListing = new Map<string, { at: number; pending: Deployment[] }>();
   private readonly now: () => Date;
   private readonly hub: PollingWatchHub | undefined;
   private readonly occupancy: NamespaceOccupancy;
@@ -213,9 +220,12 @@ export class VvpDeploymentStorage implements Storage, Getter, Lister, Creater, U
    * when asked: a watch poll compares resourceVersions and builds the changed objects alone.
    */
   private async entries(platformNamespace: string, signal: AbortSignal, kubeNamespace?: string): Promise<ObjectEntry[]> {
-    const listed = kubeNamespace === undefined ? this.occupancy.listing(platformNamespace) : undefined;
+    const full = kubeNamespace === undefined;
+    const listed = full ? this.occupancy.listing(platformNamespace) : undefined;
+    const startedAt = performance.now();
     const views = await this.reader.namespaceViews(platformNamespace, kubeNamespace, signal);
     listed?.(views.map((v) => v.namespace));
+    if (full) this.noteListing(platformNamespace, startedAt, views.map((v) => v.view.deployment));
     return views.map(({ view, namespace, name }) => ({
       id: view.deployment.metadata.id, namespace, name, resourceVersion: viewResourceVersion(view), object: () => this.objectOf(view),
     }));
@@ -278,18 +288,43 @@ export class VvpDeploymentStorage implements Storage, Getter, Lister, Creater, U
     }
   }
 
-  /** One listing of the managed deployments per platform namespace, run periodically on every replica. */
-  async refreshOccupancy(signal: AbortSignal = NEVER): Promise<void> {
-    for (const pns of this.options.platformNamespaces) await this.managedDeployments(pns, signal);
+  /**
+   * One listing of the managed deployments per platform namespace, run periodically on every replica; skipped for a
+   * namespace listed in full (e.g. by a watch poll) within the last `maxAgeMs`.
+   */
+  async refreshOccupancy(signal: AbortSignal = NEVER, maxAgeMs = 0): Promise<void> {
+    for (const pns of this.options.platformNamespaces) {
+      const last = this.lastListing.get(pns);
+      if (last && performance.now() - last.at <= maxAgeMs) continue;
+      await this.managedDeployments(pns, signal);
+    }
   }
 
   /** Every deployment this instance manages in a platform namespace; the listing refreshes the occupancy too. */
   private async managedDeployments(pns: string, signal: AbortSignal): Promise<Deployment[]> {
     const listed = this.occupancy.listing(pns);
+    const startedAt = performance.now();
     const list = await this.platform(undefined, () => this.options.client.listDeployments(pns, { labelSelector: managedSelector(this.options.instanceId) }, { signal }));
     const managed = list.items.filter((d) => isManagedBy(d.metadata.labels, this.options.instanceId));
     listed(managed.map((d) => d.metadata.annotations?.[ANNOTATION.namespace] ?? d.metadata.labels?.[LABEL.namespace] ?? ''));
+    this.noteListing(pns, startedAt, managed);
     return managed;
+  }
+
+  private noteListing(pns: string, at: number, deployments: readonly Deployment[]): void {
+    const previous = this.lastListing.get(pns);
+    if (!previous || previous.at <= at) this.lastListing.set(pns, { at, pending: deployments.filter(hasPendingWork) });
+  }
+
+  /**
+   * The deployments of a platform namespace with a deletion or a savepoint trigger to finish: from a full listing
+   * younger than listingReuseMs (a watch poll lists every interval anyway), else from a listing of their own.
+   */
+  private async pendingDeployments(pns: string, signal: AbortSignal): Promise<Deployment[]> {
+    const last = this.lastListing.get(pns);
+    const reuseMs = this.options.listingReuseMs ?? 0;
+    if (last && performance.now() - last.at <= reuseMs) return last.pending;
+    return (await this.managedDeployments(pns, signal)).filter(hasPendingWork);
   }
 
   // ---- writing ---------------------------------------------------------------------------------------------
@@ -672,7 +707,7 @@ export class VvpDeploymentStorage implements Storage, Getter, Lister, Creater, U
     const ctx: RequestContext = { user: { username: 'system:vvp-apiserver', groups: [], extra: {} }, dryRun: false, signal };
     let finished = 0;
     for (const pns of this.options.platformNamespaces) {
-      for (const d of await this.managedDeployments(pns, signal)) {
+      for (const d of await this.pendingDeployments(pns, signal)) {
         const rawDeletion = d.metadata.annotations?.[ANNOTATION.deletion];
         const deleting = rawDeletion !== undefined && rawDeletion !== 'null';
         try {
@@ -791,6 +826,20 @@ function savepointNonceOf(d: Deployment): NonceRecord | undefined {
     return decodeKubeParts(d.metadata.annotations)?.savepointNonce;
   } catch {
     return undefined;
+  }
+}
+
+/** A deletion mark, or a savepoint nonce triggered without a savepoint yet: work for the background pass. */
+function hasPendingWork(d: Deployment): boolean {
+  const a = d.metadata.annotations ?? {};
+  const deletion = a[ANNOTATION.deletion];
+  if (deletion !== undefined && deletion !== 'null') return true;
+  const nonce = a[ANNOTATION.savepointNonce];
+  if (nonce === undefined || nonce === 'null') return false;
+  try {
+    return isPendingTrigger(JSON.parse(nonce) as NonceRecord);
+  } catch {
+    return false;
   }
 }
 

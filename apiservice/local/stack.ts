@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import yaml from 'js-yaml';
 import {
   freePort, isAlive, kubectl, runCommand, startControlPlane, stopControlPlane, tail, type ControlPlane,
 } from '../../test/cluster/control-plane.js';
@@ -58,6 +59,16 @@ export interface Stack {
 }
 
 const repo = resolve(import.meta.dirname, '../../..');
+
+/**
+ * Node flags for the server run outside a cluster: the chart's heap limit (its NODE_OPTIONS), plus any given in
+ * VVP_SERVER_NODE_FLAGS (e.g. --cpu-prof to profile a bench run).
+ */
+function serverNodeFlags(): string[] {
+  const values = yaml.load(readFileSync(join(repo, 'apiservice/chart/vvp-apiserver/values.yaml'), 'utf8')) as { heapLimitMb?: number };
+  const chart = values.heapLimitMb ? [`--max-old-space-size=${values.heapLimitMb}`] : [];
+  return [...chart, ...(process.env.VVP_SERVER_NODE_FLAGS ?? '').split(' ').filter(Boolean)];
+}
 const stackFile = (stateDir: string) => join(stateDir, 'stack.json');
 
 function startDetached(command: string, args: string[], log: string, env: NodeJS.ProcessEnv = {}): number {
@@ -185,9 +196,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   const serverLog = join(stateDir, 'server.log');
   log(`starting the server (node dist/apiserver/main.js) on https://127.0.0.1:${serverPort}`);
   // The image's entrypoint command, run outside a container.
-  // VVP_SERVER_NODE_FLAGS: extra node flags for the server, e.g. --cpu-prof to profile a bench run.
-  const nodeFlags = (process.env.VVP_SERVER_NODE_FLAGS ?? '').split(' ').filter(Boolean);
-  const serverPid = startDetached(process.execPath, [...nodeFlags, join(repo, 'dist/apiserver/main.js'), ...serverArgs], serverLog);
+  const serverPid = startDetached(process.execPath, [...serverNodeFlags(), join(repo, 'dist/apiserver/main.js'), ...serverArgs], serverLog);
 
   const stack: Stack = {
     stateDir, controlPlane: cp, kubeconfig: cp.kubeconfig, kubectl: cp.kubectl, helm, apiGroup, instanceId, release, namespace,
@@ -234,12 +243,12 @@ export async function startReplica(stack: Stack): Promise<{ pid: number; url: st
   const port = await freePort();
   const args = stack.serverArgs.map((a) => (a.startsWith('--secure-port=') ? `--secure-port=${port}` : a));
   const log = join(stack.stateDir, `server-replica-${port}.log`);
-  return { pid: startDetached(process.execPath, [join(repo, 'dist/apiserver/main.js'), ...args], log), url: `https://127.0.0.1:${port}`, log };
+  return { pid: startDetached(process.execPath, [...serverNodeFlags(), join(repo, 'dist/apiserver/main.js'), ...args], log), url: `https://127.0.0.1:${port}`, log };
 }
 
 /** Starts the server again with the same arguments (after a crash test killed it); returns its new pid. */
 export function restartServer(stack: Stack): number {
-  stack.pids.server = startDetached(process.execPath, [join(repo, 'dist/apiserver/main.js'), ...stack.serverArgs], stack.logs.server);
+  stack.pids.server = startDetached(process.execPath, [...serverNodeFlags(), join(repo, 'dist/apiserver/main.js'), ...stack.serverArgs], stack.logs.server);
   writeFileSync(stackFile(stack.stateDir), JSON.stringify(stack, null, 2));
   return stack.pids.server;
 }

@@ -37,7 +37,7 @@ t.test('the rendered objects: delegation RBAC, a hardened Deployment, an APIServ
   t.ok(bindings.some((b) => b.roleRef.name === 'system:auth-delegator'), 'bound to system:auth-delegator');
   t.ok(bindings.some((b) => b.roleRef.name === 'extension-apiserver-authentication-reader' && b.metadata.namespace === 'kube-system'), 'may read the authentication ConfigMap in kube-system');
 
-  const deployment = find(objects, 'Deployment') as unknown as { spec: { replicas: number; template: { spec: { securityContext: { runAsNonRoot: boolean }; containers: { livenessProbe: { httpGet: { path: string; scheme: string } }; readinessProbe: { httpGet: { path: string; scheme: string } }; securityContext: { readOnlyRootFilesystem: boolean }; resources: unknown }[] } } } };
+  const deployment = find(objects, 'Deployment') as unknown as { spec: { replicas: number; template: { spec: { securityContext: { runAsNonRoot: boolean }; containers: { livenessProbe: { httpGet: { path: string; scheme: string } }; readinessProbe: { httpGet: { path: string; scheme: string } }; securityContext: { readOnlyRootFilesystem: boolean }; resources: { limits?: { memory?: string } }; env?: { name: string; value: string }[] }[] } } } };
   t.equal(deployment.spec.replicas, 2);
   const container = deployment.spec.template.spec.containers[0]!;
   t.same([container.livenessProbe.httpGet.path, container.livenessProbe.httpGet.scheme], ['/livez', 'HTTPS']);
@@ -45,6 +45,9 @@ t.test('the rendered objects: delegation RBAC, a hardened Deployment, an APIServ
   t.equal(deployment.spec.template.spec.securityContext.runAsNonRoot, true);
   t.equal(container.securityContext.readOnlyRootFilesystem, true);
   t.ok(container.resources, 'resources set');
+  const heapMb = Number(/--max-old-space-size=(\d+)/.exec(container.env?.find((e) => e.name === 'NODE_OPTIONS')?.value ?? '')?.[1]);
+  const limitMi = Number(/^(\d+)Mi$/.exec(container.resources.limits?.memory ?? '')?.[1]);
+  t.ok(heapMb > 0 && heapMb <= limitMi * 0.75, `Node's heap limit (${heapMb} MB) leaves room under the memory limit (${limitMi} Mi) for buffers and code`);
 
   const apiService = find(objects, 'APIService') as unknown as { metadata: { name: string }; spec: { caBundle: string; service: { name: string; namespace: string } } };
   t.equal(apiService.metadata.name, 'v1.ververica.platform');

@@ -467,6 +467,25 @@ t.test('list: all namespaces or one, label and field selectors, pages', async (t
   await rejects(t, storage.list(ctx(), { labelSelector: [], fieldSelector: [{ field: 'spec.syncingMode', operator: 'Equals', value: 'PUT' }] }), { code: 400 });
 });
 
+t.test('the background pass works from a recent full listing (a watch poll\'s) instead of listing again', async (t) => {
+  const { platform, storage } = setup({ listingReuseMs: 60_000 });
+  await storage.create(ctx(), manifest('a'));
+  await storage.create(ctx(), manifest('b'));
+  platform.settle('default', 'a', 'RUNNING');
+  await storage.delete(ctx(), 'flink', 'a', {});
+  platform.settle('default', 'a', 'CANCELLED');
+  await storage.snapshot('default');
+  await storage.snapshot('team-a');
+  platform.calls = [];
+  t.equal(await storage.finishPendingWork(), 1, 'the deletion marked in the listing is finished');
+  t.same(platform.calls.filter((c) => c.method === 'LIST'), [], 'no listing of its own');
+  t.notOk(platform.deployments.has('default/a'));
+  t.ok(platform.deployments.has('default/b'), 'nothing else touched');
+  const withoutReuse = setup();
+  await withoutReuse.storage.finishPendingWork();
+  t.same(withoutReuse.platform.calls.filter((c) => c.method === 'LIST').map((c) => c.ns), ['default', 'team-a'], 'without reuse: one listing per platform namespace');
+});
+
 t.test('delete (Cancel) of a running deployment: deletionTimestamp and DeletionBlocked, then gone', async (t) => {
   const { platform, storage, fresh, events } = setup();
   await storage.create(ctx(), manifest());
