@@ -8,6 +8,7 @@ import t from 'tap';
 import { startStack, stopStack, type Stack, type StackOptions } from '../../apiservice/local/stack.js';
 import { tail } from '../cluster/control-plane.js';
 import { printLogsOnFailure, testControlPlane } from './cluster.js';
+import type { Json } from './hostile.js';
 
 export interface ProductOptions extends Partial<Pick<StackOptions, 'instanceId' | 'vvpNamespaces' | 'emulatorArgs' | 'serverArgs'>> {
   /** A short name, unique among the test files: it names the API group, the release and its namespace. */
@@ -57,4 +58,40 @@ export function platformApi(stack: Stack) {
     const text = await res.text();
     return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
   };
+}
+
+export interface VvpDeploymentOptions {
+  /** The platform Deployment's desired state; CANCELLED unless said. */
+  state?: 'RUNNING' | 'CANCELLED' | 'SUSPENDED';
+  /** The job's parallelism; 1 unless said. */
+  parallelism?: number;
+  /** PATCH unless said. */
+  syncingMode?: 'PATCH' | 'PUT';
+  /** Labels of the object; none unless said. */
+  labels?: Record<string, string>;
+  /** More fields of the VvpDeployment's spec (deletionPolicy, initFields, …), after syncingMode and deployment. */
+  spec?: Record<string, Json>;
+  /** More fields of the platform Deployment's spec (restoreStrategy, …), after state, target and template. */
+  deploymentSpec?: Record<string, Json>;
+}
+
+/**
+ * A maker of VvpDeployment manifests in one namespace of the stack's API group: by default a CANCELLED deployment of the
+ * TopSpeedWindowing example jar on target `default`, parallelism 1, syncingMode PATCH.
+ */
+export function vvpDeploymentManifests(stack: Pick<Stack, 'apiGroup'>, namespace: string) {
+  return (name: string, opts: VvpDeploymentOptions = {}) => ({
+    apiVersion: `${stack.apiGroup}/v1`, kind: 'VvpDeployment', metadata: { name, namespace, ...(opts.labels ? { labels: opts.labels } : {}) },
+    spec: {
+      syncingMode: opts.syncingMode ?? 'PATCH',
+      deployment: {
+        spec: {
+          state: opts.state ?? 'CANCELLED', deploymentTargetName: 'default',
+          template: { spec: { artifact: { kind: 'JAR', jarUri: 'file:///flink/examples/streaming/TopSpeedWindowing.jar' }, parallelism: opts.parallelism ?? 1 } },
+          ...opts.deploymentSpec,
+        },
+      },
+      ...opts.spec,
+    },
+  });
 }
