@@ -3,7 +3,7 @@
 // NonceAligned. A following nonce gives exactly one more.
 import t from 'tap';
 import { kubectl } from '../cluster/control-plane.js';
-import { platformApi, startProduct } from '../support/product.js';
+import { platformApi, startProduct, vvpDeploymentManifests } from '../support/product.js';
 import { crashDuring, eventually, kubeAdmin } from '../support/hostile.js';
 import { restartServer, stopProcesses } from '../../apiservice/local/stack.js';
 
@@ -22,13 +22,7 @@ interface Condition { type: string; status: string; reason?: string; message?: s
 interface Obj { metadata: { uid: string }; spec: { savepointNonce?: number }; status: { state?: string; conditions?: Condition[] } }
 interface Savepoint { metadata: { id: string; origin?: string; annotations?: Record<string, string> }; status?: { state?: string } }
 
-const manifest = {
-  apiVersion: `${stack.apiGroup}/v1`, kind: 'VvpDeployment', metadata: { name: 'saver', namespace: ns },
-  spec: {
-    syncingMode: 'PATCH',
-    deployment: { spec: { state: 'RUNNING', deploymentTargetName: 'default', template: { spec: { artifact: { kind: 'JAR', jarUri: 'file:///flink/examples/streaming/TopSpeedWindowing.jar' }, parallelism: 1 } } } },
-  },
-};
+const manifest = vvpDeploymentManifests(stack, ns);
 
 async function get(): Promise<Obj | undefined> {
   const res = await k(['get', resource, 'saver', '-n', ns, '-o', 'json']);
@@ -42,7 +36,7 @@ t.before(async () => {
 });
 
 t.test('killed during a savepoint nonce: acted on once', async (t) => {
-  const created = await k(['apply', '-f', '-'], JSON.stringify(manifest));
+  const created = await k(['apply', '-f', '-'], JSON.stringify(manifest('saver', { state: 'RUNNING' })));
   t.equal(created.code, 0, created.stderr);
   const id = (await eventually('saver RUNNING', async () => {
     const o = await get();

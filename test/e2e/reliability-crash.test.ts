@@ -3,7 +3,7 @@
 // duplicated or left half-deleted. (The savepoint nonce: reliability-crash-nonce.test.ts.)
 import t, { type Test } from 'tap';
 import { kubectl } from '../cluster/control-plane.js';
-import { platformApi, startProduct } from '../support/product.js';
+import { platformApi, startProduct, vvpDeploymentManifests } from '../support/product.js';
 import { crashDuring, eventually, kubeAdmin, type CrashPlan } from '../support/hostile.js';
 import { restartServer, stopProcesses } from '../../apiservice/local/stack.js';
 
@@ -20,15 +20,7 @@ t.teardown(api.close);
 interface Obj { metadata: { uid: string; deletionTimestamp?: string }; status: { state?: string; deploymentId?: string; conditions?: { type: string; status: string }[] } }
 interface PlatformList { items: { metadata: { id: string; name: string } }[] }
 
-function manifest(name: string, state = 'CANCELLED') {
-  return {
-    apiVersion: `${stack.apiGroup}/v1`, kind: 'VvpDeployment', metadata: { name, namespace: ns },
-    spec: {
-      syncingMode: 'PATCH',
-      deployment: { spec: { state, deploymentTargetName: 'default', template: { spec: { artifact: { kind: 'JAR', jarUri: 'file:///flink/examples/streaming/TopSpeedWindowing.jar' }, parallelism: 1 } } } },
-    },
-  };
-}
+const manifest = vvpDeploymentManifests(stack, ns);
 
 async function get(name: string): Promise<Obj | undefined> {
   const res = await k(['get', resource, name, '-n', ns, '-o', 'json']);
@@ -71,7 +63,7 @@ t.test('killed during a create: after the retry, one object and one platform dep
 });
 
 t.test('killed during a delete: gone from Kubernetes and the platform, nothing half-deleted', async (t) => {
-  const created = await k(['apply', '-f', '-'], JSON.stringify(manifest('doomed', 'RUNNING')));
+  const created = await k(['apply', '-f', '-'], JSON.stringify(manifest('doomed', { state: 'RUNNING' })));
   t.equal(created.code, 0, created.stderr);
   await eventually('doomed RUNNING', async () => (await get('doomed'))?.status.state === 'RUNNING');
   let firstAnswer = 0;

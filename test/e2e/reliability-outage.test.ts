@@ -3,7 +3,7 @@
 // the control plane), and after the outage everything works again without restarting anything.
 import t from 'tap';
 import { isAlive, kubectl } from '../cluster/control-plane.js';
-import { platformApi, startProduct } from '../support/product.js';
+import { platformApi, startProduct, vvpDeploymentManifests } from '../support/product.js';
 import { kubeAdmin } from '../support/hostile.js';
 
 const stack = await startProduct({ name: 'outage' });
@@ -16,15 +16,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const admin = kubeAdmin(cp);
 t.teardown(admin.close);
 
-function manifest(name: string) {
-  return {
-    apiVersion: `${stack.apiGroup}/v1`, kind: 'VvpDeployment', metadata: { name, namespace: ns },
-    spec: {
-      syncingMode: 'PATCH',
-      deployment: { spec: { state: 'CANCELLED', deploymentTargetName: 'default', template: { spec: { artifact: { kind: 'JAR', jarUri: 'file:///flink/examples/streaming/TopSpeedWindowing.jar' }, parallelism: 1 } } } },
-    },
-  };
-}
+const manifest = vvpDeploymentManifests(stack, ns);
 
 async function endOutage(): Promise<number> {
   return (await platform('DELETE', '/__emulator/outage')).status;
