@@ -1,5 +1,6 @@
 // Hostile input straight to the server (as the front proxy, admin): ≥ 10,000 generated invalid bodies and patches.
 // None may cause a 5xx, every answer is a Status, and none may reach the platform as a write.
+import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
 import { kubectl } from '../cluster/control-plane.js';
 import { platformApi, startProduct, vvpDeploymentManifests } from '../support/product.js';
@@ -9,7 +10,6 @@ const stack = await startProduct({ name: 'hostile' });
 const cp = stack.controlPlane;
 const ns = 'hostile';
 const platform = platformApi(stack);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Problem { what: '5xx' | 'accepted' | 'not a Status' | 'no answer'; example: string }
 

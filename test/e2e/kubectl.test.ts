@@ -7,14 +7,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { kubectl, userKubeconfig } from '../cluster/control-plane.js';
-import { platformApi, startProduct, vvpDeploymentManifests } from '../support/product.js';
+import { kubectlFor, platformApi, startProduct, vvpDeploymentManifests } from '../support/product.js';
 import { restartServer, stopProcesses } from '../../apiservice/local/stack.js';
 
 const stack = await startProduct({ name: 'verbs' });
 const cp = stack.controlPlane;
 const resource = `vvpdeployments.${stack.apiGroup}`;
 const ns = 'verbs';
-const k = (args: string[], input?: string) => kubectl(cp, args, input === undefined ? {} : { input });
+const k = kubectlFor(stack);
 
 const platform = platformApi(stack);
 

@@ -1,9 +1,9 @@
 // The server killed (SIGKILL) while the savepoint of a new savepointNonce is held at the platform (emulator latency
 // fault). After a restart and the user's retry of the same nonce, the nonce is acted on once: one savepoint, and
 // NonceAligned. A following nonce gives exactly one more.
+import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
-import { kubectl } from '../cluster/control-plane.js';
-import { platformApi, startProduct, vvpDeploymentManifests } from '../support/product.js';
+import { kubectlFor, platformApi, startProduct, vvpDeploymentManifests } from '../support/product.js';
 import { crashDuring, eventually, kubeAdmin } from '../support/hostile.js';
 import { restartServer, stopProcesses } from '../../apiservice/local/stack.js';
 
@@ -13,8 +13,7 @@ const ns = 'crashnonce';
 const resource = `vvpdeployments.${stack.apiGroup}`;
 const collection = `/apis/${stack.apiGroup}/v1/namespaces/${ns}/vvpdeployments`;
 const platform = platformApi(stack);
-const k = (args: string[], input?: string) => kubectl(cp, args, input === undefined ? {} : { input });
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const k = kubectlFor(stack);
 const api = kubeAdmin(cp);
 t.teardown(api.close);
 

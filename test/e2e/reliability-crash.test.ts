@@ -2,8 +2,7 @@
 // by an emulator latency fault). After a restart, and the user's retry of the failed request, no object is lost,
 // duplicated or left half-deleted. (The savepoint nonce: reliability-crash-nonce.test.ts.)
 import t, { type Test } from 'tap';
-import { kubectl } from '../cluster/control-plane.js';
-import { platformApi, startProduct, vvpDeploymentManifests } from '../support/product.js';
+import { kubectlFor, platformApi, startProduct, vvpDeploymentManifests } from '../support/product.js';
 import { crashDuring, eventually, kubeAdmin, type CrashPlan } from '../support/hostile.js';
 import { restartServer, stopProcesses } from '../../apiservice/local/stack.js';
 
@@ -13,7 +12,7 @@ const ns = 'crash';
 const resource = `vvpdeployments.${stack.apiGroup}`;
 const collection = `/apis/${stack.apiGroup}/v1/namespaces/${ns}/vvpdeployments`;
 const platform = platformApi(stack);
-const k = (args: string[], input?: string) => kubectl(cp, args, input === undefined ? {} : { input });
+const k = kubectlFor(stack);
 const api = kubeAdmin(cp);
 t.teardown(api.close);
 

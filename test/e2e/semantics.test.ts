@@ -1,17 +1,15 @@
 // What a VvpDeployment means, scenario by scenario: kubectl through the real kube-apiserver, and each
 // scenario checked on the platform side too, over the emulator's HTTP API.
 import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
-import { kubectl } from '../cluster/control-plane.js';
-import { platformApi, startProduct, vvpDeploymentManifests } from '../support/product.js';
+import { kubectlFor, platformApi, startProduct, vvpDeploymentManifests } from '../support/product.js';
 import { restartServer, startReplica, stopProcesses } from '../../apiservice/local/stack.js';
 
 const stack = await startProduct({ name: 'semantics', emulatorArgs: ['--timing', 'autopilotIntervalMs=1500'] });
-const cp = stack.controlPlane;
 const resource = `vvpdeployments.${stack.apiGroup}`;
 const ns = 'semantics';
-const k = (args: string[], input?: string) => kubectl(cp, args, input === undefined ? {} : { input });
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const k = kubectlFor(stack);
 
 interface Condition { type: string; status: string; reason: string; message: string }
 interface Obj {

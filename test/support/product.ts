@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { startStack, stopStack, type Stack, type StackOptions } from '../../apiservice/local/stack.js';
-import { tail } from '../cluster/control-plane.js';
+import { kubectl, tail } from '../cluster/control-plane.js';
 import { printLogsOnFailure, testControlPlane } from './cluster.js';
 import type { Json } from './hostile.js';
 
@@ -42,6 +42,11 @@ export async function startProduct(opts: ProductOptions): Promise<Stack> {
     await stopStack(stateDir);
   });
   return stack;
+}
+
+/** kubectl as the admin on the stack's control plane; `input`, if given, goes to its stdin. */
+export function kubectlFor(stack: Pick<Stack, 'controlPlane'>) {
+  return (args: string[], input?: string) => kubectl(stack.controlPlane, args, input === undefined ? {} : { input });
 }
 
 export interface PlatformAnswer<T> {
