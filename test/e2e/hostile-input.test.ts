@@ -1,15 +1,15 @@
 // Hostile input straight to the server (as the front proxy, admin): ≥ 10,000 generated invalid bodies and patches.
 // None may cause a 5xx, every answer is a Status, and none may reach the platform as a write.
+import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
 import { kubectl } from '../cluster/control-plane.js';
-import { platformApi, startProduct } from '../support/product.js';
+import { platformApi, startProduct, vvpDeploymentManifests } from '../support/product.js';
 import { asAdminHeaders, frontProxyCert, hostileCase, httpsSender, prng, serverEndpoint, statusKind, type Generator, type HostileCase, type RawAnswer } from '../support/hostile.js';
 
 const stack = await startProduct({ name: 'hostile' });
 const cp = stack.controlPlane;
 const ns = 'hostile';
 const platform = platformApi(stack);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Problem { what: '5xx' | 'accepted' | 'not a Status' | 'no answer'; example: string }
 
@@ -29,20 +29,8 @@ const SERIAL_CASES = 400;
 const TIME_LIMIT_MS = 170_000;
 const SEED = 20261125;
 
-function valid(name: string) {
-  return {
-    apiVersion: `${stack.apiGroup}/v1`, kind: 'VvpDeployment', metadata: { name, namespace: ns },
-    spec: {
-      syncingMode: 'PATCH',
-      deployment: {
-        spec: {
-          state: 'CANCELLED', deploymentTargetName: 'default',
-          template: { spec: { artifact: { kind: 'JAR', jarUri: 'file:///flink/examples/streaming/TopSpeedWindowing.jar' }, parallelism: 1 } },
-        },
-      },
-    },
-  };
-}
+/** A manifest that would be accepted. */
+const valid = vvpDeploymentManifests(stack, ns);
 
 const platformWrites = async () => (await platform<{ writes: number }>('GET', '/__emulator/requests')).body.writes;
 

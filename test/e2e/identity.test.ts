@@ -3,7 +3,7 @@
 import t from 'tap';
 import { CertificateAuthority, type PemPair } from '../../certs/pki.js';
 import { kubectl } from '../cluster/control-plane.js';
-import { platformApi, startProduct } from '../support/product.js';
+import { platformApi, startProduct, vvpDeploymentManifests } from '../support/product.js';
 import { asAdminHeaders, frontProxyCert, httpsSender, serverEndpoint, statusKind } from '../support/hostile.js';
 
 const stack = await startProduct({ name: 'identity' });
@@ -13,15 +13,7 @@ const platform = platformApi(stack);
 const collection = `/apis/${stack.apiGroup}/v1/namespaces/${ns}/vvpdeployments`;
 const dayMs = 86_400_000;
 
-function manifest(name: string) {
-  return {
-    apiVersion: `${stack.apiGroup}/v1`, kind: 'VvpDeployment', metadata: { name, namespace: ns },
-    spec: {
-      syncingMode: 'PATCH',
-      deployment: { spec: { state: 'CANCELLED', deploymentTargetName: 'default', template: { spec: { artifact: { kind: 'JAR', jarUri: 'file:///flink/examples/streaming/TopSpeedWindowing.jar' }, parallelism: 1 } } } },
-    },
-  };
-}
+const manifest = vvpDeploymentManifests(stack, ns);
 
 interface Attempt {
   name: string;

@@ -7,14 +7,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { kubectl, userKubeconfig } from '../cluster/control-plane.js';
-import { platformApi, startProduct } from '../support/product.js';
+import { kubectlFor, platformApi, startProduct, vvpDeploymentManifests } from '../support/product.js';
 import { restartServer, stopProcesses } from '../../apiservice/local/stack.js';
 
 const stack = await startProduct({ name: 'verbs' });
 const cp = stack.controlPlane;
 const resource = `vvpdeployments.${stack.apiGroup}`;
 const ns = 'verbs';
-const k = (args: string[], input?: string) => kubectl(cp, args, input === undefined ? {} : { input });
+const k = kubectlFor(stack);
 
 const platform = platformApi(stack);
 
@@ -22,21 +22,9 @@ async function platformWrites(): Promise<number> {
   return (await platform<{ writes: number }>('GET', '/__emulator/requests')).body.writes;
 }
 
-function manifest(name: string, parallelism = 1, extra: Record<string, unknown> = {}) {
-  return {
-    apiVersion: `${stack.apiGroup}/v1`, kind: 'VvpDeployment', metadata: { name, namespace: ns, labels: { app: name } },
-    spec: {
-      syncingMode: 'PATCH',
-      deployment: {
-        spec: {
-          state: 'CANCELLED', deploymentTargetName: 'default',
-          template: { spec: { artifact: { kind: 'JAR', jarUri: 'file:///flink/examples/streaming/TopSpeedWindowing.jar' }, parallelism } },
-        },
-      },
-      ...extra,
-    },
-  };
-}
+const vvpDeployment = vvpDeploymentManifests(stack, ns);
+/** Every object of this file is labelled app=<its name>. */
+const manifest = (name: string, parallelism = 1) => vvpDeployment(name, { parallelism, labels: { app: name } });
 
 t.before(async () => {
   await k(['create', 'namespace', ns]);

@@ -3,13 +3,14 @@
 // rejected one must have been a 409 Conflict (and be absent), and nothing else may happen.
 import t from 'tap';
 import { kubectl } from '../cluster/control-plane.js';
-import { platformApi, startProduct } from '../support/product.js';
+import { platformApi, startProduct, vvpDeploymentManifests } from '../support/product.js';
 import { kubeAdmin } from '../support/hostile.js';
 
 const stack = await startProduct({ name: 'conc' });
 const cp = stack.controlPlane;
 const ns = 'conc';
 const platform = platformApi(stack);
+const manifest = vvpDeploymentManifests(stack, ns);
 const WRITERS = 50;
 const UPDATES = 20;
 const TIME_LIMIT_MS = 90_000;
@@ -20,13 +21,7 @@ interface Obj { metadata: { resourceVersion: string; annotations?: Record<string
 t.before(async () => {
   await kubectl(cp, ['create', 'namespace', ns]);
   const res = await kubectl(cp, ['apply', '-f', '-'], {
-    input: JSON.stringify({
-      apiVersion: `${stack.apiGroup}/v1`, kind: 'VvpDeployment', metadata: { name: 'contended', namespace: ns },
-      spec: {
-        syncingMode: 'PATCH',
-        deployment: { spec: { state: 'CANCELLED', deploymentTargetName: 'default', template: { spec: { artifact: { kind: 'JAR', jarUri: 'file:///flink/examples/streaming/TopSpeedWindowing.jar' }, parallelism: 1 } } } },
-      },
-    }),
+    input: JSON.stringify(manifest('contended')),
   });
   if (res.code !== 0) throw new Error(res.stderr);
 });

@@ -1,9 +1,9 @@
 // The server killed (SIGKILL) while the savepoint of a new savepointNonce is held at the platform (emulator latency
 // fault). After a restart and the user's retry of the same nonce, the nonce is acted on once: one savepoint, and
 // NonceAligned. A following nonce gives exactly one more.
+import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
-import { kubectl } from '../cluster/control-plane.js';
-import { platformApi, startProduct } from '../support/product.js';
+import { kubectlFor, platformApi, startProduct, vvpDeploymentManifests } from '../support/product.js';
 import { crashDuring, eventually, kubeAdmin } from '../support/hostile.js';
 import { restartServer, stopProcesses } from '../../apiservice/local/stack.js';
 
@@ -13,8 +13,7 @@ const ns = 'crashnonce';
 const resource = `vvpdeployments.${stack.apiGroup}`;
 const collection = `/apis/${stack.apiGroup}/v1/namespaces/${ns}/vvpdeployments`;
 const platform = platformApi(stack);
-const k = (args: string[], input?: string) => kubectl(cp, args, input === undefined ? {} : { input });
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const k = kubectlFor(stack);
 const api = kubeAdmin(cp);
 t.teardown(api.close);
 
@@ -22,13 +21,7 @@ interface Condition { type: string; status: string; reason?: string; message?: s
 interface Obj { metadata: { uid: string }; spec: { savepointNonce?: number }; status: { state?: string; conditions?: Condition[] } }
 interface Savepoint { metadata: { id: string; origin?: string; annotations?: Record<string, string> }; status?: { state?: string } }
 
-const manifest = {
-  apiVersion: `${stack.apiGroup}/v1`, kind: 'VvpDeployment', metadata: { name: 'saver', namespace: ns },
-  spec: {
-    syncingMode: 'PATCH',
-    deployment: { spec: { state: 'RUNNING', deploymentTargetName: 'default', template: { spec: { artifact: { kind: 'JAR', jarUri: 'file:///flink/examples/streaming/TopSpeedWindowing.jar' }, parallelism: 1 } } } },
-  },
-};
+const manifest = vvpDeploymentManifests(stack, ns);
 
 async function get(): Promise<Obj | undefined> {
   const res = await k(['get', resource, 'saver', '-n', ns, '-o', 'json']);
@@ -42,7 +35,7 @@ t.before(async () => {
 });
 
 t.test('killed during a savepoint nonce: acted on once', async (t) => {
-  const created = await k(['apply', '-f', '-'], JSON.stringify(manifest));
+  const created = await k(['apply', '-f', '-'], JSON.stringify(manifest('saver', { state: 'RUNNING' })));
   t.equal(created.code, 0, created.stderr);
   const id = (await eventually('saver RUNNING', async () => {
     const o = await get();

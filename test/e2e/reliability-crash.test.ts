@@ -2,8 +2,7 @@
 // by an emulator latency fault). After a restart, and the user's retry of the failed request, no object is lost,
 // duplicated or left half-deleted. (The savepoint nonce: reliability-crash-nonce.test.ts.)
 import t, { type Test } from 'tap';
-import { kubectl } from '../cluster/control-plane.js';
-import { platformApi, startProduct } from '../support/product.js';
+import { kubectlFor, platformApi, startProduct, vvpDeploymentManifests } from '../support/product.js';
 import { crashDuring, eventually, kubeAdmin, type CrashPlan } from '../support/hostile.js';
 import { restartServer, stopProcesses } from '../../apiservice/local/stack.js';
 
@@ -13,22 +12,14 @@ const ns = 'crash';
 const resource = `vvpdeployments.${stack.apiGroup}`;
 const collection = `/apis/${stack.apiGroup}/v1/namespaces/${ns}/vvpdeployments`;
 const platform = platformApi(stack);
-const k = (args: string[], input?: string) => kubectl(cp, args, input === undefined ? {} : { input });
+const k = kubectlFor(stack);
 const api = kubeAdmin(cp);
 t.teardown(api.close);
 
 interface Obj { metadata: { uid: string; deletionTimestamp?: string }; status: { state?: string; deploymentId?: string; conditions?: { type: string; status: string }[] } }
 interface PlatformList { items: { metadata: { id: string; name: string } }[] }
 
-function manifest(name: string, state = 'CANCELLED') {
-  return {
-    apiVersion: `${stack.apiGroup}/v1`, kind: 'VvpDeployment', metadata: { name, namespace: ns },
-    spec: {
-      syncingMode: 'PATCH',
-      deployment: { spec: { state, deploymentTargetName: 'default', template: { spec: { artifact: { kind: 'JAR', jarUri: 'file:///flink/examples/streaming/TopSpeedWindowing.jar' }, parallelism: 1 } } } },
-    },
-  };
-}
+const manifest = vvpDeploymentManifests(stack, ns);
 
 async function get(name: string): Promise<Obj | undefined> {
   const res = await k(['get', resource, name, '-n', ns, '-o', 'json']);
@@ -71,7 +62,7 @@ t.test('killed during a create: after the retry, one object and one platform dep
 });
 
 t.test('killed during a delete: gone from Kubernetes and the platform, nothing half-deleted', async (t) => {
-  const created = await k(['apply', '-f', '-'], JSON.stringify(manifest('doomed', 'RUNNING')));
+  const created = await k(['apply', '-f', '-'], JSON.stringify(manifest('doomed', { state: 'RUNNING' })));
   t.equal(created.code, 0, created.stderr);
   await eventually('doomed RUNNING', async () => (await get('doomed'))?.status.state === 'RUNNING');
   let firstAnswer = 0;

@@ -1,9 +1,10 @@
 // A platform outage must not break the cluster: the APIService stays Available, discovery works, requests answer 503
 // with Retry-After naming the platform, an unrelated namespace can still be deleted (namespace + GC controllers run in
 // the control plane), and after the outage everything works again without restarting anything.
+import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
-import { isAlive, kubectl } from '../cluster/control-plane.js';
-import { platformApi, startProduct } from '../support/product.js';
+import { isAlive } from '../cluster/control-plane.js';
+import { kubectlFor, platformApi, startProduct, vvpDeploymentManifests } from '../support/product.js';
 import { kubeAdmin } from '../support/hostile.js';
 
 const stack = await startProduct({ name: 'outage' });
@@ -11,20 +12,11 @@ const cp = stack.controlPlane;
 const ns = 'outage';
 const resource = `vvpdeployments.${stack.apiGroup}`;
 const platform = platformApi(stack);
-const k = (args: string[], input?: string) => kubectl(cp, args, input === undefined ? {} : { input });
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const k = kubectlFor(stack);
 const admin = kubeAdmin(cp);
 t.teardown(admin.close);
 
-function manifest(name: string) {
-  return {
-    apiVersion: `${stack.apiGroup}/v1`, kind: 'VvpDeployment', metadata: { name, namespace: ns },
-    spec: {
-      syncingMode: 'PATCH',
-      deployment: { spec: { state: 'CANCELLED', deploymentTargetName: 'default', template: { spec: { artifact: { kind: 'JAR', jarUri: 'file:///flink/examples/streaming/TopSpeedWindowing.jar' }, parallelism: 1 } } } },
-    },
-  };
-}
+const manifest = vvpDeploymentManifests(stack, ns);
 
 async function endOutage(): Promise<number> {
   return (await platform('DELETE', '/__emulator/outage')).status;

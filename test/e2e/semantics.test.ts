@@ -1,17 +1,15 @@
 // What a VvpDeployment means, scenario by scenario: kubectl through the real kube-apiserver, and each
 // scenario checked on the platform side too, over the emulator's HTTP API.
 import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
-import { kubectl } from '../cluster/control-plane.js';
-import { platformApi, startProduct } from '../support/product.js';
+import { kubectlFor, platformApi, startProduct, vvpDeploymentManifests } from '../support/product.js';
 import { restartServer, startReplica, stopProcesses } from '../../apiservice/local/stack.js';
 
 const stack = await startProduct({ name: 'semantics', emulatorArgs: ['--timing', 'autopilotIntervalMs=1500'] });
-const cp = stack.controlPlane;
 const resource = `vvpdeployments.${stack.apiGroup}`;
 const ns = 'semantics';
-const k = (args: string[], input?: string) => kubectl(cp, args, input === undefined ? {} : { input });
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const k = kubectlFor(stack);
 
 interface Condition { type: string; status: string; reason: string; message: string }
 interface Obj {
@@ -28,22 +26,7 @@ interface PlatformDeployment {
 const platform = platformApi(stack);
 const platformDeployment = async (name: string) => (await platform<PlatformDeployment>('GET', `/api/v1/namespaces/default/deployments/${name}`)).body;
 
-function manifest(name: string, spec: Record<string, unknown> = {}, deploymentSpec: Record<string, unknown> = {}) {
-  return {
-    apiVersion: `${stack.apiGroup}/v1`, kind: 'VvpDeployment', metadata: { name, namespace: ns },
-    spec: {
-      syncingMode: 'PATCH',
-      deployment: {
-        spec: {
-          state: 'CANCELLED', deploymentTargetName: 'default',
-          template: { spec: { artifact: { kind: 'JAR', jarUri: 'file:///flink/examples/streaming/TopSpeedWindowing.jar' }, parallelism: 1 } },
-          ...deploymentSpec,
-        },
-      },
-      ...spec,
-    },
-  };
-}
+const manifest = vvpDeploymentManifests(stack, ns);
 
 async function get(name: string): Promise<Obj> {
   const res = await k(['get', resource, name, '-n', ns, '-o', 'json']);
@@ -109,7 +92,7 @@ t.test('to RUNNING: the status moves live, and kubectl wait --for=condition=Heal
 });
 
 t.test('PATCH keeps platform defaults for omitted fields; PUT resets them', async (t) => {
-  await apply(manifest('patchy', {}, {}));
+  await apply(manifest('patchy'));
   await platform('PATCH', '/__emulator/namespaces/default/deployments/patchy', { spec: { template: { spec: { flinkConfiguration: { 'custom.key': 'kept' } } } } });
   await patch('patchy', { spec: { deployment: { spec: { template: { spec: { parallelism: 2 } } } } } });
   let d = await platformDeployment('patchy');
@@ -123,12 +106,12 @@ t.test('PATCH keeps platform defaults for omitted fields; PUT resets them', asyn
 });
 
 t.test('initFields are sent at creation and never again', async (t) => {
-  await apply(manifest('init', { initFields: { spec: { maxSavepointCreationAttempts: 7 } } }));
+  await apply(manifest('init', { spec: { initFields: { spec: { maxSavepointCreationAttempts: 7 } } } }));
   t.equal((await platformDeployment('init')).spec.maxSavepointCreationAttempts, 7);
   await platform('PATCH', '/__emulator/namespaces/default/deployments/init', { spec: { maxSavepointCreationAttempts: 2 } });
   await patch('init', { spec: { initFields: { spec: { maxSavepointCreationAttempts: 9 } }, deployment: { spec: { template: { spec: { parallelism: 2 } } } } } });
   t.equal((await platformDeployment('init')).spec.maxSavepointCreationAttempts, 2, 'a later change of initFields is not projected');
-  const put = await k(['apply', '-f', '-'], JSON.stringify(manifest('init-put', { syncingMode: 'PUT', initFields: { spec: {} } })));
+  const put = await k(['apply', '-f', '-'], JSON.stringify(manifest('init-put', { syncingMode: 'PUT', spec: { initFields: { spec: {} } } })));
   t.not(put.code, 0, 'initFields with syncingMode PUT is refused');
   t.match(put.stderr, /initFields/);
 });
@@ -175,7 +158,7 @@ t.test('suspend takes a savepoint of origin SUSPEND; a savepoint nonce while SUS
 });
 
 t.test('Autopilot ACTIVE: ParallelismAligned False, the spec untouched', async (t) => {
-  await apply(manifest('auto', {}, { state: 'RUNNING' }));
+  await apply(manifest('auto', { state: 'RUNNING' }));
   await running('auto');
   const id = (await get('auto')).status.deploymentId;
   await platform('PUT', `/autopilot/v1alpha1/namespaces/default/deployments/${id}/autopilotpolicy`, { mode: 'AUTOPILOT_MODE_ACTIVE', autoscalerConfig: { minParallelism: 1, maxParallelism: 4 } });
@@ -207,7 +190,7 @@ t.test('a foreign platform deployment is invisible and cannot be claimed', async
 });
 
 t.test('deletionPolicy Orphan leaves the platform deployment running, unmarked', async (t) => {
-  await apply(manifest('orphan', { deletionPolicy: 'Orphan' }, { state: 'RUNNING' }));
+  await apply(manifest('orphan', { state: 'RUNNING', spec: { deletionPolicy: 'Orphan' } }));
   await running('orphan');
   const del = await k(['delete', resource, 'orphan', '-n', ns, '--wait=true', '--timeout=60s']);
   t.equal(del.code, 0, del.stderr);
@@ -217,7 +200,7 @@ t.test('deletionPolicy Orphan leaves the platform deployment running, unmarked',
 });
 
 t.test('deleting a RUNNING deployment: DeletionBlocked while it cancels, gone even with the server restarted midway', async (t) => {
-  await apply(manifest('doomed', {}, { state: 'RUNNING' }));
+  await apply(manifest('doomed', { state: 'RUNNING' }));
   await running('doomed');
   const del = await k(['delete', resource, 'doomed', '-n', ns, '--wait=false']);
   t.equal(del.code, 0, del.stderr);
@@ -237,7 +220,7 @@ t.test('deleting a RUNNING deployment: DeletionBlocked while it cancels, gone ev
 t.test('two replicas mirror each platform event once, also when the leader dies', async (t) => {
   const replica = await startReplica(stack);
   t.teardown(() => stopProcesses([replica.pid]));
-  await apply(manifest('mirrored', {}, { state: 'RUNNING' }));
+  await apply(manifest('mirrored', { state: 'RUNNING' }));
   await running('mirrored');
   const id = (await get('mirrored')).status.deploymentId;
   // The leader dies; the other replica takes the Lease over and goes on mirroring.
@@ -290,7 +273,7 @@ t.test('the ververica.platform/owner label must name this instance', async (t) =
 
 t.test('initialSavepointSpec: the external savepoint is registered and the first start restores from it', async (t) => {
   const location = 's3://flink/savepoints/elsewhere/savepoint-1';
-  await apply(manifest('restored', { initialSavepointSpec: { savepointLocation: location } }, { restoreStrategy: { kind: 'LATEST_SAVEPOINT' } }));
+  await apply(manifest('restored', { spec: { initialSavepointSpec: { savepointLocation: location } }, deploymentSpec: { restoreStrategy: { kind: 'LATEST_SAVEPOINT' } } }));
   const id = (await get('restored')).status.deploymentId;
   const savepoints = await platform<{ items: { metadata: { origin: string }; spec: { savepointLocation: string } }[] }>('GET', `/api/v1/namespaces/default/savepoints?deploymentId=${id}`);
   t.ok(savepoints.body.items.some((s) => s.metadata.origin === 'COPIED' && s.spec.savepointLocation === location), 'registered as COPIED');

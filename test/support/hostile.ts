@@ -110,7 +110,7 @@ export interface HostileCase {
   body: string | Buffer;
 }
 
-type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
 const wrongValues: Json[] = ['not-a-number', -1, 1.5, 1e308, -1e308, true, [], [1, 2], {}, { a: 1 }, 'x'.repeat(70_000)];
 const wrongStrings: Json[] = [12, true, [], {}, { a: 'b' }, ['RUNNING']];

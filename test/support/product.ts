@@ -6,8 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { startStack, stopStack, type Stack, type StackOptions } from '../../apiservice/local/stack.js';
-import { tail } from '../cluster/control-plane.js';
+import { kubectl, tail } from '../cluster/control-plane.js';
 import { printLogsOnFailure, testControlPlane } from './cluster.js';
+import type { Json } from './hostile.js';
 
 export interface ProductOptions extends Partial<Pick<StackOptions, 'instanceId' | 'vvpNamespaces' | 'emulatorArgs' | 'serverArgs'>> {
   /** A short name, unique among the test files: it names the API group, the release and its namespace. */
@@ -43,6 +44,11 @@ export async function startProduct(opts: ProductOptions): Promise<Stack> {
   return stack;
 }
 
+/** kubectl as the admin on the stack's control plane; `input`, if given, goes to its stdin. */
+export function kubectlFor(stack: Pick<Stack, 'controlPlane'>) {
+  return (args: string[], input?: string) => kubectl(stack.controlPlane, args, input === undefined ? {} : { input });
+}
+
 export interface PlatformAnswer<T> {
   status: number;
   body: T;
@@ -57,4 +63,40 @@ export function platformApi(stack: Stack) {
     const text = await res.text();
     return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
   };
+}
+
+export interface VvpDeploymentOptions {
+  /** The platform Deployment's desired state; CANCELLED unless said. */
+  state?: 'RUNNING' | 'CANCELLED' | 'SUSPENDED';
+  /** The job's parallelism; 1 unless said. */
+  parallelism?: number;
+  /** PATCH unless said. */
+  syncingMode?: 'PATCH' | 'PUT';
+  /** Labels of the object; none unless said. */
+  labels?: Record<string, string>;
+  /** More fields of the VvpDeployment's spec (deletionPolicy, initFields, …), after syncingMode and deployment. */
+  spec?: Record<string, Json>;
+  /** More fields of the platform Deployment's spec (restoreStrategy, …), after state, target and template. */
+  deploymentSpec?: Record<string, Json>;
+}
+
+/**
+ * A maker of VvpDeployment manifests in one namespace of the stack's API group: by default a CANCELLED deployment of the
+ * TopSpeedWindowing example jar on target `default`, parallelism 1, syncingMode PATCH.
+ */
+export function vvpDeploymentManifests(stack: Pick<Stack, 'apiGroup'>, namespace: string) {
+  return (name: string, opts: VvpDeploymentOptions = {}) => ({
+    apiVersion: `${stack.apiGroup}/v1`, kind: 'VvpDeployment', metadata: { name, namespace, ...(opts.labels ? { labels: opts.labels } : {}) },
+    spec: {
+      syncingMode: opts.syncingMode ?? 'PATCH',
+      deployment: {
+        spec: {
+          state: opts.state ?? 'CANCELLED', deploymentTargetName: 'default',
+          template: { spec: { artifact: { kind: 'JAR', jarUri: 'file:///flink/examples/streaming/TopSpeedWindowing.jar' }, parallelism: opts.parallelism ?? 1 } },
+          ...opts.deploymentSpec,
+        },
+      },
+      ...opts.spec,
+    },
+  });
 }
