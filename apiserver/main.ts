@@ -3,11 +3,11 @@
 //   VVP client (vvp/): the platform's REST API
 //   VvpDeployment (vvpdeployment/): the storage mapping one onto the other
 import { readFileSync } from 'node:fs';
-import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { Histogram } from 'prom-client';
 import { ConfigError, loadConfig, usage, type ServerConfig } from './config.js';
-import { ApiMetrics, WatchHub, createApiServer, kubeDelegatedAuth, statusErrors } from './k8s/index.js';
+import { ApiMetrics, KeepAliveKubeConfig, WatchHub, createApiServer, kubeDelegatedAuth, statusErrors } from './k8s/index.js';
 import { KubeEventRecorder, type InvolvedObject } from './k8s/event-recorder.js';
 import type { KubeObject } from './k8s/types.js';
 import { LeaderElector } from './k8s/leader-election.js';
@@ -21,7 +21,7 @@ function involved(object: KubeObject): InvolvedObject {
 }
 
 function kubeConfigFor(config: ServerConfig): KubeConfig {
-  const kc = new KubeConfig();
+  const kc = new KeepAliveKubeConfig();
   if (config.kubeconfig) kc.loadFromFile(config.kubeconfig);
   else kc.loadFromCluster();
   return kc;

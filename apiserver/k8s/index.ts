@@ -20,3 +20,4 @@ export { ConfigMapAuthenticationSource, KubeSubjectAccessReviewer, KubeTokenRevi
 export * from './storage.js';
 export * from './status.js';
 export type * from './types.js';
+export { KeepAliveKubeConfig } from './kube-config.js';
