@@ -161,10 +161,10 @@ export class Transport {
       req.on('error', onNetworkError);
       req.on('response', (res) => {
         responded = true;
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => {
-          text += chunk;
+        // Decoded once at the end: a list of thousands of deployments arrives in hundreds of chunks.
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => {
+          chunks.push(chunk);
         });
         res.on('error', onNetworkError);
         res.on('close', () => {
@@ -172,6 +172,7 @@ export class Transport {
         });
         res.on('end', () => {
           const status = res.statusCode ?? 0;
+          const text = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
           if (status >= 200 && status < 300) {
             if (text === '') return finish(status, undefined, { status, json: undefined });
             try {

@@ -108,10 +108,11 @@ function autopilotActive(view: PlatformView): boolean {
 
 /** Reserved template annotations (the restart nonce) are the server's, not the user's. */
 function comparableSpec(spec: unknown): unknown {
-  const s = structuredClone(spec ?? {}) as { template?: { metadata?: { annotations?: Record<string, string> } } };
-  const ann = s.template?.metadata?.annotations;
-  if (ann && s.template?.metadata) s.template.metadata.annotations = withoutReserved(ann);
-  return s;
+  const s = (spec ?? {}) as { template?: { metadata?: { annotations?: Record<string, string> } } };
+  const template = s.template;
+  const ann = template?.metadata?.annotations;
+  // Copies along the one path it changes only: this runs for every object of every list.
+  return ann ? { ...s, template: { ...template, metadata: { ...template.metadata, annotations: withoutReserved(ann) } } } : s;
 }
 
 /**
