@@ -11,6 +11,7 @@
 // therefore see metadata only (label, metadata.name and metadata.namespace selectors, as for custom resources).
 
 import { EventQueue } from './event-queue.js';
+import { serializedItem } from './serialized.js';
 import type { WatchEvent, WatchEventType, WatchStream } from './storage.js';
 import { statusErrors } from './status.js';
 import type { KubeObject } from './types.js';
@@ -171,6 +172,15 @@ export class WatchHub {
     const seen = BigInt(this.resourceVersion(scopes));
     const newest = items.reduce((max, o) => (resourceVersionOf(o) > max ? resourceVersionOf(o) : max), 0n);
     return (newest > seen ? newest : seen).toString();
+  }
+
+  /**
+   * The object the hub keeps for `id` in a scope, if it is at this resourceVersion: a list item standing for it with
+   * its JSON text (serialized.ts), so that a list of unchanged objects neither builds nor serializes them again.
+   */
+  serialized(scope: string, id: string, resourceVersion: string): KubeObject | undefined {
+    const kept = this.scopes.get(scope)?.objects?.get(id);
+    return kept && kept.resourceVersion === resourceVersion ? serializedItem(kept.skeleton, kept.json) : undefined;
   }
 
   /** Poll now, e.g. right after a write through this server, so watchers see it without waiting for the interval. */

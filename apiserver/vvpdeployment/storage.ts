@@ -87,6 +87,8 @@ export interface PollingWatchHub {
   notify(scope: string): void;
   /** Of the items' resourceVersions and what the hub has seen. */
   listResourceVersion(scopes: string[], resourceVersions: readonly string[]): string;
+  /** A list item for the object the hub keeps, when it is at this resourceVersion (its JSON text reused). */
+  serialized(scope: string, id: string, resourceVersion: string): KubeObject | undefined;
 }
 
 const NEVER: AbortSignal = new AbortController().signal;
@@ -253,9 +255,12 @@ export class VvpDeploymentStorage implements Storage, Getter, Lister, Creater, U
     const scopes = [...this.options.platformNamespaces];
     // Whole scopes (every Kubernetes namespace), so that the list's resourceVersion covers what a watch of the same
     // scopes has seen, even for a namespaced list; only the objects of the namespace asked for are built.
-    const entries = (await Promise.all(scopes.map((pns) => this.entries(pns, ctx.signal)))).flat();
-    const all = built(entries.filter((e) => options.namespace === undefined || e.namespace === options.namespace)).sort(byNamespaceAndName);
-    const versions = entries.map((e) => e.resourceVersion);
+    const entries = (await Promise.all(scopes.map(async (pns) => (await this.entries(pns, ctx.signal)).map((entry) => ({ pns, entry }))))).flat();
+    // An object the watch hub keeps at the same resourceVersion is the same object: its JSON text is reused.
+    const all = entries.filter(({ entry }) => options.namespace === undefined || entry.namespace === options.namespace)
+      .flatMap(({ pns, entry }) => this.hub?.serialized(pns, entry.id, entry.resourceVersion) ?? entry.object() ?? [])
+      .sort(byNamespaceAndName);
+    const versions = entries.map(({ entry }) => entry.resourceVersion);
     const resourceVersion = this.hub ? this.hub.listResourceVersion(scopes, versions) : listResourceVersion(versions);
     let items = all.filter(filter);
     if (options.continue) {

@@ -5,6 +5,7 @@ import { ANNOTATION, LABEL, MANAGED_BY_LABEL, RESTART_ANNOTATION, SAVEPOINT_TRIG
 import type { PlannedEvent } from '../../../apiserver/vvpdeployment/mapping.js';
 import { VvpDeploymentStorage, type VvpDeploymentStorageOptions } from '../../../apiserver/vvpdeployment/storage.js';
 import { WatchHub } from '../../../apiserver/k8s/watch-hub.js';
+import { fullObject, serializedText } from '../../../apiserver/k8s/serialized.js';
 import type { WatchEvent } from '../../../apiserver/k8s/storage.js';
 import type { VvpDeployment } from '../../../apiserver/vvpdeployment/types.js';
 import type { VvpClient } from '../../../apiserver/vvp/client.js';
@@ -684,6 +685,30 @@ t.test('the server\'s own follow-up writes survive the platform bumping its reso
   t.equal(result.deleted, true);
   t.equal(platform.deployments.get('default/top-speed')?.metadata.labels?.[MANAGED_BY_LABEL], undefined);
   t.equal(patches, 3, 'mark, refused release, release on a fresh read');
+});
+
+t.test('a list reuses the JSON the watch hub keeps for an unchanged object, and builds a changed one', async (t) => {
+  const hubs: WatchHub[] = [];
+  const { platform, storage } = setup({
+    createWatchHub: (snapshot) => {
+      const hub = new WatchHub({ snapshot, pollIntervalMs: 1e9 });
+      hubs.push(hub);
+      return hub;
+    },
+  });
+  t.teardown(() => hubs.forEach((h) => h.close()));
+  await storage.create(ctx(), manifest('a'));
+  await storage.create(ctx(), manifest('b'));
+  const list = () => storage.list(ctx(), { namespace: 'flink', labelSelector: [], fieldSelector: [] });
+  t.same((await list()).items.map(serializedText), [undefined, undefined], 'nobody watches: every object built');
+  const stream = await storage.watch!(ctx(), { namespace: 'flink', labelSelector: [], fieldSelector: [], allowWatchBookmarks: false });
+  t.teardown(() => stream.stop());
+  platform.settle('default', 'b', 'RUNNING');
+  const items = (await list()).items;
+  t.type(serializedText(items[0]!), 'string', 'a: unchanged since the hub\'s poll, its text reused');
+  t.equal(serializedText(items[1]!), undefined, 'b: changed on the platform since, built from the listing');
+  t.same(fullObject(items[0]!), await storage.get(ctx(), 'flink', 'a'), 'the reused text is the object a GET builds');
+  t.equal((items[1] as VvpDeployment).status?.state, 'RUNNING');
 });
 
 t.test('watch through the machinery\'s WatchHub: one scope per platform namespace, selectors, the deletion mark then DELETED', async (t) => {
