@@ -190,6 +190,17 @@ async function main(): Promise<void> {
       rss.with1000 = rssMb(serverPid);
     }
 
+    // Steady state, as in any cluster: kube-controller-manager's garbage collector watches every resource it can
+    // delete (it finds a new API at its next discovery sync, up to ~30 s), so the server's poll loop runs.
+    const openWatches = async () => {
+      const m = await server.call('GET', '/metrics');
+      return m.body.split('\n').filter((l) => l.startsWith('apiserver_longrunning_requests{')).reduce((n, l) => n + Number(l.split(' ').at(-1)), 0);
+    };
+    t0 = Date.now();
+    while ((await openWatches()) === 0 && Date.now() - t0 < 90_000) await sleep(500);
+    results.steadyState = { gcWatchSeenAfterMs: Date.now() - t0, openWatches: await openWatches() };
+    log(`the garbage collector's watch is open (${(Date.now() - t0) / 1000} s of waiting): the server polls the platform`);
+
     if (runs('1')) {
       // ---- 1. GET through kube-apiserver ---------------------------------------------------------------------------
       log(`1. GET through kube-apiserver, ${getRuns} each, interleaved`);
