@@ -49,7 +49,7 @@ const pollIntervalMs = Number(values['poll-interval']);
 const only = new Set(values.only.split(',').map((x) => x.trim()));
 const runs = (measure: string) => only.has(measure);
 const getRuns = quick ? 200 : 1000;
-const listRuns = quick ? 5 : 20;
+const listRuns = quick ? 5 : 40;
 const loadSeconds = quick ? 3 : 8;
 const repo = resolve(import.meta.dirname, '../..');
 

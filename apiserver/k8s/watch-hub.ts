@@ -276,14 +276,21 @@ export class WatchHub {
     }
   }
 
-  private schedule(scope: string): void {
+  /**
+   * Polls start one interval apart (not one interval after the last one ended), so a change waits at most the
+   * interval plus one poll's duration; a poll slower than the interval is still followed by a quarter-interval pause
+   * so that the backend is never listed back to back.
+   */
+  private schedule(scope: string, lastStart?: number): void {
     const state = this.state(scope);
     if (this.closed || state.timer || state.watchers.size === 0) return;
     state.live = true;
+    const wait = lastStart === undefined ? this.interval : Math.max(this.interval / 4, lastStart + this.interval - performance.now());
     state.timer = setTimeout(() => {
       state.timer = undefined;
-      void this.poll(scope).catch(() => {}).finally(() => this.schedule(scope));
-    }, this.interval);
+      const start = performance.now();
+      void this.poll(scope).catch(() => {}).finally(() => this.schedule(scope, start));
+    }, wait);
   }
 
   /** One snapshot and diff; concurrent callers share the one in flight. */
