@@ -98,7 +98,7 @@ async function main(): Promise<void> {
   const mirrored = new Set<string>();
   const mirrorPlatformEvents = async (signal: AbortSignal) => {
     if (mirrored.size > 100_000) mirrored.clear();
-    for (const { object, event } of await storage.platformEventsToMirror(signal)) {
+    for (const { object, event } of await storage.platformEventsToMirror(signal, (uid, key) => !mirrored.has(`${uid}/${key}`))) {
       const id = `${object.metadata.uid}/${event.key}`;
       if (mirrored.has(id)) continue;
       await events.record(involved(object), event);

@@ -784,9 +784,10 @@ export class VvpDeploymentStorage implements Storage, Getter, Lister, Creater, U
   /**
    * The platform's job and deployment events of every managed deployment, as Kubernetes Events on its object. Each
    * carries a key from the platform event's id, so recording them again (another replica, a restart) writes nothing new.
-   * One events list per platform namespace.
+   * One events list per platform namespace. `wanted(deploymentId, key)` leaves out events already recorded, so that
+   * objects are built only for deployments with something new to record.
    */
-  async platformEventsToMirror(signal: AbortSignal = NEVER): Promise<{ object: VvpDeployment; event: MirroredEvent }[]> {
+  async platformEventsToMirror(signal: AbortSignal = NEVER, wanted: (deploymentId: string, key: string) => boolean = () => true): Promise<{ object: VvpDeployment; event: MirroredEvent }[]> {
     const out: { object: VvpDeployment; event: MirroredEvent }[] = [];
     for (const pns of this.options.platformNamespaces) {
       const entries = new Map((await this.entries(pns, signal)).map((e) => [e.id, e]));
@@ -797,9 +798,11 @@ export class VvpDeploymentStorage implements Storage, Getter, Lister, Creater, U
         const id = platformEvent.metadata.deploymentId ?? '';
         const entry = entries.get(id);
         if (!entry || !shouldMirror(platformEvent, id)) continue;
+        const event = mirroredEvent(platformEvent);
+        if (!wanted(id, event.key)) continue;
         if (!objects.has(id)) objects.set(id, entry.object());
         const object = objects.get(id);
-        if (object) out.push({ object, event: mirroredEvent(platformEvent) });
+        if (object) out.push({ object, event });
       }
     }
     return out;
