@@ -1,4 +1,4 @@
-import t from 'tap';
+import t, { type Test } from 'tap';
 import type { RequestContext } from '../../../apiserver/k8s/storage.js';
 import type { StatusError } from '../../../apiserver/k8s/status.js';
 import { ANNOTATION, LABEL, MANAGED_BY_LABEL, RESTART_ANNOTATION, SAVEPOINT_TRIGGER_ANNOTATION } from '../../../apiserver/vvpdeployment/annotations.js';
@@ -687,16 +687,21 @@ t.test('the server\'s own follow-up writes survive the platform bumping its reso
   t.equal(patches, 3, 'mark, refused release, release on a fresh read');
 });
 
-t.test('a list reuses the JSON the watch hub keeps for an unchanged object, and builds a changed one', async (t) => {
+/** A storage with the machinery's WatchHub, closed when the test ends. */
+function setupWithHub(t: Test, pollIntervalMs: number) {
   const hubs: WatchHub[] = [];
-  const { platform, storage } = setup({
+  t.teardown(() => hubs.forEach((h) => h.close()));
+  return setup({
     createWatchHub: (snapshot) => {
-      const hub = new WatchHub({ snapshot, pollIntervalMs: 1e9 });
+      const hub = new WatchHub({ snapshot, pollIntervalMs });
       hubs.push(hub);
       return hub;
     },
   });
-  t.teardown(() => hubs.forEach((h) => h.close()));
+}
+
+t.test('a list reuses the JSON the watch hub keeps for an unchanged object, and builds a changed one', async (t) => {
+  const { platform, storage } = setupWithHub(t, 1e9);
   await storage.create(ctx(), manifest('a'));
   await storage.create(ctx(), manifest('b'));
   const list = () => storage.list(ctx(), { namespace: 'flink', labelSelector: [], fieldSelector: [] });
@@ -712,15 +717,7 @@ t.test('a list reuses the JSON the watch hub keeps for an unchanged object, and 
 });
 
 t.test('watch through the machinery\'s WatchHub: one scope per platform namespace, selectors, the deletion mark then DELETED', async (t) => {
-  const hubs: WatchHub[] = [];
-  const { platform, storage } = setup({
-    createWatchHub: (snapshot) => {
-      const hub = new WatchHub({ snapshot, pollIntervalMs: 100 });
-      hubs.push(hub);
-      return hub;
-    },
-  });
-  t.teardown(() => hubs.forEach((h) => h.close()));
+  const { platform, storage } = setupWithHub(t, 100);
   t.type(storage.watch, 'function');
   t.equal(setup().storage.watch, undefined, 'no hub, no watch verb');
   await storage.create(ctx(), manifest('a'));
