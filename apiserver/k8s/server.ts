@@ -14,7 +14,7 @@ import { type VersionInfo, apiRoutes } from './installer.js';
 import { ApiMetrics } from './metrics.js';
 import { requestInfo } from './requestinfo.js';
 import type { Storage } from './storage.js';
-import { isStatusError, statusErrors } from './status.js';
+import { isStatusError, statusErrors, wireStatus } from './status.js';
 import type { Status } from './types.js';
 
 /** At run time the raw request/response are HTTP/2 or HTTP/1.1 objects; handlers use only what both provide. */
@@ -58,7 +58,7 @@ function toStatus(err: unknown, request: FastifyRequest): Status {
 export function sendStatus(reply: FastifyReply, status: Status): FastifyReply {
   const retryAfter = status.details?.retryAfterSeconds;
   if (retryAfter !== undefined && [429, 503, 504].includes(status.code)) reply.header('retry-after', String(retryAfter));
-  return reply.code(status.code).type('application/json').send(JSON.stringify(status));
+  return reply.code(status.code).type('application/json').send(JSON.stringify(wireStatus(status)));
 }
 
 /** Builds the server (not yet listening): `await server.listen({ host, port })`, `await server.close()`. */

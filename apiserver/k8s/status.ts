@@ -115,3 +115,14 @@ export function successStatus(details?: Status['details']): Status {
   if (details) status.details = details;
   return status;
 }
+
+/**
+ * A Status as it goes on the wire: a cause's type is the JSON field `reason` there (metav1.StatusCause), which is
+ * what kubectl and client-go read.
+ */
+export function wireStatus(status: Status): Record<string, unknown> {
+  const causes = status.details?.causes;
+  if (!causes) return status as unknown as Record<string, unknown>;
+  const wired = causes.map(({ type, ...rest }) => (type === undefined ? rest : { reason: type, ...rest }));
+  return { ...status, details: { ...status.details, causes: wired } };
+}

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { statusErrors } from '../../apiserver/k8s/status.js';
+import { statusErrors, wireStatus } from '../../apiserver/k8s/status.js';
 
 t.test('a 422 names every bad field, in kube-apiserver wording', async (t) => {
   const err = statusErrors.invalid('ververica.platform', 'VvpDeployment', 'top-speed', [
@@ -16,4 +16,14 @@ t.test('a 503 tells the client when to come back', async (t) => {
   const err = statusErrors.serviceUnavailable('Ververica Platform is unreachable', 7);
   t.equal(err.code, 503);
   t.equal(err.status.details?.retryAfterSeconds, 7);
+});
+
+t.test('on the wire a cause\'s type is "reason" (metav1.StatusCause), as kubectl and client-go read it', async (t) => {
+  const err = statusErrors.invalid('ververica.platform', 'VvpDeployment', 'x', [{ type: 'FieldValueRequired', field: 'spec.deployment', message: 'Required value' }]);
+  const wire = wireStatus(err.status) as { details: { causes: unknown[]; name: string } };
+  t.same(wire.details.causes, [{ reason: 'FieldValueRequired', field: 'spec.deployment', message: 'Required value' }]);
+  t.equal(wire.details.name, 'x');
+  t.same(err.status.details?.causes?.[0], { type: 'FieldValueRequired', field: 'spec.deployment', message: 'Required value' }, 'the error itself is unchanged');
+  const plain = statusErrors.notFoundPath().status;
+  t.equal(wireStatus(plain), plain, 'without causes: sent as it is');
 });

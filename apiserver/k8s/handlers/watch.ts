@@ -9,7 +9,7 @@ import { statusErrors } from '../status.js';
 import type { KubeObject } from '../types.js';
 import { type Endpoint, outputFor, queryParam, renderObject, requestContext, truthy } from './common.js';
 import type { OutputFormat } from '../negotiation.js';
-import { isStatusError } from '../status.js';
+import { isStatusError, wireStatus } from '../status.js';
 
 function watchOptions(request: FastifyRequest, list: ListOptions): WatchOptions {
   const options: WatchOptions = { ...list, allowWatchBookmarks: truthy(queryParam(request, 'allowWatchBookmarks')) };
@@ -130,7 +130,7 @@ export async function serveWatch(endpoint: Endpoint, request: FastifyRequest, re
     if (open) {
       const status = isStatusError(err) ? err.status : statusErrors.internal().status;
       if (!isStatusError(err)) request.log.error({ err }, 'watch failed');
-      write({ type: 'ERROR', object: status as unknown as Record<string, unknown> });
+      write({ type: 'ERROR', object: wireStatus(status) });
     }
   } finally {
     finish();

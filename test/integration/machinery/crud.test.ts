@@ -36,7 +36,8 @@ t.test('R2: an invalid object is 422 with one cause per bad field', async (t) =>
   t.equal(res.json.reason, 'Invalid');
   t.same(res.json.details.causes.map((c: { field: string }) => c.field).sort(), ['metadata.name', 'spec.color', 'spec.image', 'spec.replicas']);
   t.match(res.json.message, /^Widget\.test\.example\.com "Bad_Name" is invalid: \[/);
-  t.ok(res.json.details.causes.some((c: { type: string; message: string }) => c.type === 'FieldValueNotSupported' && c.message === 'Unsupported value: "pink": supported values: "red", "green", "blue"'));
+  t.ok(res.json.details.causes.some((c: { reason: string; message: string }) => c.reason === 'FieldValueNotSupported' && c.message === 'Unsupported value: "pink": supported values: "red", "green", "blue"'),
+    'a cause\'s type is the JSON field "reason", as kube-apiserver writes it');
 });
 
 t.test('R3/O4: fieldValidation Strict refuses unknown fields, Warn warns, Ignore drops silently', async (t) => {
@@ -179,7 +180,7 @@ t.test('R10: server-side apply creates, owns fields per manager, conflicts with 
   t.equal(conflict.status, 409);
   t.equal(conflict.json.reason, 'Conflict');
   t.equal(conflict.json.message, 'Apply failed with 1 conflict: conflict with "alice": .spec.replicas');
-  t.same(conflict.json.details.causes, [{ type: 'FieldManagerConflict', message: 'conflict with "alice"', field: '.spec.replicas' }]);
+  t.same(conflict.json.details.causes, [{ reason: 'FieldManagerConflict', message: 'conflict with "alice"', field: '.spec.replicas' }]);
   const forced = await h.request(admin, 'PATCH', `${WIDGETS}/applied?fieldManager=bob&force=true`, { body: bobYaml, contentType: 'application/apply-patch+yaml' });
   t.equal(forced.status, 200);
   t.equal(forced.json.spec.replicas, 4);
