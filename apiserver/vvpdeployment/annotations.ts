@@ -158,6 +158,11 @@ function parseJson<T>(annotations: StringMap, key: string): T | undefined {
   }
 }
 
+/** One part of the record, read without decoding the rest; throws MalformedRecordError when it is not JSON. */
+export function decodeKubePart<K extends 'deletion' | 'savepointNonce'>(annotations: StringMap | undefined, field: K): KubeParts[K] | undefined {
+  return parseJson<KubeParts[K] | null>(annotations ?? {}, ANNOTATION[field]) ?? undefined;
+}
+
 /**
  * The Kubernetes parts stored on a platform deployment, or undefined when it carries none (not created through
  * Kubernetes). Throws MalformedRecordError when the record is there but damaged.

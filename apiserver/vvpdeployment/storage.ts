@@ -13,7 +13,7 @@ import type { KubeObject, StatusCause } from '../k8s/types.js';
 import type { CallOptions, VvpClient } from '../vvp/client.js';
 import type { Deployment, DeploymentWrite, Savepoint, StringMap } from '../vvp/types.js';
 import {
-  ANNOTATION, LABEL, MANAGED_BY_LABEL, RESERVED_PREFIX, decodeKubeParts, encodeKubeParts, isManagedBy, managedSelector, type KubeParts, type NonceRecord,
+  ANNOTATION, LABEL, MANAGED_BY_LABEL, RESERVED_PREFIX, decodeKubePart, decodeKubeParts, encodeKubeParts, isManagedBy, managedSelector, type KubeParts, type NonceRecord,
 } from './annotations.js';
 import { deletionStep } from './deletion.js';
 import { NamespaceOccupancy } from './occupancy.js';
@@ -243,11 +243,6 @@ export class VvpDeploymentStorage implements Storage, Getter, Lister, Creater, U
       this.warn('skipping a platform deployment with a damaged Kubernetes record', { deployment: `${d.metadata.namespace}/${d.metadata.name}`, error: (err as Error).message });
       return undefined;
     }
-  }
-
-  /** Every VvpDeployment living in one platform namespace (optionally of one Kubernetes namespace), sorted. */
-  async snapshot(platformNamespace: string, signal: AbortSignal = NEVER, kubeNamespace?: string): Promise<VvpDeployment[]> {
-    return built(await this.entries(platformNamespace, signal, kubeNamespace)).sort(byNamespaceAndName);
   }
 
   private async listFromPlatform(ctx: RequestContext, options: ListOptions): Promise<ListResult> {
@@ -713,12 +708,11 @@ export class VvpDeploymentStorage implements Storage, Getter, Lister, Creater, U
     let finished = 0;
     for (const pns of this.options.platformNamespaces) {
       for (const d of await this.pendingDeployments(pns, signal)) {
-        const rawDeletion = d.metadata.annotations?.[ANNOTATION.deletion];
-        const deleting = rawDeletion !== undefined && rawDeletion !== 'null';
+        const { deleting, nonce } = pendingWork(d);
         try {
           if (deleting) {
             if ((await this.finishDeletion(ctx, d)).deleted) finished++;
-          } else if (isOverdueTrigger(savepointNonceOf(d), this.now(), this.pendingSavepointGraceMs)) {
+          } else if (isOverdueTrigger(nonce, this.now(), this.pendingSavepointGraceMs)) {
             const savepoints = await this.options.client.listSavepoints(pns, { deploymentId: d.metadata.id }, { signal });
             const object = this.toObject({ deployment: d }, this.partsOf(d));
             await this.settlePendingSavepoint(d, savepoints.items, await this.writeOptions(ctx, object, true));
@@ -816,10 +810,6 @@ interface ObjectEntry extends SnapshotEntry {
   object(): VvpDeployment | undefined;
 }
 
-function built(entries: readonly ObjectEntry[]): VvpDeployment[] {
-  return entries.flatMap((e) => e.object() ?? []);
-}
-
 function savepointTriggered(nonce: number, savepointId: string): PlannedEvent {
   return { type: 'Normal', reason: 'SavepointTriggered', key: String(nonce), message: `Kubernetes API server triggered savepoint ${savepointId} (savepointNonce=${nonce})` };
 }
@@ -828,27 +818,26 @@ function savepointFailed(nonce: number, message: string): PlannedEvent {
   return { type: 'Warning', reason: 'SavepointFailed', key: String(nonce), message: `savepointNonce=${nonce}: ${message}` };
 }
 
-/** The savepoint nonce record of a deployment; undefined also when its record is damaged (reads report that). */
-function savepointNonceOf(d: Deployment): NonceRecord | undefined {
+/**
+ * What the background pass may have to finish on a deployment, read from the deletion mark and the nonce record alone
+ * (every deployment of every listing is asked): a deletion mark, and the savepoint nonce record (absent if damaged).
+ */
+function pendingWork(d: Deployment): { deleting: boolean; nonce: NonceRecord | undefined } {
+  const a = d.metadata.annotations ?? {};
+  const deletion = a[ANNOTATION.deletion];
+  let nonce: NonceRecord | undefined;
   try {
-    return decodeKubeParts(d.metadata.annotations)?.savepointNonce;
+    nonce = decodeKubePart(a, 'savepointNonce');
   } catch {
-    return undefined;
+    nonce = undefined;
   }
+  return { deleting: deletion !== undefined && deletion !== 'null', nonce };
 }
 
 /** A deletion mark, or a savepoint nonce triggered without a savepoint yet: work for the background pass. */
 function hasPendingWork(d: Deployment): boolean {
-  const a = d.metadata.annotations ?? {};
-  const deletion = a[ANNOTATION.deletion];
-  if (deletion !== undefined && deletion !== 'null') return true;
-  const nonce = a[ANNOTATION.savepointNonce];
-  if (nonce === undefined || nonce === 'null') return false;
-  try {
-    return isPendingTrigger(JSON.parse(nonce) as NonceRecord);
-  } catch {
-    return false;
-  }
+  const { deleting, nonce } = pendingWork(d);
+  return deleting || isPendingTrigger(nonce);
 }
 
 /** A watch of a namespace known to be empty while the platform is unavailable: no objects, then it ends. */

@@ -5,6 +5,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import yaml from 'js-yaml';
 import { bodyMediaType, negotiateOutput, type OutputFormat } from '../negotiation.js';
 import { isPlainObject, parseJson, rejectPrototypeKeys } from '../patch.js';
+import { fullObject, serializedText } from '../serialized.js';
 import type { RequestContext, ResourceInfo, Storage } from '../storage.js';
 import { isTableConvertor } from '../storage.js';
 import { statusErrors, type ResourceRef } from '../status.js';
@@ -154,14 +155,17 @@ export function renderObject(endpoint: Endpoint, request: FastifyRequest, format
   return typed;
 }
 
-export function renderList(endpoint: Endpoint, request: FastifyRequest, format: OutputFormat, items: KubeObject[], metadata: ListMeta): unknown {
-  const typed = items.map((i) => withTypeMeta(endpoint, i));
-  if (format.kind === 'partial') return partialObjectMetadataList(typed, metadata, format.version);
-  if (format.kind === 'table') {
-    const convertor = isTableConvertor(endpoint.storage) ? endpoint.storage : undefined;
-    return toTable(convertor, typed, metadata, { version: format.version, includeObject: parseIncludeObject(queryParam(request, 'includeObject')), withHeaders: true });
+/** A list answer as JSON text. Plain JSON writes items whose text is at hand (serialized.ts) as they are. */
+export function renderList(endpoint: Endpoint, request: FastifyRequest, format: OutputFormat, items: KubeObject[], metadata: ListMeta): string {
+  if (format.kind === 'object') {
+    const head = JSON.stringify({ kind: endpoint.info.listKind, apiVersion: endpoint.apiVersion, metadata });
+    const texts = items.map((item) => serializedText(item) ?? JSON.stringify(withTypeMeta(endpoint, item)));
+    return `${head.slice(0, -1)},"items":[${texts.join(',')}]}`;
   }
-  return { kind: endpoint.info.listKind, apiVersion: endpoint.apiVersion, metadata, items: typed };
+  const typed = items.map((i) => withTypeMeta(endpoint, fullObject(i)));
+  if (format.kind === 'partial') return JSON.stringify(partialObjectMetadataList(typed, metadata, format.version));
+  const convertor = isTableConvertor(endpoint.storage) ? endpoint.storage : undefined;
+  return JSON.stringify(toTable(convertor, typed, metadata, { version: format.version, includeObject: parseIncludeObject(queryParam(request, 'includeObject')), withHeaders: true }));
 }
 
 /** `299 - "<text>"`, the Warning header kube-apiserver sends. */

@@ -4,9 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { matchesSelectors, parseFieldSelector, parseLabelSelector } from '../selectors.js';
 import { isGetter, isLister, isWatcher, type ListOptions } from '../storage.js';
 import { statusErrors } from '../status.js';
-import { fullObject, serializedText } from '../serialized.js';
-import type { KubeObject, ListMeta } from '../types.js';
-import { type Endpoint, invalidOptions, outputFor, queryParam, ref, renderList, renderObject, requestContext, truthy, withTypeMeta } from './common.js';
+import { type Endpoint, invalidOptions, outputFor, queryParam, ref, renderList, renderObject, requestContext, truthy } from './common.js';
 import { serveWatch } from './watch.js';
 
 function notSupported(endpoint: Endpoint, action: string): Error {
@@ -77,15 +75,7 @@ export async function listObjects(endpoint: Endpoint, request: FastifyRequest, r
   const result = await endpoint.storage.list(requestContext(request, reply), options);
   // Storages filter themselves; this keeps a storage that forgot a selector from answering too much.
   const items = result.items.filter((o) => matchesSelectors(o, options) && (namespace === undefined || o.metadata.namespace === namespace));
-  if (format.kind === 'object') return reply.type('application/json').send(listJson(endpoint, items, result.metadata));
-  return reply.type('application/json').send(JSON.stringify(renderList(endpoint, request, format, items.map(fullObject), result.metadata)));
-}
-
-/** The list as JSON text; items whose text is at hand (serialized.ts) are written as they are. */
-function listJson(endpoint: Endpoint, items: KubeObject[], metadata: ListMeta): string {
-  const head = JSON.stringify({ kind: endpoint.info.listKind, apiVersion: endpoint.apiVersion, metadata });
-  const texts = items.map((item) => serializedText(item) ?? JSON.stringify(withTypeMeta(endpoint, item)));
-  return `${head.slice(0, -1)},"items":[${texts.join(',')}]}`;
+  return reply.type('application/json').send(renderList(endpoint, request, format, items, result.metadata));
 }
 
 export { ref };
