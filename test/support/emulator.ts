@@ -1,7 +1,7 @@
 // Starts the VVP emulator as a separate process (as a user would: `node vvp-emulator/bin/vvp-emulator.js`)
 // and talks to it over HTTP only. Tests of the emulator and of the product share this helper.
 
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -47,9 +47,20 @@ export function repoRoot(): string {
   return dir;
 }
 
-/** The vendor's swagger files, kept next to the repository (never copied into it). */
+/**
+ * The vendor's swagger files, kept next to the repository (never copied into it): VVP_API_DIR, else ../shared/vvp-api
+ * beside this checkout, else beside the local repository it was cloned from (a clone in a temporary directory).
+ */
 export function vvpApiDir(): string {
-  return resolve(repoRoot(), '..', 'shared', 'vvp-api');
+  const besideCheckout = resolve(repoRoot(), '..', 'shared', 'vvp-api');
+  const candidates = [process.env.VVP_API_DIR, besideCheckout];
+  try {
+    const origin = execFileSync('git', ['-C', repoRoot(), 'config', '--get', 'remote.origin.url'], { encoding: 'utf8' }).trim();
+    if (origin.startsWith('/')) candidates.push(resolve(origin, '..', 'shared', 'vvp-api'));
+  } catch {
+    // not a clone, or no git: only the first two places
+  }
+  return candidates.find((dir): dir is string => dir !== undefined && existsSync(dir)) ?? besideCheckout;
 }
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
