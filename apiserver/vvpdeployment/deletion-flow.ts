@@ -2,7 +2,7 @@
 // deletion.ts decides is taken when it is due: by the DELETE itself, by later updates, by the background pass.
 // A step the platform refuses is recorded on the deployment (DeletionBlocked) and tried again later.
 
-import { statusErrors } from '../k8s/status.js';
+import { checkDeletePreconditions } from '../k8s/preconditions.js';
 import type { DeleteOptions, DeleteResult, RequestContext } from '../k8s/storage.js';
 import type { Deployment, DeploymentWrite, StringMap } from '../vvp/types.js';
 import { MANAGED_BY_LABEL, RESERVED_PREFIX, encodeKubeParts, type KubeParts } from './annotations.js';
@@ -32,13 +32,7 @@ export class DeletionFlow {
     const core = this.core;
     const { view, parts, object } = await core.read(namespace, name, ctx.signal);
     const d = view.deployment;
-    const pre = options.preconditions;
-    if (pre?.uid && pre.uid !== d.metadata.id) {
-      throw statusErrors.conflict(core.ref(name), `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${d.metadata.id}`);
-    }
-    if (pre?.resourceVersion && pre.resourceVersion !== object.metadata.resourceVersion) {
-      throw statusErrors.conflict(core.ref(name), `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${object.metadata.resourceVersion}`);
-    }
+    checkDeletePreconditions(core.ref(name), options.preconditions, object);
     if (parts.deletion) return this.finishDeletion(ctx, d);
     const policy = parts.spec.deletionPolicy ?? 'Cancel';
     const timestamp = kubeTime(core.now());

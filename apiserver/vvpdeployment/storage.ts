@@ -6,7 +6,7 @@
 
 import type {
   Creater, DeleteOptions, DeleteResult, Getter, GracefulDeleter, ListOptions, ListResult, Lister,
-  RequestContext, ResourceInfo, Storage, TableConvertor, Updater, WatchOptions, WatchStream,
+  RequestContext, ResourceInfo, Storage, TableConvertor, UpdateTransform, Updater, WatchOptions, WatchStream,
 } from '../k8s/storage.js';
 import type { KubeObject } from '../k8s/types.js';
 import { BackgroundPass } from './background-pass.js';
@@ -66,8 +66,8 @@ export class VvpDeploymentStorage implements Storage, Getter, Lister, Creater, U
     return this.creating.create(ctx, object);
   }
 
-  update(ctx: RequestContext, object: KubeObject): Promise<VvpDeployment> {
-    return this.updating.update(ctx, object, this.allowCreateOnUpdate);
+  update(ctx: RequestContext, namespace: string | undefined, name: string, transform: UpdateTransform): Promise<VvpDeployment> {
+    return this.updating.update(ctx, namespace ?? '', name, transform);
   }
 
   delete(ctx: RequestContext, namespace: string | undefined, name: string, options: DeleteOptions): Promise<DeleteResult> {

@@ -3,8 +3,7 @@
 // write. A deletion in progress is taken one step further; a retried nonce whose trigger was interrupted is settled.
 
 import { statusErrors } from '../k8s/status.js';
-import type { RequestContext } from '../k8s/storage.js';
-import type { KubeObject } from '../k8s/types.js';
+import type { RequestContext, UpdateTransform } from '../k8s/storage.js';
 import type { CallOptions } from '../vvp/client.js';
 import type { Deployment, DeploymentWrite, StringMap } from '../vvp/types.js';
 import type { KubeParts } from './annotations.js';
@@ -33,24 +32,25 @@ export interface UpdateFlowParts {
 export class UpdateFlow {
   constructor(private readonly core: StorageCore, private readonly flows: UpdateFlowParts) {}
 
-  async update(ctx: RequestContext, input: KubeObject, allowCreate: boolean): Promise<VvpDeployment> {
+  /**
+   * One read of the platform; `transform` makes the object to write of it (the machinery has checked its UID
+   * against that read); its resourceVersion, when set, must be the read's.
+   */
+  async update(ctx: RequestContext, namespace: string, name: string, transform: UpdateTransform): Promise<VvpDeployment> {
     const core = this.core;
     const { writer, settler, deletion } = this.flows;
     const { instanceId, platformNamespaces } = core.options;
-    const namespace = input.metadata.namespace ?? '';
-    const name = input.metadata.name ?? '';
     const view = await core.reader.read(namespace, name, ctx.signal);
     if (!view) {
-      if (allowCreate && !input.metadata.resourceVersion) return this.flows.creating.create(ctx, input);
-      throw statusErrors.notFound(core.ref(name));
+      const created = await transform(undefined);
+      if (created.metadata.resourceVersion) throw statusErrors.notFound(core.ref(name));
+      return this.flows.creating.create(ctx, created);
     }
     const d = view.deployment;
     const parts = core.partsOf(d);
     const current = core.toObject(view, parts);
+    const input = await transform(structuredClone(current));
     checkResourceVersion(input.metadata.resourceVersion, current.metadata.resourceVersion ?? '', core.ref(name));
-    if (input.metadata.uid && input.metadata.uid !== d.metadata.id) {
-      throw statusErrors.conflict(core.ref(name), `Precondition failed: UID in precondition: ${input.metadata.uid}, UID in object meta: ${d.metadata.id}`);
-    }
 
     const obj = structuredClone(input) as VvpDeployment;
     delete obj.status;

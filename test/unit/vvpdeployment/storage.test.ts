@@ -196,6 +196,11 @@ function ctx(dryRun = false): RequestContext {
   return { user: { username: 'alice', groups: [], extra: {} }, dryRun, signal: new AbortController().signal };
 }
 
+/** An update as a PUT makes it: whatever the storage reads, `object` is what it writes. */
+function replace(storage: VvpDeploymentStorage, context: RequestContext, object: VvpDeployment): Promise<VvpDeployment> {
+  return storage.update(context, object.metadata.namespace, object.metadata.name ?? '', () => object);
+}
+
 function setup(over: Partial<VvpDeploymentStorageOptions> = {}) {
   const platform = new FakePlatform();
   const events: { object: VvpDeployment; event: PlannedEvent }[] = [];
@@ -281,7 +286,7 @@ t.test('a GET of a known object reads the deployment and its surroundings at onc
   const created = await storage.create(ctx(), manifest());
   const surroundings = (calls: Call[]) => calls.filter((c) => c.method !== 'GET' && c.method !== 'LIST').map((c) => c.method).sort();
   platform.calls = [];
-  await storage.update(ctx(), { ...created, metadata: { ...created.metadata, resourceVersion: undefined } });
+  await replace(storage, ctx(), { ...created, metadata: { ...created.metadata, resourceVersion: undefined } });
   platform.calls = [];
   const first = await storage.get(ctx(), 'flink', 'top-speed');
   t.same(platform.calls.map((c) => c.method).filter((m) => m === 'GET' || m === 'LIST'), ['GET'], 'the cached location: no label query');
@@ -337,7 +342,7 @@ t.test('dry run: validated and answered, nothing written', async (t) => {
   const before = platform.writes().length;
   const next = await storage.get(ctx(), 'flink', 'top-speed');
   next.spec.deployment.spec!.state = 'CANCELLED';
-  const dry = await storage.update(ctx(true), next);
+  const dry = await replace(storage, ctx(true), next);
   t.equal(dry.spec.deployment.spec?.state, 'CANCELLED');
   t.equal(dry.metadata.generation, 2);
   t.equal(platform.writes().length, before);
@@ -348,20 +353,20 @@ t.test('update: unchanged → no write; stale resourceVersion → 409; a change 
   await storage.create(ctx(), manifest());
   platform.calls = [];
   const current = await storage.get(ctx(), 'flink', 'top-speed');
-  const same = await storage.update(ctx(), structuredClone(current));
+  const same = await replace(storage, ctx(), structuredClone(current));
   t.same(platform.writes(), [], 'no platform write for an unchanged object');
   t.equal(same.metadata.resourceVersion, current.metadata.resourceVersion);
 
   const changed = structuredClone(current);
   changed.spec.deployment.spec!.template!.spec!.parallelism = 4;
-  const updated = await storage.update(ctx(), changed);
+  const updated = await replace(storage, ctx(), changed);
   t.same(platform.writes().map((c) => c.method), ['PATCH']);
   t.equal(updated.metadata.generation, 2);
   t.equal(platform.deployments.get('default/top-speed')?.spec.template?.spec?.parallelism, 4);
   t.not(updated.metadata.resourceVersion, current.metadata.resourceVersion);
   t.match(events.at(-1)?.event, { reason: 'Projected', message: /mode=PATCH/ });
 
-  await rejects(t, storage.update(ctx(), changed), { code: 409, reason: 'Conflict', message: /has been modified/ });
+  await rejects(t, replace(storage, ctx(), changed), { code: 409, reason: 'Conflict', message: /has been modified/ });
 });
 
 t.test('a race between replicas is refused by the platform resourceVersion', async (t) => {
@@ -376,7 +381,7 @@ t.test('a race between replicas is refused by the platform resourceVersion', asy
   };
   const changed = structuredClone(current);
   changed.spec.deployment.spec!.state = 'CANCELLED';
-  await rejects(t, storage.update(ctx(), changed), { code: 409, reason: 'Conflict', message: /stale/ });
+  await rejects(t, replace(storage, ctx(), changed), { code: 409, reason: 'Conflict', message: /stale/ });
 });
 
 t.test('PUT mode replaces the definition', async (t) => {
@@ -385,7 +390,7 @@ t.test('PUT mode replaces the definition', async (t) => {
   const current = await storage.get(ctx(), 'flink', 'top-speed');
   current.spec.deployment.spec!.template!.spec!.parallelism = 3;
   platform.calls = [];
-  await storage.update(ctx(), current);
+  await replace(storage, ctx(), current);
   t.same(platform.writes().map((c) => c.method), ['PUT']);
 });
 
@@ -396,7 +401,7 @@ t.test('savepointNonce while RUNNING: a savepoint tagged with the nonce, recorde
   const current = await storage.get(ctx(), 'flink', 'top-speed');
   current.spec.savepointNonce = 1;
   platform.calls = [];
-  const updated = await storage.update(ctx(), current);
+  const updated = await replace(storage, ctx(), current);
   t.same(platform.writes().map((c) => c.method), ['PATCH', 'SAVEPOINT', 'PATCH']);
   t.same((platform.calls.find((c) => c.method === 'SAVEPOINT')?.body as { annotations: StringMap }).annotations, { [ANNOTATION.savepointNonce]: '1', [SAVEPOINT_TRIGGER_ANNOTATION]: '2026-11-24T12:00:02Z' });
   t.equal(updated.status?.observedSavepointNonce, 1);
@@ -407,7 +412,7 @@ t.test('savepointNonce while RUNNING: a savepoint tagged with the nonce, recorde
   const later = await storage.get(ctx(), 'flink', 'top-speed');
   t.match(condition(later, 'NonceAligned'), { status: 'True', reason: 'NoncesProcessed' });
   platform.calls = [];
-  await storage.update(ctx(), later);
+  await replace(storage, ctx(), later);
   t.same(platform.writes(), [], 'the same nonce is not acted on again');
 });
 
@@ -416,7 +421,7 @@ t.test('savepointNonce while CANCELLED: SavepointBlocked, no savepoint', async (
   await storage.create(ctx(), manifest('top-speed', { deployment: { spec: { state: 'CANCELLED' } } }));
   const current = await storage.get(ctx(), 'flink', 'top-speed');
   current.spec.savepointNonce = 7;
-  const updated = await storage.update(ctx(), current);
+  const updated = await replace(storage, ctx(), current);
   t.equal(platform.savepoints.length, 0);
   t.match(condition(updated, 'NonceAligned'), { status: 'False', reason: 'SavepointBlocked' });
   t.match(events.at(-1)?.event, { type: 'Warning', reason: 'SavepointBlocked' });
@@ -428,7 +433,7 @@ t.test('restartNonce while RUNNING: the template restart annotation', async (t) 
   platform.settle('default', 'top-speed', 'RUNNING');
   const current = await storage.get(ctx(), 'flink', 'top-speed');
   current.spec.restartNonce = 2;
-  const updated = await storage.update(ctx(), current);
+  const updated = await replace(storage, ctx(), current);
   t.equal(platform.deployments.get('default/top-speed')?.spec.template?.metadata?.annotations?.[RESTART_ANNOTATION], '2');
   t.equal(updated.status?.observedRestartNonce, 2);
   t.notOk(JSON.stringify(updated.spec).includes(RESTART_ANNOTATION));
@@ -555,7 +560,7 @@ t.test('platform failures as Kubernetes Status', async (t) => {
   const current = await storage.get(ctx(), 'flink', 'top-speed').catch(() => undefined);
   if (current) {
     current.spec.deployment.spec!.state = 'CANCELLED';
-    await rejects(t, storage.update(ctx(), current), { code: 403, reason: 'Forbidden', message: /write-protected/ });
+    await rejects(t, replace(storage, ctx(), current), { code: 403, reason: 'Forbidden', message: /write-protected/ });
   }
   platform.fail = (call) => (call.method === 'POST' ? httpError('POST', 400, 'spec.deploymentTargetName: a deployment needs spec.deploymentTargetName') : undefined);
   const err = await rejects(t, storage.create(ctx(), manifest('x')), { code: 422 });
@@ -582,7 +587,7 @@ t.test('apikeySecretName: that Secret\'s token for the object\'s writes only', a
 t.test('PUT of a missing object creates it', async (t) => {
   const { storage } = setup();
   t.equal(storage.allowCreateOnUpdate, true);
-  const o = await storage.update(ctx(), manifest());
+  const o = await replace(storage, ctx(), manifest());
   t.ok(o.metadata.uid);
 });
 
@@ -621,7 +626,7 @@ t.test('a spec.deployment change while deleting is refused; a dry-run delete wri
   const o = await storage.get(ctx(), 'flink', 'top-speed');
   o.spec.deployment.spec!.state = 'RUNNING';
   o.spec.deployment.spec!.template!.spec!.parallelism = 9;
-  await rejects(t, storage.update(ctx(), o), { code: 422, message: /being deleted/ });
+  await rejects(t, replace(storage, ctx(), o), { code: 422, message: /being deleted/ });
 });
 
 t.test('generateName', async (t) => {
@@ -733,7 +738,7 @@ t.test('watch through the machinery\'s WatchHub: one scope per platform namespac
   };
   const current = await storage.get(ctx(), 'flink', 'a');
   current.spec.deployment.spec!.template!.spec!.parallelism = 7;
-  await storage.update(ctx(), current);
+  await replace(storage, ctx(), current);
   const modified = await next();
   t.equal(modified.type, 'MODIFIED');
   t.equal((modified.object as VvpDeployment).metadata.name, 'a');
@@ -820,7 +825,7 @@ t.test('a savepoint nonce whose trigger got no answer is triggered once after th
   const { platform, storage, events, fresh } = setup({ now: () => new Date(clock), pendingSavepointGraceMs: 25_000 });
   const current = await runningWithNonce(storage, platform, 1);
   platform.fail = (call) => (call.method === 'SAVEPOINT' ? unreachableSavepointPost() : undefined);
-  const updated = await storage.update(ctx(), current);
+  const updated = await replace(storage, ctx(), current);
   platform.fail = undefined;
   t.equal(platform.savepoints.length, 0);
   t.match(nonceRecordOf(platform), { nonce: 1, outcome: 'Triggered', savepointId: undefined }, 'pending: no answer is not a refusal');
@@ -829,7 +834,7 @@ t.test('a savepoint nonce whose trigger got no answer is triggered once after th
   clock += 10_000;
   await storage.finishPendingWork();
   platform.calls = [];
-  await storage.update(ctx(), await storage.get(ctx(), 'flink', 'top-speed'));
+  await replace(storage, ctx(), await storage.get(ctx(), 'flink', 'top-speed'));
   t.same(platform.writes(), [], 'within the grace period the writer may still be at it: neither the pass nor a retry acts');
 
   clock += 20_000;
@@ -844,7 +849,7 @@ t.test('a savepoint nonce whose trigger got no answer is triggered once after th
 
   clock += 60_000;
   await storage.finishPendingWork();
-  await storage.update(ctx(), await storage.get(ctx(), 'flink', 'top-speed'));
+  await replace(storage, ctx(), await storage.get(ctx(), 'flink', 'top-speed'));
   t.equal(platform.savepoints.length, 1, 'and never again');
 });
 
@@ -857,10 +862,10 @@ t.test('a savepoint taken though its answer was lost is adopted, on the user\'s 
     platform.savepoints.push({ metadata: { id: 'sp-landed', namespace: call.ns, deploymentId: trigger.deploymentId, origin: 'USER_REQUEST', annotations: trigger.annotations, createdAt: platform.tick() }, status: { state: 'COMPLETED' } });
     return unreachableSavepointPost();
   };
-  await storage.update(ctx(), current);
+  await replace(storage, ctx(), current);
   platform.fail = undefined;
   t.equal(nonceRecordOf(platform).savepointId, undefined);
-  const retried = await storage.update(ctx(), await storage.get(ctx(), 'flink', 'top-speed'));
+  const retried = await replace(storage, ctx(), await storage.get(ctx(), 'flink', 'top-speed'));
   t.equal(nonceRecordOf(platform).savepointId, 'sp-landed');
   t.equal(platform.calls.filter((c) => c.method === 'SAVEPOINT').length, 1, 'nothing triggered again');
   t.match(condition(retried, 'NonceAligned'), { status: 'True' });
@@ -872,7 +877,7 @@ t.test('settling a trigger the platform refuses records SavepointTriggerFailed',
   const { platform, storage, events } = setup({ now: () => new Date(clock), pendingSavepointGraceMs: 25_000 });
   const current = await runningWithNonce(storage, platform, 2);
   platform.fail = (call) => (call.method === 'SAVEPOINT' ? unreachableSavepointPost() : undefined);
-  await storage.update(ctx(), current);
+  await replace(storage, ctx(), current);
   clock += 30_000;
   platform.fail = (call) => (call.method === 'SAVEPOINT' ? httpError('POST', 400, 'the deployment has no running job') : undefined);
   await storage.finishPendingWork();
