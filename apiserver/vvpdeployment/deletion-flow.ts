@@ -9,6 +9,7 @@ import { MANAGED_BY_LABEL, RESERVED_PREFIX, encodeKubeParts, type KubeParts } fr
 import type { StorageCore } from './core.js';
 import { deletionStep } from './deletion.js';
 import { isPlatformStatus } from './errors.js';
+import type { PlatformView } from './platform-view.js';
 import { kubeTime } from './time.js';
 import type { PlatformWriter } from './writer.js';
 
@@ -33,7 +34,7 @@ export class DeletionFlow {
     const { view, parts, object } = await core.read(namespace, name, ctx.signal);
     const d = view.deployment;
     checkDeletePreconditions(core.ref(name), options.preconditions, object);
-    if (parts.deletion) return this.finishDeletion(ctx, d);
+    if (parts.deletion) return this.finishDeletion(ctx, d, view);
     const policy = parts.spec.deletionPolicy ?? 'Cancel';
     const timestamp = kubeTime(core.now());
     const next: KubeParts = { ...parts, deletion: { timestamp, policy } };
@@ -49,19 +50,20 @@ export class DeletionFlow {
     // Not mapped here: a platform 409 (VvpError) is retried by delete().
     const marked = await core.client.patchDeployment(d.metadata.namespace, d.metadata.name, body, opts);
     this.writer.changed(marked.metadata.namespace);
-    return this.finishDeletion(ctx, marked);
+    return this.finishDeletion(ctx, marked, view);
   }
 
   /**
    * Takes a marked deletion one step further: drops the management mark (Orphan) or deletes the platform
-   * deployment once it is CANCELLED/SUSPENDED and no finalizers remain. Answers the object as it now is.
+   * deployment once it is CANCELLED/SUSPENDED and no finalizers remain. Answers the object as it now is. `seen`:
+   * the view read just before (its jobs, savepoints and Autopilot state are not read again).
    */
-  async finishDeletion(ctx: RequestContext, d: Deployment): Promise<DeleteResult> {
+  async finishDeletion(ctx: RequestContext, d: Deployment, seen?: PlatformView): Promise<DeleteResult> {
     const core = this.core;
     const writer = this.writer;
     const parts = core.partsOf(d);
     const del = parts.deletion;
-    const view = await core.reader.loadView(d, ctx.signal);
+    const view = seen ? { ...seen, deployment: d } : await core.reader.loadView(d, ctx.signal);
     const object = core.toObject(view, parts);
     if (!del) return { object, deleted: false };
     const policy = parts.spec.deletionPolicy ?? del.policy;

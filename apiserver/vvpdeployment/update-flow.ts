@@ -89,13 +89,24 @@ export class UpdateFlow {
     written = await this.followUp(written, plan, events, { ...opts, signal: NEVER }, name);
 
     // Follow-up writes after the main one must not be abandoned because the client went away.
-    if (plan.parts.deletion) await deletion.finishDeletion({ ...ctx, signal: NEVER }, written).catch(() => undefined);
-    const after = await core.reader.read(namespace, name, NEVER);
+    if (plan.parts.deletion) await deletion.finishDeletion({ ...ctx, signal: NEVER }, written, view).catch(() => undefined);
+    const after = await this.answerView(namespace, name, view, written, plan);
     if (!after) return { ...current, metadata: { ...current.metadata, deletionTimestamp: current.metadata.deletionTimestamp ?? kubeTime(core.now()) } };
     const updated = core.toObject(after, core.partsOf(after.deployment));
     writer.changed(pns);
     writer.emit(updated, events, pns, d.metadata.id);
     return updated;
+  }
+
+  /**
+   * What the answer is built from: the written deployment, with the jobs, savepoints and Autopilot state of the read
+   * before the write, which the write did not change (the platform acts on it later); read again after a savepoint
+   * follow-up (a new savepoint) or a deletion step (the deployment may be gone).
+   */
+  private async answerView(namespace: string, name: string, view: PlatformView, written: Deployment, plan: UpdatePlan): Promise<PlatformView | undefined> {
+    if (plan.parts.deletion) return this.core.reader.read(namespace, name, NEVER);
+    if (plan.triggerSavepoint !== undefined || plan.registerSavepoint !== undefined) return this.core.reader.loadView(written, NEVER);
+    return { ...view, deployment: written };
   }
 
   /** The savepoint of a new savepointNonce and a changed initial savepoint, after the main write; their outcome is recorded in a second write. */
