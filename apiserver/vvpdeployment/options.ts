@@ -4,15 +4,16 @@
 import type { WatchStream } from '../k8s/storage.js';
 import type { SnapshotEntry } from '../k8s/watch-hub.js';
 import type { KubeObject } from '../k8s/types.js';
-import type { VvpClient } from '../vvp/client.js';
 import type { PlannedEvent } from './mapping.js';
+import type { PlatformPort } from './platform-port.js';
 import type { VvpDeployment } from './types.js';
 
 /** The Kubernetes annotation naming a Secret (in the object's namespace) whose token the object's platform writes use. */
 export const APIKEY_SECRET_ANNOTATION = 'apikeySecretName';
 
 export interface VvpDeploymentStorageOptions {
-  client: VvpClient;
+  /** The platform calls the resource makes (main.ts: the VvpClient). */
+  client: PlatformPort;
   instanceId: string;
   /** Platform namespaces served; the first is the default for spec.deployment.metadata.namespace. */
   platformNamespaces: string[];
