@@ -155,6 +155,14 @@ export class PlatformReader {
     return d;
   }
 
+  /**
+   * This server wrote `after` over `before` without touching its jobs, savepoints or Autopilot: what was read around
+   * `before` is kept for `after`, so that the next GET does not read it again.
+   */
+  written(before: Deployment, after: Deployment): void {
+    if (before.metadata.id === after.metadata.id) this.recent.carry(after.metadata.id, versionOf(before), versionOf(after));
+  }
+
   forget(namespace: string, name: string): void {
     this.locations.delete(PlatformReader.key(namespace, name));
   }

@@ -106,6 +106,7 @@ export class UpdateFlow {
   private async answerView(namespace: string, name: string, view: PlatformView, written: Deployment, plan: UpdatePlan): Promise<PlatformView | undefined> {
     if (plan.parts.deletion) return this.core.reader.read(namespace, name, NEVER);
     if (plan.triggerSavepoint !== undefined || plan.registerSavepoint !== undefined) return this.core.reader.loadView(written, NEVER);
+    this.core.reader.written(view.deployment, written);
     return { ...view, deployment: written };
   }
 
