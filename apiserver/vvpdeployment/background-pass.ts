@@ -2,7 +2,7 @@
 // platform (deletions, interrupted savepoint triggers) and finds the platform's own events worth mirroring as
 // Kubernetes Events. Everything it acts on is recorded on the platform, so a restarted or other replica goes on.
 
-import type { RequestContext } from '../k8s/storage.js';
+import type { RequestContext } from '../k8s/index.js';
 import { NEVER, type StorageCore } from './core.js';
 import type { DeletionFlow } from './deletion-flow.js';
 import { mirroredEvent, shouldMirror, type MirroredEvent } from './events.js';

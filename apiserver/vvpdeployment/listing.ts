@@ -2,13 +2,11 @@
 // background passes (the deployments with work pending, from a recent listing when there is one) and the
 // namespace occupancy that answers for an empty namespace while the platform is unavailable (occupancy.ts).
 
-import { statusErrors } from '../k8s/status.js';
-import { EventQueue } from '../k8s/event-queue.js';
-import type { ListOptions, ListResult, RequestContext, WatchOptions, WatchStream } from '../k8s/storage.js';
-import { INITIAL_EVENTS_END_ANNOTATION, type SnapshotEntry } from '../k8s/watch-hub.js';
-import type { KubeObject } from '../k8s/types.js';
-import { matchesFields, matchesLabels } from '../k8s/selectors.js';
-import type { Deployment } from '../vvp/types.js';
+import {
+  EventQueue, INITIAL_EVENTS_END_ANNOTATION, type KubeObject, type ListOptions, type ListResult, matchesFields,
+  matchesLabels, type RequestContext, type SnapshotEntry, statusErrors, type WatchOptions, type WatchStream,
+} from '../k8s/index.js';
+import type { Deployment } from '../vvp/index.js';
 import { ANNOTATION, LABEL, decodeKubeParts, isManagedBy, managedSelector } from './annotations.js';
 import { NEVER, type StorageCore } from './core.js';
 import { viewResourceVersion } from './mapping.js';

@@ -1,9 +1,7 @@
 // What the VvpDeployment storage is given (the hooks into the machinery and the platform), and the one WatchHub
 // capability it needs, declared here so that the rooms stay apart.
 
-import type { WatchStream } from '../k8s/storage.js';
-import type { SnapshotEntry } from '../k8s/watch-hub.js';
-import type { KubeObject } from '../k8s/types.js';
+import type { KubeObject, SnapshotEntry, WatchStream } from '../k8s/index.js';
 import type { PlannedEvent } from './mapping.js';
 import type { PlatformPort } from './platform-port.js';
 import type { VvpDeployment } from './types.js';

@@ -5,10 +5,9 @@
 // savepoint-settler.ts under them; background-pass.ts for the lease holder), each beside the pure module it drives.
 
 import type {
-  Creater, DeleteOptions, DeleteResult, Getter, GracefulDeleter, ListOptions, ListResult, Lister,
-  RequestContext, ResourceInfo, Storage, TableConvertor, UpdateTransform, Updater, WatchOptions, WatchStream,
-} from '../k8s/storage.js';
-import type { KubeObject } from '../k8s/types.js';
+  Creater, DeleteOptions, DeleteResult, Getter, GracefulDeleter, KubeObject, Lister, ListOptions, ListResult,
+  RequestContext, ResourceInfo, Storage, TableConvertor, Updater, UpdateTransform, WatchOptions, WatchStream,
+} from '../k8s/index.js';
 import { BackgroundPass } from './background-pass.js';
 import { NEVER, StorageCore } from './core.js';
 import { CreateFlow } from './create-flow.js';
