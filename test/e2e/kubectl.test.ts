@@ -90,6 +90,17 @@ t.test('create, get as a table and as YAML, list across namespaces', async (t) =
   t.match(all.stdout, new RegExp(`${ns}\\s+alpha`));
 });
 
+t.test('create with generateName: the server names the object, and the platform deployment after it', async (t) => {
+  const m = manifest('unnamed');
+  const { name: _name, ...metadata } = m.metadata;
+  const created = await k(['create', '-o', 'json', '-f', '-'], JSON.stringify({ ...m, metadata: { ...metadata, generateName: 'speed-' } }));
+  t.equal(created.code, 0, created.stderr);
+  const o = JSON.parse(created.stdout) as { metadata: { name: string }; spec: { deployment: { metadata?: { name?: string } } } };
+  t.match(o.metadata.name, /^speed-[a-z0-9]{5}$/);
+  t.equal(o.spec.deployment.metadata?.name, o.metadata.name);
+  await k(['delete', resource, o.metadata.name, '-n', ns, '--wait=false']);
+});
+
 t.test('apply twice with a change, then diff without a platform write', async (t) => {
   const first = await k(['apply', '-f', '-'], JSON.stringify(manifest('beta', 1)));
   t.equal(first.code, 0, first.stderr);
