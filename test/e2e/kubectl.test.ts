@@ -7,28 +7,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { kubectl, userKubeconfig } from '../cluster/control-plane.js';
-import { kubectlFor, platformApi, startProduct, vvpDeploymentManifests } from '../support/product.js';
+import { scenario } from '../support/product.js';
 import { restartServer, stopProcesses } from '../../apiservice/local/stack.js';
 
-const stack = await startProduct({ name: 'verbs' });
-const cp = stack.controlPlane;
-const resource = `vvpdeployments.${stack.apiGroup}`;
-const ns = 'verbs';
-const k = kubectlFor(stack);
-
-const platform = platformApi(stack);
+const { stack, cp, ns, resource, k, platform, manifest: vvpDeployment } = await scenario('verbs');
 
 async function platformWrites(): Promise<number> {
   return (await platform<{ writes: number }>('GET', '/__emulator/requests')).body.writes;
 }
 
-const vvpDeployment = vvpDeploymentManifests(stack, ns);
 /** Every object of this file is labelled app=<its name>. */
 const manifest = (name: string, parallelism = 1) => vvpDeployment(name, { parallelism, labels: { app: name } });
-
-t.before(async () => {
-  await k(['create', 'namespace', ns]);
-});
 
 t.test('discovery: api-resources lists vvpdeployments and the APIService is Available', async (t) => {
   const res = await k(['api-resources', '--api-group', stack.apiGroup]);
