@@ -28,7 +28,7 @@ export default tseslint.config(
   {
     // The three rooms: Kubernetes machinery knows nothing of Ververica, the VVP client nothing of Kubernetes.
     files: ['apiserver/k8s/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: ['**/vvp-emulator/**', '**/vvp/**', '**/vvpdeployment/**'] }] },
+    rules: { 'no-restricted-imports': ['error', { patterns: ['**/vvp-emulator/**', '**/vvp/**', '**/vvpdeployment/**', '**/platform-resources/**'] }] },
   },
   {
     // The resource sits between the two rooms and uses each through its door (index.ts), never a module behind it.
@@ -43,7 +43,19 @@ export default tseslint.config(
     },
   },
   {
+    // The child resources (savepoints, jobs) sit beside the resource and use all three rooms through their doors.
+    files: ['apiserver/platform-resources/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          { group: ['**/vvp-emulator/**'], message: 'the emulator shares no code with the product' },
+          { group: ['../k8s/*', '!../k8s/index.js', '../vvp/*', '!../vvp/index.js', '../vvpdeployment/*', '!../vvpdeployment/index.js'], message: 'import the room through its index.ts' },
+        ],
+      }],
+    },
+  },
+  {
     files: ['apiserver/vvp/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: ['**/vvp-emulator/**', '**/k8s/**', '**/vvpdeployment/**', '@kubernetes/*'] }] },
+    rules: { 'no-restricted-imports': ['error', { patterns: ['**/vvp-emulator/**', '**/k8s/**', '**/vvpdeployment/**', '**/platform-resources/**', '@kubernetes/*'] }] },
   },
 );

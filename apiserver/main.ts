@@ -13,6 +13,7 @@ import type { KubeObject } from './k8s/types.js';
 import { LeaderElector } from './k8s/leader-election.js';
 import { VvpClient } from './vvp/index.js';
 import { VvpDeploymentStorage } from './vvpdeployment/index.js';
+import { VvpJobStorage, VvpSavepointStorage, type ChildOptions } from './platform-resources/index.js';
 import { backgroundLoop, replicaLoop } from './background.js';
 import { secretTokenResolver } from './secret-token.js';
 
@@ -80,10 +81,20 @@ async function main(): Promise<void> {
     pendingSavepointGraceMs: 2 * config.vvpTimeoutMs + 5_000,
   });
 
+  // Savepoints and jobs of the managed deployments; each kind polls the platform only while someone watches it.
+  const children: ChildOptions = {
+    owners: storage,
+    platformNamespaces: config.vvpNamespaces,
+    group: config.apiGroup,
+    watch: { pollIntervalMs: config.pollIntervalMs, onPollError: (namespace, err) => log.warn({ platformNamespace: namespace, err: (err as Error).message }, 'watch poll failed') },
+  };
+  const savepoints = new VvpSavepointStorage(children);
+  const jobs = new VvpJobStorage(children);
+
   const auth = await kubeDelegatedAuth(kubeConfig, log.child({ room: 'auth' }));
   const server = await createApiServer({
     serving: { certPem: readFileSync(config.tlsCertFile, 'utf8'), keyPem: readFileSync(config.tlsKeyFile, 'utf8') },
-    storages: [storage],
+    storages: [storage, savepoints, jobs],
     authenticator: auth.authenticator,
     authorizer: auth.authorizer,
     authenticationConfig: auth.authenticationConfig,
@@ -116,6 +127,8 @@ async function main(): Promise<void> {
     await elector.stop();
     auth.stop();
     storage.close();
+    savepoints.close();
+    jobs.close();
     await server.close();
     client.close();
     process.exit(0);

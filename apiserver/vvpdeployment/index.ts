@@ -4,3 +4,6 @@ export { APIKEY_SECRET_ANNOTATION, VvpDeploymentStorage, type VvpDeploymentStora
 export type { RecordMirrored } from './background-pass.js';
 export type { PlatformPort } from './platform-port.js';
 export type { VvpDeployment } from './types.js';
+export { childObjectName, DEPLOYMENT_LABEL, type ChildKind, type ManagedOwner, type OwnedChildren } from './owned-children.js';
+export { deriveResourceVersion } from './resource-version.js';
+export { nameLabelValue } from './annotations.js';

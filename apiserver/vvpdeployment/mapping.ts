@@ -8,6 +8,7 @@ import {
 } from './annotations.js';
 import { computeConditions } from './conditions.js';
 import { deepEqual, deepMerge } from './json.js';
+import { childObjectName } from './owned-children.js';
 import { latestSavepoint, viewTimestamps, type PlatformView } from './platform-view.js';
 import { deriveResourceVersion } from './resource-version.js';
 import { kubeTime } from './time.js';
@@ -253,7 +254,7 @@ function buildStatus(view: PlatformView, parts: KubeParts): VvpDeploymentStatus 
   if (d.status?.state) status.state = d.status.state;
   if (view.job) {
     const j = view.job;
-    status.job = { id: j.metadata.id };
+    status.job = { id: j.metadata.id, name: childObjectName(parts.name, j.metadata.id) };
     if (j.status?.state) status.job.state = j.status.state;
     if (j.status?.started?.startedAt) status.job.startedAt = j.status.started.startedAt;
   }
@@ -266,7 +267,7 @@ function buildStatus(view: PlatformView, parts: KubeParts): VvpDeploymentStatus 
   }
   const sp = latestSavepoint(view);
   if (sp) {
-    status.lastSavepoint = { id: sp.metadata.id };
+    status.lastSavepoint = { id: sp.metadata.id, name: childObjectName(parts.name, sp.metadata.id) };
     if (sp.spec?.savepointLocation) status.lastSavepoint.location = sp.spec.savepointLocation;
     if (sp.status?.state) status.lastSavepoint.state = sp.status.state;
     if (sp.metadata.origin) status.lastSavepoint.origin = sp.metadata.origin;

@@ -4,6 +4,7 @@ import {
   type AutopilotPolicy, type Deployment, isVvpHttpError, type Job, runtimeParallelismOf, type Savepoint,
 } from '../vvp/index.js';
 import { ANNOTATION, isManagedBy, managedSelector } from './annotations.js';
+import { type ChildKind, NamespaceReads, type OwnedChildren, ownersOf } from './owned-children.js';
 import { newestFirst, type AutopilotView, type PlatformView } from './platform-view.js';
 import type { PlatformPort } from './platform-port.js';
 import { RecentReads } from './recent-reads.js';
@@ -43,6 +44,8 @@ export interface ManagedView {
 }
 
 interface PlatformNamespaceData {
+  allJobs: Job[];
+  allSavepoints: Savepoint[];
   jobs: Map<string, Job>;
   savepoints: Map<string, Savepoint[]>;
   autopilot: (d: Deployment) => Promise<AutopilotView | 'absent' | undefined>;
@@ -53,6 +56,8 @@ export class PlatformReader {
   private readonly locations = new Map<string, Location>();
   /** Surroundings by deployment id, for the deployment version they were read with. */
   private readonly recent: RecentReads<Surroundings>;
+  /** The last full read of each platform namespace, which the child resources' reads reuse (owned-children.ts). */
+  private readonly namespaceReads = new NamespaceReads();
 
   constructor(private readonly options: PlatformReaderOptions) {
     this.recent = new RecentReads(options.surroundingsMaxAgeMs ?? 0);
@@ -224,6 +229,8 @@ export class PlatformReader {
       if (id) policyOf.set(id, p);
     }
     return {
+      allJobs: jobs.items,
+      allSavepoints: savepoints.items,
       jobs: latestJob,
       savepoints: byDeployment,
       autopilot: (d) => {
@@ -251,10 +258,16 @@ export class PlatformReader {
    */
   async namespaceViews(pns: string, kubeNamespace: string | undefined, signal: AbortSignal): Promise<ManagedView[]> {
     const selector = managedSelector(this.options.instanceId, kubeNamespace);
+    const at = this.namespaceReads.now();
     const list = await this.platform(undefined, () => this.options.client.listDeployments(pns, { labelSelector: selector }, { signal }));
     const managed = list.items.filter((d) => isManagedBy(d.metadata.labels, this.options.instanceId));
-    if (managed.length === 0) return [];
+    const full = kubeNamespace === undefined;
+    if (managed.length === 0) {
+      if (full) this.namespaceReads.record(pns, at, new Map(), [], []);
+      return [];
+    }
     const data = await this.namespaceData(pns, signal);
+    if (full) this.namespaceReads.record(pns, at, ownersOf(managed, (m, f) => this.warn(m, f)), data.allSavepoints, data.allJobs);
     return Promise.all(managed.flatMap((d) => {
       const a = d.metadata.annotations ?? {};
       const namespace = a[ANNOTATION.namespace];
@@ -267,6 +280,22 @@ export class PlatformReader {
         return { view, namespace, name };
       })()];
     }));
+  }
+
+  /**
+   * The owners and the children of one kind in a platform namespace: from the last full namespace read when it is
+   * younger than `maxAgeMs`, else two platform calls (the managed deployments, the children).
+   */
+  async ownedChildren<K extends ChildKind>(pns: string, kind: K, maxAgeMs: number, signal: AbortSignal): Promise<OwnedChildren<K>> {
+    const recent = this.namespaceReads.recent(pns, kind, maxAgeMs);
+    if (recent) return recent;
+    const client = this.options.client;
+    const [list, items] = await Promise.all([
+      this.platform(undefined, () => client.listDeployments(pns, { labelSelector: managedSelector(this.options.instanceId) }, { signal })),
+      this.platform(undefined, async (): Promise<{ items: unknown[] }> => (kind === 'jobs' ? client.listJobs(pns, {}, { signal }) : client.listSavepoints(pns, {}, { signal }))),
+    ]);
+    const managed = list.items.filter((d) => isManagedBy(d.metadata.labels, this.options.instanceId));
+    return { owners: ownersOf(managed, (m, f) => this.warn(m, f)), items: items.items as OwnedChildren<K>['items'] };
   }
 }
 

@@ -182,6 +182,7 @@ const status = obj('Live state of the platform deployment, read from Ververica P
   state: str('Platform state: RUNNING, SUSPENDED, CANCELLED, TRANSITIONING, FAILED or FINISHED.'),
   job: obj('The current (latest) job of the deployment.', {
     id: str('Platform job id.'),
+    name: str('Name of the VvpJob of this namespace that is this job (kubectl get vvpjob <name>).'),
     state: str('Job state: STARTING, STARTED, TERMINATING, TERMINATED, FAILED or FINISHED.'),
     startedAt: str('When the Flink job started.', { format: 'date-time' }),
   }),
@@ -191,6 +192,7 @@ const status = obj('Live state of the platform deployment, read from Ververica P
   }),
   lastSavepoint: obj('The latest savepoint of the deployment.', {
     id: str('Platform savepoint id.'),
+    name: str('Name of the VvpSavepoint of this namespace that is this savepoint (kubectl get vvpsavepoint <name>).'),
     location: str('Where the savepoint is stored.'),
     state: str('STARTED, COMPLETED or FAILED.'),
     origin: str('Why it was taken: USER_REQUEST, SUSPEND, SUSPEND_AND_UPGRADE, COPIED or RETAINED_CHECKPOINT.'),

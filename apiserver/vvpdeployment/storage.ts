@@ -10,6 +10,7 @@ import type {
 } from '../k8s/index.js';
 import { BackgroundPass, type RecordMirrored } from './background-pass.js';
 import { NEVER, StorageCore } from './core.js';
+import type { ChildKind, ManagedOwner, OwnedChildren } from './owned-children.js';
 import { CreateFlow } from './create-flow.js';
 import { DeletionFlow } from './deletion-flow.js';
 import { Listing } from './listing.js';
@@ -18,6 +19,7 @@ import { SavepointSettler } from './savepoint-settler.js';
 import { vvpDeploymentInfo } from './schema.js';
 import { tableCells, tableColumns } from './table.js';
 import type { VvpDeployment } from './types.js';
+import type { Savepoint } from '../vvp/index.js';
 import { UpdateFlow } from './update-flow.js';
 import { PlatformWriter } from './writer.js';
 
@@ -36,6 +38,7 @@ export class VvpDeploymentStorage implements Storage, Getter, Lister, Creater, U
   private readonly updating: UpdateFlow;
   private readonly deletion: DeletionFlow;
   private readonly background: BackgroundPass;
+  private readonly writer: PlatformWriter;
 
   constructor(options: VvpDeploymentStorageOptions) {
     if (options.platformNamespaces.length === 0) throw new Error('at least one platform namespace must be served');
@@ -43,6 +46,7 @@ export class VvpDeploymentStorage implements Storage, Getter, Lister, Creater, U
     this.info = { ...vvpDeploymentInfo, group: this.core.group };
     this.listing = new Listing(this.core);
     const writer = new PlatformWriter(this.core, this.listing);
+    this.writer = writer;
     const settler = new SavepointSettler(this.core, writer);
     this.deletion = new DeletionFlow(this.core, writer);
     this.creating = new CreateFlow(this.core, this.listing, writer);
@@ -79,6 +83,33 @@ export class VvpDeploymentStorage implements Storage, Getter, Lister, Creater, U
 
   tableCells(object: KubeObject): unknown[] {
     return tableCells(object);
+  }
+
+  /**
+   * For the child resources (VvpSavepoint, VvpJob): the managed deployments of a platform namespace as owners and its
+   * children of one kind, from a namespace read younger than `maxAgeMs` when there is one (owned-children.ts).
+   */
+  ownedChildren<K extends ChildKind>(platformNamespace: string, kind: K, maxAgeMs: number, signal: AbortSignal): Promise<OwnedChildren<K>> {
+    return this.core.reader.ownedChildren(platformNamespace, kind, maxAgeMs, signal);
+  }
+
+  /**
+   * Takes a savepoint of the VvpDeployment `namespace/name` (or registers the external one at `location`) with the
+   * deployment's own token (apikeySecretName); 404 when no such VvpDeployment, the platform's refusal as a Status.
+   * With dryRun, only the owner is checked; the savepoint is undefined.
+   */
+  async triggerSavepoint(ctx: RequestContext, namespace: string, name: string, location?: string): Promise<{ owner: ManagedOwner; savepoint?: Savepoint }> {
+    const { view, object } = await this.core.read(namespace, name, ctx.signal);
+    const d = view.deployment;
+    const owner: ManagedOwner = { namespace, name, uid: d.metadata.id, platformNamespace: d.metadata.namespace, platformName: d.metadata.name };
+    if (ctx.dryRun) return { owner };
+    const options = await this.writer.writeOptions(ctx, object);
+    const client = this.core.client;
+    const savepoint = await this.core.platform(name, () => (location === undefined
+      ? client.triggerSavepoint(d.metadata.namespace, { deploymentId: d.metadata.id }, options)
+      : client.registerSavepoint(d.metadata.namespace, { deploymentId: d.metadata.id, savepointLocation: location }, options)));
+    this.writer.changed(d.metadata.namespace);
+    return { owner, savepoint };
   }
 
   /** For every replica, periodically: one listing per platform namespace not listed in full within `maxAgeMs`. */

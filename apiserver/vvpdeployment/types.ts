@@ -52,9 +52,9 @@ export interface VvpDeploymentStatus {
   deploymentId?: string;
   observedGeneration?: number;
   state?: string;
-  job?: { id?: string; state?: string; startedAt?: string };
+  job?: { id?: string; name?: string; state?: string; startedAt?: string };
   parallelism?: { desired?: number; runtime?: number };
-  lastSavepoint?: { id?: string; location?: string; state?: string; origin?: string };
+  lastSavepoint?: { id?: string; name?: string; location?: string; state?: string; origin?: string };
   observedSavepointNonce?: number;
   observedRestartNonce?: number;
   conditions: Condition[];

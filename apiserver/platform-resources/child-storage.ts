@@ -1,0 +1,178 @@
+// A read-only storage for one kind of a VvpDeployment's children (its savepoints, its jobs), in the shape of
+// metrics-server's pod.go: get, list and (with a watch hub) watch, answered live from the platform. Every object
+// belongs to a deployment this server manages, appears in that VvpDeployment's Kubernetes namespace, carries the
+// ververica.platform/deployment label and an ownerReference to it; children of other deployments are not served.
+//
+// Platform calls: a get or list reads the owners and the children of each served platform namespace (two calls,
+// never reused: the next GET shows the platform's change). A watch polls through this kind's own WatchHub, whose
+// loop runs only while someone watches this kind; a poll reuses the VvpDeployment listing's read of the same
+// platform namespace when it is younger than half the poll interval. Nobody watching: no calls at all.
+
+import {
+  checkFieldLabel, type Getter, type KubeObject, type Lister, type ListOptions, type ListResult, matchesFields, matchesLabels,
+  type RequestContext, type ResourceInfo, type SnapshotEntry, statusErrors, type Storage, type TableColumn, type TableConvertor,
+  WatchHub, type WatchOptions, type WatchStream,
+} from '../k8s/index.js';
+import { type ChildKind, childObjectName, DEPLOYMENT_LABEL, type ManagedOwner, nameLabelValue, type OwnedChildren } from '../vvpdeployment/index.js';
+import { CHILD_GROUP, type ChildOptions } from './options.js';
+
+/** A child of the platform: what every kind's items share. */
+export interface PlatformChild {
+  metadata: { id: string; deploymentId?: string };
+}
+
+/** How one kind is read and shown: its resource, which children it reads, and how one becomes an object. */
+export interface ChildKindDefinition<K extends ChildKind> {
+  info: ResourceInfo;
+  reads: K;
+  tableColumns: TableColumn[];
+  tableCells(object: KubeObject): unknown[];
+  resourceVersion(item: OwnedChildren<K>['items'][number]): string;
+  toObject(item: OwnedChildren<K>['items'][number], owner: ManagedOwner, apiVersion: string): KubeObject;
+}
+
+interface ChildEntry extends SnapshotEntry {
+  namespace: string;
+  name: string;
+  object(): KubeObject;
+}
+
+const NEVER: AbortSignal = new AbortController().signal;
+
+function key(o: { namespace?: string; name?: string }): string {
+  return `${o.namespace ?? ''}/${o.name ?? ''}`;
+}
+
+function encodeContinue(after: string): string {
+  return Buffer.from(JSON.stringify({ v: 1, after })).toString('base64url');
+}
+
+function decodeContinue(token: string): string | undefined {
+  try {
+    const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { v?: number; after?: unknown };
+    return parsed.v === 1 && typeof parsed.after === 'string' ? parsed.after : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export class ChildStorage<K extends ChildKind> implements Storage, Getter, Lister, TableConvertor {
+  readonly info: ResourceInfo;
+  readonly tableColumns: TableColumn[];
+  /** Present only with a watch hub, so that discovery lists the watch verb only when it is served. */
+  readonly watch?: (ctx: RequestContext, options: WatchOptions) => Promise<WatchStream>;
+  protected readonly hub: WatchHub | undefined;
+  private readonly apiVersion: string;
+
+  constructor(protected readonly options: ChildOptions, private readonly kind: ChildKindDefinition<K>) {
+    if (options.platformNamespaces.length === 0) throw new Error('at least one platform namespace must be served');
+    const group = options.group ?? CHILD_GROUP;
+    this.info = { ...kind.info, group };
+    this.apiVersion = `${group}/${kind.info.version}`;
+    this.tableColumns = kind.tableColumns;
+    const watch = options.watch;
+    if (watch) {
+      const reuseMs = watch.pollIntervalMs / 2;
+      this.hub = new WatchHub({ snapshot: (pns) => this.entries(pns, reuseMs, NEVER), pollIntervalMs: watch.pollIntervalMs, onPollError: watch.onPollError });
+      const hub = this.hub;
+      this.watch = (_ctx, watchOptions) => this.watchWith(hub, watchOptions);
+    }
+  }
+
+  tableCells(object: KubeObject): unknown[] {
+    return this.kind.tableCells(object);
+  }
+
+  /** Stops the watch hub's polls and ends its watches (shutdown). */
+  close(): void {
+    this.hub?.close();
+  }
+
+  /** Lets watchers see a change made through this server at once instead of at the next poll. */
+  protected changed(platformNamespace: string): void {
+    this.hub?.notify(platformNamespace);
+  }
+
+  private get scopes(): string[] {
+    return [...this.options.platformNamespaces];
+  }
+
+  /** The children of one platform namespace that belong to a managed deployment, each built only when asked. */
+  private async entries(pns: string, maxAgeMs: number, signal: AbortSignal): Promise<ChildEntry[]> {
+    const { owners, items } = await this.options.owners.ownedChildren(pns, this.kind.reads, maxAgeMs, signal);
+    return (items as OwnedChildren<K>['items'][number][]).flatMap((item) => {
+      const owner = owners.get((item as PlatformChild).metadata.deploymentId ?? '');
+      if (!owner) return [];
+      let built: KubeObject | undefined;
+      const object = () => (built ??= this.kind.toObject(item, owner, this.apiVersion));
+      return [{ id: (item as PlatformChild).metadata.id, namespace: owner.namespace, name: object().metadata.name ?? '', resourceVersion: this.kind.resourceVersion(item), object }];
+    });
+  }
+
+  private filter(options: ListOptions): (o: KubeObject) => boolean {
+    for (const r of options.fieldSelector) checkFieldLabel(r.field);
+    return (o) => (options.namespace === undefined || o.metadata.namespace === options.namespace)
+      && matchesLabels(o.metadata.labels ?? {}, options.labelSelector) && matchesFields(o, options.fieldSelector);
+  }
+
+  private async all(signal: AbortSignal): Promise<ChildEntry[]> {
+    return (await Promise.all(this.scopes.map((pns) => this.entries(pns, 0, signal)))).flat();
+  }
+
+  private listVersion(versions: readonly string[]): string {
+    if (this.hub) return this.hub.listResourceVersion(this.scopes, versions);
+    return versions.reduce((max, v) => (BigInt(v || '0') > BigInt(max) ? v : max), '0');
+  }
+
+  async get(ctx: RequestContext, namespace: string | undefined, name: string): Promise<KubeObject> {
+    const found = (await this.all(ctx.signal)).find((e) => e.namespace === namespace && e.name === name);
+    if (!found) throw statusErrors.notFound({ group: this.info.group, resource: this.info.resource, name });
+    return found.object();
+  }
+
+  async list(ctx: RequestContext, options: ListOptions): Promise<ListResult> {
+    const filter = this.filter(options);
+    const entries = await this.all(ctx.signal);
+    const resourceVersion = this.listVersion(entries.map((e) => e.resourceVersion));
+    let items = entries.filter((e) => options.namespace === undefined || e.namespace === options.namespace)
+      .map((e) => e.object()).filter(filter)
+      .sort((a, b) => (key(a.metadata) < key(b.metadata) ? -1 : key(a.metadata) > key(b.metadata) ? 1 : 0));
+    if (options.continue) {
+      const after = decodeContinue(options.continue);
+      if (after === undefined) throw statusErrors.badRequest('invalid continue token');
+      items = items.filter((o) => key(o.metadata) > after);
+    }
+    const metadata: ListResult['metadata'] = { resourceVersion };
+    if (options.limit && options.limit > 0 && items.length > options.limit) {
+      metadata.remainingItemCount = items.length - options.limit;
+      items = items.slice(0, options.limit);
+      metadata.continue = encodeContinue(key(items[items.length - 1]!.metadata));
+    }
+    return { items, metadata };
+  }
+
+  private watchWith(hub: WatchHub, options: WatchOptions): Promise<WatchStream> {
+    return hub.watch({
+      scopes: this.scopes,
+      resourceVersion: options.resourceVersion,
+      sendInitialEvents: options.sendInitialEvents,
+      allowWatchBookmarks: options.allowWatchBookmarks,
+      filter: this.filter(options),
+    });
+  }
+}
+
+/** The metadata every child carries: its owner's namespace, the deployment label, the ownerReference. */
+export function childMetadata(owner: ManagedOwner, id: string, resourceVersion: string, createdAt: string | undefined, apiVersion: string): KubeObject['metadata'] {
+  const metadata: KubeObject['metadata'] = {
+    name: childObjectName(owner.name, id),
+    namespace: owner.namespace,
+    uid: id,
+    resourceVersion,
+    labels: { [DEPLOYMENT_LABEL]: nameLabelValue(owner.name) },
+    // The owner is of the same group and version as the child (apiVersion).
+    ownerReferences: [{ apiVersion, kind: 'VvpDeployment', name: owner.name, uid: owner.uid, controller: true }],
+  };
+  if (createdAt) metadata.creationTimestamp = createdAt;
+  return metadata;
+}

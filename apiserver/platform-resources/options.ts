@@ -1,0 +1,19 @@
+// What the child storages (VvpSavepoint, VvpJob) are given: the VvpDeployment storage as the door to their owners
+// and to the platform, the platform namespaces served, and the watch timing.
+
+import type { VvpDeploymentStorage } from '../vvpdeployment/index.js';
+
+export const CHILD_GROUP = 'ververica.platform';
+export const CHILD_VERSION = 'v1';
+
+/** What of the VvpDeployment storage the children use: their owners and children read, the savepoint trigger. */
+export type OwnerPort = Pick<VvpDeploymentStorage, 'ownedChildren' | 'triggerSavepoint'>;
+
+export interface ChildOptions {
+  owners: OwnerPort;
+  platformNamespaces: string[];
+  /** The API group served (the VvpDeployment's). */
+  group?: string;
+  /** Serves watch, polled every `pollIntervalMs` while someone watches this kind (close() stops it). */
+  watch?: { pollIntervalMs: number; onPollError?: (platformNamespace: string, error: unknown) => void };
+}

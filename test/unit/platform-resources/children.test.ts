@@ -1,0 +1,140 @@
+// The savepoints and jobs of managed VvpDeployments as Kubernetes objects: only those of deployments this server
+// manages, in the owner's namespace with its label and ownerReference; a savepoint create triggers one on the
+// platform; a watch polls only while someone watches, and reuses the VvpDeployment listing's recent read.
+
+import t, { type Test } from 'tap';
+import type { RequestContext, WatchEvent } from '../../../apiserver/k8s/storage.js';
+import type { StatusError } from '../../../apiserver/k8s/status.js';
+import { VvpJobStorage, VvpSavepointStorage, type VvpJob, type VvpSavepoint } from '../../../apiserver/platform-resources/index.js';
+import { VvpDeploymentStorage } from '../../../apiserver/vvpdeployment/storage.js';
+import type { VvpDeployment } from '../../../apiserver/vvpdeployment/types.js';
+import type { Job, Savepoint } from '../../../apiserver/vvp/types.js';
+import { eventually } from '../../support/eventually.js';
+import { FakePlatform } from '../../support/fake-platform.js';
+import { manifest } from '../../support/fixtures.js';
+
+function ctx(dryRun = false): RequestContext {
+  return { user: { username: 'alice', groups: [], extra: {} }, dryRun, signal: new AbortController().signal };
+}
+
+const all = { labelSelector: [], fieldSelector: [] };
+
+function setup(t: Test, pollIntervalMs?: number) {
+  const platform = new FakePlatform();
+  const watch = pollIntervalMs === undefined ? undefined : { pollIntervalMs };
+  const deployments = new VvpDeploymentStorage({
+    client: platform.client(), instanceId: 'op-1', platformNamespaces: ['default'], platformName: 'http://vvp.test', ...(watch ? { watch } : {}),
+  });
+  const children = { owners: deployments, platformNamespaces: ['default'], ...(watch ? { watch } : {}) };
+  const savepoints = new VvpSavepointStorage(children);
+  const jobs = new VvpJobStorage(children);
+  t.teardown(() => { deployments.close(); savepoints.close(); jobs.close(); });
+  return { platform, deployments, savepoints, jobs };
+}
+
+function platformSavepoint(platform: FakePlatform, deploymentId: string, state: 'STARTED' | 'COMPLETED' = 'COMPLETED'): Savepoint {
+  const at = platform.tick();
+  const sp: Savepoint = {
+    metadata: { id: `sp-${++platform.seq}`, namespace: 'default', deploymentId, origin: 'USER_REQUEST', createdAt: at, modifiedAt: at, resourceVersion: 1 },
+    spec: { savepointLocation: `s3://sp/${platform.seq}` }, status: { state },
+  };
+  platform.savepoints.push(sp);
+  return sp;
+}
+
+function platformJob(platform: FakePlatform, deploymentId: string): Job {
+  const at = platform.tick();
+  const job: Job = { metadata: { id: `j-${++platform.seq}`, namespace: 'default', deploymentId, createdAt: at, resourceVersion: 1 }, status: { state: 'STARTED', started: { startedAt: at, observedFlinkJobRestarts: 2 } } };
+  platform.jobs.push(job);
+  return job;
+}
+
+t.test('only the children of managed deployments, in the owner\'s namespace, labelled and owned by it', async (t) => {
+  const { platform, deployments, savepoints, jobs } = setup(t);
+  const owner = await deployments.create(ctx(), manifest('top-speed'));
+  const stranger = platform.seed('default', 'not-ours');
+  const sp = platformSavepoint(platform, owner.metadata.uid!);
+  platformSavepoint(platform, stranger.metadata.id);
+  const job = platformJob(platform, owner.metadata.uid!);
+  platformJob(platform, stranger.metadata.id);
+
+  const listed = await savepoints.list(ctx(), { ...all, namespace: 'flink' });
+  t.equal(listed.items.length, 1, 'the unmanaged deployment\'s savepoint is not served');
+  const item = listed.items[0] as VvpSavepoint;
+  t.match(item, {
+    apiVersion: 'ververica.platform/v1', kind: 'VvpSavepoint',
+    metadata: {
+      name: `top-speed-${sp.metadata.id}`, namespace: 'flink', uid: sp.metadata.id, labels: { 'ververica.platform/deployment': 'top-speed' },
+      ownerReferences: [{ apiVersion: 'ververica.platform/v1', kind: 'VvpDeployment', name: 'top-speed', uid: owner.metadata.uid, controller: true }],
+    },
+    spec: { deploymentName: 'top-speed' },
+    status: { state: 'COMPLETED', origin: 'USER_REQUEST', location: sp.spec?.savepointLocation },
+  });
+  t.match(item.metadata.resourceVersion, /^\d+$/);
+  t.same((await savepoints.list(ctx(), { ...all, namespace: 'other' })).items, [], 'another namespace: none');
+  t.same(await savepoints.get(ctx(), 'flink', item.metadata.name!), item, 'GET by the listed name');
+  await t.rejects(savepoints.get(ctx(), 'other', item.metadata.name!), { code: 404 }, 'not in another namespace');
+  const selected = await savepoints.list(ctx(), { namespace: 'flink', labelSelector: [{ key: 'ververica.platform/deployment', operator: 'Equals', values: ['elsewhere'] }], fieldSelector: [] });
+  t.same(selected.items, [], 'the deployment label selects');
+
+  const jobList = (await jobs.list(ctx(), { ...all, namespace: 'flink' })).items as VvpJob[];
+  t.match(jobList, [{ kind: 'VvpJob', metadata: { name: `top-speed-${job.metadata.id}`, namespace: 'flink' }, status: { state: 'STARTED', restarts: 2 } }]);
+  t.match(jobs.tableCells(jobList[0]!), [`top-speed-${job.metadata.id}`, 'top-speed', 'STARTED', job.status?.started?.startedAt, 2]);
+  t.match(savepoints.tableCells(item), [item.metadata.name, 'top-speed', 'COMPLETED', 'USER_REQUEST', sp.spec?.savepointLocation]);
+
+  const status = (await deployments.get(ctx(), 'flink', 'top-speed') as VvpDeployment).status;
+  t.equal(status?.lastSavepoint?.name, item.metadata.name, 'the VvpDeployment links its latest savepoint by name');
+  t.equal(status?.job?.name, jobList[0]!.metadata.name, 'and its current job');
+
+  platform.savepoints.find((s) => s.metadata.id === sp.metadata.id)!.status = { state: 'FAILED', failure: { message: 'disk full' } };
+  t.match(await savepoints.get(ctx(), 'flink', item.metadata.name!), { status: { state: 'FAILED', failure: { message: 'disk full' } } }, 'the next GET shows the platform\'s change');
+});
+
+t.test('create triggers a savepoint of the named deployment; an unknown deployment is a 422 on spec.deploymentName', async (t) => {
+  const { platform, deployments, savepoints } = setup(t);
+  const owner = await deployments.create(ctx(), manifest('top-speed'));
+  const asked = { apiVersion: 'ververica.platform/v1', kind: 'VvpSavepoint', metadata: { name: 'top-speed-x', namespace: 'flink' }, spec: { deploymentName: 'top-speed' } };
+
+  const dry = await savepoints.create(ctx(true), structuredClone(asked));
+  t.equal(platform.calls.filter((c) => c.method === 'SAVEPOINT').length, 0, 'dryRun: nothing triggered');
+  t.equal(dry.metadata.name, 'top-speed-x');
+
+  const created = await savepoints.create(ctx(), structuredClone(asked)) as VvpSavepoint;
+  const triggers = platform.calls.filter((c) => c.method === 'SAVEPOINT');
+  t.match(triggers, [{ ns: 'default', body: { deploymentId: owner.metadata.uid } }], 'one trigger, of the owner\'s platform deployment');
+  t.match(created, { metadata: { namespace: 'flink', name: `top-speed-${created.status?.id}` }, status: { state: 'STARTED', origin: 'USER_REQUEST' } });
+  t.ok((await savepoints.list(ctx(), { ...all, namespace: 'flink' })).items.some((o) => o.metadata.name === created.metadata.name), 'listed at once');
+
+  const registered = await savepoints.create(ctx(), { ...structuredClone(asked), spec: { deploymentName: 'top-speed', savepointLocation: 's3://old/sp' } }) as VvpSavepoint;
+  t.match(registered, { spec: { savepointLocation: 's3://old/sp' }, status: { origin: 'COPIED', location: 's3://old/sp' } }, 'an external savepoint registered');
+
+  const err = await savepoints.create(ctx(), { ...structuredClone(asked), spec: { deploymentName: 'nope' } }).catch((e: StatusError) => e);
+  t.match((err as StatusError).status, { code: 422, reason: 'Invalid', details: { causes: [{ field: 'spec.deploymentName' }] } });
+  const otherNs = await savepoints.create(ctx(), { ...structuredClone(asked), metadata: { name: 'x', namespace: 'other' } }).catch((e: StatusError) => e);
+  t.equal((otherNs as StatusError).code, 422, 'a deployment of another namespace is not found from here');
+});
+
+t.test('watch: no platform calls while nobody watches; a poll reuses the VvpDeployment listing\'s recent read', async (t) => {
+  // Long enough that the listing just made is still young (half an interval) on a loaded machine.
+  const pollIntervalMs = 4000;
+  const { platform, deployments, savepoints } = setup(t, pollIntervalMs);
+  const owner = await deployments.create(ctx(), manifest('top-speed'));
+  platform.calls = [];
+  await new Promise((r) => setTimeout(r, 1.25 * pollIntervalMs));
+  t.same(platform.calls, [], 'nobody watches savepoints: no platform call');
+
+  await deployments.list(ctx(), { ...all });
+  const afterList = platform.calls.length;
+  const stream = await savepoints.watch!(ctx(), { ...all, namespace: 'flink', allowWatchBookmarks: false });
+  t.teardown(() => stream.stop());
+  t.equal(platform.calls.length, afterList, 'the first snapshot reuses the listing just made');
+
+  const iterator = stream[Symbol.asyncIterator]();
+  const sp = platformSavepoint(platform, owner.metadata.uid!);
+  const added = await eventually('the new savepoint arrives on the watch', async () => (await iterator.next()).value as WatchEvent);
+  t.match(added, { type: 'ADDED', object: { metadata: { name: `top-speed-${sp.metadata.id}`, namespace: 'flink' } } });
+  stream.stop();
+  const polls = platform.calls.length;
+  await new Promise((r) => setTimeout(r, 1.25 * pollIntervalMs));
+  t.equal(platform.calls.length, polls, 'the loop stops with its last watcher');
+});
