@@ -13,6 +13,8 @@
 // 5. RSS of the server with 10,000 platform deployments and 1,000 watches.
 // 6. Freshness: a platform change until a GET through kube-apiserver shows it.
 // 7. Platform calls per kubectl apply, patch and delete of an existing VvpDeployment; p50 of that kubectl apply.
+// 8. Platform calls per poll interval with one VvpDeployment watch: alone, then with VvpSavepoint and VvpJob watches
+//    beside it, then alone again (the new kinds cost nothing while nobody watches them).
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -38,7 +40,7 @@ const { values } = parseArgs({
     'scale-via': { type: 'string', default: 'platform' },
     'poll-interval': { type: 'string', default: '1000' },
     quick: { type: 'boolean', default: false },
-    only: { type: 'string', default: '1,2,3,4,5,6,7' },
+    only: { type: 'string', default: '1,2,3,4,5,6,7,8' },
     out: { type: 'string' },
   },
 });
@@ -362,6 +364,39 @@ async function main(): Promise<void> {
       return { ms: summary(latencies), missed, timeoutMs };
     };
     const watchPath = `${vvpPath('bench')}?watch=true`;
+    if (runs('8')) {
+      // ---- 8. platform calls per poll: the child kinds watched or not ----------------------------------------------
+      const seconds = quick ? 4 : 10;
+      const perPoll = (c: { totalPerSecond: number }) => round((c.totalPerSecond * pollIntervalMs) / 1000, 2);
+      const childPath = (resource: string) => `/apis/${GROUP}/v1/namespaces/bench/${resource}?watch=true`;
+      log(`8. platform calls per poll (${pollIntervalMs} ms) with one vvpdeployments watch, with and without vvpsavepoints / vvpjobs watches (${seconds} s each)`);
+      const deploymentsWatch = new WatchFleet(st.serverUrl, serverTls, identity);
+      fleets.push(deploymentsWatch);
+      await deploymentsWatch.open(1, watchPath);
+      await sleep(pollIntervalMs);
+      const alone = await listCallsPerSecond(seconds);
+      const children = new WatchFleet(st.serverUrl, serverTls, identity);
+      fleets.push(children);
+      await children.open(1, childPath('vvpsavepoints'));
+      await children.open(1, childPath('vvpjobs'));
+      await sleep(pollIntervalMs);
+      const withChildren = await listCallsPerSecond(seconds);
+      children.close();
+      await sleep(pollIntervalMs);
+      const aloneAgain = await listCallsPerSecond(seconds);
+      deploymentsWatch.close();
+      results.childKindsPlatformCalls = {
+        pollIntervalMs, seconds, deploymentsWatchAlone: alone, withSavepointAndJobWatches: withChildren, deploymentsWatchAloneAgain: aloneAgain,
+        perPoll: { alone: perPoll(alone), withChildren: perPoll(withChildren), aloneAgain: perPoll(aloneAgain) },
+        note: 'all platform calls the emulator counted (watch polls, background loops, the GC watch), per poll interval; the child kinds poll only while watched and reuse the deployment poll\'s read when it is younger than half an interval',
+      };
+      rows.push(['8', 'platform calls / poll: vvpdeployments watch alone', String(perPoll(alone)), '', 'incl. background loops', '']);
+      rows.push(['8', '  + vvpsavepoints and vvpjobs watches', String(perPoll(withChildren)), '', '', '']);
+      rows.push(['8', '  child watches ended: alone again', String(perPoll(aloneAgain)), '', `unchanged: ${perPoll(aloneAgain) <= perPoll(alone) * 1.1 ? 'yes' : 'no'}`, '= alone']);
+      for (const [label, c] of [['alone', alone], ['with children', withChildren], ['alone again', aloneAgain]] as const) {
+        log(`   ${label}: ${perPoll(c)} calls/poll (${Object.entries(c.routesPerSecond).map(([r, n]) => `${r} ${round((n * pollIntervalMs) / 1000, 2)}`).join(', ')})`);
+      }
+    }
     if (runs('4')) {
       const baseline = await listCallsPerSecond(quick ? 2 : 4);
       log(`4. watch fan-out; without watchers the platform sees ${baseline.listPerSecond} list calls/s (background loops)`);
