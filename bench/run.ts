@@ -368,7 +368,8 @@ async function main(): Promise<void> {
       // ---- 8. platform calls per poll: the child kinds watched or not ----------------------------------------------
       const seconds = quick ? 4 : 10;
       const perPoll = (c: { totalPerSecond: number }) => round((c.totalPerSecond * pollIntervalMs) / 1000, 2);
-      const childPath = (resource: string) => `/apis/${GROUP}/v1/namespaces/bench/${resource}?watch=true`;
+      // The namespace may hold no savepoint or job: the initial-events-end BOOKMARK is the first event the fleet waits for.
+      const childPath = (resource: string) => `/apis/${GROUP}/v1/namespaces/bench/${resource}?watch=true&sendInitialEvents=true&allowWatchBookmarks=true&resourceVersionMatch=NotOlderThan`;
       log(`8. platform calls per poll (${pollIntervalMs} ms) with one vvpdeployments watch, with and without vvpsavepoints / vvpjobs watches (${seconds} s each)`);
       const deploymentsWatch = new WatchFleet(st.serverUrl, serverTls, identity);
       fleets.push(deploymentsWatch);

@@ -5,8 +5,10 @@
 //
 // Platform calls: a get or list reads the owners and the children of each served platform namespace (two calls,
 // never reused: the next GET shows the platform's change). A watch polls through this kind's own WatchHub, whose
-// loop runs only while someone watches this kind; a poll reuses the VvpDeployment listing's read of the same
-// platform namespace when it is younger than half the poll interval. Nobody watching: no calls at all.
+// loop runs only while someone watches this kind. Every full read of a platform namespace by the VvpDeployment
+// listing (its watch poll, a list) makes this hub poll at once from that read, at no cost; the hub's own timed polls
+// reuse a read younger than 1.5 intervals (so with a VvpDeployment watch running they cost nothing, and lag no
+// more than it), else read for themselves. Nobody watching this kind: no calls at all.
 
 import {
   checkFieldLabel, type Getter, type KubeObject, type Lister, type ListOptions, type ListResult, matchesFields, matchesLabels,
@@ -62,6 +64,7 @@ export class ChildStorage<K extends ChildKind> implements Storage, Getter, Liste
   /** Present only with a watch hub, so that discovery lists the watch verb only when it is served. */
   readonly watch?: (ctx: RequestContext, options: WatchOptions) => Promise<WatchStream>;
   protected readonly hub: WatchHub | undefined;
+  private readonly unsubscribe?: () => void;
   private readonly apiVersion: string;
 
   constructor(protected readonly options: ChildOptions, private readonly kind: ChildKindDefinition<K>) {
@@ -72,9 +75,10 @@ export class ChildStorage<K extends ChildKind> implements Storage, Getter, Liste
     this.tableColumns = kind.tableColumns;
     const watch = options.watch;
     if (watch) {
-      const reuseMs = watch.pollIntervalMs / 2;
-      this.hub = new WatchHub({ snapshot: (pns) => this.entries(pns, reuseMs, NEVER), pollIntervalMs: watch.pollIntervalMs, onPollError: watch.onPollError });
-      const hub = this.hub;
+      const reuseMs = 1.5 * watch.pollIntervalMs;
+      const hub = new WatchHub({ snapshot: (pns) => this.entries(pns, reuseMs, NEVER), pollIntervalMs: watch.pollIntervalMs, onPollError: watch.onPollError });
+      this.hub = hub;
+      this.unsubscribe = options.owners.onNamespaceRead((pns) => hub.notify(pns));
       this.watch = (_ctx, watchOptions) => this.watchWith(hub, watchOptions);
     }
   }
@@ -85,6 +89,7 @@ export class ChildStorage<K extends ChildKind> implements Storage, Getter, Liste
 
   /** Stops the watch hub's polls and ends its watches (shutdown). */
   close(): void {
+    this.unsubscribe?.();
     this.hub?.close();
   }
 

@@ -6,8 +6,8 @@ import type { VvpDeploymentStorage } from '../vvpdeployment/index.js';
 export const CHILD_GROUP = 'ververica.platform';
 export const CHILD_VERSION = 'v1';
 
-/** What of the VvpDeployment storage the children use: their owners and children read, the savepoint trigger. */
-export type OwnerPort = Pick<VvpDeploymentStorage, 'ownedChildren' | 'triggerSavepoint'>;
+/** What of the VvpDeployment storage the children use: their owners and children read (and its news), the savepoint trigger. */
+export type OwnerPort = Pick<VvpDeploymentStorage, 'ownedChildren' | 'onNamespaceRead' | 'triggerSavepoint'>;
 
 export interface ChildOptions {
   owners: OwnerPort;

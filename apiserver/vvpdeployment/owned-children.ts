@@ -1,7 +1,8 @@
 // What the child resources (VvpSavepoint and VvpJob, in platform-resources/) are built from: the deployments this
 // server manages in a platform namespace, as owners, and the namespace's savepoints or jobs. A listing of the
 // VvpDeployments (a watch poll, a list) reads all three already; a read of children within `maxAgeMs` of it reuses
-// that read instead of asking the platform again, so watching savepoints beside deployments costs no more calls.
+// that read instead of asking the platform again, and each full read is announced (subscribe) so that a child kind's
+// watch polls from it at once: watching savepoints beside deployments costs no more calls and lags no more.
 // Owners come from the Kubernetes record the server wrote (decodeKubeParts), never from labels alone.
 
 import type { Deployment, Job, Savepoint } from '../vvp/index.js';
@@ -50,6 +51,7 @@ export function ownersOf(managed: readonly Deployment[], warn: (message: string,
 /** The last full read of each platform namespace (deployments, jobs and savepoints together), for reuse. */
 export class NamespaceReads {
   private readonly last = new Map<string, NamespaceRead>();
+  private readonly listeners = new Set<(pns: string) => void>();
 
   constructor(private readonly clock: () => number = () => performance.now()) {}
 
@@ -61,6 +63,13 @@ export class NamespaceReads {
   record(pns: string, at: number, owners: Map<string, ManagedOwner>, savepoints: Savepoint[], jobs: Job[]): void {
     const previous = this.last.get(pns);
     if (!previous || previous.at <= at) this.last.set(pns, { at, owners, savepoints, jobs });
+    for (const listener of this.listeners) listener(pns);
+  }
+
+  /** Called after every full read of a platform namespace (a child kind's watch hub polls from it at once). */
+  subscribe(listener: (pns: string) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   recent<K extends ChildKind>(pns: string, kind: K, maxAgeMs: number): OwnedChildren<K> | undefined {

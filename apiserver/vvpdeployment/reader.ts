@@ -286,6 +286,11 @@ export class PlatformReader {
    * The owners and the children of one kind in a platform namespace: from the last full namespace read when it is
    * younger than `maxAgeMs`, else two platform calls (the managed deployments, the children).
    */
+  /** Called after every full read of a platform namespace (owned-children.ts). */
+  onNamespaceRead(listener: (pns: string) => void): () => void {
+    return this.namespaceReads.subscribe(listener);
+  }
+
   async ownedChildren<K extends ChildKind>(pns: string, kind: K, maxAgeMs: number, signal: AbortSignal): Promise<OwnedChildren<K>> {
     const recent = this.namespaceReads.recent(pns, kind, maxAgeMs);
     if (recent) return recent;

@@ -93,6 +93,11 @@ export class VvpDeploymentStorage implements Storage, Getter, Lister, Creater, U
     return this.core.reader.ownedChildren(platformNamespace, kind, maxAgeMs, signal);
   }
 
+  /** Called after every full read of a platform namespace, whose owners and children ownedChildren then reuses. */
+  onNamespaceRead(listener: (platformNamespace: string) => void): () => void {
+    return this.core.reader.onNamespaceRead(listener);
+  }
+
   /**
    * Takes a savepoint of the VvpDeployment `namespace/name` (or registers the external one at `location`) with the
    * deployment's own token (apikeySecretName); 404 when no such VvpDeployment, the platform's refusal as a Status.

@@ -115,8 +115,8 @@ t.test('create triggers a savepoint of the named deployment; an unknown deployme
 });
 
 t.test('watch: no platform calls while nobody watches; a poll reuses the VvpDeployment listing\'s recent read', async (t) => {
-  // Long enough that the listing just made is still young (half an interval) on a loaded machine.
-  const pollIntervalMs = 4000;
+  // Long enough that the listing just made is still young (1.5 intervals) on a loaded machine.
+  const pollIntervalMs = 2000;
   const { platform, deployments, savepoints } = setup(t, pollIntervalMs);
   const owner = await deployments.create(ctx(), manifest('top-speed'));
   platform.calls = [];
@@ -137,4 +137,24 @@ t.test('watch: no platform calls while nobody watches; a poll reuses the VvpDepl
   const polls = platform.calls.length;
   await new Promise((r) => setTimeout(r, 1.25 * pollIntervalMs));
   t.equal(platform.calls.length, polls, 'the loop stops with its last watcher');
+});
+
+t.test('beside a VvpDeployment watch, a savepoint watch polls from the deployment poll\'s reads: no call of its own', async (t) => {
+  const pollIntervalMs = 1000;
+  const { platform, deployments, savepoints } = setup(t, pollIntervalMs);
+  const owner = await deployments.create(ctx(), manifest('top-speed'));
+  const deploymentWatch = await deployments.watch!(ctx(), { ...all, allowWatchBookmarks: false });
+  const savepointWatch = await savepoints.watch!(ctx(), { ...all, allowWatchBookmarks: false });
+  t.teardown(() => { deploymentWatch.stop(); savepointWatch.stop(); });
+  platform.calls = [];
+  const iterator = savepointWatch[Symbol.asyncIterator]();
+  const sp = platformSavepoint(platform, owner.metadata.uid!);
+  const added = await eventually('the new savepoint arrives', async () => (await iterator.next()).value as WatchEvent);
+  t.match(added, { type: 'ADDED', object: { metadata: { name: `top-speed-${sp.metadata.id}` } } });
+  await eventually('a few more deployment polls', async () => platform.calls.filter((c) => c.method === 'LIST-JOBS').length >= 4);
+  const count = (method: string) => platform.calls.filter((c) => c.method === method).length;
+  // The deployment poll lists deployments, jobs and savepoints once each; a savepoint poll of its own would list
+  // deployments and savepoints without jobs.
+  t.ok(Math.abs(count('LIST-SAVEPOINTS') - count('LIST-JOBS')) <= 1, `savepoint lists ${count('LIST-SAVEPOINTS')} follow the deployment poll's job lists ${count('LIST-JOBS')}`);
+  t.ok(Math.abs(count('LIST') - count('LIST-JOBS')) <= 1, `deployment lists ${count('LIST')}: the deployment poll's only`);
 });
