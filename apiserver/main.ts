@@ -7,7 +7,7 @@ import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { Histogram } from 'prom-client';
 import { ConfigError, loadConfig, usage, type ServerConfig } from './config.js';
-import { ApiMetrics, KeepAliveKubeConfig, WatchHub, createApiServer, kubeDelegatedAuth, statusErrors } from './k8s/index.js';
+import { ApiMetrics, KeepAliveKubeConfig, WatchHub, clusterAdmission, createApiServer, kubeDelegatedAuth, statusErrors } from './k8s/index.js';
 import { KubeEventRecorder, type InvolvedObject } from './k8s/event-recorder.js';
 import type { KubeObject } from './k8s/types.js';
 import { LeaderElector } from './k8s/leader-election.js';
@@ -107,12 +107,16 @@ async function main(): Promise<void> {
   };
 
   const auth = await kubeDelegatedAuth(kubeConfig, log.child({ room: 'auth' }));
+  // The cluster's admission (NamespaceLifecycle, webhooks, ValidatingAdmissionPolicies), read by informers.
+  const admission = clusterAdmission(kubeConfig, log.child({ room: 'admission' }), metrics.registry);
+  admission.start();
   const server = await createApiServer({
     serving: { certPem: readFileSync(config.tlsCertFile, 'utf8'), keyPem: readFileSync(config.tlsKeyFile, 'utf8') },
     storages: [storage],
     authenticator: auth.authenticator,
     authorizer: auth.authorizer,
     authenticationConfig: auth.authenticationConfig,
+    admission: admission.admission,
     logger: log,
     metrics,
   });
@@ -141,6 +145,7 @@ async function main(): Promise<void> {
     everyReplica.stop();
     await elector.stop();
     auth.stop();
+    admission.stop();
     hub?.close();
     await server.close();
     client.close();

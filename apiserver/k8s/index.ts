@@ -21,3 +21,6 @@ export * from './storage.js';
 export * from './status.js';
 export type * from './types.js';
 export { KeepAliveKubeConfig } from './kube-config.js';
+export {
+  type Admission, type AdmissionAttributes, type AdmissionPlugin, AdmissionChain, NO_ADMISSION, clusterAdmission, type ClusterAdmission,
+} from './admission/index.js';

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { Http2SecureServer } from 'node:http2';
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { pino, type Logger } from 'pino';
+import type { Admission } from './admission/index.js';
 import type { AuthenticationConfigSource } from './auth/authentication-config.js';
 import type { Authenticator } from './auth/authenticator.js';
 import type { Authorizer } from './auth/authorizer.js';
@@ -35,6 +36,8 @@ export interface ApiServerOptions {
   version?: Partial<VersionInfo>;
   watch?: { bookmarkIntervalMs?: number; minTimeoutSeconds?: number };
   http2?: { maxConcurrentStreams?: number; maxSessionMemoryMb?: number };
+  /** The admission chain of every write (admission/); without it, writes pass no admission plugins. */
+  admission?: Admission;
   /** Largest request body; kube-apiserver's is 3 MiB. */
   bodyLimit?: number;
 }
@@ -143,6 +146,8 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
       if (delta > 0) metrics.requests.inc({ verb: 'watch', group, resource, code: '200' });
     },
   };
-  await app.register(apiRoutes({ storages: options.storages, watch, version: { ...DEFAULT_VERSION, ...options.version } }));
+  await app.register(apiRoutes({
+    storages: options.storages, watch, version: { ...DEFAULT_VERSION, ...options.version }, ...(options.admission ? { admission: options.admission } : {}),
+  }));
   return app;
 }

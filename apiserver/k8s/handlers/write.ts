@@ -14,7 +14,7 @@ import { isStatusError, statusErrors } from '../status.js';
 import type { KubeObject } from '../types.js';
 import { parseFieldValidation } from '../validation.js';
 import {
-  type Endpoint, checkNameAndNamespace, checkTypeMeta, decodeObjectBody, fieldManager, invalidOptions, outputFor, parseDryRun,
+  type Endpoint, admit, checkNameAndNamespace, checkTypeMeta, decodeObjectBody, fieldManager, invalidOptions, outputFor, parseDryRun,
   queryParam, renderObject, requestContext, sendWithWarnings,
 } from './common.js';
 import { notSupported } from './read.js';
@@ -85,10 +85,14 @@ export async function createObject(endpoint: Endpoint, request: FastifyRequest, 
     object.metadata.name = generateName(object.metadata.generateName);
   }
   clearSystemFields(object);
-  const { warnings } = endpoint.validator.check(object, fieldValidation);
-  object.metadata.managedFields = updateManagedFields(undefined, object, undefined, { manager, apiVersion: endpoint.apiVersion, schema: endpoint.info.schema });
-  const created = await storage.create(requestContext(request, reply, dryRun, manager), object);
-  return sendWithWarnings(reply, 201, warnings, renderObject(endpoint, request, format, created));
+  const ctx = requestContext(request, reply, dryRun, manager);
+  const admitted = await admit(endpoint, ctx, 'CREATE', object, undefined, (o) => {
+    const { warnings } = endpoint.validator.check(o, fieldValidation);
+    o.metadata.managedFields = updateManagedFields(undefined, o, undefined, { manager, apiVersion: endpoint.apiVersion, schema: endpoint.info.schema });
+    return warnings;
+  });
+  const created = await storage.create(ctx, admitted.object!);
+  return sendWithWarnings(reply, 201, admitted.warnings, renderObject(endpoint, request, format, created));
 }
 
 export async function replaceObject(endpoint: Endpoint, request: FastifyRequest, reply: FastifyReply, namespace: string | undefined, name: string) {
@@ -104,11 +108,14 @@ export async function replaceObject(endpoint: Endpoint, request: FastifyRequest,
   if (!live && !storage.allowCreateOnUpdate) throw statusErrors.notFound({ ...endpointRef(endpoint), name });
   if (live) keepSystemFields(endpoint, object, live);
   else clearSystemFields(object);
-  const { warnings } = endpoint.validator.check(object, fieldValidation, live);
   const entries = object.metadata.managedFields !== undefined ? object.metadata.managedFields : live?.metadata.managedFields;
-  object.metadata.managedFields = updateManagedFields(live, object, entries, { manager, apiVersion: endpoint.apiVersion, schema: endpoint.info.schema });
-  const updated = await storage.update(ctx, object);
-  return sendWithWarnings(reply, live ? 200 : 201, warnings, renderObject(endpoint, request, format, updated));
+  const admitted = await admit(endpoint, ctx, live ? 'UPDATE' : 'CREATE', object, live, (o) => {
+    const { warnings } = endpoint.validator.check(o, fieldValidation, live);
+    o.metadata.managedFields = updateManagedFields(live, o, entries, { manager, apiVersion: endpoint.apiVersion, schema: endpoint.info.schema });
+    return warnings;
+  });
+  const updated = await storage.update(ctx, admitted.object!);
+  return sendWithWarnings(reply, live ? 200 : 201, admitted.warnings, renderObject(endpoint, request, format, updated));
 }
 
 function endpointRef(endpoint: Endpoint) {
@@ -166,14 +173,15 @@ export async function patchObject(endpoint: Endpoint, request: FastifyRequest, r
       object.metadata.managedFields = updateManagedFields(live, object, object.metadata.managedFields ?? live.metadata.managedFields, ownership);
     }
     if (live) keepSystemFields(endpoint, object, live);
-    const { warnings } = endpoint.validator.check(object, fieldValidation, live);
+    if (!live && !isCreater(storage)) throw statusErrors.notFound({ ...endpointRef(endpoint), name });
+    const { object: admitted, warnings } = await admit(endpoint, ctx, live ? 'UPDATE' : 'CREATE', object, live, (o) => endpoint.validator.check(o, fieldValidation, live).warnings);
     try {
       if (!live) {
         if (!isCreater(storage)) throw statusErrors.notFound({ ...endpointRef(endpoint), name });
-        const created = await storage.create(ctx, object);
+        const created = await storage.create(ctx, admitted!);
         return sendWithWarnings(reply, 201, warnings, renderObject(endpoint, request, format, created));
       }
-      const updated = await storage.update(ctx, object);
+      const updated = await storage.update(ctx, admitted!);
       return sendWithWarnings(reply, 200, warnings, renderObject(endpoint, request, format, updated));
     } catch (err) {
       const retriable = isStatusError(err) && err.code === 409 && err.reason === 'Conflict' && !clientResourceVersion && attempt < MAX_PATCH_ATTEMPTS;
