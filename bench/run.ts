@@ -12,7 +12,8 @@
 // 4. Watch fan-out: 1, 100, 1,000 watches; platform list calls per second; event latency after a platform change.
 // 5. RSS of the server with 10,000 platform deployments and 1,000 watches.
 // 6. Freshness: a platform change until a GET through kube-apiserver shows it.
-// 7. Admission: the p50 a create gains with one no-op validating webhook configured.
+// 7. Platform calls per kubectl apply, patch and delete of an existing VvpDeployment; p50 of that kubectl apply.
+// 8. Admission: the p50 a create gains with one no-op validating webhook configured.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -24,6 +25,8 @@ import { externalNameService, startWebhookServer } from '../test/support/webhook
 import { planCreate } from '../apiserver/vvpdeployment/mapping.js';
 import type { VvpDeployment } from '../apiserver/vvpdeployment/types.js';
 import { withDefaults } from '../apiserver/vvpdeployment/validation.js';
+import { kubectl } from '../test/cluster/control-plane.js';
+import { platformCallsPerVerb } from './platform-calls.js';
 import {
   Client, WatchFleet, closedLoop, interleaved, machine, now, pool, round, rssMb, summary, table, type Summary,
 } from './support.js';
@@ -37,7 +40,7 @@ const { values } = parseArgs({
     'scale-via': { type: 'string', default: 'platform' },
     'poll-interval': { type: 'string', default: '1000' },
     quick: { type: 'boolean', default: false },
-    only: { type: 'string', default: '1,2,3,4,5,6,7' },
+    only: { type: 'string', default: '1,2,3,4,5,6,7,8' },
     out: { type: 'string' },
   },
 });
@@ -305,9 +308,35 @@ async function main(): Promise<void> {
     }
 
     if (runs('7')) {
-      // ---- 7. admission: a create with one no-op validating webhook configured, vs none ---------------------------
+      // ---- 7. platform calls per kubectl verb ---------------------------------------------------------------------
+      const verbRuns = quick ? 5 : 20;
+      log(`7. platform calls per kubectl apply / patch / delete of an existing VvpDeployment, ${verbRuns} each`);
+      const costs = await platformCallsPerVerb({
+        kubectl: async (args, input) => {
+          const r = await kubectl(cp, args, input === undefined ? {} : { input });
+          if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')}: ${r.stderr.slice(0, 500)}`);
+        },
+        counts: requests,
+        resetCounts: async () => { await emulator.json('DELETE', '/__emulator/requests'); },
+        namespace: 'bench',
+        manifest: (name, labels) => {
+          const m = vvpDeployment('bench', name, 0);
+          return { ...m, metadata: { ...m.metadata, labels: { ...m.metadata.labels, ...labels } } };
+        },
+        runs: verbRuns,
+        idleMs: quick ? 2000 : 4000,
+      });
+      results.platformCallsPerKubectlVerb = { ...costs, note: 'calls the emulator counted during the verbs, minus the background calls (watch polls, background passes) at the rate counted while idle just before' };
+      for (const [verb, cost] of Object.entries(costs)) {
+        rows.push(['7', `platform calls per kubectl ${verb} (existing object)`, String(cost.callsPerVerb), '', `kubectl p50 ${cost.kubectlMs.p50} ms`, '']);
+        log(`   kubectl ${verb}: ${cost.callsPerVerb} platform calls (${Object.entries(cost.routesPerVerb).map(([r, n]) => `${r} ${n}`).join(', ')}); p50 ${cost.kubectlMs.p50} ms`);
+      }
+    }
+
+    if (runs('8')) {
+      // ---- 8. admission: a create with one no-op validating webhook configured, vs none ---------------------------
       const creates = quick ? 30 : 100;
-      log(`7. ${creates} creates through kube-apiserver without, then with, one no-op validating webhook`);
+      log(`8. ${creates} creates through kube-apiserver without, then with, one no-op validating webhook`);
       const ns = 'bench-admission';
       await kube.json('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
       const hook = await startWebhookServer({ namespace: ns, name: 'noop-webhook' }, { '/noop': () => ({ allowed: true }) });
@@ -339,7 +368,7 @@ async function main(): Promise<void> {
       await hook.close();
       const added = round(withHook.p50 - without.p50, 2);
       results.admission = { creates, withoutWebhookMs: without, withNoopValidatingWebhookMs: withHook, addedP50Ms: added, note: 'creates through kube-apiserver one at a time; the webhook is an HTTPS server on loopback reached through an ExternalName Service, answering allowed' };
-      rows.push(['7', 'create via kube-apiserver, p50 / p99 ms: one no-op validating webhook vs none', `${withHook.p50} / ${withHook.p99}`, `${without.p50} / ${without.p99} (no webhook)`, `+${added} ms p50`, '']);
+      rows.push(['8', 'create via kube-apiserver, p50 / p99 ms: one no-op validating webhook vs none', `${withHook.p50} / ${withHook.p99}`, `${without.p50} / ${without.p99} (no webhook)`, `+${added} ms p50`, '']);
     }
 
         // ---- 4. watch fan-out ----------------------------------------------------------------------------------------

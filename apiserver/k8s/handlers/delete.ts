@@ -1,4 +1,5 @@
-// delete (DeleteOptions from the body or the query, preconditions) and deletecollection.
+// delete (DeleteOptions from the body or the query; the storage checks their preconditions on its own read) and
+// deletecollection.
 
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { isPlainObject, parseJson } from '../patch.js';
@@ -6,7 +7,7 @@ import { matchesSelectors } from '../selectors.js';
 import { type DeleteOptions, isGetter, isGracefulDeleter, isLister, type RequestContext } from '../storage.js';
 import { isStatusError, statusErrors, successStatus } from '../status.js';
 import type { KubeObject } from '../types.js';
-import { type Endpoint, admit, outputFor, parseDryRun, queryParam, ref, renderObject, requestContext, withTypeMeta } from './common.js';
+import { type Endpoint, admit, outputFor, parseDryRun, queryParam, renderObject, requestContext, withTypeMeta } from './common.js';
 import { listOptions, notSupported } from './read.js';
 
 const PROPAGATION = ['Orphan', 'Background', 'Foreground'] as const;
@@ -47,26 +48,15 @@ function parseDeleteOptions(request: FastifyRequest): ParsedDelete {
   return { options, dryRun };
 }
 
-/** Checks the preconditions; returns the live object when it had to be read. */
-async function checkPreconditions(endpoint: Endpoint, ctx: RequestContext, namespace: string | undefined, name: string, options: DeleteOptions): Promise<KubeObject | undefined> {
-  const p = options.preconditions;
-  if (!p || (!p.uid && !p.resourceVersion) || !isGetter(endpoint.storage)) return undefined;
-  const live = await endpoint.storage.get(ctx, namespace, name);
-  if (p.uid && p.uid !== live.metadata.uid) {
-    throw statusErrors.conflict(ref(endpoint, name), `Precondition failed: UID in precondition: ${p.uid}, UID in object meta: ${live.metadata.uid ?? ''}`);
-  }
-  if (p.resourceVersion && p.resourceVersion !== live.metadata.resourceVersion) {
-    throw statusErrors.conflict(ref(endpoint, name), `Precondition failed: ResourceVersion in precondition: ${p.resourceVersion}, ResourceVersion in object meta: ${live.metadata.resourceVersion ?? ''}`);
-  }
-  return live;
-}
-
-/** Admission of one delete; the live object is read only when a webhook or policy could want it as oldObject. */
-async function admitDelete(endpoint: Endpoint, ctx: RequestContext, namespace: string | undefined, name: string, options: DeleteOptions, live: KubeObject | undefined) {
-  const stub: KubeObject = { apiVersion: endpoint.apiVersion, kind: endpoint.info.kind, metadata: { name, ...(namespace ? { namespace } : {}) } };
+/**
+ * Admission of one delete (admission/chain.ts). The live object — the review's oldObject — is read only when a
+ * webhook or policy could take this delete; otherwise the storage's own read is the only one.
+ */
+async function admitDelete(endpoint: Endpoint, ctx: RequestContext, namespace: string | undefined, name: string, options: DeleteOptions, live?: KubeObject) {
   let old = live;
   if (!old && isGetter(endpoint.storage) && endpoint.admission.needsObjects?.(endpoint.info, 'DELETE')) old = await endpoint.storage.get(ctx, namespace, name);
-  await admit(endpoint, ctx, 'DELETE', undefined, old ?? stub, undefined, { ...options });
+  old ??= { apiVersion: endpoint.apiVersion, kind: endpoint.info.kind, metadata: { name, ...(namespace ? { namespace } : {}) } };
+  await admit(endpoint, ctx, 'DELETE', undefined, old, undefined, { ...options });
 }
 
 export async function deleteObject(endpoint: Endpoint, request: FastifyRequest, reply: FastifyReply, namespace: string | undefined, name: string) {
@@ -75,7 +65,7 @@ export async function deleteObject(endpoint: Endpoint, request: FastifyRequest, 
   const format = outputFor(request, { list: false });
   const { options, dryRun } = parseDeleteOptions(request);
   const ctx = requestContext(request, reply, dryRun);
-  await admitDelete(endpoint, ctx, namespace, name, options, await checkPreconditions(endpoint, ctx, namespace, name, options));
+  await admitDelete(endpoint, ctx, namespace, name, options);
   const result = await storage.delete(ctx, namespace, name, options);
   if (result.deleted) {
     return reply.type('application/json').send(JSON.stringify(successStatus({
