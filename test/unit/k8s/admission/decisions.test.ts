@@ -1,10 +1,12 @@
 // The admission room's decisions without a cluster: rule and selector matching, the CEL library, NamespaceLifecycle,
 // ValidatingAdmissionPolicy verdicts and their wording, and the webhook dispatchers against a real HTTPS webhook.
+import { Registry } from 'prom-client';
 import t from 'tap';
 import { type AdmissionAttributes, admissionAttributes, operationOptions } from '../../../../apiserver/k8s/admission/attributes.js';
 import { AdmissionChain } from '../../../../apiserver/k8s/admission/chain.js';
 import { celValue, compile } from '../../../../apiserver/k8s/admission/cel.js';
 import { StaticSource } from '../../../../apiserver/k8s/admission/cluster-cache.js';
+import { AdmissionMetrics } from '../../../../apiserver/k8s/admission/metrics.js';
 import { objectSelectorMatches, ruleMatches } from '../../../../apiserver/k8s/admission/matching.js';
 import { type Namespace, NamespaceLifecycle } from '../../../../apiserver/k8s/admission/namespace-lifecycle.js';
 import { ValidatingAdmissionPolicies, type ValidatingAdmissionPolicy, type ValidatingAdmissionPolicyBinding } from '../../../../apiserver/k8s/admission/policy.js';
@@ -143,8 +145,12 @@ t.test('webhooks: patches applied in order, IfNeeded reinvoked after a later cha
   t.same(result.object?.metadata.labels, { second: 'yes', first: 'saw-second' });
   t.same(result.warnings, ['second was here', 'server warning']);
 
-  const deny = new ValidatingWebhooks(deps([hook('deny.example.com', '/deny')]));
+  const registry = new Registry();
+  const deny = new ValidatingWebhooks({ ...deps([hook('deny.example.com', '/deny')]), metrics: new AdmissionMetrics(registry) });
   t.match(await rejection(deny.validate(attrs('CREATE', widget('w')), [])), { code: 403, message: 'admission webhook "deny.example.com" denied the request: no' });
+  const metrics = await registry.metrics();
+  t.match(metrics, 'apiserver_admission_webhook_rejection_count{name="deny.example.com",operation="CREATE",type="validating",error_type="no_error",rejection_code="403"} 1');
+  t.match(metrics, /apiserver_admission_webhook_admission_duration_seconds_count\{name="deny\.example\.com",operation="CREATE",type="validating",rejected="true"\} 1/);
   const sideEffects = new ValidatingWebhooks(deps([hook('deny.example.com', '/deny', { sideEffects: 'Unknown' })]));
   t.match(await rejection(sideEffects.validate(attrs('CREATE', widget('w'), undefined, { dryRun: true }), [])), { code: 400, message: 'admission webhook "deny.example.com" does not support dry run' });
   const conditioned = new ValidatingWebhooks(deps([hook('deny.example.com', '/deny', { matchConditions: [{ name: 'only-web', expression: "object.metadata.labels.?app.orValue('') == 'web'" }] })]));
