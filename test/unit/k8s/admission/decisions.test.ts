@@ -157,3 +157,61 @@ t.test('webhooks: patches applied in order, IfNeeded reinvoked after a later cha
   t.equal(await rejection(conditioned.validate(attrs('CREATE', widget('w')), [])), undefined, 'a false match condition skips the webhook');
   t.match(await rejection(conditioned.validate(attrs('CREATE', widget('w', { app: 'web' })), [])), { code: 403 });
 });
+
+t.test('webhooks: a URL client config with caBundle; timeoutSeconds bounds a slow webhook, failurePolicy decides', async (t) => {
+  const server = await startWebhookServer({ namespace: 'hooks', name: 'hooks' }, {
+    '/allow': () => ({ allowed: true, warnings: ['by url'] }),
+  });
+  t.teardown(() => server.close());
+  const resolver = { resolve: async () => { throw new Error('no services here'); } };
+  const rules = [{ operations: ['CREATE'], apiGroups: [GROUP], apiVersions: ['*'], resources: ['widgets'] }];
+  const byUrl = new ValidatingWebhooks({
+    configurations: new StaticSource<WebhookConfiguration>([{ metadata: { name: 'u' }, webhooks: [{
+      name: 'url.example.com', clientConfig: { url: `https://127.0.0.1:${server.port}/allow`, caBundle: server.caBundle }, rules, sideEffects: 'None', admissionReviewVersions: ['v1'],
+    }] }]),
+    namespaceLabels: async () => ({}), resolver,
+  });
+  const warnings: string[] = [];
+  await byUrl.validate(attrs('CREATE', widget('w')), warnings);
+  t.same(warnings, ['by url']);
+
+  // A port that accepts and never answers: a plain TCP server.
+  const { createServer } = await import('node:net');
+  const sockets: import('node:net').Socket[] = [];
+  const hang = createServer((s) => { sockets.push(s); });
+  await new Promise<void>((r) => hang.listen(0, '127.0.0.1', r));
+  t.teardown(() => { for (const s of sockets) s.destroy(); hang.close(); });
+  const port = (hang.address() as import('node:net').AddressInfo).port;
+  const hanging = (failurePolicy: 'Fail' | 'Ignore') => new ValidatingWebhooks({
+    configurations: new StaticSource<WebhookConfiguration>([{ metadata: { name: 'h' }, webhooks: [{
+      name: 'hang.example.com', clientConfig: { url: `https://127.0.0.1:${port}/`, caBundle: server.caBundle }, rules, sideEffects: 'None',
+      admissionReviewVersions: ['v1'], timeoutSeconds: 1, failurePolicy,
+    }] }]),
+    namespaceLabels: async () => ({}), resolver,
+  });
+  t.match(await rejection(hanging('Fail').validate(attrs('CREATE', widget('w')), [])), {
+    code: 500, message: /^Internal error occurred: failed calling webhook "hang\.example\.com": failed to call webhook: Post "https:\/\/127\.0\.0\.1:\d+\/\?timeout=1s": context deadline exceeded$/,
+  });
+  t.equal(await rejection(hanging('Ignore').validate(attrs('CREATE', widget('w')), [])), undefined, 'Ignore admits');
+});
+
+t.test('ValidatingAdmissionPolicy: params from paramRef; a missing one denies unless parameterNotFoundAction is Allow', async (t) => {
+  const limits: KubeObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'limits', namespace: 'team' }, data: { max: '4' } };
+  const plugin = (paramRef: NonNullable<ValidatingAdmissionPolicyBinding['spec']>['paramRef']) => new ValidatingAdmissionPolicies({
+    policies: new StaticSource<ValidatingAdmissionPolicy>([{ metadata: { name: 'max' }, spec: {
+      paramKind: { apiVersion: 'v1', kind: 'ConfigMap' }, matchConstraints: rules,
+      validations: [{ expression: 'object.spec.n <= int(params.data.max)', messageExpression: "'n must be at most ' + params.data.max" }],
+    } }]),
+    bindings: new StaticSource<ValidatingAdmissionPolicyBinding>([{ metadata: { name: 'max' }, spec: { policyName: 'max', validationActions: ['Deny'], paramRef } }]),
+    namespace: async (name) => ({ metadata: { name } }),
+    params: {
+      get: async (_v, _k, namespace, name) => (namespace === 'team' && name === 'limits' ? limits : undefined),
+      list: async () => [limits],
+    },
+  });
+  t.match(await rejection(plugin({ name: 'limits' }).validate(attrs('CREATE', widget('w', {}, { n: 5 })), [])), { code: 422, message: /denied request: n must be at most 4$/ });
+  t.equal(await rejection(plugin({ name: 'limits' }).validate(attrs('CREATE', widget('w', {}, { n: 4 })), [])), undefined);
+  t.match(await rejection(plugin({ name: 'other' }).validate(attrs('CREATE', widget('w', {}, { n: 1 })), [])), { message: /no params found for policy binding with `Deny` parameterNotFoundAction/ });
+  t.equal(await rejection(plugin({ name: 'other', parameterNotFoundAction: 'Allow' }).validate(attrs('CREATE', widget('w', {}, { n: 9 })), [])), undefined);
+  t.match(await rejection(plugin({ selector: {} }).validate(attrs('CREATE', widget('w', {}, { n: 5 })), [])), { code: 422 }, 'by selector');
+});
