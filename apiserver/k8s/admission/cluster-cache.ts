@@ -6,6 +6,9 @@
 import { type KubeConfig, type KubernetesListObject, type KubernetesObject, makeInformer, type Informer, type ObjectCache } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 
+/** How often a kind the cluster does not serve is looked for again. */
+const NOT_SERVED_RETRY_MS = 60_000;
+
 export type RawList = () => Promise<KubernetesListObject<KubernetesObject>>;
 
 /** Typed client results hold Date objects; this turns them back into the server's RFC 3339 text. */
@@ -56,6 +59,14 @@ export class ClusterCache<T extends KubernetesObject> implements ObjectSource<T>
     informer.on('delete', changed);
     informer.on('error', (err: unknown) => {
       if (this.stopped) return;
+      const code = (err as { code?: number }).code ?? (err as { statusCode?: number }).statusCode;
+      if (code === 404) {
+        // The cluster does not serve this kind (e.g. no ValidatingAdmissionPolicy before Kubernetes 1.30): none exist.
+        if (!this.synced) this.log.info({ path: this.path }, 'not served by this cluster; none apply');
+        this.markSynced();
+        this.retry = setTimeout(() => void informer.start().catch(() => undefined), NOT_SERVED_RETRY_MS);
+        return;
+      }
       this.log.warn({ path: this.path, err: (err as Error)?.message ?? String(err) }, 'list/watch failed; retrying');
       this.retry = setTimeout(() => void informer.start().catch(() => undefined), this.retryMs);
       this.retryMs = Math.min(this.retryMs * 2, 30_000);
