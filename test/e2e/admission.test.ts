@@ -206,12 +206,15 @@ t.test('a validating webhook denies, in kube-apiserver words, through apply, app
   t.notOk((await labelsOf(NS.on, 'mutated')).deny, 'the object is unchanged');
 });
 
-t.test('kubectl delete passes the validating webhook, with the live object as oldObject', async (t) => {
+t.test('kubectl delete (and deletecollection) passes the validating webhook, with the live object as oldObject', async (t) => {
   await kubectlOk(['apply', '-f', '-'], json(manifest(NS.on, 'protected', { labels: { protect: 'true' } })));
   await refused(t, ['delete', resource, 'protected', '-n', NS.on, '--wait=false'], undefined, /admission webhook "deny\.admission\.e2e" denied the request: this deployment is protected/);
   await refused(t, ['delete', resource, 'protected', '-n', NS.on, '--dry-run=server'], undefined, /this deployment is protected/);
   const review = (hooks.reviews.get('/deny') ?? []).filter((r) => r.name === 'protected' && r.operation === 'DELETE').at(-1)!;
   t.match(review, { object: null, oldObject: { metadata: { name: 'protected', labels: { protect: 'true' } } }, options: { kind: 'DeleteOptions' } });
+  // deletecollection passes admission for each object it would delete.
+  await refused(t, ['delete', '--raw', `/apis/${group}/v1/namespaces/${NS.on}/vvpdeployments?labelSelector=protect%3Dtrue`], undefined, /this deployment is protected/);
+  t.equal((await k(['get', resource, 'protected', '-n', NS.on])).code, 0, 'still there');
   await kubectlOk(['label', resource, 'protected', '-n', NS.on, 'protect-']);
   await kubectlOk(['delete', resource, 'protected', '-n', NS.on, '--wait=false']);
 });
