@@ -79,7 +79,8 @@ t.before(async () => {
   }
   await kubectlOk(['apply', '-f', '-'], json(externalNameService(HOOKS_NS, 'admission-hooks', hooks.port)));
   await kubectlOk(['apply', '-f', '-'], json(externalNameService(HOOKS_NS, 'admission-down', closedPort)));
-  const common = { admissionReviewVersions: ['v1'], timeoutSeconds: 5, namespaceSelector: { matchLabels: { webhooks: 'on' } } };
+  // Generous timeouts: CI runs on a loaded 2-core machine, and the webhook server shares this test's process.
+  const common = { admissionReviewVersions: ['v1'], timeoutSeconds: 20, namespaceSelector: { matchLabels: { webhooks: 'on' } } };
   await kubectlOk(['apply', '-f', '-'], json({
     apiVersion: 'admissionregistration.k8s.io/v1', kind: 'MutatingWebhookConfiguration', metadata: { name: 'admission-e2e-mutate' },
     webhooks: [{
@@ -230,7 +231,7 @@ t.test('namespaceSelector and objectSelector decide which writes a webhook sees'
 
 t.test('failurePolicy: a webhook that cannot be reached refuses with Fail and lets the write pass with Ignore', async (t) => {
   await refused(t, ['apply', '-f', '-'], json(manifest(NS.on, 'down-fail', { labels: { 'down-test': 'fail' } })),
-    /Internal error occurred: failed calling webhook "down-fail\.admission\.e2e": failed to call webhook: Post "https:\/\/admission-down\.admission-hooks\.svc:\d+\/\?timeout=5s": .*connection refused/);
+    /Internal error occurred: failed calling webhook "down-fail\.admission\.e2e": failed to call webhook: Post "https:\/\/admission-down\.admission-hooks\.svc:\d+\/\?timeout=20s": .*connection refused/);
   await kubectlOk(['apply', '-f', '-'], json(manifest(NS.on, 'down-ignore', { labels: { 'down-test': 'ignore' } })));
   t.equal((await labelsOf(NS.on, 'down-ignore'))['down-test'], 'ignore', 'admitted');
 });
