@@ -2,9 +2,9 @@
 // reached through a Service) that mutate and deny, failurePolicy with a webhook down, namespace and object
 // selectors, ValidatingAdmissionPolicies a platform team would write, and NamespaceLifecycle — each through kubectl
 // against the real kube-apiserver, and in every refused case with no write on the platform side.
-import { setTimeout as sleep } from 'node:timers/promises';
 import t, { type Test } from 'tap';
 import { freePort } from '../cluster/control-plane.js';
+import { eventually } from '../support/eventually.js';
 import { kubectlFor, platformApi, startProduct, vvpDeploymentManifests, type VvpDeploymentOptions } from '../support/product.js';
 import { externalNameService, startWebhookServer, type AdmissionRequestSeen } from '../support/webhook-server.js';
 
@@ -43,16 +43,6 @@ async function kubectlOk(args: string[], input?: string) {
   const res = await k(args, input);
   if (res.code !== 0) throw new Error(`kubectl ${args.join(' ')}: ${res.stderr}`);
   return res;
-}
-
-async function eventually<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const v = await probe().catch(() => undefined);
-    if (v !== undefined && v !== false) return v;
-    await sleep(300);
-  }
-  throw new Error(`${what} did not happen in ${timeoutMs / 1000}s`);
 }
 
 const rulesFor = (operations: string[]) => [{ apiGroups: [group], apiVersions: ['*'], resources: ['vvpdeployments'], operations, scope: 'Namespaced' }];
