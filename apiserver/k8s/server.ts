@@ -10,7 +10,7 @@ import type { AuthenticationConfigSource } from './auth/authentication-config.js
 import type { Authenticator } from './auth/authenticator.js';
 import type { Authorizer } from './auth/authorizer.js';
 import { authHook } from './auth/hook.js';
-import type { WatchSettings } from './handlers/common.js';
+import { type WatchSettings, warningHeader } from './handlers/common.js';
 import { type VersionInfo, apiRoutes } from './installer.js';
 import { ApiMetrics } from './metrics.js';
 import { requestInfo } from './requestinfo.js';
@@ -105,7 +105,10 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
-  app.setErrorHandler((err, request, reply) => sendStatus(reply, toStatus(err, request)));
+  app.setErrorHandler((err, request, reply) => {
+    if (isStatusError(err) && err.warnings.length > 0) reply.header('warning', err.warnings.map(warningHeader));
+    return sendStatus(reply, toStatus(err, request));
+  });
   app.setNotFoundHandler((_request, reply) => sendStatus(reply, statusErrors.notFoundPath().status));
 
   app.decorateRequest('kubeUser', undefined);

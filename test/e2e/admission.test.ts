@@ -227,8 +227,9 @@ t.test('failurePolicy: a webhook that cannot be reached refuses with Fail and le
 });
 
 t.test('ValidatingAdmissionPolicy: parallelism ≤ 8 unless the namespace is tier=prod (Deny); jarUri from s3://company-artifacts/ (Warn)', async (t) => {
-  await refused(t, ['apply', '-f', '-'], json(manifest(NS.vap, 'wide', { parallelism: 9 })),
+  const wide = await refused(t, ['apply', '-f', '-'], json(manifest(NS.vap, 'wide', { parallelism: 9 })),
     /ValidatingAdmissionPolicy 'admission-e2e-parallelism' with binding 'admission-e2e-parallelism' denied request: parallelism 9 is above 8; only namespaces labelled tier=prod may run more/);
+  t.match(wide.stderr, /Warning: Validation failed for ValidatingAdmissionPolicy 'admission-e2e-artifacts'/, 'the warnings of the other binding come with the refusal');
   const prod = await kubectlOk(['apply', '-f', '-'], json(manifest(NS.prod, 'wide', { parallelism: 9 })));
   t.match(prod.stderr, /Warning: Validation failed for ValidatingAdmissionPolicy 'admission-e2e-artifacts' with binding 'admission-e2e-artifacts-warn': jarUri must start with s3:\/\/company-artifacts\//);
   const narrow = await kubectlOk(['apply', '-f', '-'], json(manifest(NS.vap, 'narrow', {

@@ -3,6 +3,7 @@
 // validating plugins (ValidatingAdmissionPolicy, ValidatingAdmissionWebhook). A handler calls admit() once, before
 // anything is written; whatever throws here is the request's answer and nothing reaches the storage.
 
+import { isStatusError } from '../status.js';
 import type { KubeObject } from '../types.js';
 import type { AdmissionAttributes, GroupVersionResource, Operation } from './attributes.js';
 import type { AdmissionMetrics } from './metrics.js';
@@ -48,9 +49,15 @@ export class AdmissionChain implements Admission {
 
   async admit(a: AdmissionAttributes, validateObject?: (object: KubeObject) => string[]): Promise<AdmissionResult> {
     const warnings: string[] = [];
-    await this.step('admit', a, warnings, (p) => p.admit?.bind(p));
-    if (a.object && validateObject) warnings.push(...validateObject(a.object));
-    await this.step('validate', a, warnings, (p) => p.validate?.bind(p));
+    try {
+      await this.step('admit', a, warnings, (p) => p.admit?.bind(p));
+      if (a.object && validateObject) warnings.push(...validateObject(a.object));
+      await this.step('validate', a, warnings, (p) => p.validate?.bind(p));
+    } catch (err) {
+      // As kube-apiserver: the warnings gathered so far reach the client with the refusal.
+      if (isStatusError(err)) err.warnings.unshift(...warnings);
+      throw err;
+    }
     return { object: a.object, warnings };
   }
 

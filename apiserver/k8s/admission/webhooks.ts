@@ -235,6 +235,7 @@ export class ValidatingWebhooks extends WebhookPlugin {
     const hooks = await this.hooksFor(a);
     const outcomes = await Promise.allSettled(hooks.map(({ hook, match }) => this.invoke(hook, match, a)));
     for (const o of outcomes) if (o.status === 'fulfilled' && o.value) warnings.push(...o.value.warnings);
+    // The webhooks run in parallel; the first in configuration order that refused answers.
     const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
     if (failed) throw failed.reason;
   }

@@ -112,6 +112,14 @@ t.test('ValidatingAdmissionPolicy: Deny in kube-apiserver words (422 Invalid unl
   t.match(await rejection(policyPlugin([forbidden], [bound('small', ['Deny'])]).validate(attrs('CREATE', widget('w')), [])), { code: 403, message: /denied request: failed expression: false/ });
 });
 
+t.test('a refusal carries the warnings gathered before it (sent as Warning headers with the Status)', async (t) => {
+  const policy = (name: string, expression: string): ValidatingAdmissionPolicy => ({ metadata: { name }, spec: { matchConstraints: rules, validations: [{ expression, message: `${name} failed` }] } });
+  const chain = new AdmissionChain([policyPlugin([policy('a-warn', 'false'), policy('b-deny', 'false')], [bound('a-warn', ['Warn']), bound('b-deny', ['Deny'])])]);
+  const err = await chain.admit(attrs('CREATE', widget('w')), () => ['server warning']).then(() => undefined, (e: unknown) => e);
+  t.ok(isStatusError(err));
+  t.same(isStatusError(err) ? err.warnings : [], ['server warning', "Validation failed for ValidatingAdmissionPolicy 'a-warn' with binding 'a-warn': a-warn failed"]);
+});
+
 t.test('ValidatingAdmissionPolicy: an unsupported function fails by failurePolicy and is logged, never crashes', async (t) => {
   const logs: string[] = [];
   const policy = (failurePolicy: 'Fail' | 'Ignore'): ValidatingAdmissionPolicy => ({
