@@ -21,11 +21,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { startStack, stopStack, type Stack } from '../apiservice/local/stack.js';
 import { CertificateAuthority, type PemPair } from '../certs/pki.js';
-import { externalNameService, startWebhookServer } from '../test/support/webhook-server.js';
+import { externalNameService, startWebhookServer } from '../tools/webhook-server.js';
 import { planCreate } from '../apiserver/vvpdeployment/mapping.js';
 import type { VvpDeployment } from '../apiserver/vvpdeployment/types.js';
 import { withDefaults } from '../apiserver/vvpdeployment/validation.js';
-import { kubectl } from '../test/cluster/control-plane.js';
+import { kubectl } from '../tools/cluster/control-plane.js';
 import { platformCallsPerVerb } from './platform-calls.js';
 import {
   Client, WatchFleet, closedLoop, interleaved, machine, now, pool, round, rssMb, summary, table, type Summary,

@@ -3,10 +3,10 @@
 // selectors, ValidatingAdmissionPolicies a platform team would write, and NamespaceLifecycle — each through kubectl
 // against the real kube-apiserver, and in every refused case with no write on the platform side.
 import t, { type Test } from 'tap';
-import { freePort } from '../cluster/control-plane.js';
+import { freePort } from '../../tools/cluster/control-plane.js';
 import { eventually } from '../support/eventually.js';
 import { kubectlFor, platformApi, startProduct, vvpDeploymentManifests, type VvpDeploymentOptions } from '../support/product.js';
-import { externalNameService, startWebhookServer, type AdmissionRequestSeen } from '../support/webhook-server.js';
+import { externalNameService, startWebhookServer, type AdmissionRequestSeen } from '../../tools/webhook-server.js';
 
 const stack = await startProduct({ name: 'admission' });
 const group = stack.apiGroup;

@@ -14,7 +14,7 @@ import { MutatingWebhooks, ValidatingWebhooks, type WebhookConfiguration } from 
 import type { WebhookClientConfig } from '../../../../apiserver/k8s/admission/webhook-client.js';
 import { isStatusError } from '../../../../apiserver/k8s/status.js';
 import type { KubeObject, Status } from '../../../../apiserver/k8s/types.js';
-import { startWebhookServer } from '../../../support/webhook-server.js';
+import { startWebhookServer } from '../../../../tools/webhook-server.js';
 
 const GROUP = 'example.com';
 

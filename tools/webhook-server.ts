@@ -1,11 +1,12 @@
-// A real admission webhook for end-to-end tests: an HTTPS server on loopback with a certificate for
+// A real admission webhook for end-to-end tests and make bench: an HTTPS server on loopback with a certificate for
 // `<service>.<namespace>.svc` (certs/pki.ts), reached as the product's own APIService is — through an ExternalName
 // Service pointing at 127.0.0.1 — with the CA as the webhook configuration's caBundle. Each path is one webhook:
 // a function from the AdmissionRequest to the response fields; every review received is kept for the test to read.
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { CertificateAuthority, serviceDnsNames } from '../../certs/pki.js';
-import type { Json } from './hostile.js';
+import { CertificateAuthority, serviceDnsNames } from '../certs/pki.js';
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
 export interface AdmissionRequestSeen {
   uid: string;
