@@ -6,6 +6,7 @@ import type {
   Creater, DeleteOptions, DeleteResult, Getter, GracefulDeleter, ListOptions, ListResult, Lister,
   RequestContext, ResourceInfo, Storage, TableConvertor, Updater, WatchOptions, WatchStream,
 } from '../k8s/storage.js';
+import { authorizeCreateOnUpdate } from '../k8s/auth/access.js';
 import { statusErrors, type ResourceRef } from '../k8s/status.js';
 import { EventQueue } from '../k8s/event-queue.js';
 import { INITIAL_EVENTS_END_ANNOTATION, type SnapshotEntry } from '../k8s/watch-hub.js';
@@ -486,7 +487,11 @@ export class VvpDeploymentStorage implements Storage, Getter, Lister, Creater, U
     const name = input.metadata.name ?? '';
     const view = await this.reader.read(namespace, name, ctx.signal);
     if (!view) {
-      if (this.allowCreateOnUpdate && !input.metadata.resourceVersion) return this.create(ctx, input);
+      if (this.allowCreateOnUpdate && !input.metadata.resourceVersion) {
+        // Gone since the machinery's read: the create needs the user's `create` right all the same.
+        await authorizeCreateOnUpdate(ctx, this.info, namespace, name);
+        return this.create(ctx, input);
+      }
       throw statusErrors.notFound(this.ref(name));
     }
     const d = view.deployment;

@@ -8,6 +8,7 @@ import type {
   Creater, DeleteOptions, DeleteResult, Getter, GracefulDeleter, ListOptions, ListResult, Lister, RequestContext, ResourceInfo, Storage,
   TableColumn, TableConvertor, Updater, WatchOptions, WatchStream, Watcher,
 } from '../../apiserver/k8s/storage.js';
+import { authorizeCreateOnUpdate } from '../../apiserver/k8s/auth/access.js';
 import { statusErrors } from '../../apiserver/k8s/status.js';
 import type { KubeObject } from '../../apiserver/k8s/types.js';
 import { WatchHub } from '../../apiserver/k8s/watch-hub.js';
@@ -168,7 +169,10 @@ export class MemoryStorage implements Storage, Getter, Lister, Creater, Updater,
     const key = this.key(object.metadata.namespace, name);
     const live = this.objects.get(key);
     if (!live) {
-      if (this.allowCreateOnUpdate) return this.create(ctx, { ...object, metadata: { ...object.metadata, resourceVersion: undefined } });
+      if (this.allowCreateOnUpdate) {
+        await authorizeCreateOnUpdate(ctx, this.info, object.metadata.namespace, object.metadata.name ?? '');
+        return this.create(ctx, { ...object, metadata: { ...object.metadata, resourceVersion: undefined } });
+      }
       throw statusErrors.notFound(this.ref(name));
     }
     const rv = object.metadata.resourceVersion;

@@ -9,6 +9,7 @@ import {
   APPLY_PATCH, JSON_PATCH, MERGE_PATCH, SUPPORTED_PATCH_TYPES, applyJsonPatch, deepClone, isPlainObject, mergePatch, parseJson,
   patchSetsResourceVersion, rejectPrototypeKeys,
 } from '../patch.js';
+import { authorizeCreateOnUpdate } from '../auth/access.js';
 import { isCreater, isGetter, isUpdater, type RequestContext } from '../storage.js';
 import { isStatusError, statusErrors } from '../status.js';
 import type { KubeObject } from '../types.js';
@@ -102,6 +103,7 @@ export async function replaceObject(endpoint: Endpoint, request: FastifyRequest,
   checkNameAndNamespace(object, name, namespace);
   const live = await getOrUndefined(endpoint, ctx, namespace, name);
   if (!live && !storage.allowCreateOnUpdate) throw statusErrors.notFound({ ...endpointRef(endpoint), name });
+  if (!live) await authorizeCreateOnUpdate(ctx, endpoint.info, namespace, name);
   if (live) keepSystemFields(endpoint, object, live);
   else clearSystemFields(object);
   const { warnings } = endpoint.validator.check(object, fieldValidation, live);
@@ -170,6 +172,7 @@ export async function patchObject(endpoint: Endpoint, request: FastifyRequest, r
     try {
       if (!live) {
         if (!isCreater(storage)) throw statusErrors.notFound({ ...endpointRef(endpoint), name });
+        await authorizeCreateOnUpdate(ctx, endpoint.info, namespace, name);
         const created = await storage.create(ctx, object);
         return sendWithWarnings(reply, 201, warnings, renderObject(endpoint, request, format, created));
       }

@@ -1,5 +1,6 @@
 import t, { type Test } from 'tap';
 import type { RequestContext } from '../../../apiserver/k8s/storage.js';
+import { accessFor } from '../../support/access.js';
 import type { StatusError } from '../../../apiserver/k8s/status.js';
 import { ANNOTATION, LABEL, MANAGED_BY_LABEL, RESTART_ANNOTATION, SAVEPOINT_TRIGGER_ANNOTATION } from '../../../apiserver/vvpdeployment/annotations.js';
 import type { PlannedEvent } from '../../../apiserver/vvpdeployment/mapping.js';
@@ -193,7 +194,8 @@ function fakeClient(p: FakePlatform): VvpClient {
 }
 
 function ctx(dryRun = false): RequestContext {
-  return { user: { username: 'alice', groups: [], extra: {} }, dryRun, signal: new AbortController().signal };
+  const user = { username: 'alice', groups: [], extra: {} };
+  return { user, dryRun, signal: new AbortController().signal, access: accessFor(user) };
 }
 
 function setup(over: Partial<VvpDeploymentStorageOptions> = {}) {
