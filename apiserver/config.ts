@@ -23,6 +23,8 @@ export interface ServerConfig {
   leaseNamespace: string;
   leaseName: string;
   logLevel: string;
+  /** `rbac`: platform namespaces, targets and session clusters need the user's RBAC grant; `everyone`: the old behaviour. */
+  platformGrants: 'rbac' | 'everyone';
 }
 
 interface FlagSpec {
@@ -48,6 +50,7 @@ const flags = {
   'lease-namespace': { env: 'LEASE_NAMESPACE', default: 'vvp-system', help: 'namespace of the Lease that picks the replica doing background work' },
   'lease-name': { env: 'LEASE_NAME', default: 'vvp-apiserver', help: 'name of that Lease' },
   'log-level': { env: 'LOG_LEVEL', default: 'info', help: 'pino log level' },
+  'platform-grants': { env: 'PLATFORM_GRANTS', default: 'rbac', help: 'rbac: users need verb use on platformnamespaces/deploymenttargets/sessionclusters; everyone: no such check (the old behaviour)' },
 } satisfies Record<string, FlagSpec>;
 
 type FlagName = keyof typeof flags;
@@ -85,6 +88,8 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
   if (!vvpToken) throw new ConfigError('a platform token is required: --vvp-token-file or $VVP_TOKEN');
   const namespaces = required('vvp-namespaces').split(',').map((s) => s.trim()).filter(Boolean);
   if (namespaces.length === 0) throw new ConfigError('--vvp-namespaces names no namespace');
+  const grants = required('platform-grants');
+  if (grants !== 'rbac' && grants !== 'everyone') throw new ConfigError('--platform-grants must be rbac or everyone');
   const config: ServerConfig = {
     bindAddress: required('bind-address'),
     securePort: integer('secure-port'),
@@ -100,6 +105,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     leaseNamespace: required('lease-namespace'),
     leaseName: required('lease-name'),
     logLevel: required('log-level'),
+    platformGrants: grants,
   };
   const kubeconfig = get('kubeconfig');
   if (kubeconfig) config.kubeconfig = kubeconfig;

@@ -7,12 +7,13 @@ import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { Histogram } from 'prom-client';
 import { ConfigError, loadConfig, usage, type ServerConfig } from './config.js';
-import { ApiMetrics, KeepAliveKubeConfig, WatchHub, createApiServer, kubeDelegatedAuth, statusErrors } from './k8s/index.js';
+import { ApiMetrics, KeepAliveKubeConfig, WatchHub, createApiServer, kubeDelegatedAuth } from './k8s/index.js';
 import { KubeEventRecorder, type InvolvedObject } from './k8s/event-recorder.js';
 import type { KubeObject } from './k8s/types.js';
 import { LeaderElector } from './k8s/leader-election.js';
 import { VvpClient } from './vvp/index.js';
 import { VvpDeploymentStorage } from './vvpdeployment/storage.js';
+import { secretTokenResolver } from './vvpdeployment/apikey-secret.js';
 import { backgroundLoop, replicaLoop } from './background.js';
 
 function involved(object: KubeObject): InvolvedObject {
@@ -75,23 +76,12 @@ async function main(): Promise<void> {
     group: config.apiGroup,
     surroundingsMaxAgeMs: config.pollIntervalMs,
     listingReuseMs: 2 * config.pollIntervalMs,
-    resolveToken: async (namespace, secretName) => {
-      try {
-        const secret = await core.readNamespacedSecret({ namespace, name: secretName });
-        const token = secret.data?.token ?? secret.data?.apikey ?? secret.data?.apiKey;
-        if (!token) throw statusErrors.badRequest(`Secret ${namespace}/${secretName} (annotation apikeySecretName) has no key "token"`);
-        return Buffer.from(token, 'base64').toString('utf8').trim();
-      } catch (err) {
-        if ((err as { code?: number }).code === 404) {
-          throw statusErrors.badRequest(`Secret ${namespace}/${secretName} named by the annotation apikeySecretName does not exist`);
-        }
-        throw err;
-      }
-    },
+    resolveToken: secretTokenResolver((namespace, name) => core.readNamespacedSecret({ namespace, name })),
     recordEvent: (object, event) => void events.record(involved(object), event),
     warn: (message, fields) => log.warn(fields ?? {}, message),
     // The main write and the savepoint POST of a nonce each take at most the platform timeout.
     pendingSavepointGraceMs: 2 * config.vvpTimeoutMs + 5_000,
+    grantEveryone: config.platformGrants === 'everyone',
   });
 
   // Keys this replica has recorded already; after a restart each is sent once more and kube-apiserver answers 409.

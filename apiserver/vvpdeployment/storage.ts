@@ -33,9 +33,10 @@ import { tableCells, tableColumns } from './table.js';
 import { kubeTime } from './time.js';
 import { KIND, VERSION, type VvpDeployment } from './types.js';
 import { validateVvpDeployment, validateVvpDeploymentUpdate, withDefaults } from './validation.js';
+import { APIKEY_SECRET_ANNOTATION, UnusableSecretError, authorizeApikeySecret, perObjectTokenRejected, unusableApikeySecret } from './apikey-secret.js';
+import { StateDirectories, authorizePlacement } from './tenancy.js';
 
-/** The Kubernetes annotation naming a Secret (in the object's namespace) whose token the object's platform writes use. */
-export const APIKEY_SECRET_ANNOTATION = 'apikeySecretName';
+export { APIKEY_SECRET_ANNOTATION } from './apikey-secret.js';
 
 export interface VvpDeploymentStorageOptions {
   client: VvpClient;
@@ -73,6 +74,11 @@ export interface VvpDeploymentStorageOptions {
    * (savepoint-nonce.ts): longer than the main write and the savepoint POST can take. Default 25 s.
    */
   pendingSavepointGraceMs?: number;
+  /**
+   * The old behaviour: every user may use every served platform namespace, deployment target and session cluster
+   * (tenancy.ts); by default each needs an RBAC grant for the requesting user.
+   */
+  grantEveryone?: boolean;
 }
 
 /** What this storage needs of the machinery's WatchHub (k8s/watch-hub.ts), injected so that the rooms stay apart. */
@@ -106,6 +112,7 @@ export class VvpDeploymentStorage implements Storage, Getter, Lister, Creater, U
   private readonly hub: PollingWatchHub | undefined;
   private readonly occupancy: NamespaceOccupancy;
   private readonly pendingSavepointGraceMs: number;
+  private readonly stateDirectories: StateDirectories;
   /** Present only with a watch hub, so that discovery lists the watch verb only when it is served. */
   readonly watch?: (ctx: RequestContext, options: WatchOptions) => Promise<WatchStream>;
 
@@ -115,6 +122,7 @@ export class VvpDeploymentStorage implements Storage, Getter, Lister, Creater, U
     this.now = options.now ?? (() => new Date());
     this.occupancy = new NamespaceOccupancy(options.platformNamespaces);
     this.pendingSavepointGraceMs = options.pendingSavepointGraceMs ?? 25_000;
+    this.stateDirectories = new StateDirectories(options.platformNamespaces, (pns, signal) => options.client.getDeploymentDefaults(pns, { signal }));
     this.reader = new PlatformReader({
       client: options.client,
       instanceId: options.instanceId,
@@ -336,13 +344,30 @@ export class VvpDeploymentStorage implements Storage, Getter, Lister, Creater, U
     if (!this.options.resolveToken) {
       throw statusErrors.internal(`annotation ${APIKEY_SECRET_ANNOTATION} is set, but this server is not configured to read Secrets`);
     }
+    const namespace = obj.metadata.namespace ?? '';
     try {
-      return { signal: ctx.signal, token: await this.options.resolveToken(obj.metadata.namespace ?? '', secret, ctx.signal) };
+      return { signal: ctx.signal, token: await this.options.resolveToken(namespace, secret, ctx.signal) };
     } catch (err) {
       // A finishing deletion must not hang on a Secret that went first (namespace deletion removes Secrets early).
       if (fallback) return { signal: ctx.signal };
+      if (err instanceof UnusableSecretError) throw unusableApikeySecret(namespace, obj.metadata.name ?? '', secret, this.info.group);
       throw err;
     }
+  }
+
+  /**
+   * The requesting user's grants for where `obj` deploys and for its apikeySecretName (tenancy.ts, apikey-secret.ts):
+   * on create (`old` undefined) and on the updates that change them.
+   */
+  private async authorize(ctx: RequestContext, obj: VvpDeployment, old?: VvpDeployment): Promise<void> {
+    const options = { group: this.info.group, grantEveryone: this.options.grantEveryone ?? false, stateDirectories: (signal: AbortSignal) => this.platform(obj.metadata.name, () => this.stateDirectories.get(signal)) };
+    await authorizePlacement(ctx.access, obj, old, options, ctx.signal);
+    await authorizeApikeySecret(ctx.access, obj, old);
+  }
+
+  /** A platform failure of a write made for `obj`: its own token rejected is the Secret's 422, else as toStatusError. */
+  private writeFailure(err: unknown, obj: KubeObject): unknown {
+    return perObjectTokenRejected(err, obj, this.info.group) ?? toStatusError(err, { ref: this.ref(obj.metadata.name), platform: this.options.platformName });
   }
 
   private invalid(name: string, causes: StatusCause[]): never {
@@ -404,6 +429,7 @@ export class VvpDeploymentStorage implements Storage, Getter, Lister, Creater, U
     delete obj.status;
     const causes = validateVvpDeployment(obj, { instanceId: this.options.instanceId, platformNamespaces: this.options.platformNamespaces });
     if (causes.length) this.invalid(name, causes);
+    await this.authorize(ctx, obj);
     if (await this.reader.locate(namespace, name, ctx.signal)) throw statusErrors.alreadyExists(this.ref(name));
 
     const plan = planCreate(obj, this.options.instanceId, this.now());
@@ -419,7 +445,7 @@ export class VvpDeploymentStorage implements Storage, Getter, Lister, Creater, U
       d = await this.options.client.createDeployment(pns, plan.body, opts);
     } catch (err) {
       if (isPlatformStatus(err, 409)) throw await this.explainTaken(pns, pname, name, ctx.signal);
-      throw toStatusError(err, { ref: this.ref(name), platform: this.options.platformName });
+      throw this.writeFailure(err, obj);
     }
     this.reader.remember(d);
     if (plan.registerSavepoint) d = await this.registerInitialSavepoint(d, plan.parts, plan.registerSavepoint, plan.stateAfterRegistration, opts, name);
@@ -518,6 +544,7 @@ export class VvpDeploymentStorage implements Storage, Getter, Lister, Creater, U
       causes.push({ type: 'FieldValueForbidden', field: 'spec.deployment', message: 'Forbidden: the VvpDeployment is being deleted' });
     }
     if (causes.length) this.invalid(name, causes);
+    await this.authorize(ctx, defaulted, current);
 
     const plan = planUpdate(view, parts, defaulted, this.options.instanceId, this.now());
     if (ctx.dryRun) return this.toObject(simulate(view, plan), plan.parts);
@@ -532,9 +559,14 @@ export class VvpDeploymentStorage implements Storage, Getter, Lister, Creater, U
     const opts = await this.writeOptions(ctx, defaulted);
     const client = this.options.client;
     const pns = d.metadata.namespace;
-    let written = await this.platform(name, () => plan.method === 'PUT'
-      ? client.putDeployment(pns, d.metadata.name, plan.body as DeploymentWrite, opts)
-      : client.patchDeployment(pns, d.metadata.name, plan.body as DeploymentWrite, opts));
+    let written: Deployment;
+    try {
+      written = plan.method === 'PUT'
+        ? await client.putDeployment(pns, d.metadata.name, plan.body, opts)
+        : await client.patchDeployment(pns, d.metadata.name, plan.body, opts);
+    } catch (err) {
+      throw this.writeFailure(err, defaulted);
+    }
     const events = [...plan.events];
     written = await this.followUp(written, plan, events, { ...opts, signal: NEVER }, name);
 
@@ -626,7 +658,9 @@ export class VvpDeploymentStorage implements Storage, Getter, Lister, Creater, U
     if (step.setState) body.spec = { state: step.setState };
     const opts = await this.writeOptions(ctx, object);
     // Not mapped here: a platform 409 (VvpError) is retried by delete().
-    const marked = await this.options.client.patchDeployment(d.metadata.namespace, d.metadata.name, body, opts);
+    const marked = await this.options.client.patchDeployment(d.metadata.namespace, d.metadata.name, body, opts).catch((err: unknown) => {
+      throw isPlatformStatus(err, 409) ? err : this.writeFailure(err, object);
+    });
     this.changed(marked.metadata.namespace);
     return this.finishDeletion(ctx, marked);
   }

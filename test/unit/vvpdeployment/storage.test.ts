@@ -185,6 +185,9 @@ function fakeClient(p: FakePlatform): VvpClient {
       async getAutopilotPolicyStatus() {
         throw httpError('GET', 404, 'no policy');
       },
+      async getDeploymentDefaults(ns: string) {
+        return { spec: { template: { spec: { flinkConfiguration: { 'state.savepoints.dir': `s3://fake/savepoints/${ns}` } } } } };
+      },
       async createEvent(ns: string) {
         p.record({ method: 'EVENT', ns });
         return {};
