@@ -25,6 +25,10 @@ export interface ServerConfig {
   logLevel: string;
   /** `rbac`: platform namespaces, targets and session clusters need the user's RBAC grant; `everyone`: the old behaviour. */
   platformGrants: 'rbac' | 'everyone';
+  /** Keys (one per line) that sign the Kubernetes records on platform deployments; the first signs. */
+  recordKeyFile: string;
+  /** The ConfigMap (in the Lease's namespace) that says the one-time signing of older records is done. */
+  recordMigrationMarker: string;
 }
 
 interface FlagSpec {
@@ -50,6 +54,8 @@ const flags = {
   'lease-namespace': { env: 'LEASE_NAMESPACE', default: 'vvp-system', help: 'namespace of the Lease that picks the replica doing background work' },
   'lease-name': { env: 'LEASE_NAME', default: 'vvp-apiserver', help: 'name of that Lease' },
   'log-level': { env: 'LOG_LEVEL', default: 'info', help: 'pino log level' },
+  'record-key-file': { env: 'RECORD_KEY_FILE', help: 'file of HMAC keys (one per line, 32+ bytes; the first signs) for the Kubernetes records on platform deployments' },
+  'record-migration-marker': { env: 'RECORD_MIGRATION_MARKER', help: 'ConfigMap in the lease namespace marking the one-time signing of older records as done (default <lease-name>-records-signed)' },
   'platform-grants': { env: 'PLATFORM_GRANTS', default: 'rbac', help: 'rbac: users need verb use on platformnamespaces/deploymenttargets/sessionclusters; everyone: no such check (the old behaviour)' },
 } satisfies Record<string, FlagSpec>;
 
@@ -106,6 +112,8 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     leaseName: required('lease-name'),
     logLevel: required('log-level'),
     platformGrants: grants,
+    recordKeyFile: required('record-key-file'),
+    recordMigrationMarker: get('record-migration-marker') ?? `${required('lease-name')}-records-signed`,
   };
   const kubeconfig = get('kubeconfig');
   if (kubeconfig) config.kubeconfig = kubeconfig;

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
-import { Histogram } from 'prom-client';
+import { Counter, Histogram } from 'prom-client';
 import { ConfigError, loadConfig, usage, type ServerConfig } from './config.js';
 import { ApiMetrics, KeepAliveKubeConfig, WatchHub, createApiServer, kubeDelegatedAuth } from './k8s/index.js';
 import { KubeEventRecorder, type InvolvedObject } from './k8s/event-recorder.js';
@@ -14,6 +14,7 @@ import { LeaderElector } from './k8s/leader-election.js';
 import { VvpClient } from './vvp/index.js';
 import { VvpDeploymentStorage } from './vvpdeployment/storage.js';
 import { secretTokenResolver } from './vvpdeployment/apikey-secret.js';
+import { RecordSigner, migrateUnsignedRecords } from './vvpdeployment/record-signature.js';
 import { backgroundLoop, replicaLoop } from './background.js';
 
 function involved(object: KubeObject): InvolvedObject {
@@ -60,6 +61,13 @@ async function main(): Promise<void> {
     onCall: (call) => platformCalls.observe({ route: call.route, method: call.method, code: String(call.status) }, call.durationMs / 1000),
   });
 
+  const untrustedRecords = new Counter({
+    name: 'vvp_untrusted_records_total',
+    help: 'Platform deployment versions marked as managed whose Kubernetes record does not verify (unsigned or invalid): ignored.',
+    labelNames: ['verdict'],
+    registers: [metrics.registry],
+  });
+  const signer = RecordSigner.fromFile(config.recordKeyFile, config.instanceId);
   const core = kubeConfig.makeApiClient(CoreV1Api);
   const events = new KubeEventRecorder(kubeConfig, 'vvp-apiserver', log.child({ room: 'events' }));
   let hub: WatchHub | undefined;
@@ -82,6 +90,8 @@ async function main(): Promise<void> {
     // The main write and the savepoint POST of a nonce each take at most the platform timeout.
     pendingSavepointGraceMs: 2 * config.vvpTimeoutMs + 5_000,
     grantEveryone: config.platformGrants === 'everyone',
+    recordSigner: signer,
+    onUntrustedRecord: (_deployment, verdict) => untrustedRecords.inc({ verdict }),
   });
 
   // Keys this replica has recorded already; after a restart each is sent once more and kube-apiserver answers 409.
@@ -94,6 +104,28 @@ async function main(): Promise<void> {
       await events.record(involved(object), event);
       mirrored.add(id);
     }
+  };
+
+  // Once per installation (a ConfigMap beside the Lease says it is done): the records of an older version are signed.
+  let recordsMigrated = false;
+  const migrateRecordsOnce = async (signal: AbortSignal) => {
+    if (recordsMigrated) return;
+    const marker = { namespace: config.leaseNamespace, name: config.recordMigrationMarker };
+    try {
+      await core.readNamespacedConfigMap(marker);
+      recordsMigrated = true;
+      return;
+    } catch (err) {
+      if ((err as { code?: number }).code !== 404) throw err;
+    }
+    const signed = await migrateUnsignedRecords(client, signer, config.vvpNamespaces, config.instanceId, signal);
+    try {
+      await core.createNamespacedConfigMap({ namespace: marker.namespace, body: { metadata: { name: marker.name }, data: { signedRecords: String(signed), at: new Date().toISOString() } } });
+    } catch (err) {
+      if ((err as { code?: number }).code !== 409) throw err;
+    }
+    log.info({ signed }, 'signed the Kubernetes records written before records were signed; not done again');
+    recordsMigrated = true;
   };
 
   const auth = await kubeDelegatedAuth(kubeConfig, log.child({ room: 'auth' }));
@@ -111,6 +143,7 @@ async function main(): Promise<void> {
     namespace: config.leaseNamespace,
     name: config.leaseName,
     ...backgroundLoop([
+      { name: 'sign-older-records-once', intervalMs: config.pollIntervalMs, run: (signal) => migrateRecordsOnce(signal) },
       { name: 'finish-pending-work', intervalMs: config.pollIntervalMs, run: (signal) => storage.finishPendingWork(signal) },
       // Events may lag a few seconds; a full snapshot every poll interval would cost the platform more than watches do.
       { name: 'mirror-platform-events', intervalMs: Math.max(5_000, 5 * config.pollIntervalMs), run: (signal) => mirrorPlatformEvents(signal) },

@@ -35,6 +35,7 @@ import { KIND, VERSION, type VvpDeployment } from './types.js';
 import { validateVvpDeployment, validateVvpDeploymentUpdate, withDefaults } from './validation.js';
 import { APIKEY_SECRET_ANNOTATION, UnusableSecretError, authorizeApikeySecret, perObjectTokenRejected, unusableApikeySecret } from './apikey-secret.js';
 import { StateDirectories, authorizePlacement } from './tenancy.js';
+import { type RecordSigner, type Verdict, signingClient } from './record-signature.js';
 
 export { APIKEY_SECRET_ANNOTATION } from './apikey-secret.js';
 
@@ -79,6 +80,13 @@ export interface VvpDeploymentStorageOptions {
    * (tenancy.ts); by default each needs an RBAC grant for the requesting user.
    */
   grantEveryone?: boolean;
+  /**
+   * Signs every record this storage writes and verifies every record it reads (record-signature.ts): a deployment
+   * whose record does not verify is neither served nor acted on. Without it records are trusted as written.
+   */
+  recordSigner?: RecordSigner;
+  /** Called once per deployment version whose record does not verify (besides a warning), e.g. for a metric. */
+  onUntrustedRecord?: (deployment: string, verdict: Exclude<Verdict, 'valid'>) => void;
 }
 
 /** What this storage needs of the machinery's WatchHub (k8s/watch-hub.ts), injected so that the rooms stay apart. */
@@ -113,6 +121,8 @@ export class VvpDeploymentStorage implements Storage, Getter, Lister, Creater, U
   private readonly occupancy: NamespaceOccupancy;
   private readonly pendingSavepointGraceMs: number;
   private readonly stateDirectories: StateDirectories;
+  /** Deployment versions already reported as untrusted, so that each poll does not warn again. */
+  private readonly untrustedSeen = new Set<string>();
   /** Present only with a watch hub, so that discovery lists the watch verb only when it is served. */
   readonly watch?: (ctx: RequestContext, options: WatchOptions) => Promise<WatchStream>;
 
@@ -122,6 +132,7 @@ export class VvpDeploymentStorage implements Storage, Getter, Lister, Creater, U
     this.now = options.now ?? (() => new Date());
     this.occupancy = new NamespaceOccupancy(options.platformNamespaces);
     this.pendingSavepointGraceMs = options.pendingSavepointGraceMs ?? 25_000;
+    if (options.recordSigner) this.options = { ...options, client: signingClient(options.client, options.recordSigner) };
     this.stateDirectories = new StateDirectories(options.platformNamespaces, (pns, signal) => options.client.getDeploymentDefaults(pns, { signal }));
     this.reader = new PlatformReader({
       client: options.client,
@@ -130,6 +141,7 @@ export class VvpDeploymentStorage implements Storage, Getter, Lister, Creater, U
       toStatusError: (err, name) => toStatusError(err, { ref: this.ref(name), platform: options.platformName }),
       warn: (message, fields) => this.warn(message, fields),
       surroundingsMaxAgeMs: options.surroundingsMaxAgeMs ?? 0,
+      trusts: (d) => this.trusts(d),
     });
     if (options.platformNamespaces.length === 0) throw new Error('at least one platform namespace must be served');
     this.hub = options.createWatchHub?.((scope) => this.entries(scope, NEVER));
@@ -195,6 +207,23 @@ export class VvpDeploymentStorage implements Storage, Getter, Lister, Creater, U
 
   private warn(message: string, fields?: Record<string, unknown>): void {
     this.options.warn?.(message, fields);
+  }
+
+  /** Whether a managed deployment's record is this server's (record-signature.ts); reports each other version once. */
+  private trusts(d: Deployment): boolean {
+    const signer = this.options.recordSigner;
+    if (!signer) return true;
+    const verdict = signer.verify(d);
+    if (verdict === 'valid') return true;
+    const seen = `${d.metadata.id}/${d.metadata.resourceVersion ?? ''}`;
+    if (!this.untrustedSeen.has(seen)) {
+      if (this.untrustedSeen.size >= 10_000) this.untrustedSeen.clear();
+      this.untrustedSeen.add(seen);
+      const deployment = `${d.metadata.namespace}/${d.metadata.name}`;
+      this.warn('ignoring a platform deployment whose Kubernetes record this server did not write (README "Guarantees": restoring a record)', { deployment, verdict });
+      this.options.onUntrustedRecord?.(deployment, verdict);
+    }
+    return false;
   }
 
   // ---- reading ---------------------------------------------------------------------------------------------
@@ -314,7 +343,7 @@ export class VvpDeploymentStorage implements Storage, Getter, Lister, Creater, U
     const listed = this.occupancy.listing(pns);
     const startedAt = performance.now();
     const list = await this.platform(undefined, () => this.options.client.listDeployments(pns, { labelSelector: managedSelector(this.options.instanceId) }, { signal }));
-    const managed = list.items.filter((d) => isManagedBy(d.metadata.labels, this.options.instanceId));
+    const managed = list.items.filter((d) => isManagedBy(d.metadata.labels, this.options.instanceId) && this.trusts(d));
     listed(managed.map((d) => d.metadata.annotations?.[ANNOTATION.namespace] ?? d.metadata.labels?.[LABEL.namespace] ?? ''));
     this.noteListing(pns, startedAt, managed);
     return managed;
