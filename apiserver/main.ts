@@ -107,13 +107,11 @@ async function main(): Promise<void> {
   };
 
   // Once per installation (a ConfigMap beside the Lease says it is done): the records of an older version are signed.
-  let recordsMigrated = false;
+  // An administrator deletes the ConfigMap to have checked unsigned records signed again (README "Tenancy").
   const migrateRecordsOnce = async (signal: AbortSignal) => {
-    if (recordsMigrated) return;
     const marker = { namespace: config.leaseNamespace, name: config.recordMigrationMarker };
     try {
       await core.readNamespacedConfigMap(marker);
-      recordsMigrated = true;
       return;
     } catch (err) {
       if ((err as { code?: number }).code !== 404) throw err;
@@ -124,8 +122,7 @@ async function main(): Promise<void> {
     } catch (err) {
       if ((err as { code?: number }).code !== 409) throw err;
     }
-    log.info({ signed }, 'signed the Kubernetes records written before records were signed; not done again');
-    recordsMigrated = true;
+    log.info({ signed }, 'signed the unsigned Kubernetes records consistent with their labels; not done again while the marker ConfigMap exists');
   };
 
   const auth = await kubeDelegatedAuth(kubeConfig, log.child({ room: 'auth' }));
@@ -143,7 +140,7 @@ async function main(): Promise<void> {
     namespace: config.leaseNamespace,
     name: config.leaseName,
     ...backgroundLoop([
-      { name: 'sign-older-records-once', intervalMs: config.pollIntervalMs, run: (signal) => migrateRecordsOnce(signal) },
+      { name: 'sign-older-records-once', intervalMs: Math.max(10_000, config.pollIntervalMs), run: (signal) => migrateRecordsOnce(signal) },
       { name: 'finish-pending-work', intervalMs: config.pollIntervalMs, run: (signal) => storage.finishPendingWork(signal) },
       // Events may lag a few seconds; a full snapshot every poll interval would cost the platform more than watches do.
       { name: 'mirror-platform-events', intervalMs: Math.max(5_000, 5 * config.pollIntervalMs), run: (signal) => mirrorPlatformEvents(signal) },
