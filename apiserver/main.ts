@@ -7,15 +7,14 @@ import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { Counter, Histogram } from 'prom-client';
 import { ConfigError, loadConfig, usage, type ServerConfig } from './config.js';
-import { ApiMetrics, KeepAliveKubeConfig, WatchHub, createApiServer, kubeDelegatedAuth } from './k8s/index.js';
+import { ApiMetrics, KeepAliveKubeConfig, createApiServer, kubeDelegatedAuth } from './k8s/index.js';
 import { KubeEventRecorder, type InvolvedObject } from './k8s/event-recorder.js';
 import type { KubeObject } from './k8s/types.js';
 import { LeaderElector } from './k8s/leader-election.js';
 import { VvpClient } from './vvp/index.js';
-import { VvpDeploymentStorage } from './vvpdeployment/storage.js';
-import { secretTokenResolver } from './vvpdeployment/apikey-secret.js';
-import { RecordSigner, migrateUnsignedRecords } from './vvpdeployment/record-signature.js';
+import { RecordSigner, VvpDeploymentStorage, migrateUnsignedRecords } from './vvpdeployment/index.js';
 import { backgroundLoop, replicaLoop } from './background.js';
+import { secretTokenResolver } from './secret-token.js';
 
 function involved(object: KubeObject): InvolvedObject {
   const { namespace = '', name = '', uid } = object.metadata;
@@ -70,21 +69,19 @@ async function main(): Promise<void> {
   const signer = RecordSigner.fromFile(config.recordKeyFile, config.instanceId);
   const core = kubeConfig.makeApiClient(CoreV1Api);
   const events = new KubeEventRecorder(kubeConfig, 'vvp-apiserver', log.child({ room: 'events' }));
-  let hub: WatchHub | undefined;
   const storage = new VvpDeploymentStorage({
-    createWatchHub: (snapshot) => (hub = new WatchHub({
-      snapshot,
-      pollIntervalMs: config.pollIntervalMs,
-      onPollError: (namespace, err) => log.warn({ platformNamespace: namespace, err: (err as Error).message }, 'watch poll failed'),
-    })),
     client,
     instanceId: config.instanceId,
     platformNamespaces: config.vvpNamespaces,
     platformName: config.vvpUrl,
     group: config.apiGroup,
+    watch: {
+      pollIntervalMs: config.pollIntervalMs,
+      onPollError: (namespace, err) => log.warn({ platformNamespace: namespace, err: (err as Error).message }, 'watch poll failed'),
+    },
     surroundingsMaxAgeMs: config.pollIntervalMs,
     listingReuseMs: 2 * config.pollIntervalMs,
-    resolveToken: secretTokenResolver((namespace, name) => core.readNamespacedSecret({ namespace, name })),
+    resolveToken: secretTokenResolver(core),
     recordEvent: (object, event) => void events.record(involved(object), event),
     warn: (message, fields) => log.warn(fields ?? {}, message),
     // The main write and the savepoint POST of a nonce each take at most the platform timeout.
@@ -93,18 +90,6 @@ async function main(): Promise<void> {
     recordSigner: signer,
     onUntrustedRecord: (_deployment, verdict) => untrustedRecords.inc({ verdict }),
   });
-
-  // Keys this replica has recorded already; after a restart each is sent once more and kube-apiserver answers 409.
-  const mirrored = new Set<string>();
-  const mirrorPlatformEvents = async (signal: AbortSignal) => {
-    if (mirrored.size > 100_000) mirrored.clear();
-    for (const { object, event } of await storage.platformEventsToMirror(signal, (uid, key) => !mirrored.has(`${uid}/${key}`))) {
-      const id = `${object.metadata.uid}/${event.key}`;
-      if (mirrored.has(id)) continue;
-      await events.record(involved(object), event);
-      mirrored.add(id);
-    }
-  };
 
   // Once per installation (a ConfigMap beside the Lease says it is done): the records of an older version are signed.
   // An administrator deletes the ConfigMap to have checked unsigned records signed again (README "Tenancy").
@@ -143,7 +128,7 @@ async function main(): Promise<void> {
       { name: 'sign-older-records-once', intervalMs: Math.max(10_000, config.pollIntervalMs), run: (signal) => migrateRecordsOnce(signal) },
       { name: 'finish-pending-work', intervalMs: config.pollIntervalMs, run: (signal) => storage.finishPendingWork(signal) },
       // Events may lag a few seconds; a full snapshot every poll interval would cost the platform more than watches do.
-      { name: 'mirror-platform-events', intervalMs: Math.max(5_000, 5 * config.pollIntervalMs), run: (signal) => mirrorPlatformEvents(signal) },
+      { name: 'mirror-platform-events', intervalMs: Math.max(5_000, 5 * config.pollIntervalMs), run: (signal) => storage.mirrorPlatformEvents((object, event) => events.record(involved(object), event), signal) },
     ], log.child({ room: 'background' })),
   }, log.child({ room: 'lease' }));
   // What Kubernetes namespaces hold objects, for answering their lists while the platform is down; leader or not.
@@ -161,7 +146,7 @@ async function main(): Promise<void> {
     everyReplica.stop();
     await elector.stop();
     auth.stop();
-    hub?.close();
+    storage.close();
     await server.close();
     client.close();
     process.exit(0);

@@ -5,8 +5,7 @@
 // background passes, of a record this server signed). Whatever is wrong with it — no such Secret, no key `token`,
 // or a token the platform rejects — the answer is one and the same 422, so that answers tell nothing apart.
 
-import type { UserAccess } from '../k8s/auth/access.js';
-import { statusErrors, type StatusError } from '../k8s/status.js';
+import { statusErrors, type StatusError, type UserAccess } from '../k8s/index.js';
 import { isVvpHttpError } from '../vvp/index.js';
 import { GROUP, KIND } from './types.js';
 
@@ -63,11 +62,11 @@ export class UnusableSecretError extends Error {
 }
 
 /**
- * The resolveToken hook of the storage over a Secret reader (main.ts gives it the ServiceAccount's CoreV1Api):
+ * The resolveToken hook of the storage over a Secret reader (secret-token.ts gives it the ServiceAccount's CoreV1Api):
  * the key `token` only; a missing Secret and a missing key are the same UnusableSecretError. The server's own lack
  * of access (403) is the administrator's to fix and says so.
  */
-export function secretTokenResolver(read: SecretReader) {
+export function apikeyTokenResolver(read: SecretReader) {
   return async (namespace: string, secretName: string): Promise<string> => {
     let data: Record<string, string> | undefined;
     try {

@@ -12,8 +12,8 @@
 
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { CallOptions, VvpClient } from '../vvp/index.js';
-import type { Deployment, DeploymentWrite, StringMap } from '../vvp/types.js';
+import type { CallOptions, Deployment, DeploymentWrite, StringMap } from '../vvp/index.js';
+import type { PlatformPort } from './platform-port.js';
 import { ANNOTATION, LABEL, MANAGED_BY_LABEL, RESERVED_PREFIX, decodeKubeParts, nameLabelValue } from './annotations.js';
 
 export const SIGNATURE_ANNOTATION = `${RESERVED_PREFIX}record-signature`;
@@ -83,8 +83,8 @@ function labelsAgree(d: Deployment): boolean {
  * The client whose deployment writes carry the signature of the record they write. Reads and everything else are
  * the client's own.
  */
-export function signingClient(client: VvpClient, signer: RecordSigner): VvpClient {
-  const signed = Object.create(client) as VvpClient;
+export function signingClient<P extends PlatformPort>(client: P, signer: RecordSigner): P {
+  const signed = Object.create(client) as P;
   signed.createDeployment = (ns: string, body: DeploymentWrite, opts?: CallOptions) =>
     client.createDeployment(ns, signer.signWrite(ns, body.metadata?.name ?? '', body), opts);
   signed.patchDeployment = (ns: string, name: string, body: DeploymentWrite, opts?: CallOptions) =>
@@ -113,7 +113,7 @@ export function migratable(d: Deployment, instanceId: string, signer: RecordSign
  * record of the served platform namespaces, each write conditional on the deployment's resourceVersion. Returns the
  * number signed.
  */
-export async function migrateUnsignedRecords(client: VvpClient, signer: RecordSigner, platformNamespaces: readonly string[], instanceId: string, signal: AbortSignal): Promise<number> {
+export async function migrateUnsignedRecords(client: Pick<PlatformPort, 'listDeployments' | 'patchDeployment'>, signer: RecordSigner, platformNamespaces: readonly string[], instanceId: string, signal: AbortSignal): Promise<number> {
   let signed = 0;
   for (const pns of platformNamespaces) {
     const list = await client.listDeployments(pns, { labelSelector: { [MANAGED_BY_LABEL]: instanceId } }, { signal });

@@ -18,8 +18,7 @@
 // grant is as strong as `create pods` there, and is documented as such; the target namespace's Pod Security level
 // bounds it. This module decides and asks; the I/O (SubjectAccessReview, deployment defaults) is injected.
 
-import type { ResourceAttributes, UserAccess } from '../k8s/auth/access.js';
-import { statusErrors } from '../k8s/status.js';
+import { type ResourceAttributes, type UserAccess, statusErrors } from '../k8s/index.js';
 import { deepMerge } from './json.js';
 import { GROUP, KIND, type DeploymentDefinition, type VvpDeployment } from './types.js';
 

@@ -34,7 +34,7 @@ t.test('the same user updates and applies to an existing object without create',
   live.spec.replicas = 2;
   t.equal((await h.request(updater, 'PUT', `${WIDGETS}/existing`, { body: live })).status, 200);
   const applied = await h.request(updater, 'PATCH', `${WIDGETS}/existing?fieldManager=me`, {
-    body: JSON.stringify({ apiVersion: 'test.example.com/v1', kind: 'Widget', metadata: { name: 'existing' }, spec: { replicas: 3 } }), contentType: 'application/apply-patch+yaml',
+    body: JSON.stringify({ apiVersion: 'test.example.com/v1', kind: 'Widget', metadata: { name: 'existing' }, spec: { color: 'blue' } }), contentType: 'application/apply-patch+yaml',
   });
   t.equal(applied.status, 200, applied.text);
   t.notOk(h.sarRequests.some((s) => s.user === 'updater' && s.resourceAttributes?.verb === 'create'), 'no create check for updates');

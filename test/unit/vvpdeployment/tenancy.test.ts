@@ -5,7 +5,7 @@ import type { SubjectAccessReviewSpec } from '../../../apiserver/k8s/auth/author
 import { isStatusError } from '../../../apiserver/k8s/status.js';
 import type { Status } from '../../../apiserver/k8s/types.js';
 import {
-  APIKEY_SECRET_KEY, UnusableSecretError, authorizeApikeySecret, perObjectTokenRejected, secretTokenResolver, unusableApikeySecret,
+  APIKEY_SECRET_KEY, UnusableSecretError, authorizeApikeySecret, perObjectTokenRejected, apikeyTokenResolver, unusableApikeySecret,
 } from '../../../apiserver/vvpdeployment/apikey-secret.js';
 import { StateDirectories, authorizePlacement, placementOf, requiredGrants } from '../../../apiserver/vvpdeployment/tenancy.js';
 import type { VvpDeployment } from '../../../apiserver/vvpdeployment/types.js';
@@ -143,7 +143,7 @@ t.test('apikeySecretName: the user\'s own get on the Secret, on create and when 
 });
 
 t.test('one answer for a missing Secret, a Secret without key token and a token the platform rejects', async (t) => {
-  const resolve = secretTokenResolver(async (_ns, name): Promise<{ data?: Record<string, string> }> => {
+  const resolve = apikeyTokenResolver(async (_ns, name): Promise<{ data?: Record<string, string> }> => {
     if (name === 'gone') throw Object.assign(new Error('not found'), { code: 404 });
     return name === 'no-key' ? { data: { apikey: Buffer.from('x').toString('base64') } } : { data: { [APIKEY_SECRET_KEY]: Buffer.from(' tok \n').toString('base64') } };
   });
