@@ -7,6 +7,7 @@ import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
+import { eventually } from '../support/eventually.js';
 import { kubectlFor, platformApi, startProduct, vvpDeploymentManifests } from '../support/product.js';
 
 const stack = await startProduct({ name: 'tenancy', vvpNamespaces: ['default', 'team-b'] });
@@ -25,16 +26,6 @@ async function must(what: string, res: Promise<{ code: number; stdout: string; s
   const r = await res;
   if (r.code !== 0) throw new Error(`${what}: ${r.stderr}`);
   return r.stdout;
-}
-
-async function eventually<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v;
-    await sleep(300);
-  }
-  throw new Error(`${what} did not happen in ${timeoutMs / 1000}s`);
 }
 
 type Manifest = ReturnType<typeof manifest>;

@@ -451,16 +451,6 @@ t.test('a spec.deployment change while deleting is refused; a dry-run delete wri
   await rejects(t, replace(storage, ctx(), o), { code: 422, message: /being deleted/ });
 });
 
-t.test('generateName', async (t) => {
-  const { storage } = setup();
-  const m = manifest();
-  delete m.metadata.name;
-  m.metadata.generateName = 'speed-';
-  const o = await storage.create(ctx(), m);
-  t.match(o.metadata.name, /^speed-[a-z0-9]{5}$/);
-  t.equal(o.spec.deployment.metadata?.name, o.metadata.name);
-});
-
 t.test('a deletion re-sets a desired state changed behind its back, and a cleared refusal stops showing', async (t) => {
   const { platform, storage } = setup();
   await storage.create(ctx(), manifest());
