@@ -2,7 +2,7 @@
 // None may cause a 5xx, every answer is a Status, and none may reach the platform as a write.
 import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
-import { kubectl } from '../cluster/control-plane.js';
+import { kubectl } from '../../tools/cluster/control-plane.js';
 import { scenario } from '../support/product.js';
 import { asAdminHeaders, frontProxyCert, hostileCase, httpsSender, prng, serverEndpoint, statusKind, type Generator, type HostileCase, type RawAnswer } from '../support/hostile.js';
 

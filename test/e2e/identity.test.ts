@@ -2,7 +2,7 @@
 // front-proxy cert may speak for another user. Every forgery is refused — 401, or 403 as the caller's own identity.
 import t from 'tap';
 import { CertificateAuthority, type PemPair } from '../../certs/pki.js';
-import { kubectl } from '../cluster/control-plane.js';
+import { kubectl } from '../../tools/cluster/control-plane.js';
 import { scenario } from '../support/product.js';
 import { asAdminHeaders, frontProxyCert, httpsSender, serverEndpoint, statusKind } from '../support/hostile.js';
 

@@ -6,7 +6,7 @@ import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { kubectl, userKubeconfig } from '../cluster/control-plane.js';
+import { kubectl, userKubeconfig } from '../../tools/cluster/control-plane.js';
 import { scenario } from '../support/product.js';
 import { restartServer, stopProcesses } from '../../apiservice/local/stack.js';
 

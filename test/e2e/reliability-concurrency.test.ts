@@ -2,7 +2,7 @@
 // resourceVersion it read as precondition and a key of its own. Every accepted write must be present at the end, every
 // rejected one must have been a 409 Conflict (and be absent), and nothing else may happen.
 import t from 'tap';
-import { kubectl } from '../cluster/control-plane.js';
+import { kubectl } from '../../tools/cluster/control-plane.js';
 import { scenario } from '../support/product.js';
 import { kubeAdmin } from '../support/hostile.js';
 

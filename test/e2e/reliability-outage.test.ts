@@ -3,7 +3,7 @@
 // the control plane), and after the outage everything works again without restarting anything.
 import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
-import { isAlive } from '../cluster/control-plane.js';
+import { isAlive } from '../../tools/cluster/control-plane.js';
 import { scenario } from '../support/product.js';
 import { kubeAdmin } from '../support/hostile.js';
 

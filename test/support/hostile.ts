@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:https';
 import { join } from 'node:path';
 import { CertificateAuthority, type PemPair } from '../../certs/pki.js';
-import type { ControlPlane } from '../cluster/control-plane.js';
+import type { ControlPlane } from '../../tools/cluster/control-plane.js';
 import type { Stack } from '../../apiservice/local/stack.js';
 import { eventually } from './eventually.js';
 

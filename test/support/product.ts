@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { startStack, stopStack, type Stack, type StackOptions } from '../../apiservice/local/stack.js';
-import { kubectl, tail } from '../cluster/control-plane.js';
+import { kubectl, tail } from '../../tools/cluster/control-plane.js';
 import { printLogsOnFailure, testControlPlane } from './cluster.js';
 import type { Json } from './hostile.js';
 

@@ -10,6 +10,7 @@ import { fullObject, serializedText } from '../../../apiserver/k8s/serialized.js
 import type { WatchEvent } from '../../../apiserver/k8s/storage.js';
 import type { VvpDeployment } from '../../../apiserver/vvpdeployment/types.js';
 import { FakePlatform, httpError, type Call } from '../../support/fake-platform.js';
+import { manifest } from '../../support/fixtures.js';
 import { VvpError } from '../../../apiserver/vvp/errors.js';
 import type { DeploymentWrite, StringMap } from '../../../apiserver/vvp/types.js';
 
@@ -37,18 +38,6 @@ function setup(over: Partial<VvpDeploymentStorageOptions> = {}) {
     ...over,
   };
   return { platform, events, storage: new VvpDeploymentStorage(options), fresh: () => new VvpDeploymentStorage(options) };
-}
-
-function manifest(name = 'top-speed', spec: Partial<VvpDeployment['spec']> = {}, namespace = 'flink'): VvpDeployment {
-  return {
-    apiVersion: 'ververica.platform/v1', kind: 'VvpDeployment',
-    metadata: { name, namespace, labels: { app: 'speed' }, annotations: { 'kubectl.kubernetes.io/last-applied-configuration': '{"x":1}\n' } },
-    spec: {
-      syncingMode: 'PATCH',
-      deployment: { spec: { state: 'RUNNING', deploymentTargetName: 'vvp-jobs', template: { spec: { artifact: { kind: 'JAR', jarUri: 's3://b/job.jar' }, parallelism: 2 } } } },
-      ...spec,
-    },
-  };
 }
 
 function condition(o: VvpDeployment, type: string) {
