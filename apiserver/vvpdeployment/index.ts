@@ -4,3 +4,5 @@ export { APIKEY_SECRET_ANNOTATION, VvpDeploymentStorage, type VvpDeploymentStora
 export type { RecordMirrored } from './background-pass.js';
 export type { PlatformPort } from './platform-port.js';
 export type { VvpDeployment } from './types.js';
+export { apikeyTokenResolver } from './apikey-secret.js';
+export { RecordSigner, migrateUnsignedRecords } from './record-signature.js';

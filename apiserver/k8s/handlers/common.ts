@@ -81,6 +81,7 @@ export function requestContext(request: FastifyRequest, reply: FastifyReply, dry
   const auditId = request.headers['audit-id'];
   if (typeof auditId === 'string') ctx.auditId = auditId;
   if (manager) ctx.fieldManager = manager;
+  if (request.kubeAccess) ctx.access = request.kubeAccess;
   return ctx;
 }
 

@@ -8,6 +8,7 @@ import {
   APPLY_PATCH, JSON_PATCH, SUPPORTED_PATCH_TYPES, applyJsonPatch, deepClone, isPlainObject, mergePatch, parseJson,
   patchSetsResourceVersion,
 } from '../patch.js';
+import { authorizeCreateOnUpdate } from '../auth/access.js';
 import { checkUid } from '../preconditions.js';
 import { isCreater, isGetter, isUpdater, type RequestContext, type UpdateTransform } from '../storage.js';
 import { isStatusError, statusErrors } from '../status.js';
@@ -117,8 +118,10 @@ export async function replaceObject(endpoint: Endpoint, request: FastifyRequest,
   const body = checkTypeMeta(endpoint, decodeObjectBody(request));
   checkNameAndNamespace(body, name, namespace);
   const outcome: Outcome = { created: false, warnings: [] };
-  const updated = await storage.update(ctx, namespace, name, (live) => {
+  const updated = await storage.update(ctx, namespace, name, async (live) => {
     if (!live && !storage.allowCreateOnUpdate) throw statusErrors.notFound(ref(endpoint, name));
+    // kube-apiserver's update.go: a PUT that creates needs `create` too.
+    if (!live) await authorizeCreateOnUpdate(ctx, endpoint.info, namespace, name);
     const object = deepClone(body);
     if (live) keepSystemFields(endpoint, object, live);
     else clearSystemFields(object);
@@ -157,7 +160,7 @@ export async function patchObject(endpoint: Endpoint, request: FastifyRequest, r
   const ownership = { manager, apiVersion: endpoint.apiVersion, schema: endpoint.info.schema };
 
   const outcome: Outcome = { created: false, warnings: [] };
-  const transform: UpdateTransform = (live) => {
+  const transform: UpdateTransform = async (live) => {
     let object: KubeObject;
     if (apply) {
       const config = checkTypeMeta(endpoint, deepClone(patch as Record<string, unknown>));
@@ -175,6 +178,8 @@ export async function patchObject(endpoint: Endpoint, request: FastifyRequest, r
     }
     if (live) keepSystemFields(endpoint, object, live);
     if (!live && !isCreater(storage)) throw statusErrors.notFound(ref(endpoint, name));
+    // kube-apiserver's patch.go: an apply that creates needs `create` too, before admission sees it.
+    if (!live) await authorizeCreateOnUpdate(ctx, endpoint.info, namespace, name);
     return admitted(endpoint, ctx, object, live, fieldValidation, outcome);
   };
   for (let attempt = 1; ; attempt++) {
