@@ -12,6 +12,7 @@ import { authHook } from './auth/hook.js';
 import type { WatchSettings } from './handlers/common.js';
 import { type VersionInfo, apiRoutes } from './installer.js';
 import { ApiMetrics } from './metrics.js';
+import { parseQuery, urlProblem } from './request-url.js';
 import { requestInfo } from './requestinfo.js';
 import type { Storage } from './storage.js';
 import { isStatusError, statusErrors, wireStatus } from './status.js';
@@ -94,6 +95,8 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
       sendStatus(reply as unknown as FastifyReply, toStatus(error, request as unknown as FastifyRequest));
     },
     forceCloseConnections: true,
+    // The handlers and requestinfo.ts read the query this one way (request-url.ts).
+    routerOptions: { querystringParser: parseQuery },
   }) as unknown as ApiServer;
 
   // New front-proxy / client CAs (rotation) must be announced to clients choosing a certificate.
@@ -108,8 +111,10 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
   app.decorateRequest('kubeUser', undefined);
   app.decorateRequest('kubeRequestInfo', undefined);
   app.addHook('onRequest', async (request, reply) => {
-    request.kubeRequestInfo = requestInfo(request.method, request.url);
     reply.header('audit-id', String(request.id));
+    const problem = urlProblem(request.url);
+    if (problem) throw statusErrors.badRequest(problem);
+    request.kubeRequestInfo = requestInfo(request.method, request.url, request.query as Record<string, string | string[]>);
   });
   app.addHook('onRequest', authHook(options));
   // Labels only from what is served: paths are chosen by clients (even unauthenticated ones), label values must not be.

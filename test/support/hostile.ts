@@ -154,6 +154,30 @@ const typedFields: { path: string[]; wrong: Json[] }[] = [
   { path: ['apiVersion'], wrong: ['v1', 'apps/v1', '', 5] },
 ];
 
+/** `a0: &a0 [x ×9]`, then `aN: &aN [*aN-1 ×9]`: `levels` lines of YAML standing for 9^levels values. */
+export function yamlAliasBomb(levels: number, width = 9): string {
+  const lines = [`a0: &a0 [${Array(width).fill('x').join(', ')}]`];
+  for (let i = 1; i <= levels; i++) lines.push(`a${i}: &a${i} [${Array(width).fill(`*a${i - 1}`).join(', ')}]`);
+  return lines.join('\n');
+}
+
+/** The same growth through merge keys and map values: each level is a map of `width` keys, all the level below. */
+export function yamlMergeKeyBomb(levels: number, width = 9): string {
+  const lines = ['m0: &m0 {k: x}'];
+  for (let i = 1; i <= levels; i++) {
+    lines.push(`m${i}: &m${i} {<<: *m${i - 1}, ${Array.from({ length: width }, (_, k) => `k${k}: *m${i - 1}`).join(', ')}}`);
+  }
+  return lines.join('\n');
+}
+
+/** A flow collection nested `depth` levels (`[[[…]]]` or `{a: {a: …}}`). */
+export function yamlDeepFlow(depth: number, kind: 'sequence' | 'mapping' = 'sequence'): string {
+  return kind === 'sequence' ? `${'['.repeat(depth)}${']'.repeat(depth)}` : `${'{a: '.repeat(depth)}1${'}'.repeat(depth)}`;
+}
+
+/** An anchor that contains its own alias: a cyclic value once decoded. */
+export const YAML_SELF_ALIAS = 'a: &a [x, *a]\nb: &b {self: *b}';
+
 export interface Generator {
   /** A manifest that would be accepted (never sent as is). */
   valid: (name: string) => Record<string, Json>;

@@ -61,7 +61,7 @@ export interface AuthHookOptions {
 
 export function authHook(options: AuthHookOptions) {
   return async function authenticateAndAuthorize(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
-    const info = request.kubeRequestInfo ?? requestInfo(request.method, request.url);
+    const info = request.kubeRequestInfo ?? requestInfo(request.method, request.url, request.query as Record<string, string | string[]>);
     request.kubeRequestInfo = info;
     if (request.routeOptions.config?.public) return;
 

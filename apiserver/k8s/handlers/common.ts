@@ -2,9 +2,9 @@
 // and response shaping.
 
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import yaml from 'js-yaml';
 import { bodyMediaType, negotiateOutput, type OutputFormat } from '../negotiation.js';
-import { isPlainObject, parseJson, rejectPrototypeKeys } from '../patch.js';
+import { parseJson, parseYaml } from '../body-bounds.js';
+import { isPlainObject } from '../patch.js';
 import { fullObject, serializedText } from '../serialized.js';
 import type { RequestContext, ResourceInfo, Storage } from '../storage.js';
 import { isTableConvertor } from '../storage.js';
@@ -88,13 +88,8 @@ export function decodeObjectBody(request: FastifyRequest): Record<string, unknow
   const text = request.body instanceof Buffer ? request.body.toString('utf8') : '';
   let value: unknown;
   if (type === 'application/json' || type === '') value = parseJson(text);
-  else if (type === 'application/yaml') {
-    try {
-      value = rejectPrototypeKeys(yaml.load(text));
-    } catch (err) {
-      throw statusErrors.badRequest(`error decoding YAML: ${(err as Error).message.split('\n')[0]}`);
-    }
-  } else {
+  else if (type === 'application/yaml') value = parseYaml(text);
+  else {
     throw statusErrors.unsupportedMediaType(`the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`);
   }
   if (!isPlainObject(value)) throw statusErrors.badRequest('the body of the request must be a single JSON object');

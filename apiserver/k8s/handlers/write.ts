@@ -2,12 +2,12 @@
 // fieldValidation, dryRun and managedFields.
 
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import yaml from 'js-yaml';
+import { parseYaml } from '../body-bounds.js';
 import { applyConfiguration, updateManagedFields } from '../managed-fields.js';
 import { bodyMediaType } from '../negotiation.js';
 import {
   APPLY_PATCH, JSON_PATCH, MERGE_PATCH, SUPPORTED_PATCH_TYPES, applyJsonPatch, deepClone, isPlainObject, mergePatch, parseJson,
-  patchSetsResourceVersion, rejectPrototypeKeys,
+  patchSetsResourceVersion,
 } from '../patch.js';
 import { isCreater, isGetter, isUpdater, type RequestContext } from '../storage.js';
 import { isStatusError, statusErrors } from '../status.js';
@@ -116,14 +116,7 @@ function endpointRef(endpoint: Endpoint) {
 }
 
 function decodePatch(contentType: string, text: string): unknown {
-  if (contentType === APPLY_PATCH) {
-    try {
-      return rejectPrototypeKeys(yaml.load(text));
-    } catch (err) {
-      throw statusErrors.badRequest(`error decoding YAML: ${(err as Error).message.split('\n')[0]}`);
-    }
-  }
-  return parseJson(text, 'patch');
+  return contentType === APPLY_PATCH ? parseYaml(text, 'patch') : parseJson(text, 'patch');
 }
 
 export async function patchObject(endpoint: Endpoint, request: FastifyRequest, reply: FastifyReply, namespace: string | undefined, name: string) {
