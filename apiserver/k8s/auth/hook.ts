@@ -5,6 +5,7 @@ import { X509Certificate } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { requestInfo, type RequestInfo } from '../requestinfo.js';
+import { ReviewTimeoutError } from './review-cache.js';
 import { statusErrors } from '../status.js';
 import type { UserInfo } from '../types.js';
 import type { AuthenticationConfigSource } from './authentication-config.js';
@@ -88,7 +89,8 @@ export function authHook(options: AuthHookOptions) {
       decision = await options.authorizer.authorize({ user, info });
     } catch (err) {
       request.log.error({ err: (err as Error).message }, 'authorization failed');
-      throw statusErrors.internal();
+      // Fail closed; a review that timed out is an outage of kube-apiserver the client may retry after.
+      throw err instanceof ReviewTimeoutError ? statusErrors.serviceUnavailable('the authorization check did not answer in time; retry later') : statusErrors.internal();
     }
     if (!decision.allowed) throw forbidden({ user, info }, decision.reason);
   };
