@@ -38,7 +38,11 @@ export interface ApiServerOptions {
   http2?: { maxConcurrentStreams?: number; maxSessionMemoryMb?: number };
   /** Largest request body; kube-apiserver's is 3 MiB. */
   bodyLimit?: number;
+  /** How long any request but a watch may take before it is answered 504 (kube-apiserver's --request-timeout, 60 s). */
+  requestTimeoutMs?: number;
 }
+
+export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 
 const DEFAULT_VERSION: VersionInfo = {
   major: '1', minor: '0', gitVersion: 'v1.0.0', gitCommit: '', gitTreeState: 'clean', buildDate: '1970-01-01T00:00:00Z',
@@ -48,6 +52,9 @@ const DEFAULT_VERSION: VersionInfo = {
 function toStatus(err: unknown, request: FastifyRequest): Status {
   if (isStatusError(err)) return err.status;
   const fe = err as Partial<FastifyError>;
+  if (fe.code === 'FST_ERR_HANDLER_TIMEOUT') {
+    return statusErrors.timeout('the request did not complete within the allotted timeout; retry later', 2).status;
+  }
   if (typeof fe.code === 'string' && fe.code.startsWith('FST_') && typeof fe.statusCode === 'number' && fe.statusCode < 500) {
     const reason = fe.statusCode === 413 ? 'RequestEntityTooLarge' : fe.statusCode === 415 ? 'UnsupportedMediaType' : 'BadRequest';
     return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: fe.message ?? reason, reason, code: fe.statusCode };
@@ -95,6 +102,8 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
       sendStatus(reply as unknown as FastifyReply, toStatus(error, request as unknown as FastifyRequest));
     },
     forceCloseConnections: true,
+    // A watch hijacks its reply at once, which ends fastify's timer for it: only non-watch requests are bounded.
+    handlerTimeout: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
     // The handlers and requestinfo.ts read the query this one way (request-url.ts).
     routerOptions: { querystringParser: parseQuery },
   }) as unknown as ApiServer;
