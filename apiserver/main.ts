@@ -71,7 +71,7 @@ async function main(): Promise<void> {
     client,
     instanceId: config.instanceId,
     platformNamespaces: config.vvpNamespaces,
-    platformName: config.vvpUrl,
+    platformName: config.vvpDisplayName,
     group: config.apiGroup,
     surroundingsMaxAgeMs: config.pollIntervalMs,
     listingReuseMs: 2 * config.pollIntervalMs,
@@ -115,6 +115,7 @@ async function main(): Promise<void> {
     authenticationConfig: auth.authenticationConfig,
     logger: log,
     metrics,
+    requestTimeoutMs: config.requestTimeoutMs,
   });
 
   const elector = new LeaderElector(kubeConfig, {
