@@ -24,6 +24,7 @@ import { deepEqual, deepMerge } from './json.js';
 import { planCreate, planUpdate, toVvpDeployment, viewResourceVersion, type PlannedEvent, type UpdatePlan } from './mapping.js';
 import type { PlatformView } from './platform-view.js';
 import { PlatformReader } from './reader.js';
+import { checkPlatformDeploymentSize } from './size-limit.js';
 import { checkResourceVersion, listResourceVersion } from './resource-version.js';
 import { matchesFields, matchesLabels } from '../k8s/selectors.js';
 import { byNamespaceAndName, decodeContinue, encodeContinue } from './selectors.js';
@@ -406,6 +407,7 @@ export class VvpDeploymentStorage implements Storage, Getter, Lister, Creater, U
     if (await this.reader.locate(namespace, name, ctx.signal)) throw statusErrors.alreadyExists(this.ref(name));
 
     const plan = planCreate(obj, this.options.instanceId, this.now());
+    checkPlatformDeploymentSize(plan.body, this.ref(name));
     const pns = obj.spec.deployment.metadata?.namespace ?? '';
     const pname = obj.spec.deployment.metadata?.name ?? '';
     if (ctx.dryRun) return this.dryRunCreated(plan.body, plan.parts, pns);
@@ -513,6 +515,7 @@ export class VvpDeploymentStorage implements Storage, Getter, Lister, Creater, U
       causes.push({ type: 'FieldValueForbidden', field: 'spec.deployment', message: 'Forbidden: the VvpDeployment is being deleted' });
     }
     if (causes.length) this.invalid(name, causes);
+    checkPlatformDeploymentSize(planCreate(defaulted, this.options.instanceId, this.now()).body, this.ref(name));
 
     const plan = planUpdate(view, parts, defaulted, this.options.instanceId, this.now());
     if (ctx.dryRun) return this.toObject(simulate(view, plan), plan.parts);
