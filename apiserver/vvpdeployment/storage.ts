@@ -515,7 +515,7 @@ export class VvpDeploymentStorage implements Storage, Getter, Lister, Creater, U
       causes.push({ type: 'FieldValueForbidden', field: 'spec.deployment', message: 'Forbidden: the VvpDeployment is being deleted' });
     }
     if (causes.length) this.invalid(name, causes);
-    checkPlatformDeploymentSize(planCreate(defaulted, this.options.instanceId, this.now()).body, this.ref(name));
+    checkPlatformDeploymentSize(planCreate(defaulted, this.options.instanceId, new Date(0)).body, this.ref(name));
 
     const plan = planUpdate(view, parts, defaulted, this.options.instanceId, this.now());
     if (ctx.dryRun) return this.toObject(simulate(view, plan), plan.parts);
