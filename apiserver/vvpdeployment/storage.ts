@@ -373,6 +373,7 @@ export class VvpDeploymentStorage implements Storage, Getter, Lister, Creater, U
    * it works (status transitions bump its resourceVersion), so a 409 is retried on a fresh read: `build` recomputes
    * the body from it (undefined: nothing to write any more). Each write still carries the read's resourceVersion,
    * so a concurrent change of the record by another replica is never overwritten. Throws the platform's error.
+   * Addressed by id, as every destructive call: never a new deployment that took the name meanwhile.
    */
   private async patchFresh(d: Deployment, build: (fresh: Deployment) => DeploymentWrite | undefined, opts: CallOptions): Promise<Deployment> {
     const client = this.options.client;
@@ -382,10 +383,10 @@ export class VvpDeploymentStorage implements Storage, Getter, Lister, Creater, U
       if (!body) return current;
       body.metadata = { ...body.metadata, resourceVersion: current.metadata.resourceVersion };
       try {
-        return await client.patchDeployment(current.metadata.namespace, current.metadata.name, body, opts);
+        return await client.patchDeployment(current.metadata.namespace, current.metadata.id, body, opts);
       } catch (err) {
         if (attempt >= 4 || !isPlatformStatus(err, 409)) throw err;
-        current = await client.getDeployment(current.metadata.namespace, current.metadata.name, opts);
+        current = await client.getDeployment(current.metadata.namespace, current.metadata.id, opts);
       }
     }
   }
@@ -460,7 +461,7 @@ export class VvpDeploymentStorage implements Storage, Getter, Lister, Creater, U
     try {
       savepoint = await client.registerSavepoint(pns, { deploymentId: d.metadata.id, savepointLocation: location }, opts);
     } catch (err) {
-      await client.deleteDeployment(pns, d.metadata.name, { ...opts, signal: NEVER }).catch((e: unknown) =>
+      await client.deleteDeployment(pns, d.metadata.id, { ...opts, signal: NEVER }).catch((e: unknown) =>
         this.warn('removing a half-created platform deployment failed', { deployment: `${pns}/${d.metadata.name}`, error: (e as Error).message }));
       this.reader.forget(parts.namespace, parts.name);
       throw toStatusError(err, { ref: this.ref(name), platform: this.options.platformName });
@@ -665,7 +666,7 @@ export class VvpDeploymentStorage implements Storage, Getter, Lister, Creater, U
         await this.patchFresh(d, (fresh) => ({ metadata: { labels: released(fresh.metadata.labels), annotations: released(fresh.metadata.annotations) } }), opts);
       } else {
         try {
-          await client.deleteDeployment(pns, d.metadata.name, opts);
+          await client.deleteDeployment(pns, d.metadata.id, opts);
         } catch (err) {
           if (!isPlatformStatus(err, 404)) throw err;
         }
@@ -750,7 +751,7 @@ export class VvpDeploymentStorage implements Storage, Getter, Lister, Creater, U
       const claim = this.recordBody(d, (p) => ({ ...p, savepointNonce: { ...record, attemptAt: kubeTime(this.now()) } }));
       claim.metadata = { ...claim.metadata, resourceVersion: d.metadata.resourceVersion };
       try {
-        current = await client.patchDeployment(pns, d.metadata.name, claim, opts);
+        current = await client.patchDeployment(pns, d.metadata.id, claim, opts);
       } catch (err) {
         if (isPlatformStatus(err, 409)) return false; // changed meanwhile (another replica's claim): looked at again later
         throw err;

@@ -90,8 +90,10 @@ class FakePlatform {
 }
 
 function fakeClient(p: FakePlatform): VvpClient {
+    // As VVP ≥ 2.4: a path segment is looked up as a deployment id first, then as a name.
     const get = (ns: string, name: string, method = 'GET'): Deployment => {
-      const d = p.deployments.get(p.key(ns, name));
+      const byId = [...p.deployments.values()].find((x) => x.metadata.namespace === ns && x.metadata.id === name);
+      const d = byId ?? p.deployments.get(p.key(ns, name));
       if (!d) throw httpError(method, 404, `Deployment "${name}" does not exist`);
       return d;
     };
@@ -128,7 +130,7 @@ function fakeClient(p: FakePlatform): VvpClient {
         const next = mergePatch(current, { metadata: meta, spec: body.spec ?? {} }) as Deployment;
         next.metadata.resourceVersion = current.metadata.resourceVersion + 1;
         next.metadata.modifiedAt = p.tick();
-        p.deployments.set(p.key(ns, name), next);
+        p.deployments.set(p.key(ns, current.metadata.name), next);
         return structuredClone(next);
       },
       async putDeployment(ns: string, name: string, body: DeploymentWrite, opts?: { token?: string }): Promise<Deployment> {
@@ -141,14 +143,14 @@ function fakeClient(p: FakePlatform): VvpClient {
         next.spec = mergePatch({ upgradeStrategy: { kind: 'STATEFUL' }, restoreStrategy: { kind: 'LATEST_STATE' }, maxJobCreationAttempts: 4 }, body.spec ?? {}) as Deployment['spec'];
         next.metadata.resourceVersion++;
         next.metadata.modifiedAt = p.tick();
-        p.deployments.set(p.key(ns, name), next);
+        p.deployments.set(p.key(ns, current.metadata.name), next);
         return structuredClone(next);
       },
       async deleteDeployment(ns: string, name: string, opts?: { token?: string }): Promise<Deployment> {
         p.record({ method: 'DELETE', ns, name, token: opts?.token });
         const current = get(ns, name, 'DELETE');
         if (current.spec.state === 'RUNNING') throw httpError('DELETE', 409, 'a deployment can only be deleted in desired state CANCELLED or SUSPENDED');
-        p.deployments.delete(p.key(ns, name));
+        p.deployments.delete(p.key(ns, current.metadata.name));
         return current;
       },
       async listJobs(ns: string, q: { deploymentId?: string } = {}): Promise<ResourceList<Job>> {
@@ -879,4 +881,24 @@ t.test('settling a trigger the platform refuses records SavepointTriggerFailed',
   t.match(nonceRecordOf(platform), { outcome: 'Failed', message: /no running job/ });
   t.match(condition(await storage.get(ctx(), 'flink', 'top-speed'), 'NonceAligned'), { reason: 'SavepointTriggerFailed' });
   t.match(events.at(-1)?.event, { type: 'Warning', reason: 'SavepointFailed' });
+});
+
+t.test('a deletion deletes the platform deployment it decided on, never a new one that took the name meanwhile', async (t) => {
+  const { platform, storage } = setup();
+  await storage.create(ctx(), manifest());
+  platform.settle('default', 'top-speed', 'RUNNING');
+  await storage.delete(ctx(), 'flink', 'top-speed', {});
+  platform.settle('default', 'top-speed', 'CANCELLED');
+  const decidedOn = platform.deployments.get('default/top-speed')!.metadata.id;
+  let replacement: Deployment | undefined;
+  platform.fail = (call) => {
+    // Between the pass's read and its DELETE, someone deletes the deployment and creates another under the name.
+    if (call.method === 'DELETE' && !replacement) replacement = platform.seed('default', 'top-speed');
+    return undefined;
+  };
+  await storage.finishPendingWork();
+  platform.fail = undefined;
+  const deletes = platform.calls.filter((c) => c.method === 'DELETE');
+  t.ok(deletes.length > 0 && deletes.every((c) => c.name === decidedOn), `every DELETE names the id decided on (${decidedOn}): ${JSON.stringify(deletes.map((c) => c.name))}`);
+  t.equal(platform.deployments.get('default/top-speed')?.metadata.id, replacement?.metadata.id, 'the new deployment under the same name is still there');
 });
