@@ -75,8 +75,11 @@ export function requestContext(request: FastifyRequest, reply: FastifyReply, dry
   reply.raw.once('close', () => {
     if (!reply.raw.writableFinished) abort.abort();
   });
-  // The request timeout (server.ts) ends the work done for the request too, not only the answer.
-  request.signal.addEventListener('abort', () => abort.abort(), { once: true });
+  // The request timeout (server.ts) ends the work done for the request too, not only the answer. fastify's signal
+  // also aborts when the request stream closes (once its body is read), which must not cancel anything.
+  request.signal.addEventListener('abort', () => {
+    if ((request.signal.reason as { code?: unknown } | undefined)?.code === 'FST_ERR_HANDLER_TIMEOUT') abort.abort();
+  }, { once: true });
   const ctx: RequestContext = { user: request.kubeUser!, dryRun, signal: abort.signal };
   const auditId = request.headers['audit-id'];
   if (typeof auditId === 'string') ctx.auditId = auditId;

@@ -41,3 +41,17 @@ t.test('a YAML alias bomb is refused with 413 and the server keeps answering', a
   t.equal(res.json.reason, 'RequestEntityTooLarge');
   t.equal((await h.request(admin, 'GET', '/livez')).status, 200);
 });
+
+t.test('a request whose body has been read is not cancelled by that (only the timeout or the client going away cancels)', async (t) => {
+  const original = h.storage.create.bind(h.storage);
+  let abortedMeanwhile: boolean | undefined;
+  h.storage.create = async (ctx, object) => {
+    await new Promise((r) => setTimeout(r, 300));
+    abortedMeanwhile = ctx.signal.aborted;
+    return original(ctx, object);
+  };
+  t.teardown(() => { h.storage.create = original; });
+  const res = await h.request(admin, 'POST', WIDGETS, { body: widget('with-body', 'default', { image: 'x' }) });
+  t.equal(res.status, 201, res.text);
+  t.equal(abortedMeanwhile, false);
+});
