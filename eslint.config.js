@@ -21,9 +21,26 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', { patterns: ['**/vvp-emulator/**'] }] },
   },
   {
+    // The product's run path (make run, make bench) does not import the test tree.
+    files: ['apiservice/**/*.ts', 'tools/**/*.ts', 'bench/run.ts', 'bench/platform-calls.ts', 'bench/support.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: ['**/vvp-emulator/**', '**/test/**'] }] },
+  },
+  {
     // The three rooms: Kubernetes machinery knows nothing of Ververica, the VVP client nothing of Kubernetes.
     files: ['apiserver/k8s/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: ['**/vvp-emulator/**', '**/vvp/**', '**/vvpdeployment/**'] }] },
+  },
+  {
+    // The resource sits between the two rooms and uses each through its door (index.ts), never a module behind it.
+    files: ['apiserver/vvpdeployment/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          { group: ['**/vvp-emulator/**'], message: 'the emulator shares no code with the product' },
+          { group: ['../k8s/*', '!../k8s/index.js', '../vvp/*', '!../vvp/index.js'], message: 'import the room through its index.ts' },
+        ],
+      }],
+    },
   },
   {
     files: ['apiserver/vvp/**/*.ts'],

@@ -1,15 +1,16 @@
 // Reading the platform: where a Kubernetes object's platform deployment is, and everything its status is built from.
 
-import type { VvpClient } from '../vvp/client.js';
-import type { AutopilotPolicy, AutopilotPolicyStatus, Deployment, Job, Savepoint } from '../vvp/types.js';
+import {
+  type AutopilotPolicy, type Deployment, isVvpHttpError, type Job, runtimeParallelismOf, type Savepoint,
+} from '../vvp/index.js';
 import { ANNOTATION, isManagedBy, managedSelector } from './annotations.js';
-import { isPlatformStatus } from './errors.js';
 import { newestFirst, type AutopilotView, type PlatformView } from './platform-view.js';
+import type { PlatformPort } from './platform-port.js';
 import { OversizedDeployments } from './size-limit.js';
 import { RecentReads } from './recent-reads.js';
 
 export interface PlatformReaderOptions {
-  client: VvpClient;
+  client: PlatformPort;
   instanceId: string;
   platformNamespaces: readonly string[];
   /** Maps a platform failure to the error to throw (a Kubernetes Status) for the object `name`. */
@@ -133,7 +134,7 @@ export class PlatformReader {
     try {
       return await this.options.client.getDeployment(at.platformNamespace, at.platformName, { signal });
     } catch (err) {
-      if (isPlatformStatus(err, 404)) return undefined;
+      if (isVvpHttpError(err, 404)) return undefined;
       throw this.options.toStatusError(err, name);
     }
   }
@@ -157,6 +158,14 @@ export class PlatformReader {
     return d;
   }
 
+  /**
+   * This server wrote `after` over `before` without touching its jobs, savepoints or Autopilot: what was read around
+   * `before` is kept for `after`, so that the next GET does not read it again.
+   */
+  written(before: Deployment, after: Deployment): void {
+    if (before.metadata.id === after.metadata.id) this.recent.carry(after.metadata.id, versionOf(before), versionOf(after));
+  }
+
   forget(namespace: string, name: string): void {
     this.locations.delete(PlatformReader.key(namespace, name));
   }
@@ -169,13 +178,13 @@ export class PlatformReader {
       if (p.modifyTime) view.since = p.modifyTime;
       if (p.mode === 'AUTOPILOT_MODE_ACTIVE') {
         const status = await client.getAutopilotPolicyStatus(pns, deploymentId, { signal });
-        const runtime = runtimeParallelism(status);
+        const runtime = runtimeParallelismOf(status);
         if (runtime !== undefined) view.runtimeParallelism = runtime;
         if (status.autoscalerStatus?.lastActionTime) view.since = status.autoscalerStatus.lastActionTime;
       }
       return view;
     } catch (err) {
-      if (isPlatformStatus(err, 404)) return 'absent';
+      if (isVvpHttpError(err, 404)) return 'absent';
       this.warn('Autopilot state unreadable', { deploymentId, error: (err as Error).message });
       return undefined;
     }
@@ -278,14 +287,3 @@ function viewOf(d: Deployment, s: Surroundings): PlatformView {
   return view;
 }
 
-function runtimeParallelism(status: AutopilotPolicyStatus): number | undefined {
-  if (typeof status.runtimeParallelism === 'number') return status.runtimeParallelism;
-  const metrics = status.autoscalerStatus?.metrics;
-  if (typeof metrics !== 'string') return undefined;
-  try {
-    const parsed = JSON.parse(metrics) as { runtimeParallelism?: unknown };
-    return typeof parsed.runtimeParallelism === 'number' ? parsed.runtimeParallelism : undefined;
-  } catch {
-    return undefined;
-  }
-}

@@ -9,8 +9,8 @@
 // watches with a warning, once per version, so a replica that restarts with them on the platform comes up and
 // serves the rest; a get or delete by name still reaches them, so their owner can shrink or remove them.
 
-import { statusErrors, type ResourceRef } from '../k8s/status.js';
-import type { Deployment, DeploymentWrite } from '../vvp/types.js';
+import { statusErrors, type ResourceRef } from '../k8s/index.js';
+import type { Deployment, DeploymentWrite } from '../vvp/index.js';
 
 export const MAX_PLATFORM_DEPLOYMENT_BYTES = 1024 * 1024;
 

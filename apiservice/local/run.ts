@@ -3,7 +3,7 @@
 // A real platform instead of the emulator: VVP_URL + VVP_SERVER_TOKEN (+ VVP_TOKEN, VVP_NAMESPACES) in the environment.
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { kubectl } from '../../test/cluster/control-plane.js';
+import { kubectl } from '../../tools/cluster/control-plane.js';
 import { startStack, stopStack, type Stack } from './stack.js';
 
 const { positionals, values } = parseArgs({

@@ -7,19 +7,17 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
-import { kubectl } from '../cluster/control-plane.js';
+import { kubectl } from '../../tools/cluster/control-plane.js';
 import { mergePatch } from '../../apiserver/k8s/patch.js';
-import { platformApi, startProduct, vvpDeploymentManifests } from '../support/product.js';
+import { scenario } from '../support/product.js';
+import { eventually } from '../support/eventually.js';
 import {
-  YAML_SELF_ALIAS, asAdminHeaders, eventually, frontProxyCert, hostileCase, httpsSender, livenessProbe, prng, randomToken, recordingSender, serverEndpoint,
+  YAML_SELF_ALIAS, asAdminHeaders, frontProxyCert, hostileCase, httpsSender, livenessProbe, prng, randomToken, recordingSender, serverEndpoint,
   stalledWatch, statusKind, yamlAliasBomb, yamlDeepFlow, yamlMergeKeyBomb, type Generator, type HostileCase, type RawAnswer,
 } from '../support/hostile.js';
 import { restartServer, stopProcesses } from '../../apiservice/local/stack.js';
 
-const stack = await startProduct({ name: 'hostile' });
-const cp = stack.controlPlane;
-const ns = 'hostile';
-const platform = platformApi(stack);
+const { stack, cp, ns, platform, manifest: valid } = await scenario('hostile');
 
 interface Problem { what: '5xx' | 'accepted' | 'not a Status' | 'no answer'; example: string }
 
@@ -39,9 +37,6 @@ const SERIAL_CASES = 400;
 const TIME_LIMIT_MS = 170_000;
 const SEED = 20261125;
 
-/** A manifest that would be accepted. */
-const valid = vvpDeploymentManifests(stack, ns);
-
 const platformWrites = async () => (await platform<{ writes: number }>('GET', '/__emulator/requests')).body.writes;
 
 /** The writes counter once the server's own follow-up writes of the setup are done. */
@@ -57,7 +52,6 @@ async function settledWrites(): Promise<number> {
 }
 
 t.before(async () => {
-  await kubectl(cp, ['create', 'namespace', ns]);
   const created = await kubectl(cp, ['apply', '-f', '-'], { input: JSON.stringify(valid('victim')) });
   if (created.code !== 0) throw new Error(created.stderr);
 });
