@@ -89,6 +89,28 @@ t.test('get finds an object by Kubernetes namespace and name with a label query,
   await rejects(t, other.get(ctx(), 'elsewhere', 'top-speed'), { code: 404 });
 });
 
+t.test('an update reads the platform once, writes once, and answers from its write; the next GET reads the deployment alone', async (t) => {
+  const { platform, storage } = setup({ surroundingsMaxAgeMs: 60_000 });
+  const created = await storage.create(ctx(), manifest());
+  platform.calls = [];
+  const updated = await replace(storage, ctx(), { ...created, metadata: { ...created.metadata, labels: { app: 'speed', tier: 'gold' } } });
+  t.same(platform.calls.map((c) => c.method).filter((m) => m !== 'EVENT').sort(), ['GET', 'GET-AUTOPILOT', 'LIST-JOBS', 'LIST-SAVEPOINTS', 'PATCH']);
+  t.equal(updated.metadata.labels?.tier, 'gold');
+  t.equal(updated.metadata.resourceVersion, (await storage.get(ctx(), 'flink', 'top-speed')).metadata.resourceVersion, 'the answer is the object a GET shows');
+  platform.calls = [];
+  await storage.get(ctx(), 'flink', 'top-speed');
+  t.same(platform.calls.map((c) => c.method), ['GET'], 'what the write left alone is not read again');
+});
+
+t.test('a delete checks its preconditions on its own read, and its steps reuse that read', async (t) => {
+  const { platform, storage } = setup();
+  const created = await storage.create(ctx(), { ...manifest(), spec: { ...manifest().spec, deployment: { spec: { ...manifest().spec.deployment.spec, state: 'CANCELLED' } } } });
+  platform.calls = [];
+  const result = await storage.delete(ctx(), 'flink', 'top-speed', { preconditions: { uid: created.metadata.uid, resourceVersion: created.metadata.resourceVersion } });
+  t.equal(result.deleted, true);
+  t.same(platform.calls.map((c) => c.method).filter((m) => m !== 'EVENT').sort(), ['DELETE', 'GET', 'GET-AUTOPILOT', 'LIST-JOBS', 'LIST-SAVEPOINTS', 'PATCH']);
+});
+
 t.test('a GET of a known object reads the deployment and its surroundings at once; within the max age, the deployment alone', async (t) => {
   const { platform, storage } = setup({ surroundingsMaxAgeMs: 60_000 });
   const created = await storage.create(ctx(), manifest());
