@@ -13,6 +13,8 @@ export interface ServerConfig {
   apiGroup: string;
   instanceId: string;
   vvpUrl: string;
+  /** How messages users read name the platform (never its URL). */
+  vvpDisplayName: string;
   /** The platform token for reads and for writes of objects without their own apikeySecretName. */
   vvpToken: string;
   vvpCaFile?: string;
@@ -20,6 +22,8 @@ export interface ServerConfig {
   vvpNamespaces: string[];
   vvpTimeoutMs: number;
   pollIntervalMs: number;
+  /** Longest time of any request but a watch (kube-apiserver's --request-timeout). */
+  requestTimeoutMs: number;
   leaseNamespace: string;
   leaseName: string;
   logLevel: string;
@@ -46,11 +50,13 @@ const flags = {
   'api-group': { env: 'API_GROUP', default: 'ververica.platform', help: 'API group to serve; change it to run beside a CRD of the vendor operator' },
   'instance-id': { env: 'INSTANCE_ID', default: 'vvp-apiserver', help: 'operator instance id: marks and write-protects the platform deployments this server manages' },
   'vvp-url': { env: 'VVP_URL', help: 'Ververica Platform base URL, e.g. http://vvp-ververica-platform.vvp.svc' },
+  'vvp-display-name': { env: 'VVP_DISPLAY_NAME', default: 'Ververica Platform', help: 'the platform\'s name in messages users read (outages); the URL is never shown' },
   'vvp-token-file': { env: 'VVP_TOKEN_FILE', help: 'file holding the platform API token (or VVP_TOKEN)' },
   'vvp-ca-file': { env: 'VVP_CA_FILE', help: 'CA bundle to verify an https platform URL' },
   'vvp-namespaces': { env: 'VVP_NAMESPACES', default: 'default', help: 'comma-separated platform namespaces served; the first is the default' },
   'vvp-timeout': { env: 'VVP_TIMEOUT_MS', default: '10000', help: 'platform request timeout in ms' },
   'poll-interval': { env: 'POLL_INTERVAL_MS', default: '1000', help: 'how often watches poll the platform, in ms' },
+  'request-timeout': { env: 'REQUEST_TIMEOUT_SECONDS', default: '60', help: 'seconds any request but a watch may take before it is answered 504' },
   'lease-namespace': { env: 'LEASE_NAMESPACE', default: 'vvp-system', help: 'namespace of the Lease that picks the replica doing background work' },
   'lease-name': { env: 'LEASE_NAME', default: 'vvp-apiserver', help: 'name of that Lease' },
   'log-level': { env: 'LOG_LEVEL', default: 'info', help: 'pino log level' },
@@ -104,10 +110,12 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     apiGroup: required('api-group'),
     instanceId: required('instance-id'),
     vvpUrl: required('vvp-url').replace(/\/+$/, ''),
+    vvpDisplayName: required('vvp-display-name'),
     vvpToken,
     vvpNamespaces: namespaces,
     vvpTimeoutMs: integer('vvp-timeout'),
     pollIntervalMs: integer('poll-interval'),
+    requestTimeoutMs: integer('request-timeout') * 1000,
     leaseNamespace: required('lease-namespace'),
     leaseName: required('lease-name'),
     logLevel: required('log-level'),

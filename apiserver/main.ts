@@ -73,7 +73,7 @@ async function main(): Promise<void> {
     client,
     instanceId: config.instanceId,
     platformNamespaces: config.vvpNamespaces,
-    platformName: config.vvpUrl,
+    platformName: config.vvpDisplayName,
     group: config.apiGroup,
     watch: {
       pollIntervalMs: config.pollIntervalMs,
@@ -123,6 +123,7 @@ async function main(): Promise<void> {
     admission: admission.admission,
     logger: log,
     metrics,
+    requestTimeoutMs: config.requestTimeoutMs,
   });
 
   const elector = new LeaderElector(kubeConfig, {

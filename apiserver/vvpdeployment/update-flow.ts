@@ -10,11 +10,12 @@ import type { CreateFlow } from './create-flow.js';
 import type { DeletionFlow } from './deletion-flow.js';
 import { isPlatformRefusal } from './errors.js';
 import { deepEqual, deepMerge } from './json.js';
-import { planUpdate, type PlannedEvent, type UpdatePlan } from './mapping.js';
+import { planCreate, planUpdate, type PlannedEvent, type UpdatePlan } from './mapping.js';
 import type { PlatformView } from './platform-view.js';
 import { checkResourceVersion } from './resource-version.js';
 import { isPendingTrigger, savepointTriggerAnnotations } from './savepoint-nonce.js';
 import { savepointFailed, savepointTriggered, type SavepointSettler } from './savepoint-settler.js';
+import { checkPlatformDeploymentSize } from './size-limit.js';
 import { kubeTime } from './time.js';
 import type { VvpDeployment } from './types.js';
 import { validateVvpDeployment, validateVvpDeploymentUpdate, withDefaults } from './validation.js';
@@ -67,6 +68,7 @@ export class UpdateFlow {
     }
     if (causes.length) core.invalid(name, causes);
     await core.authorize(ctx, defaulted, current);
+    checkPlatformDeploymentSize(planCreate(defaulted, instanceId, new Date(0)).body, core.ref(name));
 
     const plan = planUpdate(view, parts, defaulted, instanceId, core.now());
     if (ctx.dryRun) return core.toObject(simulate(view, plan), plan.parts);
