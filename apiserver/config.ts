@@ -13,6 +13,8 @@ export interface ServerConfig {
   apiGroup: string;
   instanceId: string;
   vvpUrl: string;
+  /** How messages users read name the platform (never its URL). */
+  vvpDisplayName: string;
   /** The platform token for reads and for writes of objects without their own apikeySecretName. */
   vvpToken: string;
   vvpCaFile?: string;
@@ -20,9 +22,17 @@ export interface ServerConfig {
   vvpNamespaces: string[];
   vvpTimeoutMs: number;
   pollIntervalMs: number;
+  /** Longest time of any request but a watch (kube-apiserver's --request-timeout). */
+  requestTimeoutMs: number;
   leaseNamespace: string;
   leaseName: string;
   logLevel: string;
+  /** `rbac`: platform namespaces, targets and session clusters need the user's RBAC grant; `everyone`: the old behaviour. */
+  platformGrants: 'rbac' | 'everyone';
+  /** Keys (one per line) that sign the Kubernetes records on platform deployments; the first signs. */
+  recordKeyFile: string;
+  /** The ConfigMap (in the Lease's namespace) that says the one-time signing of older records is done. */
+  recordMigrationMarker: string;
 }
 
 interface FlagSpec {
@@ -40,14 +50,19 @@ const flags = {
   'api-group': { env: 'API_GROUP', default: 'ververica.platform', help: 'API group to serve; change it to run beside a CRD of the vendor operator' },
   'instance-id': { env: 'INSTANCE_ID', default: 'vvp-apiserver', help: 'operator instance id: marks and write-protects the platform deployments this server manages' },
   'vvp-url': { env: 'VVP_URL', help: 'Ververica Platform base URL, e.g. http://vvp-ververica-platform.vvp.svc' },
+  'vvp-display-name': { env: 'VVP_DISPLAY_NAME', default: 'Ververica Platform', help: 'the platform\'s name in messages users read (outages); the URL is never shown' },
   'vvp-token-file': { env: 'VVP_TOKEN_FILE', help: 'file holding the platform API token (or VVP_TOKEN)' },
   'vvp-ca-file': { env: 'VVP_CA_FILE', help: 'CA bundle to verify an https platform URL' },
   'vvp-namespaces': { env: 'VVP_NAMESPACES', default: 'default', help: 'comma-separated platform namespaces served; the first is the default' },
   'vvp-timeout': { env: 'VVP_TIMEOUT_MS', default: '10000', help: 'platform request timeout in ms' },
   'poll-interval': { env: 'POLL_INTERVAL_MS', default: '1000', help: 'how often watches poll the platform, in ms' },
+  'request-timeout': { env: 'REQUEST_TIMEOUT_SECONDS', default: '60', help: 'seconds any request but a watch may take before it is answered 504' },
   'lease-namespace': { env: 'LEASE_NAMESPACE', default: 'vvp-system', help: 'namespace of the Lease that picks the replica doing background work' },
   'lease-name': { env: 'LEASE_NAME', default: 'vvp-apiserver', help: 'name of that Lease' },
   'log-level': { env: 'LOG_LEVEL', default: 'info', help: 'pino log level' },
+  'record-key-file': { env: 'RECORD_KEY_FILE', help: 'file of HMAC keys (one per line, 32+ bytes; the first signs) for the Kubernetes records on platform deployments' },
+  'record-migration-marker': { env: 'RECORD_MIGRATION_MARKER', help: 'ConfigMap in the lease namespace marking the one-time signing of older records as done (default <lease-name>-records-signed)' },
+  'platform-grants': { env: 'PLATFORM_GRANTS', default: 'rbac', help: 'rbac: users need verb use on platformnamespaces/deploymenttargets/sessionclusters; everyone: no such check (the old behaviour)' },
 } satisfies Record<string, FlagSpec>;
 
 type FlagName = keyof typeof flags;
@@ -85,6 +100,8 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
   if (!vvpToken) throw new ConfigError('a platform token is required: --vvp-token-file or $VVP_TOKEN');
   const namespaces = required('vvp-namespaces').split(',').map((s) => s.trim()).filter(Boolean);
   if (namespaces.length === 0) throw new ConfigError('--vvp-namespaces names no namespace');
+  const grants = required('platform-grants');
+  if (grants !== 'rbac' && grants !== 'everyone') throw new ConfigError('--platform-grants must be rbac or everyone');
   const config: ServerConfig = {
     bindAddress: required('bind-address'),
     securePort: integer('secure-port'),
@@ -93,13 +110,18 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     apiGroup: required('api-group'),
     instanceId: required('instance-id'),
     vvpUrl: required('vvp-url').replace(/\/+$/, ''),
+    vvpDisplayName: required('vvp-display-name'),
     vvpToken,
     vvpNamespaces: namespaces,
     vvpTimeoutMs: integer('vvp-timeout'),
     pollIntervalMs: integer('poll-interval'),
+    requestTimeoutMs: integer('request-timeout') * 1000,
     leaseNamespace: required('lease-namespace'),
     leaseName: required('lease-name'),
     logLevel: required('log-level'),
+    platformGrants: grants,
+    recordKeyFile: required('record-key-file'),
+    recordMigrationMarker: get('record-migration-marker') ?? `${required('lease-name')}-records-signed`,
   };
   const kubeconfig = get('kubeconfig');
   if (kubeconfig) config.kubeconfig = kubeconfig;

@@ -5,14 +5,14 @@
 import { readFileSync } from 'node:fs';
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
-import { Histogram } from 'prom-client';
+import { Counter, Histogram } from 'prom-client';
 import { ConfigError, loadConfig, usage, type ServerConfig } from './config.js';
-import { ApiMetrics, KeepAliveKubeConfig, createApiServer, kubeDelegatedAuth } from './k8s/index.js';
+import { ApiMetrics, KeepAliveKubeConfig, clusterAdmission, createApiServer, kubeDelegatedAuth } from './k8s/index.js';
 import { KubeEventRecorder, type InvolvedObject } from './k8s/event-recorder.js';
 import type { KubeObject } from './k8s/types.js';
 import { LeaderElector } from './k8s/leader-election.js';
 import { VvpClient } from './vvp/index.js';
-import { VvpDeploymentStorage } from './vvpdeployment/index.js';
+import { RecordSigner, VvpDeploymentStorage, migrateUnsignedRecords } from './vvpdeployment/index.js';
 import { VvpJobStorage, VvpSavepointStorage, type ChildOptions } from './platform-resources/index.js';
 import { backgroundLoop, replicaLoop } from './background.js';
 import { secretTokenResolver } from './secret-token.js';
@@ -61,12 +61,20 @@ async function main(): Promise<void> {
     onCall: (call) => platformCalls.observe({ route: call.route, method: call.method, code: String(call.status) }, call.durationMs / 1000),
   });
 
+  const untrustedRecords = new Counter({
+    name: 'vvp_untrusted_records_total',
+    help: 'Platform deployment versions marked as managed whose Kubernetes record does not verify (unsigned or invalid): ignored.',
+    labelNames: ['verdict'],
+    registers: [metrics.registry],
+  });
+  const signer = RecordSigner.fromFile(config.recordKeyFile, config.instanceId);
+  const core = kubeConfig.makeApiClient(CoreV1Api);
   const events = new KubeEventRecorder(kubeConfig, 'vvp-apiserver', log.child({ room: 'events' }));
   const storage = new VvpDeploymentStorage({
     client,
     instanceId: config.instanceId,
     platformNamespaces: config.vvpNamespaces,
-    platformName: config.vvpUrl,
+    platformName: config.vvpDisplayName,
     group: config.apiGroup,
     watch: {
       pollIntervalMs: config.pollIntervalMs,
@@ -74,11 +82,14 @@ async function main(): Promise<void> {
     },
     surroundingsMaxAgeMs: config.pollIntervalMs,
     listingReuseMs: 2 * config.pollIntervalMs,
-    resolveToken: secretTokenResolver(kubeConfig.makeApiClient(CoreV1Api)),
+    resolveToken: secretTokenResolver(core),
     recordEvent: (object, event) => void events.record(involved(object), event),
     warn: (message, fields) => log.warn(fields ?? {}, message),
     // The main write and the savepoint POST of a nonce each take at most the platform timeout.
     pendingSavepointGraceMs: 2 * config.vvpTimeoutMs + 5_000,
+    grantEveryone: config.platformGrants === 'everyone',
+    recordSigner: signer,
+    onUntrustedRecord: (_deployment, verdict) => untrustedRecords.inc({ verdict }),
   });
 
   // Savepoints and jobs of the managed deployments; each kind polls the platform only while someone watches it.
@@ -90,22 +101,46 @@ async function main(): Promise<void> {
   };
   const savepoints = new VvpSavepointStorage(children);
   const jobs = new VvpJobStorage(children);
+  // Once per installation (a ConfigMap beside the Lease says it is done): the records of an older version are signed.
+  // An administrator deletes the ConfigMap to have checked unsigned records signed again (README "Tenancy").
+  const migrateRecordsOnce = async (signal: AbortSignal) => {
+    const marker = { namespace: config.leaseNamespace, name: config.recordMigrationMarker };
+    try {
+      await core.readNamespacedConfigMap(marker);
+      return;
+    } catch (err) {
+      if ((err as { code?: number }).code !== 404) throw err;
+    }
+    const signed = await migrateUnsignedRecords(client, signer, config.vvpNamespaces, config.instanceId, signal);
+    try {
+      await core.createNamespacedConfigMap({ namespace: marker.namespace, body: { metadata: { name: marker.name }, data: { signedRecords: String(signed), at: new Date().toISOString() } } });
+    } catch (err) {
+      if ((err as { code?: number }).code !== 409) throw err;
+    }
+    log.info({ signed }, 'signed the unsigned Kubernetes records consistent with their labels; not done again while the marker ConfigMap exists');
+  };
 
   const auth = await kubeDelegatedAuth(kubeConfig, log.child({ room: 'auth' }));
+  // The cluster's admission (NamespaceLifecycle, webhooks, ValidatingAdmissionPolicies), read by informers.
+  const admission = clusterAdmission(kubeConfig, log.child({ room: 'admission' }), metrics.registry);
+  admission.start();
   const server = await createApiServer({
     serving: { certPem: readFileSync(config.tlsCertFile, 'utf8'), keyPem: readFileSync(config.tlsKeyFile, 'utf8') },
     storages: [storage, savepoints, jobs],
     authenticator: auth.authenticator,
     authorizer: auth.authorizer,
     authenticationConfig: auth.authenticationConfig,
+    admission: admission.admission,
     logger: log,
     metrics,
+    requestTimeoutMs: config.requestTimeoutMs,
   });
 
   const elector = new LeaderElector(kubeConfig, {
     namespace: config.leaseNamespace,
     name: config.leaseName,
     ...backgroundLoop([
+      { name: 'sign-older-records-once', intervalMs: Math.max(10_000, config.pollIntervalMs), run: (signal) => migrateRecordsOnce(signal) },
       { name: 'finish-pending-work', intervalMs: config.pollIntervalMs, run: (signal) => storage.finishPendingWork(signal) },
       // Events may lag a few seconds; a full snapshot every poll interval would cost the platform more than watches do.
       { name: 'mirror-platform-events', intervalMs: Math.max(5_000, 5 * config.pollIntervalMs), run: (signal) => storage.mirrorPlatformEvents((object, event) => events.record(involved(object), event), signal) },
@@ -126,6 +161,7 @@ async function main(): Promise<void> {
     everyReplica.stop();
     await elector.stop();
     auth.stop();
+    admission.stop();
     storage.close();
     savepoints.close();
     jobs.close();

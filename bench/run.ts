@@ -13,7 +13,8 @@
 // 5. RSS of the server with 10,000 platform deployments and 1,000 watches.
 // 6. Freshness: a platform change until a GET through kube-apiserver shows it.
 // 7. Platform calls per kubectl apply, patch and delete of an existing VvpDeployment; p50 of that kubectl apply.
-// 8. Platform calls per poll interval with one VvpDeployment watch: alone, then with VvpSavepoint and VvpJob watches
+// 8. Admission: the p50 a create gains with one no-op validating webhook configured.
+// 9. Platform calls per poll interval with one VvpDeployment watch: alone, then with VvpSavepoint and VvpJob watches
 //    beside it, then alone again (the new kinds cost nothing while nobody watches them).
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,6 +23,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { startStack, stopStack, type Stack } from '../apiservice/local/stack.js';
 import { CertificateAuthority, type PemPair } from '../certs/pki.js';
+import { externalNameService, startWebhookServer } from '../tools/webhook-server.js';
 import { planCreate } from '../apiserver/vvpdeployment/mapping.js';
 import type { VvpDeployment } from '../apiserver/vvpdeployment/types.js';
 import { withDefaults } from '../apiserver/vvpdeployment/validation.js';
@@ -40,7 +42,7 @@ const { values } = parseArgs({
     'scale-via': { type: 'string', default: 'platform' },
     'poll-interval': { type: 'string', default: '1000' },
     quick: { type: 'boolean', default: false },
-    only: { type: 'string', default: '1,2,3,4,5,6,7,8' },
+    only: { type: 'string', default: '1,2,3,4,5,6,7,8,9' },
     out: { type: 'string' },
   },
 });
@@ -333,6 +335,44 @@ async function main(): Promise<void> {
       }
     }
 
+    if (runs('8')) {
+      // ---- 8. admission: a create with one no-op validating webhook configured, vs none ---------------------------
+      const creates = quick ? 30 : 100;
+      log(`8. ${creates} creates through kube-apiserver without, then with, one no-op validating webhook`);
+      const ns = 'bench-admission';
+      await kube.json('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+      const hook = await startWebhookServer({ namespace: ns, name: 'noop-webhook' }, { '/noop': () => ({ allowed: true }) });
+      await kube.json('POST', `/api/v1/namespaces/${ns}/services`, externalNameService(ns, 'noop-webhook', hook.port));
+      const timedCreates = async (tag: string) => {
+        const samples: number[] = [];
+        for (let i = 0; i < creates; i++) {
+          const t = now();
+          await kube.json('POST', vvpPath(ns), vvpDeployment(ns, `${tag}-${i}`, i));
+          samples.push(now() - t);
+        }
+        return summary(samples);
+      };
+      const without = await timedCreates('plain');
+      await kube.json('POST', '/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations', {
+        apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingWebhookConfiguration', metadata: { name: 'bench-noop' },
+        webhooks: [{
+          name: 'noop.bench.example.com', clientConfig: hook.clientConfig('/noop'), sideEffects: 'None', admissionReviewVersions: ['v1'],
+          rules: [{ apiGroups: [GROUP], apiVersions: ['v1'], resources: ['vvpdeployments'], operations: ['CREATE'] }],
+        }],
+      });
+      for (let i = 0; !(hook.reviews.get('/noop')?.length); i++) { // the server's informer sees the configuration
+        if (i > 600) throw new Error('the server never called the no-op webhook');
+        await kube.call('POST', `${vvpPath(ns)}?dryRun=All`, vvpDeployment(ns, 'probe', 0));
+        await sleep(100);
+      }
+      const withHook = await timedCreates('hooked');
+      await kube.json('DELETE', '/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/bench-noop');
+      await hook.close();
+      const added = round(withHook.p50 - without.p50, 2);
+      results.admission = { creates, withoutWebhookMs: without, withNoopValidatingWebhookMs: withHook, addedP50Ms: added, note: 'creates through kube-apiserver one at a time; the webhook is an HTTPS server on loopback reached through an ExternalName Service, answering allowed' };
+      rows.push(['8', 'create via kube-apiserver, p50 / p99 ms: one no-op validating webhook vs none', `${withHook.p50} / ${withHook.p99}`, `${without.p50} / ${without.p99} (no webhook)`, `+${added} ms p50`, '']);
+    }
+
         // ---- 4. watch fan-out ----------------------------------------------------------------------------------------
     const listRoute = 'GET /api/v1/namespaces/:namespace/deployments';
     const listCallsPerSecond = async (seconds: number) => {
@@ -364,13 +404,13 @@ async function main(): Promise<void> {
       return { ms: summary(latencies), missed, timeoutMs };
     };
     const watchPath = `${vvpPath('bench')}?watch=true`;
-    if (runs('8')) {
-      // ---- 8. platform calls per poll: the child kinds watched or not ----------------------------------------------
+    if (runs('9')) {
+      // ---- 9. platform calls per poll: the child kinds watched or not ----------------------------------------------
       const seconds = quick ? 4 : 10;
       const perPoll = (c: { totalPerSecond: number }) => round((c.totalPerSecond * pollIntervalMs) / 1000, 2);
       // The namespace may hold no savepoint or job: the initial-events-end BOOKMARK is the first event the fleet waits for.
       const childPath = (resource: string) => `/apis/${GROUP}/v1/namespaces/bench/${resource}?watch=true&sendInitialEvents=true&allowWatchBookmarks=true&resourceVersionMatch=NotOlderThan`;
-      log(`8. platform calls per poll (${pollIntervalMs} ms) with one vvpdeployments watch, with and without vvpsavepoints / vvpjobs watches (${seconds} s each)`);
+      log(`9. platform calls per poll (${pollIntervalMs} ms) with one vvpdeployments watch, with and without vvpsavepoints / vvpjobs watches (${seconds} s each)`);
       const deploymentsWatch = new WatchFleet(st.serverUrl, serverTls, identity);
       fleets.push(deploymentsWatch);
       await deploymentsWatch.open(1, watchPath);
@@ -391,9 +431,9 @@ async function main(): Promise<void> {
         perPoll: { alone: perPoll(alone), withChildren: perPoll(withChildren), aloneAgain: perPoll(aloneAgain) },
         note: 'all platform calls the emulator counted (watch polls, background loops, the GC watch), per poll interval; the child kinds poll only while watched and reuse the deployment poll\'s read when it is younger than half an interval',
       };
-      rows.push(['8', 'platform calls / poll: vvpdeployments watch alone', String(perPoll(alone)), '', 'incl. background loops', '']);
-      rows.push(['8', '  + vvpsavepoints and vvpjobs watches', String(perPoll(withChildren)), '', '', '']);
-      rows.push(['8', '  child watches ended: alone again', String(perPoll(aloneAgain)), '', `unchanged: ${perPoll(aloneAgain) <= perPoll(alone) * 1.1 ? 'yes' : 'no'}`, '= alone']);
+      rows.push(['9', 'platform calls / poll: vvpdeployments watch alone', String(perPoll(alone)), '', 'incl. background loops', '']);
+      rows.push(['9', '  + vvpsavepoints and vvpjobs watches', String(perPoll(withChildren)), '', '', '']);
+      rows.push(['9', '  child watches ended: alone again', String(perPoll(aloneAgain)), '', `unchanged: ${perPoll(aloneAgain) <= perPoll(alone) * 1.1 ? 'yes' : 'no'}`, '= alone']);
       for (const [label, c] of [['alone', alone], ['with children', withChildren], ['alone again', aloneAgain]] as const) {
         log(`   ${label}: ${perPoll(c)} calls/poll (${Object.entries(c.routesPerSecond).map(([r, n]) => `${r} ${round((n * pollIntervalMs) / 1000, 2)}`).join(', ')})`);
       }

@@ -16,6 +16,9 @@ export interface ResourceRef {
  * anything else becomes a 500 InternalError with no details of the cause.
  */
 export class StatusError extends Error {
+  /** Warnings gathered before the refusal (admission's), sent as Warning headers with the Status. */
+  warnings: string[] = [];
+
   constructor(readonly status: Status) {
     super(status.message ?? status.reason ?? `HTTP ${status.code}`);
     this.name = 'StatusError';
@@ -94,6 +97,9 @@ export const statusErrors = {
   },
   gone(message: string): StatusError {
     return failure(410, 'Expired', message);
+  },
+  requestEntityTooLarge(message: string): StatusError {
+    return failure(413, 'RequestEntityTooLarge', message);
   },
   unsupportedMediaType(message: string): StatusError {
     return failure(415, 'UnsupportedMediaType', message);

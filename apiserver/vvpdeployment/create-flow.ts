@@ -8,6 +8,7 @@ import { ANNOTATION, isManagedBy, type KubeParts } from './annotations.js';
 import { NEVER, type StorageCore } from './core.js';
 import type { Listing } from './listing.js';
 import { planCreate } from './mapping.js';
+import { checkPlatformDeploymentSize } from './size-limit.js';
 import type { VvpDeployment } from './types.js';
 import { validateVvpDeployment, withDefaults } from './validation.js';
 import type { PlatformWriter } from './writer.js';
@@ -27,9 +28,11 @@ export class CreateFlow {
     delete obj.status;
     const causes = validateVvpDeployment(obj, { instanceId, platformNamespaces });
     if (causes.length) core.invalid(name, causes);
+    await core.authorize(ctx, obj);
     if (await core.reader.locate(namespace, name, ctx.signal)) throw statusErrors.alreadyExists(core.ref(name));
 
     const plan = planCreate(obj, instanceId, core.now());
+    checkPlatformDeploymentSize(plan.body, core.ref(name));
     const pns = obj.spec.deployment.metadata?.namespace ?? '';
     const pname = obj.spec.deployment.metadata?.name ?? '';
     if (ctx.dryRun) return this.dryRunCreated(plan.body, plan.parts, pns);
@@ -42,7 +45,7 @@ export class CreateFlow {
       d = await core.client.createDeployment(pns, plan.body, opts);
     } catch (err) {
       if (isVvpHttpError(err, 409)) throw await this.explainTaken(pns, pname, name, ctx.signal);
-      throw core.statusError(err, name);
+      throw core.writeFailure(err, obj);
     }
     core.reader.remember(d);
     if (plan.registerSavepoint) d = await this.registerInitialSavepoint(d, plan.parts, plan.registerSavepoint, plan.stateAfterRegistration, opts, name);
@@ -84,7 +87,7 @@ export class CreateFlow {
     try {
       savepoint = await client.registerSavepoint(pns, { deploymentId: d.metadata.id, savepointLocation: location }, opts);
     } catch (err) {
-      await client.deleteDeployment(pns, d.metadata.name, { ...opts, signal: NEVER }).catch((e: unknown) =>
+      await client.deleteDeployment(pns, d.metadata.id, { ...opts, signal: NEVER }).catch((e: unknown) =>
         core.warn('removing a half-created platform deployment failed', { deployment: `${pns}/${d.metadata.name}`, error: (e as Error).message }));
       core.reader.forget(parts.namespace, parts.name);
       throw core.statusError(err, name);

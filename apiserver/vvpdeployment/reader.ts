@@ -7,6 +7,7 @@ import { ANNOTATION, isManagedBy, managedSelector } from './annotations.js';
 import { type ChildKind, NamespaceReads, type OwnedChildren, ownersOf } from './owned-children.js';
 import { newestFirst, type AutopilotView, type PlatformView } from './platform-view.js';
 import type { PlatformPort } from './platform-port.js';
+import { OversizedDeployments } from './size-limit.js';
 import { RecentReads } from './recent-reads.js';
 
 export interface PlatformReaderOptions {
@@ -21,6 +22,8 @@ export interface PlatformReaderOptions {
    * poll interval: no staler than a watch); 0 reads them on every GET.
    */
   surroundingsMaxAgeMs?: number;
+  /** Whether a managed deployment's record is this server's own (record-signature.ts); others are not looked at. */
+  trusts?: (d: Deployment) => boolean;
 }
 
 interface Location {
@@ -58,6 +61,7 @@ export class PlatformReader {
   private readonly recent: RecentReads<Surroundings>;
   /** The last full read of each platform namespace, which the child resources' reads reuse (owned-children.ts). */
   private readonly namespaceReads = new NamespaceReads();
+  private readonly oversized = new OversizedDeployments((message, fields) => this.warn(message, fields));
 
   constructor(private readonly options: PlatformReaderOptions) {
     this.recent = new RecentReads(options.surroundingsMaxAgeMs ?? 0);
@@ -81,7 +85,8 @@ export class PlatformReader {
 
   private owns(d: Deployment, namespace: string, name: string): boolean {
     const a = d.metadata.annotations ?? {};
-    return isManagedBy(d.metadata.labels, this.options.instanceId) && a[ANNOTATION.namespace] === namespace && a[ANNOTATION.name] === name;
+    return isManagedBy(d.metadata.labels, this.options.instanceId) && a[ANNOTATION.namespace] === namespace && a[ANNOTATION.name] === name
+      && (this.options.trusts?.(d) ?? true);
   }
 
   /**
@@ -260,7 +265,7 @@ export class PlatformReader {
     const selector = managedSelector(this.options.instanceId, kubeNamespace);
     const at = this.namespaceReads.now();
     const list = await this.platform(undefined, () => this.options.client.listDeployments(pns, { labelSelector: selector }, { signal }));
-    const managed = list.items.filter((d) => isManagedBy(d.metadata.labels, this.options.instanceId));
+    const managed = this.oversized.withinLimit(list.items.filter((d) => isManagedBy(d.metadata.labels, this.options.instanceId) && (this.options.trusts?.(d) ?? true)));
     const full = kubeNamespace === undefined;
     if (managed.length === 0) {
       if (full) this.namespaceReads.record(pns, at, new Map(), [], []);
@@ -299,7 +304,8 @@ export class PlatformReader {
       this.platform(undefined, () => client.listDeployments(pns, { labelSelector: managedSelector(this.options.instanceId) }, { signal })),
       this.platform(undefined, async (): Promise<{ items: unknown[] }> => (kind === 'jobs' ? client.listJobs(pns, {}, { signal }) : client.listSavepoints(pns, {}, { signal }))),
     ]);
-    const managed = list.items.filter((d) => isManagedBy(d.metadata.labels, this.options.instanceId));
+    // Only deployments whose record is this server's own (record-signature.ts) own children, as in namespaceViews.
+    const managed = list.items.filter((d) => isManagedBy(d.metadata.labels, this.options.instanceId) && (this.options.trusts?.(d) ?? true));
     return { owners: ownersOf(managed, (m, f) => this.warn(m, f)), items: items.items as OwnedChildren<K>['items'] };
   }
 }

@@ -107,6 +107,8 @@ export class VvpDeploymentStorage implements Storage, Getter, Lister, Creater, U
     const { view, object } = await this.core.read(namespace, name, ctx.signal);
     const d = view.deployment;
     const owner: ManagedOwner = { namespace, name, uid: d.metadata.id, platformNamespace: d.metadata.namespace, platformName: d.metadata.name };
+    // Registering a location is restoring from it later: the same grants as an initial savepoint there (tenancy.ts).
+    if (location !== undefined) await this.core.authorize(ctx, { ...object, spec: { ...object.spec, initialSavepointSpec: { savepointLocation: location } } }, object);
     if (ctx.dryRun) return { owner };
     const options = await this.writer.writeOptions(ctx, object);
     const client = this.core.client;

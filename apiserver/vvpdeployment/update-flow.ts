@@ -3,18 +3,19 @@
 // write. A deletion in progress is taken one step further; a retried nonce whose trigger was interrupted is settled.
 
 import { type RequestContext, statusErrors, type UpdateTransform } from '../k8s/index.js';
-import type { CallOptions, Deployment, DeploymentWrite, StringMap } from '../vvp/index.js';
+import type { CallOptions, Deployment, StringMap } from '../vvp/index.js';
 import type { KubeParts } from './annotations.js';
 import { NEVER, type StorageCore } from './core.js';
 import type { CreateFlow } from './create-flow.js';
 import type { DeletionFlow } from './deletion-flow.js';
 import { isPlatformRefusal } from './errors.js';
 import { deepEqual, deepMerge } from './json.js';
-import { planUpdate, type PlannedEvent, type UpdatePlan } from './mapping.js';
+import { planCreate, planUpdate, type PlannedEvent, type UpdatePlan } from './mapping.js';
 import type { PlatformView } from './platform-view.js';
 import { checkResourceVersion } from './resource-version.js';
 import { isPendingTrigger, savepointTriggerAnnotations } from './savepoint-nonce.js';
 import { savepointFailed, savepointTriggered, type SavepointSettler } from './savepoint-settler.js';
+import { checkPlatformDeploymentSize } from './size-limit.js';
 import { kubeTime } from './time.js';
 import type { VvpDeployment } from './types.js';
 import { validateVvpDeployment, validateVvpDeploymentUpdate, withDefaults } from './validation.js';
@@ -66,6 +67,8 @@ export class UpdateFlow {
       causes.push({ type: 'FieldValueForbidden', field: 'spec.deployment', message: 'Forbidden: the VvpDeployment is being deleted' });
     }
     if (causes.length) core.invalid(name, causes);
+    await core.authorize(ctx, defaulted, current);
+    checkPlatformDeploymentSize(planCreate(defaulted, instanceId, new Date(0)).body, core.ref(name));
 
     const plan = planUpdate(view, parts, defaulted, instanceId, core.now());
     if (ctx.dryRun) return core.toObject(simulate(view, plan), plan.parts);
@@ -80,9 +83,14 @@ export class UpdateFlow {
     const opts = await writer.writeOptions(ctx, defaulted);
     const client = core.client;
     const pns = d.metadata.namespace;
-    let written = await core.platform(name, () => plan.method === 'PUT'
-      ? client.putDeployment(pns, d.metadata.name, plan.body as DeploymentWrite, opts)
-      : client.patchDeployment(pns, d.metadata.name, plan.body as DeploymentWrite, opts));
+    let written: Deployment;
+    try {
+      written = plan.method === 'PUT'
+        ? await client.putDeployment(pns, d.metadata.name, plan.body, opts)
+        : await client.patchDeployment(pns, d.metadata.name, plan.body, opts);
+    } catch (err) {
+      throw core.writeFailure(err, defaulted);
+    }
     const events = [...plan.events];
     written = await this.followUp(written, plan, events, { ...opts, signal: NEVER }, name);
 

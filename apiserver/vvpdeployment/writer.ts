@@ -8,6 +8,7 @@ import { encodeKubeParts, type KubeParts } from './annotations.js';
 import type { StorageCore } from './core.js';
 import type { Listing } from './listing.js';
 import type { PlannedEvent } from './mapping.js';
+import { UnusableSecretError, unusableApikeySecret } from './apikey-secret.js';
 import { APIKEY_SECRET_ANNOTATION } from './options.js';
 import type { VvpDeployment } from './types.js';
 
@@ -22,11 +23,13 @@ export class PlatformWriter {
     if (!resolveToken) {
       throw statusErrors.internal(`annotation ${APIKEY_SECRET_ANNOTATION} is set, but this server is not configured to read Secrets`);
     }
+    const namespace = obj.metadata.namespace ?? '';
     try {
-      return { signal: ctx.signal, token: await resolveToken(obj.metadata.namespace ?? '', secret, ctx.signal) };
+      return { signal: ctx.signal, token: await resolveToken(namespace, secret, ctx.signal) };
     } catch (err) {
       // A finishing deletion must not hang on a Secret that went first (namespace deletion removes Secrets early).
       if (fallback) return { signal: ctx.signal };
+      if (err instanceof UnusableSecretError) throw unusableApikeySecret(namespace, obj.metadata.name ?? '', secret, this.core.group);
       throw err;
     }
   }
@@ -56,6 +59,7 @@ export class PlatformWriter {
    * it works (status transitions bump its resourceVersion), so a 409 is retried on a fresh read: `build` recomputes
    * the body from it (undefined: nothing to write any more). Each write still carries the read's resourceVersion,
    * so a concurrent change of the record by another replica is never overwritten. Throws the platform's error.
+   * Addressed by id, as every destructive call: never a new deployment that took the name meanwhile.
    */
   async patchFresh(d: Deployment, build: (fresh: Deployment) => DeploymentWrite | undefined, opts: CallOptions): Promise<Deployment> {
     const client = this.core.client;
@@ -65,10 +69,10 @@ export class PlatformWriter {
       if (!body) return current;
       body.metadata = { ...body.metadata, resourceVersion: current.metadata.resourceVersion };
       try {
-        return await client.patchDeployment(current.metadata.namespace, current.metadata.name, body, opts);
+        return await client.patchDeployment(current.metadata.namespace, current.metadata.id, body, opts);
       } catch (err) {
         if (attempt >= 4 || !isVvpHttpError(err, 409)) throw err;
-        current = await client.getDeployment(current.metadata.namespace, current.metadata.name, opts);
+        current = await client.getDeployment(current.metadata.namespace, current.metadata.id, opts);
       }
     }
   }

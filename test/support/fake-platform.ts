@@ -5,7 +5,7 @@
 import { MANAGED_BY_LABEL } from '../../apiserver/vvpdeployment/annotations.js';
 import type { PlatformPort } from '../../apiserver/vvpdeployment/platform-port.js';
 import { VvpError } from '../../apiserver/vvp/errors.js';
-import type { Deployment, DeploymentWrite, Event, EventWrite, Job, ResourceList, Savepoint, StringMap } from '../../apiserver/vvp/types.js';
+import type { Deployment, DeploymentDefaults, DeploymentWrite, Event, EventWrite, Job, ResourceList, Savepoint, StringMap } from '../../apiserver/vvp/types.js';
 
 export type Call = { method: string; ns: string; name?: string; body?: unknown; token?: string };
 
@@ -86,8 +86,10 @@ export class FakePlatform {
 }
 
 function fakeClient(p: FakePlatform): PlatformPort {
+    // As VVP ≥ 2.4: a path segment is looked up as a deployment id first, then as a name.
     const get = (ns: string, name: string, method = 'GET'): Deployment => {
-      const d = p.deployments.get(p.key(ns, name));
+      const byId = [...p.deployments.values()].find((x) => x.metadata.namespace === ns && x.metadata.id === name);
+      const d = byId ?? p.deployments.get(p.key(ns, name));
       if (!d) throw httpError(method, 404, `Deployment "${name}" does not exist`);
       return d;
     };
@@ -124,7 +126,7 @@ function fakeClient(p: FakePlatform): PlatformPort {
         const next = mergePatch(current, { metadata: meta, spec: body.spec ?? {} }) as Deployment;
         next.metadata.resourceVersion = current.metadata.resourceVersion + 1;
         next.metadata.modifiedAt = p.tick();
-        p.deployments.set(p.key(ns, name), next);
+        p.deployments.set(p.key(ns, current.metadata.name), next);
         return structuredClone(next);
       },
       async putDeployment(ns: string, name: string, body: DeploymentWrite, opts?: { token?: string }): Promise<Deployment> {
@@ -144,7 +146,7 @@ function fakeClient(p: FakePlatform): PlatformPort {
         p.record({ method: 'DELETE', ns, name, token: opts?.token });
         const current = get(ns, name, 'DELETE');
         if (current.spec.state === 'RUNNING') throw httpError('DELETE', 409, 'a deployment can only be deleted in desired state CANCELLED or SUSPENDED');
-        p.deployments.delete(p.key(ns, name));
+        p.deployments.delete(p.key(ns, current.metadata.name));
         return current;
       },
       async listJobs(ns: string, q: { deploymentId?: string } = {}): Promise<ResourceList<Job>> {
@@ -183,6 +185,9 @@ function fakeClient(p: FakePlatform): PlatformPort {
       async listEvents(ns: string, q: { deploymentId?: string } = {}): Promise<ResourceList<Event>> {
         p.record({ method: 'LIST-EVENTS', ns });
         return { items: p.events.filter((e) => e.metadata.namespace === ns && (!q.deploymentId || e.metadata.deploymentId === q.deploymentId)) };
+      },
+      async getDeploymentDefaults(ns: string): Promise<DeploymentDefaults> {
+        return { spec: { template: { spec: { flinkConfiguration: { 'state.savepoints.dir': `s3://fake/savepoints/${ns}` } } } } };
       },
       async createEvent(ns: string, event: EventWrite): Promise<Event> {
         p.record({ method: 'EVENT', ns });

@@ -2,9 +2,9 @@
 // and response shaping.
 
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import yaml from 'js-yaml';
 import { bodyMediaType, negotiateOutput, type OutputFormat } from '../negotiation.js';
-import { isPlainObject, parseJson, rejectPrototypeKeys } from '../patch.js';
+import { parseJson, parseYaml } from '../body-bounds.js';
+import { isPlainObject } from '../patch.js';
 import { fullObject, serializedText } from '../serialized.js';
 import type { RequestContext, ResourceInfo, Storage } from '../storage.js';
 import { isTableConvertor } from '../storage.js';
@@ -13,6 +13,7 @@ import { parseIncludeObject, partialObjectMetadata, partialObjectMetadataList, t
 import type { KubeObject, ListMeta } from '../types.js';
 import type { ObjectValidator } from '../validation.js';
 import { managerFromUserAgent } from '../managed-fields.js';
+import { type Admission, type AdmissionResult, type Operation, admissionAttributes, operationOptions } from '../admission/index.js';
 
 export interface Endpoint {
   storage: Storage;
@@ -21,6 +22,7 @@ export interface Endpoint {
   apiVersion: string;
   validator: ObjectValidator;
   watch: WatchSettings;
+  admission: Admission;
 }
 
 export interface WatchSettings {
@@ -75,20 +77,17 @@ export function requestContext(request: FastifyRequest, reply: FastifyReply, dry
   reply.raw.once('close', () => {
     if (!reply.raw.writableFinished) abort.abort();
   });
+  // The request timeout (server.ts) ends the work done for the request too, not only the answer. fastify's signal
+  // also aborts when the request stream closes (once its body is read), which must not cancel anything.
+  request.signal.addEventListener('abort', () => {
+    if ((request.signal.reason as { code?: unknown } | undefined)?.code === 'FST_ERR_HANDLER_TIMEOUT') abort.abort();
+  }, { once: true });
   const ctx: RequestContext = { user: request.kubeUser!, dryRun, signal: abort.signal };
   const auditId = request.headers['audit-id'];
   if (typeof auditId === 'string') ctx.auditId = auditId;
   if (manager) ctx.fieldManager = manager;
+  if (request.kubeAccess) ctx.access = request.kubeAccess;
   return ctx;
-}
-
-/** A YAML document (a body, an apply configuration); 400 saying where it is not one. */
-export function decodeYaml(text: string): unknown {
-  try {
-    return rejectPrototypeKeys(yaml.load(text));
-  } catch (err) {
-    throw statusErrors.badRequest(`error decoding YAML: ${(err as Error).message.split('\n')[0]}`);
-  }
 }
 
 /** A create/update body: JSON (or YAML), a single object. */
@@ -97,9 +96,8 @@ export function decodeObjectBody(request: FastifyRequest): Record<string, unknow
   const text = request.body instanceof Buffer ? request.body.toString('utf8') : '';
   let value: unknown;
   if (type === 'application/json' || type === '') value = parseJson(text);
-  else if (type === 'application/yaml') {
-    value = decodeYaml(text);
-  } else {
+  else if (type === 'application/yaml') value = parseYaml(text);
+  else {
     throw statusErrors.unsupportedMediaType(`the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`);
   }
   if (!isPlainObject(value)) throw statusErrors.badRequest('the body of the request must be a single JSON object');
@@ -181,4 +179,22 @@ export function warningHeader(text: string): string {
 export function sendWithWarnings(reply: FastifyReply, code: number, warnings: string[], body: unknown): FastifyReply {
   if (warnings.length > 0) reply.header('warning', warnings.map(warningHeader));
   return reply.code(code).type('application/json').send(JSON.stringify(body));
+}
+
+/**
+ * The admission chain for one write (admission/chain.ts): mutation, then `validateObject` (the server's own
+ * validation), then validation. Call it once per object, before the storage writes anything.
+ */
+export function admit(
+  endpoint: Endpoint, ctx: RequestContext, operation: Operation, object: KubeObject | undefined, oldObject: KubeObject | undefined,
+  validateObject?: (object: KubeObject) => string[], options: Record<string, unknown> = {},
+): Promise<AdmissionResult> {
+  const meta = object?.metadata ?? oldObject?.metadata ?? {};
+  const { group, version, kind, resource } = endpoint.info;
+  return endpoint.admission.admit(admissionAttributes({
+    operation, kind: { group, version, kind }, resource: { group, version, resource },
+    name: meta.name ?? '', namespace: meta.namespace ?? '', object, oldObject, userInfo: ctx.user, dryRun: ctx.dryRun,
+    options: operationOptions(operation, { ...options, ...(ctx.dryRun ? { dryRun: ['All'] } : {}), ...(operation !== 'DELETE' && ctx.fieldManager ? { fieldManager: ctx.fieldManager } : {}) }),
+    signal: ctx.signal,
+  }), validateObject);
 }

@@ -9,21 +9,27 @@ import { VvpJobStorage, VvpSavepointStorage, type VvpJob, type VvpSavepoint } fr
 import { VvpDeploymentStorage } from '../../../apiserver/vvpdeployment/storage.js';
 import type { VvpDeployment } from '../../../apiserver/vvpdeployment/types.js';
 import type { Job, Savepoint } from '../../../apiserver/vvp/types.js';
+import type { SubjectAccessReviewSpec } from '../../../apiserver/k8s/auth/authorizer.js';
+import { RecordSigner } from '../../../apiserver/vvpdeployment/record-signature.js';
+import { accessFor } from '../../support/access.js';
 import { eventually } from '../../support/eventually.js';
 import { FakePlatform } from '../../support/fake-platform.js';
 import { manifest } from '../../support/fixtures.js';
 
-function ctx(dryRun = false): RequestContext {
-  return { user: { username: 'alice', groups: [], extra: {} }, dryRun, signal: new AbortController().signal };
+function ctx(dryRun = false, decide?: (spec: SubjectAccessReviewSpec) => boolean): RequestContext {
+  const user = { username: 'alice', groups: [], extra: {} };
+  return { user, dryRun, signal: new AbortController().signal, access: accessFor(user, decide) };
 }
 
 const all = { labelSelector: [], fieldSelector: [] };
+
+const signer = new RecordSigner([Buffer.from('k'.repeat(48))], 'op-1');
 
 function setup(t: Test, pollIntervalMs?: number) {
   const platform = new FakePlatform();
   const watch = pollIntervalMs === undefined ? undefined : { pollIntervalMs };
   const deployments = new VvpDeploymentStorage({
-    client: platform.client(), instanceId: 'op-1', platformNamespaces: ['default'], platformName: 'http://vvp.test', ...(watch ? { watch } : {}),
+    client: platform.client(), instanceId: 'op-1', platformNamespaces: ['default'], platformName: 'http://vvp.test', recordSigner: signer, ...(watch ? { watch } : {}),
   });
   const children = { owners: deployments, platformNamespaces: ['default'], ...(watch ? { watch } : {}) };
   const savepoints = new VvpSavepointStorage(children);
@@ -157,4 +163,26 @@ t.test('beside a VvpDeployment watch, a savepoint watch polls from the deploymen
   // deployments and savepoints without jobs.
   t.ok(Math.abs(count('LIST-SAVEPOINTS') - count('LIST-JOBS')) <= 1, `savepoint lists ${count('LIST-SAVEPOINTS')} follow the deployment poll's job lists ${count('LIST-JOBS')}`);
   t.ok(Math.abs(count('LIST') - count('LIST-JOBS')) <= 1, `deployment lists ${count('LIST')}: the deployment poll's only`);
+});
+
+t.test('a deployment whose Kubernetes record this server did not write owns no children (a copied record is not trusted)', async (t) => {
+  const { platform, deployments, savepoints } = setup(t);
+  const owner = await deployments.create(ctx(), manifest('top-speed'));
+  const ours = platform.deployments.get('default/top-speed')!;
+  const forged = platform.seed('default', 'forged', { ...ours.metadata.labels });
+  // Someone with platform access copies the record onto another deployment, naming a VvpDeployment of another namespace.
+  forged.metadata.annotations = { ...ours.metadata.annotations, 'k8s.ververica.platform/namespace': 'victim' };
+  platformSavepoint(platform, forged.metadata.id);
+  platformSavepoint(platform, owner.metadata.uid!);
+  t.same((await savepoints.list(ctx(), { ...all, namespace: 'victim' })).items, [], 'nothing appears in the namespace the copy names');
+  t.equal((await savepoints.list(ctx(), { ...all })).items.length, 1, 'only the savepoint of the deployment the server wrote');
+});
+
+t.test('registering an external savepoint goes through the tenancy check of savepoint locations', async (t) => {
+  const { platform, deployments, savepoints } = setup(t);
+  await deployments.create(ctx(), manifest('top-speed'));
+  const asked = { apiVersion: 'ververica.platform/v1', kind: 'VvpSavepoint', metadata: { name: 'x', namespace: 'flink' }, spec: { deploymentName: 'top-speed', savepointLocation: 's3://state/savepoints/default/../team-b/sp' } };
+  const refused = await savepoints.create(ctx(), asked).catch((e: StatusError) => e);
+  t.equal((refused as StatusError).code, 422, 'a location with .. segments is refused, as for an initial savepoint');
+  t.same(platform.calls.filter((c) => c.method === 'REGISTER'), [], 'nothing registered');
 });
