@@ -66,7 +66,9 @@ export class RecordSigner {
     const annotations = body.metadata?.annotations as Record<string, string | null> | undefined;
     if (!annotations || !(ANNOTATION.namespace in annotations)) return body;
     const recorded = typeof annotations[ANNOTATION.namespace] === 'string';
-    const signature = recorded ? this.sign(platformNamespace, platformName, annotations) : null;
+    // A write by id (destructive calls go by id) names the deployment in its body: the record is signed for that name.
+    const name = typeof body.metadata?.name === 'string' ? body.metadata.name : platformName;
+    const signature = recorded ? this.sign(platformNamespace, name, annotations) : null;
     return { ...body, metadata: { ...body.metadata, annotations: { ...annotations, [SIGNATURE_ANNOTATION]: signature } as StringMap } };
   }
 }

@@ -3,6 +3,7 @@
 // taken at the platform directly is on the next GET and arrives on a watch); `kubectl create -f` of a savepoint
 // takes one; a user without rights in the namespace sees none; `kubectl explain` teaches both kinds.
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { restartServer, stopProcesses } from '../../apiservice/local/stack.js';
@@ -25,6 +26,11 @@ async function getJson<T>(args: string[]): Promise<T | undefined> {
 const children = async (kind: string, selector?: string) => (await getJson<{ items: Child[] }>(['get', kind, '-n', ns, ...(selector ? ['-l', selector] : [])]))?.items ?? [];
 
 let uid = '';
+t.teardown(() => {
+  if (t.passing()) return;
+  const warnings = readFileSync(stack.logs.server, 'utf8').split('\n').filter((l) => /"level":(40|50)/.test(l)).slice(-20);
+  console.error(`--- server warnings (tail) ---\n${warnings.join('\n')}`);
+});
 
 t.test('after a savepoint nonce and a restart, kubectl get shows the platform\'s savepoints and jobs', async (t) => {
   const applied = await k(['apply', '-f', '-'], JSON.stringify(manifest('saver', { state: 'RUNNING' })));
@@ -38,6 +44,8 @@ t.test('after a savepoint nonce and a restart, kubectl get shows the platform\'s
   const taken = await eventually('the nonce\'s savepoint on the platform', async () =>
     (await platform<{ items: { metadata: { id: string; origin?: string } }[] }>('GET', `/api/v1/namespaces/default/savepoints?deploymentId=${uid}`)).body.items.find((s) => s.metadata.origin === 'USER_REQUEST'));
 
+  const before = await k(['get', resource, 'saver', '-n', ns, '-o', 'jsonpath={.status.lastSavepoint}']);
+  t.comment(`before the restart: ${before.stdout} ${before.stderr}`);
   await stopProcesses([stack.pids.server]);
   restartServer(stack);
   await eventually('the server answers again', async () => (await k(['get', savepoints, '-n', ns, '-o', 'name'])).code === 0, 120_000);
