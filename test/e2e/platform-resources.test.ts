@@ -44,8 +44,6 @@ t.test('after a savepoint nonce and a restart, kubectl get shows the platform\'s
   const taken = await eventually('the nonce\'s savepoint on the platform', async () =>
     (await platform<{ items: { metadata: { id: string; origin?: string } }[] }>('GET', `/api/v1/namespaces/default/savepoints?deploymentId=${uid}`)).body.items.find((s) => s.metadata.origin === 'USER_REQUEST'));
 
-  const before = await k(['get', resource, 'saver', '-n', ns, '-o', 'jsonpath={.status.lastSavepoint}']);
-  t.comment(`before the restart: ${before.stdout} ${before.stderr}`);
   await stopProcesses([stack.pids.server]);
   restartServer(stack);
   await eventually('the server answers again', async () => (await k(['get', savepoints, '-n', ns, '-o', 'name'])).code === 0, 120_000);
