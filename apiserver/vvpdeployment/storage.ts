@@ -610,9 +610,10 @@ export class VvpDeploymentStorage implements Storage, Getter, Lister, Creater, U
     if (parts.deletion) return this.finishDeletion(ctx, d);
     const policy = parts.spec.deletionPolicy ?? 'Cancel';
     const timestamp = kubeTime(this.now());
-    const next: KubeParts = { ...parts, deletion: { timestamp, policy } };
+    // As kube-apiserver's generic store: setting deletionTimestamp raises the generation.
+    const next: KubeParts = { ...parts, generation: parts.generation + 1, deletion: { timestamp, policy } };
     if (ctx.dryRun) {
-      return { object: { ...object, metadata: { ...object.metadata, deletionTimestamp: timestamp } }, deleted: false };
+      return { object: { ...object, metadata: { ...object.metadata, deletionTimestamp: timestamp, generation: next.generation } }, deleted: false };
     }
     const step = deletionStep(policy, view);
     const body: DeploymentWrite = {
