@@ -5,6 +5,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import t, { type Test } from 'tap';
 import { kstatusOf } from '../support/gitops.js';
+import { eventually } from '../support/hostile.js';
 import { kubectlFor, platformApi, startProduct, vvpDeploymentManifests } from '../support/product.js';
 
 const POLL_MS = 1000;
@@ -22,16 +23,6 @@ async function json(args: string[], input?: string): Promise<Record<string, unkn
   return JSON.parse(res.stdout) as Record<string, unknown>;
 }
 const get = () => json(['get', resource, 'steady', '-n', ns]);
-
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    await sleep(200);
-  }
-  throw new Error(`${what} did not happen in ${timeoutMs / 1000}s`);
-}
 
 /**
  * The dry run against a GET on each side of it; when the two GETs differ the platform moved in between, and the

@@ -1,10 +1,11 @@
 // What GitOps tools make of live VvpDeployments, decided by their own code: the real kstatus library (Flux's
-// healthChecks, kpt, cli-utils) and Argo CD's Lua health check run by a Lua interpreter. One deployment is taken
+// healthChecks, kpt, cli-utils), the shipped Flux healthCheckExprs evaluated by cel-go, and Argo CD's Lua health
+// check run by a Lua interpreter. One deployment is taken
 // through every state the platform shows (CANCELLED, RUNNING while transitioning, RUNNING and healthy, SUSPENDED,
 // FAILED, a fix applied to the FAILED one, deleting), and each answer of a write is read as the tools read it.
-import { setTimeout as sleep } from 'node:timers/promises';
 import t, { type Test } from 'tap';
 import { argoHealth, kstatusOf, type ArgoHealth, type KstatusResult } from '../support/gitops.js';
+import { eventually } from '../support/hostile.js';
 import { kubectlFor, platformApi, startProduct, vvpDeploymentManifests } from '../support/product.js';
 
 const stack = await startProduct({ name: 'gitops' });
@@ -30,31 +31,18 @@ const patch = (name: string, p: unknown) => json(['patch', resource, name, '-n',
 const applied = (m: unknown) => json(['apply', '-f', '-'], JSON.stringify(m));
 const emulator = (path: string) => `/__emulator/namespaces/default/deployments/${path}`;
 
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    await sleep(200);
-  }
-  throw new Error(`${what} did not happen in ${timeoutMs / 1000}s${last ? `: ${(last as Error).message}` : ''}`);
-}
-
 interface Verdicts { kstatus: KstatusResult; argo: ArgoHealth }
 const verdicts = async (o: Obj): Promise<Verdicts> => ({ kstatus: await kstatusOf(o), argo: await argoHealth(o) });
 
-/** The first object (answer of a GET) for which both tools say what is expected. */
-async function reads(name: string, kstatus: KstatusResult['status'], argo: ArgoHealth['status']): Promise<{ o: Obj; v: Verdicts }> {
-  return eventually(`${name} reads ${kstatus} / ${argo}`, async () => {
+/** The first object (answer of a GET) for which the tools say what is expected; the CEL expressions agree with kstatus. */
+async function reads(t: Test, name: string, kstatus: KstatusResult['status'], argo: ArgoHealth['status']): Promise<{ o: Obj; v: Verdicts }> {
+  const found = await eventually(`${name} reads ${kstatus} / ${argo}`, async () => {
     const o = await get(name);
     const v = await verdicts(o);
     return v.kstatus.status === kstatus && v.argo.status === argo ? { o, v } : undefined;
-  });
+  }, 90_000);
+  t.equal(found.v.kstatus.cel, kstatus, `${name}: Flux's healthCheckExprs say ${kstatus} too`);
+  return found;
 }
 
 /** status.observedGeneration at the top level and on every condition equals metadata.generation. */
@@ -76,14 +64,14 @@ t.test('created in any state: the answer of the create has observed its generati
     t.not((await kstatusOf(o)).status, 'Unknown', `kstatus can read the answer of the create (${state})`);
   }
   for (const state of ['CANCELLED', 'RUNNING', 'SUSPENDED']) {
-    const { o, v } = await reads(`born-${state.toLowerCase()}`, 'Current', state === 'SUSPENDED' ? 'Suspended' : 'Healthy');
+    const { o, v } = await reads(t, `born-${state.toLowerCase()}`, 'Current', state === 'SUSPENDED' ? 'Suspended' : 'Healthy');
     t.equal(o.status.state, state, `${state}: Current (${v.kstatus.message}) and ${v.argo.status} (${v.argo.message})`);
   }
 });
 
 t.test('CANCELLED as desired: Current, Healthy', async (t) => {
   await applied(manifest('life'));
-  const { o, v } = await reads('life', 'Current', 'Healthy');
+  const { o, v } = await reads(t, 'life', 'Current', 'Healthy');
   t.equal(o.status.state, 'CANCELLED');
   t.match(v.argo.message, /CANCELLED as desired/);
   observed(t, o, 'CANCELLED');
@@ -106,26 +94,27 @@ t.test('to RUNNING: InProgress / Progressing from the answer of the write until 
   observed(t, answer, 'the answer to RUNNING');
   const v = await verdicts(answer);
   t.equal(v.kstatus.status, 'InProgress', `kstatus of the answer: ${v.kstatus.message}`);
+  t.equal(v.kstatus.cel, 'InProgress', 'healthCheckExprs of the answer');
   t.equal(v.argo.status, 'Progressing', `Argo CD of the answer: ${v.argo.message}`);
   await platform('DELETE', emulator('life/transition-faults'));
-  const { o } = await reads('life', 'Current', 'Healthy');
+  const { o } = await reads(t, 'life', 'Current', 'Healthy');
   t.equal(o.status.state, 'RUNNING');
   observed(t, o, 'RUNNING');
 });
 
 t.test('SUSPENDED as desired: Current, and Suspended in Argo CD', async (t) => {
   await patch('life', { spec: { deployment: { spec: { state: 'SUSPENDED' } } } });
-  const { o } = await reads('life', 'Current', 'Suspended');
+  const { o } = await reads(t, 'life', 'Current', 'Suspended');
   t.equal(o.status.state, 'SUSPENDED');
   observed(t, o, 'SUSPENDED');
 });
 
 t.test('FAILED: Failed / Degraded with the failure; a fix reads InProgress from the answer of the write on', async (t) => {
   await patch('life', { spec: { deployment: { spec: { state: 'RUNNING' } } } });
-  await reads('life', 'Current', 'Healthy');
+  await reads(t, 'life', 'Current', 'Healthy');
   const failed = await platform('POST', emulator('life/job-failure'));
   t.equal(failed.status, 200, JSON.stringify(failed.body));
-  const { o, v } = await reads('life', 'Failed', 'Degraded');
+  const { o, v } = await reads(t, 'life', 'Failed', 'Degraded');
   t.equal(o.status.state, 'FAILED');
   t.match(v.argo.message, /FAILED/);
   observed(t, o, 'FAILED');
@@ -139,14 +128,16 @@ t.test('FAILED: Failed / Degraded with the failure; a fix reads InProgress from 
   observed(t, fix, 'the answer to the fix');
   const first = await verdicts(fix);
   t.equal(first.kstatus.status, 'InProgress', `kstatus of the answer to the fix: ${first.kstatus.message}`);
+  t.equal(first.kstatus.cel, 'InProgress', 'healthCheckExprs of the answer to the fix');
   t.equal(first.argo.status, 'Progressing', `Argo CD: ${first.argo.message}`);
   t.equal(fix.status.conditions.find((c) => c.type === 'Reconciling')?.status, 'True', 'Reconciling=True');
   // Every read from then on is InProgress until the job runs again: never Failed on the way (Flux stops at the first).
   const seen = new Set<string>();
   await eventually('the fixed deployment Current', async () => {
     const now = await get('life');
-    const s = (await kstatusOf(now)).status;
+    const { status: s, cel } = await kstatusOf(now);
     seen.add(`${now.status.state}:${s}`);
+    seen.add(`${now.status.state}:${cel}`);
     return s === 'Current' ? now : undefined;
   });
   t.same([...seen].filter((s) => s.endsWith(':Failed')), [], `read on the way: ${[...seen].join(', ')}`);
@@ -155,13 +146,13 @@ t.test('FAILED: Failed / Degraded with the failure; a fix reads InProgress from 
 t.test('a fix that fails too reads Failed once the platform has acted on it', async (t) => {
   await platform('PATCH', '/__emulator/timings', { reactionMs: 10 });
   await platform('POST', emulator('life/job-failure'));
-  await reads('life', 'Failed', 'Degraded');
+  await reads(t, 'life', 'Failed', 'Degraded');
   const answer = await patch('life', { spec: { deployment: { spec: { template: { spec: { artifact: { jarUri: 'file:///flink/examples/fail-start.jar' } } } } } } });
   t.equal((await kstatusOf(answer)).status, 'InProgress', 'the answer to the write is InProgress');
-  const { o, v } = await reads('life', 'Failed', 'Degraded');
+  const { o, v } = await reads(t, 'life', 'Failed', 'Degraded');
   t.equal(o.status.state, 'FAILED', v.kstatus.message);
   await patch('life', { spec: { deployment: { spec: { state: 'CANCELLED' } } } });
-  await reads('life', 'Current', 'Healthy');
+  await reads(t, 'life', 'Current', 'Healthy');
 });
 
 t.test('deleting: Terminating / Progressing while the deletion waits; the deletion raised the generation', async (t) => {
@@ -174,6 +165,7 @@ t.test('deleting: Terminating / Progressing while the deletion waits; the deleti
   observed(t, o, 'deleting');
   const v = await verdicts(o);
   t.equal(v.kstatus.status, 'Terminating', v.kstatus.message);
+  t.equal(v.kstatus.cel, 'InProgress', 'healthCheckExprs: in progress (Reconciling=True while deleting)');
   t.equal(v.argo.status, 'Progressing');
   t.match(v.argo.message, /^Deleting: .*finalizers/);
   await patch('life', { metadata: { finalizers: null } }).catch(() => undefined);

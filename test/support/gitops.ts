@@ -1,19 +1,43 @@
 // What GitOps tools conclude about live objects, computed by their own code: kstatus (the Go library Flux, kpt and
-// cli-utils use, via tools/kstatus) and Argo CD's Lua health check (apiservice/argocd/health.lua, run by a real
+// cli-utils use, via tools/kstatus), the CEL healthCheckExprs of apiservice/flux/kustomization.yaml (cel-go, in the
+// same program) and Argo CD's Lua health check (apiservice/argocd/health.lua, run by a real
 // Lua interpreter with `obj` given as Argo CD gives it: the object as a Lua table, JSON null left out).
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import yaml from 'js-yaml';
 import { runCommand } from '../cluster/control-plane.js';
 
 export const ARGOCD_HEALTH_SCRIPT = resolve('apiservice/argocd/health.lua');
+export const FLUX_KUSTOMIZATION = resolve('apiservice/flux/kustomization.yaml');
 
 export interface KstatusResult {
   name: string;
   namespace?: string;
-  status: 'InProgress' | 'Failed' | 'Current' | 'Terminating' | 'NotFound' | 'Unknown';
+  status: KstatusStatus;
   message: string;
+  /** What Flux concludes from the healthCheckExprs of FLUX_KUSTOMIZATION. */
+  cel: KstatusStatus;
+}
+export type KstatusStatus = 'InProgress' | 'Failed' | 'Current' | 'Terminating' | 'NotFound' | 'Unknown';
+
+let scratch: string | undefined;
+function scratchDir(): string {
+  scratch ??= mkdtempSync(join(tmpdir(), 'gitops-tools-'));
+  return scratch;
+}
+
+let celFile: string | undefined;
+/** The VvpDeployment entry of the shipped Flux Kustomization's healthCheckExprs, as a JSON file for tools/kstatus. */
+function fluxExprsFile(): string {
+  if (celFile) return celFile;
+  const k = yaml.load(readFileSync(FLUX_KUSTOMIZATION, 'utf8')) as { spec: { healthCheckExprs: { kind: string }[] } };
+  const entry = k.spec.healthCheckExprs.find((e) => e.kind === 'VvpDeployment');
+  if (!entry) throw new Error(`${FLUX_KUSTOMIZATION} has no healthCheckExprs entry for VvpDeployment`);
+  celFile = join(scratchDir(), 'flux-health-check-exprs.json');
+  writeFileSync(celFile, JSON.stringify(entry));
+  return celFile;
 }
 
 let kstatusBin: string | undefined;
@@ -26,7 +50,7 @@ function kstatusBinary(): string {
 
 /** sigs.k8s.io/cli-utils/pkg/kstatus/status.Compute of one object (or of each item of a List). */
 export async function kstatus(object: unknown): Promise<KstatusResult[]> {
-  const res = await runCommand(kstatusBinary(), [], { input: JSON.stringify(object) });
+  const res = await runCommand(kstatusBinary(), ['-cel', fluxExprsFile()], { input: JSON.stringify(object) });
   if (res.code !== 0) throw new Error(`kstatus failed: ${res.stderr}`);
   return res.stdout.trim().split('\n').filter(Boolean).map((line) => JSON.parse(line) as KstatusResult);
 }
@@ -64,15 +88,13 @@ export interface ArgoHealth {
 }
 
 const LUA = process.env.LUA ?? 'lua5.4';
-let harnessDir: string | undefined;
 
 /**
  * Runs the health script as Argo CD does: a chunk with the global `obj`, whose returned table's status and message
  * are read back.
  */
 export async function argoHealth(object: unknown, script = ARGOCD_HEALTH_SCRIPT): Promise<ArgoHealth> {
-  harnessDir ??= mkdtempSync(join(tmpdir(), 'argocd-health-'));
-  const harness = join(harnessDir, `run-${process.pid}-${Math.random().toString(36).slice(2)}.lua`);
+  const harness = join(scratchDir(), `argocd-${Math.random().toString(36).slice(2)}.lua`);
   writeFileSync(harness, [
     `obj = ${luaLiteral(object)}`,
     `local check = assert(loadfile(${luaString(script)}))`,

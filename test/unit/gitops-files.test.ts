@@ -1,5 +1,5 @@
 // The Argo CD health check is shipped three times — the script, the argocd-cm form and the README — and all three
-// must be the same script, or a user copies one that the e2e tests never ran.
+// must be the same script, or a user copies one that the e2e tests never ran; so must the Flux example.
 import { readFileSync } from 'node:fs';
 import t from 'tap';
 import yaml from 'js-yaml';
@@ -14,6 +14,8 @@ t.test('argocd-cm.yaml carries health.lua verbatim under the resource.customizat
   t.equal(cm.data['resource.customizations.health.ververica.platform_VvpDeployment'], script);
 });
 
-t.test('the README shows that ConfigMap as it is', async (t) => {
-  t.ok(readFileSync('README.md', 'utf8').includes(configMapText.trimEnd()), 'README.md includes apiservice/argocd/argocd-cm.yaml');
+t.test('the README shows that ConfigMap and the Flux Kustomization as they are', async (t) => {
+  const readme = readFileSync('README.md', 'utf8');
+  t.ok(readme.includes(configMapText.trimEnd()), 'README.md includes apiservice/argocd/argocd-cm.yaml');
+  t.ok(readme.includes(readFileSync('apiservice/flux/kustomization.yaml', 'utf8').trimEnd()), 'README.md includes apiservice/flux/kustomization.yaml');
 });
