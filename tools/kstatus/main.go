@@ -19,6 +19,7 @@ import (
 	"github.com/google/cel-go/ext"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	utiljson "k8s.io/apimachinery/pkg/util/json"
 	"sigs.k8s.io/cli-utils/pkg/kstatus/status"
 )
 
@@ -121,10 +122,15 @@ func main() {
 	dec := json.NewDecoder(os.Stdin)
 	out := json.NewEncoder(os.Stdout)
 	for {
-		var obj map[string]interface{}
-		if err := dec.Decode(&obj); errors.Is(err, io.EOF) {
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); errors.Is(err, io.EOF) {
 			return
 		} else if err != nil {
+			fail("reading JSON: %v", err)
+		}
+		// As the apiserver machinery decodes: whole numbers are int64, as unstructured accessors expect.
+		var obj map[string]interface{}
+		if err := utiljson.Unmarshal(raw, &obj); err != nil {
 			fail("reading JSON: %v", err)
 		}
 		u := &unstructured.Unstructured{Object: obj}
