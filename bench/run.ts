@@ -12,6 +12,7 @@
 // 4. Watch fan-out: 1, 100, 1,000 watches; platform list calls per second; event latency after a platform change.
 // 5. RSS of the server with 10,000 platform deployments and 1,000 watches.
 // 6. Freshness: a platform change until a GET through kube-apiserver shows it.
+// 7. Platform calls per kubectl apply, patch and delete of an existing VvpDeployment; p50 of that kubectl apply.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -22,6 +23,8 @@ import { CertificateAuthority, type PemPair } from '../certs/pki.js';
 import { planCreate } from '../apiserver/vvpdeployment/mapping.js';
 import type { VvpDeployment } from '../apiserver/vvpdeployment/types.js';
 import { withDefaults } from '../apiserver/vvpdeployment/validation.js';
+import { kubectl } from '../test/cluster/control-plane.js';
+import { platformCallsPerVerb } from './platform-calls.js';
 import {
   Client, WatchFleet, closedLoop, interleaved, machine, now, pool, round, rssMb, summary, table, type Summary,
 } from './support.js';
@@ -35,7 +38,7 @@ const { values } = parseArgs({
     'scale-via': { type: 'string', default: 'platform' },
     'poll-interval': { type: 'string', default: '1000' },
     quick: { type: 'boolean', default: false },
-    only: { type: 'string', default: '1,2,3,4,5,6' },
+    only: { type: 'string', default: '1,2,3,4,5,6,7' },
     out: { type: 'string' },
   },
 });
@@ -300,6 +303,32 @@ async function main(): Promise<void> {
       const fresh = summary(freshness);
       results.freshness = { ms: fresh, getsNeeded: { max: Math.max(...freshnessGets) }, note: 'from before the platform-side PATCH (emulator admin API) to the answer of the first GET through kube-apiserver showing the new resourceVersion' };
       rows.push(['6', 'freshness: platform edit -> GET shows it, p50 / p99 ms', `${fresh.p50} / ${fresh.p99}`, '', `GETs needed max ${Math.max(...freshnessGets)}`, '']);
+    }
+
+    if (runs('7')) {
+      // ---- 7. platform calls per kubectl verb ---------------------------------------------------------------------
+      const verbRuns = quick ? 5 : 20;
+      log(`7. platform calls per kubectl apply / patch / delete of an existing VvpDeployment, ${verbRuns} each`);
+      const costs = await platformCallsPerVerb({
+        kubectl: async (args, input) => {
+          const r = await kubectl(cp, args, input === undefined ? {} : { input });
+          if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')}: ${r.stderr.slice(0, 500)}`);
+        },
+        counts: requests,
+        resetCounts: async () => { await emulator.json('DELETE', '/__emulator/requests'); },
+        namespace: 'bench',
+        manifest: (name, labels) => {
+          const m = vvpDeployment('bench', name, 0);
+          return { ...m, metadata: { ...m.metadata, labels: { ...m.metadata.labels, ...labels } } };
+        },
+        runs: verbRuns,
+        idleMs: quick ? 2000 : 4000,
+      });
+      results.platformCallsPerKubectlVerb = { ...costs, note: 'calls the emulator counted during the verbs, minus the background calls (watch polls, background passes) at the rate counted while idle just before' };
+      for (const [verb, cost] of Object.entries(costs)) {
+        rows.push(['7', `platform calls per kubectl ${verb} (existing object)`, String(cost.callsPerVerb), '', `kubectl p50 ${cost.kubectlMs.p50} ms`, '']);
+        log(`   kubectl ${verb}: ${cost.callsPerVerb} platform calls (${Object.entries(cost.routesPerVerb).map(([r, n]) => `${r} ${n}`).join(', ')}); p50 ${cost.kubectlMs.p50} ms`);
+      }
     }
 
         // ---- 4. watch fan-out ----------------------------------------------------------------------------------------

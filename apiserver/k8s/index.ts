@@ -18,6 +18,7 @@ export { type TokenReviewer, TokenAuthenticator } from './auth/token.js';
 export { delegatingAuthenticator, delegatingAuthorizer, kubeDelegatedAuth, type DelegatedAuth } from './auth/delegation.js';
 export { ConfigMapAuthenticationSource, KubeSubjectAccessReviewer, KubeTokenReviewer } from './auth/kube-delegation.js';
 export * from './storage.js';
+export { checkDeletePreconditions, checkUid } from './preconditions.js';
 export * from './status.js';
 export type * from './types.js';
 export { KeepAliveKubeConfig } from './kube-config.js';

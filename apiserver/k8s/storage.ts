@@ -126,18 +126,28 @@ export interface Creater {
   create(ctx: RequestContext, object: KubeObject): Promise<KubeObject>;
 }
 
+/**
+ * What an update writes, as a function of the object as the storage has just read it (undefined: there is none):
+ * rest.UpdatedObjectInfo. PUT answers its body, PATCH and server-side apply the live object patched. It throws (404,
+ * 409, 422 …) when there is nothing to write; the storage then writes nothing.
+ */
+export type UpdateTransform = (live: KubeObject | undefined) => KubeObject | Promise<KubeObject>;
+
 export interface Updater {
   /**
-   * Replaces the object. `object.metadata.resourceVersion`, when set, is a precondition: a stale one is a 409
-   * Conflict. The machinery implements PATCH and server-side apply as get → change → update, retrying on conflict
-   * when the client gave no resourceVersion of its own.
+   * Reads the object once and writes what `transform` makes of that read. The written object's
+   * `metadata.resourceVersion`, when set, is a precondition against the read: a stale one is a 409 Conflict. When the
+   * object does not exist and `transform(undefined)` answers one, it is created (the transform decides whether a
+   * create is allowed: PUT when allowCreateOnUpdate, server-side apply always). The machinery retries a PATCH on
+   * conflict when the client gave no resourceVersion of its own.
    */
-  update(ctx: RequestContext, object: KubeObject): Promise<KubeObject>;
-  /** Whether PUT (and apply) of a missing object creates it. */
+  update(ctx: RequestContext, namespace: string | undefined, name: string, transform: UpdateTransform): Promise<KubeObject>;
+  /** Whether PUT of a missing object creates it. */
   readonly allowCreateOnUpdate: boolean;
 }
 
 export interface GracefulDeleter {
+  /** Deletes the object; its preconditions are checked against the storage's own read (checkDeletePreconditions). */
   delete(ctx: RequestContext, namespace: string | undefined, name: string, options: DeleteOptions): Promise<DeleteResult>;
 }
 

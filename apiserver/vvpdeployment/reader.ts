@@ -1,14 +1,14 @@
 // Reading the platform: where a Kubernetes object's platform deployment is, and everything its status is built from.
 
-import type { VvpClient } from '../vvp/client.js';
 import type { AutopilotPolicy, AutopilotPolicyStatus, Deployment, Job, Savepoint } from '../vvp/types.js';
 import { ANNOTATION, isManagedBy, managedSelector } from './annotations.js';
 import { isPlatformStatus } from './errors.js';
 import { newestFirst, type AutopilotView, type PlatformView } from './platform-view.js';
+import type { PlatformPort } from './platform-port.js';
 import { RecentReads } from './recent-reads.js';
 
 export interface PlatformReaderOptions {
-  client: VvpClient;
+  client: PlatformPort;
   instanceId: string;
   platformNamespaces: readonly string[];
   /** Maps a platform failure to the error to throw (a Kubernetes Status) for the object `name`. */
@@ -153,6 +153,14 @@ export class PlatformReader {
       this.locations.set(PlatformReader.key(ns, name), { platformNamespace: d.metadata.namespace, platformName: d.metadata.name, id: d.metadata.id });
     }
     return d;
+  }
+
+  /**
+   * This server wrote `after` over `before` without touching its jobs, savepoints or Autopilot: what was read around
+   * `before` is kept for `after`, so that the next GET does not read it again.
+   */
+  written(before: Deployment, after: Deployment): void {
+    if (before.metadata.id === after.metadata.id) this.recent.carry(after.metadata.id, versionOf(before), versionOf(after));
   }
 
   forget(namespace: string, name: string): void {

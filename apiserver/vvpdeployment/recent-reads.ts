@@ -30,6 +30,12 @@ export class RecentReads<T> {
     }
   }
 
+  /** The kept read of `key` for version `from` stands for version `to` too, as old as it was. */
+  carry(key: string, from: string, to: string): void {
+    const e = this.entries.get(key);
+    if (e && e.version === from) this.entries.set(key, { ...e, version: to });
+  }
+
   delete(key: string): void {
     this.entries.delete(key);
   }

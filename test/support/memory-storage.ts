@@ -6,8 +6,9 @@ import { randomUUID } from 'node:crypto';
 import { matchesSelectors } from '../../apiserver/k8s/selectors.js';
 import type {
   Creater, DeleteOptions, DeleteResult, Getter, GracefulDeleter, ListOptions, ListResult, Lister, RequestContext, ResourceInfo, Storage,
-  TableColumn, TableConvertor, Updater, WatchOptions, WatchStream, Watcher,
+  TableColumn, TableConvertor, UpdateTransform, Updater, WatchOptions, WatchStream, Watcher,
 } from '../../apiserver/k8s/storage.js';
+import { checkDeletePreconditions } from '../../apiserver/k8s/preconditions.js';
 import { statusErrors } from '../../apiserver/k8s/status.js';
 import type { KubeObject } from '../../apiserver/k8s/types.js';
 import { WatchHub } from '../../apiserver/k8s/watch-hub.js';
@@ -162,15 +163,18 @@ export class MemoryStorage implements Storage, Getter, Lister, Creater, Updater,
     return structuredClone(created);
   }
 
-  async update(ctx: RequestContext, object: KubeObject): Promise<KubeObject> {
+  async update(ctx: RequestContext, namespace: string | undefined, name: string, transform: UpdateTransform): Promise<KubeObject> {
     this.updateCalls++;
-    const name = object.metadata.name ?? '';
-    const key = this.key(object.metadata.namespace, name);
-    const live = this.objects.get(key);
-    if (!live) {
-      if (this.allowCreateOnUpdate) return this.create(ctx, { ...object, metadata: { ...object.metadata, resourceVersion: undefined } });
-      throw statusErrors.notFound(this.ref(name));
+    const key = this.key(namespace, name);
+    const read = this.objects.get(key);
+    if (!read) {
+      const object = await transform(undefined);
+      return this.create(ctx, { ...object, metadata: { ...object.metadata, resourceVersion: undefined } });
     }
+    const object = await transform(structuredClone(read));
+    // As a backend with optimistic concurrency: a change made while the transform ran wins.
+    const live = this.objects.get(key);
+    if (!live) throw statusErrors.notFound(this.ref(name));
     const rv = object.metadata.resourceVersion;
     if (rv && rv !== live.metadata.resourceVersion) {
       throw statusErrors.conflict(this.ref(name), 'the object has been modified; please apply your changes to the latest version and try again');
@@ -198,9 +202,7 @@ export class MemoryStorage implements Storage, Getter, Lister, Creater, Updater,
     const key = this.key(namespace, name);
     const live = this.objects.get(key);
     if (!live) throw statusErrors.notFound(this.ref(name));
-    if (options.preconditions?.resourceVersion && options.preconditions.resourceVersion !== live.metadata.resourceVersion) {
-      throw statusErrors.conflict(this.ref(name), 'the object has been modified; please apply your changes to the latest version and try again');
-    }
+    checkDeletePreconditions(this.ref(name), options.preconditions, live);
     if (ctx.dryRun) return { object: structuredClone(live), deleted: !(live.metadata.finalizers ?? []).length };
     if ((live.metadata.finalizers ?? []).length > 0) {
       if (!live.metadata.deletionTimestamp) {

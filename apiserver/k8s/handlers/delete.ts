@@ -1,12 +1,13 @@
-// delete (DeleteOptions from the body or the query, preconditions) and deletecollection.
+// delete (DeleteOptions from the body or the query; the storage checks their preconditions on its own read) and
+// deletecollection.
 
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { isPlainObject, parseJson } from '../patch.js';
 import { matchesSelectors } from '../selectors.js';
-import { type DeleteOptions, isGetter, isGracefulDeleter, isLister, type RequestContext } from '../storage.js';
+import { type DeleteOptions, isGracefulDeleter, isLister } from '../storage.js';
 import { isStatusError, statusErrors, successStatus } from '../status.js';
 import type { KubeObject } from '../types.js';
-import { type Endpoint, outputFor, parseDryRun, queryParam, ref, renderObject, requestContext, withTypeMeta } from './common.js';
+import { type Endpoint, outputFor, parseDryRun, queryParam, renderObject, requestContext, withTypeMeta } from './common.js';
 import { listOptions, notSupported } from './read.js';
 
 const PROPAGATION = ['Orphan', 'Background', 'Foreground'] as const;
@@ -47,25 +48,12 @@ function parseDeleteOptions(request: FastifyRequest): ParsedDelete {
   return { options, dryRun };
 }
 
-async function checkPreconditions(endpoint: Endpoint, ctx: RequestContext, namespace: string | undefined, name: string, options: DeleteOptions) {
-  const p = options.preconditions;
-  if (!p || (!p.uid && !p.resourceVersion) || !isGetter(endpoint.storage)) return;
-  const live = await endpoint.storage.get(ctx, namespace, name);
-  if (p.uid && p.uid !== live.metadata.uid) {
-    throw statusErrors.conflict(ref(endpoint, name), `Precondition failed: UID in precondition: ${p.uid}, UID in object meta: ${live.metadata.uid ?? ''}`);
-  }
-  if (p.resourceVersion && p.resourceVersion !== live.metadata.resourceVersion) {
-    throw statusErrors.conflict(ref(endpoint, name), `Precondition failed: ResourceVersion in precondition: ${p.resourceVersion}, ResourceVersion in object meta: ${live.metadata.resourceVersion ?? ''}`);
-  }
-}
-
 export async function deleteObject(endpoint: Endpoint, request: FastifyRequest, reply: FastifyReply, namespace: string | undefined, name: string) {
   const storage = endpoint.storage;
   if (!isGracefulDeleter(storage)) throw notSupported(endpoint, 'delete');
   const format = outputFor(request, { list: false });
   const { options, dryRun } = parseDeleteOptions(request);
   const ctx = requestContext(request, reply, dryRun);
-  await checkPreconditions(endpoint, ctx, namespace, name, options);
   const result = await storage.delete(ctx, namespace, name, options);
   if (result.deleted) {
     return reply.type('application/json').send(JSON.stringify(successStatus({

@@ -9,7 +9,8 @@ import {
   APPLY_PATCH, JSON_PATCH, MERGE_PATCH, SUPPORTED_PATCH_TYPES, applyJsonPatch, deepClone, isPlainObject, mergePatch, parseJson,
   patchSetsResourceVersion, rejectPrototypeKeys,
 } from '../patch.js';
-import { isCreater, isGetter, isUpdater, type RequestContext } from '../storage.js';
+import { checkUid } from '../preconditions.js';
+import { isCreater, isGetter, isUpdater, type UpdateTransform } from '../storage.js';
 import { isStatusError, statusErrors } from '../status.js';
 import type { KubeObject } from '../types.js';
 import { parseFieldValidation } from '../validation.js';
@@ -41,9 +42,7 @@ function clearSystemFields(object: KubeObject): void {
 /** What a write keeps from the live object whatever the client sent (rest.BeforeUpdate). */
 function keepSystemFields(endpoint: Endpoint, object: KubeObject, live: KubeObject): void {
   const m = object.metadata;
-  if (m.uid && live.metadata.uid && m.uid !== live.metadata.uid) {
-    throw statusErrors.conflict({ ...endpointRef(endpoint), name: m.name }, `Precondition failed: UID in precondition: ${m.uid}, UID in object meta: ${live.metadata.uid}`);
-  }
+  if (live.metadata.uid) checkUid({ ...endpointRef(endpoint), name: m.name }, m.uid, live.metadata.uid);
   for (const k of ['uid', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'generation'] as const) {
     if (live.metadata[k] !== undefined) (m as Record<string, unknown>)[k] = live.metadata[k];
     else delete m[k];
@@ -57,14 +56,16 @@ function writeOptions(request: FastifyRequest) {
   };
 }
 
-async function getOrUndefined(endpoint: Endpoint, ctx: RequestContext, namespace: string | undefined, name: string): Promise<KubeObject | undefined> {
-  if (!isGetter(endpoint.storage)) throw notSupported(endpoint, 'get');
-  try {
-    return await endpoint.storage.get(ctx, namespace, name);
-  } catch (err) {
-    if (isStatusError(err) && err.code === 404) return undefined;
-    throw err;
-  }
+/** What a PUT or PATCH transform found out on the storage's read: whether it creates, and the validation warnings. */
+interface Outcome {
+  created: boolean;
+  warnings: string[];
+}
+
+/** Every update transform validates the object against the live one, and keeps the warnings for the answer. */
+function validated(endpoint: Endpoint, object: KubeObject, live: KubeObject | undefined, fieldValidation: ReturnType<typeof parseFieldValidation>, outcome: Outcome): void {
+  outcome.warnings = endpoint.validator.check(object, fieldValidation, live).warnings;
+  outcome.created = !live;
 }
 
 export async function createObject(endpoint: Endpoint, request: FastifyRequest, reply: FastifyReply, namespace: string | undefined) {
@@ -98,17 +99,20 @@ export async function replaceObject(endpoint: Endpoint, request: FastifyRequest,
   const { dryRun, fieldValidation } = writeOptions(request);
   const manager = fieldManager(request);
   const ctx = requestContext(request, reply, dryRun, manager);
-  const object = checkTypeMeta(endpoint, decodeObjectBody(request));
-  checkNameAndNamespace(object, name, namespace);
-  const live = await getOrUndefined(endpoint, ctx, namespace, name);
-  if (!live && !storage.allowCreateOnUpdate) throw statusErrors.notFound({ ...endpointRef(endpoint), name });
-  if (live) keepSystemFields(endpoint, object, live);
-  else clearSystemFields(object);
-  const { warnings } = endpoint.validator.check(object, fieldValidation, live);
-  const entries = object.metadata.managedFields !== undefined ? object.metadata.managedFields : live?.metadata.managedFields;
-  object.metadata.managedFields = updateManagedFields(live, object, entries, { manager, apiVersion: endpoint.apiVersion, schema: endpoint.info.schema });
-  const updated = await storage.update(ctx, object);
-  return sendWithWarnings(reply, live ? 200 : 201, warnings, renderObject(endpoint, request, format, updated));
+  const body = checkTypeMeta(endpoint, decodeObjectBody(request));
+  checkNameAndNamespace(body, name, namespace);
+  const outcome: Outcome = { created: false, warnings: [] };
+  const updated = await storage.update(ctx, namespace, name, (live) => {
+    if (!live && !storage.allowCreateOnUpdate) throw statusErrors.notFound({ ...endpointRef(endpoint), name });
+    const object = deepClone(body);
+    if (live) keepSystemFields(endpoint, object, live);
+    else clearSystemFields(object);
+    const entries = object.metadata.managedFields !== undefined ? object.metadata.managedFields : live?.metadata.managedFields;
+    validated(endpoint, object, live, fieldValidation, outcome);
+    object.metadata.managedFields = updateManagedFields(live, object, entries, { manager, apiVersion: endpoint.apiVersion, schema: endpoint.info.schema });
+    return object;
+  });
+  return sendWithWarnings(reply, outcome.created ? 201 : 200, outcome.warnings, renderObject(endpoint, request, format, updated));
 }
 
 function endpointRef(endpoint: Endpoint) {
@@ -148,8 +152,8 @@ export async function patchObject(endpoint: Endpoint, request: FastifyRequest, r
   const clientResourceVersion = patchSetsResourceVersion(contentType, patch);
   const ownership = { manager, apiVersion: endpoint.apiVersion, schema: endpoint.info.schema };
 
-  for (let attempt = 1; ; attempt++) {
-    const live = await getOrUndefined(endpoint, ctx, namespace, name);
+  const outcome: Outcome = { created: false, warnings: [] };
+  const transform: UpdateTransform = (live) => {
     let object: KubeObject;
     if (apply) {
       const config = checkTypeMeta(endpoint, deepClone(patch as Record<string, unknown>));
@@ -166,15 +170,14 @@ export async function patchObject(endpoint: Endpoint, request: FastifyRequest, r
       object.metadata.managedFields = updateManagedFields(live, object, object.metadata.managedFields ?? live.metadata.managedFields, ownership);
     }
     if (live) keepSystemFields(endpoint, object, live);
-    const { warnings } = endpoint.validator.check(object, fieldValidation, live);
+    validated(endpoint, object, live, fieldValidation, outcome);
+    if (!live && !isCreater(storage)) throw statusErrors.notFound({ ...endpointRef(endpoint), name });
+    return object;
+  };
+  for (let attempt = 1; ; attempt++) {
     try {
-      if (!live) {
-        if (!isCreater(storage)) throw statusErrors.notFound({ ...endpointRef(endpoint), name });
-        const created = await storage.create(ctx, object);
-        return sendWithWarnings(reply, 201, warnings, renderObject(endpoint, request, format, created));
-      }
-      const updated = await storage.update(ctx, object);
-      return sendWithWarnings(reply, 200, warnings, renderObject(endpoint, request, format, updated));
+      const updated = await storage.update(ctx, namespace, name, transform);
+      return sendWithWarnings(reply, outcome.created ? 201 : 200, outcome.warnings, renderObject(endpoint, request, format, updated));
     } catch (err) {
       const retriable = isStatusError(err) && err.code === 409 && err.reason === 'Conflict' && !clientResourceVersion && attempt < MAX_PATCH_ATTEMPTS;
       if (!retriable) throw err;

@@ -247,13 +247,15 @@ t.test('PATCH retries get → change → update when a concurrent write wins and
   const storage = h.storage;
   const original = storage.update.bind(storage);
   let raced = false;
-  storage.update = async (ctx, object) => {
+  // The concurrent write lands after the storage's read, before its write.
+  storage.update = async (ctx, namespace, name, transform) => original(ctx, namespace, name, async (live) => {
+    const object = await transform(live);
     if (!raced) {
       raced = true;
       storage.backendChange('default', 'w1', (o) => (o.metadata.labels = { raced: 'yes' }));
     }
-    return original(ctx, object);
-  };
+    return object;
+  });
   const calls = storage.updateCalls;
   const res = await h.request(admin, 'PATCH', `${WIDGETS}/w1`, { body: { spec: { color: 'green' } }, contentType: 'application/merge-patch+json' });
   storage.update = original;

@@ -33,3 +33,16 @@ t.test('a maximum age of 0 keeps nothing', async (t) => {
   t.equal(reads.size, 0);
   t.equal(reads.get('d', 'v'), undefined);
 });
+
+t.test('a read carried over a write of this server stands for the new version, as old as it was', async (t) => {
+  let now = 0;
+  const reads = new RecentReads<string>(100, () => now);
+  reads.set('d', 'v1', 'jobs', 0);
+  reads.carry('d', 'v0', 'v2');
+  t.equal(reads.get('d', 'v2'), undefined, 'not carried from a version it was not read for');
+  reads.carry('d', 'v1', 'v2');
+  t.equal(reads.get('d', 'v2'), 'jobs');
+  t.equal(reads.get('d', 'v1'), undefined, 'the old version is gone');
+  now = 101;
+  t.equal(reads.get('d', 'v2'), undefined, 'its age counts from the original read');
+});

@@ -8,192 +8,17 @@ import { WatchHub } from '../../../apiserver/k8s/watch-hub.js';
 import { fullObject, serializedText } from '../../../apiserver/k8s/serialized.js';
 import type { WatchEvent } from '../../../apiserver/k8s/storage.js';
 import type { VvpDeployment } from '../../../apiserver/vvpdeployment/types.js';
-import type { VvpClient } from '../../../apiserver/vvp/client.js';
+import { FakePlatform, httpError, type Call } from '../../support/fake-platform.js';
 import { VvpError } from '../../../apiserver/vvp/errors.js';
-import type { Deployment, DeploymentWrite, Job, ResourceList, Savepoint, StringMap } from '../../../apiserver/vvp/types.js';
-
-type Call = { method: string; ns: string; name?: string; body?: unknown; token?: string };
-
-function httpError(method: string, status: number, message: string): VvpError {
-  return new VvpError({ kind: 'http', status, message, method, route: '/api/v1/namespaces/{ns}/deployments/{name}' });
-}
-
-function mergePatch(target: unknown, patch: unknown): unknown {
-  if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) return structuredClone(patch);
-  const out: Record<string, unknown> = target && typeof target === 'object' && !Array.isArray(target) ? structuredClone(target) as Record<string, unknown> : {};
-  for (const [k, v] of Object.entries(patch)) {
-    if (v === null) delete out[k];
-    else out[k] = mergePatch(out[k], v);
-  }
-  return out;
-}
-
-/** An in-memory platform with the behaviour the storage relies on: merge PATCH, PUT with defaults, RV checks, write protection. */
-class FakePlatform {
-  deployments = new Map<string, Deployment>();
-  jobs: Job[] = [];
-  savepoints: Savepoint[] = [];
-  calls: Call[] = [];
-  fail?: (call: Call) => VvpError | undefined;
-  seq = 0;
-  private clock = Date.parse('2026-11-24T10:00:00Z');
-
-  tick(): string {
-    this.clock += 1000;
-    return new Date(this.clock).toISOString();
-  }
-
-  key(ns: string, name: string): string {
-    return `${ns}/${name}`;
-  }
-
-  record(call: Call): void {
-    this.calls.push(call);
-    const err = this.fail?.(call);
-    if (err) throw err;
-  }
-
-  writes(): Call[] {
-    return this.calls.filter((c) => !c.method.startsWith('GET') && !c.method.startsWith('LIST') && c.method !== 'EVENT');
-  }
-
-  seed(ns: string, name: string, labels: StringMap = {}): Deployment {
-    const at = this.tick();
-    const d: Deployment = {
-      kind: 'Deployment', apiVersion: 'v1',
-      metadata: { id: `d-${++this.seq}`, name, namespace: ns, labels, annotations: {}, resourceVersion: 1, createdAt: at, modifiedAt: at },
-      spec: { state: 'CANCELLED', upgradeStrategy: { kind: 'STATEFUL' } },
-      status: { state: 'CANCELLED' },
-    };
-    this.deployments.set(this.key(ns, name), d);
-    return d;
-  }
-
-  /** The platform moving on by itself: a status reached. */
-  settle(ns: string, name: string, state: Deployment['status'] extends infer S ? S extends { state: infer X } ? X : never : never): void {
-    const d = this.deployments.get(this.key(ns, name));
-    if (!d) throw new Error('no such deployment');
-    d.status = { state, ...(state === 'RUNNING' ? { running: { jobId: `j-${d.metadata.id}`, transitionTime: this.tick() } } : {}) };
-    d.metadata.modifiedAt = this.tick();
-  }
-
-  checkWrite(method: string, current: Deployment | undefined, body: DeploymentWrite, token: string | undefined): void {
-    const owner = current?.metadata.labels?.[MANAGED_BY_LABEL];
-    if (owner !== undefined && token !== undefined && token !== `token-${owner}`) throw httpError(method, 403, `Deployment "${current?.metadata.name}" is write-protected`);
-    const rv = body.metadata?.resourceVersion;
-    if (current && typeof rv === 'number' && rv !== current.metadata.resourceVersion) throw httpError(method, 409, `metadata.resourceVersion ${rv} is stale`);
-  }
-
-  client(): VvpClient {
-    return fakeClient(this);
-  }
-}
-
-function fakeClient(p: FakePlatform): VvpClient {
-    const get = (ns: string, name: string, method = 'GET'): Deployment => {
-      const d = p.deployments.get(p.key(ns, name));
-      if (!d) throw httpError(method, 404, `Deployment "${name}" does not exist`);
-      return d;
-    };
-    const fake = {
-      async listDeployments(ns: string, query: { labelSelector?: StringMap } = {}): Promise<ResourceList<Deployment>> {
-        p.record({ method: 'LIST', ns });
-        const sel = query.labelSelector ?? {};
-        const items = [...p.deployments.values()].filter((d) => d.metadata.namespace === ns && Object.entries(sel).every(([k, v]) => d.metadata.labels?.[k] === v));
-        return { items: structuredClone(items) };
-      },
-      async getDeployment(ns: string, name: string): Promise<Deployment> {
-        p.record({ method: 'GET', ns, name });
-        return structuredClone(get(ns, name));
-      },
-      async createDeployment(ns: string, body: DeploymentWrite, opts?: { token?: string }): Promise<Deployment> {
-        const name = body.metadata?.name ?? '';
-        p.record({ method: 'POST', ns, name, body, token: opts?.token });
-        if (p.deployments.has(p.key(ns, name))) throw httpError('POST', 409, `Deployment "${name}" already exists`);
-        const at = p.tick();
-        const d = {
-          kind: 'Deployment', apiVersion: 'v1',
-          metadata: { ...structuredClone(body.metadata), id: `d-${++p.seq}`, namespace: ns, resourceVersion: 1, createdAt: at, modifiedAt: at },
-          spec: mergePatch({ upgradeStrategy: { kind: 'STATEFUL' }, restoreStrategy: { kind: 'LATEST_STATE' }, maxJobCreationAttempts: 4 }, body.spec ?? {}),
-          status: { state: 'CANCELLED' },
-        } as Deployment;
-        p.deployments.set(p.key(ns, name), d);
-        return structuredClone(d);
-      },
-      async patchDeployment(ns: string, name: string, body: DeploymentWrite, opts?: { token?: string }): Promise<Deployment> {
-        p.record({ method: 'PATCH', ns, name, body, token: opts?.token });
-        const current = get(ns, name, 'PATCH');
-        p.checkWrite('PATCH', current, body, opts?.token);
-        const { resourceVersion: _rv, ...meta } = body.metadata ?? {};
-        const next = mergePatch(current, { metadata: meta, spec: body.spec ?? {} }) as Deployment;
-        next.metadata.resourceVersion = current.metadata.resourceVersion + 1;
-        next.metadata.modifiedAt = p.tick();
-        p.deployments.set(p.key(ns, name), next);
-        return structuredClone(next);
-      },
-      async putDeployment(ns: string, name: string, body: DeploymentWrite, opts?: { token?: string }): Promise<Deployment> {
-        p.record({ method: 'PUT', ns, name, body, token: opts?.token });
-        const current = get(ns, name, 'PUT');
-        p.checkWrite('PUT', current, body, opts?.token);
-        const next = structuredClone(current);
-        next.metadata.labels = structuredClone(body.metadata?.labels) as StringMap;
-        next.metadata.annotations = structuredClone(body.metadata?.annotations) as StringMap;
-        next.spec = mergePatch({ upgradeStrategy: { kind: 'STATEFUL' }, restoreStrategy: { kind: 'LATEST_STATE' }, maxJobCreationAttempts: 4 }, body.spec ?? {}) as Deployment['spec'];
-        next.metadata.resourceVersion++;
-        next.metadata.modifiedAt = p.tick();
-        p.deployments.set(p.key(ns, name), next);
-        return structuredClone(next);
-      },
-      async deleteDeployment(ns: string, name: string, opts?: { token?: string }): Promise<Deployment> {
-        p.record({ method: 'DELETE', ns, name, token: opts?.token });
-        const current = get(ns, name, 'DELETE');
-        if (current.spec.state === 'RUNNING') throw httpError('DELETE', 409, 'a deployment can only be deleted in desired state CANCELLED or SUSPENDED');
-        p.deployments.delete(p.key(ns, name));
-        return current;
-      },
-      async listJobs(ns: string, q: { deploymentId?: string } = {}): Promise<ResourceList<Job>> {
-        p.record({ method: 'LIST-JOBS', ns });
-        return { items: p.jobs.filter((j) => j.metadata.namespace === ns && (!q.deploymentId || j.metadata.deploymentId === q.deploymentId)) };
-      },
-      async listSavepoints(ns: string, q: { deploymentId?: string } = {}): Promise<ResourceList<Savepoint>> {
-        p.record({ method: 'LIST-SAVEPOINTS', ns });
-        return { items: p.savepoints.filter((s) => s.metadata.namespace === ns && (!q.deploymentId || s.metadata.deploymentId === q.deploymentId)) };
-      },
-      async triggerSavepoint(ns: string, trigger: { deploymentId: string; annotations?: StringMap }): Promise<Savepoint> {
-        p.record({ method: 'SAVEPOINT', ns, body: trigger });
-        const at = p.tick();
-        const sp: Savepoint = { metadata: { id: `sp-${++p.seq}`, namespace: ns, deploymentId: trigger.deploymentId, origin: 'USER_REQUEST', annotations: trigger.annotations ?? {}, createdAt: at, modifiedAt: at }, status: { state: 'STARTED' } };
-        p.savepoints.push(sp);
-        return sp;
-      },
-      async registerSavepoint(ns: string, reg: { deploymentId: string; savepointLocation: string }): Promise<Savepoint> {
-        p.record({ method: 'REGISTER', ns, body: reg });
-        const at = p.tick();
-        const sp: Savepoint = { metadata: { id: `sp-${++p.seq}`, namespace: ns, deploymentId: reg.deploymentId, origin: 'COPIED', createdAt: at, modifiedAt: at }, spec: { savepointLocation: reg.savepointLocation }, status: { state: 'COMPLETED' } };
-        p.savepoints.push(sp);
-        return sp;
-      },
-      async listAutopilotPolicies(ns: string) {
-        p.record({ method: 'LIST-AUTOPILOT', ns });
-        return [];
-      },
-      async getAutopilotPolicy(ns: string) {
-        p.record({ method: 'GET-AUTOPILOT', ns });
-        throw httpError('GET', 404, 'no policy');
-      },
-      async getAutopilotPolicyStatus() {
-        throw httpError('GET', 404, 'no policy');
-      },
-      async createEvent(ns: string) {
-        p.record({ method: 'EVENT', ns });
-        return {};
-      },
-    };
-    return fake as unknown as VvpClient;
-}
+import type { DeploymentWrite, StringMap } from '../../../apiserver/vvp/types.js';
 
 function ctx(dryRun = false): RequestContext {
   return { user: { username: 'alice', groups: [], extra: {} }, dryRun, signal: new AbortController().signal };
+}
+
+/** An update as a PUT makes it: whatever the storage reads, `object` is what it writes. */
+function replace(storage: VvpDeploymentStorage, context: RequestContext, object: VvpDeployment): Promise<VvpDeployment> {
+  return storage.update(context, object.metadata.namespace, object.metadata.name ?? '', () => object);
 }
 
 function setup(over: Partial<VvpDeploymentStorageOptions> = {}) {
@@ -281,7 +106,7 @@ t.test('a GET of a known object reads the deployment and its surroundings at onc
   const created = await storage.create(ctx(), manifest());
   const surroundings = (calls: Call[]) => calls.filter((c) => c.method !== 'GET' && c.method !== 'LIST').map((c) => c.method).sort();
   platform.calls = [];
-  await storage.update(ctx(), { ...created, metadata: { ...created.metadata, resourceVersion: undefined } });
+  await replace(storage, ctx(), { ...created, metadata: { ...created.metadata, resourceVersion: undefined } });
   platform.calls = [];
   const first = await storage.get(ctx(), 'flink', 'top-speed');
   t.same(platform.calls.map((c) => c.method).filter((m) => m === 'GET' || m === 'LIST'), ['GET'], 'the cached location: no label query');
@@ -337,7 +162,7 @@ t.test('dry run: validated and answered, nothing written', async (t) => {
   const before = platform.writes().length;
   const next = await storage.get(ctx(), 'flink', 'top-speed');
   next.spec.deployment.spec!.state = 'CANCELLED';
-  const dry = await storage.update(ctx(true), next);
+  const dry = await replace(storage, ctx(true), next);
   t.equal(dry.spec.deployment.spec?.state, 'CANCELLED');
   t.equal(dry.metadata.generation, 2);
   t.equal(platform.writes().length, before);
@@ -348,20 +173,20 @@ t.test('update: unchanged → no write; stale resourceVersion → 409; a change 
   await storage.create(ctx(), manifest());
   platform.calls = [];
   const current = await storage.get(ctx(), 'flink', 'top-speed');
-  const same = await storage.update(ctx(), structuredClone(current));
+  const same = await replace(storage, ctx(), structuredClone(current));
   t.same(platform.writes(), [], 'no platform write for an unchanged object');
   t.equal(same.metadata.resourceVersion, current.metadata.resourceVersion);
 
   const changed = structuredClone(current);
   changed.spec.deployment.spec!.template!.spec!.parallelism = 4;
-  const updated = await storage.update(ctx(), changed);
+  const updated = await replace(storage, ctx(), changed);
   t.same(platform.writes().map((c) => c.method), ['PATCH']);
   t.equal(updated.metadata.generation, 2);
   t.equal(platform.deployments.get('default/top-speed')?.spec.template?.spec?.parallelism, 4);
   t.not(updated.metadata.resourceVersion, current.metadata.resourceVersion);
   t.match(events.at(-1)?.event, { reason: 'Projected', message: /mode=PATCH/ });
 
-  await rejects(t, storage.update(ctx(), changed), { code: 409, reason: 'Conflict', message: /has been modified/ });
+  await rejects(t, replace(storage, ctx(), changed), { code: 409, reason: 'Conflict', message: /has been modified/ });
 });
 
 t.test('a race between replicas is refused by the platform resourceVersion', async (t) => {
@@ -376,7 +201,7 @@ t.test('a race between replicas is refused by the platform resourceVersion', asy
   };
   const changed = structuredClone(current);
   changed.spec.deployment.spec!.state = 'CANCELLED';
-  await rejects(t, storage.update(ctx(), changed), { code: 409, reason: 'Conflict', message: /stale/ });
+  await rejects(t, replace(storage, ctx(), changed), { code: 409, reason: 'Conflict', message: /stale/ });
 });
 
 t.test('PUT mode replaces the definition', async (t) => {
@@ -385,7 +210,7 @@ t.test('PUT mode replaces the definition', async (t) => {
   const current = await storage.get(ctx(), 'flink', 'top-speed');
   current.spec.deployment.spec!.template!.spec!.parallelism = 3;
   platform.calls = [];
-  await storage.update(ctx(), current);
+  await replace(storage, ctx(), current);
   t.same(platform.writes().map((c) => c.method), ['PUT']);
 });
 
@@ -396,7 +221,7 @@ t.test('savepointNonce while RUNNING: a savepoint tagged with the nonce, recorde
   const current = await storage.get(ctx(), 'flink', 'top-speed');
   current.spec.savepointNonce = 1;
   platform.calls = [];
-  const updated = await storage.update(ctx(), current);
+  const updated = await replace(storage, ctx(), current);
   t.same(platform.writes().map((c) => c.method), ['PATCH', 'SAVEPOINT', 'PATCH']);
   t.same((platform.calls.find((c) => c.method === 'SAVEPOINT')?.body as { annotations: StringMap }).annotations, { [ANNOTATION.savepointNonce]: '1', [SAVEPOINT_TRIGGER_ANNOTATION]: '2026-11-24T12:00:02Z' });
   t.equal(updated.status?.observedSavepointNonce, 1);
@@ -407,7 +232,7 @@ t.test('savepointNonce while RUNNING: a savepoint tagged with the nonce, recorde
   const later = await storage.get(ctx(), 'flink', 'top-speed');
   t.match(condition(later, 'NonceAligned'), { status: 'True', reason: 'NoncesProcessed' });
   platform.calls = [];
-  await storage.update(ctx(), later);
+  await replace(storage, ctx(), later);
   t.same(platform.writes(), [], 'the same nonce is not acted on again');
 });
 
@@ -416,7 +241,7 @@ t.test('savepointNonce while CANCELLED: SavepointBlocked, no savepoint', async (
   await storage.create(ctx(), manifest('top-speed', { deployment: { spec: { state: 'CANCELLED' } } }));
   const current = await storage.get(ctx(), 'flink', 'top-speed');
   current.spec.savepointNonce = 7;
-  const updated = await storage.update(ctx(), current);
+  const updated = await replace(storage, ctx(), current);
   t.equal(platform.savepoints.length, 0);
   t.match(condition(updated, 'NonceAligned'), { status: 'False', reason: 'SavepointBlocked' });
   t.match(events.at(-1)?.event, { type: 'Warning', reason: 'SavepointBlocked' });
@@ -428,7 +253,7 @@ t.test('restartNonce while RUNNING: the template restart annotation', async (t) 
   platform.settle('default', 'top-speed', 'RUNNING');
   const current = await storage.get(ctx(), 'flink', 'top-speed');
   current.spec.restartNonce = 2;
-  const updated = await storage.update(ctx(), current);
+  const updated = await replace(storage, ctx(), current);
   t.equal(platform.deployments.get('default/top-speed')?.spec.template?.metadata?.annotations?.[RESTART_ANNOTATION], '2');
   t.equal(updated.status?.observedRestartNonce, 2);
   t.notOk(JSON.stringify(updated.spec).includes(RESTART_ANNOTATION));
@@ -555,7 +380,7 @@ t.test('platform failures as Kubernetes Status', async (t) => {
   const current = await storage.get(ctx(), 'flink', 'top-speed').catch(() => undefined);
   if (current) {
     current.spec.deployment.spec!.state = 'CANCELLED';
-    await rejects(t, storage.update(ctx(), current), { code: 403, reason: 'Forbidden', message: /write-protected/ });
+    await rejects(t, replace(storage, ctx(), current), { code: 403, reason: 'Forbidden', message: /write-protected/ });
   }
   platform.fail = (call) => (call.method === 'POST' ? httpError('POST', 400, 'spec.deploymentTargetName: a deployment needs spec.deploymentTargetName') : undefined);
   const err = await rejects(t, storage.create(ctx(), manifest('x')), { code: 422 });
@@ -582,7 +407,7 @@ t.test('apikeySecretName: that Secret\'s token for the object\'s writes only', a
 t.test('PUT of a missing object creates it', async (t) => {
   const { storage } = setup();
   t.equal(storage.allowCreateOnUpdate, true);
-  const o = await storage.update(ctx(), manifest());
+  const o = await replace(storage, ctx(), manifest());
   t.ok(o.metadata.uid);
 });
 
@@ -621,7 +446,7 @@ t.test('a spec.deployment change while deleting is refused; a dry-run delete wri
   const o = await storage.get(ctx(), 'flink', 'top-speed');
   o.spec.deployment.spec!.state = 'RUNNING';
   o.spec.deployment.spec!.template!.spec!.parallelism = 9;
-  await rejects(t, storage.update(ctx(), o), { code: 422, message: /being deleted/ });
+  await rejects(t, replace(storage, ctx(), o), { code: 422, message: /being deleted/ });
 });
 
 t.test('generateName', async (t) => {
@@ -733,7 +558,7 @@ t.test('watch through the machinery\'s WatchHub: one scope per platform namespac
   };
   const current = await storage.get(ctx(), 'flink', 'a');
   current.spec.deployment.spec!.template!.spec!.parallelism = 7;
-  await storage.update(ctx(), current);
+  await replace(storage, ctx(), current);
   const modified = await next();
   t.equal(modified.type, 'MODIFIED');
   t.equal((modified.object as VvpDeployment).metadata.name, 'a');
@@ -820,7 +645,7 @@ t.test('a savepoint nonce whose trigger got no answer is triggered once after th
   const { platform, storage, events, fresh } = setup({ now: () => new Date(clock), pendingSavepointGraceMs: 25_000 });
   const current = await runningWithNonce(storage, platform, 1);
   platform.fail = (call) => (call.method === 'SAVEPOINT' ? unreachableSavepointPost() : undefined);
-  const updated = await storage.update(ctx(), current);
+  const updated = await replace(storage, ctx(), current);
   platform.fail = undefined;
   t.equal(platform.savepoints.length, 0);
   t.match(nonceRecordOf(platform), { nonce: 1, outcome: 'Triggered', savepointId: undefined }, 'pending: no answer is not a refusal');
@@ -829,7 +654,7 @@ t.test('a savepoint nonce whose trigger got no answer is triggered once after th
   clock += 10_000;
   await storage.finishPendingWork();
   platform.calls = [];
-  await storage.update(ctx(), await storage.get(ctx(), 'flink', 'top-speed'));
+  await replace(storage, ctx(), await storage.get(ctx(), 'flink', 'top-speed'));
   t.same(platform.writes(), [], 'within the grace period the writer may still be at it: neither the pass nor a retry acts');
 
   clock += 20_000;
@@ -844,7 +669,7 @@ t.test('a savepoint nonce whose trigger got no answer is triggered once after th
 
   clock += 60_000;
   await storage.finishPendingWork();
-  await storage.update(ctx(), await storage.get(ctx(), 'flink', 'top-speed'));
+  await replace(storage, ctx(), await storage.get(ctx(), 'flink', 'top-speed'));
   t.equal(platform.savepoints.length, 1, 'and never again');
 });
 
@@ -857,10 +682,10 @@ t.test('a savepoint taken though its answer was lost is adopted, on the user\'s 
     platform.savepoints.push({ metadata: { id: 'sp-landed', namespace: call.ns, deploymentId: trigger.deploymentId, origin: 'USER_REQUEST', annotations: trigger.annotations, createdAt: platform.tick() }, status: { state: 'COMPLETED' } });
     return unreachableSavepointPost();
   };
-  await storage.update(ctx(), current);
+  await replace(storage, ctx(), current);
   platform.fail = undefined;
   t.equal(nonceRecordOf(platform).savepointId, undefined);
-  const retried = await storage.update(ctx(), await storage.get(ctx(), 'flink', 'top-speed'));
+  const retried = await replace(storage, ctx(), await storage.get(ctx(), 'flink', 'top-speed'));
   t.equal(nonceRecordOf(platform).savepointId, 'sp-landed');
   t.equal(platform.calls.filter((c) => c.method === 'SAVEPOINT').length, 1, 'nothing triggered again');
   t.match(condition(retried, 'NonceAligned'), { status: 'True' });
@@ -872,7 +697,7 @@ t.test('settling a trigger the platform refuses records SavepointTriggerFailed',
   const { platform, storage, events } = setup({ now: () => new Date(clock), pendingSavepointGraceMs: 25_000 });
   const current = await runningWithNonce(storage, platform, 2);
   platform.fail = (call) => (call.method === 'SAVEPOINT' ? unreachableSavepointPost() : undefined);
-  await storage.update(ctx(), current);
+  await replace(storage, ctx(), current);
   clock += 30_000;
   platform.fail = (call) => (call.method === 'SAVEPOINT' ? httpError('POST', 400, 'the deployment has no running job') : undefined);
   await storage.finishPendingWork();

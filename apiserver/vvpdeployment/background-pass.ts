@@ -1,0 +1,81 @@
+// The background pass (the lease holder's, one replica at a time): finishes what a write left pending on the
+// platform (deletions, interrupted savepoint triggers) and finds the platform's own events worth mirroring as
+// Kubernetes Events. Everything it acts on is recorded on the platform, so a restarted or other replica goes on.
+
+import type { RequestContext } from '../k8s/storage.js';
+import { NEVER, type StorageCore } from './core.js';
+import type { DeletionFlow } from './deletion-flow.js';
+import { mirroredEvent, shouldMirror, type MirroredEvent } from './events.js';
+import type { Listing } from './listing.js';
+import { pendingWork } from './pending-work.js';
+import { isOverdueTrigger } from './savepoint-nonce.js';
+import type { SavepointSettler } from './savepoint-settler.js';
+import type { VvpDeployment } from './types.js';
+import type { PlatformWriter } from './writer.js';
+
+export interface BackgroundPassParts {
+  listing: Listing;
+  writer: PlatformWriter;
+  deletion: DeletionFlow;
+  settler: SavepointSettler;
+}
+
+export class BackgroundPass {
+  constructor(private readonly core: StorageCore, private readonly flows: BackgroundPassParts) {}
+
+  /**
+   * One pass over every deployment of this instance with work pending: advances deletions and settles overdue
+   * savepoint nonces. Returns the number of objects whose deletion completed.
+   */
+  async finishPendingWork(signal: AbortSignal): Promise<number> {
+    const core = this.core;
+    const { listing, writer, deletion, settler } = this.flows;
+    const ctx: RequestContext = { user: { username: 'system:vvp-apiserver', groups: [], extra: {} }, dryRun: false, signal };
+    let finished = 0;
+    for (const pns of core.options.platformNamespaces) {
+      for (const d of await listing.pendingDeployments(pns, signal)) {
+        const { deleting, nonce } = pendingWork(d);
+        try {
+          if (deleting) {
+            if ((await deletion.finishDeletion(ctx, d)).deleted) finished++;
+          } else if (isOverdueTrigger(nonce, core.now(), settler.graceMs)) {
+            const savepoints = await core.client.listSavepoints(pns, { deploymentId: d.metadata.id }, { signal });
+            const object = core.toObject({ deployment: d }, core.partsOf(d));
+            await settler.settle(d, savepoints.items, await writer.writeOptions(ctx, object, true));
+          }
+        } catch (err) {
+          core.warn(deleting ? 'finishing a deletion failed' : 'settling a savepoint nonce failed', { deployment: `${pns}/${d.metadata.name}`, error: (err as Error).message });
+        }
+      }
+    }
+    return finished;
+  }
+
+  /**
+   * The platform's job and deployment events of every managed deployment, as Kubernetes Events on its object. Each
+   * carries a key from the platform event's id, so recording them again (another replica, a restart) writes nothing new.
+   * One events list per platform namespace. `wanted(deploymentId, key)` leaves out events already recorded, so that
+   * objects are built only for deployments with something new to record.
+   */
+  async platformEventsToMirror(signal: AbortSignal = NEVER, wanted: (deploymentId: string, key: string) => boolean = () => true): Promise<{ object: VvpDeployment; event: MirroredEvent }[]> {
+    const core = this.core;
+    const out: { object: VvpDeployment; event: MirroredEvent }[] = [];
+    for (const pns of core.options.platformNamespaces) {
+      const entries = new Map((await this.flows.listing.entries(pns, signal)).map((e) => [e.id, e]));
+      if (entries.size === 0) continue;
+      const events = await core.platform(undefined, () => core.client.listEvents(pns, {}, { signal }));
+      const objects = new Map<string, VvpDeployment | undefined>();
+      for (const platformEvent of events.items) {
+        const id = platformEvent.metadata.deploymentId ?? '';
+        const entry = entries.get(id);
+        if (!entry || !shouldMirror(platformEvent, id)) continue;
+        const event = mirroredEvent(platformEvent);
+        if (!wanted(id, event.key)) continue;
+        if (!objects.has(id)) objects.set(id, entry.object());
+        const object = objects.get(id);
+        if (object) out.push({ object, event });
+      }
+    }
+    return out;
+  }
+}

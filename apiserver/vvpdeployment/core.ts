@@ -1,0 +1,98 @@
+// What every flow of the VvpDeployment storage shares: its options, the platform reader, and the two translations
+// the flows make all the time: a platform deployment into the Kubernetes object, a platform failure into a Status.
+
+import { statusErrors, type ResourceRef } from '../k8s/status.js';
+import type { StatusCause } from '../k8s/types.js';
+import type { Deployment } from '../vvp/types.js';
+import { decodeKubeParts, type KubeParts } from './annotations.js';
+import { toStatusError } from './errors.js';
+import { toVvpDeployment } from './mapping.js';
+import type { VvpDeploymentStorageOptions } from './options.js';
+import type { PlatformView } from './platform-view.js';
+import { PlatformReader } from './reader.js';
+import { vvpDeploymentInfo } from './schema.js';
+import { KIND, VERSION, type VvpDeployment } from './types.js';
+
+/** A signal that never aborts: for background work and for follow-up writes a client's leaving must not abandon. */
+export const NEVER: AbortSignal = new AbortController().signal;
+
+/** A managed deployment read from the platform: its view, its Kubernetes record, and the object built from both. */
+export interface ReadObject {
+  view: PlatformView;
+  parts: KubeParts;
+  object: VvpDeployment;
+}
+
+export class StorageCore {
+  readonly group: string;
+  readonly now: () => Date;
+  readonly reader: PlatformReader;
+
+  constructor(readonly options: VvpDeploymentStorageOptions) {
+    this.group = options.group ?? vvpDeploymentInfo.group;
+    this.now = options.now ?? (() => new Date());
+    this.reader = new PlatformReader({
+      client: options.client,
+      instanceId: options.instanceId,
+      platformNamespaces: options.platformNamespaces,
+      toStatusError: (err, name) => this.statusError(err, name),
+      warn: (message, fields) => this.warn(message, fields),
+      surroundingsMaxAgeMs: options.surroundingsMaxAgeMs ?? 0,
+    });
+  }
+
+  get client(): VvpDeploymentStorageOptions['client'] {
+    return this.options.client;
+  }
+
+  ref(name: string | undefined): ResourceRef {
+    return { group: this.group, resource: vvpDeploymentInfo.resource, name };
+  }
+
+  /** A platform failure as the Kubernetes Status answered for the object `name`. */
+  statusError(err: unknown, name: string | undefined): unknown {
+    return toStatusError(err, { ref: this.ref(name), platform: this.options.platformName });
+  }
+
+  /** Runs a platform call, answering its failure as a Kubernetes Status. */
+  async platform<T>(name: string | undefined, call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (err) {
+      throw this.statusError(err, name);
+    }
+  }
+
+  warn(message: string, fields?: Record<string, unknown>): void {
+    this.options.warn?.(message, fields);
+  }
+
+  invalid(name: string, causes: StatusCause[]): never {
+    throw statusErrors.invalid(this.group, KIND, name, causes);
+  }
+
+  toObject(view: PlatformView, parts: KubeParts): VvpDeployment {
+    const obj = toVvpDeployment(view, parts);
+    obj.apiVersion = `${this.group}/${VERSION}`;
+    return obj;
+  }
+
+  /** The Kubernetes record of a managed deployment; a 500 when it is missing or damaged. */
+  partsOf(d: Deployment): KubeParts {
+    try {
+      const parts = decodeKubeParts(d.metadata.annotations);
+      if (parts) return parts;
+    } catch (err) {
+      throw statusErrors.internal(`the Kubernetes record on platform deployment ${d.metadata.namespace}/${d.metadata.name} is damaged: ${(err as Error).message}`);
+    }
+    throw statusErrors.internal(`platform deployment ${d.metadata.namespace}/${d.metadata.name} carries no Kubernetes record`);
+  }
+
+  /** The object `namespace/name` as the platform shows it now; 404 when no managed deployment holds it. */
+  async read(namespace: string, name: string, signal: AbortSignal, reuse = false): Promise<ReadObject> {
+    const view = await this.reader.read(namespace, name, signal, reuse);
+    if (!view) throw statusErrors.notFound(this.ref(name));
+    const parts = this.partsOf(view.deployment);
+    return { view, parts, object: this.toObject(view, parts) };
+  }
+}

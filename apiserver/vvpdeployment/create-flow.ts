@@ -1,0 +1,120 @@
+// The create flow: validate, plan (mapping.ts planCreate), POST the platform deployment, register the initial
+// savepoint when there is one (undoing the create if the platform refuses it), and say why a name is taken.
+
+import { randomUUID } from 'node:crypto';
+import { statusErrors } from '../k8s/status.js';
+import type { RequestContext } from '../k8s/storage.js';
+import type { KubeObject } from '../k8s/types.js';
+import type { CallOptions } from '../vvp/client.js';
+import type { Deployment, DeploymentWrite, Savepoint } from '../vvp/types.js';
+import { ANNOTATION, isManagedBy, type KubeParts } from './annotations.js';
+import { NEVER, type StorageCore } from './core.js';
+import { isPlatformStatus } from './errors.js';
+import type { Listing } from './listing.js';
+import { planCreate } from './mapping.js';
+import type { VvpDeployment } from './types.js';
+import { validateVvpDeployment, withDefaults } from './validation.js';
+import type { PlatformWriter } from './writer.js';
+
+export class CreateFlow {
+  constructor(private readonly core: StorageCore, private readonly listing: Listing, private readonly writer: PlatformWriter) {}
+
+  async create(ctx: RequestContext, input: KubeObject): Promise<VvpDeployment> {
+    const core = this.core;
+    const { instanceId, platformNamespaces } = core.options;
+    const namespace = input.metadata.namespace ?? '';
+    const named: KubeObject = structuredClone(input);
+    if (!named.metadata.name && named.metadata.generateName) named.metadata.name = `${named.metadata.generateName}${randomSuffix()}`;
+    const name = named.metadata.name ?? '';
+    if (!name) core.invalid('', [{ type: 'FieldValueRequired', field: 'metadata.name', message: 'Required value: name or generateName is required' }]);
+    const obj = withDefaults(named as VvpDeployment, platformNamespaces[0] ?? 'default');
+    delete obj.status;
+    const causes = validateVvpDeployment(obj, { instanceId, platformNamespaces });
+    if (causes.length) core.invalid(name, causes);
+    if (await core.reader.locate(namespace, name, ctx.signal)) throw statusErrors.alreadyExists(core.ref(name));
+
+    const plan = planCreate(obj, instanceId, core.now());
+    const pns = obj.spec.deployment.metadata?.namespace ?? '';
+    const pname = obj.spec.deployment.metadata?.name ?? '';
+    if (ctx.dryRun) return this.dryRunCreated(plan.body, plan.parts, pns);
+
+    const opts = await this.writer.writeOptions(ctx, obj);
+    // Before the POST: a create whose answer is lost may still have happened.
+    this.listing.occupancy.occupy(pns, namespace);
+    let d: Deployment;
+    try {
+      d = await core.client.createDeployment(pns, plan.body, opts);
+    } catch (err) {
+      if (isPlatformStatus(err, 409)) throw await this.explainTaken(pns, pname, name, ctx.signal);
+      throw core.statusError(err, name);
+    }
+    core.reader.remember(d);
+    if (plan.registerSavepoint) d = await this.registerInitialSavepoint(d, plan.parts, plan.registerSavepoint, plan.stateAfterRegistration, opts, name);
+    const view = await core.reader.loadView(d, ctx.signal);
+    const created = core.toObject(view, core.partsOf(d));
+    this.writer.changed(pns);
+    this.writer.emit(created, plan.events, pns, d.metadata.id);
+    return created;
+  }
+
+  /** Why a platform name is taken: by another VvpDeployment of ours, or by a deployment this server does not manage. */
+  private async explainTaken(pns: string, pname: string, name: string, signal: AbortSignal): Promise<unknown> {
+    const core = this.core;
+    let d: Deployment;
+    try {
+      d = await core.client.getDeployment(pns, pname, { signal });
+    } catch (err) {
+      return core.statusError(err, name);
+    }
+    const a = d.metadata.annotations ?? {};
+    if (isManagedBy(d.metadata.labels, core.options.instanceId)) {
+      return statusErrors.alreadyExists(core.ref(name),
+        `platform deployment ${pns}/${pname} is already managed by VvpDeployment ${a[ANNOTATION.namespace]}/${a[ANNOTATION.name]}`);
+    }
+    return statusErrors.alreadyExists(core.ref(name),
+      `platform deployment ${pns}/${pname} exists and is not managed by this server (instance "${core.options.instanceId}"); deployments created elsewhere cannot be claimed: choose another spec.deployment.metadata.name`);
+  }
+
+  /**
+   * Registers spec.initialSavepointSpec right after creation, while the deployment is still CANCELLED, then sets
+   * the desired state. If the platform refuses the savepoint, the new deployment is removed again: a refused create
+   * leaves nothing behind.
+   */
+  private async registerInitialSavepoint(d: Deployment, parts: KubeParts, location: string, state: string | undefined, opts: CallOptions, name: string): Promise<Deployment> {
+    const core = this.core;
+    const client = core.client;
+    const pns = d.metadata.namespace;
+    let savepoint: Savepoint;
+    try {
+      savepoint = await client.registerSavepoint(pns, { deploymentId: d.metadata.id, savepointLocation: location }, opts);
+    } catch (err) {
+      await client.deleteDeployment(pns, d.metadata.name, { ...opts, signal: NEVER }).catch((e: unknown) =>
+        core.warn('removing a half-created platform deployment failed', { deployment: `${pns}/${d.metadata.name}`, error: (e as Error).message }));
+      core.reader.forget(parts.namespace, parts.name);
+      throw core.statusError(err, name);
+    }
+    const initialSavepoint = { location, savepointId: savepoint.metadata.id };
+    return core.platform(name, () => this.writer.patchFresh(d, (fresh) => {
+      const body = this.writer.recordBody(fresh, (p) => ({ ...p, initialSavepoint }));
+      if (state) body.spec = { state: state as Deployment['spec']['state'] };
+      return body;
+    }, { ...opts, signal: NEVER }));
+  }
+
+  private dryRunCreated(body: DeploymentWrite, parts: KubeParts, pns: string): VvpDeployment {
+    const at = this.core.now().toISOString();
+    const deployment = {
+      ...body,
+      metadata: { ...body.metadata, id: randomUUID(), namespace: pns, resourceVersion: 1, createdAt: at, modifiedAt: at },
+      status: { state: 'CANCELLED' },
+    } as Deployment;
+    return this.core.toObject({ deployment, savepoints: [], autopilot: { mode: 'AUTOPILOT_MODE_DISABLED' } }, parts);
+  }
+}
+
+function randomSuffix(): string {
+  const alphabet = 'bcdfghjklmnpqrstvwxz2456789';
+  let out = '';
+  for (let i = 0; i < 5; i++) out += alphabet[Math.floor(Math.random() * alphabet.length)];
+  return out;
+}

@@ -1,0 +1,202 @@
+// Listing: every VvpDeployment of the served platform namespaces, for list, watch (the poll-fed hub), the
+// background passes (the deployments with work pending, from a recent listing when there is one) and the
+// namespace occupancy that answers for an empty namespace while the platform is unavailable (occupancy.ts).
+
+import { statusErrors } from '../k8s/status.js';
+import { EventQueue } from '../k8s/event-queue.js';
+import type { ListOptions, ListResult, RequestContext, WatchOptions, WatchStream } from '../k8s/storage.js';
+import { INITIAL_EVENTS_END_ANNOTATION, type SnapshotEntry } from '../k8s/watch-hub.js';
+import type { KubeObject } from '../k8s/types.js';
+import { matchesFields, matchesLabels } from '../k8s/selectors.js';
+import type { Deployment } from '../vvp/types.js';
+import { ANNOTATION, LABEL, decodeKubeParts, isManagedBy, managedSelector } from './annotations.js';
+import { NEVER, type StorageCore } from './core.js';
+import { viewResourceVersion } from './mapping.js';
+import { NamespaceOccupancy } from './occupancy.js';
+import type { PollingWatchHub } from './options.js';
+import { hasPendingWork } from './pending-work.js';
+import type { PlatformView } from './platform-view.js';
+import { PlatformReader } from './reader.js';
+import { listResourceVersion } from './resource-version.js';
+import { byNamespaceAndName, decodeContinue, encodeContinue } from './selectors.js';
+import type { VvpDeployment } from './types.js';
+
+/** One VvpDeployment of a platform namespace, the object built only when asked. */
+export interface ObjectEntry extends SnapshotEntry {
+  namespace: string;
+  name: string;
+  object(): VvpDeployment | undefined;
+}
+
+export class Listing {
+  readonly occupancy: NamespaceOccupancy;
+  readonly hub: PollingWatchHub | undefined;
+  /** Per platform namespace: when it was last listed in full, and the deployments with work pending then. */
+  private readonly lastListing = new Map<string, { at: number; pending: Deployment[] }>();
+
+  constructor(private readonly core: StorageCore) {
+    this.occupancy = new NamespaceOccupancy(core.options.platformNamespaces);
+    this.hub = core.options.createWatchHub?.((scope) => this.entries(scope, NEVER));
+  }
+
+  private get scopes(): string[] {
+    return [...this.core.options.platformNamespaces];
+  }
+
+  /** Lets watchers see a write through this server at once instead of at the next poll. */
+  changed(platformNamespace: string): void {
+    this.hub?.notify(platformNamespace);
+  }
+
+  /** Label, field and namespace selection of a list or watch; unsupported field selectors are a 400. */
+  private listFilter(options: ListOptions): (o: KubeObject) => boolean {
+    for (const r of options.fieldSelector) {
+      if (r.field !== 'metadata.name' && r.field !== 'metadata.namespace') {
+        throw statusErrors.badRequest(`field label not supported: ${r.field}`);
+      }
+    }
+    return (o) => (options.namespace === undefined || o.metadata.namespace === options.namespace)
+      && matchesLabels(o.metadata.labels ?? {}, options.labelSelector) && matchesFields(o, options.fieldSelector);
+  }
+
+  async watch(hub: PollingWatchHub, watchOptions: WatchOptions): Promise<WatchStream> {
+    const filter = this.listFilter(watchOptions);
+    const scopes = this.scopes;
+    try {
+      return await hub.watch({
+        scopes,
+        resourceVersion: watchOptions.resourceVersion,
+        sendInitialEvents: watchOptions.sendInitialEvents,
+        allowWatchBookmarks: watchOptions.allowWatchBookmarks,
+        filter,
+      });
+    } catch (err) {
+      const rv = watchOptions.resourceVersion ?? '';
+      const initial = watchOptions.sendInitialEvents ?? (rv === '' || rv === '0');
+      if (initial && this.occupancy.answersEmpty(err, watchOptions.namespace)) return emptyInitialWatch(hub.listResourceVersion(scopes, []), watchOptions);
+      throw err;
+    }
+  }
+
+  /**
+   * Every VvpDeployment living in one platform namespace (optionally of one Kubernetes namespace), each built only
+   * when asked: a watch poll compares resourceVersions and builds the changed objects alone.
+   */
+  async entries(platformNamespace: string, signal: AbortSignal, kubeNamespace?: string): Promise<ObjectEntry[]> {
+    const full = kubeNamespace === undefined;
+    const listed = full ? this.occupancy.listing(platformNamespace) : undefined;
+    const startedAt = performance.now();
+    const views = await this.core.reader.namespaceViews(platformNamespace, kubeNamespace, signal);
+    listed?.(views.map((v) => v.namespace));
+    if (full) this.noteListing(platformNamespace, startedAt, views.map((v) => v.view.deployment));
+    return views.map(({ view, namespace, name }) => ({
+      id: view.deployment.metadata.id, namespace, name, resourceVersion: viewResourceVersion(view), object: () => this.objectOf(view),
+    }));
+  }
+
+  /** The object of a managed deployment; undefined (and a warning) when its Kubernetes record is damaged. */
+  private objectOf(view: PlatformView): VvpDeployment | undefined {
+    const d = view.deployment;
+    try {
+      const parts = decodeKubeParts(d.metadata.annotations);
+      return parts ? this.core.toObject(view, parts) : undefined;
+    } catch (err) {
+      this.core.warn('skipping a platform deployment with a damaged Kubernetes record', { deployment: `${d.metadata.namespace}/${d.metadata.name}`, error: (err as Error).message });
+      return undefined;
+    }
+  }
+
+  /**
+   * Lists from the platform; while the platform is unavailable, a Kubernetes namespace that held no VvpDeployment
+   * when last listed (occupancy.ts) is answered an empty list, so that deleting that namespace can go on.
+   */
+  async list(ctx: RequestContext, options: ListOptions): Promise<ListResult> {
+    try {
+      return await this.listFromPlatform(ctx, options);
+    } catch (err) {
+      if (!this.occupancy.answersEmpty(err, options.namespace)) throw err;
+      return { items: [], metadata: { resourceVersion: this.listVersion([]) } };
+    }
+  }
+
+  private listVersion(versions: readonly string[]): string {
+    return this.hub ? this.hub.listResourceVersion(this.scopes, versions) : listResourceVersion(versions);
+  }
+
+  private async listFromPlatform(ctx: RequestContext, options: ListOptions): Promise<ListResult> {
+    const filter = this.listFilter(options);
+    // Whole scopes (every Kubernetes namespace), so that the list's resourceVersion covers what a watch of the same
+    // scopes has seen, even for a namespaced list; only the objects of the namespace asked for are built.
+    const entries = (await Promise.all(this.scopes.map(async (pns) => (await this.entries(pns, ctx.signal)).map((entry) => ({ pns, entry }))))).flat();
+    // An object the watch hub keeps at the same resourceVersion is the same object: its JSON text is reused.
+    const all = entries.filter(({ entry }) => options.namespace === undefined || entry.namespace === options.namespace)
+      .flatMap(({ pns, entry }) => this.hub?.serialized(pns, entry.id, entry.resourceVersion) ?? entry.object() ?? [])
+      .sort(byNamespaceAndName);
+    const resourceVersion = this.listVersion(entries.map(({ entry }) => entry.resourceVersion));
+    let items = all.filter(filter);
+    if (options.continue) {
+      const after = decodeContinue(options.continue);
+      if (after === undefined) throw statusErrors.badRequest('invalid continue token');
+      items = items.filter((o) => PlatformReader.key(o.metadata.namespace ?? '', o.metadata.name ?? '') > after);
+    }
+    const metadata: ListResult['metadata'] = { resourceVersion };
+    if (options.limit && options.limit > 0 && items.length > options.limit) {
+      const remaining = items.length - options.limit;
+      items = items.slice(0, options.limit);
+      const last = items[items.length - 1];
+      metadata.continue = encodeContinue(PlatformReader.key(last?.metadata.namespace ?? '', last?.metadata.name ?? ''));
+      metadata.remainingItemCount = remaining;
+    }
+    return { items, metadata };
+  }
+
+  /**
+   * One listing of the managed deployments per platform namespace, run periodically on every replica; skipped for a
+   * namespace listed in full (e.g. by a watch poll) within the last `maxAgeMs`.
+   */
+  async refreshOccupancy(signal: AbortSignal, maxAgeMs: number): Promise<void> {
+    for (const pns of this.core.options.platformNamespaces) {
+      const last = this.lastListing.get(pns);
+      if (last && performance.now() - last.at <= maxAgeMs) continue;
+      await this.managedDeployments(pns, signal);
+    }
+  }
+
+  /** Every deployment this instance manages in a platform namespace; the listing refreshes the occupancy too. */
+  private async managedDeployments(pns: string, signal: AbortSignal): Promise<Deployment[]> {
+    const { client, instanceId } = this.core.options;
+    const listed = this.occupancy.listing(pns);
+    const startedAt = performance.now();
+    const list = await this.core.platform(undefined, () => client.listDeployments(pns, { labelSelector: managedSelector(instanceId) }, { signal }));
+    const managed = list.items.filter((d) => isManagedBy(d.metadata.labels, instanceId));
+    listed(managed.map((d) => d.metadata.annotations?.[ANNOTATION.namespace] ?? d.metadata.labels?.[LABEL.namespace] ?? ''));
+    this.noteListing(pns, startedAt, managed);
+    return managed;
+  }
+
+  private noteListing(pns: string, at: number, deployments: readonly Deployment[]): void {
+    const previous = this.lastListing.get(pns);
+    if (!previous || previous.at <= at) this.lastListing.set(pns, { at, pending: deployments.filter(hasPendingWork) });
+  }
+
+  /**
+   * The deployments of a platform namespace with a deletion or a savepoint trigger to finish: from a full listing
+   * younger than listingReuseMs (a watch poll lists every interval anyway), else from a listing of their own.
+   */
+  async pendingDeployments(pns: string, signal: AbortSignal): Promise<Deployment[]> {
+    const last = this.lastListing.get(pns);
+    const reuseMs = this.core.options.listingReuseMs ?? 0;
+    if (last && performance.now() - last.at <= reuseMs) return last.pending;
+    return (await this.managedDeployments(pns, signal)).filter(hasPendingWork);
+  }
+}
+
+/** A watch of a namespace known to be empty while the platform is unavailable: no objects, then it ends. */
+function emptyInitialWatch(resourceVersion: string, options: WatchOptions): WatchStream {
+  const stream = new EventQueue();
+  if (options.sendInitialEvents && options.allowWatchBookmarks) {
+    stream.push({ type: 'BOOKMARK', object: { apiVersion: '', kind: '', metadata: { resourceVersion, annotations: { [INITIAL_EVENTS_END_ANNOTATION]: 'true' } } } });
+  }
+  stream.stop();
+  return stream;
+}

@@ -1,0 +1,69 @@
+// What the VvpDeployment storage is given (the hooks into the machinery and the platform), and the one WatchHub
+// capability it needs, declared here so that the rooms stay apart.
+
+import type { WatchStream } from '../k8s/storage.js';
+import type { SnapshotEntry } from '../k8s/watch-hub.js';
+import type { KubeObject } from '../k8s/types.js';
+import type { PlannedEvent } from './mapping.js';
+import type { PlatformPort } from './platform-port.js';
+import type { VvpDeployment } from './types.js';
+
+/** The Kubernetes annotation naming a Secret (in the object's namespace) whose token the object's platform writes use. */
+export const APIKEY_SECRET_ANNOTATION = 'apikeySecretName';
+
+export interface VvpDeploymentStorageOptions {
+  /** The platform calls the resource makes (main.ts: the VvpClient). */
+  client: PlatformPort;
+  instanceId: string;
+  /** Platform namespaces served; the first is the default for spec.deployment.metadata.namespace. */
+  platformNamespaces: string[];
+  /** The platform's URL, as messages show it ("Ververica Platform at <platformName>"; errors.ts adds the name). */
+  platformName: string;
+  /** The API group served (ververica.platform unless configured to run beside the vendor's CRD). */
+  group?: string;
+  /**
+   * The platform token in a Secret of the object's namespace (apikeySecretName). Throws a StatusError (e.g. 422 or
+   * 403) when the Secret is missing or unreadable. Without it, objects carrying the annotation cannot be written.
+   */
+  resolveToken?: (namespace: string, secretName: string, signal: AbortSignal) => Promise<string>;
+  /** Records a Kubernetes Event on the object (the machinery's event recorder). */
+  recordEvent?: (object: VvpDeployment, event: PlannedEvent) => void;
+  now?: () => Date;
+  /** For failures of best-effort follow-up calls; never given tokens. */
+  warn?: (message: string, fields?: Record<string, unknown>) => void;
+  /**
+   * Builds the poll-fed watch hub (the machinery's WatchHub) over this storage's snapshots, one scope per platform
+   * namespace: `(snapshot) => new WatchHub({ snapshot, pollIntervalMs })`. Without it the storage serves no watch.
+   */
+  createWatchHub?: (snapshot: (scope: string) => Promise<readonly SnapshotEntry[]>) => PollingWatchHub;
+  /** How long a GET may reuse an unchanged deployment's jobs, savepoints and Autopilot state (see PlatformReader). */
+  surroundingsMaxAgeMs?: number;
+  /**
+   * How long the background passes may work from the last full listing of a platform namespace (a watch poll's)
+   * instead of listing every deployment again themselves; 0: they always list.
+   */
+  listingReuseMs?: number;
+  /**
+   * How long a savepoint nonce recorded Triggered may go without a savepoint id before another pass triggers it
+   * (savepoint-nonce.ts): longer than the main write and the savepoint POST can take. Default 25 s.
+   */
+  pendingSavepointGraceMs?: number;
+}
+
+/** What this storage needs of the machinery's WatchHub (k8s/watch-hub.ts), injected so that the rooms stay apart. */
+export interface PollingWatchHub {
+  watch(options: {
+    scopes: string[];
+    resourceVersion?: string;
+    sendInitialEvents?: boolean;
+    allowWatchBookmarks?: boolean;
+    filter?: (object: KubeObject) => boolean;
+  }): Promise<WatchStream>;
+  /** Poll a scope now, after a write through this server. */
+  notify(scope: string): void;
+  /** Of the items' resourceVersions and what the hub has seen. */
+  listResourceVersion(scopes: string[], resourceVersions: readonly string[]): string;
+  /** A list item for the object the hub keeps, when it is at this resourceVersion (its JSON text reused). */
+  serialized(scope: string, id: string, resourceVersion: string): KubeObject | undefined;
+}
+

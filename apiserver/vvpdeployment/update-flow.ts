@@ -1,0 +1,172 @@
+// The update flow: validate against the live object, plan (mapping.ts planUpdate), write the platform deployment
+// (PUT or PATCH per syncingMode), then the follow-up a nonce or a new initial savepoint needs, recorded in a second
+// write. A deletion in progress is taken one step further; a retried nonce whose trigger was interrupted is settled.
+
+import { statusErrors } from '../k8s/status.js';
+import type { RequestContext, UpdateTransform } from '../k8s/storage.js';
+import type { CallOptions } from '../vvp/client.js';
+import type { Deployment, DeploymentWrite, StringMap } from '../vvp/types.js';
+import type { KubeParts } from './annotations.js';
+import { NEVER, type StorageCore } from './core.js';
+import type { CreateFlow } from './create-flow.js';
+import type { DeletionFlow } from './deletion-flow.js';
+import { isPlatformRefusal } from './errors.js';
+import { deepEqual, deepMerge } from './json.js';
+import { planUpdate, type PlannedEvent, type UpdatePlan } from './mapping.js';
+import type { PlatformView } from './platform-view.js';
+import { checkResourceVersion } from './resource-version.js';
+import { isPendingTrigger, savepointTriggerAnnotations } from './savepoint-nonce.js';
+import { savepointFailed, savepointTriggered, type SavepointSettler } from './savepoint-settler.js';
+import { kubeTime } from './time.js';
+import type { VvpDeployment } from './types.js';
+import { validateVvpDeployment, validateVvpDeploymentUpdate, withDefaults } from './validation.js';
+import type { PlatformWriter } from './writer.js';
+
+export interface UpdateFlowParts {
+  writer: PlatformWriter;
+  creating: CreateFlow;
+  deletion: DeletionFlow;
+  settler: SavepointSettler;
+}
+
+export class UpdateFlow {
+  constructor(private readonly core: StorageCore, private readonly flows: UpdateFlowParts) {}
+
+  /**
+   * One read of the platform; `transform` makes the object to write of it (the machinery has checked its UID
+   * against that read); its resourceVersion, when set, must be the read's.
+   */
+  async update(ctx: RequestContext, namespace: string, name: string, transform: UpdateTransform): Promise<VvpDeployment> {
+    const core = this.core;
+    const { writer, settler, deletion } = this.flows;
+    const { instanceId, platformNamespaces } = core.options;
+    const view = await core.reader.read(namespace, name, ctx.signal);
+    if (!view) {
+      const created = await transform(undefined);
+      if (created.metadata.resourceVersion) throw statusErrors.notFound(core.ref(name));
+      return this.flows.creating.create(ctx, created);
+    }
+    const d = view.deployment;
+    const parts = core.partsOf(d);
+    const current = core.toObject(view, parts);
+    const input = await transform(structuredClone(current));
+    checkResourceVersion(input.metadata.resourceVersion, current.metadata.resourceVersion ?? '', core.ref(name));
+
+    const obj = structuredClone(input) as VvpDeployment;
+    delete obj.status;
+    const oldIdentity = parts.spec.deployment?.metadata ?? {};
+    obj.spec.deployment ??= {};
+    obj.spec.deployment.metadata = { ...obj.spec.deployment.metadata };
+    obj.spec.deployment.metadata.name ??= oldIdentity.name;
+    obj.spec.deployment.metadata.namespace ??= oldIdentity.namespace;
+    const defaulted = withDefaults(obj, platformNamespaces[0] ?? 'default');
+    const causes = [
+      ...validateVvpDeployment(defaulted, { instanceId, platformNamespaces: [...platformNamespaces, oldIdentity.namespace ?? ''] }, false),
+      ...validateVvpDeploymentUpdate(defaulted, current),
+    ];
+    if (parts.deletion && !deepEqual(defaulted.spec.deployment, parts.spec.deployment)) {
+      causes.push({ type: 'FieldValueForbidden', field: 'spec.deployment', message: 'Forbidden: the VvpDeployment is being deleted' });
+    }
+    if (causes.length) core.invalid(name, causes);
+
+    const plan = planUpdate(view, parts, defaulted, instanceId, core.now());
+    if (ctx.dryRun) return core.toObject(simulate(view, plan), plan.parts);
+    if (!plan.body) {
+      // A retry of a nonce whose trigger was interrupted settles it, as the background pass would.
+      if (!isPendingTrigger(parts.savepointNonce)) return current;
+      const opts = { ...(await writer.writeOptions(ctx, defaulted)), signal: NEVER };
+      if (!(await settler.settle(d, view.savepoints ?? [], opts))) return current;
+      return (await core.read(namespace, name, NEVER)).object;
+    }
+
+    const opts = await writer.writeOptions(ctx, defaulted);
+    const client = core.client;
+    const pns = d.metadata.namespace;
+    let written = await core.platform(name, () => plan.method === 'PUT'
+      ? client.putDeployment(pns, d.metadata.name, plan.body as DeploymentWrite, opts)
+      : client.patchDeployment(pns, d.metadata.name, plan.body as DeploymentWrite, opts));
+    const events = [...plan.events];
+    written = await this.followUp(written, plan, events, { ...opts, signal: NEVER }, name);
+
+    // Follow-up writes after the main one must not be abandoned because the client went away.
+    if (plan.parts.deletion) await deletion.finishDeletion({ ...ctx, signal: NEVER }, written, view).catch(() => undefined);
+    const after = await this.answerView(namespace, name, view, written, plan);
+    if (!after) return { ...current, metadata: { ...current.metadata, deletionTimestamp: current.metadata.deletionTimestamp ?? kubeTime(core.now()) } };
+    const updated = core.toObject(after, core.partsOf(after.deployment));
+    writer.changed(pns);
+    writer.emit(updated, events, pns, d.metadata.id);
+    return updated;
+  }
+
+  /**
+   * What the answer is built from: the written deployment, with the jobs, savepoints and Autopilot state of the read
+   * before the write, which the write did not change (the platform acts on it later); read again after a savepoint
+   * follow-up (a new savepoint) or a deletion step (the deployment may be gone).
+   */
+  private async answerView(namespace: string, name: string, view: PlatformView, written: Deployment, plan: UpdatePlan): Promise<PlatformView | undefined> {
+    if (plan.parts.deletion) return this.core.reader.read(namespace, name, NEVER);
+    if (plan.triggerSavepoint !== undefined || plan.registerSavepoint !== undefined) return this.core.reader.loadView(written, NEVER);
+    this.core.reader.written(view.deployment, written);
+    return { ...view, deployment: written };
+  }
+
+  /** The savepoint of a new savepointNonce and a changed initial savepoint, after the main write; their outcome is recorded in a second write. */
+  private async followUp(d: Deployment, plan: UpdatePlan, events: PlannedEvent[], opts: CallOptions, name: string): Promise<Deployment> {
+    if (plan.triggerSavepoint === undefined && plan.registerSavepoint === undefined) return d;
+    const core = this.core;
+    const client = core.client;
+    const pns = d.metadata.namespace;
+    const parts: Pick<KubeParts, 'savepointNonce' | 'initialSavepoint'> = { savepointNonce: plan.parts.savepointNonce, initialSavepoint: plan.parts.initialSavepoint };
+    if (plan.triggerSavepoint !== undefined && parts.savepointNonce) {
+      const nonce = plan.triggerSavepoint;
+      try {
+        const sp = await client.triggerSavepoint(pns, { deploymentId: d.metadata.id, annotations: savepointTriggerAnnotations(parts.savepointNonce) }, opts);
+        parts.savepointNonce = { ...parts.savepointNonce, savepointId: sp.metadata.id };
+        events.push(savepointTriggered(nonce, sp.metadata.id));
+      } catch (err) {
+        const message = (core.statusError(err, name) as Error).message;
+        if (isPlatformRefusal(err)) {
+          parts.savepointNonce = { ...parts.savepointNonce, outcome: 'Failed', message };
+          events.push(savepointFailed(nonce, message));
+        } else {
+          // No answer: the savepoint may have been taken. The record stays pending; the settler adopts or triggers it.
+          core.warn('a savepoint trigger got no answer; it is settled after the grace period', { deployment: `${pns}/${d.metadata.name}`, error: message });
+        }
+      }
+    }
+    if (plan.registerSavepoint !== undefined) {
+      try {
+        const sp = await client.registerSavepoint(pns, { deploymentId: d.metadata.id, savepointLocation: plan.registerSavepoint }, opts);
+        parts.initialSavepoint = { location: plan.registerSavepoint, savepointId: sp.metadata.id };
+      } catch (err) {
+        const message = (core.statusError(err, name) as Error).message;
+        events.push({ type: 'Warning', reason: 'InitialSavepointNotRegistered', key: plan.registerSavepoint, message });
+      }
+    }
+    try {
+      return await this.flows.writer.patchFresh(d, (fresh) => this.flows.writer.recordBody(fresh, (p) => ({ ...p, ...parts })), opts);
+    } catch (err) {
+      core.warn('recording a nonce outcome failed', { deployment: `${pns}/${d.metadata.name}`, error: (err as Error).message });
+      return d;
+    }
+  }
+}
+
+/** What the platform deployment would look like after a planned write (dry run). */
+function simulate(view: PlatformView, plan: UpdatePlan): PlatformView {
+  const d = structuredClone(view.deployment);
+  const body = plan.body;
+  if (body) {
+    const meta = body.metadata ?? {};
+    if (plan.method === 'PUT') {
+      d.metadata.labels = meta.labels as StringMap;
+      d.metadata.annotations = meta.annotations as StringMap;
+      d.spec = { ...(body.spec as Deployment['spec']) };
+    } else {
+      d.metadata.labels = { ...d.metadata.labels, ...(meta.labels as StringMap | undefined) };
+      d.metadata.annotations = { ...d.metadata.annotations, ...(meta.annotations as StringMap | undefined) };
+      if (body.spec) d.spec = deepMerge(d.spec, body.spec);
+    }
+  }
+  return { ...view, deployment: d };
+}

@@ -1,0 +1,84 @@
+// The writer: what every write of the storage has in common. With which token a write goes out (the object's
+// apikeySecretName), how the server's own follow-up writes survive the platform changing a deployment meanwhile
+// (patchFresh), how the Kubernetes record is rewritten, and how the events of a write are recorded.
+
+import { statusErrors } from '../k8s/status.js';
+import type { RequestContext } from '../k8s/storage.js';
+import type { KubeObject } from '../k8s/types.js';
+import type { CallOptions } from '../vvp/client.js';
+import type { Deployment, DeploymentWrite } from '../vvp/types.js';
+import { encodeKubeParts, type KubeParts } from './annotations.js';
+import type { StorageCore } from './core.js';
+import { isPlatformStatus } from './errors.js';
+import type { Listing } from './listing.js';
+import type { PlannedEvent } from './mapping.js';
+import { APIKEY_SECRET_ANNOTATION } from './options.js';
+import type { VvpDeployment } from './types.js';
+
+export class PlatformWriter {
+  constructor(private readonly core: StorageCore, private readonly listing: Listing) {}
+
+  /** The call options of a write for `obj`: its Secret's token when it names one (`fallback`: the server's if unreadable). */
+  async writeOptions(ctx: RequestContext, obj: KubeObject, fallback = false): Promise<CallOptions> {
+    const secret = obj.metadata.annotations?.[APIKEY_SECRET_ANNOTATION];
+    if (secret === undefined) return { signal: ctx.signal };
+    const resolveToken = this.core.options.resolveToken;
+    if (!resolveToken) {
+      throw statusErrors.internal(`annotation ${APIKEY_SECRET_ANNOTATION} is set, but this server is not configured to read Secrets`);
+    }
+    try {
+      return { signal: ctx.signal, token: await resolveToken(obj.metadata.namespace ?? '', secret, ctx.signal) };
+    } catch (err) {
+      // A finishing deletion must not hang on a Secret that went first (namespace deletion removes Secrets early).
+      if (fallback) return { signal: ctx.signal };
+      throw err;
+    }
+  }
+
+  /** Lets watchers see a write through this server at once instead of at the next poll. */
+  changed(platformNamespace: string): void {
+    this.listing.changed(platformNamespace);
+  }
+
+  /** Records the events of a write as Kubernetes Events, and (with a deployment) appends them to the platform's. */
+  emit(object: VvpDeployment, events: PlannedEvent[], platformNamespace?: string, deploymentId?: string): void {
+    for (const event of events) {
+      try {
+        this.core.options.recordEvent?.(object, event);
+      } catch (err) {
+        this.core.warn('recording an event failed', { reason: event.reason, error: (err as Error).message });
+      }
+      if (platformNamespace && deploymentId) {
+        this.core.client.createEvent(platformNamespace, { metadata: { deploymentId, name: 'EXTERNAL' }, spec: { message: event.message } })
+          .catch(() => undefined);
+      }
+    }
+  }
+
+  /**
+   * The server's own follow-up writes (records, deletion steps). The platform changes a deployment by itself while
+   * it works (status transitions bump its resourceVersion), so a 409 is retried on a fresh read: `build` recomputes
+   * the body from it (undefined: nothing to write any more). Each write still carries the read's resourceVersion,
+   * so a concurrent change of the record by another replica is never overwritten. Throws the platform's error.
+   */
+  async patchFresh(d: Deployment, build: (fresh: Deployment) => DeploymentWrite | undefined, opts: CallOptions): Promise<Deployment> {
+    const client = this.core.client;
+    let current = d;
+    for (let attempt = 1; ; attempt++) {
+      const body = build(current);
+      if (!body) return current;
+      body.metadata = { ...body.metadata, resourceVersion: current.metadata.resourceVersion };
+      try {
+        return await client.patchDeployment(current.metadata.namespace, current.metadata.name, body, opts);
+      } catch (err) {
+        if (attempt >= 4 || !isPlatformStatus(err, 409)) throw err;
+        current = await client.getDeployment(current.metadata.namespace, current.metadata.name, opts);
+      }
+    }
+  }
+
+  /** A write of the deployment's Kubernetes record, changed by `change` from the record it carries now. */
+  recordBody(fresh: Deployment, change: (parts: KubeParts) => KubeParts): DeploymentWrite {
+    return { metadata: { annotations: encodeKubeParts(change(this.core.partsOf(fresh)), this.core.options.instanceId).annotations } };
+  }
+}
