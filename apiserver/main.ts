@@ -79,7 +79,7 @@ async function main(): Promise<void> {
       try {
         const secret = await core.readNamespacedSecret({ namespace, name: secretName });
         const token = secret.data?.token ?? secret.data?.apikey ?? secret.data?.apiKey;
-        if (!token) throw statusErrors.badRequest(`Secret ${namespace}/${secretName} (annotation apikeySecretName) has no key "token"`);
+        if (!token) throw statusErrors.badRequest(`Secret ${namespace}/${secretName} (annotation apikeySecretName) has no key "token" (the platform API token: kubectl create secret generic ${secretName} --from-literal=token=<platform token>)`);
         return Buffer.from(token, 'base64').toString('utf8').trim();
       } catch (err) {
         if ((err as { code?: number }).code === 404) {
