@@ -10,7 +10,7 @@ bin=${KSTATUS_BIN:-"${XDG_CACHE_HOME:-$HOME/.cache}/vvp-apiserver/kstatus-$pin/k
 if [[ ! -x "$bin" ]]; then
   mkdir -p "$(dirname "$bin")"
   echo "[kstatus] building $bin" >&2
-  (cd "$module" && go build -o "$bin.tmp" .)
+  (cd "$module" && go build -buildvcs=false -o "$bin.tmp" .)
   mv "$bin.tmp" "$bin"
 fi
 echo "$bin"
