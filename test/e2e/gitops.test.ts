@@ -1,8 +1,8 @@
 // What GitOps tools make of live VvpDeployments, decided by their own code: the real kstatus library (Flux's
 // healthChecks, kpt, cli-utils), the shipped Flux healthCheckExprs evaluated by cel-go, and Argo CD's Lua health
-// check run by a Lua interpreter. One deployment is taken
-// through every state the platform shows (CANCELLED, RUNNING while transitioning, RUNNING and healthy, SUSPENDED,
-// FAILED, a fix applied to the FAILED one, deleting), and each answer of a write is read as the tools read it.
+// check run by a Lua interpreter. One deployment is taken through every state the platform shows (CANCELLED,
+// RUNNING while transitioning, RUNNING and healthy, SUSPENDED, FAILED, a fix applied to the FAILED one, deleting),
+// and each answer of a write is read as the tools read it.
 import t, { type Test } from 'tap';
 import { argoHealth, kstatusOf, type ArgoHealth, type KstatusResult } from '../support/gitops.js';
 import { eventually } from '../support/hostile.js';
