@@ -157,6 +157,10 @@ t.test('a fix that fails too reads Failed once the platform has acted on it', as
 
 t.test('deleting: Terminating / Progressing while the deletion waits; the deletion raised the generation', async (t) => {
   const held = await patch('life', { metadata: { finalizers: ['example.com/hold'] } });
+  const dryRun = await k(['delete', '--raw', `/apis/${stack.apiGroup}/v1/namespaces/${ns}/vvpdeployments/life?dryRun=All`]);
+  const dry = JSON.parse(dryRun.stdout) as Obj;
+  t.equal(dry.metadata.generation, held.metadata.generation + 1, 'a dry-run deletion answers the raised generation too');
+  t.equal((await get('life')).metadata.deletionTimestamp, undefined, 'and deletes nothing');
   const del = await k(['delete', resource, 'life', '-n', ns, '--wait=false']);
   t.equal(del.code, 0, del.stderr);
   const o = await get('life');
