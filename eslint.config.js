@@ -26,6 +26,18 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', { patterns: ['**/vvp-emulator/**', '**/vvp/**', '**/vvpdeployment/**'] }] },
   },
   {
+    // The resource sits between the two rooms and uses each through its door (index.ts), never a module behind it.
+    files: ['apiserver/vvpdeployment/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          { group: ['**/vvp-emulator/**'], message: 'the emulator shares no code with the product' },
+          { group: ['../k8s/*', '!../k8s/index.js', '../vvp/*', '!../vvp/index.js'], message: 'import the room through its index.ts' },
+        ],
+      }],
+    },
+  },
+  {
     files: ['apiserver/vvp/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: ['**/vvp-emulator/**', '**/k8s/**', '**/vvpdeployment/**', '@kubernetes/*'] }] },
   },

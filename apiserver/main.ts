@@ -7,13 +7,14 @@ import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { Histogram } from 'prom-client';
 import { ConfigError, loadConfig, usage, type ServerConfig } from './config.js';
-import { ApiMetrics, KeepAliveKubeConfig, WatchHub, createApiServer, kubeDelegatedAuth, statusErrors } from './k8s/index.js';
+import { ApiMetrics, KeepAliveKubeConfig, createApiServer, kubeDelegatedAuth } from './k8s/index.js';
 import { KubeEventRecorder, type InvolvedObject } from './k8s/event-recorder.js';
 import type { KubeObject } from './k8s/types.js';
 import { LeaderElector } from './k8s/leader-election.js';
 import { VvpClient } from './vvp/index.js';
-import { VvpDeploymentStorage } from './vvpdeployment/storage.js';
+import { VvpDeploymentStorage } from './vvpdeployment/index.js';
 import { backgroundLoop, replicaLoop } from './background.js';
+import { secretTokenResolver } from './secret-token.js';
 
 function involved(object: KubeObject): InvolvedObject {
   const { namespace = '', name = '', uid } = object.metadata;
@@ -59,52 +60,25 @@ async function main(): Promise<void> {
     onCall: (call) => platformCalls.observe({ route: call.route, method: call.method, code: String(call.status) }, call.durationMs / 1000),
   });
 
-  const core = kubeConfig.makeApiClient(CoreV1Api);
   const events = new KubeEventRecorder(kubeConfig, 'vvp-apiserver', log.child({ room: 'events' }));
-  let hub: WatchHub | undefined;
   const storage = new VvpDeploymentStorage({
-    createWatchHub: (snapshot) => (hub = new WatchHub({
-      snapshot,
-      pollIntervalMs: config.pollIntervalMs,
-      onPollError: (namespace, err) => log.warn({ platformNamespace: namespace, err: (err as Error).message }, 'watch poll failed'),
-    })),
     client,
     instanceId: config.instanceId,
     platformNamespaces: config.vvpNamespaces,
     platformName: config.vvpUrl,
     group: config.apiGroup,
+    watch: {
+      pollIntervalMs: config.pollIntervalMs,
+      onPollError: (namespace, err) => log.warn({ platformNamespace: namespace, err: (err as Error).message }, 'watch poll failed'),
+    },
     surroundingsMaxAgeMs: config.pollIntervalMs,
     listingReuseMs: 2 * config.pollIntervalMs,
-    resolveToken: async (namespace, secretName) => {
-      try {
-        const secret = await core.readNamespacedSecret({ namespace, name: secretName });
-        const token = secret.data?.token ?? secret.data?.apikey ?? secret.data?.apiKey;
-        if (!token) throw statusErrors.badRequest(`Secret ${namespace}/${secretName} (annotation apikeySecretName) has no key "token" (the platform API token: kubectl create secret generic ${secretName} --from-literal=token=<platform token>)`);
-        return Buffer.from(token, 'base64').toString('utf8').trim();
-      } catch (err) {
-        if ((err as { code?: number }).code === 404) {
-          throw statusErrors.badRequest(`Secret ${namespace}/${secretName} named by the annotation apikeySecretName does not exist`);
-        }
-        throw err;
-      }
-    },
+    resolveToken: secretTokenResolver(kubeConfig.makeApiClient(CoreV1Api)),
     recordEvent: (object, event) => void events.record(involved(object), event),
     warn: (message, fields) => log.warn(fields ?? {}, message),
     // The main write and the savepoint POST of a nonce each take at most the platform timeout.
     pendingSavepointGraceMs: 2 * config.vvpTimeoutMs + 5_000,
   });
-
-  // Keys this replica has recorded already; after a restart each is sent once more and kube-apiserver answers 409.
-  const mirrored = new Set<string>();
-  const mirrorPlatformEvents = async (signal: AbortSignal) => {
-    if (mirrored.size > 100_000) mirrored.clear();
-    for (const { object, event } of await storage.platformEventsToMirror(signal, (uid, key) => !mirrored.has(`${uid}/${key}`))) {
-      const id = `${object.metadata.uid}/${event.key}`;
-      if (mirrored.has(id)) continue;
-      await events.record(involved(object), event);
-      mirrored.add(id);
-    }
-  };
 
   const auth = await kubeDelegatedAuth(kubeConfig, log.child({ room: 'auth' }));
   const server = await createApiServer({
@@ -123,7 +97,7 @@ async function main(): Promise<void> {
     ...backgroundLoop([
       { name: 'finish-pending-work', intervalMs: config.pollIntervalMs, run: (signal) => storage.finishPendingWork(signal) },
       // Events may lag a few seconds; a full snapshot every poll interval would cost the platform more than watches do.
-      { name: 'mirror-platform-events', intervalMs: Math.max(5_000, 5 * config.pollIntervalMs), run: (signal) => mirrorPlatformEvents(signal) },
+      { name: 'mirror-platform-events', intervalMs: Math.max(5_000, 5 * config.pollIntervalMs), run: (signal) => storage.mirrorPlatformEvents((object, event) => events.record(involved(object), event), signal) },
     ], log.child({ room: 'background' })),
   }, log.child({ room: 'lease' }));
   // What Kubernetes namespaces hold objects, for answering their lists while the platform is down; leader or not.
@@ -141,7 +115,7 @@ async function main(): Promise<void> {
     everyReplica.stop();
     await elector.stop();
     auth.stop();
-    hub?.close();
+    storage.close();
     await server.close();
     client.close();
     process.exit(0);

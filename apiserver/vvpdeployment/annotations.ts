@@ -3,8 +3,8 @@
 // JSON-encoded so that every value round-trips exactly. Users never see reserved keys in spec.deployment.metadata.
 
 import { createHash } from 'node:crypto';
-import type { ManagedFieldsEntry, OwnerReference } from '../k8s/types.js';
-import type { StringMap } from '../vvp/types.js';
+import type { ManagedFieldsEntry, OwnerReference } from '../k8s/index.js';
+import type { StringMap } from '../vvp/index.js';
 import type { DeletionPolicy, SyncingMode, VvpDeploymentSpec } from './types.js';
 
 export const RESERVED_PREFIX = 'k8s.ververica.platform/';

@@ -2,8 +2,8 @@
 // platform (deletions, interrupted savepoint triggers) and finds the platform's own events worth mirroring as
 // Kubernetes Events. Everything it acts on is recorded on the platform, so a restarted or other replica goes on.
 
-import type { RequestContext } from '../k8s/storage.js';
-import { NEVER, type StorageCore } from './core.js';
+import type { RequestContext } from '../k8s/index.js';
+import type { StorageCore } from './core.js';
 import type { DeletionFlow } from './deletion-flow.js';
 import { mirroredEvent, shouldMirror, type MirroredEvent } from './events.js';
 import type { Listing } from './listing.js';
@@ -20,7 +20,13 @@ export interface BackgroundPassParts {
   settler: SavepointSettler;
 }
 
+/** Records a mirrored event as a Kubernetes Event (the machinery's event recorder). */
+export type RecordMirrored = (object: VvpDeployment, event: MirroredEvent) => Promise<unknown>;
+
 export class BackgroundPass {
+  /** Mirrored events this replica has recorded; after a restart each is sent once more and kube-apiserver answers 409. */
+  private readonly mirrored = new Set<string>();
+
   constructor(private readonly core: StorageCore, private readonly flows: BackgroundPassParts) {}
 
   /**
@@ -52,12 +58,25 @@ export class BackgroundPass {
   }
 
   /**
-   * The platform's job and deployment events of every managed deployment, as Kubernetes Events on its object. Each
-   * carries a key from the platform event's id, so recording them again (another replica, a restart) writes nothing new.
+   * Records the platform's job and deployment events of every managed deployment as Kubernetes Events on its object,
+   * each once per replica. Each carries a key from the platform event's id, so recording it again (another replica, a
+   * restart) writes nothing new.
+   */
+  async mirrorPlatformEvents(record: RecordMirrored, signal: AbortSignal): Promise<void> {
+    if (this.mirrored.size > 100_000) this.mirrored.clear();
+    for (const { object, event } of await this.platformEventsToMirror(signal, (uid, key) => !this.mirrored.has(`${uid}/${key}`))) {
+      const id = `${object.metadata.uid}/${event.key}`;
+      if (this.mirrored.has(id)) continue;
+      await record(object, event);
+      this.mirrored.add(id);
+    }
+  }
+
+  /**
    * One events list per platform namespace. `wanted(deploymentId, key)` leaves out events already recorded, so that
    * objects are built only for deployments with something new to record.
    */
-  async platformEventsToMirror(signal: AbortSignal = NEVER, wanted: (deploymentId: string, key: string) => boolean = () => true): Promise<{ object: VvpDeployment; event: MirroredEvent }[]> {
+  private async platformEventsToMirror(signal: AbortSignal, wanted: (deploymentId: string, key: string) => boolean): Promise<{ object: VvpDeployment; event: MirroredEvent }[]> {
     const core = this.core;
     const out: { object: VvpDeployment; event: MirroredEvent }[] = [];
     for (const pns of core.options.platformNamespaces) {

@@ -2,7 +2,7 @@
 // is a platform timestamp (or a time recorded on the platform record) of the fact that put the condition in its
 // current status, so it stays put across reads and replicas until the status flips.
 
-import type { DeploymentCondition } from '../vvp/types.js';
+import type { DeploymentCondition } from '../vvp/index.js';
 import { RESTART_ANNOTATION, withoutReserved, type KubeParts, type NonceRecord } from './annotations.js';
 import { deletionStep } from './deletion.js';
 import { missingPaths } from './json.js';

@@ -1,9 +1,8 @@
 // What every flow of the VvpDeployment storage shares: its options, the platform reader, and the two translations
 // the flows make all the time: a platform deployment into the Kubernetes object, a platform failure into a Status.
 
-import { statusErrors, type ResourceRef } from '../k8s/status.js';
-import type { StatusCause } from '../k8s/types.js';
-import type { Deployment } from '../vvp/types.js';
+import { type ResourceRef, type StatusCause, statusErrors } from '../k8s/index.js';
+import type { Deployment } from '../vvp/index.js';
 import { decodeKubeParts, type KubeParts } from './annotations.js';
 import { toStatusError } from './errors.js';
 import { toVvpDeployment } from './mapping.js';

@@ -2,11 +2,8 @@
 // savepoint when there is one (undoing the create if the platform refuses it), and say why a name is taken.
 
 import { randomUUID } from 'node:crypto';
-import { statusErrors } from '../k8s/status.js';
-import type { RequestContext } from '../k8s/storage.js';
-import type { KubeObject } from '../k8s/types.js';
-import type { CallOptions } from '../vvp/client.js';
-import type { Deployment, DeploymentWrite, Savepoint } from '../vvp/types.js';
+import { type KubeObject, type RequestContext, statusErrors } from '../k8s/index.js';
+import type { CallOptions, Deployment, DeploymentWrite, Savepoint } from '../vvp/index.js';
 import { ANNOTATION, isManagedBy, type KubeParts } from './annotations.js';
 import { NEVER, type StorageCore } from './core.js';
 import { isPlatformStatus } from './errors.js';

@@ -2,9 +2,8 @@
 // deletion.ts decides is taken when it is due: by the DELETE itself, by later updates, by the background pass.
 // A step the platform refuses is recorded on the deployment (DeletionBlocked) and tried again later.
 
-import { checkDeletePreconditions } from '../k8s/preconditions.js';
-import type { DeleteOptions, DeleteResult, RequestContext } from '../k8s/storage.js';
-import type { Deployment, DeploymentWrite, StringMap } from '../vvp/types.js';
+import { checkDeletePreconditions, type DeleteOptions, type DeleteResult, type RequestContext } from '../k8s/index.js';
+import type { Deployment, DeploymentWrite, StringMap } from '../vvp/index.js';
 import { MANAGED_BY_LABEL, RESERVED_PREFIX, encodeKubeParts, type KubeParts } from './annotations.js';
 import type { StorageCore } from './core.js';
 import { deletionStep } from './deletion.js';

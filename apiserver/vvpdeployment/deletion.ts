@@ -1,7 +1,7 @@
 // What deleting a VvpDeployment waits for on the platform, per deletionPolicy. Shared by the storage (which acts)
 // and the DeletionBlocked condition (which reports).
 
-import type { DeploymentDesiredState } from '../vvp/types.js';
+import type { DeploymentDesiredState } from '../vvp/index.js';
 import type { PlatformView } from './platform-view.js';
 import type { DeletionPolicy } from './types.js';
 

@@ -1,9 +1,8 @@
 // Platform failures as Kubernetes Status errors: the platform's own words, the status code a Kubernetes client
 // knows how to act on (retry on 503/504/429, re-read on 409, fix the object on 422).
 
-import { StatusError, statusErrors, type ResourceRef } from '../k8s/status.js';
-import type { StatusCause } from '../k8s/types.js';
-import { VvpError } from '../vvp/errors.js';
+import { type ResourceRef, type StatusCause, StatusError, statusErrors } from '../k8s/index.js';
+import { VvpError } from '../vvp/index.js';
 import { GROUP, KIND } from './types.js';
 
 /** A platform message that names a field of the deployment, e.g. `spec.state: required field is missing`. */

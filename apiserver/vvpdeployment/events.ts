@@ -2,7 +2,7 @@
 // derived from the platform event's id: an event recorder that names Events after (object, key) writes each one
 // once, whichever replica mirrors it and however often, with no cursor to store.
 
-import type { Event as PlatformEvent } from '../vvp/types.js';
+import type { Event as PlatformEvent } from '../vvp/index.js';
 import type { PlannedEvent } from './mapping.js';
 
 export interface MirroredEvent extends PlannedEvent {

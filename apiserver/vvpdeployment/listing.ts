@@ -2,18 +2,15 @@
 // background passes (the deployments with work pending, from a recent listing when there is one) and the
 // namespace occupancy that answers for an empty namespace while the platform is unavailable (occupancy.ts).
 
-import { statusErrors } from '../k8s/status.js';
-import { EventQueue } from '../k8s/event-queue.js';
-import type { ListOptions, ListResult, RequestContext, WatchOptions, WatchStream } from '../k8s/storage.js';
-import { INITIAL_EVENTS_END_ANNOTATION, type SnapshotEntry } from '../k8s/watch-hub.js';
-import type { KubeObject } from '../k8s/types.js';
-import { matchesFields, matchesLabels } from '../k8s/selectors.js';
-import type { Deployment } from '../vvp/types.js';
+import {
+  EventQueue, INITIAL_EVENTS_END_ANNOTATION, type KubeObject, type ListOptions, type ListResult, matchesFields,
+  matchesLabels, type RequestContext, type SnapshotEntry, statusErrors, WatchHub, type WatchOptions, type WatchStream,
+} from '../k8s/index.js';
+import type { Deployment } from '../vvp/index.js';
 import { ANNOTATION, LABEL, decodeKubeParts, isManagedBy, managedSelector } from './annotations.js';
 import { NEVER, type StorageCore } from './core.js';
 import { viewResourceVersion } from './mapping.js';
 import { NamespaceOccupancy } from './occupancy.js';
-import type { PollingWatchHub } from './options.js';
 import { hasPendingWork } from './pending-work.js';
 import type { PlatformView } from './platform-view.js';
 import { PlatformReader } from './reader.js';
@@ -30,13 +27,14 @@ export interface ObjectEntry extends SnapshotEntry {
 
 export class Listing {
   readonly occupancy: NamespaceOccupancy;
-  readonly hub: PollingWatchHub | undefined;
+  readonly hub: WatchHub | undefined;
   /** Per platform namespace: when it was last listed in full, and the deployments with work pending then. */
   private readonly lastListing = new Map<string, { at: number; pending: Deployment[] }>();
 
   constructor(private readonly core: StorageCore) {
     this.occupancy = new NamespaceOccupancy(core.options.platformNamespaces);
-    this.hub = core.options.createWatchHub?.((scope) => this.entries(scope, NEVER));
+    const watch = core.options.watch;
+    this.hub = watch && new WatchHub({ snapshot: (scope) => this.entries(scope, NEVER), pollIntervalMs: watch.pollIntervalMs, onPollError: watch.onPollError });
   }
 
   private get scopes(): string[] {
@@ -59,7 +57,7 @@ export class Listing {
       && matchesLabels(o.metadata.labels ?? {}, options.labelSelector) && matchesFields(o, options.fieldSelector);
   }
 
-  async watch(hub: PollingWatchHub, watchOptions: WatchOptions): Promise<WatchStream> {
+  async watch(hub: WatchHub, watchOptions: WatchOptions): Promise<WatchStream> {
     const filter = this.listFilter(watchOptions);
     const scopes = this.scopes;
     try {

@@ -1,7 +1,7 @@
 // Kubernetes intent → platform writes, and platform state → the Kubernetes object. Pure: the storage does the calls.
 
-import type { KubeObject } from '../k8s/types.js';
-import type { DeploymentWrite, StringMap } from '../vvp/types.js';
+import type { KubeObject } from '../k8s/index.js';
+import type { DeploymentWrite, StringMap } from '../vvp/index.js';
 import {
   RESTART_ANNOTATION, decodeKubeParts, encodeKubeParts, mergeMetadata, withoutReserved,
   type FailureMark, type KubeParts, type NonceRecord,

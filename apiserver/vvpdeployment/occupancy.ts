@@ -4,7 +4,7 @@
 // controller lists and deletecollections every namespaced resource) does not wait for the platform.
 
 import { performance } from 'node:perf_hooks';
-import { isStatusError } from '../k8s/status.js';
+import { isStatusError } from '../k8s/index.js';
 
 interface PlatformNamespaceState {
   /** Start of the newest full listing absorbed (monotonic clock). */

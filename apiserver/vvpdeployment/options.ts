@@ -1,9 +1,5 @@
-// What the VvpDeployment storage is given (the hooks into the machinery and the platform), and the one WatchHub
-// capability it needs, declared here so that the rooms stay apart.
+// What the VvpDeployment storage is given: the platform port, the hooks into the machinery, and its timings.
 
-import type { WatchStream } from '../k8s/storage.js';
-import type { SnapshotEntry } from '../k8s/watch-hub.js';
-import type { KubeObject } from '../k8s/types.js';
 import type { PlannedEvent } from './mapping.js';
 import type { PlatformPort } from './platform-port.js';
 import type { VvpDeployment } from './types.js';
@@ -32,10 +28,10 @@ export interface VvpDeploymentStorageOptions {
   /** For failures of best-effort follow-up calls; never given tokens. */
   warn?: (message: string, fields?: Record<string, unknown>) => void;
   /**
-   * Builds the poll-fed watch hub (the machinery's WatchHub) over this storage's snapshots, one scope per platform
-   * namespace: `(snapshot) => new WatchHub({ snapshot, pollIntervalMs })`. Without it the storage serves no watch.
+   * Serves watch through the machinery's poll-fed WatchHub, one scope per platform namespace, polled every
+   * `pollIntervalMs` while watched (close() stops it). Without it the storage serves no watch.
    */
-  createWatchHub?: (snapshot: (scope: string) => Promise<readonly SnapshotEntry[]>) => PollingWatchHub;
+  watch?: { pollIntervalMs: number; onPollError?: (platformNamespace: string, error: unknown) => void };
   /** How long a GET may reuse an unchanged deployment's jobs, savepoints and Autopilot state (see PlatformReader). */
   surroundingsMaxAgeMs?: number;
   /**
@@ -49,21 +45,3 @@ export interface VvpDeploymentStorageOptions {
    */
   pendingSavepointGraceMs?: number;
 }
-
-/** What this storage needs of the machinery's WatchHub (k8s/watch-hub.ts), injected so that the rooms stay apart. */
-export interface PollingWatchHub {
-  watch(options: {
-    scopes: string[];
-    resourceVersion?: string;
-    sendInitialEvents?: boolean;
-    allowWatchBookmarks?: boolean;
-    filter?: (object: KubeObject) => boolean;
-  }): Promise<WatchStream>;
-  /** Poll a scope now, after a write through this server. */
-  notify(scope: string): void;
-  /** Of the items' resourceVersions and what the hub has seen. */
-  listResourceVersion(scopes: string[], resourceVersions: readonly string[]): string;
-  /** A list item for the object the hub keeps, when it is at this resourceVersion (its JSON text reused). */
-  serialized(scope: string, id: string, resourceVersion: string): KubeObject | undefined;
-}
-

@@ -1,7 +1,7 @@
 // What the background pass may have to finish on a deployment, decided from its record alone (every deployment of
 // every listing is asked, so nothing more than two annotations is decoded).
 
-import type { Deployment } from '../vvp/types.js';
+import type { Deployment } from '../vvp/index.js';
 import { ANNOTATION, decodeKubePart, type NonceRecord } from './annotations.js';
 import { isPendingTrigger } from './savepoint-nonce.js';
 

@@ -1,7 +1,7 @@
 // The platform calls the VvpDeployment resource makes, as a port: main.ts passes the real VvpClient, the unit tests
 // a fake platform (test/support/fake-platform.ts). Nothing else of the client is reachable from here.
 
-import type { VvpClient } from '../vvp/client.js';
+import type { VvpClient } from '../vvp/index.js';
 
 export type PlatformPort = Pick<VvpClient,
   | 'listDeployments' | 'getDeployment' | 'createDeployment' | 'patchDeployment' | 'putDeployment' | 'deleteDeployment'

@@ -1,6 +1,6 @@
 // What the platform shows of one deployment: everything a VvpDeployment's status and conditions are computed from.
 
-import type { AutopilotMode, Deployment, Job, Savepoint } from '../vvp/types.js';
+import type { AutopilotMode, Deployment, Job, Savepoint } from '../vvp/index.js';
 import { ANNOTATION } from './annotations.js';
 
 export interface AutopilotView {

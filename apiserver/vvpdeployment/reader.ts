@@ -1,6 +1,6 @@
 // Reading the platform: where a Kubernetes object's platform deployment is, and everything its status is built from.
 
-import type { AutopilotPolicy, AutopilotPolicyStatus, Deployment, Job, Savepoint } from '../vvp/types.js';
+import type { AutopilotPolicy, AutopilotPolicyStatus, Deployment, Job, Savepoint } from '../vvp/index.js';
 import { ANNOTATION, isManagedBy, managedSelector } from './annotations.js';
 import { isPlatformStatus } from './errors.js';
 import { newestFirst, type AutopilotView, type PlatformView } from './platform-view.js';

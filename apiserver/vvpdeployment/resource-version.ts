@@ -8,7 +8,7 @@
 // platform makes to the status alone gives a new RV too. The suffix separates writes within one millisecond.
 // Numbers stay below 2^53 until the year 2255.
 
-import { statusErrors, type ResourceRef } from '../k8s/status.js';
+import { type ResourceRef, statusErrors } from '../k8s/index.js';
 
 const SUFFIX = 1000;
 

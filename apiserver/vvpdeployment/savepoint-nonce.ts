@@ -6,7 +6,7 @@
 // A claim that crashes before its POST is claimed again after another grace period; one that crashes after it is
 // adopted, because the savepoint carries the same tags.
 
-import type { Savepoint, StringMap } from '../vvp/types.js';
+import type { Savepoint, StringMap } from '../vvp/index.js';
 import { ANNOTATION, SAVEPOINT_TRIGGER_ANNOTATION, type NonceRecord } from './annotations.js';
 
 export type PendingSavepointStep =

@@ -1,8 +1,7 @@
 // The savepoint settler: finishes a savepointNonce recorded Triggered without a savepoint id (savepoint-nonce.ts
 // decides; this module does the platform calls), for the background pass and for a user's retry of the same nonce.
 
-import type { CallOptions } from '../vvp/client.js';
-import type { Deployment, Savepoint } from '../vvp/types.js';
+import type { CallOptions, Deployment, Savepoint } from '../vvp/index.js';
 import type { NonceRecord } from './annotations.js';
 import type { StorageCore } from './core.js';
 import { isPlatformRefusal, isPlatformStatus } from './errors.js';

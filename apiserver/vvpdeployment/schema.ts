@@ -4,7 +4,7 @@
 // (unknown fields follow fieldValidation, as a CRD's pruned fields do) except the Kubernetes pod options, which are
 // Kubernetes types passed through as they are.
 
-import type { ResourceInfo } from '../k8s/storage.js';
+import type { ResourceInfo } from '../k8s/index.js';
 import { GROUP, KIND, VERSION } from './types.js';
 
 type Schema = Record<string, unknown>;

@@ -1,6 +1,6 @@
 // List order and limit/continue paging of VvpDeployments.
 
-import type { KubeObject } from '../k8s/types.js';
+import type { KubeObject } from '../k8s/index.js';
 
 
 export function byNamespaceAndName(a: KubeObject, b: KubeObject): number {

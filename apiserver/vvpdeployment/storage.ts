@@ -5,15 +5,13 @@
 // savepoint-settler.ts under them; background-pass.ts for the lease holder), each beside the pure module it drives.
 
 import type {
-  Creater, DeleteOptions, DeleteResult, Getter, GracefulDeleter, ListOptions, ListResult, Lister,
-  RequestContext, ResourceInfo, Storage, TableConvertor, UpdateTransform, Updater, WatchOptions, WatchStream,
-} from '../k8s/storage.js';
-import type { KubeObject } from '../k8s/types.js';
-import { BackgroundPass } from './background-pass.js';
+  Creater, DeleteOptions, DeleteResult, Getter, GracefulDeleter, KubeObject, Lister, ListOptions, ListResult,
+  RequestContext, ResourceInfo, Storage, TableConvertor, Updater, UpdateTransform, WatchOptions, WatchStream,
+} from '../k8s/index.js';
+import { BackgroundPass, type RecordMirrored } from './background-pass.js';
 import { NEVER, StorageCore } from './core.js';
 import { CreateFlow } from './create-flow.js';
 import { DeletionFlow } from './deletion-flow.js';
-import type { MirroredEvent } from './events.js';
 import { Listing } from './listing.js';
 import type { VvpDeploymentStorageOptions } from './options.js';
 import { SavepointSettler } from './savepoint-settler.js';
@@ -23,7 +21,7 @@ import type { VvpDeployment } from './types.js';
 import { UpdateFlow } from './update-flow.js';
 import { PlatformWriter } from './writer.js';
 
-export { APIKEY_SECRET_ANNOTATION, type PollingWatchHub, type VvpDeploymentStorageOptions } from './options.js';
+export { APIKEY_SECRET_ANNOTATION, type VvpDeploymentStorageOptions } from './options.js';
 
 export class VvpDeploymentStorage implements Storage, Getter, Lister, Creater, Updater, GracefulDeleter, TableConvertor {
   readonly info: ResourceInfo;
@@ -74,6 +72,11 @@ export class VvpDeploymentStorage implements Storage, Getter, Lister, Creater, U
     return this.deletion.delete(ctx, namespace ?? '', name, options);
   }
 
+  /** Stops the watch hub's polls and ends its watches (shutdown). */
+  close(): void {
+    this.listing.hub?.close();
+  }
+
   tableCells(object: KubeObject): unknown[] {
     return tableCells(object);
   }
@@ -88,8 +91,8 @@ export class VvpDeploymentStorage implements Storage, Getter, Lister, Creater, U
     return this.background.finishPendingWork(signal);
   }
 
-  /** The platform's events worth recording as Kubernetes Events, with their objects (background-pass.ts). */
-  platformEventsToMirror(signal: AbortSignal = NEVER, wanted?: (deploymentId: string, key: string) => boolean): Promise<{ object: VvpDeployment; event: MirroredEvent }[]> {
-    return this.background.platformEventsToMirror(signal, wanted);
+  /** For the lease holder's loop: the platform's new events recorded as Kubernetes Events (background-pass.ts). */
+  mirrorPlatformEvents(record: RecordMirrored, signal: AbortSignal = NEVER): Promise<void> {
+    return this.background.mirrorPlatformEvents(record, signal);
   }
 }

@@ -1,7 +1,6 @@
 // The columns of `kubectl get vvpdeployments`.
 
-import type { TableColumn } from '../k8s/storage.js';
-import type { KubeObject } from '../k8s/types.js';
+import type { KubeObject, TableColumn } from '../k8s/index.js';
 import type { VvpDeployment } from './types.js';
 
 export const tableColumns: TableColumn[] = [

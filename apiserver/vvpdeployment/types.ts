@@ -1,7 +1,7 @@
 // The VvpDeployment object as Kubernetes clients see it (ververica.platform/v1), field names as in the VVP 3 operator.
 
-import type { KubeObject } from '../k8s/types.js';
-import type { DeepPartial, DeploymentSpec, StringMap } from '../vvp/types.js';
+import type { KubeObject } from '../k8s/index.js';
+import type { DeepPartial, DeploymentSpec, StringMap } from '../vvp/index.js';
 
 export const GROUP = 'ververica.platform';
 export const VERSION = 'v1';

@@ -2,10 +2,8 @@
 // (PUT or PATCH per syncingMode), then the follow-up a nonce or a new initial savepoint needs, recorded in a second
 // write. A deletion in progress is taken one step further; a retried nonce whose trigger was interrupted is settled.
 
-import { statusErrors } from '../k8s/status.js';
-import type { RequestContext, UpdateTransform } from '../k8s/storage.js';
-import type { CallOptions } from '../vvp/client.js';
-import type { Deployment, DeploymentWrite, StringMap } from '../vvp/types.js';
+import { type RequestContext, statusErrors, type UpdateTransform } from '../k8s/index.js';
+import type { CallOptions, Deployment, DeploymentWrite, StringMap } from '../vvp/index.js';
 import type { KubeParts } from './annotations.js';
 import { NEVER, type StorageCore } from './core.js';
 import type { CreateFlow } from './create-flow.js';

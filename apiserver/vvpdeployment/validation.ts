@@ -1,7 +1,7 @@
 // Defaults and the cross-field rules the JSON schema cannot express. Each rule answers with a field cause so that
 // the 422 names every bad field at once.
 
-import type { StatusCause } from '../k8s/types.js';
+import type { StatusCause } from '../k8s/index.js';
 import { OWNER_LABEL, isReservedKey } from './annotations.js';
 import type { VvpDeployment } from './types.js';
 

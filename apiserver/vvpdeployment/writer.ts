@@ -2,11 +2,8 @@
 // apikeySecretName), how the server's own follow-up writes survive the platform changing a deployment meanwhile
 // (patchFresh), how the Kubernetes record is rewritten, and how the events of a write are recorded.
 
-import { statusErrors } from '../k8s/status.js';
-import type { RequestContext } from '../k8s/storage.js';
-import type { KubeObject } from '../k8s/types.js';
-import type { CallOptions } from '../vvp/client.js';
-import type { Deployment, DeploymentWrite } from '../vvp/types.js';
+import { type KubeObject, type RequestContext, statusErrors } from '../k8s/index.js';
+import type { CallOptions, Deployment, DeploymentWrite } from '../vvp/index.js';
 import { encodeKubeParts, type KubeParts } from './annotations.js';
 import type { StorageCore } from './core.js';
 import { isPlatformStatus } from './errors.js';

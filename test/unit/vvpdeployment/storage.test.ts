@@ -4,7 +4,6 @@ import type { StatusError } from '../../../apiserver/k8s/status.js';
 import { ANNOTATION, LABEL, MANAGED_BY_LABEL, RESTART_ANNOTATION, SAVEPOINT_TRIGGER_ANNOTATION } from '../../../apiserver/vvpdeployment/annotations.js';
 import type { PlannedEvent } from '../../../apiserver/vvpdeployment/mapping.js';
 import { VvpDeploymentStorage, type VvpDeploymentStorageOptions } from '../../../apiserver/vvpdeployment/storage.js';
-import { WatchHub } from '../../../apiserver/k8s/watch-hub.js';
 import { fullObject, serializedText } from '../../../apiserver/k8s/serialized.js';
 import type { WatchEvent } from '../../../apiserver/k8s/storage.js';
 import type { VvpDeployment } from '../../../apiserver/vvpdeployment/types.js';
@@ -513,15 +512,9 @@ t.test('the server\'s own follow-up writes survive the platform bumping its reso
 
 /** A storage with the machinery's WatchHub, closed when the test ends. */
 function setupWithHub(t: Test, pollIntervalMs: number) {
-  const hubs: WatchHub[] = [];
-  t.teardown(() => hubs.forEach((h) => h.close()));
-  return setup({
-    createWatchHub: (snapshot) => {
-      const hub = new WatchHub({ snapshot, pollIntervalMs });
-      hubs.push(hub);
-      return hub;
-    },
-  });
+  const s = setup({ watch: { pollIntervalMs } });
+  t.teardown(() => s.storage.close());
+  return s;
 }
 
 t.test('a list reuses the JSON the watch hub keeps for an unchanged object, and builds a changed one', async (t) => {
@@ -578,15 +571,8 @@ t.test('watch through the machinery\'s WatchHub: one scope per platform namespac
 });
 
 t.test('platform outage: a namespace last seen without objects lists empty; one with objects, or never seen, answers 503', async (t) => {
-  const hubs: WatchHub[] = [];
-  const { platform, storage } = setup({
-    createWatchHub: (snapshot) => {
-      const hub = new WatchHub({ snapshot, pollIntervalMs: 100 });
-      hubs.push(hub);
-      return hub;
-    },
-  });
-  t.teardown(() => hubs.forEach((h) => h.close()));
+  const { platform, storage } = setup({ watch: { pollIntervalMs: 100 } });
+  t.teardown(() => storage.close());
   const watch = storage.watch;
   if (!watch) throw new Error('no watch');
   await storage.create(ctx(), manifest('a'));
