@@ -64,14 +64,17 @@ export interface NonceRecord {
 }
 
 /**
- * The FAILED platform state a projection was written over, told by what a later failure would renew: the latest
- * job and the latest savepoint at write time. While the platform still shows that failure it has not acted on the
- * new spec yet, and the object reads in progress rather than failed (conditions.ts).
+ * The FAILED platform state a projection was written over, told by what the platform's acting on the change would
+ * renew: its resourceVersion (every status transition is a write), the latest job and the latest savepoint. While
+ * the platform still shows that failure it has not acted on the new spec yet, and the object reads in progress
+ * rather than failed (conditions.ts).
  */
 export interface FailureMark {
   generation: number;
   /** Server time of the write. */
   at: string;
+  /** The platform resourceVersion the write itself makes (it is conditional on the one read, and adds one). */
+  resourceVersion?: number;
   jobId?: string;
   savepointId?: string;
 }

@@ -285,12 +285,16 @@ function failingCondition(view: PlatformView): DeploymentCondition | undefined {
 }
 
 /**
- * The platform still shows the failure a spec change was written over (the same latest job and savepoint): it has
- * not acted yet. Until it does, the object is in progress: Flux fails a health check on the first Failed it sees.
+ * The platform still shows the failure a spec change was written over (no write since, the same latest job and
+ * savepoint): it has not acted yet. Until it does, the object is in progress: Flux fails a health check on the
+ * first Failed it sees. Any later write (the platform's first transition) ends it, so a fix that fails again
+ * before starting a job reads Failed too.
  */
 export function failureSuperseded(view: PlatformView, parts: KubeParts): boolean {
   const mark = parts.supersededFailure;
-  return mark !== undefined && mark.jobId === view.job?.metadata.id && mark.savepointId === latestSavepoint(view)?.metadata.id;
+  if (mark === undefined) return false;
+  const untouched = mark.resourceVersion === undefined || view.deployment.metadata.resourceVersion <= mark.resourceVersion;
+  return untouched && mark.jobId === view.job?.metadata.id && mark.savepointId === latestSavepoint(view)?.metadata.id;
 }
 
 const STATE_REASON: Record<string, string> = { RUNNING: 'Running', SUSPENDED: 'Suspended', CANCELLED: 'Cancelled', FINISHED: 'Finished' };

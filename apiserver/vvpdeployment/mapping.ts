@@ -140,7 +140,7 @@ function changesPlatformSpec(view: PlatformView, old: KubeParts, spec: VvpDeploy
 }
 
 function failureMark(view: PlatformView, generation: number, at: string): FailureMark {
-  const mark: FailureMark = { generation, at };
+  const mark: FailureMark = { generation, at, resourceVersion: view.deployment.metadata.resourceVersion + 1 };
   if (view.job) mark.jobId = view.job.metadata.id;
   const savepoint = latestSavepoint(view);
   if (savepoint) mark.savepointId = savepoint.metadata.id;

@@ -143,7 +143,7 @@ t.test('FAILED: Failed / Degraded with the failure; a fix reads InProgress from 
   t.same([...seen].filter((s) => s.endsWith(':Failed')), [], `read on the way: ${[...seen].join(', ')}`);
 });
 
-t.test('a fix that fails too reads Failed once the platform has acted on it', async (t) => {
+t.test('a fix that fails too reads Failed once the platform has acted on it, with or without a new job', async (t) => {
   await platform('PATCH', '/__emulator/timings', { reactionMs: 10 });
   await platform('POST', emulator('life/job-failure'));
   await reads(t, 'life', 'Failed', 'Degraded');
@@ -151,7 +151,12 @@ t.test('a fix that fails too reads Failed once the platform has acted on it', as
   t.equal((await kstatusOf(answer)).status, 'InProgress', 'the answer to the write is InProgress');
   const { o, v } = await reads(t, 'life', 'Failed', 'Degraded');
   t.equal(o.status.state, 'FAILED', v.kstatus.message);
-  await patch('life', { spec: { deployment: { spec: { state: 'CANCELLED' } } } });
+  // A fix the platform refuses before any job starts: no new job, no new savepoint, only the platform's own writes.
+  const nowhere = await patch('life', { spec: { deployment: { spec: { deploymentTargetName: 'nowhere', template: { spec: { artifact: { jarUri: 'file:///flink/examples/streaming/TopSpeedWindowing.jar' } } } } } } });
+  t.equal((await kstatusOf(nowhere)).status, 'InProgress', 'the answer to that write is InProgress');
+  const again = await reads(t, 'life', 'Failed', 'Degraded');
+  t.match(again.v.kstatus.message, /FAILED/, `then Failed again: ${again.v.kstatus.message}`);
+  await patch('life', { spec: { deployment: { spec: { state: 'CANCELLED', deploymentTargetName: 'default' } } } });
   await reads(t, 'life', 'Current', 'Healthy');
 });
 

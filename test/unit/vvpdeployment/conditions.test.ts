@@ -242,11 +242,15 @@ t.test('kstatus: Reconciling while the platform works, Stalled when action is ne
   const blocked = byType(view(), parts({ savepointNonce: { nonce: 1, outcome: 'Blocked', at: MODIFIED } }, { savepointNonce: 1 }));
   t.match(blocked.Stalled, { status: 'False' }, 'a blocked one-shot nonce does not make the deployment unhealthy');
   t.match(blocked.NonceAligned, { status: 'False', reason: 'SavepointBlocked' });
-  const mark = { generation: 2, at: MODIFIED, jobId: 'j-1' };
+  const mark = { generation: 2, at: MODIFIED, resourceVersion: 3, jobId: 'j-1' };
   const fixing = byType(view({ deployment: deployment({}, { state: 'FAILED' }), job: job('j-1', 'FAILED') }), parts({ supersededFailure: mark }));
   t.match(fixing.Healthy, { status: 'False', reason: 'Transitioning', message: /not acted on generation 2/, lastTransitionTime: MODIFIED });
   t.match(fixing.Reconciling, { status: 'True', reason: 'Transitioning' }, 'a fix written over a failure is in progress until the platform acts');
   t.match(fixing.Stalled, { status: 'False' });
+  const acted = deployment({}, { state: 'FAILED' });
+  acted.metadata.resourceVersion = 4;
+  const failedBeforeAJob = byType(view({ deployment: acted, job: job('j-1', 'FAILED') }), parts({ supersededFailure: mark }));
+  t.match(failedBeforeAJob.Stalled, { status: 'True', reason: 'DeploymentFailed' }, 'a platform write since the fix (it acted) ends it, even without a new job');
   const failedAgain = byType(view({ deployment: deployment({}, { state: 'FAILED' }), job: job('j-2', 'FAILED') }), parts({ supersededFailure: mark }));
   t.match(failedAgain.Stalled, { status: 'True', reason: 'DeploymentFailed' }, 'a failure of a newer job is the fix failing');
   const savepointFailed = byType(view({ deployment: deployment({}, { state: 'FAILED' }), job: job('j-1', 'STARTED'), savepoints: [savepoint('sp-9', 'FAILED')] }), parts({ supersededFailure: mark }));

@@ -270,7 +270,8 @@ t.test('a spec change written over a FAILED deployment marks that failure; one t
   const fix = object();
   fix.spec.deployment.spec!.template!.spec!.artifact = { kind: 'JAR', jarUri: 's3://b/fixed.jar' };
   const plan = planUpdate(view, parts, fix, 'op-1', NOW);
-  t.same(plan.parts.supersededFailure, { generation: 2, at: '2026-11-24T12:00:00Z', jobId: 'j-1' }, 'the failure the fix was written over');
+  t.same(plan.parts.supersededFailure, { generation: 2, at: '2026-11-24T12:00:00Z', resourceVersion: 6, jobId: 'j-1' },
+    'the failure the fix was written over, and the platform resourceVersion the write makes (5 read, conditional)');
   t.same(decodeKubeParts(plan.body?.metadata?.annotations as Record<string, string>)?.supersededFailure, plan.parts.supersededFailure, 'recorded on the platform');
 
   const labelsOnly = object();
