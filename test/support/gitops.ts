@@ -102,7 +102,7 @@ export async function argoHealth(object: unknown, script = ARGOCD_HEALTH_SCRIPT)
     'io.write(tostring(hs.status), "\\n", tostring(hs.message))',
   ].join('\n'));
   const res = await runCommand(LUA, [harness]);
-  if (res.code !== 0) throw new Error(`the health script failed: ${res.stderr}`);
+  if (res.code !== 0) throw new Error(`the health script failed (${LUA}; apt-get install lua5.4 if it is missing): ${res.stderr}`);
   const [status = '', ...message] = res.stdout.split('\n');
   return { status: status as ArgoHealth['status'], message: message.join('\n') };
 }
