@@ -45,11 +45,11 @@ test: build lint ## build, lint, then the whole tap suite against a real control
 
 .PHONY: cluster-up
 cluster-up: build ## start etcd + kube-apiserver (aggregation enabled) on loopback; prints the KUBECONFIG
-	@bin=$$(test/cluster/build-binaries.sh) && $(NODE) dist/test/cluster/cli.js up --state $(STATE)/cluster --bin $$bin
+	@bin=$$(test/cluster/build-binaries.sh) && $(NODE) dist/tools/cluster/cli.js up --state $(STATE)/cluster --bin $$bin
 
 .PHONY: cluster-down
 cluster-down: ## stop exactly what cluster-up started and remove its state
-	@if [ -f dist/test/cluster/cli.js ]; then $(NODE) dist/test/cluster/cli.js down --state $(STATE)/cluster; fi
+	@if [ -f dist/tools/cluster/cli.js ]; then $(NODE) dist/tools/cluster/cli.js down --state $(STATE)/cluster; fi
 
 .PHONY: certs
 certs: build ## write a CA and a serving certificate for SERVICE.NAMESPACE.svc into certs/generated

@@ -21,6 +21,11 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', { patterns: ['**/vvp-emulator/**'] }] },
   },
   {
+    // The product's run path (make run, make bench) does not import the test tree.
+    files: ['apiservice/**/*.ts', 'tools/**/*.ts', 'bench/run.ts', 'bench/platform-calls.ts', 'bench/support.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: ['**/vvp-emulator/**', '**/test/**'] }] },
+  },
+  {
     // The three rooms: Kubernetes machinery knows nothing of Ververica, the VVP client nothing of Kubernetes.
     files: ['apiserver/k8s/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: ['**/vvp-emulator/**', '**/vvp/**', '**/vvpdeployment/**'] }] },

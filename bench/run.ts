@@ -23,7 +23,7 @@ import { CertificateAuthority, type PemPair } from '../certs/pki.js';
 import { planCreate } from '../apiserver/vvpdeployment/mapping.js';
 import type { VvpDeployment } from '../apiserver/vvpdeployment/types.js';
 import { withDefaults } from '../apiserver/vvpdeployment/validation.js';
-import { kubectl } from '../test/cluster/control-plane.js';
+import { kubectl } from '../tools/cluster/control-plane.js';
 import { platformCallsPerVerb } from './platform-calls.js';
 import {
   Client, WatchFleet, closedLoop, interleaved, machine, now, pool, round, rssMb, summary, table, type Summary,

@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
-import { startControlPlane, stopControlPlane, tail } from './cluster/control-plane.js';
+import { startControlPlane, stopControlPlane, tail } from '../tools/cluster/control-plane.js';
 
 const binDir = process.env.K8S_BIN_DIR;
 if (!binDir) throw new Error('K8S_BIN_DIR must name the built Kubernetes binaries (make k8s-bin prints it)');

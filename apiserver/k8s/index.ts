@@ -4,7 +4,7 @@ export { createApiServer, sendStatus, type ApiServer, type ApiServerOptions } fr
 export { ApiMetrics } from './metrics.js';
 export { WatchHub, INITIAL_EVENTS_END_ANNOTATION, resourceVersionOf, type WatchHubOptions, type HubWatchOptions, type SnapshotEntry } from './watch-hub.js';
 export { EventQueue } from './event-queue.js';
-export { matchesFields, matchesLabels, matchesSelectors, parseFieldSelector, parseLabelSelector } from './selectors.js';
+export { checkFieldLabel, matchesFields, matchesLabels, matchesSelectors, parseFieldSelector, parseLabelSelector } from './selectors.js';
 export { humanDuration } from './table.js';
 export { type VersionInfo } from './installer.js';
 export {
@@ -18,6 +18,7 @@ export { type TokenReviewer, TokenAuthenticator } from './auth/token.js';
 export { delegatingAuthenticator, delegatingAuthorizer, kubeDelegatedAuth, type DelegatedAuth } from './auth/delegation.js';
 export { ConfigMapAuthenticationSource, KubeSubjectAccessReviewer, KubeTokenReviewer } from './auth/kube-delegation.js';
 export * from './storage.js';
+export { isPlainObject } from './patch.js';
 export { checkDeletePreconditions, checkUid } from './preconditions.js';
 export * from './status.js';
 export type * from './types.js';

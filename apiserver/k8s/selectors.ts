@@ -68,6 +68,12 @@ function unescapeFieldValue(value: string): string {
   return value.replace(/\\([\\,=])/g, '$1');
 }
 
+/** A field selector may name only SUPPORTED_FIELD_LABELS (what kube-apiserver supports for custom resources): else 400. */
+export function checkFieldLabel(field: string): string {
+  if (!(SUPPORTED_FIELD_LABELS as readonly string[]).includes(field)) throw statusErrors.badRequest(`field label not supported: ${field}`);
+  return field;
+}
+
 /** Parses `metadata.name=x,metadata.namespace!=y`; only SUPPORTED_FIELD_LABELS are accepted. */
 export function parseFieldSelector(selector: string | undefined): FieldRequirement[] {
   if (!selector) return [];
@@ -76,10 +82,7 @@ export function parseFieldSelector(selector: string | undefined): FieldRequireme
   return parts.map((part): FieldRequirement => {
     const m = /^([^=!]+?)\s*(==|=|!=)\s*(.*)$/.exec(part);
     if (!m) throw statusErrors.badRequest(`invalid selector: '${selector}'; can't understand '${part}'`);
-    const field = m[1]!.trim();
-    if (!(SUPPORTED_FIELD_LABELS as readonly string[]).includes(field)) {
-      throw statusErrors.badRequest(`field label not supported: ${field}`);
-    }
+    const field = checkFieldLabel(m[1]!.trim());
     return { field, operator: m[2] === '!=' ? 'NotEquals' : 'Equals', value: unescapeFieldValue(m[3]!) };
   });
 }

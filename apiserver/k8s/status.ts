@@ -1,3 +1,6 @@
+// Kubernetes Status errors in kube-apiserver's words: what a storage or a handler throws for every expected failure
+// (404, 409, 422 with field causes, 403, 503 with Retry-After …), and the Success Status of a delete.
+
 import type { Status, StatusCause } from './types.js';
 
 /** Identifies the resource an error is about, for Status.details. */

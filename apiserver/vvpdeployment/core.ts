@@ -4,7 +4,7 @@
 import { type ResourceRef, type StatusCause, statusErrors } from '../k8s/index.js';
 import type { Deployment } from '../vvp/index.js';
 import { decodeKubeParts, type KubeParts } from './annotations.js';
-import { toStatusError } from './errors.js';
+import { platformFailure } from './errors.js';
 import { toVvpDeployment } from './mapping.js';
 import type { VvpDeploymentStorageOptions } from './options.js';
 import type { PlatformView } from './platform-view.js';
@@ -50,7 +50,7 @@ export class StorageCore {
 
   /** A platform failure as the Kubernetes Status answered for the object `name`. */
   statusError(err: unknown, name: string | undefined): unknown {
-    return toStatusError(err, { ref: this.ref(name), platform: this.options.platformName });
+    return platformFailure(err, { ref: this.ref(name), platform: this.options.platformName });
   }
 
   /** Runs a platform call, answering its failure as a Kubernetes Status. */

@@ -3,10 +3,9 @@
 
 import { randomUUID } from 'node:crypto';
 import { type KubeObject, type RequestContext, statusErrors } from '../k8s/index.js';
-import type { CallOptions, Deployment, DeploymentWrite, Savepoint } from '../vvp/index.js';
+import { type CallOptions, type Deployment, type DeploymentWrite, isVvpHttpError, type Savepoint } from '../vvp/index.js';
 import { ANNOTATION, isManagedBy, type KubeParts } from './annotations.js';
 import { NEVER, type StorageCore } from './core.js';
-import { isPlatformStatus } from './errors.js';
 import type { Listing } from './listing.js';
 import { planCreate } from './mapping.js';
 import type { VvpDeployment } from './types.js';
@@ -21,7 +20,7 @@ export class CreateFlow {
     const { instanceId, platformNamespaces } = core.options;
     const namespace = input.metadata.namespace ?? '';
     const named: KubeObject = structuredClone(input);
-    if (!named.metadata.name && named.metadata.generateName) named.metadata.name = `${named.metadata.generateName}${randomSuffix()}`;
+    // The machinery has named it (generateName included).
     const name = named.metadata.name ?? '';
     if (!name) core.invalid('', [{ type: 'FieldValueRequired', field: 'metadata.name', message: 'Required value: name or generateName is required' }]);
     const obj = withDefaults(named as VvpDeployment, platformNamespaces[0] ?? 'default');
@@ -42,7 +41,7 @@ export class CreateFlow {
     try {
       d = await core.client.createDeployment(pns, plan.body, opts);
     } catch (err) {
-      if (isPlatformStatus(err, 409)) throw await this.explainTaken(pns, pname, name, ctx.signal);
+      if (isVvpHttpError(err, 409)) throw await this.explainTaken(pns, pname, name, ctx.signal);
       throw core.statusError(err, name);
     }
     core.reader.remember(d);
@@ -107,11 +106,4 @@ export class CreateFlow {
     } as Deployment;
     return this.core.toObject({ deployment, savepoints: [], autopilot: { mode: 'AUTOPILOT_MODE_DISABLED' } }, parts);
   }
-}
-
-function randomSuffix(): string {
-  const alphabet = 'bcdfghjklmnpqrstvwxz2456789';
-  let out = '';
-  for (let i = 0; i < 5; i++) out += alphabet[Math.floor(Math.random() * alphabet.length)];
-  return out;
 }

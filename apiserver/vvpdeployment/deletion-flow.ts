@@ -3,11 +3,10 @@
 // A step the platform refuses is recorded on the deployment (DeletionBlocked) and tried again later.
 
 import { checkDeletePreconditions, type DeleteOptions, type DeleteResult, type RequestContext } from '../k8s/index.js';
-import type { Deployment, DeploymentWrite, StringMap } from '../vvp/index.js';
-import { MANAGED_BY_LABEL, RESERVED_PREFIX, encodeKubeParts, type KubeParts } from './annotations.js';
+import { type Deployment, type DeploymentWrite, isVvpHttpError, type StringMap } from '../vvp/index.js';
+import { encodeKubeParts, isReservedKey, type KubeParts } from './annotations.js';
 import type { StorageCore } from './core.js';
 import { deletionStep } from './deletion.js';
-import { isPlatformStatus } from './errors.js';
 import type { PlatformView } from './platform-view.js';
 import { kubeTime } from './time.js';
 import type { PlatformWriter } from './writer.js';
@@ -22,7 +21,7 @@ export class DeletionFlow {
       try {
         return await this.deleteOnce(ctx, namespace, name, options);
       } catch (err) {
-        const retry = attempt < 4 && !options.preconditions?.resourceVersion && isPlatformStatus(err, 409);
+        const retry = attempt < 4 && !options.preconditions?.resourceVersion && isVvpHttpError(err, 409);
         if (!retry) throw this.core.statusError(err, name);
       }
     }
@@ -94,7 +93,7 @@ export class DeletionFlow {
         try {
           await client.deleteDeployment(pns, d.metadata.name, opts);
         } catch (err) {
-          if (!isPlatformStatus(err, 404)) throw err;
+          if (!isVvpHttpError(err, 404)) throw err;
         }
       }
     });
@@ -121,7 +120,8 @@ export class DeletionFlow {
       if (del && (del.blockedReason !== reason || del.blockedMessage !== status.message)) {
         const next: KubeParts = { ...parts, deletion: { ...del, blockedReason: reason, blockedMessage: status.message } };
         await this.writer.patchFresh(d, (fresh) => this.writer.recordBody(fresh, (p) => (p.deletion ? { ...p, deletion: { ...p.deletion, blockedReason: reason, blockedMessage: status.message } } : p)),
-          { signal: ctx.signal }).catch(() => undefined);
+          { signal: ctx.signal }).catch((e: unknown) =>
+          core.warn('recording why a deletion is blocked failed', { deployment: `${d.metadata.namespace}/${d.metadata.name}`, error: (e as Error).message }));
         const object = core.toObject({ deployment: d }, next);
         this.writer.emit(object, [{ type: 'Warning', reason: 'DeletionBlocked', key: `${reason}/${status.message}`, message: `deletion blocked: ${status.message}` }]);
       }
@@ -134,7 +134,7 @@ export class DeletionFlow {
 function released(map: StringMap | undefined): StringMap {
   const out: Record<string, string | null> = {};
   for (const key of Object.keys(map ?? {})) {
-    if (key.startsWith(RESERVED_PREFIX) || key === MANAGED_BY_LABEL) out[key] = null;
+    if (isReservedKey(key)) out[key] = null;
   }
   return out as StringMap;
 }

@@ -14,8 +14,14 @@ export interface ErrorContext {
   platform: string;
 }
 
-export function toStatusError(err: unknown, { ref, platform }: ErrorContext): unknown {
-  if (err instanceof StatusError || !(err instanceof VvpError)) return err;
+/** What to throw for a failed platform call: a platform failure as its Status; StatusErrors and foreign errors (bugs) as they are. */
+export function platformFailure(err: unknown, context: ErrorContext): unknown {
+  return err instanceof VvpError || err instanceof StatusError ? toStatusError(err, context) : err;
+}
+
+/** A platform failure as the Status a Kubernetes client knows how to act on. */
+export function toStatusError(err: VvpError | StatusError, { ref, platform }: ErrorContext): StatusError {
+  if (err instanceof StatusError) return err;
   const call = `${err.method} ${err.route}`;
   switch (err.kind) {
     case 'unreachable':
@@ -57,11 +63,7 @@ export function toStatusError(err: unknown, { ref, platform }: ErrorContext): un
   }
 }
 
-export function isPlatformStatus(err: unknown, ...status: number[]): boolean {
-  return err instanceof VvpError && err.kind === 'http' && status.includes(err.status ?? 0);
-}
-
 /** The platform answered and refused (4xx other than 429): repeating the call would not change the answer. */
-export function isPlatformRefusal(err: unknown): boolean {
+export function isPlatformRefusal(err: unknown): err is VvpError {
   return err instanceof VvpError && err.kind === 'http' && (err.status ?? 0) >= 400 && (err.status ?? 0) < 500 && err.status !== 429;
 }

@@ -1,10 +1,8 @@
 // Structural helpers over plain JSON values: merge (as the platform's PATCH merges), equality and containment.
 
-export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+import { isPlainObject } from '../k8s/index.js';
 
-export function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 /** `over` merged onto `base`: objects recursively, everything else (arrays included) replaced. Inputs are not changed. */
 export function deepMerge<T>(base: T, over: unknown): T {
@@ -42,10 +40,3 @@ export function missingPaths(desired: unknown, actual: unknown, path = ''): stri
   return deepEqual(desired, actual) ? [] : [path || '.'];
 }
 
-/** Removes the given keys from a string map, returning a new one (or undefined for none). */
-export function omitKeys(map: Record<string, string> | undefined, drop: (key: string) => boolean): Record<string, string> | undefined {
-  if (map === undefined) return undefined;
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(map)) if (!drop(k)) out[k] = v;
-  return out;
-}

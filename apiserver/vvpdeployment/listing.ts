@@ -3,7 +3,7 @@
 // namespace occupancy that answers for an empty namespace while the platform is unavailable (occupancy.ts).
 
 import {
-  EventQueue, INITIAL_EVENTS_END_ANNOTATION, type KubeObject, type ListOptions, type ListResult, matchesFields,
+  checkFieldLabel, EventQueue, INITIAL_EVENTS_END_ANNOTATION, type KubeObject, type ListOptions, type ListResult, matchesFields,
   matchesLabels, type RequestContext, type SnapshotEntry, statusErrors, WatchHub, type WatchOptions, type WatchStream,
 } from '../k8s/index.js';
 import type { Deployment } from '../vvp/index.js';
@@ -46,13 +46,9 @@ export class Listing {
     this.hub?.notify(platformNamespace);
   }
 
-  /** Label, field and namespace selection of a list or watch; unsupported field selectors are a 400. */
+  /** Label, field and namespace selection of a list or watch; unsupported field selectors are a 400 (as parsed). */
   private listFilter(options: ListOptions): (o: KubeObject) => boolean {
-    for (const r of options.fieldSelector) {
-      if (r.field !== 'metadata.name' && r.field !== 'metadata.namespace') {
-        throw statusErrors.badRequest(`field label not supported: ${r.field}`);
-      }
-    }
+    for (const r of options.fieldSelector) checkFieldLabel(r.field);
     return (o) => (options.namespace === undefined || o.metadata.namespace === options.namespace)
       && matchesLabels(o.metadata.labels ?? {}, options.labelSelector) && matchesFields(o, options.fieldSelector);
   }

@@ -2,6 +2,7 @@
 
 import type { AutopilotMode, Deployment, Job, Savepoint } from '../vvp/index.js';
 import { ANNOTATION } from './annotations.js';
+import { millis } from './time.js';
 
 export interface AutopilotView {
   mode: AutopilotMode;
@@ -19,11 +20,6 @@ export interface PlatformView {
   savepoints?: Savepoint[];
   /** undefined when Autopilot could not be asked (an older platform, or an error). */
   autopilot?: AutopilotView;
-}
-
-function millis(t: string | undefined): number {
-  const ms = t ? Date.parse(t) : NaN;
-  return Number.isNaN(ms) ? 0 : ms;
 }
 
 export function newestFirst<T extends { metadata: { createdAt?: string } }>(items: readonly T[]): T[] {

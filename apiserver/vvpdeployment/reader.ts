@@ -1,8 +1,9 @@
 // Reading the platform: where a Kubernetes object's platform deployment is, and everything its status is built from.
 
-import type { AutopilotPolicy, AutopilotPolicyStatus, Deployment, Job, Savepoint } from '../vvp/index.js';
+import {
+  type AutopilotPolicy, type Deployment, isVvpHttpError, type Job, runtimeParallelismOf, type Savepoint,
+} from '../vvp/index.js';
 import { ANNOTATION, isManagedBy, managedSelector } from './annotations.js';
-import { isPlatformStatus } from './errors.js';
 import { newestFirst, type AutopilotView, type PlatformView } from './platform-view.js';
 import type { PlatformPort } from './platform-port.js';
 import { RecentReads } from './recent-reads.js';
@@ -131,7 +132,7 @@ export class PlatformReader {
     try {
       return await this.options.client.getDeployment(at.platformNamespace, at.platformName, { signal });
     } catch (err) {
-      if (isPlatformStatus(err, 404)) return undefined;
+      if (isVvpHttpError(err, 404)) return undefined;
       throw this.options.toStatusError(err, name);
     }
   }
@@ -175,13 +176,13 @@ export class PlatformReader {
       if (p.modifyTime) view.since = p.modifyTime;
       if (p.mode === 'AUTOPILOT_MODE_ACTIVE') {
         const status = await client.getAutopilotPolicyStatus(pns, deploymentId, { signal });
-        const runtime = runtimeParallelism(status);
+        const runtime = runtimeParallelismOf(status);
         if (runtime !== undefined) view.runtimeParallelism = runtime;
         if (status.autoscalerStatus?.lastActionTime) view.since = status.autoscalerStatus.lastActionTime;
       }
       return view;
     } catch (err) {
-      if (isPlatformStatus(err, 404)) return 'absent';
+      if (isVvpHttpError(err, 404)) return 'absent';
       this.warn('Autopilot state unreadable', { deploymentId, error: (err as Error).message });
       return undefined;
     }
@@ -284,14 +285,3 @@ function viewOf(d: Deployment, s: Surroundings): PlatformView {
   return view;
 }
 
-function runtimeParallelism(status: AutopilotPolicyStatus): number | undefined {
-  if (typeof status.runtimeParallelism === 'number') return status.runtimeParallelism;
-  const metrics = status.autoscalerStatus?.metrics;
-  if (typeof metrics !== 'string') return undefined;
-  try {
-    const parsed = JSON.parse(metrics) as { runtimeParallelism?: unknown };
-    return typeof parsed.runtimeParallelism === 'number' ? parsed.runtimeParallelism : undefined;
-  } catch {
-    return undefined;
-  }
-}

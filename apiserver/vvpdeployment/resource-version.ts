@@ -9,14 +9,9 @@
 // Numbers stay below 2^53 until the year 2255.
 
 import { type ResourceRef, statusErrors } from '../k8s/index.js';
+import { millis } from './time.js';
 
 const SUFFIX = 1000;
-
-function millis(timestamp: string | undefined): number {
-  if (!timestamp) return 0;
-  const ms = Date.parse(timestamp);
-  return Number.isNaN(ms) ? 0 : ms;
-}
 
 /** The RV of an object built from platform data with these timestamps and the deployment's own resourceVersion. */
 export function deriveResourceVersion(platformResourceVersion: number, timestamps: readonly (string | undefined)[]): string {

@@ -1,10 +1,10 @@
 // The savepoint settler: finishes a savepointNonce recorded Triggered without a savepoint id (savepoint-nonce.ts
 // decides; this module does the platform calls), for the background pass and for a user's retry of the same nonce.
 
-import type { CallOptions, Deployment, Savepoint } from '../vvp/index.js';
+import { type CallOptions, type Deployment, isVvpHttpError, type Savepoint } from '../vvp/index.js';
 import type { NonceRecord } from './annotations.js';
 import type { StorageCore } from './core.js';
-import { isPlatformRefusal, isPlatformStatus } from './errors.js';
+import { isPlatformRefusal } from './errors.js';
 import type { PlannedEvent } from './mapping.js';
 import { isPendingTrigger, pendingSavepointStep, savepointTriggerAnnotations } from './savepoint-nonce.js';
 import { kubeTime } from './time.js';
@@ -41,7 +41,7 @@ export class SavepointSettler {
       try {
         current = await client.patchDeployment(pns, d.metadata.name, claim, opts);
       } catch (err) {
-        if (isPlatformStatus(err, 409)) return false; // changed meanwhile (another replica's claim): looked at again later
+        if (isVvpHttpError(err, 409)) return false; // changed meanwhile (another replica's claim): looked at again later
         throw err;
       }
       try {

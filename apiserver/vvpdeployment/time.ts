@@ -3,6 +3,12 @@ export function kubeTime(date: Date): string {
   return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
+/** A timestamp (any form Date.parse reads) in milliseconds since the epoch; 0 when absent or unreadable. */
+export function millis(t: string | undefined): number {
+  const ms = t ? Date.parse(t) : NaN;
+  return Number.isNaN(ms) ? 0 : ms;
+}
+
 /** A platform timestamp in Kubernetes form, or undefined when absent or unreadable. */
 export function fromPlatformTime(t: string | undefined): string | undefined {
   if (!t) return undefined;

@@ -87,7 +87,10 @@ export class UpdateFlow {
     written = await this.followUp(written, plan, events, { ...opts, signal: NEVER }, name);
 
     // Follow-up writes after the main one must not be abandoned because the client went away.
-    if (plan.parts.deletion) await deletion.finishDeletion({ ...ctx, signal: NEVER }, written, view).catch(() => undefined);
+    if (plan.parts.deletion) {
+      await deletion.finishDeletion({ ...ctx, signal: NEVER }, written, view).catch((err: unknown) =>
+        core.warn('finishing a deletion after an update failed; the background pass goes on', { deployment: `${pns}/${d.metadata.name}`, error: (err as Error).message }));
+    }
     const after = await this.answerView(namespace, name, view, written, plan);
     if (!after) return { ...current, metadata: { ...current.metadata, deletionTimestamp: current.metadata.deletionTimestamp ?? kubeTime(core.now()) } };
     const updated = core.toObject(after, core.partsOf(after.deployment));

@@ -3,10 +3,9 @@
 // (patchFresh), how the Kubernetes record is rewritten, and how the events of a write are recorded.
 
 import { type KubeObject, type RequestContext, statusErrors } from '../k8s/index.js';
-import type { CallOptions, Deployment, DeploymentWrite } from '../vvp/index.js';
+import { type CallOptions, type Deployment, type DeploymentWrite, isVvpHttpError } from '../vvp/index.js';
 import { encodeKubeParts, type KubeParts } from './annotations.js';
 import type { StorageCore } from './core.js';
-import { isPlatformStatus } from './errors.js';
 import type { Listing } from './listing.js';
 import type { PlannedEvent } from './mapping.js';
 import { APIKEY_SECRET_ANNOTATION } from './options.js';
@@ -47,7 +46,7 @@ export class PlatformWriter {
       }
       if (platformNamespace && deploymentId) {
         this.core.client.createEvent(platformNamespace, { metadata: { deploymentId, name: 'EXTERNAL' }, spec: { message: event.message } })
-          .catch(() => undefined);
+          .catch((err: unknown) => this.core.warn('appending an event to the platform failed', { reason: event.reason, error: (err as Error).message }));
       }
     }
   }
@@ -68,7 +67,7 @@ export class PlatformWriter {
       try {
         return await client.patchDeployment(current.metadata.namespace, current.metadata.name, body, opts);
       } catch (err) {
-        if (attempt >= 4 || !isPlatformStatus(err, 409)) throw err;
+        if (attempt >= 4 || !isVvpHttpError(err, 409)) throw err;
         current = await client.getDeployment(current.metadata.namespace, current.metadata.name, opts);
       }
     }

@@ -5,7 +5,7 @@
 // bound to that operator instance, or the platform refuses every write to a managed deployment.
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { kubectl } from '../../test/cluster/control-plane.js';
+import { kubectl } from '../../tools/cluster/control-plane.js';
 import { startStack, stopStack, type Stack } from './stack.js';
 
 const { positionals, values } = parseArgs({

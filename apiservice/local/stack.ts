@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import yaml from 'js-yaml';
 import {
   freePort, isAlive, kubectl, runCommand, startControlPlane, stopControlPlane, tail, type ControlPlane,
-} from '../../test/cluster/control-plane.js';
+} from '../../tools/cluster/control-plane.js';
 
 export interface PlatformTarget {
   url: string;

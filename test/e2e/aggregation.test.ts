@@ -7,7 +7,7 @@ import type { TLSSocket } from 'node:tls';
 import { X509Certificate } from 'node:crypto';
 import t from 'tap';
 import { CertificateAuthority, serviceDnsNames } from '../../certs/pki.js';
-import { freePort } from '../cluster/control-plane.js';
+import { freePort } from '../../tools/cluster/control-plane.js';
 import { kubectl, printLogsOnFailure, testControlPlane } from '../support/cluster.js';
 
 const group = 'aggregation-probe.test.vvp';

@@ -5,9 +5,9 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import t from 'tap';
-import { isAlive as alive, readControlPlane } from '../cluster/control-plane.js';
+import { isAlive as alive, readControlPlane } from '../../tools/cluster/control-plane.js';
 
-const cli = resolve('dist/test/cluster/cli.js');
+const cli = resolve('dist/tools/cluster/cli.js');
 
 function run(file: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((done) => {

@@ -6,7 +6,7 @@ import { X509Certificate } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import t from 'tap';
 import yaml from 'js-yaml';
-import { kubectl, runCommand } from '../cluster/control-plane.js';
+import { kubectl, runCommand } from '../../tools/cluster/control-plane.js';
 import { testControlPlane } from '../support/cluster.js';
 
 const chart = resolve('apiservice/chart/vvp-apiserver');

@@ -2,14 +2,11 @@
 // None may cause a 5xx, every answer is a Status, and none may reach the platform as a write.
 import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
-import { kubectl } from '../cluster/control-plane.js';
-import { platformApi, startProduct, vvpDeploymentManifests } from '../support/product.js';
+import { kubectl } from '../../tools/cluster/control-plane.js';
+import { scenario } from '../support/product.js';
 import { asAdminHeaders, frontProxyCert, hostileCase, httpsSender, prng, serverEndpoint, statusKind, type Generator, type HostileCase, type RawAnswer } from '../support/hostile.js';
 
-const stack = await startProduct({ name: 'hostile' });
-const cp = stack.controlPlane;
-const ns = 'hostile';
-const platform = platformApi(stack);
+const { stack, cp, ns, platform, manifest: valid } = await scenario('hostile');
 
 interface Problem { what: '5xx' | 'accepted' | 'not a Status' | 'no answer'; example: string }
 
@@ -29,9 +26,6 @@ const SERIAL_CASES = 400;
 const TIME_LIMIT_MS = 170_000;
 const SEED = 20261125;
 
-/** A manifest that would be accepted. */
-const valid = vvpDeploymentManifests(stack, ns);
-
 const platformWrites = async () => (await platform<{ writes: number }>('GET', '/__emulator/requests')).body.writes;
 
 /** The writes counter once the server's own follow-up writes of the setup are done. */
@@ -47,7 +41,6 @@ async function settledWrites(): Promise<number> {
 }
 
 t.before(async () => {
-  await kubectl(cp, ['create', 'namespace', ns]);
   const created = await kubectl(cp, ['apply', '-f', '-'], { input: JSON.stringify(valid('victim')) });
   if (created.code !== 0) throw new Error(created.stderr);
 });

@@ -2,18 +2,12 @@
 // front-proxy cert may speak for another user. Every forgery is refused — 401, or 403 as the caller's own identity.
 import t from 'tap';
 import { CertificateAuthority, type PemPair } from '../../certs/pki.js';
-import { kubectl } from '../cluster/control-plane.js';
-import { platformApi, startProduct, vvpDeploymentManifests } from '../support/product.js';
+import { kubectl } from '../../tools/cluster/control-plane.js';
+import { scenario } from '../support/product.js';
 import { asAdminHeaders, frontProxyCert, httpsSender, serverEndpoint, statusKind } from '../support/hostile.js';
 
-const stack = await startProduct({ name: 'identity' });
-const cp = stack.controlPlane;
-const ns = 'identity';
-const platform = platformApi(stack);
-const collection = `/apis/${stack.apiGroup}/v1/namespaces/${ns}/vvpdeployments`;
+const { stack, cp, ns, platform, collection, manifest } = await scenario('identity');
 const dayMs = 86_400_000;
-
-const manifest = vvpDeploymentManifests(stack, ns);
 
 interface Attempt {
   name: string;
@@ -26,7 +20,6 @@ interface Attempt {
 const forged = { ...asAdminHeaders, 'X-Remote-Extra-Scopes': 'everything' };
 
 t.before(async () => {
-  await kubectl(cp, ['create', 'namespace', ns]);
   const created = await kubectl(cp, ['apply', '-f', '-'], { input: JSON.stringify(manifest('existing')) });
   if (created.code !== 0) throw new Error(created.stderr);
 });

@@ -6,29 +6,18 @@ import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { kubectl, userKubeconfig } from '../cluster/control-plane.js';
-import { kubectlFor, platformApi, startProduct, vvpDeploymentManifests } from '../support/product.js';
+import { kubectl, userKubeconfig } from '../../tools/cluster/control-plane.js';
+import { scenario } from '../support/product.js';
 import { restartServer, stopProcesses } from '../../apiservice/local/stack.js';
 
-const stack = await startProduct({ name: 'verbs' });
-const cp = stack.controlPlane;
-const resource = `vvpdeployments.${stack.apiGroup}`;
-const ns = 'verbs';
-const k = kubectlFor(stack);
-
-const platform = platformApi(stack);
+const { stack, cp, ns, resource, k, platform, manifest: vvpDeployment } = await scenario('verbs');
 
 async function platformWrites(): Promise<number> {
   return (await platform<{ writes: number }>('GET', '/__emulator/requests')).body.writes;
 }
 
-const vvpDeployment = vvpDeploymentManifests(stack, ns);
 /** Every object of this file is labelled app=<its name>. */
 const manifest = (name: string, parallelism = 1) => vvpDeployment(name, { parallelism, labels: { app: name } });
-
-t.before(async () => {
-  await k(['create', 'namespace', ns]);
-});
 
 t.test('discovery: api-resources lists vvpdeployments and the APIService is Available', async (t) => {
   const res = await k(['api-resources', '--api-group', stack.apiGroup]);
@@ -88,6 +77,17 @@ t.test('create, get as a table and as YAML, list across namespaces', async (t) =
   const all = await k(['get', resource, '-A']);
   t.match(all.stdout, /NAMESPACE\s+NAME/);
   t.match(all.stdout, new RegExp(`${ns}\\s+alpha`));
+});
+
+t.test('create with generateName: the server names the object, and the platform deployment after it', async (t) => {
+  const m = manifest('unnamed');
+  const { name: _name, ...metadata } = m.metadata;
+  const created = await k(['create', '-o', 'json', '-f', '-'], JSON.stringify({ ...m, metadata: { ...metadata, generateName: 'speed-' } }));
+  t.equal(created.code, 0, created.stderr);
+  const o = JSON.parse(created.stdout) as { metadata: { name: string }; spec: { deployment: { metadata?: { name?: string } } } };
+  t.match(o.metadata.name, /^speed-[a-z0-9]{5}$/);
+  t.equal(o.spec.deployment.metadata?.name, o.metadata.name);
+  await k(['delete', resource, o.metadata.name, '-n', ns, '--wait=false']);
 });
 
 t.test('apply twice with a change, then diff without a platform write', async (t) => {

@@ -5,7 +5,7 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import t from 'tap';
-import { isAlive, runCommand } from '../cluster/control-plane.js';
+import { isAlive, runCommand } from '../../tools/cluster/control-plane.js';
 import { readStack } from '../../apiservice/local/stack.js';
 
 const runJs = resolve('dist/apiservice/local/run.js');

@@ -2,15 +2,11 @@
 // resourceVersion it read as precondition and a key of its own. Every accepted write must be present at the end, every
 // rejected one must have been a 409 Conflict (and be absent), and nothing else may happen.
 import t from 'tap';
-import { kubectl } from '../cluster/control-plane.js';
-import { platformApi, startProduct, vvpDeploymentManifests } from '../support/product.js';
+import { kubectl } from '../../tools/cluster/control-plane.js';
+import { scenario } from '../support/product.js';
 import { kubeAdmin } from '../support/hostile.js';
 
-const stack = await startProduct({ name: 'conc' });
-const cp = stack.controlPlane;
-const ns = 'conc';
-const platform = platformApi(stack);
-const manifest = vvpDeploymentManifests(stack, ns);
+const { stack, cp, ns, platform, manifest } = await scenario('conc');
 const WRITERS = 50;
 const UPDATES = 20;
 const TIME_LIMIT_MS = 90_000;
@@ -19,7 +15,6 @@ const path = `/apis/${stack.apiGroup}/v1/namespaces/${ns}/vvpdeployments/contend
 interface Obj { metadata: { resourceVersion: string; annotations?: Record<string, string> } }
 
 t.before(async () => {
-  await kubectl(cp, ['create', 'namespace', ns]);
   const res = await kubectl(cp, ['apply', '-f', '-'], {
     input: JSON.stringify(manifest('contended')),
   });

@@ -3,17 +3,12 @@
 // NonceAligned. A following nonce gives exactly one more.
 import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
-import { kubectlFor, platformApi, startProduct, vvpDeploymentManifests } from '../support/product.js';
-import { crashDuring, eventually, kubeAdmin } from '../support/hostile.js';
+import { scenario } from '../support/product.js';
+import { eventually } from '../support/eventually.js';
+import { crashDuring, kubeAdmin } from '../support/hostile.js';
 import { restartServer, stopProcesses } from '../../apiservice/local/stack.js';
 
-const stack = await startProduct({ name: 'crashnonce' });
-const cp = stack.controlPlane;
-const ns = 'crashnonce';
-const resource = `vvpdeployments.${stack.apiGroup}`;
-const collection = `/apis/${stack.apiGroup}/v1/namespaces/${ns}/vvpdeployments`;
-const platform = platformApi(stack);
-const k = kubectlFor(stack);
+const { stack, cp, ns, resource, collection, platform, k, manifest } = await scenario('crashnonce');
 const api = kubeAdmin(cp);
 t.teardown(api.close);
 
@@ -21,18 +16,12 @@ interface Condition { type: string; status: string; reason?: string; message?: s
 interface Obj { metadata: { uid: string }; spec: { savepointNonce?: number }; status: { state?: string; conditions?: Condition[] } }
 interface Savepoint { metadata: { id: string; origin?: string; annotations?: Record<string, string> }; status?: { state?: string } }
 
-const manifest = vvpDeploymentManifests(stack, ns);
-
 async function get(): Promise<Obj | undefined> {
   const res = await k(['get', resource, 'saver', '-n', ns, '-o', 'json']);
   return res.code === 0 ? (JSON.parse(res.stdout) as Obj) : undefined;
 }
 const nonceAligned = async () => (await get())?.status.conditions?.find((c) => c.type === 'NonceAligned');
 const nonce = (n: number) => JSON.stringify({ spec: { savepointNonce: n } });
-
-t.before(async () => {
-  await k(['create', 'namespace', ns]);
-});
 
 t.test('killed during a savepoint nonce: acted on once', async (t) => {
   const created = await k(['apply', '-f', '-'], JSON.stringify(manifest('saver', { state: 'RUNNING' })));

@@ -2,24 +2,17 @@
 // by an emulator latency fault). After a restart, and the user's retry of the failed request, no object is lost,
 // duplicated or left half-deleted. (The savepoint nonce: reliability-crash-nonce.test.ts.)
 import t, { type Test } from 'tap';
-import { kubectlFor, platformApi, startProduct, vvpDeploymentManifests } from '../support/product.js';
-import { crashDuring, eventually, kubeAdmin, type CrashPlan } from '../support/hostile.js';
+import { scenario } from '../support/product.js';
+import { eventually } from '../support/eventually.js';
+import { crashDuring, kubeAdmin, type CrashPlan } from '../support/hostile.js';
 import { restartServer, stopProcesses } from '../../apiservice/local/stack.js';
 
-const stack = await startProduct({ name: 'crash' });
-const cp = stack.controlPlane;
-const ns = 'crash';
-const resource = `vvpdeployments.${stack.apiGroup}`;
-const collection = `/apis/${stack.apiGroup}/v1/namespaces/${ns}/vvpdeployments`;
-const platform = platformApi(stack);
-const k = kubectlFor(stack);
+const { stack, cp, ns, resource, collection, platform, k, manifest } = await scenario('crash');
 const api = kubeAdmin(cp);
 t.teardown(api.close);
 
 interface Obj { metadata: { uid: string; deletionTimestamp?: string }; status: { state?: string; deploymentId?: string; conditions?: { type: string; status: string }[] } }
 interface PlatformList { items: { metadata: { id: string; name: string } }[] }
-
-const manifest = vvpDeploymentManifests(stack, ns);
 
 async function get(name: string): Promise<Obj | undefined> {
   const res = await k(['get', resource, name, '-n', ns, '-o', 'json']);
@@ -39,10 +32,6 @@ async function crash(t: Test, fault: CrashPlan['fault'], request: () => Promise<
 
 const platformDeploymentsNamed = async (name: string) =>
   (await platform<PlatformList>('GET', '/api/v1/namespaces/default/deployments')).body.items.filter((d) => d.metadata.name === name);
-
-t.before(async () => {
-  await k(['create', 'namespace', ns]);
-});
 
 t.test('killed during a create: after the retry, one object and one platform deployment', async (t) => {
   let firstAnswer = 0;

@@ -3,20 +3,13 @@
 // the control plane), and after the outage everything works again without restarting anything.
 import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
-import { isAlive } from '../cluster/control-plane.js';
-import { kubectlFor, platformApi, startProduct, vvpDeploymentManifests } from '../support/product.js';
+import { isAlive } from '../../tools/cluster/control-plane.js';
+import { scenario } from '../support/product.js';
 import { kubeAdmin } from '../support/hostile.js';
 
-const stack = await startProduct({ name: 'outage' });
-const cp = stack.controlPlane;
-const ns = 'outage';
-const resource = `vvpdeployments.${stack.apiGroup}`;
-const platform = platformApi(stack);
-const k = kubectlFor(stack);
+const { stack, cp, ns, resource, platform, k, manifest } = await scenario('outage');
 const admin = kubeAdmin(cp);
 t.teardown(admin.close);
-
-const manifest = vvpDeploymentManifests(stack, ns);
 
 async function endOutage(): Promise<number> {
   return (await platform('DELETE', '/__emulator/outage')).status;
@@ -26,7 +19,6 @@ const apiServiceAvailable = async () =>
   (await k(['get', 'apiservice', `v1.${stack.apiGroup}`, '-o', 'jsonpath={.status.conditions[?(@.type=="Available")].status}'])).stdout;
 
 t.before(async () => {
-  await k(['create', 'namespace', ns]);
   const res = await k(['apply', '-f', '-'], JSON.stringify(manifest('steady')));
   if (res.code !== 0) throw new Error(res.stderr);
 });

@@ -1,15 +1,12 @@
 // What a VvpDeployment means, scenario by scenario: kubectl through the real kube-apiserver, and each
 // scenario checked on the platform side too, over the emulator's HTTP API.
 import { readFileSync } from 'node:fs';
-import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
-import { kubectlFor, platformApi, startProduct, vvpDeploymentManifests } from '../support/product.js';
+import { scenario } from '../support/product.js';
+import { eventually } from '../support/eventually.js';
 import { restartServer, startReplica, stopProcesses } from '../../apiservice/local/stack.js';
 
-const stack = await startProduct({ name: 'semantics', emulatorArgs: ['--timing', 'autopilotIntervalMs=1500'] });
-const resource = `vvpdeployments.${stack.apiGroup}`;
-const ns = 'semantics';
-const k = kubectlFor(stack);
+const { stack, ns, resource, k, platform, manifest } = await scenario('semantics', { emulatorArgs: ['--timing', 'autopilotIntervalMs=1500'] });
 
 interface Condition { type: string; status: string; reason: string; message: string }
 interface Obj {
@@ -23,10 +20,7 @@ interface PlatformDeployment {
   status: { state: string; running?: { jobId?: string } };
 }
 
-const platform = platformApi(stack);
 const platformDeployment = async (name: string) => (await platform<PlatformDeployment>('GET', `/api/v1/namespaces/default/deployments/${name}`)).body;
-
-const manifest = vvpDeploymentManifests(stack, ns);
 
 async function get(name: string): Promise<Obj> {
   const res = await k(['get', resource, name, '-n', ns, '-o', 'json']);
@@ -35,20 +29,6 @@ async function get(name: string): Promise<Obj> {
 }
 const condition = (o: Obj, type: string) => o.status.conditions.find((c) => c.type === type);
 
-async function eventually<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await probe();
-      if (v !== undefined && v !== false) return v;
-    } catch (err) {
-      last = err;
-    }
-    await sleep(300);
-  }
-  throw new Error(`${what} did not happen in ${timeoutMs / 1000}s${last ? `: ${(last as Error).message}` : ''}`);
-}
 
 /** After a restart: kube-apiserver marks the group unavailable for a while, and kubectl gives up on such errors. */
 async function serverAnswers(): Promise<void> {
@@ -61,10 +41,6 @@ async function apply(m: unknown) {
 }
 const patch = (name: string, p: unknown) => k(['patch', resource, name, '-n', ns, '--type=merge', '-p', JSON.stringify(p)]);
 const running = (name: string) => eventually(`${name} RUNNING`, async () => ((await get(name)).status.state === 'RUNNING' ? get(name) : undefined));
-
-t.before(async () => {
-  await k(['create', 'namespace', ns]);
-});
 
 t.test('created CANCELLED: Consistent, and the platform holds it, marked as ours', async (t) => {
   await apply(manifest('first'));

@@ -4,7 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import t from 'tap';
-import { readControlPlane, startControlPlane, stopControlPlane, tail, type ControlPlane } from '../cluster/control-plane.js';
+import { readControlPlane, startControlPlane, stopControlPlane, tail, type ControlPlane } from '../../tools/cluster/control-plane.js';
 
 let shared: Promise<ControlPlane> | undefined;
 
@@ -36,4 +36,4 @@ export function printLogsOnFailure(cp: ControlPlane): void {
   });
 }
 
-export { kubectl, type CommandResult } from '../cluster/control-plane.js';
+export { kubectl, type CommandResult } from '../../tools/cluster/control-plane.js';

@@ -4,8 +4,9 @@ import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:https';
 import { join } from 'node:path';
 import { CertificateAuthority, type PemPair } from '../../certs/pki.js';
-import type { ControlPlane } from '../cluster/control-plane.js';
+import type { ControlPlane } from '../../tools/cluster/control-plane.js';
 import type { Stack } from '../../apiservice/local/stack.js';
+import { eventually } from './eventually.js';
 
 export interface RawAnswer {
   status: number;
@@ -254,16 +255,6 @@ export function hostileCase(n: number, rand: () => number, g: Generator): Hostil
 
 // ---------------------------------------------------------------------------------------------------------------
 // Crashes: the server killed while a request of its own is held at the platform.
-
-export async function eventually<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const v = await probe().catch(() => undefined);
-    if (v !== undefined && v !== false) return v;
-    await new Promise((r) => setTimeout(r, 300));
-  }
-  throw new Error(`${what} did not happen in ${timeoutMs / 1000}s`);
-}
 
 type Platform = <T = unknown>(method: string, path: string, body?: unknown) => Promise<{ status: number; body: T }>;
 

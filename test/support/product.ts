@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { startStack, stopStack, type Stack, type StackOptions } from '../../apiservice/local/stack.js';
-import { kubectl, tail } from '../cluster/control-plane.js';
+import { kubectl, tail } from '../../tools/cluster/control-plane.js';
 import { printLogsOnFailure, testControlPlane } from './cluster.js';
 import type { Json } from './hostile.js';
 
@@ -42,6 +42,35 @@ export async function startProduct(opts: ProductOptions): Promise<Stack> {
     await stopStack(stateDir);
   });
   return stack;
+}
+
+/** What an e2e file works with: its product, its Kubernetes namespace, and the helpers every file uses on them. */
+export interface Scenario {
+  stack: Stack;
+  cp: Stack['controlPlane'];
+  /** The Kubernetes namespace of the file's objects, named after the scenario; created before its first test. */
+  ns: string;
+  /** `vvpdeployments.<group>`, for kubectl. */
+  resource: string;
+  /** The namespace's vvpdeployments collection path, for raw requests. */
+  collection: string;
+  k: ReturnType<typeof kubectlFor>;
+  platform: ReturnType<typeof platformApi>;
+  manifest: ReturnType<typeof vvpDeploymentManifests>;
+}
+
+/** The product of one test file (startProduct, named `name`) with a Kubernetes namespace of the same name. */
+export async function scenario(name: string, opts: Omit<ProductOptions, 'name'> = {}): Promise<Scenario> {
+  const stack = await startProduct({ ...opts, name });
+  const k = kubectlFor(stack);
+  t.before(async () => {
+    await k(['create', 'namespace', name]);
+  });
+  return {
+    stack, cp: stack.controlPlane, ns: name, resource: `vvpdeployments.${stack.apiGroup}`,
+    collection: `/apis/${stack.apiGroup}/v1/namespaces/${name}/vvpdeployments`,
+    k, platform: platformApi(stack), manifest: vvpDeploymentManifests(stack, name),
+  };
 }
 
 /** kubectl as the admin on the stack's control plane; `input`, if given, goes to its stdin. */

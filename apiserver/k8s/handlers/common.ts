@@ -82,6 +82,15 @@ export function requestContext(request: FastifyRequest, reply: FastifyReply, dry
   return ctx;
 }
 
+/** A YAML document (a body, an apply configuration); 400 saying where it is not one. */
+export function decodeYaml(text: string): unknown {
+  try {
+    return rejectPrototypeKeys(yaml.load(text));
+  } catch (err) {
+    throw statusErrors.badRequest(`error decoding YAML: ${(err as Error).message.split('\n')[0]}`);
+  }
+}
+
 /** A create/update body: JSON (or YAML), a single object. */
 export function decodeObjectBody(request: FastifyRequest): Record<string, unknown> {
   const type = bodyMediaType(request.headers['content-type']);
@@ -89,11 +98,7 @@ export function decodeObjectBody(request: FastifyRequest): Record<string, unknow
   let value: unknown;
   if (type === 'application/json' || type === '') value = parseJson(text);
   else if (type === 'application/yaml') {
-    try {
-      value = rejectPrototypeKeys(yaml.load(text));
-    } catch (err) {
-      throw statusErrors.badRequest(`error decoding YAML: ${(err as Error).message.split('\n')[0]}`);
-    }
+    value = decodeYaml(text);
   } else {
     throw statusErrors.unsupportedMediaType(`the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`);
   }

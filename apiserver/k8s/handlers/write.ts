@@ -2,12 +2,11 @@
 // fieldValidation, dryRun and managedFields.
 
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import yaml from 'js-yaml';
 import { applyConfiguration, updateManagedFields } from '../managed-fields.js';
 import { bodyMediaType } from '../negotiation.js';
 import {
-  APPLY_PATCH, JSON_PATCH, MERGE_PATCH, SUPPORTED_PATCH_TYPES, applyJsonPatch, deepClone, isPlainObject, mergePatch, parseJson,
-  patchSetsResourceVersion, rejectPrototypeKeys,
+  APPLY_PATCH, JSON_PATCH, SUPPORTED_PATCH_TYPES, applyJsonPatch, deepClone, isPlainObject, mergePatch, parseJson,
+  patchSetsResourceVersion,
 } from '../patch.js';
 import { checkUid } from '../preconditions.js';
 import { isCreater, isGetter, isUpdater, type UpdateTransform } from '../storage.js';
@@ -15,8 +14,8 @@ import { isStatusError, statusErrors } from '../status.js';
 import type { KubeObject } from '../types.js';
 import { parseFieldValidation } from '../validation.js';
 import {
-  type Endpoint, checkNameAndNamespace, checkTypeMeta, decodeObjectBody, fieldManager, invalidOptions, outputFor, parseDryRun,
-  queryParam, renderObject, requestContext, sendWithWarnings,
+  type Endpoint, checkNameAndNamespace, checkTypeMeta, decodeObjectBody, decodeYaml, fieldManager, invalidOptions, outputFor,
+  parseDryRun, queryParam, ref, renderObject, requestContext, sendWithWarnings, truthy,
 } from './common.js';
 import { notSupported } from './read.js';
 
@@ -42,7 +41,7 @@ function clearSystemFields(object: KubeObject): void {
 /** What a write keeps from the live object whatever the client sent (rest.BeforeUpdate). */
 function keepSystemFields(endpoint: Endpoint, object: KubeObject, live: KubeObject): void {
   const m = object.metadata;
-  if (live.metadata.uid) checkUid({ ...endpointRef(endpoint), name: m.name }, m.uid, live.metadata.uid);
+  if (live.metadata.uid) checkUid(ref(endpoint, m.name), m.uid, live.metadata.uid);
   for (const k of ['uid', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'generation'] as const) {
     if (live.metadata[k] !== undefined) (m as Record<string, unknown>)[k] = live.metadata[k];
     else delete m[k];
@@ -103,7 +102,7 @@ export async function replaceObject(endpoint: Endpoint, request: FastifyRequest,
   checkNameAndNamespace(body, name, namespace);
   const outcome: Outcome = { created: false, warnings: [] };
   const updated = await storage.update(ctx, namespace, name, (live) => {
-    if (!live && !storage.allowCreateOnUpdate) throw statusErrors.notFound({ ...endpointRef(endpoint), name });
+    if (!live && !storage.allowCreateOnUpdate) throw statusErrors.notFound(ref(endpoint, name));
     const object = deepClone(body);
     if (live) keepSystemFields(endpoint, object, live);
     else clearSystemFields(object);
@@ -115,19 +114,8 @@ export async function replaceObject(endpoint: Endpoint, request: FastifyRequest,
   return sendWithWarnings(reply, outcome.created ? 201 : 200, outcome.warnings, renderObject(endpoint, request, format, updated));
 }
 
-function endpointRef(endpoint: Endpoint) {
-  return { group: endpoint.info.group, resource: endpoint.info.resource };
-}
-
 function decodePatch(contentType: string, text: string): unknown {
-  if (contentType === APPLY_PATCH) {
-    try {
-      return rejectPrototypeKeys(yaml.load(text));
-    } catch (err) {
-      throw statusErrors.badRequest(`error decoding YAML: ${(err as Error).message.split('\n')[0]}`);
-    }
-  }
-  return parseJson(text, 'patch');
+  return contentType === APPLY_PATCH ? decodeYaml(text) : parseJson(text, 'patch');
 }
 
 export async function patchObject(endpoint: Endpoint, request: FastifyRequest, reply: FastifyReply, namespace: string | undefined, name: string) {
@@ -158,11 +146,11 @@ export async function patchObject(endpoint: Endpoint, request: FastifyRequest, r
     if (apply) {
       const config = checkTypeMeta(endpoint, deepClone(patch as Record<string, unknown>));
       checkNameAndNamespace(config, name, namespace);
-      if (!live && config.metadata.resourceVersion) throw statusErrors.notFound({ ...endpointRef(endpoint), name });
-      object = applyConfiguration(live, config, truthyForce(force), ownership);
+      if (!live && config.metadata.resourceVersion) throw statusErrors.notFound(ref(endpoint, name));
+      object = applyConfiguration(live, config, truthy(force), ownership);
       checkNameAndNamespace(object, name, namespace);
     } else {
-      if (!live) throw statusErrors.notFound({ ...endpointRef(endpoint), name });
+      if (!live) throw statusErrors.notFound(ref(endpoint, name));
       const patched = contentType === JSON_PATCH ? applyJsonPatch(live, text) : mergePatch(live, patch);
       if (!isPlainObject(patched)) throw statusErrors.badRequest('the patched object must be a single object');
       object = checkTypeMeta(endpoint, patched);
@@ -171,7 +159,7 @@ export async function patchObject(endpoint: Endpoint, request: FastifyRequest, r
     }
     if (live) keepSystemFields(endpoint, object, live);
     validated(endpoint, object, live, fieldValidation, outcome);
-    if (!live && !isCreater(storage)) throw statusErrors.notFound({ ...endpointRef(endpoint), name });
+    if (!live && !isCreater(storage)) throw statusErrors.notFound(ref(endpoint, name));
     return object;
   };
   for (let attempt = 1; ; attempt++) {
@@ -208,9 +196,3 @@ function groupVersionString(apiVersion: string): string {
   if (parts.length === 2) return `${parts[0]}/${parts[1]}`;
   return '/';
 }
-
-function truthyForce(value: string | undefined): boolean {
-  return value !== undefined && ['1', 't', 'T', 'true', 'TRUE', 'True'].includes(value);
-}
-
-export { MERGE_PATCH };

@@ -1,58 +1,11 @@
 import t from 'tap';
-import { ANNOTATION, RESTART_ANNOTATION, type KubeParts } from '../../../apiserver/vvpdeployment/annotations.js';
+import { RESTART_ANNOTATION, type KubeParts } from '../../../apiserver/vvpdeployment/annotations.js';
 import {
   CONDITION_TYPES, computeConditions, consistent, deletionBlocked, healthy, nonceAligned, parallelismAligned, specAligned,
 } from '../../../apiserver/vvpdeployment/conditions.js';
 import type { PlatformView } from '../../../apiserver/vvpdeployment/platform-view.js';
-import type { Deployment, Job, Savepoint } from '../../../apiserver/vvp/types.js';
-
-const CREATED = '2026-11-24T10:00:00Z';
-const MODIFIED = '2026-11-24T10:30:00Z';
-
-function deployment(over: Partial<Deployment['spec']> = {}, status: Deployment['status'] = { state: 'RUNNING', running: { jobId: 'j-1', transitionTime: '2026-11-24T10:05:00Z' } }): Deployment {
-  return {
-    metadata: {
-      id: 'd-1', name: 'top-speed', namespace: 'default', resourceVersion: 3, createdAt: CREATED, modifiedAt: MODIFIED,
-      displayName: 'Top Speed', labels: { team: 'a', 'ververica.platform/managed-by': 'op-1' }, annotations: { [ANNOTATION.generation]: '2' },
-    },
-    spec: {
-      state: 'RUNNING', upgradeStrategy: { kind: 'STATEFUL' }, maxJobCreationAttempts: 4,
-      template: { spec: { artifact: { kind: 'JAR', jarUri: 's3://job.jar' }, parallelism: 2, flinkConfiguration: { a: '1' } } },
-      ...over,
-    },
-    status,
-  };
-}
-
-function job(id: string, state: Job['status'] extends infer S ? S extends { state: infer X } ? X : never : never, extra: Partial<Job> = {}): Job {
-  const started = state === 'STARTING' ? {} : { started: { startedAt: '2026-11-24T10:04:30Z' } };
-  return { metadata: { id, namespace: 'default', createdAt: '2026-11-24T10:04:00Z' }, status: { state, ...started }, ...extra };
-}
-
-function parts(over: Partial<KubeParts> = {}, specOver: Partial<KubeParts['spec']> = {}): KubeParts {
-  return {
-    namespace: 'flink', name: 'top-speed', generation: 2, creationTimestamp: CREATED,
-    spec: {
-      syncingMode: 'PATCH',
-      deployment: { metadata: { name: 'top-speed', namespace: 'default', labels: { team: 'a' } }, spec: { state: 'RUNNING', template: { spec: { parallelism: 2, flinkConfiguration: { a: '1' } } } } },
-      ...specOver,
-    },
-    projectedMode: 'PATCH',
-    ...over,
-  };
-}
-
-function view(over: Partial<PlatformView> = {}): PlatformView {
-  return { deployment: deployment(), job: job('j-1', 'STARTED'), autopilot: { mode: 'AUTOPILOT_MODE_DISABLED' }, ...over };
-}
-
-function savepoint(id: string, state: 'STARTED' | 'COMPLETED' | 'FAILED', nonce?: number): Savepoint {
-  return {
-    metadata: { id, namespace: 'default', createdAt: '2026-11-24T10:40:00Z', modifiedAt: '2026-11-24T10:41:00Z', origin: 'USER_REQUEST',
-      annotations: nonce === undefined ? {} : { [ANNOTATION.savepointNonce]: String(nonce) } },
-    status: { state, ...(state === 'FAILED' ? { failure: { message: 'disk full' } } : {}) },
-  };
-}
+import type { Deployment } from '../../../apiserver/vvp/types.js';
+import { CREATED, MODIFIED, deployment, job, parts, savepoint, view } from '../../support/fixtures.js';
 
 t.test('every condition type from the first read, with observedGeneration and a lastTransitionTime', async (t) => {
   const cs = computeConditions(view(), parts());

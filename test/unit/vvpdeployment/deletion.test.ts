@@ -2,9 +2,11 @@ import t from 'tap';
 import { deletionStep } from '../../../apiserver/vvpdeployment/deletion.js';
 import type { PlatformView } from '../../../apiserver/vvpdeployment/platform-view.js';
 import type { DeploymentDesiredState, DeploymentObservedState } from '../../../apiserver/vvp/types.js';
+import { deployment, view as platformView } from '../../support/fixtures.js';
 
+/** The platform deployment desired in one state, observed in another. */
 function view(desired: DeploymentDesiredState, observed: DeploymentObservedState): PlatformView {
-  return { deployment: { metadata: { id: 'd', name: 'n', namespace: 'default', resourceVersion: 1 }, spec: { state: desired }, status: { state: observed } } };
+  return platformView({ deployment: deployment({ state: desired }, { state: observed }) });
 }
 
 t.test('Cancel: set CANCELLED, wait, then delete', async (t) => {

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { StatusError, statusErrors } from '../../../apiserver/k8s/status.js';
-import { toStatusError } from '../../../apiserver/vvpdeployment/errors.js';
+import { platformFailure, toStatusError } from '../../../apiserver/vvpdeployment/errors.js';
 import { VvpError, type VvpErrorKind } from '../../../apiserver/vvp/errors.js';
 
 const ctx = { ref: { group: 'ververica.platform', resource: 'vvpdeployments', name: 'top-speed' }, platform: 'https://vvp.example' };
@@ -9,7 +9,7 @@ function vvp(kind: VvpErrorKind, status?: number, message = 'the platform says n
   return new VvpError({ kind, status, message, method: 'PATCH', route: '/api/v1/namespaces/{ns}/deployments/{name}', retryAfterSeconds });
 }
 
-function mapped(err: unknown): StatusError {
+function mapped(err: VvpError): StatusError {
   const out = toStatusError(err, ctx);
   if (!(out instanceof StatusError)) throw new Error('not a StatusError');
   return out;
@@ -48,6 +48,7 @@ t.test('the platform is named once, before its URL', async (t) => {
 t.test('StatusErrors and foreign errors pass through', async (t) => {
   const s = statusErrors.notFound(ctx.ref);
   t.equal(toStatusError(s, ctx), s);
+  t.equal(platformFailure(s, ctx), s);
   const e = new Error('bug');
-  t.equal(toStatusError(e, ctx), e);
+  t.equal(platformFailure(e, ctx), e);
 });

@@ -8,6 +8,7 @@ import { fullObject, serializedText } from '../../../apiserver/k8s/serialized.js
 import type { WatchEvent } from '../../../apiserver/k8s/storage.js';
 import type { VvpDeployment } from '../../../apiserver/vvpdeployment/types.js';
 import { FakePlatform, httpError, type Call } from '../../support/fake-platform.js';
+import { manifest } from '../../support/fixtures.js';
 import { VvpError } from '../../../apiserver/vvp/errors.js';
 import type { DeploymentWrite, StringMap } from '../../../apiserver/vvp/types.js';
 
@@ -34,18 +35,6 @@ function setup(over: Partial<VvpDeploymentStorageOptions> = {}) {
     ...over,
   };
   return { platform, events, storage: new VvpDeploymentStorage(options), fresh: () => new VvpDeploymentStorage(options) };
-}
-
-function manifest(name = 'top-speed', spec: Partial<VvpDeployment['spec']> = {}, namespace = 'flink'): VvpDeployment {
-  return {
-    apiVersion: 'ververica.platform/v1', kind: 'VvpDeployment',
-    metadata: { name, namespace, labels: { app: 'speed' }, annotations: { 'kubectl.kubernetes.io/last-applied-configuration': '{"x":1}\n' } },
-    spec: {
-      syncingMode: 'PATCH',
-      deployment: { spec: { state: 'RUNNING', deploymentTargetName: 'vvp-jobs', template: { spec: { artifact: { kind: 'JAR', jarUri: 's3://b/job.jar' }, parallelism: 2 } } } },
-      ...spec,
-    },
-  };
 }
 
 function condition(o: VvpDeployment, type: string) {
@@ -98,6 +87,28 @@ t.test('get finds an object by Kubernetes namespace and name with a label query,
   t.same(platform.calls.filter((c) => c.method === 'LIST' || c.method === 'GET').map((c) => c.method), ['GET'], 'then straight from the cached location');
   await rejects(t, other.get(ctx(), 'flink', 'missing'), { code: 404, reason: 'NotFound' });
   await rejects(t, other.get(ctx(), 'elsewhere', 'top-speed'), { code: 404 });
+});
+
+t.test('an update reads the platform once, writes once, and answers from its write; the next GET reads the deployment alone', async (t) => {
+  const { platform, storage } = setup({ surroundingsMaxAgeMs: 60_000 });
+  const created = await storage.create(ctx(), manifest());
+  platform.calls = [];
+  const updated = await replace(storage, ctx(), { ...created, metadata: { ...created.metadata, labels: { app: 'speed', tier: 'gold' } } });
+  t.same(platform.calls.map((c) => c.method).filter((m) => m !== 'EVENT').sort(), ['GET', 'GET-AUTOPILOT', 'LIST-JOBS', 'LIST-SAVEPOINTS', 'PATCH']);
+  t.equal(updated.metadata.labels?.tier, 'gold');
+  t.equal(updated.metadata.resourceVersion, (await storage.get(ctx(), 'flink', 'top-speed')).metadata.resourceVersion, 'the answer is the object a GET shows');
+  platform.calls = [];
+  await storage.get(ctx(), 'flink', 'top-speed');
+  t.same(platform.calls.map((c) => c.method), ['GET'], 'what the write left alone is not read again');
+});
+
+t.test('a delete checks its preconditions on its own read, and its steps reuse that read', async (t) => {
+  const { platform, storage } = setup();
+  const created = await storage.create(ctx(), { ...manifest(), spec: { ...manifest().spec, deployment: { spec: { ...manifest().spec.deployment.spec, state: 'CANCELLED' } } } });
+  platform.calls = [];
+  const result = await storage.delete(ctx(), 'flink', 'top-speed', { preconditions: { uid: created.metadata.uid, resourceVersion: created.metadata.resourceVersion } });
+  t.equal(result.deleted, true);
+  t.same(platform.calls.map((c) => c.method).filter((m) => m !== 'EVENT').sort(), ['DELETE', 'GET', 'GET-AUTOPILOT', 'LIST-JOBS', 'LIST-SAVEPOINTS', 'PATCH']);
 });
 
 t.test('a GET of a known object reads the deployment and its surroundings at once; within the max age, the deployment alone', async (t) => {
@@ -446,16 +457,6 @@ t.test('a spec.deployment change while deleting is refused; a dry-run delete wri
   o.spec.deployment.spec!.state = 'RUNNING';
   o.spec.deployment.spec!.template!.spec!.parallelism = 9;
   await rejects(t, replace(storage, ctx(), o), { code: 422, message: /being deleted/ });
-});
-
-t.test('generateName', async (t) => {
-  const { storage } = setup();
-  const m = manifest();
-  delete m.metadata.name;
-  m.metadata.generateName = 'speed-';
-  const o = await storage.create(ctx(), m);
-  t.match(o.metadata.name, /^speed-[a-z0-9]{5}$/);
-  t.equal(o.spec.deployment.metadata?.name, o.metadata.name);
 });
 
 t.test('a deletion re-sets a desired state changed behind its back, and a cleared refusal stops showing', async (t) => {

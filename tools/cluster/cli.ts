@@ -1,4 +1,4 @@
-// `make cluster-up` / `make cluster-down`: node dist/test/cluster/cli.js up|down [--state DIR] [--bin DIR]
+// `make cluster-up` / `make cluster-down`: node dist/tools/cluster/cli.js up|down [--state DIR] [--bin DIR]
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startControlPlane, stopControlPlane, tail } from './control-plane.js';
