@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import yaml from 'js-yaml';
-import { runCommand } from '../test/cluster/control-plane.js';
+import { runCommand } from '../tools/cluster/control-plane.js';
 
 export const CHART = resolve('apiservice/chart/vvp-apiserver');
 export const MANIFESTS_DIR = resolve('apiservice/manifests');

@@ -5,7 +5,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import t, { type Test } from 'tap';
 import { kstatusOf } from '../support/gitops.js';
-import { eventually } from '../support/hostile.js';
+import { eventually } from '../support/eventually.js';
 import { kubectlFor, platformApi, startProduct, vvpDeploymentManifests } from '../support/product.js';
 
 const POLL_MS = 1000;

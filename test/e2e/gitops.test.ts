@@ -5,7 +5,7 @@
 // and each answer of a write is read as the tools read it.
 import t, { type Test } from 'tap';
 import { argoHealth, kstatusOf, type ArgoHealth, type KstatusResult } from '../support/gitops.js';
-import { eventually } from '../support/hostile.js';
+import { eventually } from '../support/eventually.js';
 import { kubectlFor, platformApi, startProduct, vvpDeploymentManifests } from '../support/product.js';
 
 const stack = await startProduct({ name: 'gitops' });

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import t from 'tap';
 import yaml from 'js-yaml';
 import { MANIFESTS_DIR, renderManifests } from '../../apiservice/plain-manifests.js';
-import { runCommand } from '../cluster/control-plane.js';
+import { runCommand } from '../../tools/cluster/control-plane.js';
 
 const binDir = process.env.K8S_BIN_DIR;
 if (!binDir) throw new Error('K8S_BIN_DIR is not set (make test sets it)');

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import yaml from 'js-yaml';
-import { runCommand } from '../cluster/control-plane.js';
+import { runCommand } from '../../tools/cluster/control-plane.js';
 
 export const ARGOCD_HEALTH_SCRIPT = resolve('apiservice/argocd/health.lua');
 export const FLUX_KUSTOMIZATION = resolve('apiservice/flux/kustomization.yaml');
