@@ -83,6 +83,8 @@ export class MemoryStorage implements Storage, Getter, Lister, Creater, Updater,
   snapshots = 0;
   /** Calls of update(), conflicts included. */
   updateCalls = 0;
+  /** Calls of get(): reads besides the one each write makes itself. */
+  getCalls = 0;
   private readonly objects = new Map<string, KubeObject>();
   private rv = 0n;
 
@@ -127,6 +129,7 @@ export class MemoryStorage implements Storage, Getter, Lister, Creater, Updater,
   }
 
   async get(_ctx: RequestContext, namespace: string | undefined, name: string): Promise<KubeObject> {
+    this.getCalls++;
     const object = this.objects.get(this.key(namespace, name));
     if (!object) throw statusErrors.notFound(this.ref(name));
     return structuredClone(object);

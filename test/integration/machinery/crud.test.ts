@@ -265,6 +265,20 @@ t.test('PATCH retries get → change → update when a concurrent write wins and
   t.equal(storage.updateCalls - calls, 2);
 });
 
+t.test('PUT, PATCH, apply and DELETE with preconditions: the storage reads once for its write, the handler never reads', async (t) => {
+  const created = (await h.request(admin, 'POST', WIDGETS, { body: widget('once') })).json;
+  const gets = h.storage.getCalls;
+  const put = await h.request(admin, 'PUT', `${WIDGETS}/once`, { body: { ...created, spec: { image: 'nginx', replicas: 2 } } });
+  t.equal(put.status, 200);
+  const patched = await h.request(admin, 'PATCH', `${WIDGETS}/once`, { body: { spec: { replicas: 3 } }, contentType: 'application/merge-patch+json' });
+  t.equal(patched.json.spec.replicas, 3);
+  const applied = await h.request(admin, 'PATCH', `${WIDGETS}/once?fieldManager=tool&force=true`, { body: widget('once', 'default', { image: 'nginx', replicas: 4 }), contentType: 'application/apply-patch+yaml' });
+  t.equal(applied.status, 200, JSON.stringify(applied.json));
+  const deleted = await h.request(admin, 'DELETE', `${WIDGETS}/once`, { body: { kind: 'DeleteOptions', apiVersion: 'v1', preconditions: { uid: created.metadata.uid, resourceVersion: applied.json.metadata.resourceVersion } } });
+  t.equal(deleted.status, 200);
+  t.equal(h.storage.getCalls - gets, 0);
+});
+
 t.test('R11: delete answers a Success Status when gone, the object while finalizers hold it; preconditions are checked', async (t) => {
   const created = (await h.request(admin, 'POST', WIDGETS, { body: widget('d1') })).json;
   const wrongUid = await h.request(admin, 'DELETE', `${WIDGETS}/d1`, { body: { kind: 'DeleteOptions', apiVersion: 'v1', preconditions: { uid: 'nope' } } });
