@@ -67,7 +67,7 @@ export class PlatformWriter {
     for (let attempt = 1; ; attempt++) {
       const body = build(current);
       if (!body) return current;
-      body.metadata = { ...body.metadata, resourceVersion: current.metadata.resourceVersion };
+      body.metadata = { ...body.metadata, name: current.metadata.name, resourceVersion: current.metadata.resourceVersion };
       try {
         return await client.patchDeployment(current.metadata.namespace, current.metadata.id, body, opts);
       } catch (err) {
