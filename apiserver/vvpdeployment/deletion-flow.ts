@@ -35,13 +35,13 @@ export class DeletionFlow {
     if (parts.deletion) return this.finishDeletion(ctx, d, view);
     const policy = parts.spec.deletionPolicy ?? 'Cancel';
     const timestamp = kubeTime(core.now());
-    const next: KubeParts = { ...parts, deletion: { timestamp, policy } };
+    // As kube-apiserver's generic store: setting deletionTimestamp raises the generation.
+    const next: KubeParts = { ...parts, generation: parts.generation + 1, deletion: { timestamp, policy } };
     if (ctx.dryRun) {
-      return { object: { ...object, metadata: { ...object.metadata, deletionTimestamp: timestamp } }, deleted: false };
+      return { object: { ...object, metadata: { ...object.metadata, deletionTimestamp: timestamp, generation: next.generation } }, deleted: false };
     }
     const step = deletionStep(policy, view);
     const body: DeploymentWrite = {
-      // The name (unchanged) tells the signing client which deployment the record is for: the call goes by id.
       metadata: { name: d.metadata.name, annotations: encodeKubeParts(next, core.options.instanceId).annotations, resourceVersion: d.metadata.resourceVersion },
     };
     if (step.setState) body.spec = { state: step.setState };

@@ -66,9 +66,7 @@ export class RecordSigner {
     const annotations = body.metadata?.annotations as Record<string, string | null> | undefined;
     if (!annotations || !(ANNOTATION.namespace in annotations)) return body;
     const recorded = typeof annotations[ANNOTATION.namespace] === 'string';
-    // A write by id (destructive calls go by id) names the deployment in its body: the record is signed for that name.
-    const name = typeof body.metadata?.name === 'string' ? body.metadata.name : platformName;
-    const signature = recorded ? this.sign(platformNamespace, name, annotations) : null;
+    const signature = recorded ? this.sign(platformNamespace, platformName, annotations) : null;
     return { ...body, metadata: { ...body.metadata, annotations: { ...annotations, [SIGNATURE_ANNOTATION]: signature } as StringMap } };
   }
 }
@@ -89,8 +87,9 @@ export function signingClient<P extends PlatformPort>(client: P, signer: RecordS
   const signed = Object.create(client) as P;
   signed.createDeployment = (ns: string, body: DeploymentWrite, opts?: CallOptions) =>
     client.createDeployment(ns, signer.signWrite(ns, body.metadata?.name ?? '', body), opts);
-  signed.patchDeployment = (ns: string, name: string, body: DeploymentWrite, opts?: CallOptions) =>
-    client.patchDeployment(ns, name, signer.signWrite(ns, name, body), opts);
+  // A write addressed by id names its deployment in the body (the signature covers the name, never the id).
+  signed.patchDeployment = (ns: string, nameOrId: string, body: DeploymentWrite, opts?: CallOptions) =>
+    client.patchDeployment(ns, nameOrId, signer.signWrite(ns, body.metadata?.name ?? nameOrId, body), opts);
   signed.putDeployment = (ns: string, name: string, body: DeploymentWrite, opts?: CallOptions) =>
     client.putDeployment(ns, name, signer.signWrite(ns, name, body), opts);
   return signed;

@@ -67,7 +67,6 @@ export class PlatformWriter {
     for (let attempt = 1; ; attempt++) {
       const body = build(current);
       if (!body) return current;
-      // The name (unchanged) tells the signing client which deployment the record is for: the call goes by id.
       body.metadata = { ...body.metadata, name: current.metadata.name, resourceVersion: current.metadata.resourceVersion };
       try {
         return await client.patchDeployment(current.metadata.namespace, current.metadata.id, body, opts);

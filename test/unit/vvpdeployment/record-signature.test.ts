@@ -80,13 +80,3 @@ t.test('the one-time migration signs only unsigned records consistent with their
   t.notOk(migratable(moved, 'op-1', signer), 'annotations disagreeing with the selection labels');
   t.notOk(migratable(deployment(parts('team-a', 'elsewhere'), false), 'op-1', signer), 'a record naming another platform deployment');
 });
-
-t.test('a write by id signs the record for the deployment name its body carries, so it verifies afterwards', async (t) => {
-  const d = deployment();
-  const { annotations } = encodeKubeParts({ ...parts(), generation: 2 }, 'op-1');
-  const byId = signer.signWrite('default', d.metadata.id, { metadata: { name: d.metadata.name, annotations } });
-  const written = { ...d, metadata: { ...d.metadata, annotations: byId.metadata?.annotations as Record<string, string> } };
-  t.equal(signer.verify(written), 'valid', 'signed for "speeds", not for the id in the path');
-  const nameless = signer.signWrite('default', d.metadata.id, { metadata: { annotations } });
-  t.equal(signer.verify({ ...d, metadata: { ...d.metadata, annotations: nameless.metadata?.annotations as Record<string, string> } }), 'invalid', 'without the name, the id would be signed');
-});
