@@ -15,7 +15,10 @@ import {
   type RequestContext, type ResourceInfo, type SnapshotEntry, statusErrors, type Storage, type TableColumn, type TableConvertor,
   WatchHub, type WatchOptions, type WatchStream,
 } from '../k8s/index.js';
-import { type ChildKind, childObjectName, DEPLOYMENT_LABEL, type ManagedOwner, nameLabelValue, type OwnedChildren } from '../vvpdeployment/index.js';
+import {
+  byNamespaceAndName, type ChildKind, childObjectName, decodeContinue, DEPLOYMENT_LABEL, encodeContinue, type ManagedOwner, nameLabelValue,
+  type OwnedChildren,
+} from '../vvpdeployment/index.js';
 import { CHILD_GROUP, type ChildOptions } from './options.js';
 
 /** A child of the platform: what every kind's items share. */
@@ -43,19 +46,6 @@ const NEVER: AbortSignal = new AbortController().signal;
 
 function key(o: { namespace?: string; name?: string }): string {
   return `${o.namespace ?? ''}/${o.name ?? ''}`;
-}
-
-function encodeContinue(after: string): string {
-  return Buffer.from(JSON.stringify({ v: 1, after })).toString('base64url');
-}
-
-function decodeContinue(token: string): string | undefined {
-  try {
-    const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { v?: number; after?: unknown };
-    return parsed.v === 1 && typeof parsed.after === 'string' ? parsed.after : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 export class ChildStorage<K extends ChildKind> implements Storage, Getter, Lister, TableConvertor {
@@ -141,7 +131,7 @@ export class ChildStorage<K extends ChildKind> implements Storage, Getter, Liste
     const resourceVersion = this.listVersion(entries.map((e) => e.resourceVersion));
     let items = entries.filter((e) => options.namespace === undefined || e.namespace === options.namespace)
       .map((e) => e.object()).filter(filter)
-      .sort((a, b) => (key(a.metadata) < key(b.metadata) ? -1 : key(a.metadata) > key(b.metadata) ? 1 : 0));
+      .sort(byNamespaceAndName);
     if (options.continue) {
       const after = decodeContinue(options.continue);
       if (after === undefined) throw statusErrors.badRequest('invalid continue token');

@@ -186,3 +186,17 @@ t.test('registering an external savepoint goes through the tenancy check of save
   t.equal((refused as StatusError).code, 422, 'a location with .. segments is refused, as for an initial savepoint');
   t.same(platform.calls.filter((c) => c.method === 'REGISTER'), [], 'nothing registered');
 });
+
+t.test('a list pages with limit and continue, in namespace/name order', async (t) => {
+  const { platform, deployments, savepoints } = setup(t);
+  const owner = await deployments.create(ctx(), manifest('top-speed'));
+  for (let i = 0; i < 3; i++) platformSavepoint(platform, owner.metadata.uid!);
+  const first = await savepoints.list(ctx(), { ...all, namespace: 'flink', limit: 2 });
+  t.equal(first.items.length, 2);
+  t.equal(first.metadata.remainingItemCount, 1);
+  const rest = await savepoints.list(ctx(), { ...all, namespace: 'flink', limit: 2, continue: first.metadata.continue! });
+  const names = [...first.items, ...rest.items].map((o) => o.metadata.name);
+  t.same(names, [...names].sort(), 'in order');
+  t.equal(new Set(names).size, 3, 'every savepoint once');
+  await t.rejects(savepoints.list(ctx(), { ...all, continue: 'garbage' }), { code: 400 });
+});
