@@ -12,7 +12,8 @@ import { KubeEventRecorder, type InvolvedObject } from './k8s/event-recorder.js'
 import type { KubeObject } from './k8s/types.js';
 import { LeaderElector } from './k8s/leader-election.js';
 import { VvpClient } from './vvp/index.js';
-import { VvpDeploymentStorage } from './vvpdeployment/index.js';
+import { PlatformRouter, type VvpDeploymentStorageOptions } from './vvpdeployment/index.js';
+import { FileToken } from './token-file.js';
 import { backgroundLoop, replicaLoop } from './background.js';
 import { secretTokenResolver } from './secret-token.js';
 
@@ -45,40 +46,48 @@ async function main(): Promise<void> {
   const metrics = new ApiMetrics({ processMetrics: true });
   const platformCalls = new Histogram({
     name: 'vvp_platform_request_duration_seconds',
-    help: 'Ververica Platform API calls by route template, method and HTTP status (0: no answer).',
-    labelNames: ['route', 'method', 'code'],
+    help: 'Ververica Platform API calls by platform instance, route template, method and HTTP status (0: no answer).',
+    labelNames: ['instance', 'route', 'method', 'code'],
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [metrics.registry],
   });
 
-  const client = new VvpClient({
-    baseUrl: config.vvpUrl,
-    token: config.vvpToken,
-    timeoutMs: config.vvpTimeoutMs,
-    ...(config.vvpCaFile ? { ca: readFileSync(config.vvpCaFile) } : {}),
-    logger: log.child({ room: 'vvp' }),
-    onCall: (call) => platformCalls.observe({ route: call.route, method: call.method, code: String(call.status) }, call.durationMs / 1000),
-  });
-
   const events = new KubeEventRecorder(kubeConfig, 'vvp-apiserver', log.child({ room: 'events' }));
-  const storage = new VvpDeploymentStorage({
-    client,
-    instanceId: config.instanceId,
-    platformNamespaces: config.vvpNamespaces,
-    platformName: config.vvpUrl,
-    group: config.apiGroup,
-    watch: {
-      pollIntervalMs: config.pollIntervalMs,
-      onPollError: (namespace, err) => log.warn({ platformNamespace: namespace, err: (err as Error).message }, 'watch poll failed'),
-    },
-    surroundingsMaxAgeMs: config.pollIntervalMs,
-    listingReuseMs: 2 * config.pollIntervalMs,
-    resolveToken: secretTokenResolver(kubeConfig.makeApiClient(CoreV1Api)),
-    recordEvent: (object, event) => void events.record(involved(object), event),
-    warn: (message, fields) => log.warn(fields ?? {}, message),
-    // The main write and the savepoint POST of a nonce each take at most the platform timeout.
-    pendingSavepointGraceMs: 2 * config.vvpTimeoutMs + 5_000,
+  const resolveToken = secretTokenResolver(kubeConfig.makeApiClient(CoreV1Api));
+  const several = config.platforms.length > 1;
+  const clients: VvpClient[] = [];
+  const instances = config.platforms.map((p): VvpDeploymentStorageOptions => {
+    const instanceLog = log.child({ instance: p.instanceId });
+    const client = new VvpClient({
+      baseUrl: p.url,
+      token: p.tokenFile ? new FileToken(p.tokenFile, (message, fields) => instanceLog.warn(fields, message)) : p.token,
+      timeoutMs: config.vvpTimeoutMs,
+      ...(p.caFile ? { ca: readFileSync(p.caFile) } : {}),
+      logger: instanceLog.child({ room: 'vvp' }),
+      onCall: (call) => platformCalls.observe({ instance: p.instanceId, route: call.route, method: call.method, code: String(call.status) }, call.durationMs / 1000),
+    });
+    clients.push(client);
+    return {
+      client,
+      instanceId: p.instanceId,
+      platformNamespaces: p.namespaces,
+      // Messages say "Ververica Platform at <this>": with several instances, which one.
+      platformName: several || p.displayName ? `${p.url} (instance ${p.instanceId}${p.displayName ? `, ${p.displayName}` : ''})` : p.url,
+      group: config.apiGroup,
+      watch: {
+        pollIntervalMs: config.pollIntervalMs,
+        onPollError: (namespace, err) => instanceLog.warn({ platformNamespace: namespace, err: (err as Error).message }, 'watch poll failed'),
+      },
+      surroundingsMaxAgeMs: config.pollIntervalMs,
+      listingReuseMs: 2 * config.pollIntervalMs,
+      resolveToken,
+      recordEvent: (object, event) => void events.record(involved(object), event),
+      warn: (message, fields) => instanceLog.warn(fields ?? {}, message),
+      // The main write and the savepoint POST of a nonce each take at most the platform timeout.
+      pendingSavepointGraceMs: 2 * config.vvpTimeoutMs + 5_000,
+    };
   });
+  const storage = new PlatformRouter({ instances });
 
   const auth = await kubeDelegatedAuth(kubeConfig, log.child({ room: 'auth' }));
   const server = await createApiServer({
@@ -108,7 +117,7 @@ async function main(): Promise<void> {
   await server.listen({ host: config.bindAddress, port: config.securePort });
   elector.start();
   everyReplica.start();
-  log.info({ group: config.apiGroup, platform: config.vvpUrl, namespaces: config.vvpNamespaces, instanceId: config.instanceId }, 'serving');
+  log.info({ group: config.apiGroup, platforms: config.platforms.map((p) => ({ instanceId: p.instanceId, url: p.url, namespaces: p.namespaces })) }, 'serving');
 
   const shutdown = async (signal: string) => {
     log.info({ signal }, 'shutting down');
@@ -117,7 +126,7 @@ async function main(): Promise<void> {
     auth.stop();
     storage.close();
     await server.close();
-    client.close();
+    for (const client of clients) client.close();
     process.exit(0);
   };
   process.once('SIGTERM', () => void shutdown('SIGTERM'));

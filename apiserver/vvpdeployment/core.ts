@@ -73,6 +73,7 @@ export class StorageCore {
   toObject(view: PlatformView, parts: KubeParts): VvpDeployment {
     const obj = toVvpDeployment(view, parts);
     obj.apiVersion = `${this.group}/${VERSION}`;
+    if (obj.status) obj.status.platformInstance = this.options.instanceId;
     return obj;
   }
 

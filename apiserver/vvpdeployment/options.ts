@@ -1,5 +1,6 @@
 // What the VvpDeployment storage is given: the platform port, the hooks into the machinery, and its timings.
 
+import type { WatchHub } from '../k8s/index.js';
 import type { PlannedEvent } from './mapping.js';
 import type { PlatformPort } from './platform-port.js';
 import type { VvpDeployment } from './types.js';
@@ -32,6 +33,12 @@ export interface VvpDeploymentStorageOptions {
    * `pollIntervalMs` while watched (close() stops it). Without it the storage serves no watch.
    */
   watch?: { pollIntervalMs: number; onPollError?: (platformNamespace: string, error: unknown) => void };
+  /**
+   * Instead of a hub of its own: the hub every platform instance shares (platform-router.ts), this instance's
+   * platform namespaces being its scopes `scopeOf(pns)`; the hub's snapshot of such a scope is this storage's
+   * snapshot(pns). Lists and watches of several instances then carry one resourceVersion sequence.
+   */
+  sharedWatch?: { hub: WatchHub; scopeOf: (platformNamespace: string) => string };
   /** How long a GET may reuse an unchanged deployment's jobs, savepoints and Autopilot state (see PlatformReader). */
   surroundingsMaxAgeMs?: number;
   /**

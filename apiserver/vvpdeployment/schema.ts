@@ -177,6 +177,7 @@ const spec = obj('Desired state of the platform deployment; projected onto Verve
 }, { required: ['syncingMode', 'deployment'] });
 
 const status = obj('Live state of the platform deployment, read from Ververica Platform on every request.', {
+  platformInstance: str('The Ververica Platform instance holding the deployment: the instanceId its ververica.platform/owner label names.'),
   deploymentId: str('Id of the platform deployment (also metadata.uid).'),
   observedGeneration: int('metadata.generation last projected onto the platform.'),
   state: str('Platform state: RUNNING, SUSPENDED, CANCELLED, TRANSITIONING, FAILED or FINISHED.'),

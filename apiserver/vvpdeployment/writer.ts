@@ -23,7 +23,8 @@ export class PlatformWriter {
       throw statusErrors.internal(`annotation ${APIKEY_SECRET_ANNOTATION} is set, but this server is not configured to read Secrets`);
     }
     try {
-      return { signal: ctx.signal, token: await resolveToken(obj.metadata.namespace ?? '', secret, ctx.signal) };
+      const token = await resolveToken(obj.metadata.namespace ?? '', secret, ctx.signal);
+      return { signal: ctx.signal, token, tokenName: `Secret ${obj.metadata.namespace ?? ''}/${secret} (annotation ${APIKEY_SECRET_ANNOTATION})` };
     } catch (err) {
       // A finishing deletion must not hang on a Secret that went first (namespace deletion removes Secrets early).
       if (fallback) return { signal: ctx.signal };
