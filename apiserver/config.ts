@@ -22,6 +22,12 @@ export interface ServerConfig {
   leaseNamespace: string;
   leaseName: string;
   logLevel: string;
+  /** `rbac`: platform namespaces, targets and session clusters need the user's RBAC grant; `everyone`: the old behaviour. */
+  platformGrants: 'rbac' | 'everyone';
+  /** Keys (one per line) that sign the Kubernetes records on platform deployments; the first signs. */
+  recordKeyFile: string;
+  /** The ConfigMap (in the Lease's namespace) that says the one-time signing of older records is done. */
+  recordMigrationMarker: string;
 }
 
 interface FlagSpec {
@@ -48,6 +54,9 @@ const flags = {
   'lease-namespace': { env: 'LEASE_NAMESPACE', default: 'vvp-system', help: 'namespace of the Lease that picks the replica doing background work' },
   'lease-name': { env: 'LEASE_NAME', default: 'vvp-apiserver', help: 'name of that Lease' },
   'log-level': { env: 'LOG_LEVEL', default: 'info', help: 'pino log level' },
+  'record-key-file': { env: 'RECORD_KEY_FILE', help: 'file of HMAC keys (one per line, 32+ bytes; the first signs) for the Kubernetes records on platform deployments' },
+  'record-migration-marker': { env: 'RECORD_MIGRATION_MARKER', help: 'ConfigMap in the lease namespace marking the one-time signing of older records as done (default <lease-name>-records-signed)' },
+  'platform-grants': { env: 'PLATFORM_GRANTS', default: 'rbac', help: 'rbac: users need verb use on platformnamespaces/deploymenttargets/sessionclusters; everyone: no such check (the old behaviour)' },
 } satisfies Record<string, FlagSpec>;
 
 type FlagName = keyof typeof flags;
@@ -80,6 +89,8 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     if (!Number.isInteger(v) || v <= 0) throw new ConfigError(`--${name} must be a positive integer`);
     return v;
   };
+  const grants = required('platform-grants');
+  if (grants !== 'rbac' && grants !== 'everyone') throw new ConfigError('--platform-grants must be rbac or everyone');
   const config: ServerConfig = {
     bindAddress: required('bind-address'),
     securePort: integer('secure-port'),
@@ -92,6 +103,9 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     leaseNamespace: required('lease-namespace'),
     leaseName: required('lease-name'),
     logLevel: required('log-level'),
+    platformGrants: grants,
+    recordKeyFile: required('record-key-file'),
+    recordMigrationMarker: get('record-migration-marker') ?? `${required('lease-name')}-records-signed`,
   };
   const kubeconfig = get('kubeconfig');
   if (kubeconfig) config.kubeconfig = kubeconfig;

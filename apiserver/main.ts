@@ -5,14 +5,14 @@
 import { readFileSync } from 'node:fs';
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
-import { Histogram } from 'prom-client';
+import { Counter, Histogram } from 'prom-client';
 import { ConfigError, loadConfig, usage, type ServerConfig } from './config.js';
-import { ApiMetrics, KeepAliveKubeConfig, createApiServer, kubeDelegatedAuth } from './k8s/index.js';
+import { ApiMetrics, KeepAliveKubeConfig, clusterAdmission, createApiServer, kubeDelegatedAuth } from './k8s/index.js';
 import { KubeEventRecorder, type InvolvedObject } from './k8s/event-recorder.js';
 import type { KubeObject } from './k8s/types.js';
 import { LeaderElector } from './k8s/leader-election.js';
 import { VvpClient } from './vvp/index.js';
-import { PlatformRouter, type VvpDeploymentStorageOptions } from './vvpdeployment/index.js';
+import { PlatformRouter, RecordSigner, migrateUnsignedRecords, type VvpDeploymentStorageOptions } from './vvpdeployment/index.js';
 import { FileToken } from './token-file.js';
 import { backgroundLoop, replicaLoop } from './background.js';
 import { secretTokenResolver } from './secret-token.js';
@@ -52,11 +52,17 @@ async function main(): Promise<void> {
     registers: [metrics.registry],
   });
 
+  const untrustedRecords = new Counter({
+    name: 'vvp_untrusted_records_total',
+    help: 'Platform deployment versions marked as managed whose Kubernetes record does not verify (unsigned or invalid): ignored.',
+    labelNames: ['instance', 'verdict'],
+    registers: [metrics.registry],
+  });
+  const core = kubeConfig.makeApiClient(CoreV1Api);
   const events = new KubeEventRecorder(kubeConfig, 'vvp-apiserver', log.child({ room: 'events' }));
-  const resolveToken = secretTokenResolver(kubeConfig.makeApiClient(CoreV1Api));
+  const resolveToken = secretTokenResolver(core);
   const several = config.platforms.length > 1;
-  const clients: VvpClient[] = [];
-  const instances = config.platforms.map((p): VvpDeploymentStorageOptions => {
+  const platforms = config.platforms.map((p, index) => {
     const instanceLog = log.child({ instance: p.instanceId });
     const client = new VvpClient({
       baseUrl: p.url,
@@ -66,8 +72,8 @@ async function main(): Promise<void> {
       logger: instanceLog.child({ room: 'vvp' }),
       onCall: (call) => platformCalls.observe({ instance: p.instanceId, route: call.route, method: call.method, code: String(call.status) }, call.durationMs / 1000),
     });
-    clients.push(client);
-    return {
+    const signer = RecordSigner.fromFile(config.recordKeyFile, p.instanceId);
+    const options: VvpDeploymentStorageOptions = {
       client,
       instanceId: p.instanceId,
       platformNamespaces: p.namespaces,
@@ -85,17 +91,48 @@ async function main(): Promise<void> {
       warn: (message, fields) => instanceLog.warn(fields ?? {}, message),
       // The main write and the savepoint POST of a nonce each take at most the platform timeout.
       pendingSavepointGraceMs: 2 * config.vvpTimeoutMs + 5_000,
+      grantEveryone: config.platformGrants === 'everyone',
+      // Grants name the instance when there are several; the first keeps its short names (README "Tenancy").
+      ...(several ? { grantNames: { instanceId: p.instanceId, shortFormsToo: index === 0 } } : {}),
+      recordSigner: signer,
+      onUntrustedRecord: (_deployment, verdict) => untrustedRecords.inc({ instance: p.instanceId, verdict }),
     };
+    return { config: p, client, signer, options };
   });
-  const storage = new PlatformRouter({ instances });
+  const clients = platforms.map((p) => p.client);
+  const storage = new PlatformRouter({ instances: platforms.map((p) => p.options) });
+
+  // Once per installation (a ConfigMap beside the Lease says it is done): the records of an older version are signed.
+  // An administrator deletes the ConfigMap to have checked unsigned records signed again (README "Tenancy").
+  const migrateRecordsOnce = async (signal: AbortSignal) => {
+    const marker = { namespace: config.leaseNamespace, name: config.recordMigrationMarker };
+    try {
+      await core.readNamespacedConfigMap(marker);
+      return;
+    } catch (err) {
+      if ((err as { code?: number }).code !== 404) throw err;
+    }
+    let signed = 0;
+    for (const p of platforms) signed += await migrateUnsignedRecords(p.client, p.signer, p.config.namespaces, p.config.instanceId, signal);
+    try {
+      await core.createNamespacedConfigMap({ namespace: marker.namespace, body: { metadata: { name: marker.name }, data: { signedRecords: String(signed), at: new Date().toISOString() } } });
+    } catch (err) {
+      if ((err as { code?: number }).code !== 409) throw err;
+    }
+    log.info({ signed }, 'signed the unsigned Kubernetes records consistent with their labels; not done again while the marker ConfigMap exists');
+  };
 
   const auth = await kubeDelegatedAuth(kubeConfig, log.child({ room: 'auth' }));
+  // The cluster's admission (NamespaceLifecycle, webhooks, ValidatingAdmissionPolicies), read by informers.
+  const admission = clusterAdmission(kubeConfig, log.child({ room: 'admission' }), metrics.registry);
+  admission.start();
   const server = await createApiServer({
     serving: { certPem: readFileSync(config.tlsCertFile, 'utf8'), keyPem: readFileSync(config.tlsKeyFile, 'utf8') },
     storages: [storage],
     authenticator: auth.authenticator,
     authorizer: auth.authorizer,
     authenticationConfig: auth.authenticationConfig,
+    admission: admission.admission,
     logger: log,
     metrics,
   });
@@ -104,6 +141,7 @@ async function main(): Promise<void> {
     namespace: config.leaseNamespace,
     name: config.leaseName,
     ...backgroundLoop([
+      { name: 'sign-older-records-once', intervalMs: Math.max(10_000, config.pollIntervalMs), run: (signal) => migrateRecordsOnce(signal) },
       { name: 'finish-pending-work', intervalMs: config.pollIntervalMs, run: (signal) => storage.finishPendingWork(signal) },
       // Events may lag a few seconds; a full snapshot every poll interval would cost the platform more than watches do.
       { name: 'mirror-platform-events', intervalMs: Math.max(5_000, 5 * config.pollIntervalMs), run: (signal) => storage.mirrorPlatformEvents((object, event) => events.record(involved(object), event), signal) },
@@ -124,6 +162,7 @@ async function main(): Promise<void> {
     everyReplica.stop();
     await elector.stop();
     auth.stop();
+    admission.stop();
     storage.close();
     await server.close();
     for (const client of clients) client.close();

@@ -13,6 +13,7 @@
 // 5. RSS of the server with 10,000 platform deployments and 1,000 watches.
 // 6. Freshness: a platform change until a GET through kube-apiserver shows it.
 // 7. Platform calls per kubectl apply, patch and delete of an existing VvpDeployment; p50 of that kubectl apply.
+// 8. Admission: the p50 a create gains with one no-op validating webhook configured.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -20,6 +21,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { startStack, stopStack, type Stack } from '../apiservice/local/stack.js';
 import { CertificateAuthority, type PemPair } from '../certs/pki.js';
+import { externalNameService, startWebhookServer } from '../tools/webhook-server.js';
 import { planCreate } from '../apiserver/vvpdeployment/mapping.js';
 import type { VvpDeployment } from '../apiserver/vvpdeployment/types.js';
 import { withDefaults } from '../apiserver/vvpdeployment/validation.js';
@@ -38,7 +40,7 @@ const { values } = parseArgs({
     'scale-via': { type: 'string', default: 'platform' },
     'poll-interval': { type: 'string', default: '1000' },
     quick: { type: 'boolean', default: false },
-    only: { type: 'string', default: '1,2,3,4,5,6,7' },
+    only: { type: 'string', default: '1,2,3,4,5,6,7,8' },
     out: { type: 'string' },
   },
 });
@@ -329,6 +331,44 @@ async function main(): Promise<void> {
         rows.push(['7', `platform calls per kubectl ${verb} (existing object)`, String(cost.callsPerVerb), '', `kubectl p50 ${cost.kubectlMs.p50} ms`, '']);
         log(`   kubectl ${verb}: ${cost.callsPerVerb} platform calls (${Object.entries(cost.routesPerVerb).map(([r, n]) => `${r} ${n}`).join(', ')}); p50 ${cost.kubectlMs.p50} ms`);
       }
+    }
+
+    if (runs('8')) {
+      // ---- 8. admission: a create with one no-op validating webhook configured, vs none ---------------------------
+      const creates = quick ? 30 : 100;
+      log(`8. ${creates} creates through kube-apiserver without, then with, one no-op validating webhook`);
+      const ns = 'bench-admission';
+      await kube.json('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+      const hook = await startWebhookServer({ namespace: ns, name: 'noop-webhook' }, { '/noop': () => ({ allowed: true }) });
+      await kube.json('POST', `/api/v1/namespaces/${ns}/services`, externalNameService(ns, 'noop-webhook', hook.port));
+      const timedCreates = async (tag: string) => {
+        const samples: number[] = [];
+        for (let i = 0; i < creates; i++) {
+          const t = now();
+          await kube.json('POST', vvpPath(ns), vvpDeployment(ns, `${tag}-${i}`, i));
+          samples.push(now() - t);
+        }
+        return summary(samples);
+      };
+      const without = await timedCreates('plain');
+      await kube.json('POST', '/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations', {
+        apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingWebhookConfiguration', metadata: { name: 'bench-noop' },
+        webhooks: [{
+          name: 'noop.bench.example.com', clientConfig: hook.clientConfig('/noop'), sideEffects: 'None', admissionReviewVersions: ['v1'],
+          rules: [{ apiGroups: [GROUP], apiVersions: ['v1'], resources: ['vvpdeployments'], operations: ['CREATE'] }],
+        }],
+      });
+      for (let i = 0; !(hook.reviews.get('/noop')?.length); i++) { // the server's informer sees the configuration
+        if (i > 600) throw new Error('the server never called the no-op webhook');
+        await kube.call('POST', `${vvpPath(ns)}?dryRun=All`, vvpDeployment(ns, 'probe', 0));
+        await sleep(100);
+      }
+      const withHook = await timedCreates('hooked');
+      await kube.json('DELETE', '/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/bench-noop');
+      await hook.close();
+      const added = round(withHook.p50 - without.p50, 2);
+      results.admission = { creates, withoutWebhookMs: without, withNoopValidatingWebhookMs: withHook, addedP50Ms: added, note: 'creates through kube-apiserver one at a time; the webhook is an HTTPS server on loopback reached through an ExternalName Service, answering allowed' };
+      rows.push(['8', 'create via kube-apiserver, p50 / p99 ms: one no-op validating webhook vs none', `${withHook.p50} / ${withHook.p99}`, `${without.p50} / ${without.p99} (no webhook)`, `+${added} ms p50`, '']);
     }
 
         // ---- 4. watch fan-out ----------------------------------------------------------------------------------------

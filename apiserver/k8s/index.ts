@@ -14,6 +14,7 @@ export { type Authenticator, UnionAuthenticator, AUTHENTICATED_GROUP } from './a
 export {
   type Authorizer, type SubjectAccessReviewer, type SubjectAccessReviewSpec, SubjectAccessReviewAuthorizer, forbidden,
 } from './auth/authorizer.js';
+export { type ResourceAttributes, type UserAccess, authorizeCreateOnUpdate, userAccess } from './auth/access.js';
 export { type TokenReviewer, TokenAuthenticator } from './auth/token.js';
 export { delegatingAuthenticator, delegatingAuthorizer, kubeDelegatedAuth, type DelegatedAuth } from './auth/delegation.js';
 export { ConfigMapAuthenticationSource, KubeSubjectAccessReviewer, KubeTokenReviewer } from './auth/kube-delegation.js';
@@ -23,3 +24,6 @@ export { checkDeletePreconditions, checkUid } from './preconditions.js';
 export * from './status.js';
 export type * from './types.js';
 export { KeepAliveKubeConfig } from './kube-config.js';
+export {
+  type Admission, type AdmissionAttributes, type AdmissionPlugin, AdmissionChain, NO_ADMISSION, clusterAdmission, type ClusterAdmission,
+} from './admission/index.js';

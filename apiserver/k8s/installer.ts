@@ -15,6 +15,7 @@ import { parseAccept } from './negotiation.js';
 import type { Storage } from './storage.js';
 import { statusErrors } from './status.js';
 import { ObjectValidator } from './validation.js';
+import { type Admission, NO_ADMISSION } from './admission/index.js';
 
 export interface VersionInfo {
   major: string;
@@ -32,6 +33,8 @@ export interface InstallerOptions {
   storages: Storage[];
   watch: WatchSettings;
   version: VersionInfo;
+  /** The admission chain every write passes (none: NO_ADMISSION). */
+  admission?: Admission;
 }
 
 type Params = { namespace?: string; name?: string };
@@ -107,7 +110,7 @@ export function apiRoutes(options: InstallerOptions) {
     const gvs = groupVersions(options.storages);
     for (const storage of options.storages) {
       const info = storage.info;
-      installResource(app, { storage, info, apiVersion: `${info.group}/${info.version}`, validator: new ObjectValidator(info), watch: options.watch });
+      installResource(app, { storage, info, apiVersion: `${info.group}/${info.version}`, validator: new ObjectValidator(info), watch: options.watch, admission: options.admission ?? NO_ADMISSION });
     }
     app.get('/apis', (req, reply) => {
       reply.header('vary', 'Accept');

@@ -5,11 +5,12 @@ import { randomUUID } from 'node:crypto';
 import type { Http2SecureServer } from 'node:http2';
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { pino, type Logger } from 'pino';
+import type { Admission } from './admission/index.js';
 import type { AuthenticationConfigSource } from './auth/authentication-config.js';
 import type { Authenticator } from './auth/authenticator.js';
 import type { Authorizer } from './auth/authorizer.js';
 import { authHook } from './auth/hook.js';
-import type { WatchSettings } from './handlers/common.js';
+import { type WatchSettings, warningHeader } from './handlers/common.js';
 import { type VersionInfo, apiRoutes } from './installer.js';
 import { ApiMetrics } from './metrics.js';
 import { requestInfo } from './requestinfo.js';
@@ -35,6 +36,8 @@ export interface ApiServerOptions {
   version?: Partial<VersionInfo>;
   watch?: { bookmarkIntervalMs?: number; minTimeoutSeconds?: number };
   http2?: { maxConcurrentStreams?: number; maxSessionMemoryMb?: number };
+  /** The admission chain of every write (admission/); without it, writes pass no admission plugins. */
+  admission?: Admission;
   /** Largest request body; kube-apiserver's is 3 MiB. */
   bodyLimit?: number;
 }
@@ -102,7 +105,10 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
-  app.setErrorHandler((err, request, reply) => sendStatus(reply, toStatus(err, request)));
+  app.setErrorHandler((err, request, reply) => {
+    if (isStatusError(err) && err.warnings.length > 0) reply.header('warning', err.warnings.map(warningHeader));
+    return sendStatus(reply, toStatus(err, request));
+  });
   app.setNotFoundHandler((_request, reply) => sendStatus(reply, statusErrors.notFoundPath().status));
 
   app.decorateRequest('kubeUser', undefined);
@@ -143,6 +149,8 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
       if (delta > 0) metrics.requests.inc({ verb: 'watch', group, resource, code: '200' });
     },
   };
-  await app.register(apiRoutes({ storages: options.storages, watch, version: { ...DEFAULT_VERSION, ...options.version } }));
+  await app.register(apiRoutes({
+    storages: options.storages, watch, version: { ...DEFAULT_VERSION, ...options.version }, ...(options.admission ? { admission: options.admission } : {}),
+  }));
   return app;
 }

@@ -16,6 +16,9 @@ export interface ResourceRef {
  * anything else becomes a 500 InternalError with no details of the cause.
  */
 export class StatusError extends Error {
+  /** Warnings gathered before the refusal (admission's), sent as Warning headers with the Status. */
+  warnings: string[] = [];
+
   constructor(readonly status: Status) {
     super(status.message ?? status.reason ?? `HTTP ${status.code}`);
     this.name = 'StatusError';

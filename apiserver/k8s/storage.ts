@@ -4,6 +4,7 @@
 // expected failure; the machinery owns HTTP, content negotiation, patching, server-side apply, dry-run
 // orchestration, Table/PartialObjectMetadata conversion and watch encoding.
 
+import type { UserAccess } from './auth/access.js';
 import type { KubeObject, ListMeta, UserInfo } from './types.js';
 
 /** Who asks, and under which request; passed to every storage call. */
@@ -16,6 +17,8 @@ export interface RequestContext {
   fieldManager?: string;
   /** Aborted when the client goes away or the request times out. */
   signal: AbortSignal;
+  /** The requesting user's rights, for checks beyond the request's own (auth/access.ts); unset outside a request. */
+  access?: UserAccess;
 }
 
 export interface LabelRequirement {

@@ -1,10 +1,13 @@
 // What every flow of the VvpDeployment storage shares: its options, the platform reader, and the two translations
 // the flows make all the time: a platform deployment into the Kubernetes object, a platform failure into a Status.
 
-import { type ResourceRef, type StatusCause, statusErrors } from '../k8s/index.js';
+import { type RequestContext, type ResourceRef, type StatusCause, statusErrors } from '../k8s/index.js';
 import type { Deployment } from '../vvp/index.js';
 import { decodeKubeParts, type KubeParts } from './annotations.js';
+import { authorizeApikeySecret, perObjectTokenRejected } from './apikey-secret.js';
 import { platformFailure } from './errors.js';
+import { signingClient } from './record-signature.js';
+import { StateDirectories, authorizePlacement } from './tenancy.js';
 import { toVvpDeployment } from './mapping.js';
 import type { VvpDeploymentStorageOptions } from './options.js';
 import type { PlatformView } from './platform-view.js';
@@ -26,8 +29,14 @@ export class StorageCore {
   readonly group: string;
   readonly now: () => Date;
   readonly reader: PlatformReader;
+  private readonly stateDirectories: StateDirectories;
+  /** Deployment versions already reported as untrusted, so that each poll does not warn again. */
+  private readonly untrustedSeen = new Set<string>();
 
   constructor(readonly options: VvpDeploymentStorageOptions) {
+    // Every write of a record goes out signed (record-signature.ts).
+    if (options.recordSigner) this.options = { ...options, client: signingClient(options.client, options.recordSigner) };
+    this.stateDirectories = new StateDirectories(options.platformNamespaces, (pns, signal) => options.client.getDeploymentDefaults(pns, { signal }));
     this.group = options.group ?? vvpDeploymentInfo.group;
     this.now = options.now ?? (() => new Date());
     this.reader = new PlatformReader({
@@ -37,7 +46,40 @@ export class StorageCore {
       toStatusError: (err, name) => this.statusError(err, name),
       warn: (message, fields) => this.warn(message, fields),
       surroundingsMaxAgeMs: options.surroundingsMaxAgeMs ?? 0,
+      trusts: (d) => this.trusts(d),
     });
+  }
+
+  /** Whether a managed deployment's record is this server's (record-signature.ts); reports each other version once. */
+  trusts(d: Deployment): boolean {
+    const signer = this.options.recordSigner;
+    if (!signer) return true;
+    const verdict = signer.verify(d);
+    if (verdict === 'valid') return true;
+    const seen = `${d.metadata.id}/${d.metadata.resourceVersion ?? ''}`;
+    if (!this.untrustedSeen.has(seen)) {
+      if (this.untrustedSeen.size >= 10_000) this.untrustedSeen.clear();
+      this.untrustedSeen.add(seen);
+      const deployment = `${d.metadata.namespace}/${d.metadata.name}`;
+      this.warn('ignoring a platform deployment whose Kubernetes record this server did not write (README "Tenancy": restoring a record)', { deployment, verdict });
+      this.options.onUntrustedRecord?.(deployment, verdict);
+    }
+    return false;
+  }
+
+  /**
+   * The requesting user's grants for where `obj` deploys and for its apikeySecretName (tenancy.ts, apikey-secret.ts):
+   * on create (`old` undefined) and on the updates that change them.
+   */
+  async authorize(ctx: RequestContext, obj: VvpDeployment, old?: VvpDeployment): Promise<void> {
+    const stateDirectories = (signal: AbortSignal) => this.platform(obj.metadata.name, () => this.stateDirectories.get(signal));
+    await authorizePlacement(ctx.access, obj, old, { group: this.group, grantEveryone: this.options.grantEveryone ?? false, stateDirectories, ...(this.options.grantNames ? { instance: this.options.grantNames } : {}) }, ctx.signal);
+    await authorizeApikeySecret(ctx.access, obj, old);
+  }
+
+  /** A platform failure of a write made for `obj`: its own token rejected is the Secret's 422, else as statusError. */
+  writeFailure(err: unknown, obj: { metadata: { name?: string; namespace?: string; annotations?: Record<string, string> } }): unknown {
+    return perObjectTokenRejected(err, obj, this.group) ?? this.statusError(err, obj.metadata.name);
   }
 
   get client(): VvpDeploymentStorageOptions['client'] {

@@ -27,6 +27,7 @@ export class CreateFlow {
     delete obj.status;
     const causes = validateVvpDeployment(obj, { instanceId, platformNamespaces });
     if (causes.length) core.invalid(name, causes);
+    await core.authorize(ctx, obj);
     if (await core.reader.locate(namespace, name, ctx.signal)) throw statusErrors.alreadyExists(core.ref(name));
 
     const plan = planCreate(obj, instanceId, core.now());
@@ -42,7 +43,7 @@ export class CreateFlow {
       d = await core.client.createDeployment(pns, plan.body, opts);
     } catch (err) {
       if (isVvpHttpError(err, 409)) throw await this.explainTaken(pns, pname, name, ctx.signal);
-      throw core.statusError(err, name);
+      throw core.writeFailure(err, obj);
     }
     core.reader.remember(d);
     if (plan.registerSavepoint) d = await this.registerInitialSavepoint(d, plan.parts, plan.registerSavepoint, plan.stateAfterRegistration, opts, name);

@@ -46,7 +46,9 @@ export class DeletionFlow {
     if (step.setState) body.spec = { state: step.setState };
     const opts = await this.writer.writeOptions(ctx, object);
     // Not mapped here: a platform 409 (VvpError) is retried by delete().
-    const marked = await core.client.patchDeployment(d.metadata.namespace, d.metadata.name, body, opts);
+    const marked = await core.client.patchDeployment(d.metadata.namespace, d.metadata.name, body, opts).catch((err: unknown) => {
+      throw isVvpHttpError(err, 409) ? err : core.writeFailure(err, object);
+    });
     this.writer.changed(marked.metadata.namespace);
     return this.finishDeletion(ctx, marked, view);
   }

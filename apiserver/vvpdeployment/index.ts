@@ -5,3 +5,5 @@ export { PlatformRouter } from './platform-router.js';
 export type { RecordMirrored } from './background-pass.js';
 export type { PlatformPort } from './platform-port.js';
 export type { VvpDeployment } from './types.js';
+export { apikeyTokenResolver } from './apikey-secret.js';
+export { RecordSigner, migrateUnsignedRecords } from './record-signature.js';

@@ -157,7 +157,7 @@ export class Listing {
     const listed = this.occupancy.listing(pns);
     const startedAt = performance.now();
     const list = await this.core.platform(undefined, () => client.listDeployments(pns, { labelSelector: managedSelector(instanceId) }, { signal }));
-    const managed = list.items.filter((d) => isManagedBy(d.metadata.labels, instanceId));
+    const managed = list.items.filter((d) => isManagedBy(d.metadata.labels, instanceId) && this.core.trusts(d));
     listed(managed.map((d) => d.metadata.annotations?.[ANNOTATION.namespace] ?? d.metadata.labels?.[LABEL.namespace] ?? ''));
     this.noteListing(pns, startedAt, managed);
     return managed;

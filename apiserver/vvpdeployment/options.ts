@@ -2,11 +2,11 @@
 
 import type { WatchHub } from '../k8s/index.js';
 import type { PlannedEvent } from './mapping.js';
+import type { RecordSigner, Verdict } from './record-signature.js';
 import type { PlatformPort } from './platform-port.js';
 import type { VvpDeployment } from './types.js';
 
-/** The Kubernetes annotation naming a Secret (in the object's namespace) whose token the object's platform writes use. */
-export const APIKEY_SECRET_ANNOTATION = 'apikeySecretName';
+export { APIKEY_SECRET_ANNOTATION } from './apikey-secret.js';
 
 export interface VvpDeploymentStorageOptions {
   /** The platform calls the resource makes (main.ts: the VvpClient). */
@@ -51,4 +51,21 @@ export interface VvpDeploymentStorageOptions {
    * (savepoint-nonce.ts): longer than the main write and the savepoint POST can take. Default 25 s.
    */
   pendingSavepointGraceMs?: number;
+  /**
+   * The old behaviour: every user may use every served platform namespace, deployment target and session cluster
+   * (tenancy.ts); by default each needs an RBAC grant for the requesting user.
+   */
+  grantEveryone?: boolean;
+  /**
+   * With several platform instances: grant names start with `<instanceId>/` (tenancy.ts); the first instance also
+   * accepts the short forms, so grants written for one instance stay valid.
+   */
+  grantNames?: { instanceId: string; shortFormsToo: boolean };
+  /**
+   * Signs every record this storage writes and verifies every record it reads (record-signature.ts): a deployment
+   * whose record does not verify is neither served nor acted on. Without it records are trusted as written.
+   */
+  recordSigner?: RecordSigner;
+  /** Called once per deployment version whose record does not verify (besides a warning), e.g. for a metric. */
+  onUntrustedRecord?: (deployment: string, verdict: Exclude<Verdict, 'valid'>) => void;
 }

@@ -7,4 +7,4 @@ export type PlatformPort = Pick<VvpClient,
   | 'listDeployments' | 'getDeployment' | 'createDeployment' | 'patchDeployment' | 'putDeployment' | 'deleteDeployment'
   | 'listJobs' | 'listSavepoints' | 'triggerSavepoint' | 'registerSavepoint'
   | 'listAutopilotPolicies' | 'getAutopilotPolicy' | 'getAutopilotPolicyStatus'
-  | 'listEvents' | 'createEvent'>;
+  | 'listEvents' | 'createEvent' | 'getDeploymentDefaults'>;

@@ -20,6 +20,8 @@ export interface PlatformReaderOptions {
    * poll interval: no staler than a watch); 0 reads them on every GET.
    */
   surroundingsMaxAgeMs?: number;
+  /** Whether a managed deployment's record is this server's own (record-signature.ts); others are not looked at. */
+  trusts?: (d: Deployment) => boolean;
 }
 
 interface Location {
@@ -76,7 +78,8 @@ export class PlatformReader {
 
   private owns(d: Deployment, namespace: string, name: string): boolean {
     const a = d.metadata.annotations ?? {};
-    return isManagedBy(d.metadata.labels, this.options.instanceId) && a[ANNOTATION.namespace] === namespace && a[ANNOTATION.name] === name;
+    return isManagedBy(d.metadata.labels, this.options.instanceId) && a[ANNOTATION.namespace] === namespace && a[ANNOTATION.name] === name
+      && (this.options.trusts?.(d) ?? true);
   }
 
   /**
@@ -252,7 +255,7 @@ export class PlatformReader {
   async namespaceViews(pns: string, kubeNamespace: string | undefined, signal: AbortSignal): Promise<ManagedView[]> {
     const selector = managedSelector(this.options.instanceId, kubeNamespace);
     const list = await this.platform(undefined, () => this.options.client.listDeployments(pns, { labelSelector: selector }, { signal }));
-    const managed = list.items.filter((d) => isManagedBy(d.metadata.labels, this.options.instanceId));
+    const managed = list.items.filter((d) => isManagedBy(d.metadata.labels, this.options.instanceId) && (this.options.trusts?.(d) ?? true));
     if (managed.length === 0) return [];
     const data = await this.namespaceData(pns, signal);
     return Promise.all(managed.flatMap((d) => {

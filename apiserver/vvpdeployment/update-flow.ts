@@ -3,7 +3,7 @@
 // write. A deletion in progress is taken one step further; a retried nonce whose trigger was interrupted is settled.
 
 import { type RequestContext, statusErrors, type UpdateTransform } from '../k8s/index.js';
-import type { CallOptions, Deployment, DeploymentWrite, StringMap } from '../vvp/index.js';
+import type { CallOptions, Deployment, StringMap } from '../vvp/index.js';
 import type { KubeParts } from './annotations.js';
 import { NEVER, type StorageCore } from './core.js';
 import type { CreateFlow } from './create-flow.js';
@@ -66,6 +66,7 @@ export class UpdateFlow {
       causes.push({ type: 'FieldValueForbidden', field: 'spec.deployment', message: 'Forbidden: the VvpDeployment is being deleted' });
     }
     if (causes.length) core.invalid(name, causes);
+    await core.authorize(ctx, defaulted, current);
 
     const plan = planUpdate(view, parts, defaulted, instanceId, core.now());
     if (ctx.dryRun) return core.toObject(simulate(view, plan), plan.parts);
@@ -80,9 +81,14 @@ export class UpdateFlow {
     const opts = await writer.writeOptions(ctx, defaulted);
     const client = core.client;
     const pns = d.metadata.namespace;
-    let written = await core.platform(name, () => plan.method === 'PUT'
-      ? client.putDeployment(pns, d.metadata.name, plan.body as DeploymentWrite, opts)
-      : client.patchDeployment(pns, d.metadata.name, plan.body as DeploymentWrite, opts));
+    let written: Deployment;
+    try {
+      written = plan.method === 'PUT'
+        ? await client.putDeployment(pns, d.metadata.name, plan.body, opts)
+        : await client.patchDeployment(pns, d.metadata.name, plan.body, opts);
+    } catch (err) {
+      throw core.writeFailure(err, defaulted);
+    }
     const events = [...plan.events];
     written = await this.followUp(written, plan, events, { ...opts, signal: NEVER }, name);
 

@@ -8,6 +8,7 @@ import { encodeKubeParts, type KubeParts } from './annotations.js';
 import type { StorageCore } from './core.js';
 import type { Listing } from './listing.js';
 import type { PlannedEvent } from './mapping.js';
+import { UnusableSecretError, unusableApikeySecret } from './apikey-secret.js';
 import { APIKEY_SECRET_ANNOTATION } from './options.js';
 import type { VvpDeployment } from './types.js';
 
@@ -22,12 +23,14 @@ export class PlatformWriter {
     if (!resolveToken) {
       throw statusErrors.internal(`annotation ${APIKEY_SECRET_ANNOTATION} is set, but this server is not configured to read Secrets`);
     }
+    const namespace = obj.metadata.namespace ?? '';
     try {
-      const token = await resolveToken(obj.metadata.namespace ?? '', secret, ctx.signal);
-      return { signal: ctx.signal, token, tokenName: `Secret ${obj.metadata.namespace ?? ''}/${secret} (annotation ${APIKEY_SECRET_ANNOTATION})` };
+      const token = await resolveToken(namespace, secret, ctx.signal);
+      return { signal: ctx.signal, token, tokenName: `Secret ${namespace}/${secret} (annotation ${APIKEY_SECRET_ANNOTATION})` };
     } catch (err) {
       // A finishing deletion must not hang on a Secret that went first (namespace deletion removes Secrets early).
       if (fallback) return { signal: ctx.signal };
+      if (err instanceof UnusableSecretError) throw unusableApikeySecret(namespace, obj.metadata.name ?? '', secret, this.core.group);
       throw err;
     }
   }

@@ -42,6 +42,11 @@ async function start(): Promise<Stack> {
     vvpNamespaces: process.env.VVP_NAMESPACES?.split(','),
     emulatorArgs: ['--timings', values.timings],
   });
+  // The quick start's user (the control plane's admin) may use every platform namespace, target and session
+  // cluster, as a platform team would bind a tenant (README "Tenancy").
+  const binding = `${stack.release}:platform-all:local-user`;
+  const bound = await kubectl(stack.controlPlane, ['create', 'clusterrolebinding', binding, `--clusterrole=${stack.release}:platform-all`, '--user=admin']);
+  if (bound.code !== 0 && !/already exists/.test(bound.stderr)) throw new Error(`binding the local user failed: ${bound.stderr}`);
   if (!realPlatform) {
     log('applying examples/traffic-speeds.yaml');
     const applied = await kubectl(stack.controlPlane, ['apply', '-f', 'examples/traffic-speeds.yaml']);

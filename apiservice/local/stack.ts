@@ -163,6 +163,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     '--set', `vvp.url=${platform.url}`, '--set', `vvp.token=${platform.serverToken}`,
     '--set', `vvp.namespaces={${(opts.vvpNamespaces ?? ['default']).join(',')}}`,
     '--set', 'service.externalName=127.0.0.1', '--set', `service.externalPort=${serverPort}`,
+    // Tests and the quick start make namespaces as they go: the server may read apikeySecretName Secrets in any.
+    '--set', 'apikeySecrets.allNamespaces=true',
   ], { env: { HOME: join(cp.stateDir, 'home') } }));
 
   // The server runs outside the cluster as the chart's ServiceAccount, with the chart's serving certificate.
@@ -184,13 +186,17 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   ].join('\n'), { mode: 0o600 });
   const tokenFile = join(stateDir, 'vvp-token');
   writeFileSync(tokenFile, platform.serverToken, { mode: 0o600 });
+  // The record-signing key the chart generated, as the file the pod would mount.
+  const recordKey = JSON.parse(await must('reading the record key Secret', kubectl(cp, ['get', 'secret', '-n', namespace, `${release}-record-key`, '-o', 'json']))) as { data: Record<string, string> };
+  const recordKeyFile = join(stateDir, 'record-keys');
+  writeFileSync(recordKeyFile, Buffer.from(recordKey.data.keys ?? '', 'base64').toString('utf8'), { mode: 0o600 });
 
   const serverArgs = [
     '--bind-address=127.0.0.1', `--secure-port=${serverPort}`,
     `--tls-cert-file=${join(tlsDir, 'tls.crt')}`, `--tls-private-key-file=${join(tlsDir, 'tls.key')}`,
     `--kubeconfig=${serverKubeconfig}`, `--api-group=${apiGroup}`, `--instance-id=${instanceId}`,
     `--vvp-url=${platform.url}`, `--vvp-token-file=${tokenFile}`, `--vvp-namespaces=${(opts.vvpNamespaces ?? ['default']).join(',')}`,
-    `--lease-namespace=${namespace}`, `--lease-name=${release}`,
+    `--lease-namespace=${namespace}`, `--lease-name=${release}`, `--record-key-file=${recordKeyFile}`,
     ...(opts.serverArgs ?? []),
   ];
   const serverLog = join(stateDir, 'server.log');

@@ -69,6 +69,35 @@ t.test('certificates supplied by the user or by cert-manager', async (t) => {
   t.equal(find(managed, 'APIService')?.metadata.annotations?.['cert-manager.io/inject-ca-from'], 'vvp-system/vvp', 'its CA injected into the APIService');
 });
 
+t.test('tenancy: grant ClusterRoles outside edit/admin, Secrets read only where listed, a record-signing key', async (t) => {
+  interface Rule { apiGroups: string[]; resources: string[]; verbs: string[]; resourceNames?: string[] }
+  type Role = Manifest & { rules: Rule[]; metadata: { labels?: Record<string, string> } };
+  const objects = await render(['vvp.token=x', 'vvp.namespaces={default,analytics}']);
+  const roles = objects.filter((o) => o.kind === 'ClusterRole' || o.kind === 'Role') as Role[];
+  const secretRules = roles.filter((r) => r.rules.some((rule) => rule.resources.includes('secrets')));
+  t.same(secretRules, [], 'no Secret access by default');
+  const all = find(objects, 'ClusterRole', 'vvp:platform-all') as Role;
+  t.same(all.rules, [{ apiGroups: ['ververica.platform'], resources: ['platformnamespaces', 'deploymenttargets', 'sessionclusters'], verbs: ['use'] }]);
+  const analytics = find(objects, 'ClusterRole', 'vvp:platform-namespace:analytics') as Role;
+  t.same(analytics.rules.map((r) => r.resourceNames), [['analytics'], ['analytics/*']]);
+  for (const role of [all, analytics]) {
+    t.notOk(Object.keys(role.metadata.labels ?? {}).some((l) => l.startsWith('rbac.authorization.k8s.io/aggregate-to')), `${role.metadata.name} is not aggregated`);
+  }
+  const deployment = JSON.stringify(find(objects, 'Deployment'));
+  t.match(deployment, /--platform-grants=rbac/);
+  t.match(deployment, /--record-key-file=/);
+  const key = find(objects, 'Secret', 'vvp-record-key') as unknown as { data: { keys: string }; metadata: { annotations: Record<string, string> } };
+  t.ok(Buffer.from(key.data.keys, 'base64').length >= 32, 'a generated key of 32+ bytes');
+  t.equal(key.metadata.annotations['helm.sh/resource-policy'], 'keep', 'kept across uninstall, so records stay valid');
+
+  const listed = await render(['vvp.token=x', 'apikeySecrets.namespaces={team-a,team-b}', 'tenancy.grantEveryone=true']);
+  const secretRoles = listed.filter((o) => o.kind === 'Role' && (o as Role).rules.some((r) => r.resources.includes('secrets')));
+  t.same(secretRoles.map((r) => r.metadata.namespace), ['team-a', 'team-b'], 'get secrets in the listed namespaces only');
+  t.match(JSON.stringify(find(listed, 'Deployment')), /--platform-grants=everyone/, 'the old behaviour, when switched on');
+  const everywhere = await render(['vvp.token=x', 'apikeySecrets.allNamespaces=true']);
+  t.ok(find(everywhere, 'ClusterRole', 'vvp:apikey-secrets'), 'or everywhere, when asked');
+});
+
 t.test('install refuses to register over a CRD of the same group, and says how to avoid it', async (t) => {
   const group = 'crdconflict.e2e.ververica.platform';
   const crd = {

@@ -38,6 +38,11 @@ t.test('make up brings the product up with the example; make down stops exactly 
   const all = await kubectl(['get', 'vvpdeployments', '-o', 'name']);
   t.equal(all.stdout.trim().split('\n').length, readdirSync('examples').filter((f) => f.endsWith('.yaml')).length, 'one object per example');
 
+  // What the server asks kube-apiserver before a create: may the quick start's user (as itself, without its groups) use it?
+  const review = { apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview', spec: { user: 'admin', resourceAttributes: { verb: 'use', group: 'ververica.platform', resource: 'platformnamespaces', name: 'default', namespace: 'default' } } };
+  const can = await runCommand(env.KUBECTL!, ['--kubeconfig', env.KUBECONFIG!, 'create', '-f', '-', '-o', 'jsonpath={.status.allowed}'], { env: { HOME: state }, input: JSON.stringify(review) });
+  t.equal(can.stdout.trim(), 'true', `the quick start's user is bound to deploy into every platform namespace (README "Tenancy") ${can.stderr}`);
+
   const stack = readStack(state);
   const pids = [stack?.pids.server, stack?.pids.emulator, stack?.controlPlane.pids.apiserver, stack?.controlPlane.pids.etcd, stack?.controlPlane.pids.controllerManager];
   t.ok(pids.every((p) => isAlive(p)), 'server, emulator and control plane run');

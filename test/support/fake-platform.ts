@@ -5,7 +5,7 @@
 import { MANAGED_BY_LABEL } from '../../apiserver/vvpdeployment/annotations.js';
 import type { PlatformPort } from '../../apiserver/vvpdeployment/platform-port.js';
 import { VvpError } from '../../apiserver/vvp/errors.js';
-import type { Deployment, DeploymentWrite, Event, EventWrite, Job, ResourceList, Savepoint, StringMap } from '../../apiserver/vvp/types.js';
+import type { Deployment, DeploymentDefaults, DeploymentWrite, Event, EventWrite, Job, ResourceList, Savepoint, StringMap } from '../../apiserver/vvp/types.js';
 
 export type Call = { method: string; ns: string; name?: string; body?: unknown; token?: string };
 
@@ -183,6 +183,9 @@ function fakeClient(p: FakePlatform): PlatformPort {
       async listEvents(ns: string, q: { deploymentId?: string } = {}): Promise<ResourceList<Event>> {
         p.record({ method: 'LIST-EVENTS', ns });
         return { items: p.events.filter((e) => e.metadata.namespace === ns && (!q.deploymentId || e.metadata.deploymentId === q.deploymentId)) };
+      },
+      async getDeploymentDefaults(ns: string): Promise<DeploymentDefaults> {
+        return { spec: { template: { spec: { flinkConfiguration: { 'state.savepoints.dir': `s3://fake/savepoints/${ns}` } } } } };
       },
       async createEvent(ns: string, event: EventWrite): Promise<Event> {
         p.record({ method: 'EVENT', ns });

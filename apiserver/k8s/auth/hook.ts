@@ -7,6 +7,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { requestInfo, type RequestInfo } from '../requestinfo.js';
 import { statusErrors } from '../status.js';
 import type { UserInfo } from '../types.js';
+import { type UserAccess, userAccess } from './access.js';
 import type { AuthenticationConfigSource } from './authentication-config.js';
 import type { Authenticator } from './authenticator.js';
 import { type Authorizer, forbidden } from './authorizer.js';
@@ -17,6 +18,8 @@ declare module 'fastify' {
     /** The authenticated user (with system:authenticated), set by the auth hook. */
     kubeUser?: UserInfo;
     kubeRequestInfo?: RequestInfo;
+    /** The user's rights for checks beyond this request's own (create on update, a resource's extra checks). */
+    kubeAccess?: UserAccess;
   }
   interface FastifyContextConfig {
     /** Served without authentication or authorization (health probes). */
@@ -82,6 +85,7 @@ export function authHook(options: AuthHookOptions) {
     delete request.headers.authorization;
     if (!user) throw statusErrors.unauthorized();
     request.kubeUser = user;
+    request.kubeAccess = userAccess(options.authorizer, user);
 
     let decision;
     try {

@@ -13,6 +13,7 @@ import { parseIncludeObject, partialObjectMetadata, partialObjectMetadataList, t
 import type { KubeObject, ListMeta } from '../types.js';
 import type { ObjectValidator } from '../validation.js';
 import { managerFromUserAgent } from '../managed-fields.js';
+import { type Admission, type AdmissionResult, type Operation, admissionAttributes, operationOptions } from '../admission/index.js';
 
 export interface Endpoint {
   storage: Storage;
@@ -21,6 +22,7 @@ export interface Endpoint {
   apiVersion: string;
   validator: ObjectValidator;
   watch: WatchSettings;
+  admission: Admission;
 }
 
 export interface WatchSettings {
@@ -79,6 +81,7 @@ export function requestContext(request: FastifyRequest, reply: FastifyReply, dry
   const auditId = request.headers['audit-id'];
   if (typeof auditId === 'string') ctx.auditId = auditId;
   if (manager) ctx.fieldManager = manager;
+  if (request.kubeAccess) ctx.access = request.kubeAccess;
   return ctx;
 }
 
@@ -181,4 +184,22 @@ export function warningHeader(text: string): string {
 export function sendWithWarnings(reply: FastifyReply, code: number, warnings: string[], body: unknown): FastifyReply {
   if (warnings.length > 0) reply.header('warning', warnings.map(warningHeader));
   return reply.code(code).type('application/json').send(JSON.stringify(body));
+}
+
+/**
+ * The admission chain for one write (admission/chain.ts): mutation, then `validateObject` (the server's own
+ * validation), then validation. Call it once per object, before the storage writes anything.
+ */
+export function admit(
+  endpoint: Endpoint, ctx: RequestContext, operation: Operation, object: KubeObject | undefined, oldObject: KubeObject | undefined,
+  validateObject?: (object: KubeObject) => string[], options: Record<string, unknown> = {},
+): Promise<AdmissionResult> {
+  const meta = object?.metadata ?? oldObject?.metadata ?? {};
+  const { group, version, kind, resource } = endpoint.info;
+  return endpoint.admission.admit(admissionAttributes({
+    operation, kind: { group, version, kind }, resource: { group, version, resource },
+    name: meta.name ?? '', namespace: meta.namespace ?? '', object, oldObject, userInfo: ctx.user, dryRun: ctx.dryRun,
+    options: operationOptions(operation, { ...options, ...(ctx.dryRun ? { dryRun: ['All'] } : {}), ...(operation !== 'DELETE' && ctx.fieldManager ? { fieldManager: ctx.fieldManager } : {}) }),
+    signal: ctx.signal,
+  }), validateObject);
 }

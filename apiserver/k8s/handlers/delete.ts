@@ -4,10 +4,10 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { isPlainObject, parseJson } from '../patch.js';
 import { matchesSelectors } from '../selectors.js';
-import { type DeleteOptions, isGracefulDeleter, isLister } from '../storage.js';
+import { type DeleteOptions, isGetter, isGracefulDeleter, isLister, type RequestContext } from '../storage.js';
 import { isStatusError, statusErrors, successStatus } from '../status.js';
 import type { KubeObject } from '../types.js';
-import { type Endpoint, outputFor, parseDryRun, queryParam, renderObject, requestContext, withTypeMeta } from './common.js';
+import { type Endpoint, admit, outputFor, parseDryRun, queryParam, renderObject, requestContext, withTypeMeta } from './common.js';
 import { listOptions, notSupported } from './read.js';
 
 const PROPAGATION = ['Orphan', 'Background', 'Foreground'] as const;
@@ -48,12 +48,24 @@ function parseDeleteOptions(request: FastifyRequest): ParsedDelete {
   return { options, dryRun };
 }
 
+/**
+ * Admission of one delete (admission/chain.ts). The live object — the review's oldObject — is read only when a
+ * webhook or policy could take this delete; otherwise the storage's own read is the only one.
+ */
+async function admitDelete(endpoint: Endpoint, ctx: RequestContext, namespace: string | undefined, name: string, options: DeleteOptions, live?: KubeObject) {
+  let old = live;
+  if (!old && isGetter(endpoint.storage) && endpoint.admission.needsObjects?.(endpoint.info, 'DELETE')) old = await endpoint.storage.get(ctx, namespace, name);
+  old ??= { apiVersion: endpoint.apiVersion, kind: endpoint.info.kind, metadata: { name, ...(namespace ? { namespace } : {}) } };
+  await admit(endpoint, ctx, 'DELETE', undefined, old, undefined, { ...options });
+}
+
 export async function deleteObject(endpoint: Endpoint, request: FastifyRequest, reply: FastifyReply, namespace: string | undefined, name: string) {
   const storage = endpoint.storage;
   if (!isGracefulDeleter(storage)) throw notSupported(endpoint, 'delete');
   const format = outputFor(request, { list: false });
   const { options, dryRun } = parseDeleteOptions(request);
   const ctx = requestContext(request, reply, dryRun);
+  await admitDelete(endpoint, ctx, namespace, name, options);
   const result = await storage.delete(ctx, namespace, name, options);
   if (result.deleted) {
     return reply.type('application/json').send(JSON.stringify(successStatus({
@@ -73,6 +85,7 @@ export async function deleteCollection(endpoint: Endpoint, request: FastifyReque
   const deleted: KubeObject[] = [];
   for (const item of items.filter((o) => matchesSelectors(o, list))) {
     try {
+      await admitDelete(endpoint, ctx, item.metadata.namespace, item.metadata.name ?? '', options, withTypeMeta(endpoint, item));
       const result = await storage.delete(ctx, item.metadata.namespace, item.metadata.name ?? '', options);
       deleted.push(withTypeMeta(endpoint, result.object));
     } catch (err) {

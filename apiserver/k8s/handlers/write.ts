@@ -8,13 +8,14 @@ import {
   APPLY_PATCH, JSON_PATCH, SUPPORTED_PATCH_TYPES, applyJsonPatch, deepClone, isPlainObject, mergePatch, parseJson,
   patchSetsResourceVersion,
 } from '../patch.js';
+import { authorizeCreateOnUpdate } from '../auth/access.js';
 import { checkUid } from '../preconditions.js';
-import { isCreater, isGetter, isUpdater, type UpdateTransform } from '../storage.js';
+import { isCreater, isGetter, isUpdater, type RequestContext, type UpdateTransform } from '../storage.js';
 import { isStatusError, statusErrors } from '../status.js';
 import type { KubeObject } from '../types.js';
 import { parseFieldValidation } from '../validation.js';
 import {
-  type Endpoint, checkNameAndNamespace, checkTypeMeta, decodeObjectBody, decodeYaml, fieldManager, invalidOptions, outputFor,
+  type Endpoint, admit, checkNameAndNamespace, checkTypeMeta, decodeObjectBody, decodeYaml, fieldManager, invalidOptions, outputFor,
   parseDryRun, queryParam, ref, renderObject, requestContext, sendWithWarnings, truthy,
 } from './common.js';
 import { notSupported } from './read.js';
@@ -61,10 +62,22 @@ interface Outcome {
   warnings: string[];
 }
 
-/** Every update transform validates the object against the live one, and keeps the warnings for the answer. */
-function validated(endpoint: Endpoint, object: KubeObject, live: KubeObject | undefined, fieldValidation: ReturnType<typeof parseFieldValidation>, outcome: Outcome): void {
-  outcome.warnings = endpoint.validator.check(object, fieldValidation, live).warnings;
+/**
+ * Every update transform passes admission — mutation, the server's validation against the live object (then
+ * `validatedHook`), validation — and keeps the warnings for the answer; returns the object to write.
+ */
+async function admitted(
+  endpoint: Endpoint, ctx: RequestContext, object: KubeObject, live: KubeObject | undefined, fieldValidation: ReturnType<typeof parseFieldValidation>,
+  outcome: Outcome, validatedHook?: (object: KubeObject) => void,
+): Promise<KubeObject> {
+  const result = await admit(endpoint, ctx, live ? 'UPDATE' : 'CREATE', object, live, (o) => {
+    const { warnings } = endpoint.validator.check(o, fieldValidation, live);
+    validatedHook?.(o);
+    return warnings;
+  });
+  outcome.warnings = result.warnings;
   outcome.created = !live;
+  return result.object!;
 }
 
 export async function createObject(endpoint: Endpoint, request: FastifyRequest, reply: FastifyReply, namespace: string | undefined) {
@@ -85,9 +98,13 @@ export async function createObject(endpoint: Endpoint, request: FastifyRequest, 
     object.metadata.name = generateName(object.metadata.generateName);
   }
   clearSystemFields(object);
-  const { warnings } = endpoint.validator.check(object, fieldValidation);
-  object.metadata.managedFields = updateManagedFields(undefined, object, undefined, { manager, apiVersion: endpoint.apiVersion, schema: endpoint.info.schema });
-  const created = await storage.create(requestContext(request, reply, dryRun, manager), object);
+  const ctx = requestContext(request, reply, dryRun, manager);
+  const { object: admittedObject, warnings } = await admit(endpoint, ctx, 'CREATE', object, undefined, (o) => {
+    const checked = endpoint.validator.check(o, fieldValidation);
+    o.metadata.managedFields = updateManagedFields(undefined, o, undefined, { manager, apiVersion: endpoint.apiVersion, schema: endpoint.info.schema });
+    return checked.warnings;
+  });
+  const created = await storage.create(ctx, admittedObject!);
   return sendWithWarnings(reply, 201, warnings, renderObject(endpoint, request, format, created));
 }
 
@@ -101,15 +118,17 @@ export async function replaceObject(endpoint: Endpoint, request: FastifyRequest,
   const body = checkTypeMeta(endpoint, decodeObjectBody(request));
   checkNameAndNamespace(body, name, namespace);
   const outcome: Outcome = { created: false, warnings: [] };
-  const updated = await storage.update(ctx, namespace, name, (live) => {
+  const updated = await storage.update(ctx, namespace, name, async (live) => {
     if (!live && !storage.allowCreateOnUpdate) throw statusErrors.notFound(ref(endpoint, name));
+    // kube-apiserver's update.go: a PUT that creates needs `create` too.
+    if (!live) await authorizeCreateOnUpdate(ctx, endpoint.info, namespace, name);
     const object = deepClone(body);
     if (live) keepSystemFields(endpoint, object, live);
     else clearSystemFields(object);
     const entries = object.metadata.managedFields !== undefined ? object.metadata.managedFields : live?.metadata.managedFields;
-    validated(endpoint, object, live, fieldValidation, outcome);
-    object.metadata.managedFields = updateManagedFields(live, object, entries, { manager, apiVersion: endpoint.apiVersion, schema: endpoint.info.schema });
-    return object;
+    return admitted(endpoint, ctx, object, live, fieldValidation, outcome, (o) => {
+      o.metadata.managedFields = updateManagedFields(live, o, entries, { manager, apiVersion: endpoint.apiVersion, schema: endpoint.info.schema });
+    });
   });
   return sendWithWarnings(reply, outcome.created ? 201 : 200, outcome.warnings, renderObject(endpoint, request, format, updated));
 }
@@ -141,7 +160,7 @@ export async function patchObject(endpoint: Endpoint, request: FastifyRequest, r
   const ownership = { manager, apiVersion: endpoint.apiVersion, schema: endpoint.info.schema };
 
   const outcome: Outcome = { created: false, warnings: [] };
-  const transform: UpdateTransform = (live) => {
+  const transform: UpdateTransform = async (live) => {
     let object: KubeObject;
     if (apply) {
       const config = checkTypeMeta(endpoint, deepClone(patch as Record<string, unknown>));
@@ -158,9 +177,10 @@ export async function patchObject(endpoint: Endpoint, request: FastifyRequest, r
       object.metadata.managedFields = updateManagedFields(live, object, object.metadata.managedFields ?? live.metadata.managedFields, ownership);
     }
     if (live) keepSystemFields(endpoint, object, live);
-    validated(endpoint, object, live, fieldValidation, outcome);
     if (!live && !isCreater(storage)) throw statusErrors.notFound(ref(endpoint, name));
-    return object;
+    // kube-apiserver's patch.go: an apply that creates needs `create` too, before admission sees it.
+    if (!live) await authorizeCreateOnUpdate(ctx, endpoint.info, namespace, name);
+    return admitted(endpoint, ctx, object, live, fieldValidation, outcome);
   };
   for (let attempt = 1; ; attempt++) {
     try {

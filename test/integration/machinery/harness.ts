@@ -75,6 +75,7 @@ export const developer: Identity = { kind: 'proxy', user: 'dev', groups: ['devel
 /** The SAR double: "nobody" may do nothing; "viewer" may only read; everyone else anything. */
 function decide(spec: SubjectAccessReviewSpec): { allowed: boolean; reason?: string } {
   if (spec.user === 'nobody') return { allowed: false };
+  if (spec.user === 'updater' && spec.resourceAttributes?.verb === 'create') return { allowed: false };
   if (spec.user === 'viewer' && spec.resourceAttributes && !['get', 'list', 'watch'].includes(spec.resourceAttributes.verb)) return { allowed: false, reason: 'RBAC: read only' };
   return { allowed: true };
 }

@@ -27,7 +27,7 @@ function setup(ids = ['prod', 'staging']) {
   const router = new PlatformRouter({
     instances: ids.map((id) => ({
       client: platforms.get(id)!.client(), instanceId: id, platformNamespaces: ['default'], platformName: `http://${id}.test (instance ${id})`,
-      watch: { pollIntervalMs: 60_000 },
+      watch: { pollIntervalMs: 60_000 }, grantEveryone: true,
     })),
   });
   t.teardown(() => router.close());

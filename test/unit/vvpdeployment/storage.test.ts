@@ -1,8 +1,10 @@
 import t, { type Test } from 'tap';
 import type { RequestContext } from '../../../apiserver/k8s/storage.js';
+import { accessFor } from '../../support/access.js';
 import type { StatusError } from '../../../apiserver/k8s/status.js';
 import { ANNOTATION, LABEL, MANAGED_BY_LABEL, RESTART_ANNOTATION, SAVEPOINT_TRIGGER_ANNOTATION } from '../../../apiserver/vvpdeployment/annotations.js';
 import type { PlannedEvent } from '../../../apiserver/vvpdeployment/mapping.js';
+import { RecordSigner, SIGNATURE_ANNOTATION } from '../../../apiserver/vvpdeployment/record-signature.js';
 import { VvpDeploymentStorage, type VvpDeploymentStorageOptions } from '../../../apiserver/vvpdeployment/storage.js';
 import { fullObject, serializedText } from '../../../apiserver/k8s/serialized.js';
 import type { WatchEvent } from '../../../apiserver/k8s/storage.js';
@@ -13,7 +15,8 @@ import { VvpError } from '../../../apiserver/vvp/errors.js';
 import type { DeploymentWrite, StringMap } from '../../../apiserver/vvp/types.js';
 
 function ctx(dryRun = false): RequestContext {
-  return { user: { username: 'alice', groups: [], extra: {} }, dryRun, signal: new AbortController().signal };
+  const user = { username: 'alice', groups: [], extra: {} };
+  return { user, dryRun, signal: new AbortController().signal, access: accessFor(user) };
 }
 
 /** An update as a PUT makes it: whatever the storage reads, `object` is what it writes. */
@@ -691,4 +694,27 @@ t.test('settling a trigger the platform refuses records SavepointTriggerFailed',
   t.match(nonceRecordOf(platform), { outcome: 'Failed', message: /no running job/ });
   t.match(condition(await storage.get(ctx(), 'flink', 'top-speed'), 'NonceAligned'), { reason: 'SavepointTriggerFailed' });
   t.match(events.at(-1)?.event, { type: 'Warning', reason: 'SavepointFailed' });
+});
+
+t.test('with a record signer: a record changed on the platform side is neither served nor acted on', async (t) => {
+  const warnings: string[] = [];
+  const untrusted: string[] = [];
+  const recordSigner = new RecordSigner([Buffer.from('s'.repeat(40))], 'op-1');
+  const { platform, storage } = setup({ recordSigner, warn: (m) => warnings.push(m), onUntrustedRecord: (d, verdict) => untrusted.push(`${d} ${verdict}`) });
+  await storage.create(ctx(), manifest('kept'));
+  await storage.create(ctx(), manifest('forged'));
+  t.ok(platform.deployments.get('default/kept')?.metadata.annotations?.[SIGNATURE_ANNOTATION], 'every record written is signed');
+  const forged = platform.deployments.get('default/forged')!;
+  Object.assign(forged.metadata.annotations!, {
+    [ANNOTATION.deletion]: JSON.stringify({ timestamp: '2030-01-01T00:00:00Z', policy: 'Cancel' }),
+    [ANNOTATION.annotations]: JSON.stringify({ apikeySecretName: 'probe' }),
+  });
+  t.same((await storage.list(ctx(), { labelSelector: [], fieldSelector: [] })).items.map((o) => o.metadata.name), ['kept'], 'not listed');
+  await rejects(t, storage.get(ctx(), 'flink', 'forged'), { code: 404 });
+  platform.calls = [];
+  t.equal(await storage.finishPendingWork(), 0, 'its deletion mark is not acted on');
+  t.same(platform.writes(), [], 'nothing written');
+  t.ok(platform.deployments.has('default/forged'));
+  t.same(untrusted, ['default/forged invalid'], 'reported once per version');
+  t.match(warnings, [/did not write/]);
 });

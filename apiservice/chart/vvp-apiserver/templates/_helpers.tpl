@@ -17,6 +17,10 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- default (printf "%s-vvp-token" .Release.Name) .Values.vvp.existingSecret -}}
 {{- end -}}
 
+{{- define "vvp-apiserver.recordKeySecret" -}}
+{{- default (printf "%s-record-key" .Release.Name) .Values.recordSigning.existingSecret -}}
+{{- end -}}
+
 {{- define "vvp-apiserver.tlsSecret" -}}
 {{- if eq .Values.tls.mode "secret" -}}{{ required "tls.existingSecret is required with tls.mode=secret" .Values.tls.existingSecret }}{{- else -}}{{ printf "%s-tls" .Release.Name }}{{- end -}}
 {{- end -}}

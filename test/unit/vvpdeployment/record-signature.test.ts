@@ -1,0 +1,82 @@
+// The Kubernetes record on a platform deployment is trusted only when this server signed it for that very deployment
+// (record-signature.ts): what the platform side can change, and what it cannot make verify.
+import t from 'tap';
+import { ANNOTATION, encodeKubeParts, type KubeParts } from '../../../apiserver/vvpdeployment/annotations.js';
+import { RecordSigner, SIGNATURE_ANNOTATION, migratable } from '../../../apiserver/vvpdeployment/record-signature.js';
+import type { Deployment } from '../../../apiserver/vvp/types.js';
+
+const key = Buffer.from('k'.repeat(48));
+const signer = new RecordSigner([key], 'op-1');
+
+function parts(namespace = 'team-a', pname = 'speeds'): KubeParts {
+  return {
+    namespace, name: 'speeds', generation: 1, creationTimestamp: '2026-12-01T00:00:00Z',
+    spec: { syncingMode: 'PATCH', deployment: { metadata: { namespace: 'default', name: pname }, spec: {} } },
+  };
+}
+
+/** A platform deployment as this server would have written it (signed unless told). */
+function deployment(p = parts(), signed = true, at: [string, string] = ['default', 'speeds']): Deployment {
+  const { labels, annotations } = encodeKubeParts(p, 'op-1');
+  const body = signed ? signer.signWrite(at[0], at[1], { metadata: { annotations } }) : { metadata: { annotations } };
+  return { metadata: { id: 'id-1', namespace: at[0], name: at[1], labels, annotations: body.metadata?.annotations as Record<string, string>, resourceVersion: 3 }, spec: {} } as unknown as Deployment;
+}
+
+t.test('a record this server signed verifies; unsigned is told apart from forged', async (t) => {
+  t.equal(signer.verify(deployment()), 'valid');
+  t.equal(signer.verify(deployment(parts(), false)), 'unsigned');
+});
+
+t.test('every change the platform side can make to the record breaks it', async (t) => {
+  const forge = (change: (d: Deployment) => void) => {
+    const d = deployment();
+    change(d);
+    return signer.verify(d);
+  };
+  t.equal(forge((d) => { d.metadata.annotations![ANNOTATION.namespace] = 'kube-system'; }), 'invalid', 'moved to another namespace');
+  t.equal(forge((d) => { d.metadata.labels![`k8s.ververica.platform/namespace`] = 'kube-system'; }), 'invalid', 'listed under another namespace');
+  t.equal(forge((d) => { d.metadata.annotations![ANNOTATION.deletion] = JSON.stringify({ timestamp: '2030-01-01T00:00:00Z', policy: 'Cancel' }); }), 'invalid', 'a deletion mark');
+  t.equal(forge((d) => { d.metadata.annotations![ANNOTATION.annotations] = JSON.stringify({ apikeySecretName: 'probe' }); }), 'invalid', 'a Secret to read');
+  t.equal(forge((d) => { d.metadata.annotations![ANNOTATION.savepointNonce] = JSON.stringify({ nonce: 9, outcome: 'Triggered', at: 'x' }); }), 'invalid', 'a pending nonce');
+  t.equal(forge((d) => { delete d.metadata.annotations![ANNOTATION.finalizers]; }), 'invalid', 'a part removed');
+  t.equal(forge((d) => { d.metadata.annotations![SIGNATURE_ANNOTATION] = 'v1.00000000.AAAA'; }), 'invalid', 'a signature of an unknown key');
+  t.equal(forge((d) => { d.metadata.annotations!['user-note'] = 'x'; d.spec = { state: 'RUNNING' } as Deployment['spec']; }), 'valid', 'other annotations and the spec are not the record');
+});
+
+t.test('a signed record copied onto another deployment does not verify there', async (t) => {
+  const original = deployment();
+  const copy = deployment(parts(), false, ['default', 'other']);
+  copy.metadata.annotations = { ...original.metadata.annotations };
+  t.equal(signer.verify(copy), 'invalid');
+  const elsewhere = { ...original, metadata: { ...original.metadata, namespace: 'team-b' } };
+  t.equal(signer.verify(elsewhere), 'invalid', 'nor in another platform namespace');
+  t.equal(new RecordSigner([key], 'op-2').verify(original), 'invalid', 'nor for another instance');
+});
+
+t.test('rotation: the first key signs, every key verifies', async (t) => {
+  const next = Buffer.from('n'.repeat(48));
+  const rotated = new RecordSigner([next, key], 'op-1');
+  t.equal(rotated.verify(deployment()), 'valid', 'records signed with the old key still verify');
+  const d = deployment(parts(), false);
+  d.metadata.annotations = rotated.signWrite('default', 'speeds', { metadata: { annotations: d.metadata.annotations } }).metadata?.annotations as Record<string, string>;
+  t.equal(new RecordSigner([next], 'op-1').verify(d), 'valid', 'new writes need only the new key');
+  t.equal(signer.verify(d), 'invalid', 'and the old key alone no longer verifies them');
+  t.throws(() => new RecordSigner([Buffer.from('short')], 'op-1'), /at least 32 bytes/);
+});
+
+t.test('a release removes the signature with the record; writes without a record are left alone', async (t) => {
+  const released = signer.signWrite('default', 'speeds', { metadata: { annotations: { [ANNOTATION.namespace]: null } as unknown as Record<string, string> } });
+  t.equal((released.metadata?.annotations as Record<string, unknown>)[SIGNATURE_ANNOTATION], null);
+  const plain = { spec: { state: 'CANCELLED' as const } };
+  t.equal(signer.signWrite('default', 'speeds', plain), plain);
+});
+
+t.test('the one-time migration signs only unsigned records consistent with their labels and identity', async (t) => {
+  t.ok(migratable(deployment(parts(), false), 'op-1', signer), 'an older record');
+  t.notOk(migratable(deployment(), 'op-1', signer), 'already signed');
+  t.notOk(migratable(deployment(parts(), false), 'op-2', signer), 'another instance\'s mark');
+  const moved = deployment(parts(), false);
+  moved.metadata.annotations![ANNOTATION.namespace] = 'kube-system';
+  t.notOk(migratable(moved, 'op-1', signer), 'annotations disagreeing with the selection labels');
+  t.notOk(migratable(deployment(parts('team-a', 'elsewhere'), false), 'op-1', signer), 'a record naming another platform deployment');
+});
