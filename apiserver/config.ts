@@ -19,6 +19,8 @@ export interface ServerConfig {
   platforms: PlatformInstanceConfig[];
   vvpTimeoutMs: number;
   pollIntervalMs: number;
+  /** Longest time of any request but a watch (kube-apiserver's --request-timeout). */
+  requestTimeoutMs: number;
   leaseNamespace: string;
   leaseName: string;
   logLevel: string;
@@ -46,11 +48,13 @@ const flags = {
   'platforms-file': { env: 'PLATFORMS_FILE', help: 'YAML list of the platform instances served (instanceId, url, tokenFile, namespaces, caFile, displayName, adoptFrom); instead of the five flags below' },
   'instance-id': { env: 'INSTANCE_ID', default: 'vvp-apiserver', help: 'operator instance id: marks and write-protects the platform deployments this server manages' },
   'vvp-url': { env: 'VVP_URL', help: 'Ververica Platform base URL, e.g. http://vvp-ververica-platform.vvp.svc' },
+  'vvp-display-name': { env: 'VVP_DISPLAY_NAME', default: 'Ververica Platform', help: 'the platform\'s name in messages users read (outages); the URL is never shown' },
   'vvp-token-file': { env: 'VVP_TOKEN_FILE', help: 'file holding the platform API token (or VVP_TOKEN)' },
   'vvp-ca-file': { env: 'VVP_CA_FILE', help: 'CA bundle to verify an https platform URL' },
   'vvp-namespaces': { env: 'VVP_NAMESPACES', default: 'default', help: 'comma-separated platform namespaces served; the first is the default' },
   'vvp-timeout': { env: 'VVP_TIMEOUT_MS', default: '10000', help: 'platform request timeout in ms' },
   'poll-interval': { env: 'POLL_INTERVAL_MS', default: '1000', help: 'how often watches poll the platform, in ms' },
+  'request-timeout': { env: 'REQUEST_TIMEOUT_SECONDS', default: '60', help: 'seconds any request but a watch may take before it is answered 504' },
   'lease-namespace': { env: 'LEASE_NAMESPACE', default: 'vvp-system', help: 'namespace of the Lease that picks the replica doing background work' },
   'lease-name': { env: 'LEASE_NAME', default: 'vvp-apiserver', help: 'name of that Lease' },
   'log-level': { env: 'LOG_LEVEL', default: 'info', help: 'pino log level' },
@@ -100,6 +104,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     platforms: platformsOf(get, required, env),
     vvpTimeoutMs: integer('vvp-timeout'),
     pollIntervalMs: integer('poll-interval'),
+    requestTimeoutMs: integer('request-timeout') * 1000,
     leaseNamespace: required('lease-namespace'),
     leaseName: required('lease-name'),
     logLevel: required('log-level'),
@@ -116,7 +121,8 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
 function platformsOf(get: (name: FlagName) => string | undefined, required: (name: FlagName) => string, env: NodeJS.ProcessEnv): PlatformInstanceConfig[] {
   try {
     const file = get('platforms-file');
-    if (file) return readPlatformsFile(file);
+    const displayName = required('vvp-display-name');
+    if (file) return readPlatformsFile(file).map((p) => ({ ...p, displayName: p.displayName ?? displayName }));
     const tokenFile = get('vvp-token-file');
     if (!tokenFile && !env.VVP_TOKEN) throw new ConfigError('a platform token is required: --vvp-token-file or $VVP_TOKEN');
     const ca = get('vvp-ca-file');
@@ -124,7 +130,7 @@ function platformsOf(get: (name: FlagName) => string | undefined, required: (nam
       instanceId: required('instance-id'), url: required('vvp-url'),
       ...(tokenFile ? { tokenFile } : { token: env.VVP_TOKEN }),
       namespaces: required('vvp-namespaces').split(',').map((s) => s.trim()).filter(Boolean),
-      adoptFrom: [], ...(ca ? { caFile: ca } : {}),
+      adoptFrom: [], displayName, ...(ca ? { caFile: ca } : {}),
     }, '--vvp-* flags')];
   } catch (err) {
     if (err instanceof PlatformsFileError) throw new ConfigError(err.message);

@@ -77,8 +77,8 @@ async function main(): Promise<void> {
       client,
       instanceId: p.instanceId,
       platformNamespaces: p.namespaces,
-      // Messages say "Ververica Platform at <this>": with several instances, which one.
-      platformName: several || p.displayName ? `${p.url} (instance ${p.instanceId}${p.displayName ? `, ${p.displayName}` : ''})` : p.url,
+      // How messages users read name the platform (never its URL): with several instances, which one.
+      platformName: several ? `${p.displayName ?? 'Ververica Platform'} (instance ${p.instanceId})` : p.displayName ?? 'Ververica Platform',
       group: config.apiGroup,
       watch: {
         pollIntervalMs: config.pollIntervalMs,
@@ -135,6 +135,7 @@ async function main(): Promise<void> {
     admission: admission.admission,
     logger: log,
     metrics,
+    requestTimeoutMs: config.requestTimeoutMs,
   });
 
   const elector = new LeaderElector(kubeConfig, {

@@ -8,7 +8,7 @@
 //     tokenFile: /var/run/vvp/prod/token   # re-read when it changes (a mounted Secret updates in place)
 //     namespaces: [default, team-a]
 //     caFile: /etc/vvp/prod-ca.pem         # optional
-//     displayName: production              # optional, for messages
+//     displayName: production              # optional, how messages users read name it (default --vvp-display-name)
 //     adoptFrom: [vvp-operator-prod]       # optional: vendor operator instances whose deployments may be adopted
 
 import { readFileSync } from 'node:fs';
@@ -23,6 +23,7 @@ export interface PlatformInstanceConfig {
   token?: string;
   namespaces: string[];
   caFile?: string;
+  /** How messages users read name it (config.ts defaults it to --vvp-display-name). */
   displayName?: string;
   adoptFrom: string[];
 }

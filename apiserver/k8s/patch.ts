@@ -1,7 +1,10 @@
 // JSON merge patch (RFC 7386) and JSON patch (RFC 6902, fast-json-patch), with kube-apiserver's error codes.
 
 import jsonPatch from 'fast-json-patch';
+import { parseJson } from './body-bounds.js';
 import { statusErrors } from './status.js';
+
+export { parseJson };
 
 export const JSON_PATCH = 'application/json-patch+json';
 export const MERGE_PATCH = 'application/merge-patch+json';
@@ -37,40 +40,6 @@ export function mergePatch(target: unknown, patch: unknown): unknown {
     else result[key] = mergePatch(result[key], value);
   }
   return result;
-}
-
-/** Deeper bodies are refused before anything recurses into them (kube-apiserver's JSON decoder has a limit too). */
-export const MAX_BODY_DEPTH = 1000;
-
-/**
- * Refuses `__proto__` keys anywhere (merging them would replace the prototype of the merged objects) and bodies
- * nested deeper than MAX_BODY_DEPTH. Iterative, so no body can exhaust the stack here.
- */
-export function rejectPrototypeKeys(value: unknown): unknown {
-  const pending: { node: unknown; depth: number }[] = [{ node: value, depth: 0 }];
-  while (pending.length > 0) {
-    const { node, depth } = pending.pop()!;
-    if (depth > MAX_BODY_DEPTH) throw statusErrors.badRequest(`the request body is nested more than ${MAX_BODY_DEPTH} levels deep`);
-    if (Array.isArray(node)) {
-      for (const item of node) pending.push({ node: item, depth: depth + 1 });
-    } else if (isPlainObject(node)) {
-      for (const k of Object.keys(node)) {
-        if (k === '__proto__') throw statusErrors.badRequest('the request body may not contain a "__proto__" field');
-        pending.push({ node: node[k], depth: depth + 1 });
-      }
-    }
-  }
-  return value;
-}
-
-export function parseJson(body: string, what = 'the request body'): unknown {
-  let value: unknown;
-  try {
-    value = JSON.parse(body);
-  } catch (err) {
-    throw statusErrors.badRequest(`error decoding ${what}: ${(err as Error).message}`);
-  }
-  return rejectPrototypeKeys(value);
 }
 
 /**

@@ -1,6 +1,9 @@
 // What a request is about, for authorization: the port of k8s.io/apiserver pkg/endpoints/request/requestinfo.go
-// for the /apis prefix (this server serves no legacy /api group).
+// for the /apis prefix (this server serves no legacy /api group). It reads the URL as request-url.ts does, and the
+// server hands it the query object the handlers read too (one parse; URLs that could be read two ways are refused
+// before this runs).
 
+import { type Query, firstValue, parseQuery, splitUrl } from './request-url.js';
 import { exactName, parseFieldSelector } from './selectors.js';
 
 export interface RequestInfo {
@@ -25,8 +28,8 @@ function safeDecode(segment: string): string {
   }
 }
 
-function truthy(value: string | null): boolean {
-  return value !== null && ['1', 't', 'T', 'true', 'TRUE', 'True'].includes(value);
+function truthy(value: string | undefined): boolean {
+  return value !== undefined && ['1', 't', 'T', 'true', 'TRUE', 'True'].includes(value);
 }
 
 function methodVerb(method: string): string {
@@ -41,13 +44,14 @@ function methodVerb(method: string): string {
   }
 }
 
-export function requestInfo(method: string, url: string): RequestInfo {
+/** `query`: the request's parsed query (fastify's, which is parseQuery); parsed from `url` when absent. */
+export function requestInfo(method: string, url: string, query?: Query): RequestInfo {
   // Split by hand: URL parsing would read a path starting with '//' as a host.
-  const queryAt = url.indexOf('?');
-  const path = queryAt >= 0 ? url.slice(0, queryAt) : url;
-  const parsed = { searchParams: new URLSearchParams(queryAt >= 0 ? url.slice(queryAt + 1) : '') };
+  const { path, rawQuery } = splitUrl(url);
+  const params = query ?? parseQuery(rawQuery);
   const nonResource: RequestInfo = { isResourceRequest: false, path, verb: method.toLowerCase() };
-  let parts = path.replace(/^\/+|\/+$/g, '').split('/').filter((p) => p !== '').map(safeDecode);
+  // As upstream (strings.Split(strings.Trim(path, "/"), "/")): empty segments stay, so `things//status` has no name.
+  let parts = path.replace(/^\/+|\/+$/g, '').split('/').map(safeDecode);
   if (parts.length < 4 || parts[0] !== 'apis') return nonResource;
 
   const info: RequestInfo = { isResourceRequest: true, path, verb: '', apiPrefix: 'apis', apiGroup: parts[1], apiVersion: parts[2] };
@@ -69,9 +73,9 @@ export function requestInfo(method: string, url: string): RequestInfo {
   if (parts.length >= 1) info.resource = parts[0];
 
   if (!info.name && info.verb === 'get') {
-    info.verb = truthy(parsed.searchParams.get('watch')) ? 'watch' : 'list';
+    info.verb = truthy(firstValue(params, 'watch')) ? 'watch' : 'list';
     try {
-      const name = exactName(parseFieldSelector(parsed.searchParams.get('fieldSelector') ?? undefined));
+      const name = exactName(parseFieldSelector(firstValue(params, 'fieldSelector')));
       if (name && !/[/%]/.test(name) && name !== '.' && name !== '..') info.name = name;
     } catch {
       // As upstream: an unparseable selector leaves the request a list without a name; the handler reports the error.

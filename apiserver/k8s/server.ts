@@ -13,6 +13,7 @@ import { authHook } from './auth/hook.js';
 import { type WatchSettings, warningHeader } from './handlers/common.js';
 import { type VersionInfo, apiRoutes } from './installer.js';
 import { ApiMetrics } from './metrics.js';
+import { parseQuery, urlProblem } from './request-url.js';
 import { requestInfo } from './requestinfo.js';
 import type { Storage } from './storage.js';
 import { isStatusError, statusErrors, wireStatus } from './status.js';
@@ -40,7 +41,11 @@ export interface ApiServerOptions {
   admission?: Admission;
   /** Largest request body; kube-apiserver's is 3 MiB. */
   bodyLimit?: number;
+  /** How long any request but a watch may take before it is answered 504 (kube-apiserver's --request-timeout, 60 s). */
+  requestTimeoutMs?: number;
 }
+
+export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 
 const DEFAULT_VERSION: VersionInfo = {
   major: '1', minor: '0', gitVersion: 'v1.0.0', gitCommit: '', gitTreeState: 'clean', buildDate: '1970-01-01T00:00:00Z',
@@ -50,6 +55,9 @@ const DEFAULT_VERSION: VersionInfo = {
 function toStatus(err: unknown, request: FastifyRequest): Status {
   if (isStatusError(err)) return err.status;
   const fe = err as Partial<FastifyError>;
+  if (fe.code === 'FST_ERR_HANDLER_TIMEOUT') {
+    return statusErrors.timeout('the request did not complete within the allotted timeout; retry later', 2).status;
+  }
   if (typeof fe.code === 'string' && fe.code.startsWith('FST_') && typeof fe.statusCode === 'number' && fe.statusCode < 500) {
     const reason = fe.statusCode === 413 ? 'RequestEntityTooLarge' : fe.statusCode === 415 ? 'UnsupportedMediaType' : 'BadRequest';
     return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: fe.message ?? reason, reason, code: fe.statusCode };
@@ -97,6 +105,10 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
       sendStatus(reply as unknown as FastifyReply, toStatus(error, request as unknown as FastifyRequest));
     },
     forceCloseConnections: true,
+    // A watch hijacks its reply at once, which ends fastify's timer for it: only non-watch requests are bounded.
+    handlerTimeout: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+    // The handlers and requestinfo.ts read the query this one way (request-url.ts).
+    routerOptions: { querystringParser: parseQuery },
   }) as unknown as ApiServer;
 
   // New front-proxy / client CAs (rotation) must be announced to clients choosing a certificate.
@@ -114,8 +126,10 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
   app.decorateRequest('kubeUser', undefined);
   app.decorateRequest('kubeRequestInfo', undefined);
   app.addHook('onRequest', async (request, reply) => {
-    request.kubeRequestInfo = requestInfo(request.method, request.url);
     reply.header('audit-id', String(request.id));
+    const problem = urlProblem(request.url);
+    if (problem) throw statusErrors.badRequest(problem);
+    request.kubeRequestInfo = requestInfo(request.method, request.url, request.query as Record<string, string | string[]>);
   });
   app.addHook('onRequest', authHook(options));
   // Labels only from what is served: paths are chosen by clients (even unauthenticated ones), label values must not be.

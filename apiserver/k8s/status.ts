@@ -98,6 +98,9 @@ export const statusErrors = {
   gone(message: string): StatusError {
     return failure(410, 'Expired', message);
   },
+  requestEntityTooLarge(message: string): StatusError {
+    return failure(413, 'RequestEntityTooLarge', message);
+  },
   unsupportedMediaType(message: string): StatusError {
     return failure(415, 'UnsupportedMediaType', message);
   },

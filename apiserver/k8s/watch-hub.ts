@@ -34,6 +34,8 @@ export interface WatchHubOptions {
   historyLimit?: number;
   /** The resourceVersion for a deletion, given the greatest seen so far (default: that + 1). */
   nextResourceVersion?(greatestSeen: bigint): bigint;
+  /** Bytes of events buffered for one watcher that does not read before it is stopped (EventQueue's default). */
+  maxWatcherBytes?: number;
   /** A failed poll keeps the last state; the next interval tries again. */
   onPollError?(scope: string, error: unknown): void;
 }
@@ -99,19 +101,32 @@ function asEntry(item: KubeObject | SnapshotEntry): SnapshotEntry {
   return { id: identity(object), resourceVersion: object.metadata.resourceVersion ?? '', object: () => object };
 }
 
+/** The JSON size of the event objects the hub hands out, for the watchers' byte bound (EventQueue). */
+const jsonSizes = new WeakMap<object, number>();
+
+function eventSize(event: WatchEvent): number {
+  return jsonSizes.get(event.object) ?? 1024;
+}
+
 function keep(object: KubeObject): Kept {
   const m = object.metadata;
   const metadata: KubeObject['metadata'] = {};
   for (const key of ['name', 'namespace', 'uid', 'resourceVersion', 'labels'] as const) if (m[key] !== undefined) (metadata as Record<string, unknown>)[key] = m[key];
-  return { resourceVersion: m.resourceVersion ?? '', skeleton: { apiVersion: object.apiVersion, kind: object.kind, metadata }, json: JSON.stringify(object) };
+  const json = JSON.stringify(object);
+  jsonSizes.set(object, json.length);
+  return { resourceVersion: m.resourceVersion ?? '', skeleton: { apiVersion: object.apiVersion, kind: object.kind, metadata }, json };
 }
 
 function revive(kept: Kept): KubeObject {
-  return JSON.parse(kept.json) as KubeObject;
+  const object = JSON.parse(kept.json) as KubeObject;
+  jsonSizes.set(object, kept.json.length);
+  return object;
 }
 
 function withResourceVersion(object: KubeObject, rv: bigint): KubeObject {
-  return { ...object, metadata: { ...object.metadata, resourceVersion: rv.toString() } };
+  const moved = { ...object, metadata: { ...object.metadata, resourceVersion: rv.toString() } };
+  jsonSizes.set(moved, jsonSizes.get(object) ?? 1024);
+  return moved;
 }
 
 /** What one watcher sees of a change, given its filter (a selector transition is an ADDED or a DELETED). */
@@ -217,21 +232,22 @@ export class WatchHub {
       queue: new EventQueue(
         () => this.release(options.scopes, watcher),
         () => this.resourceVersion(options.scopes),
+        { maxBytes: this.options.maxWatcherBytes, sizeOf: eventSize },
       ),
     };
     if (initial) {
       for (const state of states) {
-        for (const kept of state.objects?.values() ?? []) if (filter(kept.skeleton)) watcher.queue.push({ type: 'ADDED', object: revive(kept) });
+        for (const kept of state.objects?.values() ?? []) if (filter(kept.skeleton)) watcher.queue.push({ type: 'ADDED', object: revive(kept) }, true);
       }
       if (options.sendInitialEvents && options.allowWatchBookmarks) {
-        watcher.queue.push({ type: 'BOOKMARK', object: this.bookmark(options.scopes, true) });
+        watcher.queue.push({ type: 'BOOKMARK', object: this.bookmark(options.scopes, true) }, true);
       }
     } else if (from !== undefined) {
       const replay = states.flatMap((s) => s.history.filter((e) => e.rv > from!)).sort((a, b) => (a.rv < b.rv ? -1 : a.rv > b.rv ? 1 : 0));
       const deleted = deletedBeforeOnce();
       for (const event of replay) {
         const projected = project(event, filter, deleted);
-        if (projected) watcher.queue.push(projected);
+        if (projected) watcher.queue.push(projected, true);
       }
     }
     for (const [i, scope] of options.scopes.entries()) {

@@ -87,7 +87,9 @@ export class VvpClient {
     this.transport.close();
   }
 
-  // Deployments (addressed by name, as VVP ≥ 2.4 does)
+  // Deployments (addressed by name, as VVP ≥ 2.4 does). `name` may be the deployment's id instead: VVP ≥ 2.4 looks a
+  // UUID up as an id first. Destructive calls pass the id they were decided on, so a deployment created under the
+  // same name in between is never the one deleted or changed (the call answers 404 instead).
 
   listDeployments(ns: string, query: DeploymentListQuery = {}, opts?: CallOptions): Promise<ResourceList<Deployment>> {
     const selector = query.labelSelector === undefined ? undefined : formatLabelSelector(query.labelSelector);

@@ -8,8 +8,9 @@ import { ANNOTATION, isManagedBy, type KubeParts } from './annotations.js';
 import { NEVER, type StorageCore } from './core.js';
 import type { Listing } from './listing.js';
 import { planCreate } from './mapping.js';
+import { checkPlatformDeploymentSize } from './size-limit.js';
 import type { VvpDeployment } from './types.js';
-import { validateVvpDeployment, withDefaults } from './validation.js';
+import { validateVvpDeployment, vvp2Causes, withDefaults } from './validation.js';
 import type { PlatformWriter } from './writer.js';
 
 export class CreateFlow {
@@ -24,13 +25,15 @@ export class CreateFlow {
     const name = named.metadata.name ?? '';
     if (!name) core.invalid('', [{ type: 'FieldValueRequired', field: 'metadata.name', message: 'Required value: name or generateName is required' }]);
     const obj = withDefaults(named as VvpDeployment, platformNamespaces[0] ?? 'default');
+    const vvp2 = vvp2Causes(obj);
     delete obj.status;
-    const causes = validateVvpDeployment(obj, { instanceId, platformNamespaces });
+    const causes = [...vvp2, ...validateVvpDeployment(obj, { instanceId, platformNamespaces })];
     if (causes.length) core.invalid(name, causes);
     await core.authorize(ctx, obj);
     if (await core.reader.locate(namespace, name, ctx.signal)) throw statusErrors.alreadyExists(core.ref(name));
 
     const plan = planCreate(obj, instanceId, core.now());
+    checkPlatformDeploymentSize(plan.body, core.ref(name));
     const pns = obj.spec.deployment.metadata?.namespace ?? '';
     const pname = obj.spec.deployment.metadata?.name ?? '';
     if (ctx.dryRun) return this.dryRunCreated(plan.body, plan.parts, pns);
@@ -85,7 +88,7 @@ export class CreateFlow {
     try {
       savepoint = await client.registerSavepoint(pns, { deploymentId: d.metadata.id, savepointLocation: location }, opts);
     } catch (err) {
-      await client.deleteDeployment(pns, d.metadata.name, { ...opts, signal: NEVER }).catch((e: unknown) =>
+      await client.deleteDeployment(pns, d.metadata.id, { ...opts, signal: NEVER }).catch((e: unknown) =>
         core.warn('removing a half-created platform deployment failed', { deployment: `${pns}/${d.metadata.name}`, error: (e as Error).message }));
       core.reader.forget(parts.namespace, parts.name);
       throw core.statusError(err, name);

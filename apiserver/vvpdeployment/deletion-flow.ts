@@ -46,7 +46,7 @@ export class DeletionFlow {
     if (step.setState) body.spec = { state: step.setState };
     const opts = await this.writer.writeOptions(ctx, object);
     // Not mapped here: a platform 409 (VvpError) is retried by delete().
-    const marked = await core.client.patchDeployment(d.metadata.namespace, d.metadata.name, body, opts).catch((err: unknown) => {
+    const marked = await core.client.patchDeployment(d.metadata.namespace, d.metadata.id, body, opts).catch((err: unknown) => {
       throw isVvpHttpError(err, 409) ? err : core.writeFailure(err, object);
     });
     this.writer.changed(marked.metadata.namespace);
@@ -92,7 +92,7 @@ export class DeletionFlow {
         await writer.patchFresh(d, (fresh) => ({ metadata: { labels: released(fresh.metadata.labels), annotations: released(fresh.metadata.annotations) } }), opts);
       } else {
         try {
-          await client.deleteDeployment(pns, d.metadata.name, opts);
+          await client.deleteDeployment(pns, d.metadata.id, opts);
         } catch (err) {
           if (!isVvpHttpError(err, 404)) throw err;
         }

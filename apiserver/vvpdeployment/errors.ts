@@ -1,5 +1,7 @@
 // Platform failures as Kubernetes Status errors: the platform's own words, the status code a Kubernetes client
-// knows how to act on (retry on 503/504/429, re-read on 409, fix the object on 422).
+// knows how to act on (retry on 503/504/429, re-read on 409, fix the object on 422). Outages name the platform by
+// its configured display name and the call's route only: every user reads these messages, and the platform's URL,
+// Node's network error (`connect ECONNREFUSED 10.0.0.5:8080`) or a gateway's error page would show internal addresses.
 
 import { type ResourceRef, type StatusCause, StatusError, statusErrors } from '../k8s/index.js';
 import { VvpError } from '../vvp/index.js';
@@ -10,7 +12,7 @@ const FIELD_MESSAGE = /^((?:metadata|spec)(?:\.[A-Za-z0-9_"-]+)+): (.+)$/;
 
 export interface ErrorContext {
   ref: ResourceRef;
-  /** The platform's URL. Messages say "Ververica Platform at <platform>": giving a name here would say it twice. */
+  /** The platform's display name (--vvp-display-name, e.g. "Ververica Platform"), never its URL. */
   platform: string;
 }
 
@@ -25,13 +27,13 @@ export function toStatusError(err: VvpError | StatusError, { ref, platform }: Er
   const call = `${err.method} ${err.route}`;
   switch (err.kind) {
     case 'unreachable':
-      return statusErrors.serviceUnavailable(`Ververica Platform at ${platform} is unreachable (${call}): ${err.message}`, err.retryAfterSeconds ?? 5);
+      return statusErrors.serviceUnavailable(`${platform} is unreachable (${call})`, err.retryAfterSeconds ?? 5);
     case 'timeout':
-      return statusErrors.timeout(`Ververica Platform at ${platform} did not answer in time (${call})`, err.retryAfterSeconds ?? 2);
+      return statusErrors.timeout(`${platform} did not answer in time (${call})`, err.retryAfterSeconds ?? 2);
     case 'aborted':
-      return statusErrors.timeout(`the request was cancelled while waiting for Ververica Platform (${call})`);
+      return statusErrors.timeout(`the request was cancelled while waiting for ${platform} (${call})`);
     case 'protocol':
-      return statusErrors.internal(`Ververica Platform at ${platform} answered ${call} unexpectedly: ${err.message}`);
+      return statusErrors.internal(`${platform} answered ${call} unexpectedly: ${err.message}`);
     case 'http':
       break;
   }
@@ -48,8 +50,8 @@ export function toStatusError(err: VvpError | StatusError, { ref, platform }: Er
     case 401:
       // The object's own token (its Secret) is the user's to renew; the server's is the operator's, and the server
       // follows its file: the client has read it again once already.
-      if (err.tokenName) return statusErrors.forbidden(`Ververica Platform at ${platform} rejected the token of ${err.tokenName}: ${said}; renew the token in that Secret`, ref);
-      return statusErrors.serviceUnavailable(`Ververica Platform at ${platform} rejected the server's own API token (expired or revoked; the server re-read its token file and will use a new one as soon as it is written there): ${said}`, 10);
+      if (err.tokenName) return statusErrors.forbidden(`${platform} rejected the token of ${err.tokenName}: ${said}; renew the token in that Secret`, ref);
+      return statusErrors.serviceUnavailable(`${platform} rejected the server's own API token (expired or revoked; the server re-read its token file and will use a new one as soon as it is written there): ${said}`, 10);
     case 403:
       return statusErrors.forbidden(`Ververica Platform refused: ${said}`, ref);
     case 404:
@@ -60,7 +62,7 @@ export function toStatusError(err: VvpError | StatusError, { ref, platform }: Er
       return statusErrors.tooManyRequests(`Ververica Platform is throttling requests: ${said}`, err.retryAfterSeconds ?? 5);
     default:
       if ((err.status ?? 0) >= 500) {
-        return statusErrors.serviceUnavailable(`Ververica Platform at ${platform} failed (${call}, HTTP ${err.status}): ${said}`, err.retryAfterSeconds ?? 5);
+        return statusErrors.serviceUnavailable(`${platform} failed (${call}, HTTP ${err.status})`, err.retryAfterSeconds ?? 5);
       }
       return statusErrors.badRequest(`Ververica Platform refused the request (HTTP ${err.status}): ${said}`);
   }

@@ -14,7 +14,7 @@ export interface VvpDeploymentStorageOptions {
   instanceId: string;
   /** Platform namespaces served; the first is the default for spec.deployment.metadata.namespace. */
   platformNamespaces: string[];
-  /** The platform's URL, as messages show it ("Ververica Platform at <platformName>"; errors.ts adds the name). */
+  /** The platform's display name (--vvp-display-name), as outage messages show it; never its URL. */
   platformName: string;
   /** The API group served (ververica.platform unless configured to run beside the vendor's CRD). */
   group?: string;

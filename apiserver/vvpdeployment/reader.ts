@@ -6,6 +6,7 @@ import {
 import { ANNOTATION, isManagedBy, managedSelector } from './annotations.js';
 import { newestFirst, type AutopilotView, type PlatformView } from './platform-view.js';
 import type { PlatformPort } from './platform-port.js';
+import { OversizedDeployments } from './size-limit.js';
 import { RecentReads } from './recent-reads.js';
 
 export interface PlatformReaderOptions {
@@ -55,6 +56,7 @@ export class PlatformReader {
   private readonly locations = new Map<string, Location>();
   /** Surroundings by deployment id, for the deployment version they were read with. */
   private readonly recent: RecentReads<Surroundings>;
+  private readonly oversized = new OversizedDeployments((message, fields) => this.warn(message, fields));
 
   constructor(private readonly options: PlatformReaderOptions) {
     this.recent = new RecentReads(options.surroundingsMaxAgeMs ?? 0);
@@ -255,7 +257,7 @@ export class PlatformReader {
   async namespaceViews(pns: string, kubeNamespace: string | undefined, signal: AbortSignal): Promise<ManagedView[]> {
     const selector = managedSelector(this.options.instanceId, kubeNamespace);
     const list = await this.platform(undefined, () => this.options.client.listDeployments(pns, { labelSelector: selector }, { signal }));
-    const managed = list.items.filter((d) => isManagedBy(d.metadata.labels, this.options.instanceId) && (this.options.trusts?.(d) ?? true));
+    const managed = this.oversized.withinLimit(list.items.filter((d) => isManagedBy(d.metadata.labels, this.options.instanceId) && (this.options.trusts?.(d) ?? true)));
     if (managed.length === 0) return [];
     const data = await this.namespaceData(pns, signal);
     return Promise.all(managed.flatMap((d) => {

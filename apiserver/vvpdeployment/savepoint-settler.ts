@@ -39,7 +39,7 @@ export class SavepointSettler {
       const claim = this.writer.recordBody(d, (p) => ({ ...p, savepointNonce: { ...record, attemptAt: kubeTime(core.now()) } }));
       claim.metadata = { ...claim.metadata, resourceVersion: d.metadata.resourceVersion };
       try {
-        current = await client.patchDeployment(pns, d.metadata.name, claim, opts);
+        current = await client.patchDeployment(pns, d.metadata.id, claim, opts);
       } catch (err) {
         if (isVvpHttpError(err, 409)) return false; // changed meanwhile (another replica's claim): looked at again later
         throw err;

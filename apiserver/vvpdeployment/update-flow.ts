@@ -10,14 +10,15 @@ import type { CreateFlow } from './create-flow.js';
 import type { DeletionFlow } from './deletion-flow.js';
 import { isPlatformRefusal } from './errors.js';
 import { deepEqual, deepMerge } from './json.js';
-import { planUpdate, type PlannedEvent, type UpdatePlan } from './mapping.js';
+import { planCreate, planUpdate, type PlannedEvent, type UpdatePlan } from './mapping.js';
 import type { PlatformView } from './platform-view.js';
 import { checkResourceVersion } from './resource-version.js';
 import { isPendingTrigger, savepointTriggerAnnotations } from './savepoint-nonce.js';
 import { savepointFailed, savepointTriggered, type SavepointSettler } from './savepoint-settler.js';
+import { checkPlatformDeploymentSize } from './size-limit.js';
 import { kubeTime } from './time.js';
 import type { VvpDeployment } from './types.js';
-import { validateVvpDeployment, validateVvpDeploymentUpdate, withDefaults } from './validation.js';
+import { validateVvpDeployment, validateVvpDeploymentUpdate, vvp2Causes, withDefaults } from './validation.js';
 import type { PlatformWriter } from './writer.js';
 
 export interface UpdateFlowParts {
@@ -51,6 +52,8 @@ export class UpdateFlow {
     checkResourceVersion(input.metadata.resourceVersion, current.metadata.resourceVersion ?? '', core.ref(name));
 
     const obj = structuredClone(input) as VvpDeployment;
+    const vvp2 = vvp2Causes(obj);
+    if (vvp2.length) core.invalid(name, vvp2);
     delete obj.status;
     const oldIdentity = parts.spec.deployment?.metadata ?? {};
     obj.spec.deployment ??= {};
@@ -67,6 +70,7 @@ export class UpdateFlow {
     }
     if (causes.length) core.invalid(name, causes);
     await core.authorize(ctx, defaulted, current);
+    checkPlatformDeploymentSize(planCreate(defaulted, instanceId, new Date(0)).body, core.ref(name));
 
     const plan = planUpdate(view, parts, defaulted, instanceId, core.now());
     if (ctx.dryRun) return core.toObject(simulate(view, plan), plan.parts);

@@ -29,6 +29,8 @@ function causeInvalid(field: string, value: unknown, detail: string): StatusCaus
   return { type: 'FieldValueInvalid', field, message: `Invalid value: ${JSON.stringify(value)}: ${detail}` };
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 function causeForbidden(field: string, detail: string): StatusCause {
   return { type: 'FieldValueForbidden', field, message: `Forbidden: ${detail}` };
 }
@@ -65,6 +67,10 @@ export function validateVvpDeployment(obj: VvpDeployment, ctx: ValidationContext
   const nameDefaulted = obj.metadata.name !== undefined && meta.name === obj.metadata.name;
   causes.push(...platformName('spec.deployment.metadata.name', meta.name,
     nameDefaulted ? 'a platform deployment name (defaulted from metadata.name)' : 'a platform deployment name'));
+  if (meta.name && UUID.test(meta.name)) {
+    // The platform reads a UUID in a deployment's path as an id first; the server addresses its destructive calls by id.
+    causes.push(causeInvalid('spec.deployment.metadata.name', meta.name, 'a platform deployment name may not have the form of a UUID (the platform reads it as a deployment id)'));
+  }
   causes.push(...platformName('spec.deployment.metadata.namespace', meta.namespace, 'a platform namespace'));
   if (meta.namespace && !ctx.platformNamespaces.includes(meta.namespace)) {
     causes.push({
@@ -94,6 +100,23 @@ export function validateVvpDeploymentUpdate(obj: VvpDeployment, old: VvpDeployme
     if (now[key] !== was[key]) {
       causes.push(causeInvalid(`spec.deployment.metadata.${key}`, now[key], 'field is immutable'));
     }
+  }
+  return causes;
+}
+
+/**
+ * Fields of Ververica's VVP 2 operator (the community ververica-platform-k8s-operator shape): refused with the rename
+ * to make, so that a migrated manifest does not lose them silently.
+ */
+export function vvp2Causes(obj: { spec?: { deployment?: object; initFields?: object }; status?: object }): StatusCause[] {
+  const causes: StatusCause[] = [];
+  for (const [field, definition] of [['spec.deployment', obj.spec?.deployment], ['spec.initFields', obj.spec?.initFields]] as const) {
+    if (definition && 'userMetadata' in definition) {
+      causes.push({ type: 'FieldValueNotSupported', field: `${field}.userMetadata`, message: `Unsupported value: a VVP 2 operator field: rename ${field}.userMetadata to ${field}.metadata` });
+    }
+  }
+  if (obj.status && 'customResourceStatus' in obj.status) {
+    causes.push({ type: 'FieldValueNotSupported', field: 'status.customResourceStatus', message: 'Unsupported value: a VVP 2 operator field: remove it; the status is read from the platform (status.state, status.conditions)' });
   }
   return causes;
 }

@@ -60,6 +60,7 @@ export class PlatformWriter {
    * it works (status transitions bump its resourceVersion), so a 409 is retried on a fresh read: `build` recomputes
    * the body from it (undefined: nothing to write any more). Each write still carries the read's resourceVersion,
    * so a concurrent change of the record by another replica is never overwritten. Throws the platform's error.
+   * Addressed by id, as every destructive call: never a new deployment that took the name meanwhile.
    */
   async patchFresh(d: Deployment, build: (fresh: Deployment) => DeploymentWrite | undefined, opts: CallOptions): Promise<Deployment> {
     const client = this.core.client;
@@ -69,10 +70,10 @@ export class PlatformWriter {
       if (!body) return current;
       body.metadata = { ...body.metadata, resourceVersion: current.metadata.resourceVersion };
       try {
-        return await client.patchDeployment(current.metadata.namespace, current.metadata.name, body, opts);
+        return await client.patchDeployment(current.metadata.namespace, current.metadata.id, body, opts);
       } catch (err) {
         if (attempt >= 4 || !isVvpHttpError(err, 409)) throw err;
-        current = await client.getDeployment(current.metadata.namespace, current.metadata.name, opts);
+        current = await client.getDeployment(current.metadata.namespace, current.metadata.id, opts);
       }
     }
   }

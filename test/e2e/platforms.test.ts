@@ -26,8 +26,11 @@ async function raw(path: string): Promise<{ status: number; message: string }> {
   return { status: res.status, message: body.message ?? '' };
 }
 
-async function onPlatform(p: typeof one, path: string, init: RequestInit = {}): Promise<Response> {
-  return fetch(`${p!.url}${path}`, { ...init, headers: { authorization: `Bearer ${p!.userToken}`, 'content-type': 'application/json', ...init.headers } });
+/** The platform itself, as its admin (the emulator's admin API included). */
+async function onPlatform(p: typeof one, path: string, init: { method?: string; body?: string } = {}): Promise<Response> {
+  const headers: Record<string, string> = { authorization: `Bearer ${p!.userToken}` };
+  if (init.body !== undefined) headers['content-type'] = 'application/json';
+  return fetch(`${p!.url}${path}`, { ...init, headers });
 }
 
 function owned(name: string, namespace: string, owner: string | undefined) {
@@ -84,7 +87,7 @@ t.test('one platform down: only its namespaces answer 503', async (t) => {
   t.equal(listTwo.status, 503, `the second platform's namespace answers 503: ${listTwo.message}`);
   t.match(listTwo.message, `instance ${two.instanceId}`, 'naming the instance');
   t.equal((await raw(`${nsTwo}/vvpdeployments/beta`)).status, 503, 'and so does its object');
-  await onPlatform(two, '/__emulator/outage', { method: 'DELETE' });
+  t.equal((await onPlatform(two, '/__emulator/outage', { method: 'DELETE' })).status, 200, 'the outage ends');
   await eventually('the second platform answers again', async () => (await k(['get', resource, 'beta', '-n', nsTwo, '-o', 'name'])).code === 0);
 });
 

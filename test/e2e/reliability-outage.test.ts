@@ -54,6 +54,7 @@ for (const mode of ['503', 'close'] as const) {
       t.ok(Number(res.headers['retry-after']) > 0, `${what}: Retry-After ${String(res.headers['retry-after'])}`);
       t.match(body.message ?? '', /platform/i, `${what}: the message names the platform: ${body.message}`);
       t.notMatch(body.message ?? '', /Ververica Platform at Ververica Platform at/, `${what}: the platform is named once`);
+      t.notOk((body.message ?? '').includes(new URL(stack.vvpUrl).host), `${what}: the message shows no platform address`);
       t.comment(`${what} during outage: ${res.status} Retry-After=${String(res.headers['retry-after'])} "${body.message}"`);
     }
 

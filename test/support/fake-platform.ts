@@ -86,8 +86,10 @@ export class FakePlatform {
 }
 
 function fakeClient(p: FakePlatform): PlatformPort {
+    // As VVP ≥ 2.4: a path segment is looked up as a deployment id first, then as a name.
     const get = (ns: string, name: string, method = 'GET'): Deployment => {
-      const d = p.deployments.get(p.key(ns, name));
+      const byId = [...p.deployments.values()].find((x) => x.metadata.namespace === ns && x.metadata.id === name);
+      const d = byId ?? p.deployments.get(p.key(ns, name));
       if (!d) throw httpError(method, 404, `Deployment "${name}" does not exist`);
       return d;
     };
@@ -124,7 +126,7 @@ function fakeClient(p: FakePlatform): PlatformPort {
         const next = mergePatch(current, { metadata: meta, spec: body.spec ?? {} }) as Deployment;
         next.metadata.resourceVersion = current.metadata.resourceVersion + 1;
         next.metadata.modifiedAt = p.tick();
-        p.deployments.set(p.key(ns, name), next);
+        p.deployments.set(p.key(ns, current.metadata.name), next);
         return structuredClone(next);
       },
       async putDeployment(ns: string, name: string, body: DeploymentWrite, opts?: { token?: string }): Promise<Deployment> {
@@ -144,7 +146,7 @@ function fakeClient(p: FakePlatform): PlatformPort {
         p.record({ method: 'DELETE', ns, name, token: opts?.token });
         const current = get(ns, name, 'DELETE');
         if (current.spec.state === 'RUNNING') throw httpError('DELETE', 409, 'a deployment can only be deleted in desired state CANCELLED or SUSPENDED');
-        p.deployments.delete(p.key(ns, name));
+        p.deployments.delete(p.key(ns, current.metadata.name));
         return current;
       },
       async listJobs(ns: string, q: { deploymentId?: string } = {}): Promise<ResourceList<Job>> {

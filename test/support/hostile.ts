@@ -155,6 +155,30 @@ const typedFields: { path: string[]; wrong: Json[] }[] = [
   { path: ['apiVersion'], wrong: ['v1', 'apps/v1', '', 5] },
 ];
 
+/** `a0: &a0 [x ×9]`, then `aN: &aN [*aN-1 ×9]`: `levels` lines of YAML standing for 9^levels values. */
+export function yamlAliasBomb(levels: number, width = 9): string {
+  const lines = [`a0: &a0 [${Array(width).fill('x').join(', ')}]`];
+  for (let i = 1; i <= levels; i++) lines.push(`a${i}: &a${i} [${Array(width).fill(`*a${i - 1}`).join(', ')}]`);
+  return lines.join('\n');
+}
+
+/** The same growth through merge keys and map values: each level is a map of `width` keys, all the level below. */
+export function yamlMergeKeyBomb(levels: number, width = 9): string {
+  const lines = ['m0: &m0 {k: x}'];
+  for (let i = 1; i <= levels; i++) {
+    lines.push(`m${i}: &m${i} {<<: *m${i - 1}, ${Array.from({ length: width }, (_, k) => `k${k}: *m${i - 1}`).join(', ')}}`);
+  }
+  return lines.join('\n');
+}
+
+/** A flow collection nested `depth` levels (`[[[…]]]` or `{a: {a: …}}`). */
+export function yamlDeepFlow(depth: number, kind: 'sequence' | 'mapping' = 'sequence'): string {
+  return kind === 'sequence' ? `${'['.repeat(depth)}${']'.repeat(depth)}` : `${'{a: '.repeat(depth)}1${'}'.repeat(depth)}`;
+}
+
+/** An anchor that contains its own alias: a cyclic value once decoded. */
+export const YAML_SELF_ALIAS = 'a: &a [x, *a]\nb: &b {self: *b}';
+
 export interface Generator {
   /** A manifest that would be accepted (never sent as is). */
   valid: (name: string) => Record<string, Json>;
@@ -288,4 +312,65 @@ export async function crashDuring(plan: CrashPlan): Promise<{ reached: boolean; 
   plan.restart();
   await eventually('the server answers again', plan.answers, 90_000);
   return { reached: reached === true, downtimeMs: Date.now() - killedAt };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Bounds: requests meant to freeze, exhaust or fool the server, and a probe of its liveness meanwhile.
+
+/** Sends `path` every `everyMs` until stop(): how many answers came, how many were not 200, the slowest. */
+export function livenessProbe(send: (req: RawRequest) => Promise<RawAnswer>, path = '/livez', everyMs = 200) {
+  let running = true;
+  const seen = { answered: 0, failed: 0, longestMs: 0 };
+  const loop = (async () => {
+    while (running) {
+      const started = performance.now();
+      const res = await send({ path });
+      const ms = performance.now() - started;
+      seen.answered++;
+      if (res.status !== 200) seen.failed++;
+      if (ms > seen.longestMs) seen.longestMs = ms;
+      await new Promise((r) => setTimeout(r, everyMs));
+    }
+  })();
+  return { stop: async () => { running = false; await loop; return seen; } };
+}
+
+/** A sender that records every answer's time and status, for the figures of a hostile run. */
+export function recordingSender(send: (req: RawRequest) => Promise<RawAnswer>) {
+  const figures = { tried: 0, fiveXx: 0, accepted: 0, longestMs: 0, longest: '' };
+  const record = async (what: string, req: RawRequest): Promise<RawAnswer> => {
+    const started = performance.now();
+    const res = await send(req);
+    const ms = performance.now() - started;
+    figures.tried++;
+    if (res.status >= 500) figures.fiveXx++;
+    if (res.status >= 200 && res.status < 400) figures.accepted++;
+    if (ms > figures.longestMs) {
+      figures.longestMs = ms;
+      figures.longest = what;
+    }
+    return res;
+  };
+  return { send: record, figures };
+}
+
+/** A bearer token nobody was given. */
+export function randomToken(rand: () => number): string {
+  return Array.from({ length: 40 }, () => 'abcdefghijklmnopqrstuvwxyz0123456789'[Math.floor(rand() * 36)]).join('');
+}
+
+/** A watch whose client stops reading once the headers came: the server must not buffer for it without bound. */
+export function stalledWatch(endpoint: Endpoint, path: string, headers: Record<string, string>): Promise<{ status: number; close: () => void }> {
+  const url = new URL(endpoint.url);
+  return new Promise((resolve) => {
+    const r = request({
+      host: url.hostname, port: url.port, method: 'GET', path, ca: endpoint.ca, cert: endpoint.client?.certPem, key: endpoint.client?.keyPem,
+      servername: endpoint.servername, headers, agent: false,
+    }, (res) => {
+      res.pause();
+      resolve({ status: res.statusCode ?? 0, close: () => r.destroy() });
+    });
+    r.on('error', () => resolve({ status: 0, close: () => {} }));
+    r.end();
+  });
 }

@@ -22,6 +22,16 @@ export interface Authenticator {
 }
 
 export const AUTHENTICATED_GROUP = 'system:authenticated';
+export const UNAUTHENTICATED_GROUP = 'system:unauthenticated';
+export const ANONYMOUS_USER = 'system:anonymous';
+
+/**
+ * Whether system:authenticated is added, as NewAuthenticatedGroupAdder decides: not for the anonymous user nor for a
+ * user already in system:unauthenticated (a front proxy may forward kube-apiserver's anonymous identity).
+ */
+function addsAuthenticatedGroup(user: UserInfo): boolean {
+  return user.username !== ANONYMOUS_USER && !user.groups.includes(AUTHENTICATED_GROUP) && !user.groups.includes(UNAUTHENTICATED_GROUP);
+}
 
 /** Tries each authenticator in order and adds system:authenticated to the user found, as NewAuthenticatedGroupAdder. */
 export class UnionAuthenticator implements Authenticator {
@@ -31,7 +41,7 @@ export class UnionAuthenticator implements Authenticator {
     for (const authenticator of this.authenticators) {
       const user = await authenticator.authenticate(request);
       if (user) {
-        return user.groups.includes(AUTHENTICATED_GROUP) ? user : { ...user, groups: [...user.groups, AUTHENTICATED_GROUP] };
+        return addsAuthenticatedGroup(user) ? { ...user, groups: [...user.groups, AUTHENTICATED_GROUP] } : user;
       }
     }
     return undefined;

@@ -1,7 +1,9 @@
 // Authorization delegated to kube-apiserver with SubjectAccessReview, cached briefly, like k8s.io/apiserver's
-// DelegatingAuthorizerConfig (allow and deny cached 10 s; system:masters always allowed).
+// DelegatingAuthorizerConfig (allow and deny cached 10 s; system:masters always allowed). The cache forgets the least
+// recently used decisions first; a SubjectAccessReview that does not answer in time refuses the request (503).
 
 import type { RequestInfo } from '../requestinfo.js';
+import { DEFAULT_REVIEW_TIMEOUT_MS, ReviewCache, withReviewTimeout } from './review-cache.js';
 import { statusErrors, type StatusError } from '../status.js';
 import type { UserInfo } from '../types.js';
 
@@ -63,15 +65,16 @@ export interface SubjectAccessReviewAuthorizerOptions {
   denyTtlMs?: number;
   alwaysAllowGroups?: string[];
   maxCacheEntries?: number;
+  /** How long a SubjectAccessReview may take before the request is refused. */
+  timeoutMs?: number;
   now?: () => number;
 }
 
 export class SubjectAccessReviewAuthorizer implements Authorizer {
-  private readonly cache = new Map<string, { expires: number; decision: Decision }>();
-  private readonly now: () => number;
+  private readonly cache;
 
   constructor(private readonly reviewer: SubjectAccessReviewer, private readonly options: SubjectAccessReviewAuthorizerOptions = {}) {
-    this.now = options.now ?? Date.now;
+    this.cache = new ReviewCache<Decision>(options.maxCacheEntries ?? 10_000, options.now ?? Date.now);
   }
 
   async authorize(attributes: Attributes): Promise<Decision> {
@@ -80,13 +83,12 @@ export class SubjectAccessReviewAuthorizer implements Authorizer {
     const spec = subjectAccessReviewSpec(attributes);
     const key = JSON.stringify(spec);
     const cached = this.cache.get(key);
-    if (cached && cached.expires > this.now()) return cached.decision;
-    const result = await this.reviewer.review(spec);
+    if (cached) return cached;
+    const result = await withReviewTimeout('SubjectAccessReview', this.options.timeoutMs ?? DEFAULT_REVIEW_TIMEOUT_MS, () => this.reviewer.review(spec));
     const decision: Decision = { allowed: result.allowed && !result.denied };
     if (result.reason) decision.reason = result.reason;
     const ttl = decision.allowed ? this.options.allowTtlMs ?? 10_000 : this.options.denyTtlMs ?? 10_000;
-    if (this.cache.size >= (this.options.maxCacheEntries ?? 10_000)) this.cache.clear();
-    this.cache.set(key, { expires: this.now() + ttl, decision });
+    this.cache.set(key, decision, ttl);
     return decision;
   }
 }

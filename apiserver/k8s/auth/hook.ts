@@ -5,6 +5,7 @@ import { X509Certificate } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { requestInfo, type RequestInfo } from '../requestinfo.js';
+import { ReviewTimeoutError } from './review-cache.js';
 import { statusErrors } from '../status.js';
 import type { UserInfo } from '../types.js';
 import { type UserAccess, userAccess } from './access.js';
@@ -64,7 +65,7 @@ export interface AuthHookOptions {
 
 export function authHook(options: AuthHookOptions) {
   return async function authenticateAndAuthorize(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
-    const info = request.kubeRequestInfo ?? requestInfo(request.method, request.url);
+    const info = request.kubeRequestInfo ?? requestInfo(request.method, request.url, request.query as Record<string, string | string[]>);
     request.kubeRequestInfo = info;
     if (request.routeOptions.config?.public) return;
 
@@ -92,7 +93,8 @@ export function authHook(options: AuthHookOptions) {
       decision = await options.authorizer.authorize({ user, info });
     } catch (err) {
       request.log.error({ err: (err as Error).message }, 'authorization failed');
-      throw statusErrors.internal();
+      // Fail closed; a review that timed out is an outage of kube-apiserver the client may retry after.
+      throw err instanceof ReviewTimeoutError ? statusErrors.serviceUnavailable('the authorization check did not answer in time; retry later') : statusErrors.internal();
     }
     if (!decision.allowed) throw forbidden({ user, info }, decision.reason);
   };

@@ -2,9 +2,9 @@
 // and response shaping.
 
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import yaml from 'js-yaml';
 import { bodyMediaType, negotiateOutput, type OutputFormat } from '../negotiation.js';
-import { isPlainObject, parseJson, rejectPrototypeKeys } from '../patch.js';
+import { parseJson, parseYaml } from '../body-bounds.js';
+import { isPlainObject } from '../patch.js';
 import { fullObject, serializedText } from '../serialized.js';
 import type { RequestContext, ResourceInfo, Storage } from '../storage.js';
 import { isTableConvertor } from '../storage.js';
@@ -77,6 +77,11 @@ export function requestContext(request: FastifyRequest, reply: FastifyReply, dry
   reply.raw.once('close', () => {
     if (!reply.raw.writableFinished) abort.abort();
   });
+  // The request timeout (server.ts) ends the work done for the request too, not only the answer. fastify's signal
+  // also aborts when the request stream closes (once its body is read), which must not cancel anything.
+  request.signal.addEventListener('abort', () => {
+    if ((request.signal.reason as { code?: unknown } | undefined)?.code === 'FST_ERR_HANDLER_TIMEOUT') abort.abort();
+  }, { once: true });
   const ctx: RequestContext = { user: request.kubeUser!, dryRun, signal: abort.signal };
   const auditId = request.headers['audit-id'];
   if (typeof auditId === 'string') ctx.auditId = auditId;
@@ -85,24 +90,14 @@ export function requestContext(request: FastifyRequest, reply: FastifyReply, dry
   return ctx;
 }
 
-/** A YAML document (a body, an apply configuration); 400 saying where it is not one. */
-export function decodeYaml(text: string): unknown {
-  try {
-    return rejectPrototypeKeys(yaml.load(text));
-  } catch (err) {
-    throw statusErrors.badRequest(`error decoding YAML: ${(err as Error).message.split('\n')[0]}`);
-  }
-}
-
 /** A create/update body: JSON (or YAML), a single object. */
 export function decodeObjectBody(request: FastifyRequest): Record<string, unknown> {
   const type = bodyMediaType(request.headers['content-type']);
   const text = request.body instanceof Buffer ? request.body.toString('utf8') : '';
   let value: unknown;
   if (type === 'application/json' || type === '') value = parseJson(text);
-  else if (type === 'application/yaml') {
-    value = decodeYaml(text);
-  } else {
+  else if (type === 'application/yaml') value = parseYaml(text);
+  else {
     throw statusErrors.unsupportedMediaType(`the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`);
   }
   if (!isPlainObject(value)) throw statusErrors.badRequest('the body of the request must be a single JSON object');

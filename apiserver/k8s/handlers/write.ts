@@ -2,6 +2,7 @@
 // fieldValidation, dryRun and managedFields.
 
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { parseYaml } from '../body-bounds.js';
 import { applyConfiguration, updateManagedFields } from '../managed-fields.js';
 import { bodyMediaType } from '../negotiation.js';
 import {
@@ -15,7 +16,7 @@ import { isStatusError, statusErrors } from '../status.js';
 import type { KubeObject } from '../types.js';
 import { parseFieldValidation } from '../validation.js';
 import {
-  type Endpoint, admit, checkNameAndNamespace, checkTypeMeta, decodeObjectBody, decodeYaml, fieldManager, invalidOptions, outputFor,
+  type Endpoint, admit, checkNameAndNamespace, checkTypeMeta, decodeObjectBody, fieldManager, invalidOptions, outputFor,
   parseDryRun, queryParam, ref, renderObject, requestContext, sendWithWarnings, truthy,
 } from './common.js';
 import { notSupported } from './read.js';
@@ -134,7 +135,7 @@ export async function replaceObject(endpoint: Endpoint, request: FastifyRequest,
 }
 
 function decodePatch(contentType: string, text: string): unknown {
-  return contentType === APPLY_PATCH ? decodeYaml(text) : parseJson(text, 'patch');
+  return contentType === APPLY_PATCH ? parseYaml(text, 'patch') : parseJson(text, 'patch');
 }
 
 export async function patchObject(endpoint: Endpoint, request: FastifyRequest, reply: FastifyReply, namespace: string | undefined, name: string) {

@@ -107,7 +107,7 @@ function parse(text: string): unknown {
   }
 }
 
-export async function startHarness(options: MemoryStorageOptions & { bookmarkIntervalMs?: number; logLines?: string[] } = {}): Promise<Harness> {
+export async function startHarness(options: MemoryStorageOptions & { bookmarkIntervalMs?: number; logLines?: string[]; requestTimeoutMs?: number } = {}): Promise<Harness> {
   const servingCA = await CertificateAuthority.create('serving-ca');
   const frontProxyCA = await CertificateAuthority.create('front-proxy-ca');
   const clientCA = await CertificateAuthority.create('client-ca');
@@ -154,6 +154,7 @@ export async function startHarness(options: MemoryStorageOptions & { bookmarkInt
       : pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     metrics,
     watch: { bookmarkIntervalMs: options.bookmarkIntervalMs ?? 60_000 },
+    ...(options.requestTimeoutMs ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
   });
   await server.listen({ host: '127.0.0.1', port: 0 });
   const port = (server.server.address() as AddressInfo).port;

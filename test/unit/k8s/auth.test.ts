@@ -4,6 +4,7 @@ import { CertificateAuthority } from '../../../certs/pki.js';
 import { StaticAuthenticationConfig, authenticationConfigFromConfigMap } from '../../../apiserver/k8s/auth/authentication-config.js';
 import { SubjectAccessReviewAuthorizer, type SubjectAccessReviewSpec, forbidden, subjectAccessReviewSpec } from '../../../apiserver/k8s/auth/authorizer.js';
 import { delegatingAuthenticator } from '../../../apiserver/k8s/auth/delegation.js';
+import { UnionAuthenticator } from '../../../apiserver/k8s/auth/authenticator.js';
 import { TokenAuthenticator } from '../../../apiserver/k8s/auth/token.js';
 import { verifyClientChain } from '../../../apiserver/k8s/auth/x509.js';
 import { requestInfo } from '../../../apiserver/k8s/requestinfo.js';
@@ -103,4 +104,32 @@ t.test('A5: SubjectAccessReview attributes, short caches, system:masters, and th
   t.equal(forbidden(attrs, 'no').status.message, 'things.g.io is forbidden: User "u" cannot list resource "things" in API group "g.io" in the namespace "ns": no');
   t.equal(forbidden({ user, info: requestInfo('DELETE', '/apis/g.io/v1/clusterthings/x') }).status.message, 'clusterthings.g.io "x" is forbidden: User "u" cannot delete resource "clusterthings" in API group "g.io" at the cluster scope');
   t.same(forbidden({ user, info: requestInfo('GET', '/metrics') }).status, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'forbidden: User "u" cannot get path "/metrics"', reason: 'Forbidden', code: 403 });
+});
+
+t.test('a flood of distinct tokens evicts the least recently used answers, never everyone\'s at once', async (t) => {
+  let reviews = 0;
+  const authn = new TokenAuthenticator({ review: async (token) => { reviews++; return token === 'ok' ? { authenticated: true, user: { username: 'u', groups: [], extra: {} } } : { authenticated: false }; } }, { maxCacheEntries: 100 });
+  const req = (token: string) => ({ headers: { authorization: `Bearer ${token}` }, peerCertificates: [] });
+  await authn.authenticate(req('ok'));
+  for (let i = 0; i < 1000; i++) {
+    await authn.authenticate(req(`random-${i}`));
+    if (i % 50 === 0) await authn.authenticate(req('ok')); // a user who keeps working stays cached
+  }
+  t.equal(reviews, 1 + 1000, 'the working user was reviewed once, each random token once');
+});
+
+t.test('a TokenReview or SubjectAccessReview that never answers fails closed after the timeout', async (t) => {
+  const never = () => new Promise<never>(() => {});
+  const authn = new TokenAuthenticator({ review: never }, { timeoutMs: 50 });
+  await t.rejects(authn.authenticate({ headers: { authorization: 'Bearer t' }, peerCertificates: [] }), { name: 'ReviewTimeoutError', message: /did not answer within 50 ms/ });
+  const authz = new SubjectAccessReviewAuthorizer({ review: never }, { timeoutMs: 50 });
+  await t.rejects(authz.authorize({ user: { username: 'u', groups: [], extra: {} }, info: requestInfo('GET', '/apis/g.io/v1/things') }), { name: 'ReviewTimeoutError', message: /did not answer within 50 ms/ });
+});
+
+t.test('the anonymous user is not made system:authenticated (AuthenticatedGroupAdder)', async (t) => {
+  const fixed = (user: { username: string; groups: string[]; extra: Record<string, string[]> }) => new UnionAuthenticator([{ authenticate: async () => user }]);
+  const req = { headers: {}, peerCertificates: [] };
+  t.same((await fixed({ username: 'system:anonymous', groups: ['system:unauthenticated'], extra: {} }).authenticate(req))?.groups, ['system:unauthenticated']);
+  t.same((await fixed({ username: 'system:anonymous', groups: [], extra: {} }).authenticate(req))?.groups, []);
+  t.same((await fixed({ username: 'jane', groups: ['dev'], extra: {} }).authenticate(req))?.groups, ['dev', 'system:authenticated']);
 });

@@ -31,3 +31,19 @@ t.test('a reader too far behind is stopped rather than buffered without bound', 
   for await (const e of q) names.push((e.object as { metadata: { name: string } }).metadata.name);
   t.same(names, ['a', 'b', 'c']);
 });
+
+t.test('a reader behind by more bytes than allowed is stopped too, whatever the count; reading frees the bytes', async (t) => {
+  const sizeOf = (e: WatchEvent) => ((e.object as { metadata: { name: string } }).metadata.name === 'big' ? 600 : 100);
+  const q = new EventQueue(undefined, undefined, { maxEvents: 1000, maxBytes: 1000, sizeOf });
+  q.push(event('big'), true);
+  q.push(event('big'), true);
+  t.notOk(q.stopped, 'the events a watch starts with never stop it on their own');
+  t.equal(q.buffered, 1200);
+  const it = q[Symbol.asyncIterator]();
+  await it.next();
+  t.equal(q.buffered, 600, 'a read event no longer counts');
+  q.push(event('small'));
+  t.notOk(q.stopped);
+  q.push(event('big'));
+  t.ok(q.stopped, 'stopped at 1,300 of 1,000 bytes behind');
+});

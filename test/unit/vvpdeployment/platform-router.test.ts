@@ -118,3 +118,17 @@ t.test('one instance: the label may be left out and is set to it', async (t) => 
   const other = await rejection(router.create(ctx(), owned('b', 'elsewhere')));
   t.equal(other.code, 422);
 });
+
+t.test("VVP 2 operator manifests are refused with the rename to make", async (t) => {
+  const { router, prod } = setup(['only']);
+  const m = owned('old-style', undefined) as VvpDeployment & { spec: { deployment: Record<string, unknown> }; status?: Record<string, unknown> };
+  m.spec.deployment.userMetadata = { name: 'old-style' };
+  (m as { status?: unknown }).status = { customResourceStatus: { deploymentState: 'RUNNING' } };
+  const refused = await rejection(router.create(ctx(), m));
+  t.equal(refused.code, 422);
+  t.match(refused.status.details?.causes, [
+    { field: 'spec.deployment.userMetadata', message: /rename spec.deployment.userMetadata to spec.deployment.metadata/ },
+    { field: 'status.customResourceStatus', message: /VVP 2 operator field/ },
+  ]);
+  t.equal(prod.writes().length, 0, 'nothing written');
+});

@@ -12,7 +12,7 @@ import type { VvpDeployment } from '../../../apiserver/vvpdeployment/types.js';
 import { FakePlatform, httpError, type Call } from '../../support/fake-platform.js';
 import { manifest } from '../../support/fixtures.js';
 import { VvpError } from '../../../apiserver/vvp/errors.js';
-import type { DeploymentWrite, StringMap } from '../../../apiserver/vvp/types.js';
+import type { Deployment, DeploymentWrite, StringMap } from '../../../apiserver/vvp/types.js';
 
 function ctx(dryRun = false): RequestContext {
   const user = { username: 'alice', groups: [], extra: {} };
@@ -717,4 +717,24 @@ t.test('with a record signer: a record changed on the platform side is neither s
   t.ok(platform.deployments.has('default/forged'));
   t.same(untrusted, ['default/forged invalid'], 'reported once per version');
   t.match(warnings, [/did not write/]);
+});
+
+t.test('a deletion deletes the platform deployment it decided on, never a new one that took the name meanwhile', async (t) => {
+  const { platform, storage } = setup();
+  await storage.create(ctx(), manifest());
+  platform.settle('default', 'top-speed', 'RUNNING');
+  await storage.delete(ctx(), 'flink', 'top-speed', {});
+  platform.settle('default', 'top-speed', 'CANCELLED');
+  const decidedOn = platform.deployments.get('default/top-speed')!.metadata.id;
+  let replacement: Deployment | undefined;
+  platform.fail = (call) => {
+    // Between the pass's read and its DELETE, someone deletes the deployment and creates another under the name.
+    if (call.method === 'DELETE' && !replacement) replacement = platform.seed('default', 'top-speed');
+    return undefined;
+  };
+  await storage.finishPendingWork();
+  platform.fail = undefined;
+  const deletes = platform.calls.filter((c) => c.method === 'DELETE');
+  t.ok(deletes.length > 0 && deletes.every((c) => c.name === decidedOn), `every DELETE names the id decided on (${decidedOn}): ${JSON.stringify(deletes.map((c) => c.name))}`);
+  t.equal(platform.deployments.get('default/top-speed')?.metadata.id, replacement?.metadata.id, 'the new deployment under the same name is still there');
 });
