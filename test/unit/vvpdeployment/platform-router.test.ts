@@ -132,3 +132,27 @@ t.test("VVP 2 operator manifests are refused with the rename to make", async (t)
   ]);
   t.equal(prod.writes().length, 0, 'nothing written');
 });
+
+t.test('a platform that does not accept events is asked once, then not until restart; the other instance still is', async (t) => {
+  const warnings: string[] = [];
+  const platforms = { old: new FakePlatform(), current: new FakePlatform() };
+  platforms.old.fail = (call) => (call.method === 'EVENT'
+    ? new VvpError({ kind: 'http', status: 405, message: 'Method Not Allowed', method: 'POST', route: '/api/v1/namespaces/{ns}/events', unsupported: true })
+    : undefined);
+  const router = new PlatformRouter({
+    instances: (['old', 'current'] as const).map((id) => ({
+      client: platforms[id].client(), instanceId: id, platformNamespaces: ['default'], platformName: id, grantEveryone: true,
+      warn: (message: string) => warnings.push(`${id}: ${message}`),
+    })),
+  });
+  t.teardown(() => router.close());
+  for (const name of ['a', 'b', 'c']) {
+    await router.create(ctx(), owned(name, 'old'));
+    await router.create(ctx(), owned(`${name}-2`, 'current'));
+  }
+  await new Promise((r) => setImmediate(r));
+  const asked = (p: FakePlatform) => p.calls.filter((c) => c.method === 'EVENT').length;
+  t.equal(asked(platforms.old), 1, 'the refusing platform was asked once');
+  t.ok(asked(platforms.current) >= 3, `the other one gets every event (${asked(platforms.current)})`);
+  t.same(warnings.filter((w) => /does not accept events/.test(w)), ['old: the platform does not accept events; its Events list is not written again until restart'], 'one log line');
+});
