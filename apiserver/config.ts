@@ -45,7 +45,7 @@ const flags = {
   'tls-private-key-file': { env: 'TLS_PRIVATE_KEY_FILE', help: 'serving key (PEM)' },
   kubeconfig: { env: 'KUBECONFIG', help: 'kubeconfig for TokenReview, SubjectAccessReview, Events, Leases, Secrets (default: in-cluster)' },
   'api-group': { env: 'API_GROUP', default: 'ververica.platform', help: 'API group to serve; change it to run beside a CRD of the vendor operator' },
-  'platforms-file': { env: 'PLATFORMS_FILE', help: 'YAML list of the platform instances served (instanceId, url, tokenFile, namespaces, caFile, displayName, adoptFrom); instead of the five flags below' },
+  'platforms-file': { env: 'PLATFORMS_FILE', help: 'YAML list of the platform instances served (instanceId, url, tokenFile, namespaces, caFile, displayName); instead of the five flags below' },
   'instance-id': { env: 'INSTANCE_ID', default: 'vvp-apiserver', help: 'operator instance id: marks and write-protects the platform deployments this server manages' },
   'vvp-url': { env: 'VVP_URL', help: 'Ververica Platform base URL, e.g. http://vvp-ververica-platform.vvp.svc' },
   'vvp-display-name': { env: 'VVP_DISPLAY_NAME', default: 'Ververica Platform', help: 'the platform\'s name in messages users read (outages); the URL is never shown' },
@@ -130,7 +130,7 @@ function platformsOf(get: (name: FlagName) => string | undefined, required: (nam
       instanceId: required('instance-id'), url: required('vvp-url'),
       ...(tokenFile ? { tokenFile } : { token: env.VVP_TOKEN }),
       namespaces: required('vvp-namespaces').split(',').map((s) => s.trim()).filter(Boolean),
-      adoptFrom: [], displayName, ...(ca ? { caFile: ca } : {}),
+      displayName, ...(ca ? { caFile: ca } : {}),
     }, '--vvp-* flags')];
   } catch (err) {
     if (err instanceof PlatformsFileError) throw new ConfigError(err.message);

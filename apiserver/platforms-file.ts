@@ -9,7 +9,6 @@
 //     namespaces: [default, team-a]
 //     caFile: /etc/vvp/prod-ca.pem         # optional
 //     displayName: production              # optional, how messages users read name it (default --vvp-display-name)
-//     adoptFrom: [vvp-operator-prod]       # optional: vendor operator instances whose deployments may be adopted
 
 import { readFileSync } from 'node:fs';
 import yaml from 'js-yaml';
@@ -25,7 +24,6 @@ export interface PlatformInstanceConfig {
   caFile?: string;
   /** How messages users read name it (config.ts defaults it to --vvp-display-name). */
   displayName?: string;
-  adoptFrom: string[];
 }
 
 export class PlatformsFileError extends Error {}
@@ -34,7 +32,7 @@ export class PlatformsFileError extends Error {}
 const LABEL_VALUE = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 const PLATFORM_NAMESPACE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const MAX_FILE_BYTES = 256 * 1024;
-const KNOWN_KEYS = new Set(['instanceId', 'url', 'tokenFile', 'namespaces', 'caFile', 'displayName', 'adoptFrom']);
+const KNOWN_KEYS = new Set(['instanceId', 'url', 'tokenFile', 'namespaces', 'caFile', 'displayName']);
 
 function stringList(value: unknown, where: string): string[] {
   if (!Array.isArray(value) || value.some((v) => typeof v !== 'string' || v === '')) throw new PlatformsFileError(`${where} must be a list of non-empty strings`);
@@ -81,7 +79,6 @@ export function parsePlatforms(text: string, source = 'platforms file'): Platfor
     const p: PlatformInstanceConfig = {
       instanceId: e.instanceId as string, url: e.url as string, tokenFile: e.tokenFile as string,
       namespaces: stringList(e.namespaces ?? ['default'], `${where}.namespaces`),
-      adoptFrom: e.adoptFrom === undefined ? [] : stringList(e.adoptFrom, `${where}.adoptFrom`),
       ...(e.caFile ? { caFile: e.caFile as string } : {}),
       ...(e.displayName ? { displayName: e.displayName as string } : {}),
     };

@@ -15,7 +15,6 @@ platforms:
   namespaces: [default, team-a]
   caFile: /etc/vvp/ca.pem
   displayName: Production
-  adoptFrom: [vvp-operator]
 - instanceId: staging
   url: http://vvp.staging.svc
   tokenFile: /var/run/vvp/staging/token
@@ -23,8 +22,8 @@ platforms:
 
 t.test('two instances, with defaults for what is left out', async (t) => {
   t.same(parsePlatforms(two), [
-    { instanceId: 'prod', url: 'https://vvp.prod.example', tokenFile: '/var/run/vvp/prod/token', namespaces: ['default', 'team-a'], adoptFrom: ['vvp-operator'], caFile: '/etc/vvp/ca.pem', displayName: 'Production' },
-    { instanceId: 'staging', url: 'http://vvp.staging.svc', tokenFile: '/var/run/vvp/staging/token', namespaces: ['default'], adoptFrom: [] },
+    { instanceId: 'prod', url: 'https://vvp.prod.example', tokenFile: '/var/run/vvp/prod/token', namespaces: ['default', 'team-a'], caFile: '/etc/vvp/ca.pem', displayName: 'Production' },
+    { instanceId: 'staging', url: 'http://vvp.staging.svc', tokenFile: '/var/run/vvp/staging/token', namespaces: ['default'] },
   ]);
 });
 
@@ -51,7 +50,7 @@ t.test('the server reads the file with --platforms-file; the flags are the one-i
   const fromFile = loadConfig([...base, `--platforms-file=${file}`], {});
   t.same(fromFile !== 'help' && fromFile.platforms.map((p) => `${p.instanceId}:${p.displayName}`), ['prod:Production', 'staging:Ververica Platform'], 'the display name defaults to --vvp-display-name');
   const shorthand = loadConfig([...base, '--vvp-url=http://vvp/', '--instance-id=one', '--vvp-namespaces=a,b'], { VVP_TOKEN: 's3cret' });
-  t.same(shorthand !== 'help' && shorthand.platforms, [{ instanceId: 'one', url: 'http://vvp', token: 's3cret', namespaces: ['a', 'b'], adoptFrom: [], displayName: 'Ververica Platform' }]);
+  t.same(shorthand !== 'help' && shorthand.platforms, [{ instanceId: 'one', url: 'http://vvp', token: 's3cret', namespaces: ['a', 'b'], displayName: 'Ververica Platform' }]);
   try {
     loadConfig([...base, `--platforms-file=${join(dir, 'missing.yaml')}`], {});
     t.fail('a missing platforms file is refused');
