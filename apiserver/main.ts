@@ -96,6 +96,10 @@ async function main(): Promise<void> {
       ...(several ? { grantNames: { instanceId: p.instanceId, shortFormsToo: index === 0 } } : {}),
       recordSigner: signer,
       onUntrustedRecord: (_deployment, verdict) => untrustedRecords.inc({ instance: p.instanceId, verdict }),
+      adoptFrom: (p.adoptFrom ?? []).map((a) => {
+        const token = new FileToken(a.tokenFile, (message, fields) => instanceLog.warn(fields, message));
+        return { instanceId: a.instanceId, token: () => token.current(), ...(a.markLabel ? { markLabel: a.markLabel } : {}) };
+      }),
     };
     return { config: p, client, signer, options };
   });

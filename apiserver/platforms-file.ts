@@ -9,6 +9,8 @@
 //     namespaces: [default, team-a]
 //     caFile: /etc/vvp/prod-ca.pem         # optional
 //     displayName: production              # optional, how messages users read name it (default --vvp-display-name)
+//     adoptFrom:                           # optional: Ververica operator instances whose deployments may be adopted
+//     - {instanceId: vvp-operator-prod, tokenFile: /var/run/vvp/operator/token, markLabel: ververica.platform/managed-by}
 
 import { readFileSync } from 'node:fs';
 import yaml from 'js-yaml';
@@ -24,6 +26,8 @@ export interface PlatformInstanceConfig {
   caFile?: string;
   /** How messages users read name it (config.ts defaults it to --vvp-display-name). */
   displayName?: string;
+  /** Previous operator instances (Ververica's operator) whose deployments may be adopted, each with its token. */
+  adoptFrom?: { instanceId: string; tokenFile: string; markLabel?: string }[];
 }
 
 export class PlatformsFileError extends Error {}
@@ -32,7 +36,18 @@ export class PlatformsFileError extends Error {}
 const LABEL_VALUE = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 const PLATFORM_NAMESPACE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const MAX_FILE_BYTES = 256 * 1024;
-const KNOWN_KEYS = new Set(['instanceId', 'url', 'tokenFile', 'namespaces', 'caFile', 'displayName']);
+const KNOWN_KEYS = new Set(['instanceId', 'url', 'tokenFile', 'namespaces', 'caFile', 'displayName', 'adoptFrom']);
+
+function adoptFromList(value: unknown, where: string): NonNullable<PlatformInstanceConfig['adoptFrom']> {
+  if (!Array.isArray(value)) throw new PlatformsFileError(`${where} must be a list of {instanceId, tokenFile, markLabel?}`);
+  return value.map((v: unknown, i) => {
+    const e = (typeof v === 'object' && v !== null ? v : {}) as Record<string, unknown>;
+    if (typeof e.instanceId !== 'string' || !LABEL_VALUE.test(e.instanceId)) throw new PlatformsFileError(`${where}[${i}].instanceId must be a label value`);
+    if (typeof e.tokenFile !== 'string' || !e.tokenFile) throw new PlatformsFileError(`${where}[${i}].tokenFile is required: the previous operator's token (only it may release its write protection)`);
+    if (e.markLabel !== undefined && typeof e.markLabel !== 'string') throw new PlatformsFileError(`${where}[${i}].markLabel must be a string`);
+    return { instanceId: e.instanceId, tokenFile: e.tokenFile, ...(e.markLabel ? { markLabel: e.markLabel as string } : {}) };
+  });
+}
 
 function stringList(value: unknown, where: string): string[] {
   if (!Array.isArray(value) || value.some((v) => typeof v !== 'string' || v === '')) throw new PlatformsFileError(`${where} must be a list of non-empty strings`);
@@ -81,6 +96,7 @@ export function parsePlatforms(text: string, source = 'platforms file'): Platfor
       namespaces: stringList(e.namespaces ?? ['default'], `${where}.namespaces`),
       ...(e.caFile ? { caFile: e.caFile as string } : {}),
       ...(e.displayName ? { displayName: e.displayName as string } : {}),
+      ...(e.adoptFrom !== undefined ? { adoptFrom: adoptFromList(e.adoptFrom, `${where}.adoptFrom`) } : {}),
     };
     return checkInstance(p, where);
   });

@@ -1,6 +1,7 @@
 // What the VvpDeployment storage is given: the platform port, the hooks into the machinery, and its timings.
 
 import type { WatchHub } from '../k8s/index.js';
+import type { AdoptionSource } from './adoption.js';
 import type { PlannedEvent } from './mapping.js';
 import type { RecordSigner, Verdict } from './record-signature.js';
 import type { PlatformPort } from './platform-port.js';
@@ -61,6 +62,8 @@ export interface VvpDeploymentStorageOptions {
    * accepts the short forms, so grants written for one instance stay valid.
    */
   grantNames?: { instanceId: string; shortFormsToo: boolean };
+  /** Previous operator instances (Ververica's operator) whose platform deployments may be adopted (adoption.ts). */
+  adoptFrom?: AdoptionSource[];
   /**
    * Signs every record this storage writes and verifies every record it reads (record-signature.ts): a deployment
    * whose record does not verify is neither served nor acted on. Without it records are trusted as written.
