@@ -36,6 +36,8 @@ export interface StackOptions {
    * served through a platforms file; default 1 (the flag shorthand). Ignored with `platform`.
    */
   platforms?: number;
+  /** Previous operator instances the first instance may adopt from (platforms-file.ts adoptFrom), with their tokens. */
+  adoptFrom?: { instanceId: string; token: string }[];
   serverArgs?: string[];
   /** Helm release name and namespace. */
   release?: string;
@@ -215,12 +217,20 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       return { instanceId: `${instanceId}-${i + 2}`, url: e.url, userToken: e.platform.userToken, tokenFile: file, namespaces: vvpNamespaces, pid: e.pid, log: e.logFile };
     }),
   ];
-  // Several instances: the platforms file the chart would render (platforms-file.ts); one: the flag shorthand.
+  // Several instances or an adoption: the platforms file the chart would render (platforms-file.ts); else the flags.
   const platformsFile = join(stateDir, 'platforms.yaml');
-  if (platforms.length > 1) {
-    writeFileSync(platformsFile, yaml.dump({ platforms: platforms.map((p) => ({ instanceId: p.instanceId, url: p.url, tokenFile: p.tokenFile, namespaces: p.namespaces })) }));
+  const adoptFrom = (opts.adoptFrom ?? []).map((a, i) => {
+    const file = join(stateDir, `adopt-token-${i + 1}`);
+    writeFileSync(file, a.token, { mode: 0o600 });
+    return { instanceId: a.instanceId, tokenFile: file };
+  });
+  const useFile = platforms.length > 1 || adoptFrom.length > 0;
+  if (useFile) {
+    writeFileSync(platformsFile, yaml.dump({
+      platforms: platforms.map((p, i) => ({ instanceId: p.instanceId, url: p.url, tokenFile: p.tokenFile, namespaces: p.namespaces, ...(i === 0 && adoptFrom.length ? { adoptFrom } : {}) })),
+    }));
   }
-  const platformArgs = platforms.length > 1 ? [`--platforms-file=${platformsFile}`]
+  const platformArgs = useFile ? [`--platforms-file=${platformsFile}`]
     : [`--instance-id=${instanceId}`, `--vvp-url=${platform.url}`, `--vvp-token-file=${tokenFile}`, `--vvp-namespaces=${vvpNamespaces.join(',')}`];
   // The record-signing key the chart generated, as the file the pod would mount.
   const recordKey = JSON.parse(await must('reading the record key Secret', kubectl(cp, ['get', 'secret', '-n', namespace, `${release}-record-key`, '-o', 'json']))) as { data: Record<string, string> };
