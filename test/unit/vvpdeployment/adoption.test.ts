@@ -2,7 +2,6 @@
 // the first create that asks for it, keeping its id, job and state; everything else stays unclaimable (409).
 import t from 'tap';
 import type { RequestContext } from '../../../apiserver/k8s/storage.js';
-import type { StatusError } from '../../../apiserver/k8s/status.js';
 import { ADOPT_FROM_ANNOTATION } from '../../../apiserver/vvpdeployment/adoption.js';
 import { MANAGED_BY_LABEL } from '../../../apiserver/vvpdeployment/annotations.js';
 import type { PlannedEvent } from '../../../apiserver/vvpdeployment/mapping.js';
@@ -10,6 +9,7 @@ import { VvpDeploymentStorage } from '../../../apiserver/vvpdeployment/storage.j
 import type { VvpDeployment } from '../../../apiserver/vvpdeployment/types.js';
 import { FakePlatform } from '../../support/fake-platform.js';
 import { manifest } from '../../support/fixtures.js';
+import { rejection } from '../../support/rejection.js';
 
 const ctx = (): RequestContext => ({ user: { username: 'alice', groups: [], extra: {} }, dryRun: false, signal: new AbortController().signal });
 
@@ -34,14 +34,6 @@ function asking(from: string | undefined, name = 'top-speed'): VvpDeployment {
   return m;
 }
 
-async function rejection(p: Promise<unknown>): Promise<StatusError> {
-  try {
-    await p;
-  } catch (err) {
-    return err as StatusError;
-  }
-  throw new Error('expected a rejection');
-}
 
 t.test('a marked deployment is adopted by a create that asks: same id, same job, no spec write, an Adopted event', async (t) => {
   const { platform, storage, events, vendor } = setup();

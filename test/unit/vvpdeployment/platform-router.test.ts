@@ -2,13 +2,13 @@
 // span both, one instance's outage answers 503 only where its objects are, and the label cannot move an object.
 import t from 'tap';
 import type { RequestContext, WatchEvent } from '../../../apiserver/k8s/storage.js';
-import type { StatusError } from '../../../apiserver/k8s/status.js';
 import { OWNER_LABEL } from '../../../apiserver/vvpdeployment/annotations.js';
 import { PlatformRouter } from '../../../apiserver/vvpdeployment/platform-router.js';
 import type { VvpDeployment } from '../../../apiserver/vvpdeployment/types.js';
 import { VvpError } from '../../../apiserver/vvp/errors.js';
 import { FakePlatform } from '../../support/fake-platform.js';
 import { manifest } from '../../support/fixtures.js';
+import { rejection } from '../../support/rejection.js';
 
 function ctx(): RequestContext {
   return { user: { username: 'alice', groups: [], extra: {} }, dryRun: false, signal: new AbortController().signal };
@@ -34,14 +34,6 @@ function setup(ids = ['prod', 'staging']) {
   return { router, prod: platforms.get(ids[0]!)!, staging: platforms.get(ids[1] ?? ids[0]!)! };
 }
 
-async function rejection(p: Promise<unknown>): Promise<StatusError> {
-  try {
-    await p;
-  } catch (err) {
-    return err as StatusError;
-  }
-  throw new Error('expected a rejection');
-}
 
 t.test('each object lands on the platform its owner label names, and shows the instance in its status', async (t) => {
   const { router, prod, staging } = setup();
