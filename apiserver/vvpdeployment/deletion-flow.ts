@@ -41,7 +41,7 @@ export class DeletionFlow {
     }
     const step = deletionStep(policy, view);
     const body: DeploymentWrite = {
-      metadata: { annotations: encodeKubeParts(next, core.options.instanceId).annotations, resourceVersion: d.metadata.resourceVersion },
+      metadata: { name: d.metadata.name, annotations: encodeKubeParts(next, core.options.instanceId).annotations, resourceVersion: d.metadata.resourceVersion },
     };
     if (step.setState) body.spec = { state: step.setState };
     const opts = await this.writer.writeOptions(ctx, object);

@@ -37,7 +37,7 @@ export class SavepointSettler {
       event = savepointTriggered(record.nonce, step.savepoint.metadata.id);
     } else {
       const claim = this.writer.recordBody(d, (p) => ({ ...p, savepointNonce: { ...record, attemptAt: kubeTime(core.now()) } }));
-      claim.metadata = { ...claim.metadata, resourceVersion: d.metadata.resourceVersion };
+      claim.metadata = { ...claim.metadata, name: d.metadata.name, resourceVersion: d.metadata.resourceVersion };
       try {
         current = await client.patchDeployment(pns, d.metadata.id, claim, opts);
       } catch (err) {
