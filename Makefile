@@ -33,9 +33,17 @@ lint: deps ## typescript-eslint over the whole tree
 k8s-bin: ## build kube-apiserver, kube-controller-manager, kubectl and etcd from Go modules (cached per pin)
 	@test/cluster/build-binaries.sh
 
+.PHONY: kstatus
+kstatus: ## build the kstatus checker of the GitOps tests (tools/kstatus: sigs.k8s.io/cli-utils, cached per pin)
+	@tools/kstatus/build.sh
+
+.PHONY: manifests
+manifests: build ## render the plain manifests (apiservice/manifests/, a kustomize base) from the Helm chart
+	@bin=$$(test/cluster/build-binaries.sh) && $(NODE) dist/apiservice/plain-manifests.js --helm $$bin/helm
+
 .PHONY: test
 test: build lint ## build, lint, then the whole tap suite against a real control plane and the emulator
-	@bin=$$(test/cluster/build-binaries.sh) && K8S_BIN_DIR=$$bin $(NODE) dist/test/run-suite.js $(TESTS)
+	@bin=$$(test/cluster/build-binaries.sh) && ks=$$(tools/kstatus/build.sh) && K8S_BIN_DIR=$$bin KSTATUS_BIN=$$ks $(NODE) dist/test/run-suite.js $(TESTS)
 
 .PHONY: cluster-up
 cluster-up: build ## start etcd + kube-apiserver (aggregation enabled) on loopback; prints the KUBECONFIG

@@ -42,6 +42,7 @@ export const ANNOTATION = {
   restartNonce: `${RESERVED_PREFIX}restart-nonce`,
   initialSavepoint: `${RESERVED_PREFIX}initial-savepoint`,
   projectedMode: `${RESERVED_PREFIX}projected-mode`,
+  supersededFailure: `${RESERVED_PREFIX}superseded-failure`,
 } as const;
 
 export function isReservedKey(key: string): boolean {
@@ -60,6 +61,22 @@ export interface NonceRecord {
   /** A savepoint Triggered without a savepointId: when a settling replica last claimed it (savepoint-nonce.ts). */
   attemptAt?: string;
   message?: string;
+}
+
+/**
+ * The FAILED platform state a projection was written over, told by what the platform's acting on the change would
+ * renew: its resourceVersion (every status transition is a write), the latest job and the latest savepoint. While
+ * the platform still shows that failure it has not acted on the new spec yet, and the object reads in progress
+ * rather than failed (conditions.ts).
+ */
+export interface FailureMark {
+  generation: number;
+  /** Server time of the write. */
+  at: string;
+  /** The platform resourceVersion the write itself makes (it is conditional on the one read, and adds one). */
+  resourceVersion?: number;
+  jobId?: string;
+  savepointId?: string;
 }
 
 export interface DeletionRecord {
@@ -88,6 +105,8 @@ export interface KubeParts {
   initialSavepoint?: { location: string; savepointId?: string };
   /** The syncing mode of the last projection of spec.deployment onto the platform. */
   projectedMode?: SyncingMode;
+  /** Set by a projection that changed the spec of a FAILED platform deployment. */
+  supersededFailure?: FailureMark;
 }
 
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
@@ -137,6 +156,7 @@ export function encodeKubeParts(parts: KubeParts, instanceId: string): { labels:
   json(ANNOTATION.savepointNonce, parts.savepointNonce);
   json(ANNOTATION.restartNonce, parts.restartNonce);
   json(ANNOTATION.initialSavepoint, parts.initialSavepoint);
+  json(ANNOTATION.supersededFailure, parts.supersededFailure);
   annotations[ANNOTATION.projectedMode] = parts.projectedMode ?? '';
   return { labels, annotations };
 }
@@ -196,6 +216,7 @@ export function decodeKubeParts(annotations: StringMap | undefined): KubeParts |
   assign('savepointNonce', ANNOTATION.savepointNonce);
   assign('restartNonce', ANNOTATION.restartNonce);
   assign('initialSavepoint', ANNOTATION.initialSavepoint);
+  assign('supersededFailure', ANNOTATION.supersededFailure);
   const mode = a[ANNOTATION.projectedMode];
   if (mode === 'PATCH' || mode === 'PUT') parts.projectedMode = mode;
   return parts;

@@ -39,7 +39,7 @@ export function unusableApikeySecret(namespace: string, objectName: string, secr
   return statusErrors.invalid(group, KIND, objectName, [{
     type: 'FieldValueInvalid',
     field: `metadata.annotations[${APIKEY_SECRET_ANNOTATION}]`,
-    message: `Invalid value: ${JSON.stringify(secret)}: Secret ${namespace}/${secret} must exist and hold under key "${APIKEY_SECRET_KEY}" a Ververica Platform API token that the platform accepts`,
+    message: `Invalid value: ${JSON.stringify(secret)}: Secret ${namespace}/${secret} must exist and hold under key "${APIKEY_SECRET_KEY}" a Ververica Platform API token that the platform accepts (kubectl create secret generic ${secret} --from-literal=${APIKEY_SECRET_KEY}=<platform token>)`,
   }]);
 }
 

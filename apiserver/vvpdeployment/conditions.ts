@@ -6,7 +6,7 @@ import type { DeploymentCondition } from '../vvp/index.js';
 import { RESTART_ANNOTATION, withoutReserved, type KubeParts, type NonceRecord } from './annotations.js';
 import { deletionStep } from './deletion.js';
 import { missingPaths } from './json.js';
-import { autopilotRescaling, savepointForNonce, type PlatformView } from './platform-view.js';
+import { autopilotRescaling, latestSavepoint, savepointForNonce, type PlatformView } from './platform-view.js';
 import { fromPlatformTime, latestTime } from './time.js';
 import type { Condition, ConditionStatus } from './types.js';
 
@@ -284,6 +284,19 @@ function failingCondition(view: PlatformView): DeploymentCondition | undefined {
   return conditions.find((c) => c.status === 'True' && (c.type === 'ClusterUnreachable' || c.type === 'JobFailing'));
 }
 
+/**
+ * The platform still shows the failure a spec change was written over (no write since, the same latest job and
+ * savepoint): it has not acted yet. Until it does, the object is in progress: Flux fails a health check on the
+ * first Failed it sees. Any later write (the platform's first transition) ends it, so a fix that fails again
+ * before starting a job reads Failed too.
+ */
+export function failureSuperseded(view: PlatformView, parts: KubeParts): boolean {
+  const mark = parts.supersededFailure;
+  if (mark === undefined) return false;
+  const untouched = mark.resourceVersion === undefined || view.deployment.metadata.resourceVersion <= mark.resourceVersion;
+  return untouched && mark.jobId === view.job?.metadata.id && mark.savepointId === latestSavepoint(view)?.metadata.id;
+}
+
 const STATE_REASON: Record<string, string> = { RUNNING: 'Running', SUSPENDED: 'Suspended', CANCELLED: 'Cancelled', FINISHED: 'Finished' };
 
 export function healthy(view: PlatformView, parts: KubeParts): Verdict {
@@ -296,6 +309,13 @@ export function healthy(view: PlatformView, parts: KubeParts): Verdict {
   }
   if (parts.deletion) {
     return { status: 'False', reason: 'Deleting', message: `the deployment is being deleted (platform state ${state}); see DeletionBlocked`, since: parts.deletion.timestamp };
+  }
+  if (state === 'FAILED' && failureSuperseded(view, parts)) {
+    return {
+      status: 'False', reason: 'Transitioning',
+      message: `the platform has not acted on generation ${parts.supersededFailure?.generation} yet: the failure it shows came before that change`,
+      since: parts.supersededFailure?.at,
+    };
   }
   if (state === 'FAILED') {
     const why = job?.status?.failure?.message ? `: ${job.status.failure.message}` : '';

@@ -35,9 +35,10 @@ export class DeletionFlow {
     if (parts.deletion) return this.finishDeletion(ctx, d, view);
     const policy = parts.spec.deletionPolicy ?? 'Cancel';
     const timestamp = kubeTime(core.now());
-    const next: KubeParts = { ...parts, deletion: { timestamp, policy } };
+    // As kube-apiserver's generic store: setting deletionTimestamp raises the generation.
+    const next: KubeParts = { ...parts, generation: parts.generation + 1, deletion: { timestamp, policy } };
     if (ctx.dryRun) {
-      return { object: { ...object, metadata: { ...object.metadata, deletionTimestamp: timestamp } }, deleted: false };
+      return { object: { ...object, metadata: { ...object.metadata, deletionTimestamp: timestamp, generation: next.generation } }, deleted: false };
     }
     const step = deletionStep(policy, view);
     const body: DeploymentWrite = {

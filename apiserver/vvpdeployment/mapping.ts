@@ -4,7 +4,7 @@ import type { KubeObject } from '../k8s/index.js';
 import type { DeploymentWrite, StringMap } from '../vvp/index.js';
 import {
   RESTART_ANNOTATION, decodeKubeParts, encodeKubeParts, mergeMetadata, withoutReserved,
-  type KubeParts, type NonceRecord,
+  type FailureMark, type KubeParts, type NonceRecord,
 } from './annotations.js';
 import { computeConditions } from './conditions.js';
 import { deepEqual, deepMerge } from './json.js';
@@ -128,6 +128,25 @@ export function autopilotHoldsState(view: PlatformView, desiredState: string | u
   return isAutopilotActive(view) && desiredState === 'RUNNING' && view.deployment.spec.state !== 'RUNNING';
 }
 
+/**
+ * Whether a projection gives the platform deployment another spec: the platform then acts on it, a FAILED
+ * deployment included. PUT mode compares what the user asked for (the platform adds its defaults).
+ */
+function changesPlatformSpec(view: PlatformView, old: KubeParts, spec: VvpDeployment['spec'], restartValue: string | undefined): boolean {
+  if (restartValue !== undefined) return true;
+  const desired = spec.deployment.spec ?? {};
+  if (spec.syncingMode === 'PUT') return !deepEqual(desired, old.spec.deployment?.spec ?? {});
+  return !deepEqual(deepMerge(view.deployment.spec, desired), view.deployment.spec);
+}
+
+function failureMark(view: PlatformView, generation: number, at: string): FailureMark {
+  const mark: FailureMark = { generation, at, resourceVersion: view.deployment.metadata.resourceVersion + 1 };
+  if (view.job) mark.jobId = view.job.metadata.id;
+  const savepoint = latestSavepoint(view);
+  if (savepoint) mark.savepointId = savepoint.metadata.id;
+  return mark;
+}
+
 /** What an update of a VvpDeployment writes to the platform. `obj` is defaulted and validated; `old` is the stored record. */
 export function planUpdate(view: PlatformView, old: KubeParts, obj: VvpDeployment, instanceId: string, now: Date): UpdatePlan {
   const at = kubeTime(now);
@@ -186,6 +205,8 @@ export function planUpdate(view: PlatformView, old: KubeParts, obj: VvpDeploymen
 
   if (plan.projected) {
     parts.projectedMode = spec.syncingMode;
+    parts.supersededFailure = d.status?.state === 'FAILED' && changesPlatformSpec(view, old, spec, restartValue)
+      ? failureMark(view, parts.generation, at) : undefined;
     const reserved = encodeKubeParts(parts, instanceId);
     const def = spec.deployment;
     const currentTemplateAnnotations = d.spec.template?.metadata?.annotations;

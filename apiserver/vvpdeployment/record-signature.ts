@@ -87,13 +87,11 @@ export function signingClient<P extends PlatformPort>(client: P, signer: RecordS
   const signed = Object.create(client) as P;
   signed.createDeployment = (ns: string, body: DeploymentWrite, opts?: CallOptions) =>
     client.createDeployment(ns, signer.signWrite(ns, body.metadata?.name ?? '', body), opts);
-  // A write addressed by id (every destructive call) names the deployment in its body: the record is signed for the
-  // deployment's name, which verify() reads back.
-  const identity = (nameOrId: string, body: DeploymentWrite) => body.metadata?.name ?? nameOrId;
-  signed.patchDeployment = (ns: string, name: string, body: DeploymentWrite, opts?: CallOptions) =>
-    client.patchDeployment(ns, name, signer.signWrite(ns, identity(name, body), body), opts);
+  // A write addressed by id names its deployment in the body (the signature covers the name, never the id).
+  signed.patchDeployment = (ns: string, nameOrId: string, body: DeploymentWrite, opts?: CallOptions) =>
+    client.patchDeployment(ns, nameOrId, signer.signWrite(ns, body.metadata?.name ?? nameOrId, body), opts);
   signed.putDeployment = (ns: string, name: string, body: DeploymentWrite, opts?: CallOptions) =>
-    client.putDeployment(ns, name, signer.signWrite(ns, identity(name, body), body), opts);
+    client.putDeployment(ns, name, signer.signWrite(ns, name, body), opts);
   return signed;
 }
 

@@ -85,7 +85,6 @@ export class PlatformWriter {
     for (let attempt = 1; ; attempt++) {
       const body = build(current);
       if (!body) return current;
-      // Addressed by id, the body names the deployment (its record is signed for that name, record-signature.ts).
       body.metadata = { ...body.metadata, name: current.metadata.name, resourceVersion: current.metadata.resourceVersion };
       try {
         return await client.patchDeployment(current.metadata.namespace, current.metadata.id, body, opts);

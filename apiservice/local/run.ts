@@ -1,6 +1,8 @@
 // `make run` (foreground, Ctrl-C stops everything), `make up` (background, writes .run/env), `make down`.
 // node dist/apiservice/local/run.js run|up|down --bin DIR [--state .run]
-// A real platform instead of the emulator: VVP_URL + VVP_SERVER_TOKEN (+ VVP_TOKEN, VVP_NAMESPACES) in the environment.
+// A real platform instead of the emulator: VVP_URL + VVP_SERVER_TOKEN (+ VVP_TOKEN, VVP_NAMESPACES, INSTANCE_ID) in
+// the environment. The instance id is `local` unless INSTANCE_ID says otherwise; on VVP 3 the server's token must be
+// bound to that operator instance, or the platform refuses every write to a managed deployment.
 // --platforms N (make run PLATFORMS=2): N emulators, each its own platform instance, served through a platforms file.
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -29,6 +31,9 @@ function banner(stack: Stack): string {
     `  export KUBECONFIG=${stack.kubeconfig}`,
     `  alias kubectl=${stack.kubectl}`,
     '',
+    `This installation's instance id is "${stack.instanceId}" (INSTANCE_ID in ${join(stateDir, 'env')}): a manifest copied from`,
+    `the VVP 3 docs needs the label ververica.platform/owner: ${stack.instanceId} (or none at all).`,
+    '',
     'Then try:',
     '  kubectl get vvpdeployments -A',
     '  kubectl patch vvpdeployment traffic-speeds --type=merge -p \'{"spec":{"deployment":{"spec":{"state":"RUNNING"}}}}\'',
@@ -49,7 +54,7 @@ async function start(): Promise<Stack> {
     ? { url: process.env.VVP_URL, serverToken: process.env.VVP_SERVER_TOKEN, userToken: process.env.VVP_TOKEN ?? process.env.VVP_SERVER_TOKEN }
     : undefined;
   const stack = await startStack({
-    stateDir, binDir: resolve(values.bin), log, platform: realPlatform,
+    stateDir, binDir: resolve(values.bin), log, platform: realPlatform, instanceId: process.env.INSTANCE_ID || undefined,
     vvpNamespaces: process.env.VVP_NAMESPACES?.split(','),
     emulatorArgs: ['--timings', values.timings],
     platforms: Number(values.platforms),

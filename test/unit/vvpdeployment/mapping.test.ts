@@ -261,3 +261,22 @@ t.test('the record of a deletion shows as deletionTimestamp', async (t) => {
   view.deployment.metadata.annotations = { ...view.deployment.metadata.annotations, ...encodeKubeParts(parts, 'op-1').annotations };
   t.equal(platformToKube(view)?.metadata.deletionTimestamp, '2026-11-24T12:30:00Z');
 });
+
+t.test('a spec change written over a FAILED deployment marks that failure; one that changes nothing on the platform does not', async (t) => {
+  const obj = object();
+  const { view, parts } = viewOf(obj);
+  view.deployment.status = { state: 'FAILED' };
+  view.job = { metadata: { id: 'j-1', namespace: 'default' }, status: { state: 'FAILED' } };
+  const fix = object();
+  fix.spec.deployment.spec!.template!.spec!.artifact = { kind: 'JAR', jarUri: 's3://b/fixed.jar' };
+  const plan = planUpdate(view, parts, fix, 'op-1', NOW);
+  t.same(plan.parts.supersededFailure, { generation: 2, at: '2026-11-24T12:00:00Z', resourceVersion: 6, jobId: 'j-1' },
+    'the failure the fix was written over, and the platform resourceVersion the write makes (5 read, conditional)');
+  t.same(decodeKubeParts(plan.body?.metadata?.annotations as Record<string, string>)?.supersededFailure, plan.parts.supersededFailure, 'recorded on the platform');
+
+  const labelsOnly = object();
+  labelsOnly.spec.deployment.metadata!.labels = { team: 'b' };
+  t.equal(planUpdate(view, parts, labelsOnly, 'op-1', NOW).parts.supersededFailure, undefined, 'a metadata change does not make the platform act');
+  view.deployment.status = { state: 'RUNNING' };
+  t.equal(planUpdate(view, { ...parts, supersededFailure: plan.parts.supersededFailure }, fix, 'op-1', NOW).parts.supersededFailure, undefined, 'a projection over a running deployment clears the mark');
+});

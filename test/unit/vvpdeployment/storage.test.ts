@@ -719,6 +719,25 @@ t.test('with a record signer: a record changed on the platform side is neither s
   t.match(warnings, [/did not write/]);
 });
 
+t.test('with a record signer: the server\'s own writes addressed by id (nonce claim and outcome, deletion mark) stay signed', async (t) => {
+  let clock = Date.parse('2026-11-24T12:00:00Z');
+  const recordSigner = new RecordSigner([Buffer.from('s'.repeat(40))], 'op-1');
+  const untrusted: string[] = [];
+  const { platform, storage } = setup({ recordSigner, now: () => new Date(clock), pendingSavepointGraceMs: 25_000, onUntrustedRecord: (d) => untrusted.push(d) });
+  const current = await runningWithNonce(storage, platform, 1);
+  platform.fail = (call) => (call.method === 'SAVEPOINT' ? unreachableSavepointPost() : undefined);
+  await replace(storage, ctx(), current);
+  platform.fail = undefined;
+  clock += 30_000;
+  await storage.finishPendingWork();
+  t.equal(platform.savepoints.length, 1, 'the settler claimed and triggered by id');
+  t.match(condition(await storage.get(ctx(), 'flink', 'top-speed'), 'NonceAligned'), { status: 'False', reason: 'SavepointInProgress' }, 'still served after the claim and the outcome');
+  const deleting = await storage.delete(ctx(), 'flink', 'top-speed', {});
+  t.equal(deleting.deleted, false);
+  t.ok((await storage.get(ctx(), 'flink', 'top-speed')).metadata.deletionTimestamp, 'still served after the deletion mark');
+  t.same(untrusted, [], 'no record the server wrote is taken for a forged one');
+});
+
 t.test('a deletion deletes the platform deployment it decided on, never a new one that took the name meanwhile', async (t) => {
   const { platform, storage } = setup();
   await storage.create(ctx(), manifest());
