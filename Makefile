@@ -7,6 +7,8 @@ STATE      ?= .state
 K8S_BIN     = $(shell test/cluster/build-binaries.sh)
 EMULATOR_PORT ?= 8080
 EMULATOR_TOKEN ?= admin-token
+# make run PLATFORMS=2: two emulators, two platform instances behind the one API (README "Several platforms").
+PLATFORMS  ?= 1
 
 .PHONY: help
 help: ## list the targets
@@ -65,11 +67,11 @@ clean: cluster-down ## remove build output and local state (not the Go build cac
 
 .PHONY: run
 run: build ## the product on this machine: control plane + emulator + server, APIService registered; Ctrl-C stops all
-	@bin=$$(test/cluster/build-binaries.sh) && $(NODE) dist/apiservice/local/run.js run --bin $$bin --state .run
+	@bin=$$(test/cluster/build-binaries.sh) && $(NODE) dist/apiservice/local/run.js run --bin $$bin --state .run --platforms $(PLATFORMS)
 
 .PHONY: up
 up: build ## as `make run`, in the background; writes .run/env (KUBECONFIG, KUBECTL, VVP_URL, VVP_TOKEN, SERVER_URL)
-	@bin=$$(test/cluster/build-binaries.sh) && $(NODE) dist/apiservice/local/run.js up --bin $$bin --state .run
+	@bin=$$(test/cluster/build-binaries.sh) && $(NODE) dist/apiservice/local/run.js up --bin $$bin --state .run --platforms $(PLATFORMS)
 
 .PHONY: down
 down: ## stop exactly what `make up` started

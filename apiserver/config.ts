@@ -1,7 +1,7 @@
 // The server's configuration: command-line flags, each with an environment variable of the same meaning
 // (flags win). `--help` prints this table.
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { checkInstance, PlatformsFileError, readPlatformsFile, type PlatformInstanceConfig } from './platforms-file.js';
 
 export interface ServerConfig {
   bindAddress: string;
@@ -11,15 +11,12 @@ export interface ServerConfig {
   /** Empty: in-cluster service account, else $KUBECONFIG / ~/.kube/config. */
   kubeconfig?: string;
   apiGroup: string;
-  instanceId: string;
-  vvpUrl: string;
-  /** How messages users read name the platform (never its URL). */
-  vvpDisplayName: string;
-  /** The platform token for reads and for writes of objects without their own apikeySecretName. */
-  vvpToken: string;
-  vvpCaFile?: string;
-  /** Platform namespaces this server serves; the first is the default for spec.deployment.metadata.namespace. */
-  vvpNamespaces: string[];
+  /**
+   * The platform instances served (platforms-file.ts), or the one the flags describe. Each has its token (for reads
+   * and for writes of objects without their own apikeySecretName) and its platform namespaces, the first being the
+   * default for spec.deployment.metadata.namespace.
+   */
+  platforms: PlatformInstanceConfig[];
   vvpTimeoutMs: number;
   pollIntervalMs: number;
   /** Longest time of any request but a watch (kube-apiserver's --request-timeout). */
@@ -48,6 +45,7 @@ const flags = {
   'tls-private-key-file': { env: 'TLS_PRIVATE_KEY_FILE', help: 'serving key (PEM)' },
   kubeconfig: { env: 'KUBECONFIG', help: 'kubeconfig for TokenReview, SubjectAccessReview, Events, Leases, Secrets (default: in-cluster)' },
   'api-group': { env: 'API_GROUP', default: 'ververica.platform', help: 'API group to serve; change it to run beside a CRD of the vendor operator' },
+  'platforms-file': { env: 'PLATFORMS_FILE', help: 'YAML list of the platform instances served (instanceId, url, tokenFile, namespaces, caFile, displayName); instead of the five flags below' },
   'instance-id': { env: 'INSTANCE_ID', default: 'vvp-apiserver', help: 'operator instance id: marks and write-protects the platform deployments this server manages' },
   'vvp-url': { env: 'VVP_URL', help: 'Ververica Platform base URL, e.g. http://vvp-ververica-platform.vvp.svc' },
   'vvp-display-name': { env: 'VVP_DISPLAY_NAME', default: 'Ververica Platform', help: 'the platform\'s name in messages users read (outages); the URL is never shown' },
@@ -95,11 +93,6 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     if (!Number.isInteger(v) || v <= 0) throw new ConfigError(`--${name} must be a positive integer`);
     return v;
   };
-  const tokenFile = get('vvp-token-file');
-  const vvpToken = tokenFile ? readFileSync(tokenFile, 'utf8').trim() : env.VVP_TOKEN;
-  if (!vvpToken) throw new ConfigError('a platform token is required: --vvp-token-file or $VVP_TOKEN');
-  const namespaces = required('vvp-namespaces').split(',').map((s) => s.trim()).filter(Boolean);
-  if (namespaces.length === 0) throw new ConfigError('--vvp-namespaces names no namespace');
   const grants = required('platform-grants');
   if (grants !== 'rbac' && grants !== 'everyone') throw new ConfigError('--platform-grants must be rbac or everyone');
   const config: ServerConfig = {
@@ -108,11 +101,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     tlsCertFile: required('tls-cert-file'),
     tlsKeyFile: required('tls-private-key-file'),
     apiGroup: required('api-group'),
-    instanceId: required('instance-id'),
-    vvpUrl: required('vvp-url').replace(/\/+$/, ''),
-    vvpDisplayName: required('vvp-display-name'),
-    vvpToken,
-    vvpNamespaces: namespaces,
+    platforms: platformsOf(get, required, env),
     vvpTimeoutMs: integer('vvp-timeout'),
     pollIntervalMs: integer('poll-interval'),
     requestTimeoutMs: integer('request-timeout') * 1000,
@@ -125,7 +114,26 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
   };
   const kubeconfig = get('kubeconfig');
   if (kubeconfig) config.kubeconfig = kubeconfig;
-  const ca = get('vvp-ca-file');
-  if (ca) config.vvpCaFile = ca;
   return config;
+}
+
+/** The platforms file's instances, or the one instance of the flag shorthand. */
+function platformsOf(get: (name: FlagName) => string | undefined, required: (name: FlagName) => string, env: NodeJS.ProcessEnv): PlatformInstanceConfig[] {
+  try {
+    const file = get('platforms-file');
+    const displayName = required('vvp-display-name');
+    if (file) return readPlatformsFile(file).map((p) => ({ ...p, displayName: p.displayName ?? displayName }));
+    const tokenFile = get('vvp-token-file');
+    if (!tokenFile && !env.VVP_TOKEN) throw new ConfigError('a platform token is required: --vvp-token-file or $VVP_TOKEN');
+    const ca = get('vvp-ca-file');
+    return [checkInstance({
+      instanceId: required('instance-id'), url: required('vvp-url'),
+      ...(tokenFile ? { tokenFile } : { token: env.VVP_TOKEN }),
+      namespaces: required('vvp-namespaces').split(',').map((s) => s.trim()).filter(Boolean),
+      displayName, ...(ca ? { caFile: ca } : {}),
+    }, '--vvp-* flags')];
+  } catch (err) {
+    if (err instanceof PlatformsFileError) throw new ConfigError(err.message);
+    throw err;
+  }
 }

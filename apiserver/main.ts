@@ -12,8 +12,9 @@ import { KubeEventRecorder, type InvolvedObject } from './k8s/event-recorder.js'
 import type { KubeObject } from './k8s/types.js';
 import { LeaderElector } from './k8s/leader-election.js';
 import { VvpClient } from './vvp/index.js';
-import { RecordSigner, VvpDeploymentStorage, migrateUnsignedRecords } from './vvpdeployment/index.js';
+import { PlatformRouter, RecordSigner, migrateUnsignedRecords, type VvpDeploymentStorageOptions } from './vvpdeployment/index.js';
 import { VvpJobStorage, VvpSavepointStorage, type ChildOptions } from './platform-resources/index.js';
+import { FileToken } from './token-file.js';
 import { backgroundLoop, replicaLoop } from './background.js';
 import { secretTokenResolver } from './secret-token.js';
 
@@ -46,56 +47,70 @@ async function main(): Promise<void> {
   const metrics = new ApiMetrics({ processMetrics: true });
   const platformCalls = new Histogram({
     name: 'vvp_platform_request_duration_seconds',
-    help: 'Ververica Platform API calls by route template, method and HTTP status (0: no answer).',
-    labelNames: ['route', 'method', 'code'],
+    help: 'Ververica Platform API calls by platform instance, route template, method and HTTP status (0: no answer).',
+    labelNames: ['instance', 'route', 'method', 'code'],
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [metrics.registry],
-  });
-
-  const client = new VvpClient({
-    baseUrl: config.vvpUrl,
-    token: config.vvpToken,
-    timeoutMs: config.vvpTimeoutMs,
-    ...(config.vvpCaFile ? { ca: readFileSync(config.vvpCaFile) } : {}),
-    logger: log.child({ room: 'vvp' }),
-    onCall: (call) => platformCalls.observe({ route: call.route, method: call.method, code: String(call.status) }, call.durationMs / 1000),
   });
 
   const untrustedRecords = new Counter({
     name: 'vvp_untrusted_records_total',
     help: 'Platform deployment versions marked as managed whose Kubernetes record does not verify (unsigned or invalid): ignored.',
-    labelNames: ['verdict'],
+    labelNames: ['instance', 'verdict'],
     registers: [metrics.registry],
   });
-  const signer = RecordSigner.fromFile(config.recordKeyFile, config.instanceId);
   const core = kubeConfig.makeApiClient(CoreV1Api);
   const events = new KubeEventRecorder(kubeConfig, 'vvp-apiserver', log.child({ room: 'events' }));
-  const storage = new VvpDeploymentStorage({
-    client,
-    instanceId: config.instanceId,
-    platformNamespaces: config.vvpNamespaces,
-    platformName: config.vvpDisplayName,
-    group: config.apiGroup,
-    watch: {
-      pollIntervalMs: config.pollIntervalMs,
-      onPollError: (namespace, err) => log.warn({ platformNamespace: namespace, err: (err as Error).message }, 'watch poll failed'),
-    },
-    surroundingsMaxAgeMs: config.pollIntervalMs,
-    listingReuseMs: 2 * config.pollIntervalMs,
-    resolveToken: secretTokenResolver(core),
-    recordEvent: (object, event) => void events.record(involved(object), event),
-    warn: (message, fields) => log.warn(fields ?? {}, message),
-    // The main write and the savepoint POST of a nonce each take at most the platform timeout.
-    pendingSavepointGraceMs: 2 * config.vvpTimeoutMs + 5_000,
-    grantEveryone: config.platformGrants === 'everyone',
-    recordSigner: signer,
-    onUntrustedRecord: (_deployment, verdict) => untrustedRecords.inc({ verdict }),
+  const resolveToken = secretTokenResolver(core);
+  const several = config.platforms.length > 1;
+  const platforms = config.platforms.map((p, index) => {
+    const instanceLog = log.child({ instance: p.instanceId });
+    const client = new VvpClient({
+      baseUrl: p.url,
+      token: p.tokenFile ? new FileToken(p.tokenFile, (message, fields) => instanceLog.warn(fields, message)) : p.token,
+      timeoutMs: config.vvpTimeoutMs,
+      ...(p.caFile ? { ca: readFileSync(p.caFile) } : {}),
+      logger: instanceLog.child({ room: 'vvp' }),
+      onCall: (call) => platformCalls.observe({ instance: p.instanceId, route: call.route, method: call.method, code: String(call.status) }, call.durationMs / 1000),
+    });
+    const signer = RecordSigner.fromFile(config.recordKeyFile, p.instanceId);
+    const options: VvpDeploymentStorageOptions = {
+      client,
+      instanceId: p.instanceId,
+      platformNamespaces: p.namespaces,
+      // How messages users read name the platform (never its URL): with several instances, which one.
+      platformName: several ? `${p.displayName ?? 'Ververica Platform'} (instance ${p.instanceId})` : p.displayName ?? 'Ververica Platform',
+      group: config.apiGroup,
+      watch: {
+        pollIntervalMs: config.pollIntervalMs,
+        onPollError: (namespace, err) => instanceLog.warn({ platformNamespace: namespace, err: (err as Error).message }, 'watch poll failed'),
+      },
+      surroundingsMaxAgeMs: config.pollIntervalMs,
+      listingReuseMs: 2 * config.pollIntervalMs,
+      resolveToken,
+      recordEvent: (object, event) => void events.record(involved(object), event),
+      warn: (message, fields) => instanceLog.warn(fields ?? {}, message),
+      // The main write and the savepoint POST of a nonce each take at most the platform timeout.
+      pendingSavepointGraceMs: 2 * config.vvpTimeoutMs + 5_000,
+      grantEveryone: config.platformGrants === 'everyone',
+      // Grants name the instance when there are several; the first keeps its short names (README "Tenancy").
+      ...(several ? { grantNames: { instanceId: p.instanceId, shortFormsToo: index === 0 } } : {}),
+      recordSigner: signer,
+      onUntrustedRecord: (_deployment, verdict) => untrustedRecords.inc({ instance: p.instanceId, verdict }),
+      adoptFrom: (p.adoptFrom ?? []).map((a) => {
+        const token = new FileToken(a.tokenFile, (message, fields) => instanceLog.warn(fields, message));
+        return { instanceId: a.instanceId, token: () => token.current(), ...(a.markLabel ? { markLabel: a.markLabel } : {}) };
+      }),
+    };
+    return { config: p, client, signer, options };
   });
+  const clients = platforms.map((p) => p.client);
+  const storage = new PlatformRouter({ instances: platforms.map((p) => p.options) });
 
   // Savepoints and jobs of the managed deployments; each kind polls the platform only while someone watches it.
   const children: ChildOptions = {
     owners: storage,
-    platformNamespaces: config.vvpNamespaces,
+    platformNamespaces: storage.childScopes(),
     group: config.apiGroup,
     watch: { pollIntervalMs: config.pollIntervalMs, onPollError: (namespace, err) => log.warn({ platformNamespace: namespace, err: (err as Error).message }, 'watch poll failed') },
   };
@@ -111,7 +126,8 @@ async function main(): Promise<void> {
     } catch (err) {
       if ((err as { code?: number }).code !== 404) throw err;
     }
-    const signed = await migrateUnsignedRecords(client, signer, config.vvpNamespaces, config.instanceId, signal);
+    let signed = 0;
+    for (const p of platforms) signed += await migrateUnsignedRecords(p.client, p.signer, p.config.namespaces, p.config.instanceId, signal);
     try {
       await core.createNamespacedConfigMap({ namespace: marker.namespace, body: { metadata: { name: marker.name }, data: { signedRecords: String(signed), at: new Date().toISOString() } } });
     } catch (err) {
@@ -154,7 +170,7 @@ async function main(): Promise<void> {
   await server.listen({ host: config.bindAddress, port: config.securePort });
   elector.start();
   everyReplica.start();
-  log.info({ group: config.apiGroup, platform: config.vvpUrl, namespaces: config.vvpNamespaces, instanceId: config.instanceId }, 'serving');
+  log.info({ group: config.apiGroup, platforms: config.platforms.map((p) => ({ instanceId: p.instanceId, url: p.url, namespaces: p.namespaces })) }, 'serving');
 
   const shutdown = async (signal: string) => {
     log.info({ signal }, 'shutting down');
@@ -166,7 +182,7 @@ async function main(): Promise<void> {
     savepoints.close();
     jobs.close();
     await server.close();
-    client.close();
+    for (const client of clients) client.close();
     process.exit(0);
   };
   process.once('SIGTERM', () => void shutdown('SIGTERM'));

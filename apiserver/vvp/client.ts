@@ -1,4 +1,4 @@
-import { VvpError } from './errors.js';
+import { VvpError, isVvpHttpError } from './errors.js';
 import { runtimeParallelismOf } from './autopilot.js';
 import { Transport, type CallRecord, type HttpMethod, type VvpLogger } from './http.js';
 import { VVP_ROUTES as R, formatLabelSelector, queryString, segment as s } from './routes.js';
@@ -22,8 +22,8 @@ import type {
 export interface VvpClientOptions {
   /** `http://host:port` or `https://host:port`, optionally with a path prefix the platform is served under. */
   baseUrl: string;
-  /** The API token used when a call names none. */
-  token?: string;
+  /** The API token used when a call names none: fixed, or a source that follows a rotating token (token-source.ts). */
+  token?: string | TokenSource;
   /** Total time for one call, connect to last byte. Default 10 s. */
   timeoutMs?: number;
   /** PEM CA bundle(s) to trust for an https platform. */
@@ -35,9 +35,19 @@ export interface VvpClientOptions {
   onCall?: (call: CallRecord) => void;
 }
 
+/** A token that may change while the server runs (a file a Kubernetes Secret volume updates in place). */
+export interface TokenSource {
+  /** The token to send now (a cheap check for a change of the file is fine here). */
+  current(): string | undefined;
+  /** Reads it again at once, after the platform refused it (401); true when it changed. */
+  reread(): boolean;
+}
+
 export interface CallOptions {
   /** Overrides the client's token for this call (each VvpDeployment may name its own API-key Secret). */
   token?: string;
+  /** Whose `token` this is, for the error of a 401 (VvpError.tokenName), e.g. the Secret it was read from. */
+  tokenName?: string;
   signal?: AbortSignal;
 }
 
@@ -64,11 +74,12 @@ const DEFAULT_TIMEOUT_MS = 10_000;
  */
 export class VvpClient {
   private readonly transport: Transport;
-  private readonly token: string | undefined;
+  private readonly token: TokenSource;
 
   constructor(options: VvpClientOptions) {
     this.transport = new Transport({ ...options, timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS });
-    this.token = options.token;
+    const token = options.token;
+    this.token = typeof token === 'object' ? token : { current: () => token, reread: () => false };
   }
 
   /** Closes pooled connections; calls after this open new ones. */
@@ -233,8 +244,25 @@ export class VvpClient {
 
   // Plumbing
 
-  private send(method: HttpMethod, route: string, path: string, body: unknown, opts: CallOptions | undefined) {
-    return this.transport.call({ method, route, path, body, token: opts?.token ?? this.token, signal: opts?.signal });
+  /**
+   * With the client's own token, a 401 makes it read the token again: when it has changed (it was rotated), the call
+   * is sent once more with the new one; a write refused with 401 was not carried out, so repeating it is safe.
+   */
+  private async send(method: HttpMethod, route: string, path: string, body: unknown, opts: CallOptions | undefined) {
+    if (opts?.token !== undefined) {
+      try {
+        return await this.transport.call({ method, route, path, body, token: opts.token, signal: opts.signal });
+      } catch (err) {
+        if (isVvpHttpError(err, 401)) err.tokenName = opts.tokenName;
+        throw err;
+      }
+    }
+    try {
+      return await this.transport.call({ method, route, path, body, token: this.token.current(), signal: opts?.signal });
+    } catch (err) {
+      if (!isVvpHttpError(err, 401) || !this.token.reread()) throw err;
+      return this.transport.call({ method, route, path, body, token: this.token.current(), signal: opts?.signal });
+    }
   }
 
   private async object<T>(method: HttpMethod, route: string, path: string, body: unknown, opts: CallOptions | undefined): Promise<T> {

@@ -37,6 +37,8 @@ export class VvpError extends Error {
   readonly retryAfterSeconds: number | undefined;
   readonly body: unknown;
   readonly unsupported: boolean;
+  /** On a 401: whose token the platform refused, as the caller named it (CallOptions.tokenName); unset: the client's own. */
+  tokenName: string | undefined;
 
   constructor(init: VvpErrorInit) {
     super(init.message, init.cause === undefined ? undefined : { cause: init.cause });

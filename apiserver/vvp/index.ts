@@ -1,4 +1,4 @@
-export { VvpClient, type CallOptions, type DeploymentListQuery, type SavepointRegistration, type SavepointTrigger, type VvpClientOptions } from './client.js';
+export { VvpClient, type CallOptions, type DeploymentListQuery, type SavepointRegistration, type SavepointTrigger, type TokenSource, type VvpClientOptions } from './client.js';
 export { VvpError, isVvpError, isVvpHttpError, type VvpErrorKind } from './errors.js';
 export type { CallRecord, HttpMethod, VvpLogger } from './http.js';
 export { runtimeParallelismOf } from './autopilot.js';

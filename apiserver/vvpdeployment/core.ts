@@ -73,7 +73,7 @@ export class StorageCore {
    */
   async authorize(ctx: RequestContext, obj: VvpDeployment, old?: VvpDeployment): Promise<void> {
     const stateDirectories = (signal: AbortSignal) => this.platform(obj.metadata.name, () => this.stateDirectories.get(signal));
-    await authorizePlacement(ctx.access, obj, old, { group: this.group, grantEveryone: this.options.grantEveryone ?? false, stateDirectories }, ctx.signal);
+    await authorizePlacement(ctx.access, obj, old, { group: this.group, grantEveryone: this.options.grantEveryone ?? false, stateDirectories, ...(this.options.grantNames ? { instance: this.options.grantNames } : {}) }, ctx.signal);
     await authorizeApikeySecret(ctx.access, obj, old);
   }
 
@@ -115,6 +115,7 @@ export class StorageCore {
   toObject(view: PlatformView, parts: KubeParts): VvpDeployment {
     const obj = toVvpDeployment(view, parts);
     obj.apiVersion = `${this.group}/${VERSION}`;
+    if (obj.status) obj.status.platformInstance = this.options.instanceId;
     return obj;
   }
 

@@ -4,13 +4,14 @@
 import { randomUUID } from 'node:crypto';
 import { type KubeObject, type RequestContext, statusErrors } from '../k8s/index.js';
 import { type CallOptions, type Deployment, type DeploymentWrite, isVvpHttpError, type Savepoint } from '../vvp/index.js';
-import { ANNOTATION, isManagedBy, type KubeParts } from './annotations.js';
+import { adoptionSource, type AdoptionSource } from './adoption.js';
+import { ANNOTATION, MANAGED_BY_LABEL, isManagedBy, type KubeParts } from './annotations.js';
 import { NEVER, type StorageCore } from './core.js';
 import type { Listing } from './listing.js';
 import { planCreate } from './mapping.js';
 import { checkPlatformDeploymentSize } from './size-limit.js';
 import type { VvpDeployment } from './types.js';
-import { validateVvpDeployment, withDefaults } from './validation.js';
+import { validateVvpDeployment, vvp2Causes, withDefaults } from './validation.js';
 import type { PlatformWriter } from './writer.js';
 
 export class CreateFlow {
@@ -25,8 +26,9 @@ export class CreateFlow {
     const name = named.metadata.name ?? '';
     if (!name) core.invalid('', [{ type: 'FieldValueRequired', field: 'metadata.name', message: 'Required value: name or generateName is required' }]);
     const obj = withDefaults(named as VvpDeployment, platformNamespaces[0] ?? 'default');
+    const vvp2 = vvp2Causes(obj);
     delete obj.status;
-    const causes = validateVvpDeployment(obj, { instanceId, platformNamespaces });
+    const causes = [...vvp2, ...validateVvpDeployment(obj, { instanceId, platformNamespaces })];
     if (causes.length) core.invalid(name, causes);
     await core.authorize(ctx, obj);
     if (await core.reader.locate(namespace, name, ctx.signal)) throw statusErrors.alreadyExists(core.ref(name));
@@ -44,7 +46,10 @@ export class CreateFlow {
     try {
       d = await core.client.createDeployment(pns, plan.body, opts);
     } catch (err) {
-      if (isVvpHttpError(err, 409)) throw await this.explainTaken(pns, pname, name, ctx.signal);
+      if (isVvpHttpError(err, 409)) {
+        const adopted = await this.adoptOrExplain(obj, pns, pname, opts, ctx.signal);
+        if (adopted) return adopted;
+      }
       throw core.writeFailure(err, obj);
     }
     core.reader.remember(d);
@@ -56,15 +61,49 @@ export class CreateFlow {
     return created;
   }
 
-  /** Why a platform name is taken: by another VvpDeployment of ours, or by a deployment this server does not manage. */
-  private async explainTaken(pns: string, pname: string, name: string, signal: AbortSignal): Promise<unknown> {
+  /**
+   * A platform name that is taken: adopted when the object asks to and the deployment carries the mark of a previous
+   * operator instance this server may adopt from (adoption.ts); else the 409 saying who holds it.
+   */
+  private async adoptOrExplain(obj: VvpDeployment, pns: string, pname: string, opts: CallOptions, signal: AbortSignal): Promise<VvpDeployment> {
     const core = this.core;
+    const name = obj.metadata.name ?? '';
     let d: Deployment;
     try {
       d = await core.client.getDeployment(pns, pname, { signal });
     } catch (err) {
-      return core.statusError(err, name);
+      throw core.statusError(err, name);
     }
+    const source = adoptionSource(d, obj, core.options.adoptFrom ?? []);
+    if (source) return this.adopt(obj, d, source, opts);
+    throw this.explainTaken(d, pns, pname, name);
+  }
+
+  /** Takes `d` over from `source`: its mark removed with its token, then this server's record and mark written. */
+  private async adopt(obj: VvpDeployment, d: Deployment, source: AdoptionSource, opts: CallOptions): Promise<VvpDeployment> {
+    const core = this.core;
+    const name = obj.metadata.name ?? '';
+    const pns = d.metadata.namespace;
+    const mark = source.markLabel ?? MANAGED_BY_LABEL;
+    const token = source.token();
+    const release = { metadata: { labels: { [mark]: null }, resourceVersion: d.metadata.resourceVersion } } as unknown as DeploymentWrite;
+    const released = await core.platform(name, () => core.client.patchDeployment(pns, d.metadata.name, release, { signal: NEVER, ...(token ? { token } : {}) }));
+    const plan = planCreate(obj, core.options.instanceId, core.now());
+    const claim: DeploymentWrite = {
+      metadata: { labels: plan.body.metadata?.labels ?? {}, annotations: plan.body.metadata?.annotations ?? {}, resourceVersion: released.metadata.resourceVersion },
+    };
+    const adopted = await core.platform(name, () => core.client.patchDeployment(pns, d.metadata.name, claim, { ...opts, signal: NEVER }));
+    core.reader.remember(adopted);
+    const view = await core.reader.loadView(adopted, NEVER);
+    const object = core.toObject(view, core.partsOf(adopted));
+    this.writer.changed(pns);
+    this.writer.emit(object, [{ type: 'Normal', reason: 'Adopted', message: `Adopted platform deployment ${pns}/${d.metadata.name} (id ${d.metadata.id}) from operator instance ${source.instanceId}; its job, savepoints and state are kept`, key: d.metadata.id }], pns, d.metadata.id);
+    return object;
+  }
+
+  /** Why a platform name is taken: by another VvpDeployment of ours, or by a deployment this server does not manage. */
+  private explainTaken(d: Deployment, pns: string, pname: string, name: string): unknown {
+    const core = this.core;
     const a = d.metadata.annotations ?? {};
     if (isManagedBy(d.metadata.labels, core.options.instanceId)) {
       return statusErrors.alreadyExists(core.ref(name),

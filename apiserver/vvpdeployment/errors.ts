@@ -48,7 +48,10 @@ export function toStatusError(err: VvpError | StatusError, { ref, platform }: Er
       return statusErrors.badRequest(`Ververica Platform refused the request: ${said}`);
     }
     case 401:
-      return statusErrors.internal(`${platform} rejected the server's API token: ${said}`);
+      // The object's own token (its Secret) is the user's to renew; the server's is the operator's, and the server
+      // follows its file: the client has read it again once already.
+      if (err.tokenName) return statusErrors.forbidden(`${platform} rejected the token of ${err.tokenName}: ${said}; renew the token in that Secret`, ref);
+      return statusErrors.serviceUnavailable(`${platform} rejected the server's own API token (expired or revoked; the server re-read its token file and will use a new one as soon as it is written there): ${said}`, 10);
     case 403:
       return statusErrors.forbidden(`Ververica Platform refused: ${said}`, ref);
     case 404:

@@ -4,7 +4,7 @@
 
 import {
   checkFieldLabel, EventQueue, INITIAL_EVENTS_END_ANNOTATION, type KubeObject, type ListOptions, type ListResult, matchesFields,
-  matchesLabels, type RequestContext, type SnapshotEntry, statusErrors, WatchHub, type WatchOptions, type WatchStream,
+  matchesLabels, type RequestContext, type SnapshotEntry, WatchHub, type WatchOptions, type WatchStream,
 } from '../k8s/index.js';
 import type { Deployment } from '../vvp/index.js';
 import { ANNOTATION, LABEL, decodeKubeParts, isManagedBy, managedSelector } from './annotations.js';
@@ -13,9 +13,8 @@ import { viewResourceVersion } from './mapping.js';
 import { NamespaceOccupancy } from './occupancy.js';
 import { hasPendingWork } from './pending-work.js';
 import type { PlatformView } from './platform-view.js';
-import { PlatformReader } from './reader.js';
 import { listResourceVersion } from './resource-version.js';
-import { byNamespaceAndName, decodeContinue, encodeContinue } from './selectors.js';
+import { page } from './selectors.js';
 import type { VvpDeployment } from './types.js';
 
 /** One VvpDeployment of a platform namespace, the object built only when asked. */
@@ -33,17 +32,23 @@ export class Listing {
 
   constructor(private readonly core: StorageCore) {
     this.occupancy = new NamespaceOccupancy(core.options.platformNamespaces);
-    const watch = core.options.watch;
-    this.hub = watch && new WatchHub({ snapshot: (scope) => this.entries(scope, NEVER), pollIntervalMs: watch.pollIntervalMs, onPollError: watch.onPollError });
+    const { watch, sharedWatch } = core.options;
+    this.scopeOf = sharedWatch?.scopeOf ?? ((pns) => pns);
+    this.hub = sharedWatch?.hub
+      ?? (watch && new WatchHub({ snapshot: (scope) => this.entries(scope, NEVER), pollIntervalMs: watch.pollIntervalMs, onPollError: watch.onPollError }));
   }
 
-  private get scopes(): string[] {
-    return [...this.core.options.platformNamespaces];
+  /** The watch hub's scope of a platform namespace (the namespace itself unless the hub is shared by instances). */
+  readonly scopeOf: (platformNamespace: string) => string;
+
+  /** The hub scopes of this storage's platform namespaces. */
+  get scopes(): string[] {
+    return this.core.options.platformNamespaces.map(this.scopeOf);
   }
 
   /** Lets watchers see a write through this server at once instead of at the next poll. */
   changed(platformNamespace: string): void {
-    this.hub?.notify(platformNamespace);
+    this.hub?.notify(this.scopeOf(platformNamespace));
   }
 
   /** Label, field and namespace selection of a list or watch; unsupported field selectors are a 400 (as parsed). */
@@ -53,9 +58,13 @@ export class Listing {
       && matchesLabels(o.metadata.labels ?? {}, options.labelSelector) && matchesFields(o, options.fieldSelector);
   }
 
-  async watch(hub: WatchHub, watchOptions: WatchOptions): Promise<WatchStream> {
+  /**
+   * A watch of this storage's scopes, or of the scopes given (every platform instance's, platform-router.ts); a
+   * namespace that `answersEmpty` while the platform is unavailable gets an empty initial watch.
+   */
+  async watch(hub: WatchHub, watchOptions: WatchOptions, scopes = this.scopes,
+    answersEmpty = (err: unknown, ns: string | undefined) => this.occupancy.answersEmpty(err, ns)): Promise<WatchStream> {
     const filter = this.listFilter(watchOptions);
-    const scopes = this.scopes;
     try {
       return await hub.watch({
         scopes,
@@ -67,7 +76,7 @@ export class Listing {
     } catch (err) {
       const rv = watchOptions.resourceVersion ?? '';
       const initial = watchOptions.sendInitialEvents ?? (rv === '' || rv === '0');
-      if (initial && this.occupancy.answersEmpty(err, watchOptions.namespace)) return emptyInitialWatch(hub.listResourceVersion(scopes, []), watchOptions);
+      if (initial && answersEmpty(err, watchOptions.namespace)) return emptyInitialWatch(hub.listResourceVersion(scopes, []), watchOptions);
       throw err;
     }
   }
@@ -121,27 +130,13 @@ export class Listing {
     const filter = this.listFilter(options);
     // Whole scopes (every Kubernetes namespace), so that the list's resourceVersion covers what a watch of the same
     // scopes has seen, even for a namespaced list; only the objects of the namespace asked for are built.
-    const entries = (await Promise.all(this.scopes.map(async (pns) => (await this.entries(pns, ctx.signal)).map((entry) => ({ pns, entry }))))).flat();
+    const entries = (await Promise.all(this.core.options.platformNamespaces.map(async (pns) => (await this.entries(pns, ctx.signal)).map((entry) => ({ pns, entry }))))).flat();
     // An object the watch hub keeps at the same resourceVersion is the same object: its JSON text is reused.
     const all = entries.filter(({ entry }) => options.namespace === undefined || entry.namespace === options.namespace)
-      .flatMap(({ pns, entry }) => this.hub?.serialized(pns, entry.id, entry.resourceVersion) ?? entry.object() ?? [])
-      .sort(byNamespaceAndName);
+      .flatMap(({ pns, entry }) => this.hub?.serialized(this.scopeOf(pns), entry.id, entry.resourceVersion) ?? entry.object() ?? [])
+;
     const resourceVersion = this.listVersion(entries.map(({ entry }) => entry.resourceVersion));
-    let items = all.filter(filter);
-    if (options.continue) {
-      const after = decodeContinue(options.continue);
-      if (after === undefined) throw statusErrors.badRequest('invalid continue token');
-      items = items.filter((o) => PlatformReader.key(o.metadata.namespace ?? '', o.metadata.name ?? '') > after);
-    }
-    const metadata: ListResult['metadata'] = { resourceVersion };
-    if (options.limit && options.limit > 0 && items.length > options.limit) {
-      const remaining = items.length - options.limit;
-      items = items.slice(0, options.limit);
-      const last = items[items.length - 1];
-      metadata.continue = encodeContinue(PlatformReader.key(last?.metadata.namespace ?? '', last?.metadata.name ?? ''));
-      metadata.remainingItemCount = remaining;
-    }
-    return { items, metadata };
+    return page(all.filter(filter), options, resourceVersion);
   }
 
   /**

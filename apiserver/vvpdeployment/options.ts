@@ -1,5 +1,7 @@
 // What the VvpDeployment storage is given: the platform port, the hooks into the machinery, and its timings.
 
+import type { WatchHub } from '../k8s/index.js';
+import type { AdoptionSource } from './adoption.js';
 import type { PlannedEvent } from './mapping.js';
 import type { RecordSigner, Verdict } from './record-signature.js';
 import type { PlatformPort } from './platform-port.js';
@@ -32,6 +34,12 @@ export interface VvpDeploymentStorageOptions {
    * `pollIntervalMs` while watched (close() stops it). Without it the storage serves no watch.
    */
   watch?: { pollIntervalMs: number; onPollError?: (platformNamespace: string, error: unknown) => void };
+  /**
+   * Instead of a hub of its own: the hub every platform instance shares (platform-router.ts), this instance's
+   * platform namespaces being its scopes `scopeOf(pns)`; the hub's snapshot of such a scope is this storage's
+   * snapshot(pns). Lists and watches of several instances then carry one resourceVersion sequence.
+   */
+  sharedWatch?: { hub: WatchHub; scopeOf: (platformNamespace: string) => string };
   /** How long a GET may reuse an unchanged deployment's jobs, savepoints and Autopilot state (see PlatformReader). */
   surroundingsMaxAgeMs?: number;
   /**
@@ -49,6 +57,13 @@ export interface VvpDeploymentStorageOptions {
    * (tenancy.ts); by default each needs an RBAC grant for the requesting user.
    */
   grantEveryone?: boolean;
+  /**
+   * With several platform instances: grant names start with `<instanceId>/` (tenancy.ts); the first instance also
+   * accepts the short forms, so grants written for one instance stay valid.
+   */
+  grantNames?: { instanceId: string; shortFormsToo: boolean };
+  /** Previous operator instances (Ververica's operator) whose platform deployments may be adopted (adoption.ts). */
+  adoptFrom?: AdoptionSource[];
   /**
    * Signs every record this storage writes and verifies every record it reads (record-signature.ts): a deployment
    * whose record does not verify is neither served nor acted on. Without it records are trusted as written.

@@ -149,6 +149,8 @@ const platformMetadata = obj('Identity and metadata of the platform deployment. 
 const definition = (description: string, required: string[] = []): Schema => obj(description, {
   metadata: platformMetadata,
   spec: deploymentSpec,
+  // Kept through pruning so that the write answers the rename (validation.ts vvp2Causes) instead of dropping it.
+  userMetadata: open('VVP 2 operator field, refused: rename it to spec.deployment.metadata.'),
 }, required.length ? { required } : {});
 
 const condition = obj('A condition of the deployment (metav1.Condition).', {
@@ -177,6 +179,8 @@ const spec = obj('Desired state of the platform deployment; projected onto Verve
 }, { required: ['syncingMode', 'deployment'] });
 
 const status = obj('Live state of the platform deployment, read from Ververica Platform on every request.', {
+  customResourceStatus: open('VVP 2 operator field, refused: the status is computed on every read; remove it (its state is status.state, its conditions status.conditions).'),
+  platformInstance: str('The Ververica Platform instance holding the deployment: the instanceId its ververica.platform/owner label names.'),
   deploymentId: str('Id of the platform deployment (also metadata.uid).'),
   observedGeneration: int('metadata.generation last projected onto the platform.'),
   state: str('Platform state: RUNNING, SUSPENDED, CANCELLED, TRANSITIONING, FAILED or FINISHED.'),

@@ -1,7 +1,6 @@
 // List order and limit/continue paging of VvpDeployments.
 
-import type { KubeObject } from '../k8s/index.js';
-
+import { type KubeObject, type ListOptions, type ListResult, statusErrors } from '../k8s/index.js';
 
 export function byNamespaceAndName(a: KubeObject, b: KubeObject): number {
   const ka = `${a.metadata.namespace ?? ''}/${a.metadata.name ?? ''}`;
@@ -22,3 +21,25 @@ export function decodeContinue(token: string): string | undefined {
   }
 }
 
+
+function keyOf(o: KubeObject): string {
+  return `${o.metadata.namespace ?? ''}/${o.metadata.name ?? ''}`;
+}
+
+/** One page of a list in namespace/name order, after the continue token's key, at most `limit` long. */
+export function page(items: readonly KubeObject[], options: Pick<ListOptions, 'limit' | 'continue'>, resourceVersion: string): ListResult {
+  let rest = [...items].sort(byNamespaceAndName);
+  if (options.continue) {
+    const after = decodeContinue(options.continue);
+    if (after === undefined) throw statusErrors.badRequest('invalid continue token');
+    rest = rest.filter((o) => keyOf(o) > after);
+  }
+  const metadata: ListResult['metadata'] = { resourceVersion };
+  if (options.limit && options.limit > 0 && rest.length > options.limit) {
+    const remaining = rest.length - options.limit;
+    rest = rest.slice(0, options.limit);
+    metadata.continue = encodeContinue(keyOf(rest[rest.length - 1]!));
+    metadata.remainingItemCount = remaining;
+  }
+  return { items: rest, metadata };
+}

@@ -13,7 +13,7 @@ import { NEVER, StorageCore } from './core.js';
 import type { ChildKind, ManagedOwner, OwnedChildren } from './owned-children.js';
 import { CreateFlow } from './create-flow.js';
 import { DeletionFlow } from './deletion-flow.js';
-import { Listing } from './listing.js';
+import { Listing, type ObjectEntry } from './listing.js';
 import type { VvpDeploymentStorageOptions } from './options.js';
 import { SavepointSettler } from './savepoint-settler.js';
 import { vvpDeploymentInfo } from './schema.js';
@@ -56,6 +56,11 @@ export class VvpDeploymentStorage implements Storage, Getter, Lister, Creater, U
     if (hub) this.watch = (_ctx, watchOptions) => this.listing.watch(hub, watchOptions);
   }
 
+  /** The platform namespaces this storage serves. */
+  get platformNamespaces(): readonly string[] {
+    return this.core.options.platformNamespaces;
+  }
+
   async get(ctx: RequestContext, namespace: string | undefined, name: string): Promise<VvpDeployment> {
     return (await this.core.read(namespace ?? '', name, ctx.signal, true)).object;
   }
@@ -74,6 +79,37 @@ export class VvpDeploymentStorage implements Storage, Getter, Lister, Creater, U
 
   delete(ctx: RequestContext, namespace: string | undefined, name: string, options: DeleteOptions): Promise<DeleteResult> {
     return this.deletion.delete(ctx, namespace ?? '', name, options);
+  }
+
+  /** The operator instance this storage serves: its `ververica.platform/owner` label value and managed-by mark. */
+  get instanceId(): string {
+    return this.core.options.instanceId;
+  }
+
+  /** The watch hub scopes of the served platform namespaces (platform-router.ts shares one hub among instances). */
+  get watchScopes(): string[] {
+    return this.listing.scopes;
+  }
+
+  /** A watch of the given scopes of a hub shared by instances; `answersEmpty` decides an outage's empty answer. */
+  watchAcross(options: WatchOptions, scopes: string[], answersEmpty: (err: unknown, namespace: string | undefined) => boolean): Promise<WatchStream> {
+    if (!this.listing.hub) throw new Error('this storage serves no watch');
+    return this.listing.watch(this.listing.hub, options, scopes, answersEmpty);
+  }
+
+  /** Every object of a platform namespace, for a shared hub's poll of this storage's scope. */
+  snapshot(platformNamespace: string): Promise<ObjectEntry[]> {
+    return this.listing.entries(platformNamespace, NEVER);
+  }
+
+  /** Whether this instance's platform holds the object (a located hint, verified); a Status when it cannot tell. */
+  async holds(namespace: string, name: string, signal: AbortSignal): Promise<boolean> {
+    return (await this.core.reader.locate(namespace, name, signal)) !== undefined;
+  }
+
+  /** A failure of this instance's platform that, for `namespace`, may be answered as "no object here" (occupancy.ts). */
+  answersEmpty(err: unknown, namespace: string | undefined): boolean {
+    return this.listing.occupancy.answersEmpty(err, namespace);
   }
 
   /** Stops the watch hub's polls and ends its watches (shutdown). */

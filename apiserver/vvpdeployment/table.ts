@@ -11,6 +11,7 @@ export const tableColumns: TableColumn[] = [
   { name: 'Job', type: 'string', description: 'State of the current job (status.job.state).', priority: 0 },
   { name: 'Parallelism', type: 'string', description: 'Desired parallelism, and Autopilot\'s runtime parallelism when it differs.', priority: 0 },
   { name: 'Age', type: 'date', description: 'Time since creation (metadata.creationTimestamp).', priority: 0 },
+  { name: 'Platform', type: 'string', description: 'Platform instance holding it (status.platformInstance).', priority: 1 },
 ];
 
 const NONE = '<none>';
@@ -32,5 +33,6 @@ export function tableCells(object: KubeObject): unknown[] {
     o.status?.job?.state ?? NONE,
     parallelism(o.status?.parallelism),
     o.metadata?.creationTimestamp ?? '',
+    o.status?.platformInstance ?? NONE,
   ];
 }

@@ -152,8 +152,20 @@ export interface TenancyOptions {
   group?: string;
   /** The old behaviour: every user may use every served platform namespace, target and session cluster. */
   grantEveryone?: boolean;
+  /** With several platform instances: names start with `<instanceId>/`; the short forms too for the first one. */
+  instance?: { instanceId: string; shortFormsToo: boolean };
   /** The state directories of each served platform namespace (from its deployment defaults). */
   stateDirectories(signal: AbortSignal): Promise<ReadonlyMap<string, readonly string[]>>;
+}
+
+/**
+ * A grant's names with the instance segment: `<instance>/<name>` for each, and the short name beside it where short
+ * forms stay valid. The order stays exact names first, the wildcard last (the one a 403 asks for). Pure.
+ */
+export function namingInstance(grant: Grant, instance: TenancyOptions['instance']): Grant {
+  if (!instance) return grant;
+  const names = grant.names.flatMap((n) => (instance.shortFormsToo ? [n, `${instance.instanceId}/${n}`] : [`${instance.instanceId}/${n}`]));
+  return { ...grant, names, why: `${grant.why} of platform instance ${instance.instanceId}` };
 }
 
 /**
@@ -171,7 +183,7 @@ export async function authorizePlacement(access: UserAccess | undefined, obj: Vv
   const needsDirectories = now.locations.some(isNewLocation(was));
   const directories = needsDirectories ? await options.stateDirectories(signal) : new Map<string, string[]>();
   const namespace = obj.metadata.namespace ?? '';
-  for (const grant of requiredGrants(now, was, directories)) {
+  for (const grant of requiredGrants(now, was, directories).map((g) => namingInstance(g, options.instance))) {
     const attributes = (name: string): ResourceAttributes => ({ verb: 'use', group, resource: grant.resource, namespace, name });
     let allowed = false;
     for (const name of grant.names.slice(0, -1)) {

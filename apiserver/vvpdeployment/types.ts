@@ -49,6 +49,8 @@ export interface Condition {
 }
 
 export interface VvpDeploymentStatus {
+  /** The platform instance holding the deployment (its ververica.platform/owner label). */
+  platformInstance?: string;
   deploymentId?: string;
   observedGeneration?: number;
   state?: string;

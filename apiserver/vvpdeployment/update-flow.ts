@@ -18,7 +18,7 @@ import { savepointFailed, savepointTriggered, type SavepointSettler } from './sa
 import { checkPlatformDeploymentSize } from './size-limit.js';
 import { kubeTime } from './time.js';
 import type { VvpDeployment } from './types.js';
-import { validateVvpDeployment, validateVvpDeploymentUpdate, withDefaults } from './validation.js';
+import { validateVvpDeployment, validateVvpDeploymentUpdate, vvp2Causes, withDefaults } from './validation.js';
 import type { PlatformWriter } from './writer.js';
 
 export interface UpdateFlowParts {
@@ -52,6 +52,8 @@ export class UpdateFlow {
     checkResourceVersion(input.metadata.resourceVersion, current.metadata.resourceVersion ?? '', core.ref(name));
 
     const obj = structuredClone(input) as VvpDeployment;
+    const vvp2 = vvp2Causes(obj);
+    if (vvp2.length) core.invalid(name, vvp2);
     delete obj.status;
     const oldIdentity = parts.spec.deployment?.metadata ?? {};
     obj.spec.deployment ??= {};

@@ -103,3 +103,20 @@ export function validateVvpDeploymentUpdate(obj: VvpDeployment, old: VvpDeployme
   }
   return causes;
 }
+
+/**
+ * Fields of Ververica's VVP 2 operator (the community ververica-platform-k8s-operator shape): refused with the rename
+ * to make, so that a migrated manifest does not lose them silently.
+ */
+export function vvp2Causes(obj: { spec?: { deployment?: object; initFields?: object }; status?: object }): StatusCause[] {
+  const causes: StatusCause[] = [];
+  for (const [field, definition] of [['spec.deployment', obj.spec?.deployment], ['spec.initFields', obj.spec?.initFields]] as const) {
+    if (definition && 'userMetadata' in definition) {
+      causes.push({ type: 'FieldValueNotSupported', field: `${field}.userMetadata`, message: `Unsupported value: a VVP 2 operator field: rename ${field}.userMetadata to ${field}.metadata` });
+    }
+  }
+  if (obj.status && 'customResourceStatus' in obj.status) {
+    causes.push({ type: 'FieldValueNotSupported', field: 'status.customResourceStatus', message: 'Unsupported value: a VVP 2 operator field: remove it; the status is read from the platform (status.state, status.conditions)' });
+  }
+  return causes;
+}

@@ -3,7 +3,7 @@
 // (patchFresh), how the Kubernetes record is rewritten, and how the events of a write are recorded.
 
 import { type KubeObject, type RequestContext, statusErrors } from '../k8s/index.js';
-import { type CallOptions, type Deployment, type DeploymentWrite, isVvpHttpError } from '../vvp/index.js';
+import { type CallOptions, type Deployment, type DeploymentWrite, isVvpError, isVvpHttpError } from '../vvp/index.js';
 import { encodeKubeParts, type KubeParts } from './annotations.js';
 import type { StorageCore } from './core.js';
 import type { Listing } from './listing.js';
@@ -25,7 +25,8 @@ export class PlatformWriter {
     }
     const namespace = obj.metadata.namespace ?? '';
     try {
-      return { signal: ctx.signal, token: await resolveToken(namespace, secret, ctx.signal) };
+      const token = await resolveToken(namespace, secret, ctx.signal);
+      return { signal: ctx.signal, token, tokenName: `Secret ${namespace}/${secret} (annotation ${APIKEY_SECRET_ANNOTATION})` };
     } catch (err) {
       // A finishing deletion must not hang on a Secret that went first (namespace deletion removes Secrets early).
       if (fallback) return { signal: ctx.signal };
@@ -39,6 +40,23 @@ export class PlatformWriter {
     this.listing.changed(platformNamespace);
   }
 
+  /**
+   * Set when this instance's platform does not accept events (404/405: the VVP 2.4.3 API documents only GET there):
+   * asked once, then not again until restart.
+   */
+  private platformRefusesEvents = false;
+
+  private eventRefused(err: unknown, reason: string): void {
+    if (isVvpError(err) && err.unsupported) {
+      if (!this.platformRefusesEvents) {
+        this.platformRefusesEvents = true;
+        this.core.warn('the platform does not accept events; its Events list is not written again until restart', { error: err.message });
+      }
+      return;
+    }
+    this.core.warn('appending an event to the platform failed', { reason, error: (err as Error).message });
+  }
+
   /** Records the events of a write as Kubernetes Events, and (with a deployment) appends them to the platform's. */
   emit(object: VvpDeployment, events: PlannedEvent[], platformNamespace?: string, deploymentId?: string): void {
     for (const event of events) {
@@ -47,9 +65,9 @@ export class PlatformWriter {
       } catch (err) {
         this.core.warn('recording an event failed', { reason: event.reason, error: (err as Error).message });
       }
-      if (platformNamespace && deploymentId) {
+      if (platformNamespace && deploymentId && !this.platformRefusesEvents) {
         this.core.client.createEvent(platformNamespace, { metadata: { deploymentId, name: 'EXTERNAL' }, spec: { message: event.message } })
-          .catch((err: unknown) => this.core.warn('appending an event to the platform failed', { reason: event.reason, error: (err as Error).message }));
+          .catch((err: unknown) => this.eventRefused(err, event.reason));
       }
     }
   }

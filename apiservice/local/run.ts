@@ -3,14 +3,20 @@
 // A real platform instead of the emulator: VVP_URL + VVP_SERVER_TOKEN (+ VVP_TOKEN, VVP_NAMESPACES, INSTANCE_ID) in
 // the environment. The instance id is `local` unless INSTANCE_ID says otherwise; on VVP 3 the server's token must be
 // bound to that operator instance, or the platform refuses every write to a managed deployment.
+// --platforms N (make run PLATFORMS=2): N emulators, each its own platform instance, served through a platforms file.
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import yaml from 'js-yaml';
 import { parseArgs } from 'node:util';
 import { kubectl } from '../../tools/cluster/control-plane.js';
 import { startStack, stopStack, type Stack } from './stack.js';
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
-  options: { state: { type: 'string', default: '.run' }, bin: { type: 'string' }, timings: { type: 'string', default: 'realistic' } },
+  options: {
+    state: { type: 'string', default: '.run' }, bin: { type: 'string' }, timings: { type: 'string', default: 'realistic' },
+    platforms: { type: 'string', default: '1' },
+  },
 });
 const command = positionals[0];
 const stateDir = resolve(values.state);
@@ -33,6 +39,11 @@ function banner(stack: Stack): string {
     '  kubectl patch vvpdeployment traffic-speeds --type=merge -p \'{"spec":{"deployment":{"spec":{"state":"RUNNING"}}}}\'',
     '  kubectl get vvpdeployment traffic-speeds -w',
     '',
+    ...(stack.platforms.length > 1 ? [
+      `Platform instances (the ververica.platform/owner label of each object names one): ${stack.platforms.map((p) => `${p.instanceId} ${p.url}`).join(', ')}`,
+      '  kubectl get vvpdeployments -A -o wide      # the PLATFORM column',
+      '',
+    ] : []),
     `Logs: ${stack.logs.server}${stack.logs.emulator ? `, ${stack.logs.emulator}` : ''}; environment: ${join(stateDir, 'env')}`,
   ].join('\n');
 }
@@ -46,18 +57,33 @@ async function start(): Promise<Stack> {
     stateDir, binDir: resolve(values.bin), log, platform: realPlatform, instanceId: process.env.INSTANCE_ID || undefined,
     vvpNamespaces: process.env.VVP_NAMESPACES?.split(','),
     emulatorArgs: ['--timings', values.timings],
+    platforms: Number(values.platforms),
   });
   // The quick start's user (the control plane's admin) may use every platform namespace, target and session
   // cluster, as a platform team would bind a tenant (README "Tenancy").
   const binding = `${stack.release}:platform-all:local-user`;
   const bound = await kubectl(stack.controlPlane, ['create', 'clusterrolebinding', binding, `--clusterrole=${stack.release}:platform-all`, '--user=admin']);
   if (bound.code !== 0 && !/already exists/.test(bound.stderr)) throw new Error(`binding the local user failed: ${bound.stderr}`);
-  if (!realPlatform) {
+  if (!realPlatform && stack.platforms.length > 1) await applyExamples(stack);
+  else if (!realPlatform) {
     log('applying examples/traffic-speeds.yaml');
     const applied = await kubectl(stack.controlPlane, ['apply', '-f', 'examples/traffic-speeds.yaml']);
     if (applied.code !== 0) throw new Error(`applying the example failed: ${applied.stderr}`);
   }
   return stack;
+}
+
+/** With several instances: the example once per instance, each copy with its owner label (traffic-speeds, traffic-speeds-2, …). */
+async function applyExamples(stack: Stack): Promise<void> {
+  const example = yaml.load(readFileSync('examples/traffic-speeds.yaml', 'utf8')) as { metadata: { name: string; labels?: Record<string, string> } };
+  for (const [i, p] of stack.platforms.entries()) {
+    const copy = structuredClone(example);
+    if (i > 0) copy.metadata.name = `${example.metadata.name}-${i + 1}`;
+    copy.metadata.labels = { ...copy.metadata.labels, 'ververica.platform/owner': p.instanceId };
+    log(`applying examples/traffic-speeds.yaml as ${copy.metadata.name} on instance ${p.instanceId}`);
+    const applied = await kubectl(stack.controlPlane, ['apply', '-f', '-'], { input: JSON.stringify(copy) });
+    if (applied.code !== 0) throw new Error(`applying the example failed: ${applied.stderr}`);
+  }
 }
 
 try {

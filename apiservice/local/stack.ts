@@ -31,6 +31,13 @@ export interface StackOptions {
   /** A real platform; without it the emulator runs. */
   platform?: PlatformTarget;
   emulatorArgs?: string[];
+  /**
+   * How many emulators (platform instances) to start, each its own instance (`<instanceId>`, `<instanceId>-2`, …)
+   * served through a platforms file; default 1 (the flag shorthand). Ignored with `platform`.
+   */
+  platforms?: number;
+  /** Previous operator instances the first instance may adopt from (platforms-file.ts adoptFrom), with their tokens. */
+  adoptFrom?: { instanceId: string; token: string }[];
   serverArgs?: string[];
   /** Helm release name and namespace. */
   release?: string;
@@ -56,6 +63,19 @@ export interface Stack {
   ownsControlPlane: boolean;
   pids: { emulator?: number; server: number };
   logs: { emulator?: string; server: string };
+  /** Every platform instance served (the first is vvpUrl/vvpToken); with one emulator, that one. */
+  platforms: StackPlatform[];
+}
+
+/** One platform instance of the stack: its emulator, the token the server reads from `tokenFile`, a user's token. */
+export interface StackPlatform {
+  instanceId: string;
+  url: string;
+  userToken: string;
+  tokenFile: string;
+  namespaces: string[];
+  pid?: number;
+  log?: string;
 }
 
 const repo = resolve(import.meta.dirname, '../../..');
@@ -89,11 +109,11 @@ async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T 
   throw new Error(`${what} after ${timeoutMs / 1000}s\n${diagnose()}`);
 }
 
-async function startEmulator(stateDir: string, instanceId: string, extraArgs: string[], log: (l: string) => void) {
+async function startEmulator(stateDir: string, instanceId: string, extraArgs: string[], log: (l: string) => void, logName = 'emulator.log') {
   const port = await freePort();
   const adminToken = `admin-${randomBytes(12).toString('hex')}`;
   const serverToken = `server-${randomBytes(12).toString('hex')}`;
-  const logFile = join(stateDir, 'emulator.log');
+  const logFile = join(stateDir, logName);
   const url = `http://127.0.0.1:${port}`;
   log(`starting the VVP emulator on ${url}`);
   const pid = startDetached(process.execPath, [
@@ -153,6 +173,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   const cp = opts.controlPlane ?? await startControlPlane({ stateDir: join(stateDir, 'cluster'), binDir: opts.binDir, log });
   const emulator = opts.platform ? undefined : await startEmulator(stateDir, instanceId, opts.emulatorArgs ?? [], log);
   const platform = opts.platform ?? emulator!.platform;
+  const more = opts.platform ? [] : await Promise.all(Array.from({ length: Math.max(0, (opts.platforms ?? 1) - 1) }, (_, i) =>
+    startEmulator(stateDir, `${instanceId}-${i + 2}`, opts.emulatorArgs ?? [], log, `emulator-${i + 2}.log`)));
 
   const serverPort = await freePort();
   log(`installing the Helm chart (release ${release} in ${namespace}), its Service pointing at 127.0.0.1:${serverPort}`);
@@ -186,6 +208,30 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   ].join('\n'), { mode: 0o600 });
   const tokenFile = join(stateDir, 'vvp-token');
   writeFileSync(tokenFile, platform.serverToken, { mode: 0o600 });
+  const vvpNamespaces = opts.vvpNamespaces ?? ['default'];
+  const platforms: StackPlatform[] = [
+    { instanceId, url: platform.url, userToken: platform.userToken, tokenFile, namespaces: vvpNamespaces, pid: emulator?.pid, log: emulator?.logFile },
+    ...more.map((e, i) => {
+      const file = join(stateDir, `vvp-token-${i + 2}`);
+      writeFileSync(file, e.platform.serverToken, { mode: 0o600 });
+      return { instanceId: `${instanceId}-${i + 2}`, url: e.url, userToken: e.platform.userToken, tokenFile: file, namespaces: vvpNamespaces, pid: e.pid, log: e.logFile };
+    }),
+  ];
+  // Several instances or an adoption: the platforms file the chart would render (platforms-file.ts); else the flags.
+  const platformsFile = join(stateDir, 'platforms.yaml');
+  const adoptFrom = (opts.adoptFrom ?? []).map((a, i) => {
+    const file = join(stateDir, `adopt-token-${i + 1}`);
+    writeFileSync(file, a.token, { mode: 0o600 });
+    return { instanceId: a.instanceId, tokenFile: file };
+  });
+  const useFile = platforms.length > 1 || adoptFrom.length > 0;
+  if (useFile) {
+    writeFileSync(platformsFile, yaml.dump({
+      platforms: platforms.map((p, i) => ({ instanceId: p.instanceId, url: p.url, tokenFile: p.tokenFile, namespaces: p.namespaces, ...(i === 0 && adoptFrom.length ? { adoptFrom } : {}) })),
+    }));
+  }
+  const platformArgs = useFile ? [`--platforms-file=${platformsFile}`]
+    : [`--instance-id=${instanceId}`, `--vvp-url=${platform.url}`, `--vvp-token-file=${tokenFile}`, `--vvp-namespaces=${vvpNamespaces.join(',')}`];
   // The record-signing key the chart generated, as the file the pod would mount.
   const recordKey = JSON.parse(await must('reading the record key Secret', kubectl(cp, ['get', 'secret', '-n', namespace, `${release}-record-key`, '-o', 'json']))) as { data: Record<string, string> };
   const recordKeyFile = join(stateDir, 'record-keys');
@@ -194,8 +240,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   const serverArgs = [
     '--bind-address=127.0.0.1', `--secure-port=${serverPort}`,
     `--tls-cert-file=${join(tlsDir, 'tls.crt')}`, `--tls-private-key-file=${join(tlsDir, 'tls.key')}`,
-    `--kubeconfig=${serverKubeconfig}`, `--api-group=${apiGroup}`, `--instance-id=${instanceId}`,
-    `--vvp-url=${platform.url}`, `--vvp-token-file=${tokenFile}`, `--vvp-namespaces=${(opts.vvpNamespaces ?? ['default']).join(',')}`,
+    `--kubeconfig=${serverKubeconfig}`, `--api-group=${apiGroup}`, ...platformArgs,
     `--lease-namespace=${namespace}`, `--lease-name=${release}`, `--record-key-file=${recordKeyFile}`,
     ...(opts.serverArgs ?? []),
   ];
@@ -208,7 +253,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     stateDir, controlPlane: cp, kubeconfig: cp.kubeconfig, kubectl: cp.kubectl, helm, apiGroup, instanceId, release, namespace,
     vvpUrl: platform.url, vvpToken: platform.userToken, serverUrl: `https://127.0.0.1:${serverPort}`, serverArgs,
     ownsControlPlane: opts.controlPlane === undefined,
-    pids: { emulator: emulator?.pid, server: serverPid }, logs: { emulator: emulator?.logFile, server: serverLog },
+    pids: { emulator: emulator?.pid, server: serverPid }, logs: { emulator: emulator?.logFile, server: serverLog }, platforms,
   };
   writeFileSync(stackFile(stateDir), JSON.stringify(stack, null, 2));
   writeFileSync(join(stateDir, 'env'), Object.entries(stackEnv(stack)).map(([k, v]) => `${k}=${v}`).join('\n') + '\n');
@@ -225,7 +270,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
 /** Stops the server and the emulator (by pid); the control plane too when the stack started it, else uninstalls the release. */
 export async function stopStack(stateDir: string): Promise<void> {
   const stack = readStack(resolve(stateDir));
-  await stopProcesses([stack?.pids.server, stack?.pids.emulator]);
+  await stopProcesses([stack?.pids.server, stack?.pids.emulator, ...(stack?.platforms ?? []).slice(1).map((p) => p.pid)]);
   if (stack && !stack.ownsControlPlane) {
     await runCommand(stack.helm, ['uninstall', stack.release, '--namespace', stack.namespace, '--kubeconfig', stack.kubeconfig, '--wait'],
       { env: { HOME: join(stack.controlPlane.stateDir, 'home') } });

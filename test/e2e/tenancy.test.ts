@@ -197,7 +197,9 @@ function serverMetrics(): Promise<string> {
     req.end();
   });
 }
-const untrustedCount = async () => Number(/^vvp_untrusted_records_total\{verdict="invalid"\} (\d+)/m.exec(await serverMetrics())?.[1] ?? 0);
+// Summed over the platform instances (the metric carries an `instance` label).
+const untrustedCount = async () => [...(await serverMetrics()).matchAll(/^vvp_untrusted_records_total\{[^}]*verdict="invalid"[^}]*\} (\d+)/gm)]
+  .reduce((sum, m) => sum + Number(m[1]), 0);
 const listedNames = async (namespaceArgs: string[]) => (await must('list', k(['get', resource, ...namespaceArgs, '-o', 'name']))).split('\n').filter(Boolean);
 
 /**

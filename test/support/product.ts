@@ -10,7 +10,7 @@ import { kubectl, tail } from '../../tools/cluster/control-plane.js';
 import { printLogsOnFailure, testControlPlane } from './cluster.js';
 import type { Json } from './hostile.js';
 
-export interface ProductOptions extends Partial<Pick<StackOptions, 'instanceId' | 'vvpNamespaces' | 'emulatorArgs' | 'serverArgs'>> {
+export interface ProductOptions extends Partial<Pick<StackOptions, 'instanceId' | 'vvpNamespaces' | 'emulatorArgs' | 'serverArgs' | 'platforms' | 'adoptFrom'>> {
   /** A short name, unique among the test files: it names the API group, the release and its namespace. */
   name: string;
   /** Serve the real group ververica.platform (only one test file may). */
@@ -28,7 +28,7 @@ export async function startProduct(opts: ProductOptions): Promise<Stack> {
     apiGroup: opts.realGroup ? 'ververica.platform' : `${opts.name}.e2e.ververica.platform`,
     release: `vvp-${opts.name}`, namespace: `vvp-${opts.name}`,
     instanceId: opts.instanceId ?? `e2e-${opts.name}`,
-    vvpNamespaces: opts.vvpNamespaces, emulatorArgs: ['--timings', 'fast', ...(opts.emulatorArgs ?? [])], serverArgs: opts.serverArgs,
+    vvpNamespaces: opts.vvpNamespaces, platforms: opts.platforms, adoptFrom: opts.adoptFrom, emulatorArgs: ['--timings', 'fast', ...(opts.emulatorArgs ?? [])], serverArgs: opts.serverArgs,
   }).catch(async (err: unknown) => {
     console.error(`--- server log (tail) ---\n${tail(join(stateDir, 'server.log'), 80)}`);
     await stopStack(stateDir);

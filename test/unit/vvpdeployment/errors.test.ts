@@ -28,7 +28,10 @@ t.test('platform answers, in the platform\'s words', async (t) => {
   t.match(field, { code: 422, reason: 'Invalid' });
   t.same(field.status.details?.causes, [{ type: 'FieldValueInvalid', field: 'spec.deployment.spec.template.spec.artifact.jarUri', message: 'Ververica Platform: required for a JAR artifact' }]);
   t.match(mapped(vvp('http', 400, 'malformed body')), { code: 400, reason: 'BadRequest', message: /malformed body/ });
-  t.match(mapped(vvp('http', 401, 'Unauthorized')), { code: 500, message: /rejected the server's API token/ });
+  t.match(mapped(vvp('http', 401, 'Unauthorized')), { code: 503, reason: 'ServiceUnavailable', message: /rejected the server's own API token/ });
+  const objects = vvp('http', 401, 'token expired');
+  objects.tokenName = 'Secret team-a/vvp-token (annotation apikeySecretName)';
+  t.match(mapped(objects), { code: 403, reason: 'Forbidden', message: /rejected the token of Secret team-a\/vvp-token .*token expired; renew the token in that Secret/ });
   t.match(mapped(vvp('http', 403, 'write-protected')), { code: 403, reason: 'Forbidden', message: /write-protected/ });
   t.match(mapped(vvp('http', 404)), { code: 404, reason: 'NotFound' });
   t.match(mapped(vvp('http', 409, 'stale')), { code: 409, reason: 'Conflict', message: /stale/ });

@@ -2,8 +2,9 @@
 // (record-signature.ts): what the platform side can change, and what it cannot make verify.
 import t from 'tap';
 import { ANNOTATION, encodeKubeParts, type KubeParts } from '../../../apiserver/vvpdeployment/annotations.js';
-import { RecordSigner, SIGNATURE_ANNOTATION, migratable } from '../../../apiserver/vvpdeployment/record-signature.js';
-import type { Deployment } from '../../../apiserver/vvp/types.js';
+import { RecordSigner, SIGNATURE_ANNOTATION, migratable, signingClient } from '../../../apiserver/vvpdeployment/record-signature.js';
+import type { PlatformPort } from '../../../apiserver/vvpdeployment/platform-port.js';
+import type { Deployment, DeploymentWrite } from '../../../apiserver/vvp/types.js';
 
 const key = Buffer.from('k'.repeat(48));
 const signer = new RecordSigner([key], 'op-1');
@@ -79,4 +80,15 @@ t.test('the one-time migration signs only unsigned records consistent with their
   moved.metadata.annotations![ANNOTATION.namespace] = 'kube-system';
   t.notOk(migratable(moved, 'op-1', signer), 'annotations disagreeing with the selection labels');
   t.notOk(migratable(deployment(parts('team-a', 'elsewhere'), false), 'op-1', signer), 'a record naming another platform deployment');
+});
+
+t.test('a write addressed by id signs the record for the deployment name its body carries', async (t) => {
+  const sent: { name: string; body: DeploymentWrite }[] = [];
+  const client = { patchDeployment: async (_ns: string, name: string, body: DeploymentWrite) => { sent.push({ name, body }); return {} as Deployment; } } as unknown as PlatformPort;
+  const { annotations } = encodeKubeParts(parts(), 'op-1');
+  await signingClient(client, signer).patchDeployment('default', 'id-1', { metadata: { name: 'speeds', annotations } });
+  const written = deployment(parts(), false);
+  written.metadata.annotations = sent[0]!.body.metadata?.annotations as Record<string, string>;
+  t.equal(sent[0]!.name, 'id-1', 'still addressed by id');
+  t.equal(signer.verify(written), 'valid', 'and the record verifies on the deployment of that name');
 });

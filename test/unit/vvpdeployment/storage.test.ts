@@ -429,7 +429,7 @@ t.test('table cells', async (t) => {
   await storage.create(ctx(), manifest());
   platform.settle('default', 'top-speed', 'RUNNING');
   const o = await storage.get(ctx(), 'flink', 'top-speed');
-  t.same(storage.tableColumns.map((c) => c.name), ['Name', 'State', 'Status', 'Healthy', 'Job', 'Parallelism', 'Age']);
+  t.same(storage.tableColumns.map((c) => c.name), ['Name', 'State', 'Status', 'Healthy', 'Job', 'Parallelism', 'Age', 'Platform']);
   t.same(storage.tableCells(o).slice(0, 6), ['top-speed', 'RUNNING', 'RUNNING', 'True', '<none>', '2']);
 });
 

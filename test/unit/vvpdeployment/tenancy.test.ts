@@ -8,6 +8,7 @@ import {
   APIKEY_SECRET_KEY, UnusableSecretError, authorizeApikeySecret, perObjectTokenRejected, apikeyTokenResolver, unusableApikeySecret,
 } from '../../../apiserver/vvpdeployment/apikey-secret.js';
 import { StateDirectories, authorizePlacement, placementOf, requiredGrants } from '../../../apiserver/vvpdeployment/tenancy.js';
+import { namingInstance } from '../../../apiserver/vvpdeployment/tenancy.js';
 import type { VvpDeployment } from '../../../apiserver/vvpdeployment/types.js';
 import { VvpError } from '../../../apiserver/vvp/errors.js';
 import { accessFor } from '../../support/access.js';
@@ -157,4 +158,13 @@ t.test('one answer for a missing Secret, a Secret without key token and a token 
   const rejected = perObjectTokenRejected(new VvpError({ kind: 'http', status: 401, method: 'POST', route: '/x', message: 'bad token' }), { metadata: { name: 'speeds', namespace: 'ns', annotations: { apikeySecretName: 'gone' } } });
   t.same(rejected?.status, answer('gone'), 'the platform\'s rejection reads exactly like a missing Secret');
   t.equal(perObjectTokenRejected(new VvpError({ kind: 'http', status: 401, method: 'POST', route: '/x', message: 'bad' }), { metadata: {} }), undefined, 'the server\'s own token: not the Secret\'s fault');
+});
+
+t.test('with several platform instances, grant names start with the instance; the first keeps its short names', async (t) => {
+  const grant = { resource: 'deploymenttargets', names: ['analytics/jobs', 'analytics/*'], why: 'running on deployment target jobs of platform namespace analytics' };
+  t.same(namingInstance(grant, undefined), grant, 'one instance: the names as they are');
+  t.same(namingInstance(grant, { instanceId: 'staging', shortFormsToo: false }).names, ['staging/analytics/jobs', 'staging/analytics/*']);
+  const first = namingInstance(grant, { instanceId: 'prod', shortFormsToo: true });
+  t.same(first.names, ['analytics/jobs', 'prod/analytics/jobs', 'analytics/*', 'prod/analytics/*'], 'exact names first, the wildcard last');
+  t.match(first.why, /of platform instance prod$/);
 });

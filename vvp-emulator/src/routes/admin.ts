@@ -191,6 +191,12 @@ export async function adminRoutes(app: FastifyInstance, { ctx }: RouteOptions): 
     },
   );
 
+  // A token expiring (VVP 3.1.3 API tokens expire and are regenerated): the old secret stops working at once.
+  app.delete<{ Params: { secret: string } }>('/__emulator/tokens/:secret', { config: admin }, async (request) => {
+    ctx.tokens.remove(request.params.secret);
+    return { revoked: true };
+  });
+
   app.post('/__emulator/reset', { config: admin }, async () => {
     ctx.reset();
     outage = undefined;

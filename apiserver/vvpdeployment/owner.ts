@@ -1,0 +1,38 @@
+// Which platform instance an object belongs to: its `ververica.platform/owner` label, as Ververica's VVP 3 operator
+// routes objects among its instances. Pure decisions for platform-router.ts: with one instance the label may be left
+// out (it is set to that instance); with several it is required and must name one of them; once an object lives on
+// an instance the label cannot change (moving a deployment between platforms is a delete and a create).
+
+import type { KubeObject, StatusCause } from '../k8s/index.js';
+import { OWNER_LABEL } from './annotations.js';
+
+const FIELD = `metadata.labels[${OWNER_LABEL}]`;
+
+function allowedValues(instanceIds: readonly string[]): string {
+  return instanceIds.map((id) => JSON.stringify(id)).join(', ');
+}
+
+/**
+ * The instance `object` goes to, or the cause of its refusal. `liveOwner`: the instance the object lives on now
+ * (an update); undefined for a create.
+ */
+export function ownerOf(object: KubeObject, instanceIds: readonly string[], liveOwner?: string): { owner: string } | { cause: StatusCause } {
+  const value = object.metadata.labels?.[OWNER_LABEL];
+  if (value === undefined) {
+    if (instanceIds.length === 1) return { owner: instanceIds[0]! };
+    return { cause: { type: 'FieldValueRequired', field: FIELD, message: `Required value: this server serves several Ververica Platform instances; the label names the one to use, supported values: ${allowedValues(instanceIds)}` } };
+  }
+  if (liveOwner !== undefined && value !== liveOwner) {
+    return { cause: { type: 'FieldValueInvalid', field: FIELD, message: `Invalid value: ${JSON.stringify(value)}: field is immutable (the object lives on instance "${liveOwner}"; to move it, delete it and create it with the new label)` } };
+  }
+  if (!instanceIds.includes(value)) {
+    return { cause: { type: 'FieldValueNotSupported', field: FIELD, message: `Unsupported value: ${JSON.stringify(value)}: supported values: ${allowedValues(instanceIds)}` } };
+  }
+  return { owner: value };
+}
+
+/** The object with its owner label set (a copy when it has to change). */
+export function withOwner<T extends KubeObject>(object: T, owner: string): T {
+  if (object.metadata.labels?.[OWNER_LABEL] === owner) return object;
+  return { ...object, metadata: { ...object.metadata, labels: { ...object.metadata.labels, [OWNER_LABEL]: owner } } };
+}

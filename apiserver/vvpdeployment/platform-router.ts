@@ -1,0 +1,248 @@
+// Several Ververica Platform installations behind the one VvpDeployment API (an aggregated API has one backend per
+// group/version). Each platform instance has its own storage (storage.ts) with its own client, platform namespaces
+// and namespace occupancy; this router sends every verb to the instance the object belongs to (owner.ts: the
+// `ververica.platform/owner` label) and spans lists and watches over all of them. The instances share one watch
+// hub, one poll loop per instance and platform namespace, so a watch of several instances has one resourceVersion
+// sequence (they are time-derived, mapping.ts).
+//
+// Outages stay where they are: a failure of one instance answers for the objects of that instance only. A read by
+// name that an unavailable instance cannot answer is a 503 unless that instance's last listing showed no object of
+// the namespace (occupancy.ts), in which case the others' answer stands.
+
+import {
+  type Creater, type DeleteOptions, type DeleteResult, type Getter, type GracefulDeleter, type KubeObject, type Lister,
+  type ListOptions, type ListResult, type RequestContext, resourceVersionOf, type ResourceInfo, type Storage,
+  statusErrors, type TableConvertor, type Updater, type UpdateTransform, WatchHub, type WatchOptions, type WatchStream,
+  isStatusError,
+} from '../k8s/index.js';
+import { NEVER } from './core.js';
+import { ownerOf, withOwner } from './owner.js';
+import { page } from './selectors.js';
+import type { VvpDeploymentStorageOptions } from './options.js';
+import { VvpDeploymentStorage } from './storage.js';
+import { KIND, type VvpDeployment } from './types.js';
+import type { ChildKind, OwnedChildren } from './owned-children.js';
+
+/** Hub scope of an instance's platform namespace: `<instanceId>/<platform namespace>` (ids hold no `/`). */
+function scopeName(instanceId: string, platformNamespace: string): string {
+  return `${instanceId}/${platformNamespace}`;
+}
+
+export interface PlatformRouterOptions {
+  /** One storage's options per platform instance (their instanceIds differ); `watch` of the first sets the hub's timing. */
+  instances: VvpDeploymentStorageOptions[];
+}
+
+export class PlatformRouter implements Storage, Getter, Lister, Creater, Updater, GracefulDeleter, TableConvertor {
+  readonly info: ResourceInfo;
+  readonly allowCreateOnUpdate = true;
+  readonly tableColumns: VvpDeploymentStorage['tableColumns'];
+  readonly watch?: (ctx: RequestContext, options: WatchOptions) => Promise<WatchStream>;
+  readonly storages: ReadonlyMap<string, VvpDeploymentStorage>;
+  private readonly hub: WatchHub | undefined;
+  private readonly ids: string[];
+
+  constructor(options: PlatformRouterOptions) {
+    const first = options.instances[0];
+    if (!first) throw new Error('at least one platform instance must be served');
+    this.ids = options.instances.map((o) => o.instanceId);
+    if (new Set(this.ids).size !== this.ids.length) throw new Error(`platform instance ids must differ: ${this.ids.join(', ')}`);
+    const watch = first.watch;
+    const storages = new Map<string, VvpDeploymentStorage>();
+    this.hub = watch && new WatchHub({
+      snapshot: (scope) => {
+        const at = scope.indexOf('/');
+        const storage = storages.get(scope.slice(0, at));
+        if (!storage) throw new Error(`no platform instance for watch scope ${scope}`);
+        return storage.snapshot(scope.slice(at + 1));
+      },
+      pollIntervalMs: watch.pollIntervalMs,
+      onPollError: (scope, err) => {
+        const at = scope.indexOf('/');
+        options.instances.find((o) => o.instanceId === scope.slice(0, at))?.watch?.onPollError?.(scope.slice(at + 1), err);
+      },
+    });
+    for (const o of options.instances) {
+      const sharedWatch = this.hub && { hub: this.hub, scopeOf: (pns: string) => scopeName(o.instanceId, pns) };
+      storages.set(o.instanceId, new VvpDeploymentStorage({ ...o, ...(sharedWatch ? { sharedWatch } : {}) }));
+    }
+    this.storages = storages;
+    const one = storages.get(first.instanceId)!;
+    this.info = one.info;
+    this.tableColumns = one.tableColumns;
+    if (this.hub) this.watch = (_ctx, watchOptions) => this.watchAll(one, watchOptions);
+  }
+
+  private get all(): VvpDeploymentStorage[] {
+    return [...this.storages.values()];
+  }
+
+  private storage(instanceId: string): VvpDeploymentStorage {
+    const s = this.storages.get(instanceId);
+    if (!s) throw new Error(`no platform instance ${instanceId}`);
+    return s;
+  }
+
+  /**
+   * Asks every instance; the answers of those that have the object (`found`), else the failure to answer. An
+   * instance's failure counts as "not here" where its occupancy says the namespace held nothing there; a 404 always.
+   */
+  private async fromEvery<T>(namespace: string, ask: (s: VvpDeploymentStorage) => Promise<T | undefined>): Promise<T[]> {
+    const settled = await Promise.allSettled(this.all.map(async (s) => {
+      try {
+        return await ask(s);
+      } catch (err) {
+        if (isStatusError(err) && err.code === 404) return undefined;
+        if (s.answersEmpty(err, namespace)) return undefined;
+        throw err;
+      }
+    }));
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    const found = settled.flatMap((r) => (r.status === 'fulfilled' && r.value !== undefined ? [r.value] : []));
+    if (found.length > 0) return found;
+    if (failed) throw failed.reason;
+    return [];
+  }
+
+  /** The instance holding `namespace/name`, undefined when none does. */
+  private async owner(ctx: RequestContext, namespace: string, name: string): Promise<VvpDeploymentStorage | undefined> {
+    if (this.storages.size === 1) return this.all[0];
+    const [holder] = await this.fromEvery(namespace, async (s) => ((await s.holds(namespace, name, ctx.signal)) ? s : undefined));
+    return holder;
+  }
+
+  private invalid(object: Pick<KubeObject, 'metadata'>, decision: ReturnType<typeof ownerOf>): string {
+    if ('owner' in decision) return decision.owner;
+    throw statusErrors.invalid(this.info.group, KIND, object.metadata.name ?? '', [decision.cause]);
+  }
+
+  async get(ctx: RequestContext, namespace: string | undefined, name: string): Promise<VvpDeployment> {
+    if (this.storages.size === 1) return this.all[0]!.get(ctx, namespace, name);
+    const [found] = await this.fromEvery(namespace ?? '', (s) => s.get(ctx, namespace, name));
+    if (!found) throw statusErrors.notFound({ group: this.info.group, resource: this.info.resource, name });
+    return found;
+  }
+
+  async list(ctx: RequestContext, options: ListOptions): Promise<ListResult> {
+    if (this.storages.size === 1) return this.all[0]!.list(ctx, options);
+    const whole = { ...options, limit: undefined, continue: undefined };
+    const lists = await Promise.all(this.all.map((s) => s.list(ctx, whole)));
+    const resourceVersion = lists.reduce((max, l) => {
+      const rv = resourceVersionOf(l.metadata.resourceVersion ?? '0');
+      return rv > max ? rv : max;
+    }, 0n).toString();
+    return page(lists.flatMap((l) => l.items), options, resourceVersion);
+  }
+
+  async create(ctx: RequestContext, object: KubeObject): Promise<VvpDeployment> {
+    const owner = this.invalid(object, ownerOf(object, this.ids));
+    const namespace = object.metadata.namespace ?? '';
+    const name = object.metadata.name ?? '';
+    if (name && this.storages.size > 1) {
+      const elsewhere = await this.fromEvery(namespace, async (s) => (s.instanceId !== owner && await s.holds(namespace, name, ctx.signal) ? s : undefined));
+      if (elsewhere[0]) throw statusErrors.alreadyExists({ group: this.info.group, resource: this.info.resource, name }, `it lives on platform instance "${elsewhere[0].instanceId}"`);
+    }
+    return this.storage(owner).create(ctx, withOwner(object, owner));
+  }
+
+  async update(ctx: RequestContext, namespace: string | undefined, name: string, transform: UpdateTransform): Promise<VvpDeployment> {
+    const ns = namespace ?? '';
+    const holder = await this.owner(ctx, ns, name);
+    // Where it lives, or, for an update that creates, where its new owner label sends it.
+    const target = holder ?? this.storage(this.invalid({ metadata: { name } }, ownerOf(await transform(undefined), this.ids)));
+    const liveOwner = holder?.instanceId;
+    return target.update(ctx, ns, name, async (live) => {
+      const desired = await transform(live);
+      const owner = this.invalid(desired, ownerOf(desired, this.ids, live ? (liveOwner ?? target.instanceId) : undefined));
+      if (owner !== target.instanceId) this.invalid(desired, ownerOf(desired, this.ids, target.instanceId));
+      return withOwner(desired, owner);
+    });
+  }
+
+  async delete(ctx: RequestContext, namespace: string | undefined, name: string, options: DeleteOptions): Promise<DeleteResult> {
+    if (this.storages.size === 1) return this.all[0]!.delete(ctx, namespace, name, options);
+    // Only the instance holding the object writes; the others read, find nothing (404) and write nothing.
+    const [result] = await this.fromEvery(namespace ?? '', (s) => s.delete(ctx, namespace, name, options));
+    if (!result) throw statusErrors.notFound({ group: this.info.group, resource: this.info.resource, name });
+    return result;
+  }
+
+  /**
+   * One watch over every instance's scopes. When an unavailable instance fails it, a namespaced watch is tried again
+   * without the instances whose last listing showed no object of the namespace.
+   */
+  private async watchAll(any: VvpDeploymentStorage, options: WatchOptions): Promise<WatchStream> {
+    const allEmpty = (err: unknown, ns: string | undefined) => this.all.every((s) => s.answersEmpty(err, ns));
+    try {
+      return await any.watchAcross(options, this.all.flatMap((s) => s.watchScopes), allEmpty);
+    } catch (err) {
+      const ns = options.namespace;
+      const holding = this.all.filter((s) => !s.answersEmpty(err, ns));
+      if (ns === undefined || holding.length === this.all.length) throw err;
+      return any.watchAcross(options, holding.flatMap((s) => s.watchScopes), allEmpty);
+    }
+  }
+
+  /**
+   * The child resources' door to their owners (platform-resources/, through OwnerPort) across every instance. Their
+   * scopes are the platform namespaces with one instance, `<instance>/<platform namespace>` with several.
+   */
+  childScopes(): string[] {
+    return [...this.storages].flatMap(([id, s]) => s.platformNamespaces.map((pns) => this.childScope(id, pns)));
+  }
+
+  ownedChildren<K extends ChildKind>(scope: string, kind: K, maxAgeMs: number, signal: AbortSignal): Promise<OwnedChildren<K>> {
+    const { storage, platformNamespace } = this.ofChildScope(scope);
+    return storage.ownedChildren(platformNamespace, kind, maxAgeMs, signal);
+  }
+
+  onNamespaceRead(listener: (scope: string) => void): () => void {
+    const stops = [...this.storages].map(([id, s]) => s.onNamespaceRead((pns) => listener(this.childScope(id, pns))));
+    return () => { for (const stop of stops) stop(); };
+  }
+
+  async triggerSavepoint(...args: Parameters<VvpDeploymentStorage['triggerSavepoint']>): ReturnType<VvpDeploymentStorage['triggerSavepoint']> {
+    const [ctx, namespace, name] = args;
+    // No instance holds it: the first answers the 404.
+    return ((await this.owner(ctx, namespace, name)) ?? this.all[0]!).triggerSavepoint(...args);
+  }
+
+  private childScope(instanceId: string, platformNamespace: string): string {
+    return this.storages.size === 1 ? platformNamespace : scopeName(instanceId, platformNamespace);
+  }
+
+  private ofChildScope(scope: string): { storage: VvpDeploymentStorage; platformNamespace: string } {
+    if (this.storages.size === 1) return { storage: this.all[0]!, platformNamespace: scope };
+    const at = scope.indexOf('/');
+    return { storage: this.storage(scope.slice(0, at)), platformNamespace: scope.slice(at + 1) };
+  }
+
+  tableCells(object: KubeObject): unknown[] {
+    return this.all[0]!.tableCells(object);
+  }
+
+  close(): void {
+    this.hub?.close();
+    for (const s of this.all) s.close();
+  }
+
+  refreshOccupancy(signal: AbortSignal = NEVER, maxAgeMs = 0): Promise<void> {
+    return this.each((s) => s.refreshOccupancy(signal, maxAgeMs)).then(() => undefined);
+  }
+
+  finishPendingWork(signal: AbortSignal = NEVER): Promise<number> {
+    return this.each((s) => s.finishPendingWork(signal)).then((counts) => counts.reduce((a, b) => a + b, 0));
+  }
+
+  mirrorPlatformEvents(record: Parameters<VvpDeploymentStorage['mirrorPlatformEvents']>[0], signal: AbortSignal = NEVER): Promise<void> {
+    return this.each((s) => s.mirrorPlatformEvents(record, signal)).then(() => undefined);
+  }
+
+  /** Background work of every instance; one instance's failure does not stop the others' (it is thrown after). */
+  private async each<T>(work: (s: VvpDeploymentStorage) => Promise<T>): Promise<T[]> {
+    const settled = await Promise.allSettled(this.all.map(work));
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    return settled.map((r) => (r as PromiseFulfilledResult<T>).value);
+  }
+}
