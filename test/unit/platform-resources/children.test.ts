@@ -6,6 +6,7 @@ import t, { type Test } from 'tap';
 import type { RequestContext, WatchEvent } from '../../../apiserver/k8s/storage.js';
 import type { StatusError } from '../../../apiserver/k8s/status.js';
 import { VvpJobStorage, VvpSavepointStorage, type VvpJob, type VvpSavepoint } from '../../../apiserver/platform-resources/index.js';
+import { PlatformRouter } from '../../../apiserver/vvpdeployment/platform-router.js';
 import { VvpDeploymentStorage } from '../../../apiserver/vvpdeployment/storage.js';
 import type { VvpDeployment } from '../../../apiserver/vvpdeployment/types.js';
 import type { Job, Savepoint } from '../../../apiserver/vvp/types.js';
@@ -199,4 +200,33 @@ t.test('a list pages with limit and continue, in namespace/name order', async (t
   t.same(names, [...names].sort(), 'in order');
   t.equal(new Set(names).size, 3, 'every savepoint once');
   await t.rejects(savepoints.list(ctx(), { ...all, continue: 'garbage' }), { code: 400 });
+});
+
+t.test('with two platform instances behind the router, savepoints of both are served and a create reaches the owner\'s platform', async (t) => {
+  const prod = new FakePlatform();
+  const staging = new FakePlatform();
+  const router = new PlatformRouter({
+    instances: [['prod', prod], ['staging', staging]].map(([id, platform]) => ({
+      client: (platform as FakePlatform).client(), instanceId: id as string, platformNamespaces: ['default'], platformName: `${id as string}`,
+      grantEveryone: true, recordSigner: new RecordSigner([Buffer.from('k'.repeat(48))], id as string),
+    })),
+  });
+  const savepoints = new VvpSavepointStorage({ owners: router, platformNamespaces: router.childScopes() });
+  t.teardown(() => { router.close(); savepoints.close(); });
+  t.same(router.childScopes(), ['prod/default', 'staging/default'], 'one scope per instance and platform namespace');
+  const withOwner = (name: string, owner: string): VvpDeployment => {
+    const m = manifest(name);
+    m.metadata.labels = { ...m.metadata.labels, 'ververica.platform/owner': owner };
+    return m;
+  };
+  const a = await router.create(ctx(), withOwner('a', 'prod'));
+  const b = await router.create(ctx(), withOwner('b', 'staging'));
+  platformSavepoint(prod, a.metadata.uid!);
+  platformSavepoint(staging, b.metadata.uid!);
+  const listed = await savepoints.list(ctx(), all);
+  t.same(listed.items.map((o) => (o as VvpSavepoint).spec?.deploymentName).sort(), ['a', 'b'], 'the savepoints of both instances');
+  const created = await savepoints.create(ctx(), { apiVersion: 'ververica.platform/v1', kind: 'VvpSavepoint', metadata: { name: 'manual', namespace: 'flink' }, spec: { deploymentName: 'b' } });
+  t.equal(staging.savepoints.length, 2, 'triggered on the platform of b\'s instance');
+  t.equal(prod.savepoints.length, 1, 'nothing on the other');
+  t.equal((created as VvpSavepoint).spec?.deploymentName, 'b');
 });
