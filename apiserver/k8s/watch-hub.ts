@@ -11,10 +11,15 @@
 // therefore see metadata only (label, metadata.name and metadata.namespace selectors, as for custom resources).
 
 import { EventQueue } from './event-queue.js';
+import {
+  asEntry, deletedBeforeOnce, eventSize, keep, project, resourceVersionOf, revive, withResourceVersion, type HubEvent, type Kept,
+} from './watch-hub-events.js';
 import { serializedItem } from './serialized.js';
-import type { WatchEvent, WatchEventType, WatchStream } from './storage.js';
+import type { WatchStream } from './storage.js';
 import { statusErrors } from './status.js';
 import type { KubeObject } from './types.js';
+
+export { resourceVersionOf };
 
 export const INITIAL_EVENTS_END_ANNOTATION = 'k8s.io/initial-events-end';
 
@@ -50,21 +55,6 @@ export interface HubWatchOptions {
   filter?: (object: KubeObject) => boolean;
 }
 
-/** An object as kept between polls: its JSON text, and the metadata watch filters look at. */
-interface Kept {
-  resourceVersion: string;
-  skeleton: KubeObject;
-  json: string;
-}
-
-interface HubEvent {
-  type: Exclude<WatchEventType, 'BOOKMARK' | 'ERROR'>;
-  object: KubeObject;
-  /** For MODIFIED: the object before, as kept (revived only if a watcher sees the change as its DELETED). */
-  previous?: Kept;
-  rv: bigint;
-}
-
 interface Watcher {
   queue: EventQueue;
   filter: (object: KubeObject) => boolean;
@@ -81,73 +71,6 @@ class ScopeState {
   inflight?: Promise<void>;
   /** Whether the loop has been running since the last snapshot (the state is current). */
   live = false;
-}
-
-export function resourceVersionOf(object: KubeObject | string): bigint {
-  try {
-    return BigInt((typeof object === 'string' ? object : object.metadata.resourceVersion) || '0');
-  } catch {
-    return 0n;
-  }
-}
-
-function identity(object: KubeObject): string {
-  return object.metadata.uid ?? `${object.metadata.namespace ?? ''}/${object.metadata.name ?? ''}`;
-}
-
-function asEntry(item: KubeObject | SnapshotEntry): SnapshotEntry {
-  if (typeof (item as SnapshotEntry).object === 'function') return item as SnapshotEntry;
-  const object = item as KubeObject;
-  return { id: identity(object), resourceVersion: object.metadata.resourceVersion ?? '', object: () => object };
-}
-
-/** The JSON size of the event objects the hub hands out, for the watchers' byte bound (EventQueue). */
-const jsonSizes = new WeakMap<object, number>();
-
-function eventSize(event: WatchEvent): number {
-  return jsonSizes.get(event.object) ?? 1024;
-}
-
-function keep(object: KubeObject): Kept {
-  const m = object.metadata;
-  const metadata: KubeObject['metadata'] = {};
-  for (const key of ['name', 'namespace', 'uid', 'resourceVersion', 'labels'] as const) if (m[key] !== undefined) (metadata as Record<string, unknown>)[key] = m[key];
-  const json = JSON.stringify(object);
-  jsonSizes.set(object, json.length);
-  return { resourceVersion: m.resourceVersion ?? '', skeleton: { apiVersion: object.apiVersion, kind: object.kind, metadata }, json };
-}
-
-function revive(kept: Kept): KubeObject {
-  const object = JSON.parse(kept.json) as KubeObject;
-  jsonSizes.set(object, kept.json.length);
-  return object;
-}
-
-function withResourceVersion(object: KubeObject, rv: bigint): KubeObject {
-  const moved = { ...object, metadata: { ...object.metadata, resourceVersion: rv.toString() } };
-  jsonSizes.set(moved, jsonSizes.get(object) ?? 1024);
-  return moved;
-}
-
-/** What one watcher sees of a change, given its filter (a selector transition is an ADDED or a DELETED). */
-function project(event: HubEvent, filter: (o: KubeObject) => boolean, deletedBefore: (e: HubEvent) => KubeObject): WatchEvent | undefined {
-  if (event.type !== 'MODIFIED') return filter(event.object) ? { type: event.type, object: event.object } : undefined;
-  const now = filter(event.object);
-  const before = event.previous ? filter(event.previous.skeleton) : false;
-  if (now && before) return { type: 'MODIFIED', object: event.object };
-  if (now) return { type: 'ADDED', object: event.object };
-  if (before) return { type: 'DELETED', object: deletedBefore(event) };
-  return undefined;
-}
-
-/** The DELETED object a selector transition sends: the object before the change, at the change's resourceVersion. */
-function deletedBeforeOnce(): (e: HubEvent) => KubeObject {
-  const made = new WeakMap<HubEvent, KubeObject>();
-  return (e) => {
-    let o = made.get(e);
-    if (!o) made.set(e, (o = withResourceVersion(e.previous ? revive(e.previous) : e.object, e.rv)));
-    return o;
-  };
 }
 
 export class WatchHub {

@@ -3,12 +3,15 @@
 // current status, so it stays put across reads and replicas until the status flips.
 
 import type { DeploymentCondition } from '../vvp/index.js';
-import { RESTART_ANNOTATION, withoutReserved, type KubeParts, type NonceRecord } from './annotations.js';
+import { withoutReserved, type KubeParts } from './annotations.js';
 import { deletionStep } from './deletion.js';
 import { missingPaths } from './json.js';
-import { autopilotRescaling, latestSavepoint, savepointForNonce, type PlatformView } from './platform-view.js';
+import { autopilotRescaling, latestSavepoint, type PlatformView } from './platform-view.js';
+import { nonceAligned } from './nonce-conditions.js';
 import { fromPlatformTime, latestTime } from './time.js';
 import type { Condition, ConditionStatus } from './types.js';
+
+export { nonceAligned };
 
 export const CONDITION_TYPES = ['Consistent', 'SpecAligned', 'NonceAligned', 'ParallelismAligned', 'Healthy', 'DeletionBlocked'] as const;
 export type ConditionType = (typeof CONDITION_TYPES)[number];
@@ -17,7 +20,7 @@ export type ConditionType = (typeof CONDITION_TYPES)[number];
 const TRANSITIONING_SINCE = 'com.dataartisans.appmanager.controller.deployment.transitioning.since';
 const EPOCH = '1970-01-01T00:00:00Z';
 
-interface Verdict {
+export interface Verdict {
   status: ConditionStatus;
   reason: string;
   message: string;
@@ -164,95 +167,6 @@ export function specAligned(view: PlatformView, parts: KubeParts): Verdict {
     status: 'False', reason: 'OutOfBandChange',
     message: `${identity(view)} differs from spec.deployment at ${listPaths(drift)}`,
     since: d.metadata.modifiedAt,
-  };
-}
-
-interface NonceVerdict extends Verdict {
-  /** Lower is worse; the worst nonce decides the condition. */
-  rank: number;
-}
-
-function ok(since: string | undefined): NonceVerdict {
-  return { status: 'True', reason: 'NoncesProcessed', message: '', since, rank: 9 };
-}
-
-function nonceNotActed(what: string, desired: number, view: PlatformView): NonceVerdict {
-  return {
-    status: 'False', reason: `${what}Pending`, message: `${what.toLowerCase()}Nonce=${desired} has not been acted on yet`,
-    since: view.deployment.metadata.modifiedAt, rank: 3,
-  };
-}
-
-function savepointNonce(view: PlatformView, parts: KubeParts): NonceVerdict {
-  const desired = parts.spec.savepointNonce;
-  const rec: NonceRecord | undefined = parts.savepointNonce;
-  if (desired === undefined) return ok(undefined);
-  if (!rec || rec.nonce !== desired) return nonceNotActed('Savepoint', desired, view);
-  const n = `savepointNonce=${rec.nonce}`;
-  switch (rec.outcome) {
-    case 'Initial': return ok(rec.at);
-    case 'Blocked': return { status: 'False', reason: 'SavepointBlocked', message: `${n}: ${rec.message ?? 'blocked'}`, since: rec.at, rank: 1 };
-    case 'Failed': return { status: 'False', reason: 'SavepointTriggerFailed', message: `${n}: the platform refused the savepoint: ${rec.message ?? ''}`, since: rec.at, rank: 0 };
-    case 'Triggered': break;
-  }
-  const sp = savepointForNonce(view, rec.nonce, rec.savepointId);
-  const spState = sp?.status?.state;
-  if (sp && spState === 'COMPLETED') {
-    const r = ok(sp.metadata.modifiedAt ?? rec.at);
-    r.message = `${n}: savepoint ${sp.metadata.id} COMPLETED`;
-    return r;
-  }
-  if (sp && spState === 'FAILED') {
-    const why = sp.status?.failure?.message ? `: ${sp.status.failure.message}` : '';
-    return { status: 'False', reason: 'SavepointFailed', message: `${n}: savepoint ${sp.metadata.id} FAILED${why}`, since: sp.metadata.modifiedAt ?? rec.at, rank: 0 };
-  }
-  return {
-    status: 'False', reason: 'SavepointInProgress',
-    message: sp ? `${n}: savepoint ${sp.metadata.id} is ${spState ?? 'pending'}` : `${n}: waiting for the platform to show the savepoint`,
-    since: rec.at, rank: 2,
-  };
-}
-
-function restartNonce(view: PlatformView, parts: KubeParts): NonceVerdict {
-  const desired = parts.spec.restartNonce;
-  const rec = parts.restartNonce;
-  if (desired === undefined) return ok(undefined);
-  if (!rec || rec.nonce !== desired) return nonceNotActed('Restart', desired, view);
-  const n = `restartNonce=${rec.nonce}`;
-  switch (rec.outcome) {
-    case 'Initial': return ok(rec.at);
-    case 'Blocked': return { status: 'False', reason: 'RestartBlocked', message: `${n}: ${rec.message ?? 'blocked'}`, since: rec.at, rank: 1 };
-    case 'Failed': return { status: 'False', reason: 'RestartFailed', message: `${n}: ${rec.message ?? 'the platform refused the restart'}`, since: rec.at, rank: 0 };
-    case 'Triggered': break;
-  }
-  const job = view.job;
-  const d = view.deployment;
-  const marked = d.spec.template?.metadata?.annotations?.[RESTART_ANNOTATION] === String(rec.nonce);
-  const newJob = job !== undefined && (rec.fromJobId === undefined ? Date.parse(job.metadata.createdAt ?? '') >= Date.parse(rec.at) : job.metadata.id !== rec.fromJobId);
-  // Done once a new job has started; it stays done when that job later stops (a suspension, a cancellation).
-  if (marked && newJob && (job?.status?.started !== undefined || job?.status?.state === 'STARTED')) {
-    const r = ok(job.status?.started?.startedAt ?? job.metadata.createdAt);
-    r.message = `${n}: job ${job.metadata.id} started`;
-    return r;
-  }
-  if (d.status?.state === 'FAILED' || (newJob && job?.status?.state === 'FAILED')) {
-    return { status: 'False', reason: 'RestartFailed', message: `${n}: the deployment FAILED during the restart`, since: d.metadata.modifiedAt, rank: 0 };
-  }
-  return { status: 'False', reason: 'RestartInProgress', message: `${n}: waiting for a new job to start`, since: rec.at, rank: 2 };
-}
-
-export function nonceAligned(view: PlatformView, parts: KubeParts): Verdict {
-  const verdicts = [savepointNonce(view, parts), restartNonce(view, parts)];
-  const bad = verdicts.filter((v) => v.status !== 'True');
-  const worst = [...bad].sort((a, b) => a.rank - b.rank)[0];
-  if (worst) {
-    return { status: 'False', reason: worst.reason, message: bad.map((v) => v.message).join('; '), since: worst.since };
-  }
-  const done = verdicts.map((v) => v.message).filter(Boolean);
-  return {
-    status: 'True', reason: 'NoncesProcessed',
-    message: done.length ? done.join('; ') : 'every nonce has been acted on',
-    since: latestTime(...verdicts.map((v) => v.since)),
   };
 }
 
