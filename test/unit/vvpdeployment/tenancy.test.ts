@@ -2,8 +2,6 @@
 // purely, then asked through the real caching authorizer for the user (the review answered by a rule table).
 import t from 'tap';
 import type { SubjectAccessReviewSpec } from '../../../apiserver/k8s/auth/authorizer.js';
-import { isStatusError } from '../../../apiserver/k8s/status.js';
-import type { Status } from '../../../apiserver/k8s/types.js';
 import {
   APIKEY_SECRET_KEY, UnusableSecretError, authorizeApikeySecret, perObjectTokenRejected, apikeyTokenResolver, unusableApikeySecret,
 } from '../../../apiserver/vvpdeployment/apikey-secret.js';
@@ -12,6 +10,7 @@ import { namingInstance } from '../../../apiserver/vvpdeployment/tenancy.js';
 import type { VvpDeployment } from '../../../apiserver/vvpdeployment/types.js';
 import { VvpError } from '../../../apiserver/vvp/errors.js';
 import { accessFor } from '../../support/access.js';
+import { statusOf } from '../../support/rejection.js';
 
 const dev = { username: 'dev', groups: ['system:authenticated'], extra: {} };
 const directories = new Map([['team-a', ['s3://state/savepoints/team-a']], ['team-b', ['s3://state/savepoints/team-b', 's3://state/checkpoints/team-b']]]);
@@ -40,16 +39,6 @@ function rbac(...rules: string[]) {
     return rules.includes(`${a?.verb} ${a?.resource} ${a?.name}`);
   }, reviews);
   return { access, reviews };
-}
-
-async function status(p: Promise<unknown>): Promise<Status | undefined> {
-  try {
-    await p;
-  } catch (err) {
-    if (isStatusError(err)) return err.status;
-    throw err;
-  }
-  return undefined;
 }
 
 t.test('a create needs the platform namespace and the target, the target by its name or the namespace wildcard', async (t) => {
@@ -90,7 +79,7 @@ t.test('savepoint and checkpoint locations in another platform namespace\'s stat
 
 t.test('denied: kube-apiserver\'s 403 naming the rule to add; the wildcard grant is asked for too', async (t) => {
   const { access, reviews } = rbac('use platformnamespaces team-a');
-  const denied = await status(authorizePlacement(access, object(), undefined, { stateDirectories }, new AbortController().signal));
+  const denied = await statusOf(authorizePlacement(access, object(), undefined, { stateDirectories }, new AbortController().signal));
   t.equal(denied?.code, 403);
   t.equal(denied?.reason, 'Forbidden');
   t.equal(denied?.message, 'deploymenttargets.ververica.platform "team-a/*" is forbidden: User "dev" cannot use resource "deploymenttargets" in API group "ververica.platform" in the namespace "team-a-k8s": '
@@ -103,19 +92,19 @@ t.test('denied: kube-apiserver\'s 403 naming the rule to add; the wildcard grant
 
 t.test('granted by name or by the wildcard; another platform namespace is refused', async (t) => {
   const signal = new AbortController().signal;
-  t.equal(await status(authorizePlacement(rbac('use platformnamespaces team-a', 'use deploymenttargets team-a/jobs-a').access, object(), undefined, { stateDirectories }, signal)), undefined);
-  t.equal(await status(authorizePlacement(rbac('use platformnamespaces team-a', 'use deploymenttargets team-a/*').access, object(), undefined, { stateDirectories }, signal)), undefined);
+  t.equal(await statusOf(authorizePlacement(rbac('use platformnamespaces team-a', 'use deploymenttargets team-a/jobs-a').access, object(), undefined, { stateDirectories }, signal)), undefined);
+  t.equal(await statusOf(authorizePlacement(rbac('use platformnamespaces team-a', 'use deploymenttargets team-a/*').access, object(), undefined, { stateDirectories }, signal)), undefined);
   const elsewhere = object();
   elsewhere.spec.deployment.metadata = { name: 'speeds', namespace: 'team-b' };
-  t.match(await status(authorizePlacement(rbac('use platformnamespaces team-a', 'use deploymenttargets team-a/*').access, elsewhere, undefined, { stateDirectories }, signal)),
+  t.match(await statusOf(authorizePlacement(rbac('use platformnamespaces team-a', 'use deploymenttargets team-a/*').access, elsewhere, undefined, { stateDirectories }, signal)),
     { code: 403, message: /platformnamespaces.ververica.platform "team-b" is forbidden/ });
-  t.equal(await status(authorizePlacement(rbac().access, elsewhere, undefined, { stateDirectories, grantEveryone: true }, signal)), undefined, 'the old behaviour when switched on');
-  t.match(await status(authorizePlacement(undefined, object(), undefined, { stateDirectories }, signal)), { code: 500 }, 'no access at hand: closed');
+  t.equal(await statusOf(authorizePlacement(rbac().access, elsewhere, undefined, { stateDirectories, grantEveryone: true }, signal)), undefined, 'the old behaviour when switched on');
+  t.match(await statusOf(authorizePlacement(undefined, object(), undefined, { stateDirectories }, signal)), { code: 500 }, 'no access at hand: closed');
 });
 
 t.test('locations with . or .. segments are refused before anything is asked', async (t) => {
   const o = object({ initialSavepointSpec: { savepointLocation: 's3://state/savepoints/team-a/../team-b/sp' } });
-  t.match(await status(authorizePlacement(rbac().access, o, undefined, { stateDirectories }, new AbortController().signal)),
+  t.match(await statusOf(authorizePlacement(rbac().access, o, undefined, { stateDirectories }, new AbortController().signal)),
     { code: 422, details: { causes: [{ field: 'spec.initialSavepointSpec.savepointLocation' }] } });
 });
 
@@ -134,12 +123,12 @@ t.test('state directories: read from the deployment defaults of each served name
 t.test('apikeySecretName: the user\'s own get on the Secret, on create and when it changes only', async (t) => {
   const keyed = (secret: string) => ({ metadata: { name: 'speeds', namespace: 'team-a-k8s', annotations: { apikeySecretName: secret } } });
   const { access, reviews } = rbac('get secrets mine');
-  t.equal(await status(authorizeApikeySecret(access, keyed('mine'))), undefined);
+  t.equal(await statusOf(authorizeApikeySecret(access, keyed('mine'))), undefined);
   t.same(reviews[0]?.resourceAttributes, { verb: 'get', group: '', version: '', resource: 'secrets', namespace: 'team-a-k8s', subresource: '', name: 'mine' });
-  const denied = await status(authorizeApikeySecret(access, keyed('sa-token'), keyed('mine')));
+  const denied = await statusOf(authorizeApikeySecret(access, keyed('sa-token'), keyed('mine')));
   t.equal(denied?.message, 'secrets "sa-token" is forbidden: User "dev" cannot get resource "secrets" in API group "" in the namespace "team-a-k8s": annotation apikeySecretName may name only a Secret the user may read');
   const before = reviews.length;
-  t.equal(await status(authorizeApikeySecret(rbac().access, keyed('sa-token'), keyed('sa-token'))), undefined, 'unchanged: not asked again');
+  t.equal(await statusOf(authorizeApikeySecret(rbac().access, keyed('sa-token'), keyed('sa-token'))), undefined, 'unchanged: not asked again');
   t.equal(reviews.length, before);
 });
 

@@ -13,8 +13,9 @@ import { ValidatingAdmissionPolicies, type ValidatingAdmissionPolicy, type Valid
 import { MutatingWebhooks, ValidatingWebhooks, type WebhookConfiguration } from '../../../../apiserver/k8s/admission/webhooks.js';
 import type { WebhookClientConfig } from '../../../../apiserver/k8s/admission/webhook-client.js';
 import { isStatusError } from '../../../../apiserver/k8s/status.js';
-import type { KubeObject, Status } from '../../../../apiserver/k8s/types.js';
+import type { KubeObject } from '../../../../apiserver/k8s/types.js';
 import { startWebhookServer } from '../../../../tools/webhook-server.js';
+import { statusOf } from '../../../support/rejection.js';
 
 const GROUP = 'example.com';
 
@@ -28,16 +29,6 @@ function attrs(operation: AdmissionAttributes['operation'], object?: KubeObject,
     name: (object ?? oldObject)?.metadata.name ?? '', namespace: 'team', object, oldObject,
     userInfo: { username: 'alice', groups: ['dev'], extra: {} }, dryRun: false, options: operationOptions(operation, {}), ...extra,
   });
-}
-
-async function rejection(p: Promise<unknown>): Promise<Status | undefined> {
-  try {
-    await p;
-  } catch (err) {
-    if (isStatusError(err)) return err.status;
-    throw err;
-  }
-  return undefined;
 }
 
 t.test('rules: operations, groups, versions, resources with * and subresources, scope', async (t) => {
@@ -76,15 +67,15 @@ t.test('CEL: Kubernetes library functions work; an unsupported one is a compile 
 t.test('NamespaceLifecycle: missing → 404 namespaces "x" not found; terminating → 403 with a NamespaceTerminating cause', async (t) => {
   const cache = new StaticSource<Namespace>([{ metadata: { name: 'team' }, status: { phase: 'Terminating' } }]);
   const plugin = new NamespaceLifecycle({ cache, live: async () => undefined });
-  const missing = await rejection(plugin.admit({ ...attrs('CREATE', widget('w')), namespace: 'gone' }));
+  const missing = await statusOf(plugin.admit({ ...attrs('CREATE', widget('w')), namespace: 'gone' }));
   t.match(missing, { code: 404, reason: 'NotFound', message: 'namespaces "gone" not found' });
-  const terminating = await rejection(plugin.admit(attrs('CREATE', widget('w'))));
+  const terminating = await statusOf(plugin.admit(attrs('CREATE', widget('w'))));
   t.match(terminating, {
     code: 403, reason: 'Forbidden',
     message: `widgets.${GROUP} "w" is forbidden: unable to create new content in namespace team because it is being terminated`,
     details: { causes: [{ type: 'NamespaceTerminating', field: 'metadata.namespace' }] },
   });
-  t.equal(await rejection(plugin.admit(attrs('UPDATE', widget('w'), widget('w')))), undefined, 'updates in a terminating namespace pass');
+  t.equal(await statusOf(plugin.admit(attrs('UPDATE', widget('w'), widget('w')))), undefined, 'updates in a terminating namespace pass');
 });
 
 function policyPlugin(policies: ValidatingAdmissionPolicy[], bindings: ValidatingAdmissionPolicyBinding[], logs: string[] = []) {
@@ -102,14 +93,14 @@ t.test('ValidatingAdmissionPolicy: Deny in kube-apiserver words (422 Invalid unl
     metadata: { name: 'small' },
     spec: { matchConstraints: rules, validations: [{ expression: "namespaceObject.metadata.labels.?tier.orValue('') == 'prod' || object.spec.n <= 8", messageExpression: "'n is ' + string(object.spec.n)" }] },
   };
-  const denied = await rejection(policyPlugin([policy], [bound('small', ['Deny'])]).validate(attrs('CREATE', widget('w', {}, { n: 9 })), []));
+  const denied = await statusOf(policyPlugin([policy], [bound('small', ['Deny'])]).validate(attrs('CREATE', widget('w', {}, { n: 9 })), []));
   t.match(denied, { code: 422, reason: 'Invalid', message: `widgets.${GROUP} "w" is forbidden: ValidatingAdmissionPolicy 'small' with binding 'small' denied request: n is 9` });
-  t.equal(await rejection(policyPlugin([policy], [bound('small', ['Deny'])]).validate({ ...attrs('CREATE', widget('w', {}, { n: 9 })), namespace: 'prod' }, [])), undefined);
+  t.equal(await statusOf(policyPlugin([policy], [bound('small', ['Deny'])]).validate({ ...attrs('CREATE', widget('w', {}, { n: 9 })), namespace: 'prod' }, [])), undefined);
   const warnings: string[] = [];
   await policyPlugin([policy], [bound('small', ['Warn', 'Audit'])]).validate(attrs('CREATE', widget('w', {}, { n: 9 })), warnings);
   t.same(warnings, ["Validation failed for ValidatingAdmissionPolicy 'small' with binding 'small': n is 9"]);
   const forbidden = { ...policy, spec: { ...policy.spec, validations: [{ expression: 'false', reason: 'Forbidden' }] } };
-  t.match(await rejection(policyPlugin([forbidden], [bound('small', ['Deny'])]).validate(attrs('CREATE', widget('w')), [])), { code: 403, message: /denied request: failed expression: false/ });
+  t.match(await statusOf(policyPlugin([forbidden], [bound('small', ['Deny'])]).validate(attrs('CREATE', widget('w')), [])), { code: 403, message: /denied request: failed expression: false/ });
 });
 
 t.test('a refusal carries the warnings gathered before it (sent as Warning headers with the Status)', async (t) => {
@@ -125,10 +116,10 @@ t.test('ValidatingAdmissionPolicy: an unsupported function fails by failurePolic
   const policy = (failurePolicy: 'Fail' | 'Ignore'): ValidatingAdmissionPolicy => ({
     metadata: { name: 'q' }, spec: { failurePolicy, matchConstraints: rules, validations: [{ expression: "quantity(object.spec.mem).isLessThan(quantity('1Gi'))" }] },
   });
-  const failed = await rejection(policyPlugin([policy('Fail')], [bound('q', ['Deny'])], logs).validate(attrs('CREATE', widget('w', {}, { mem: '2Gi' })), []));
+  const failed = await statusOf(policyPlugin([policy('Fail')], [bound('q', ['Deny'])], logs).validate(attrs('CREATE', widget('w', {}, { mem: '2Gi' })), []));
   t.match(failed?.message, /ValidatingAdmissionPolicy 'q' with binding 'q' denied request: expression '.*' resulted in error: compilation failed: .*quantity/);
   t.match(logs.join('\n'), /does not type-check.*"policy":"q"/);
-  t.equal(await rejection(policyPlugin([policy('Ignore')], [bound('q', ['Deny'])]).validate(attrs('CREATE', widget('w', {}, { mem: '2Gi' })), [])), undefined);
+  t.equal(await statusOf(policyPlugin([policy('Ignore')], [bound('q', ['Deny'])]).validate(attrs('CREATE', widget('w', {}, { mem: '2Gi' })), [])), undefined);
 });
 
 t.test('webhooks: patches applied in order, IfNeeded reinvoked after a later change, denial and dry-run wording', async (t) => {
@@ -155,15 +146,15 @@ t.test('webhooks: patches applied in order, IfNeeded reinvoked after a later cha
 
   const registry = new Registry();
   const deny = new ValidatingWebhooks({ ...deps([hook('deny.example.com', '/deny')]), metrics: new AdmissionMetrics(registry) });
-  t.match(await rejection(deny.validate(attrs('CREATE', widget('w')), [])), { code: 403, message: 'admission webhook "deny.example.com" denied the request: no' });
+  t.match(await statusOf(deny.validate(attrs('CREATE', widget('w')), [])), { code: 403, message: 'admission webhook "deny.example.com" denied the request: no' });
   const metrics = await registry.metrics();
   t.match(metrics, 'apiserver_admission_webhook_rejection_count{name="deny.example.com",operation="CREATE",type="validating",error_type="no_error",rejection_code="403"} 1');
   t.match(metrics, /apiserver_admission_webhook_admission_duration_seconds_count\{name="deny\.example\.com",operation="CREATE",type="validating",rejected="true"\} 1/);
   const sideEffects = new ValidatingWebhooks(deps([hook('deny.example.com', '/deny', { sideEffects: 'Unknown' })]));
-  t.match(await rejection(sideEffects.validate(attrs('CREATE', widget('w'), undefined, { dryRun: true }), [])), { code: 400, message: 'admission webhook "deny.example.com" does not support dry run' });
+  t.match(await statusOf(sideEffects.validate(attrs('CREATE', widget('w'), undefined, { dryRun: true }), [])), { code: 400, message: 'admission webhook "deny.example.com" does not support dry run' });
   const conditioned = new ValidatingWebhooks(deps([hook('deny.example.com', '/deny', { matchConditions: [{ name: 'only-web', expression: "object.metadata.labels.?app.orValue('') == 'web'" }] })]));
-  t.equal(await rejection(conditioned.validate(attrs('CREATE', widget('w')), [])), undefined, 'a false match condition skips the webhook');
-  t.match(await rejection(conditioned.validate(attrs('CREATE', widget('w', { app: 'web' })), [])), { code: 403 });
+  t.equal(await statusOf(conditioned.validate(attrs('CREATE', widget('w')), [])), undefined, 'a false match condition skips the webhook');
+  t.match(await statusOf(conditioned.validate(attrs('CREATE', widget('w', { app: 'web' })), [])), { code: 403 });
 });
 
 t.test('webhooks: a URL client config with caBundle; timeoutSeconds bounds a slow webhook, failurePolicy decides', async (t) => {
@@ -197,10 +188,10 @@ t.test('webhooks: a URL client config with caBundle; timeoutSeconds bounds a slo
     }] }]),
     namespaceLabels: async () => ({}), resolver,
   });
-  t.match(await rejection(hanging('Fail').validate(attrs('CREATE', widget('w')), [])), {
+  t.match(await statusOf(hanging('Fail').validate(attrs('CREATE', widget('w')), [])), {
     code: 500, message: /^Internal error occurred: failed calling webhook "hang\.example\.com": failed to call webhook: Post "https:\/\/127\.0\.0\.1:\d+\/\?timeout=1s": context deadline exceeded$/,
   });
-  t.equal(await rejection(hanging('Ignore').validate(attrs('CREATE', widget('w')), [])), undefined, 'Ignore admits');
+  t.equal(await statusOf(hanging('Ignore').validate(attrs('CREATE', widget('w')), [])), undefined, 'Ignore admits');
 });
 
 t.test('ValidatingAdmissionPolicy: params from paramRef; a missing one denies unless parameterNotFoundAction is Allow', async (t) => {
@@ -217,9 +208,9 @@ t.test('ValidatingAdmissionPolicy: params from paramRef; a missing one denies un
       list: async () => [limits],
     },
   });
-  t.match(await rejection(plugin({ name: 'limits' }).validate(attrs('CREATE', widget('w', {}, { n: 5 })), [])), { code: 422, message: /denied request: n must be at most 4$/ });
-  t.equal(await rejection(plugin({ name: 'limits' }).validate(attrs('CREATE', widget('w', {}, { n: 4 })), [])), undefined);
-  t.match(await rejection(plugin({ name: 'other' }).validate(attrs('CREATE', widget('w', {}, { n: 1 })), [])), { message: /no params found for policy binding with `Deny` parameterNotFoundAction/ });
-  t.equal(await rejection(plugin({ name: 'other', parameterNotFoundAction: 'Allow' }).validate(attrs('CREATE', widget('w', {}, { n: 9 })), [])), undefined);
-  t.match(await rejection(plugin({ selector: {} }).validate(attrs('CREATE', widget('w', {}, { n: 5 })), [])), { code: 422 }, 'by selector');
+  t.match(await statusOf(plugin({ name: 'limits' }).validate(attrs('CREATE', widget('w', {}, { n: 5 })), [])), { code: 422, message: /denied request: n must be at most 4$/ });
+  t.equal(await statusOf(plugin({ name: 'limits' }).validate(attrs('CREATE', widget('w', {}, { n: 4 })), [])), undefined);
+  t.match(await statusOf(plugin({ name: 'other' }).validate(attrs('CREATE', widget('w', {}, { n: 1 })), [])), { message: /no params found for policy binding with `Deny` parameterNotFoundAction/ });
+  t.equal(await statusOf(plugin({ name: 'other', parameterNotFoundAction: 'Allow' }).validate(attrs('CREATE', widget('w', {}, { n: 9 })), [])), undefined);
+  t.match(await statusOf(plugin({ selector: {} }).validate(attrs('CREATE', widget('w', {}, { n: 5 })), [])), { code: 422 }, 'by selector');
 });
