@@ -230,6 +230,46 @@ export interface DeploymentTarget {
   };
 }
 
+/** A body for POST of a deployment target: its name, labels and annotations, and where it deploys. */
+export interface DeploymentTargetWrite {
+  kind?: 'DeploymentTarget';
+  apiVersion?: string;
+  metadata: { name: string; labels?: StringMap; annotations?: StringMap };
+  spec: { kubernetes: { namespace?: string } };
+}
+
+/** A session cluster (2.4+): a Flink cluster shared by the deployments naming it (spec.sessionClusterName). */
+export interface SessionCluster {
+  kind?: 'SessionCluster';
+  apiVersion?: string;
+  metadata: {
+    id: string;
+    name: string;
+    namespace: string;
+    labels?: StringMap;
+    annotations?: StringMap;
+    createdAt?: string;
+    modifiedAt?: string;
+    resourceVersion?: number;
+  };
+  spec: {
+    state?: 'RUNNING' | 'STOPPED';
+    deploymentTargetName?: string;
+    flinkVersion?: string;
+    flinkImageRegistry?: string;
+    flinkImageRepository?: string;
+    flinkImageTag?: string;
+    numberOfTaskManagers?: number;
+    flinkConfiguration?: StringMap;
+    [field: string]: unknown;
+  };
+  status?: {
+    state?: 'STOPPED' | 'STARTING' | 'RUNNING' | 'UPDATING' | 'STOPPING' | 'FAILED';
+    failure?: Failure;
+    running?: { startedAt?: string; lastUpdateTime?: string };
+  };
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // System information
 
