@@ -80,7 +80,9 @@ t.test('tenancy: grant ClusterRoles outside edit/admin, Secrets read only where 
   t.same(all.rules, [{ apiGroups: ['ververica.platform'], resources: ['platformnamespaces', 'deploymenttargets', 'sessionclusters'], verbs: ['use'] }]);
   const analytics = find(objects, 'ClusterRole', 'vvp:platform-namespace:analytics') as Role;
   t.same(analytics.rules.map((r) => r.resourceNames), [['analytics'], ['analytics/*']]);
-  for (const role of [all, analytics]) {
+  const targetAdmin = find(objects, 'ClusterRole', 'vvp:deployment-target-admin') as Role;
+  t.same(targetAdmin.rules, [{ apiGroups: ['ververica.platform'], resources: ['vvpdeploymenttargets'], verbs: ['get', 'list', 'watch', 'create', 'delete'] }], 'creating and deleting targets is a role of its own');
+  for (const role of [all, analytics, targetAdmin]) {
     t.notOk(Object.keys(role.metadata.labels ?? {}).some((l) => l.startsWith('rbac.authorization.k8s.io/aggregate-to')), `${role.metadata.name} is not aggregated`);
   }
   const deployment = JSON.stringify(find(objects, 'Deployment'));
