@@ -1,6 +1,6 @@
-// VvpSessionCluster: a session cluster of the platform, cluster-scoped and read-only here (its state is changed on
-// the platform: the platform's API has no state change of its own, and a Kubernetes update would be a second way to
-// write a spec the platform's UI owns).
+// VvpSessionCluster: a session cluster of the platform, cluster-scoped and read-only here. The platform (and the
+// emulator) change a cluster's state with a PATCH of spec.state, but a shared cluster stopped from Kubernetes stops
+// every tenant's deployments on it: that write needs a grant decision of its own, not built yet.
 
 import type { KubeObject } from '../k8s/index.js';
 import type { SessionCluster } from '../vvp/index.js';

@@ -211,19 +211,22 @@ export interface DeploymentDefaults {
   spec: DeepPartial<DeploymentSpec>;
 }
 
+/** The metadata of a deployment target or session cluster: named within its namespace. */
+export interface NamedResourceMetadata {
+  id: string;
+  name: string;
+  namespace: string;
+  labels?: StringMap;
+  annotations?: StringMap;
+  createdAt?: string;
+  modifiedAt?: string;
+  resourceVersion?: number;
+}
+
 export interface DeploymentTarget {
   kind?: 'DeploymentTarget';
   apiVersion?: string;
-  metadata: {
-    id: string;
-    name: string;
-    namespace: string;
-    labels?: StringMap;
-    annotations?: StringMap;
-    createdAt?: string;
-    modifiedAt?: string;
-    resourceVersion?: number;
-  };
+  metadata: NamedResourceMetadata;
   spec: {
     /** If `namespace` is unset, jobs run in the platform's own Kubernetes namespace. */
     kubernetes?: { namespace?: string };
@@ -242,16 +245,7 @@ export interface DeploymentTargetWrite {
 export interface SessionCluster {
   kind?: 'SessionCluster';
   apiVersion?: string;
-  metadata: {
-    id: string;
-    name: string;
-    namespace: string;
-    labels?: StringMap;
-    annotations?: StringMap;
-    createdAt?: string;
-    modifiedAt?: string;
-    resourceVersion?: number;
-  };
+  metadata: NamedResourceMetadata;
   spec: {
     state?: 'RUNNING' | 'STOPPED';
     deploymentTargetName?: string;
