@@ -120,7 +120,7 @@ async function main(): Promise<void> {
   const jobs = new VvpJobStorage(children);
   // Deployment targets and session clusters, cluster-scoped; each kind polls the platform only while someone watches it.
   const catalog: CatalogOptions = { platforms: storage, group: children.group, watch: children.watch };
-  const deploymentTargets = new VvpDeploymentTargetStorage(catalog);
+  const deploymentTargets = new VvpDeploymentTargetStorage({ ...catalog, writes: config.deploymentTargetWrites });
   const sessionClusters = new VvpSessionClusterStorage(catalog);
   // Once per installation (a ConfigMap beside the Lease says it is done): the records of an older version are signed.
   // An administrator deletes the ConfigMap to have checked unsigned records signed again (README "Tenancy").

@@ -40,10 +40,10 @@ export const deploymentTargetSchema = envelope('VvpDeploymentTarget',
   ['spec']);
 
 export const sessionClusterSchema = envelope('VvpSessionCluster',
-  `A session cluster of Ververica Platform (read-only): a Flink cluster shared by the deployments naming it (spec.deployment.spec.sessionClusterName), served live from the platform. ${NAMING} Visible to users granted verb use on sessionclusters for <platform namespace>/<name> or <platform namespace>/*.`,
-  obj('The session cluster as specified on the platform.', {
+  `A session cluster of Ververica Platform: a Flink cluster shared by the deployments naming it (spec.deployment.spec.sessionClusterName), served live from the platform. ${NAMING} Visible to users granted verb use on sessionclusters for <platform namespace>/<name> or <platform namespace>/*; started and stopped (spec.state) only by holders of <platform namespace>/*.`,
+  obj('The session cluster as specified on the platform (only state may be changed here).', {
     ...placement,
-    state: str('The state the platform keeps it in: RUNNING or STOPPED.'),
+    state: str('The state the platform keeps it in: RUNNING or STOPPED. Changing it (update or patch, by a platform admin) starts or stops the cluster.', { enum: ['RUNNING', 'STOPPED'] }),
     deploymentTargetName: str('The deployment target it runs on.'),
     flinkVersion: str('The Flink version it runs.'),
     flinkImageRegistry: str('The registry of its Flink image.'),

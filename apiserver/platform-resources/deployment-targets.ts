@@ -1,7 +1,9 @@
 // VvpDeploymentTarget: a deployment target of the platform, cluster-scoped. Create and delete are for platform
 // admins: besides RBAC create/delete on vvpdeploymenttargets, the tenancy grant `use` on `<platform namespace>/*`
 // (every target of the namespace). The platform keeps a target's spec immutable (no update offered) and refuses
-// to delete a target a deployment or session cluster runs on: that is a 409.
+// to delete a target a deployment or session cluster runs on: that is a 409. Without `writes` neither verb is
+// served (nor in discovery): kube-controller-manager's garbage collector watches every kind that can be deleted,
+// which costs one target list per poll and platform namespace.
 
 import {
   checkDeletePreconditions, type Creater, type DeleteOptions, type DeleteResult, type GracefulDeleter, type KubeObject, type RequestContext,
@@ -59,9 +61,17 @@ export const deploymentTargetKind: CatalogKindDefinition<'deploymentTargets'> = 
   toObject,
 };
 
-export class VvpDeploymentTargetStorage extends CatalogStorage<'deploymentTargets'> implements Creater, GracefulDeleter {
+export class VvpDeploymentTargetStorage extends CatalogStorage<'deploymentTargets'> {
+  /** Present only with `writes`, so that discovery lists create and delete only when they are served. */
+  readonly create?: Creater['create'];
+  readonly delete?: GracefulDeleter['delete'];
+
   constructor(options: CatalogOptions) {
     super(options, deploymentTargetKind);
+    if (options.writes ?? true) {
+      this.create = (ctx, object) => this.createTarget(ctx, object);
+      this.delete = (ctx, namespace, name, deleteOptions) => this.deleteTarget(ctx, namespace, name, deleteOptions);
+    }
   }
 
   /** The place a created object's name stands for, its spec agreeing; 422 otherwise. */
@@ -82,7 +92,7 @@ export class VvpDeploymentTargetStorage extends CatalogStorage<'deploymentTarget
     return place;
   }
 
-  async create(ctx: RequestContext, object: KubeObject): Promise<KubeObject> {
+  private async createTarget(ctx: RequestContext, object: KubeObject): Promise<KubeObject> {
     const target = object as VvpDeploymentTarget;
     const place = this.placeToCreate(target);
     await this.visibility.require(ctx, place, '*', `creating a deployment target in platform namespace ${place.platformNamespace}`);
@@ -107,7 +117,7 @@ export class VvpDeploymentTargetStorage extends CatalogStorage<'deploymentTarget
     return toObject(created, place, this.apiVersion);
   }
 
-  async delete(ctx: RequestContext, _namespace: string | undefined, name: string, options: DeleteOptions): Promise<DeleteResult> {
+  private async deleteTarget(ctx: RequestContext, _namespace: string | undefined, name: string, options: DeleteOptions): Promise<DeleteResult> {
     const place = this.place(name);
     await this.visibility.require(ctx, place, '*', `deleting a deployment target of platform namespace ${place.platformNamespace}`);
     const live = await this.get(ctx, undefined, name);

@@ -25,4 +25,6 @@ export interface CatalogOptions {
   group?: string;
   /** Serves watch, polled every `pollIntervalMs` while someone watches this kind (close() stops it). */
   watch?: { pollIntervalMs: number; onPollError?: (scope: string, error: unknown) => void };
+  /** Serves the kind's writes (targets: create and delete; default true). */
+  writes?: boolean;
 }

@@ -1,8 +1,11 @@
-// VvpSessionCluster: a session cluster of the platform, cluster-scoped and read-only here. The platform (and the
-// emulator) change a cluster's state with a PATCH of spec.state, but a shared cluster stopped from Kubernetes stops
-// every tenant's deployments on it: that write needs a grant decision of its own, not built yet.
+// VvpSessionCluster: a session cluster of the platform, cluster-scoped. Besides get, list and watch, an update or
+// patch of spec.state (RUNNING or STOPPED) starts or stops it on the platform; every other field is the
+// platform's (422). Stopping a shared cluster stops every tenant's deployments in it, so a state change is for
+// platform admins like a target's create: RBAC update/patch on vvpsessionclusters and the tenancy grant on
+// `<platform namespace>/*`. A PUT or apply never creates one (no create).
 
-import type { KubeObject } from '../k8s/index.js';
+import { isDeepStrictEqual } from 'node:util';
+import { type KubeObject, type RequestContext, type StatusCause, statusErrors, type Updater, type UpdateTransform } from '../k8s/index.js';
 import type { SessionCluster } from '../vvp/index.js';
 import { deriveResourceVersion } from '../vvpdeployment/index.js';
 import { sessionClusterInfo } from './catalog-schema.js';
@@ -63,8 +66,51 @@ export const sessionClusterKind: CatalogKindDefinition<'sessionClusters'> = {
   toObject,
 };
 
-export class VvpSessionClusterStorage extends CatalogStorage<'sessionClusters'> {
+/** 422 causes for what an update changes besides spec.state (the platform's fields). Pure. */
+export function unchangeableFields(live: VvpSessionCluster, desired: VvpSessionCluster): StatusCause[] {
+  const causes: StatusCause[] = [];
+  const { state: _liveState, ...liveSpec } = live.spec;
+  const { state: _desiredState, ...desiredSpec } = desired.spec ?? {};
+  for (const field of new Set([...Object.keys(liveSpec), ...Object.keys(desiredSpec)])) {
+    if (!isDeepStrictEqual((liveSpec as Record<string, unknown>)[field], (desiredSpec as Record<string, unknown>)[field])) {
+      causes.push({ type: 'FieldValueForbidden', field: `spec.${field}`, message: 'Forbidden: only spec.state may be changed here; the rest is changed on the platform' });
+    }
+  }
+  if (!isDeepStrictEqual(live.metadata.labels ?? {}, desired.metadata.labels ?? {})) {
+    causes.push({ type: 'FieldValueForbidden', field: 'metadata.labels', message: 'Forbidden: the labels are the platform\'s' });
+  }
+  const state = desired.spec?.state;
+  if (state !== 'RUNNING' && state !== 'STOPPED') {
+    causes.push({ type: 'FieldValueNotSupported', field: 'spec.state', message: `Unsupported value: ${JSON.stringify(state)}: supported values: "RUNNING", "STOPPED"` });
+  }
+  return causes;
+}
+
+export class VvpSessionClusterStorage extends CatalogStorage<'sessionClusters'> implements Updater {
+  readonly allowCreateOnUpdate = false;
+
   constructor(options: CatalogOptions) {
     super(options, sessionClusterKind);
+  }
+
+  /** A change of spec.state, by a holder of `<platform namespace>/*`: the platform starts or stops the cluster. */
+  async update(ctx: RequestContext, _namespace: string | undefined, name: string, transform: UpdateTransform): Promise<KubeObject> {
+    const place = this.place(name);
+    await this.visibility.require(ctx, place, '*', `starting or stopping session cluster ${name}`);
+    const live = (await this.get(ctx, undefined, name)) as VvpSessionCluster;
+    const desired = (await transform(live)) as VvpSessionCluster;
+    const given = desired.metadata.resourceVersion;
+    if (given && given !== live.metadata.resourceVersion) {
+      throw statusErrors.conflict(this.ref(name), 'the object has been modified; please apply your changes to the latest version and try again');
+    }
+    const causes = unchangeableFields(live, desired);
+    if (causes.length > 0) throw statusErrors.invalid(this.info.group, this.info.kind, name, causes);
+    const state = desired.spec.state as 'RUNNING' | 'STOPPED';
+    if (state === live.spec.state) return live;
+    if (ctx.dryRun) return { ...live, spec: { ...live.spec, state } };
+    const { catalog, platformNamespace } = this.options.platforms.catalogOf(place.scope);
+    const patched = await catalog.setSessionClusterState(platformNamespace, place.platformName, state, this.ref(name), ctx.signal);
+    this.changed(place.scope);
+    return toObject(patched, place, this.apiVersion);
   }
 }

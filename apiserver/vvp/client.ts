@@ -17,6 +17,7 @@ import type {
   ResourceList,
   Savepoint,
   SessionCluster,
+  SessionClusterPatch,
   StringMap,
   SystemInformation,
 } from './types.js';
@@ -266,6 +267,13 @@ export class VvpClient {
 
   getSessionCluster(ns: string, name: string, opts?: CallOptions): Promise<SessionCluster> {
     return this.object('GET', R.sessionCluster, `/api/v1/namespaces/${s(ns)}/sessionclusters/${s(name)}`, undefined, opts);
+  }
+
+  /** A merge patch of the session cluster (e.g. `{spec: {state: 'STOPPED'}}`); a 204 is answered by reading it back. */
+  async patchSessionCluster(ns: string, name: string, patch: SessionClusterPatch, opts?: CallOptions): Promise<SessionCluster> {
+    const { json } = await this.send('PATCH', R.sessionCluster, `/api/v1/namespaces/${s(ns)}/sessionclusters/${s(name)}`, patch, opts);
+    if (json === undefined) return this.getSessionCluster(ns, name, opts);
+    return this.expectObject<SessionCluster>(json, 'PATCH', R.sessionCluster);
   }
 
   // Plumbing

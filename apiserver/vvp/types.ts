@@ -264,6 +264,11 @@ export interface SessionCluster {
   };
 }
 
+/** A merge patch of a session cluster: its desired state. */
+export interface SessionClusterPatch {
+  spec: { state: 'RUNNING' | 'STOPPED' };
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // System information
 

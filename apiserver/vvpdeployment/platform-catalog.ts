@@ -3,7 +3,8 @@
 // are read with the server's own token: who may see which is the tenancy grant `use` on `deploymenttargets` /
 // `sessionclusters` for `<platform namespace>/<name>` or `<platform namespace>/*` (tenancy.ts), and catalogGrant
 // says which names a grant of this instance may carry; the caller asks the user's access for them. A target is
-// created or deleted only after the caller checked the grant on `<platform namespace>/*` (platform admins).
+// created or deleted, a session cluster started or stopped, only after the caller checked the grant on
+// `<platform namespace>/*` (platform admins).
 
 import { type ResourceRef, statusErrors } from '../k8s/index.js';
 import { type DeploymentTarget, type DeploymentTargetWrite, type SessionCluster, VvpError } from '../vvp/index.js';
@@ -59,6 +60,11 @@ export class PlatformCatalog {
 
   createDeploymentTarget(platformNamespace: string, target: DeploymentTargetWrite, ref: ResourceRef, signal: AbortSignal): Promise<DeploymentTarget> {
     return this.call(ref, () => this.options.client.createDeploymentTarget(platformNamespace, target, { signal }));
+  }
+
+  /** The session cluster with its new desired state (the platform then moves it: STARTING, STOPPING …). */
+  setSessionClusterState(platformNamespace: string, name: string, state: 'RUNNING' | 'STOPPED', ref: ResourceRef, signal: AbortSignal): Promise<SessionCluster> {
+    return this.call(ref, () => this.options.client.patchSessionCluster(platformNamespace, name, { spec: { state } }, { signal }));
   }
 
   /** The target as it was deleted; undefined when the platform's answer has no body (204). */

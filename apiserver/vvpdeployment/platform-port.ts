@@ -8,4 +8,5 @@ export type PlatformPort = Pick<VvpClient,
   | 'listJobs' | 'listSavepoints' | 'triggerSavepoint' | 'registerSavepoint'
   | 'listAutopilotPolicies' | 'getAutopilotPolicy' | 'getAutopilotPolicyStatus'
   | 'listEvents' | 'createEvent' | 'getDeploymentDefaults'
-  | 'listDeploymentTargets' | 'getDeploymentTarget' | 'createDeploymentTarget' | 'deleteDeploymentTarget' | 'listSessionClusters' | 'getSessionCluster'>;
+  | 'listDeploymentTargets' | 'getDeploymentTarget' | 'createDeploymentTarget' | 'deleteDeploymentTarget' | 'listSessionClusters' | 'getSessionCluster'
+  | 'patchSessionCluster'>;

@@ -2,7 +2,8 @@
 // and real RBAC (`kubectl --as`): a user sees the targets and session clusters the tenancy grant `use` names and no
 // other (a list filters, a get of another is 403, a watch does not send it); a platform-side change made on the
 // emulator's API is on the next GET and arrives on a watch; `kubectl explain` teaches both; a target is created and
-// deleted only by a holder of RBAC create/delete and of `<platform namespace>/*`, and one in use is a 409.
+// deleted only by a holder of RBAC create/delete and of `<platform namespace>/*`, and one in use is a 409; a
+// session cluster is started (kubectl patch of spec.state) by such a platform admin only.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import t from 'tap';
@@ -16,8 +17,8 @@ const clusters = `vvpsessionclusters.${group}`;
 const as = (user: string) => (args: string[], input?: string) => k([`--as=${user}`, ...args], input);
 const tina = as('tina'); // view + use on default/prod, default/late and session cluster default/shared
 const nick = as('nick'); // view only
-const pat = as('pat'); // deployment-target-admin + the platform-namespace role of default (use on default/*)
-const dana = as('dana'); // deployment-target-admin + use on default/prod only
+const pat = as('pat'); // platform-admin + the platform-namespace role of default (use on default/*)
+const dana = as('dana'); // platform-admin + use on default/prod only
 
 async function must(what: string, res: Promise<{ code: number; stdout: string; stderr: string }>): Promise<string> {
   const r = await res;
@@ -62,7 +63,7 @@ t.before(async () => {
   for (const user of ['tina', 'nick', 'pat', 'dana']) await must(`${user} view`, k(['create', 'clusterrolebinding', `catalog-${user}-view`, `--clusterrole=${stack.release}:view`, `--user=${user}`]));
   await must('tina use', k(['create', 'clusterrolebinding', 'catalog-tina-use', '--clusterrole=catalog-tina', '--user=tina']));
   await must('dana use', k(['create', 'clusterrolebinding', 'catalog-dana-use', '--clusterrole=catalog-dana', '--user=dana']));
-  for (const user of ['pat', 'dana']) await must(`${user} admin`, k(['create', 'clusterrolebinding', `catalog-${user}-admin`, `--clusterrole=${stack.release}:deployment-target-admin`, `--user=${user}`]));
+  for (const user of ['pat', 'dana']) await must(`${user} admin`, k(['create', 'clusterrolebinding', `catalog-${user}-admin`, `--clusterrole=${stack.release}:platform-admin`, `--user=${user}`]));
   await must('pat use', k(['create', 'clusterrolebinding', 'catalog-pat-use', `--clusterrole=${stack.release}:platform-namespace:default`, '--user=pat']));
 });
 
@@ -109,6 +110,22 @@ t.test('live: a platform-side change is on the next GET and arrives on a watch, 
   const lines = () => clusterWatch().split('\n').filter((l) => l.includes('default.shared')).length;
   await eventually('the watch sends the change', async () => lines() >= 2);
   t.pass(`the watch sent default.shared ${lines()} times`);
+});
+
+t.test('a platform admin starts a session cluster with kubectl patch; a viewer may not', async (t) => {
+  const start = ['patch', clusters, 'default.shared', '--type=merge', '-p', '{"spec":{"state":"RUNNING"}}'];
+  const viewer = await tina(start);
+  t.not(viewer.code, 0);
+  t.match(viewer.stderr, /User "tina" cannot patch resource "vvpsessionclusters"/, 'without RBAC patch the request itself is refused');
+  const noWildcard = await dana(start);
+  t.match(noWildcard.stderr, /User "dana" cannot use resource "sessionclusters".*default\/\*/, 'RBAC patch without the <pns>/* grant is refused too');
+  const other = await pat(['patch', clusters, 'default.shared', '--type=merge', '-p', '{"spec":{"flinkVersion":"2.0"}}']);
+  t.not(other.code, 0);
+  t.match(other.stderr, /spec\.flinkVersion: Forbidden/, 'only spec.state changes here');
+  const started = await pat(start);
+  t.equal(started.code, 0, started.stderr);
+  await eventually('the platform runs it again', async () => (await platform<{ status: { state: string } }>('GET', '/api/v1/namespaces/default/sessionclusters/shared')).body.status.state === 'RUNNING');
+  t.equal((await tina(['get', clusters, 'default.shared', '-o', 'jsonpath={.status.state}'])).stdout, 'RUNNING', 'and says so on the next GET');
 });
 
 t.test('kubectl explain works for both', async (t) => {

@@ -249,6 +249,16 @@ function fakeClient(p: FakePlatform): PlatformPort {
         if (!found) throw httpError('GET', 404, `SessionCluster "${name}" does not exist`);
         return found;
       },
+      async patchSessionCluster(ns: string, name: string, patch: { spec: { state: 'RUNNING' | 'STOPPED' } }): Promise<SessionCluster> {
+        p.record({ method: 'PATCH-SESSIONCLUSTER', ns, name, body: patch });
+        const found = p.sessionClusters.find((x) => x.metadata.namespace === ns && x.metadata.name === name);
+        if (!found) throw httpError('PATCH', 404, `SessionCluster "${name}" does not exist`);
+        found.spec.state = patch.spec.state;
+        found.status = { state: patch.spec.state === 'RUNNING' ? 'STARTING' : 'STOPPING' };
+        found.metadata.modifiedAt = p.tick();
+        found.metadata.resourceVersion = (found.metadata.resourceVersion ?? 0) + 1;
+        return found;
+      },
       async createEvent(ns: string, event: EventWrite): Promise<Event> {
         p.record({ method: 'EVENT', ns });
         const created: Event = { metadata: { id: `e-${++p.seq}`, namespace: ns, createdAt: p.tick(), ...(event.metadata?.deploymentId ? { deploymentId: event.metadata.deploymentId } : {}), name: 'EXTERNAL' }, spec: { message: event.spec?.message ?? '' } };

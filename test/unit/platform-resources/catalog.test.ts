@@ -6,6 +6,7 @@
 import t, { type Test } from 'tap';
 import type { SubjectAccessReviewSpec } from '../../../apiserver/k8s/auth/authorizer.js';
 import type { RequestContext, WatchEvent } from '../../../apiserver/k8s/storage.js';
+import type { KubeObject } from '../../../apiserver/k8s/types.js';
 import {
   catalogObjectName, placeOf, VvpDeploymentTargetStorage, VvpSessionClusterStorage, type VvpDeploymentTarget, type VvpSessionCluster,
 } from '../../../apiserver/platform-resources/index.js';
@@ -103,29 +104,62 @@ t.test('session clusters: state, Flink version, deployment target; visible by th
 t.test('a target is created and deleted only with the grant on <platform namespace>/*; one in use is a 409', async (t) => {
   const { targets, platform } = setup(t);
   const body = (name: string, spec: VvpDeploymentTarget['spec'] = { kubernetes: { namespace: 'flink-new' } }) => ({ apiVersion: 'ververica.platform/v1', kind: 'VvpDeploymentTarget', metadata: { name }, spec });
-  const denied = await statusOf(targets.create(userWith(['default/new']), body('default.new')));
+  const denied = await statusOf(targets.create!(userWith(['default/new']), body('default.new')));
   t.equal(denied?.code, 403, 'a grant of the one name does not make a platform admin');
   t.equal(platform.calls.filter((c) => c.method === 'CREATE-TARGET').length, 0, 'nothing was written');
-  t.equal((await statusOf(targets.create(userWith(['default/*']), body('nowhere.new'))))?.code, 422, 'a name of no served namespace');
-  t.equal((await statusOf(targets.create(userWith(['default/*']), body('default.new', { platformNamespace: 'team-a' }))))?.code, 422, 'a spec contradicting the name');
-  const dry = await targets.create({ ...userWith(['default/*']), dryRun: true }, body('default.new'));
+  t.equal((await statusOf(targets.create!(userWith(['default/*']), body('nowhere.new'))))?.code, 422, 'a name of no served namespace');
+  t.equal((await statusOf(targets.create!(userWith(['default/*']), body('default.new', { platformNamespace: 'team-a' }))))?.code, 422, 'a spec contradicting the name');
+  const dry = await targets.create!({ ...userWith(['default/*']), dryRun: true }, body('default.new'));
   t.equal(dry.metadata.name, 'default.new');
   t.equal(platform.calls.filter((c) => c.method === 'CREATE-TARGET').length, 0, 'dryRun writes nothing');
-  const created = await targets.create(userWith(['default/*']), body('default.new')) as VvpDeploymentTarget;
+  const created = await targets.create!(userWith(['default/*']), body('default.new')) as VvpDeploymentTarget;
   t.match(created, { metadata: { name: 'default.new' }, spec: { kubernetes: { namespace: 'flink-new' } } });
   t.match(platform.targets.find((x) => x.metadata.name === 'new'), { metadata: { namespace: 'default' }, spec: { kubernetes: { namespace: 'flink-new' } } });
-  t.equal((await statusOf(targets.create(userWith(['default/*']), body('default.new'))))?.code, 409, 'the name is taken');
+  t.equal((await statusOf(targets.create!(userWith(['default/*']), body('default.new'))))?.code, 409, 'the name is taken');
 
-  t.equal((await statusOf(targets.delete(userWith(['default/new']), undefined, 'default.new', {})))?.code, 403);
+  t.equal((await statusOf(targets.delete!(userWith(['default/new']), undefined, 'default.new', {})))?.code, 403);
   const d = platform.seed('default', 'job');
   d.spec.deploymentTargetName = 'prod';
-  const inUse = await statusOf(targets.delete(userWith(['default/*']), undefined, 'default.prod', {}));
+  const inUse = await statusOf(targets.delete!(userWith(['default/*']), undefined, 'default.prod', {}));
   t.equal(inUse?.code, 409, 'the platform refuses to delete a target in use');
   t.match(inUse?.message, /used by deployment "job"/);
-  t.equal((await statusOf(targets.delete(userWith(['default/*']), undefined, 'default.new', { preconditions: { uid: 'other' } })))?.code, 409, 'a uid precondition');
-  const deleted = await targets.delete(userWith(['default/*']), undefined, 'default.new', {});
+  t.equal((await statusOf(targets.delete!(userWith(['default/*']), undefined, 'default.new', { preconditions: { uid: 'other' } })))?.code, 409, 'a uid precondition');
+  const deleted = await targets.delete!(userWith(['default/*']), undefined, 'default.new', {});
   t.ok(deleted.deleted);
   t.notOk(platform.targets.some((x) => x.metadata.name === 'new'), 'gone on the platform');
+});
+
+t.test('a session cluster is started and stopped by a holder of <platform namespace>/* only; nothing else changes here', async (t) => {
+  const { clusters, platform } = setup(t);
+  platform.addSessionCluster('default', 'shared', 'prod');
+  const stop = (live: KubeObject | undefined) => ({ ...live!, spec: { ...(live as VvpSessionCluster).spec, state: 'STOPPED' } });
+  t.equal((await statusOf(clusters.update(userWith(['default/shared']), undefined, 'default.shared', stop)))?.code, 403, 'the grant of the one name sees it, but does not stop it');
+  t.equal(platform.calls.filter((c) => c.method === 'PATCH-SESSIONCLUSTER').length, 0);
+  const relabel = (live: KubeObject | undefined) => ({ ...live!, metadata: { ...live!.metadata, labels: { a: 'b' } } });
+  const refused = await statusOf(clusters.update(userWith(['default/*']), undefined, 'default.shared', relabel));
+  t.equal(refused?.code, 422);
+  t.match(refused?.details?.causes, [{ field: 'metadata.labels' }]);
+  const retarget = (live: KubeObject | undefined) => ({ ...live!, spec: { ...(live as VvpSessionCluster).spec, flinkVersion: '2.0' } });
+  t.match((await statusOf(clusters.update(userWith(['default/*']), undefined, 'default.shared', retarget)))?.details?.causes, [{ field: 'spec.flinkVersion' }]);
+  const stale = (live: KubeObject | undefined) => ({ ...stop(live), metadata: { ...live!.metadata, resourceVersion: '1' } });
+  t.equal((await statusOf(clusters.update(userWith(['default/*']), undefined, 'default.shared', stale)))?.code, 409, 'a stale resourceVersion');
+  const dry = await clusters.update({ ...userWith(['default/*']), dryRun: true }, undefined, 'default.shared', stop) as VvpSessionCluster;
+  t.equal(dry.spec.state, 'STOPPED');
+  t.equal(platform.calls.filter((c) => c.method === 'PATCH-SESSIONCLUSTER').length, 0, 'dryRun writes nothing');
+  const stopped = await clusters.update(userWith(['default/*']), undefined, 'default.shared', stop) as VvpSessionCluster;
+  t.match(stopped, { spec: { state: 'STOPPED' }, status: { state: 'STOPPING' } }, 'the platform moves it');
+  t.same(platform.calls.filter((c) => c.method === 'PATCH-SESSIONCLUSTER').map((c) => c.body), [{ spec: { state: 'STOPPED' } }], 'one merge patch of spec.state');
+  t.equal((await statusOf(clusters.update(userWith(['default/*']), undefined, 'default.missing', stop)))?.code, 404);
+});
+
+t.test('read-only targets (writes: false) serve neither create nor delete, so discovery lists neither', async (t) => {
+  const platform = new FakePlatform();
+  const router = new PlatformRouter({ instances: [{ client: platform.client(), instanceId: 'op-1', platformNamespaces: ['default'], platformName: 'VVP' }] });
+  const readOnly = new VvpDeploymentTargetStorage({ platforms: router, writes: false });
+  t.teardown(() => { router.close(); readOnly.close(); });
+  t.equal(readOnly.create, undefined);
+  t.equal(readOnly.delete, undefined);
+  t.equal(typeof readOnly.list, 'function');
 });
 
 t.test('watch: no platform call while nobody watches; events of ungranted targets are not sent', async (t) => {
