@@ -444,7 +444,7 @@ async function main(): Promise<void> {
       rows.push(['9', 'platform calls / poll: vvpdeployments watch alone', String(perPoll(alone)), '', 'incl. background loops', '']);
       rows.push(['9', '  + vvpsavepoints and vvpjobs watches', String(perPoll(withChildren)), '', '', '']);
       rows.push(['9', '  child watches ended: alone again', String(perPoll(aloneAgain)), '', `unchanged: ${perPoll(aloneAgain) <= perPoll(alone) * 1.1 ? 'yes' : 'no'}`, '= alone']);
-      rows.push(['9', '  target/session-cluster calls / poll, unwatched', String(catalogPerPoll.alone), '', 'their routes only', '0']);
+      rows.push(['9', '  target/session-cluster calls / poll, no user watching', String(catalogPerPoll.alone), '', 'the GC watches deletable targets', '<= 1 per platform ns']);
       rows.push(['9', '  + vvpdeploymenttargets and vvpsessionclusters watches', String(perPoll(withCatalog)), '', `their routes: ${catalogPerPoll.watched}`, '+2']);
       for (const [label, c] of [['alone', alone], ['with children', withChildren], ['alone again', aloneAgain], ['with target/session-cluster watches', withCatalog]] as const) {
         log(`   ${label}: ${perPoll(c)} calls/poll (${Object.entries(c.routesPerSecond).map(([r, n]) => `${r} ${round((n * pollIntervalMs) / 1000, 2)}`).join(', ')})`);
