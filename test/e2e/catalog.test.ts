@@ -128,7 +128,12 @@ t.test('a platform admin starts a session cluster with kubectl patch; a viewer m
   t.equal((await tina(['get', clusters, 'default.shared', '-o', 'jsonpath={.status.state}'])).stdout, 'RUNNING', 'and says so on the next GET');
 });
 
-t.test('kubectl explain works for both', async (t) => {
+t.test('discovery lists both as cluster-scoped, with their verbs; kubectl explain works for both', async (t) => {
+  const discovered = await k(['api-resources', '--api-group', group, '-o', 'wide']);
+  t.equal(discovered.code, 0, discovered.stderr);
+  const g = group.replace(/\./g, '\\.');
+  t.match(discovered.stdout, new RegExp(`vvpdeploymenttargets\\s+vvpdt\\s+${g}/v1\\s+false\\s+VvpDeploymentTarget\\s+create,delete,get,list,watch`));
+  t.match(discovered.stdout, new RegExp(`vvpsessionclusters\\s+vvpsc\\s+${g}/v1\\s+false\\s+VvpSessionCluster\\s+get,list,patch,update,watch`));
   const status = await k(['explain', 'vvpsessionclusters.status', '--api-version', `${group}/v1`]);
   t.equal(status.code, 0, status.stderr);
   t.match(status.stdout, /flinkVersion|state/);
