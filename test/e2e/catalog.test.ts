@@ -132,7 +132,7 @@ t.test('discovery lists both as cluster-scoped, with their verbs; kubectl explai
   const discovered = await k(['api-resources', '--api-group', group, '-o', 'wide']);
   t.equal(discovered.code, 0, discovered.stderr);
   const g = group.replace(/\./g, '\\.');
-  t.match(discovered.stdout, new RegExp(`vvpdeploymenttargets\\s+vvpdt\\s+${g}/v1\\s+false\\s+VvpDeploymentTarget\\s+create,delete,get,list,watch`));
+  t.match(discovered.stdout, new RegExp(`vvpdeploymenttargets\\s+vvpdt\\s+${g}/v1\\s+false\\s+VvpDeploymentTarget\\s+create,delete,deletecollection,get,list,watch`));
   t.match(discovered.stdout, new RegExp(`vvpsessionclusters\\s+vvpsc\\s+${g}/v1\\s+false\\s+VvpSessionCluster\\s+get,list,patch,update,watch`));
   const status = await k(['explain', 'vvpsessionclusters.status', '--api-version', `${group}/v1`]);
   t.equal(status.code, 0, status.stderr);
