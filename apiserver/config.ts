@@ -26,6 +26,8 @@ export interface ServerConfig {
   logLevel: string;
   /** `rbac`: platform namespaces, targets and session clusters need the user's RBAC grant; `everyone`: the old behaviour. */
   platformGrants: 'rbac' | 'everyone';
+  /** Whether VvpDeploymentTargets are created and deleted through this API (a deletable kind is watched by the GC). */
+  deploymentTargetWrites: boolean;
   /** Keys (one per line) that sign the Kubernetes records on platform deployments; the first signs. */
   recordKeyFile: string;
   /** The ConfigMap (in the Lease's namespace) that says the one-time signing of older records is done. */
@@ -61,6 +63,7 @@ const flags = {
   'record-key-file': { env: 'RECORD_KEY_FILE', help: 'file of HMAC keys (one per line, 32+ bytes; the first signs) for the Kubernetes records on platform deployments' },
   'record-migration-marker': { env: 'RECORD_MIGRATION_MARKER', help: 'ConfigMap in the lease namespace marking the one-time signing of older records as done (default <lease-name>-records-signed)' },
   'platform-grants': { env: 'PLATFORM_GRANTS', default: 'rbac', help: 'rbac: users need verb use on platformnamespaces/deploymenttargets/sessionclusters; everyone: no such check (the old behaviour)' },
+  'deployment-target-writes': { env: 'DEPLOYMENT_TARGET_WRITES', default: 'true', help: 'true: platform admins create and delete vvpdeploymenttargets (the garbage collector then watches them: one target list per poll and platform namespace); false: read-only' },
 } satisfies Record<string, FlagSpec>;
 
 type FlagName = keyof typeof flags;
@@ -95,6 +98,8 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
   };
   const grants = required('platform-grants');
   if (grants !== 'rbac' && grants !== 'everyone') throw new ConfigError('--platform-grants must be rbac or everyone');
+  const targetWrites = required('deployment-target-writes');
+  if (targetWrites !== 'true' && targetWrites !== 'false') throw new ConfigError('--deployment-target-writes must be true or false');
   const config: ServerConfig = {
     bindAddress: required('bind-address'),
     securePort: integer('secure-port'),
@@ -109,6 +114,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     leaseName: required('lease-name'),
     logLevel: required('log-level'),
     platformGrants: grants,
+    deploymentTargetWrites: targetWrites === 'true',
     recordKeyFile: required('record-key-file'),
     recordMigrationMarker: get('record-migration-marker') ?? `${required('lease-name')}-records-signed`,
   };

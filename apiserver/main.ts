@@ -13,7 +13,9 @@ import type { KubeObject } from './k8s/types.js';
 import { LeaderElector } from './k8s/leader-election.js';
 import { VvpClient } from './vvp/index.js';
 import { PlatformRouter, RecordSigner, migrateUnsignedRecords, type VvpDeploymentStorageOptions } from './vvpdeployment/index.js';
-import { VvpJobStorage, VvpSavepointStorage, type ChildOptions } from './platform-resources/index.js';
+import {
+  VvpDeploymentTargetStorage, VvpJobStorage, VvpSavepointStorage, VvpSessionClusterStorage, type CatalogOptions, type ChildOptions,
+} from './platform-resources/index.js';
 import { FileToken } from './token-file.js';
 import { backgroundLoop, replicaLoop } from './background.js';
 import { secretTokenResolver } from './secret-token.js';
@@ -116,6 +118,10 @@ async function main(): Promise<void> {
   };
   const savepoints = new VvpSavepointStorage(children);
   const jobs = new VvpJobStorage(children);
+  // Deployment targets and session clusters, cluster-scoped; each kind polls the platform only while someone watches it.
+  const catalog: CatalogOptions = { platforms: storage, group: children.group, watch: children.watch };
+  const deploymentTargets = new VvpDeploymentTargetStorage({ ...catalog, writes: config.deploymentTargetWrites });
+  const sessionClusters = new VvpSessionClusterStorage(catalog);
   // Once per installation (a ConfigMap beside the Lease says it is done): the records of an older version are signed.
   // An administrator deletes the ConfigMap to have checked unsigned records signed again (README "Tenancy").
   const migrateRecordsOnce = async (signal: AbortSignal) => {
@@ -142,7 +148,7 @@ async function main(): Promise<void> {
   admission.start();
   const server = await createApiServer({
     serving: { certPem: readFileSync(config.tlsCertFile, 'utf8'), keyPem: readFileSync(config.tlsKeyFile, 'utf8') },
-    storages: [storage, savepoints, jobs],
+    storages: [storage, savepoints, jobs, deploymentTargets, sessionClusters],
     authenticator: auth.authenticator,
     authorizer: auth.authorizer,
     authenticationConfig: auth.authenticationConfig,
@@ -181,6 +187,8 @@ async function main(): Promise<void> {
     storage.close();
     savepoints.close();
     jobs.close();
+    deploymentTargets.close();
+    sessionClusters.close();
     await server.close();
     for (const client of clients) client.close();
     process.exit(0);

@@ -28,6 +28,7 @@ import { planCreate } from '../apiserver/vvpdeployment/mapping.js';
 import type { VvpDeployment } from '../apiserver/vvpdeployment/types.js';
 import { withDefaults } from '../apiserver/vvpdeployment/validation.js';
 import { kubectl } from '../tools/cluster/control-plane.js';
+import { CATALOG_RESOURCES, catalogCallsPerPoll, catalogWatchPath } from './catalog-calls.js';
 import { platformCallsPerVerb } from './platform-calls.js';
 import {
   Client, WatchFleet, closedLoop, interleaved, machine, now, pool, round, rssMb, summary, table, type Summary,
@@ -410,7 +411,7 @@ async function main(): Promise<void> {
       const perPoll = (c: { totalPerSecond: number }) => round((c.totalPerSecond * pollIntervalMs) / 1000, 2);
       // The namespace may hold no savepoint or job: the initial-events-end BOOKMARK is the first event the fleet waits for.
       const childPath = (resource: string) => `/apis/${GROUP}/v1/namespaces/bench/${resource}?watch=true&sendInitialEvents=true&allowWatchBookmarks=true&resourceVersionMatch=NotOlderThan`;
-      log(`9. platform calls per poll (${pollIntervalMs} ms) with one vvpdeployments watch, with and without vvpsavepoints / vvpjobs watches (${seconds} s each)`);
+      log(`9. platform calls per poll (${pollIntervalMs} ms) with one vvpdeployments watch, with and without vvpsavepoints / vvpjobs, then vvpdeploymenttargets / vvpsessionclusters watches (${seconds} s each)`);
       const deploymentsWatch = new WatchFleet(st.serverUrl, serverTls, identity);
       fleets.push(deploymentsWatch);
       await deploymentsWatch.open(1, watchPath);
@@ -425,16 +426,27 @@ async function main(): Promise<void> {
       children.close();
       await sleep(pollIntervalMs);
       const aloneAgain = await listCallsPerSecond(seconds);
+      // The cluster-scoped kinds: their routes see calls only while they are watched.
+      const catalogWatches = new WatchFleet(st.serverUrl, serverTls, identity);
+      fleets.push(catalogWatches);
+      for (const resource of CATALOG_RESOURCES) await catalogWatches.open(1, catalogWatchPath(GROUP, resource));
+      await sleep(pollIntervalMs);
+      const withCatalog = await listCallsPerSecond(seconds);
+      catalogWatches.close();
       deploymentsWatch.close();
+      const catalogPerPoll = { alone: catalogCallsPerPoll(alone.routesPerSecond, pollIntervalMs), watched: catalogCallsPerPoll(withCatalog.routesPerSecond, pollIntervalMs) };
       results.childKindsPlatformCalls = {
         pollIntervalMs, seconds, deploymentsWatchAlone: alone, withSavepointAndJobWatches: withChildren, deploymentsWatchAloneAgain: aloneAgain,
-        perPoll: { alone: perPoll(alone), withChildren: perPoll(withChildren), aloneAgain: perPoll(aloneAgain) },
+        withTargetAndSessionClusterWatches: withCatalog, targetAndSessionClusterRoutesPerPoll: catalogPerPoll,
+        perPoll: { alone: perPoll(alone), withChildren: perPoll(withChildren), aloneAgain: perPoll(aloneAgain), withCatalog: perPoll(withCatalog) },
         note: 'all platform calls the emulator counted (watch polls, background loops, the GC watch), per poll interval; the child kinds poll only while watched and reuse the deployment poll\'s read when it is younger than half an interval',
       };
       rows.push(['9', 'platform calls / poll: vvpdeployments watch alone', String(perPoll(alone)), '', 'incl. background loops', '']);
       rows.push(['9', '  + vvpsavepoints and vvpjobs watches', String(perPoll(withChildren)), '', '', '']);
       rows.push(['9', '  child watches ended: alone again', String(perPoll(aloneAgain)), '', `unchanged: ${perPoll(aloneAgain) <= perPoll(alone) * 1.1 ? 'yes' : 'no'}`, '= alone']);
-      for (const [label, c] of [['alone', alone], ['with children', withChildren], ['alone again', aloneAgain]] as const) {
+      rows.push(['9', '  target/session-cluster calls / poll, no user watching', String(catalogPerPoll.alone), '', 'the GC watches deletable targets', '<= 1 per platform ns']);
+      rows.push(['9', '  + vvpdeploymenttargets and vvpsessionclusters watches', String(perPoll(withCatalog)), '', `their routes: ${catalogPerPoll.watched}`, '+2']);
+      for (const [label, c] of [['alone', alone], ['with children', withChildren], ['alone again', aloneAgain], ['with target/session-cluster watches', withCatalog]] as const) {
         log(`   ${label}: ${perPoll(c)} calls/poll (${Object.entries(c.routesPerSecond).map(([r, n]) => `${r} ${round((n * pollIntervalMs) / 1000, 2)}`).join(', ')})`);
       }
     }

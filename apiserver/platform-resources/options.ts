@@ -2,6 +2,7 @@
 // and to the platform, the platform namespaces served, and the watch timing.
 
 import type { VvpDeploymentStorage } from '../vvpdeployment/index.js';
+import type { CatalogPort } from './catalog-visibility.js';
 
 export const CHILD_GROUP = 'ververica.platform';
 export const CHILD_VERSION = 'v1';
@@ -16,4 +17,14 @@ export interface ChildOptions {
   group?: string;
   /** Serves watch, polled every `pollIntervalMs` while someone watches this kind (close() stops it). */
   watch?: { pollIntervalMs: number; onPollError?: (platformNamespace: string, error: unknown) => void };
+}
+
+/** What the catalog storages (VvpDeploymentTarget, VvpSessionCluster) are given: the router's scopes and catalogs. */
+export interface CatalogOptions {
+  platforms: CatalogPort;
+  group?: string;
+  /** Serves watch, polled every `pollIntervalMs` while someone watches this kind (close() stops it). */
+  watch?: { pollIntervalMs: number; onPollError?: (scope: string, error: unknown) => void };
+  /** Serves the kind's writes (targets: create and delete; default true). */
+  writes?: boolean;
 }

@@ -8,6 +8,7 @@ import type {
   Deployment,
   DeploymentDefaults,
   DeploymentTarget,
+  DeploymentTargetWrite,
   DeploymentWrite,
   Event,
   EventWrite,
@@ -15,6 +16,8 @@ import type {
   Namespace,
   ResourceList,
   Savepoint,
+  SessionCluster,
+  SessionClusterPatch,
   StringMap,
   SystemInformation,
 } from './types.js';
@@ -240,6 +243,37 @@ export class VvpClient {
    */
   async getRuntimeParallelism(ns: string, deploymentId: string, opts?: CallOptions): Promise<number | undefined> {
     return runtimeParallelismOf(await this.getAutopilotPolicyStatus(ns, deploymentId, opts));
+  }
+
+  // Deployment targets by name, and session clusters (read-only here)
+
+  getDeploymentTarget(ns: string, name: string, opts?: CallOptions): Promise<DeploymentTarget> {
+    return this.object('GET', R.deploymentTarget, `/api/v1/namespaces/${s(ns)}/deployment-targets/${s(name)}`, undefined, opts);
+  }
+
+  createDeploymentTarget(ns: string, target: DeploymentTargetWrite, opts?: CallOptions): Promise<DeploymentTarget> {
+    return this.object('POST', R.deploymentTargets, `/api/v1/namespaces/${s(ns)}/deployment-targets`, target, opts);
+  }
+
+  /** The platform answers 409 while a deployment or session cluster runs on the target. 204 means it is gone. */
+  async deleteDeploymentTarget(ns: string, name: string, opts?: CallOptions): Promise<DeploymentTarget | undefined> {
+    const { json } = await this.send('DELETE', R.deploymentTarget, `/api/v1/namespaces/${s(ns)}/deployment-targets/${s(name)}`, undefined, opts);
+    return json === undefined ? undefined : this.expectObject<DeploymentTarget>(json, 'DELETE', R.deploymentTarget);
+  }
+
+  listSessionClusters(ns: string, opts?: CallOptions): Promise<ResourceList<SessionCluster>> {
+    return this.list(R.sessionClusters, `/api/v1/namespaces/${s(ns)}/sessionclusters`, opts);
+  }
+
+  getSessionCluster(ns: string, name: string, opts?: CallOptions): Promise<SessionCluster> {
+    return this.object('GET', R.sessionCluster, `/api/v1/namespaces/${s(ns)}/sessionclusters/${s(name)}`, undefined, opts);
+  }
+
+  /** A merge patch of the session cluster (e.g. `{spec: {state: 'STOPPED'}}`); a 204 is answered by reading it back. */
+  async patchSessionCluster(ns: string, name: string, patch: SessionClusterPatch, opts?: CallOptions): Promise<SessionCluster> {
+    const { json } = await this.send('PATCH', R.sessionCluster, `/api/v1/namespaces/${s(ns)}/sessionclusters/${s(name)}`, patch, opts);
+    if (json === undefined) return this.getSessionCluster(ns, name, opts);
+    return this.expectObject<SessionCluster>(json, 'PATCH', R.sessionCluster);
   }
 
   // Plumbing

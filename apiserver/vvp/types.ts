@@ -211,23 +211,62 @@ export interface DeploymentDefaults {
   spec: DeepPartial<DeploymentSpec>;
 }
 
+/** The metadata of a deployment target or session cluster: named within its namespace. */
+export interface NamedResourceMetadata {
+  id: string;
+  name: string;
+  namespace: string;
+  labels?: StringMap;
+  annotations?: StringMap;
+  createdAt?: string;
+  modifiedAt?: string;
+  resourceVersion?: number;
+}
+
 export interface DeploymentTarget {
   kind?: 'DeploymentTarget';
   apiVersion?: string;
-  metadata: {
-    id: string;
-    name: string;
-    namespace: string;
-    labels?: StringMap;
-    annotations?: StringMap;
-    createdAt?: string;
-    modifiedAt?: string;
-    resourceVersion?: number;
-  };
+  metadata: NamedResourceMetadata;
   spec: {
     /** If `namespace` is unset, jobs run in the platform's own Kubernetes namespace. */
     kubernetes?: { namespace?: string };
   };
+}
+
+/** A body for POST of a deployment target: its name, labels and annotations, and where it deploys. */
+export interface DeploymentTargetWrite {
+  kind?: 'DeploymentTarget';
+  apiVersion?: string;
+  metadata: { name: string; labels?: StringMap; annotations?: StringMap };
+  spec: { kubernetes: { namespace?: string } };
+}
+
+/** A session cluster (2.4+): a Flink cluster shared by the deployments naming it (spec.sessionClusterName). */
+export interface SessionCluster {
+  kind?: 'SessionCluster';
+  apiVersion?: string;
+  metadata: NamedResourceMetadata;
+  spec: {
+    state?: 'RUNNING' | 'STOPPED';
+    deploymentTargetName?: string;
+    flinkVersion?: string;
+    flinkImageRegistry?: string;
+    flinkImageRepository?: string;
+    flinkImageTag?: string;
+    numberOfTaskManagers?: number;
+    flinkConfiguration?: StringMap;
+    [field: string]: unknown;
+  };
+  status?: {
+    state?: 'STOPPED' | 'STARTING' | 'RUNNING' | 'UPDATING' | 'STOPPING' | 'FAILED';
+    failure?: Failure;
+    running?: { startedAt?: string; lastUpdateTime?: string };
+  };
+}
+
+/** A merge patch of a session cluster: its desired state. */
+export interface SessionClusterPatch {
+  spec: { state: 'RUNNING' | 'STOPPED' };
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -11,3 +11,4 @@ export { nameLabelValue } from './annotations.js';
 export { byNamespaceAndName, decodeContinue, encodeContinue } from './selectors.js';
 export { apikeyTokenResolver } from './apikey-secret.js';
 export { RecordSigner, migrateUnsignedRecords } from './record-signature.js';
+export { catalogGrant, PlatformCatalog, type CatalogGrant, type CatalogItems, type CatalogKind } from './platform-catalog.js';

@@ -7,4 +7,6 @@ export type PlatformPort = Pick<VvpClient,
   | 'listDeployments' | 'getDeployment' | 'createDeployment' | 'patchDeployment' | 'putDeployment' | 'deleteDeployment'
   | 'listJobs' | 'listSavepoints' | 'triggerSavepoint' | 'registerSavepoint'
   | 'listAutopilotPolicies' | 'getAutopilotPolicy' | 'getAutopilotPolicyStatus'
-  | 'listEvents' | 'createEvent' | 'getDeploymentDefaults'>;
+  | 'listEvents' | 'createEvent' | 'getDeploymentDefaults'
+  | 'listDeploymentTargets' | 'getDeploymentTarget' | 'createDeploymentTarget' | 'deleteDeploymentTarget' | 'listSessionClusters' | 'getSessionCluster'
+  | 'patchSessionCluster'>;

@@ -22,6 +22,7 @@ import type { VvpDeploymentStorageOptions } from './options.js';
 import { VvpDeploymentStorage } from './storage.js';
 import { KIND, type VvpDeployment } from './types.js';
 import type { ChildKind, OwnedChildren } from './owned-children.js';
+import type { PlatformCatalog } from './platform-catalog.js';
 
 /** Hub scope of an instance's platform namespace: `<instanceId>/<platform namespace>` (ids hold no `/`). */
 function scopeName(instanceId: string, platformNamespace: string): string {
@@ -205,6 +206,12 @@ export class PlatformRouter implements Storage, Getter, Lister, Creater, Updater
     const [ctx, namespace, name] = args;
     // No instance holds it: the first answers the 404.
     return ((await this.owner(ctx, namespace, name)) ?? this.all[0]!).triggerSavepoint(...args);
+  }
+
+  /** The deployment targets and session clusters of a child scope's instance and its platform namespace there. */
+  catalogOf(scope: string): { catalog: PlatformCatalog; platformNamespace: string } {
+    const { storage, platformNamespace } = this.ofChildScope(scope);
+    return { catalog: storage.catalog, platformNamespace };
   }
 
   private childScope(instanceId: string, platformNamespace: string): string {

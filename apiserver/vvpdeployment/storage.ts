@@ -22,6 +22,7 @@ import type { VvpDeployment } from './types.js';
 import type { Savepoint } from '../vvp/index.js';
 import { UpdateFlow } from './update-flow.js';
 import { PlatformWriter } from './writer.js';
+import { PlatformCatalog } from './platform-catalog.js';
 
 export { APIKEY_SECRET_ANNOTATION, type VvpDeploymentStorageOptions } from './options.js';
 
@@ -39,12 +40,15 @@ export class VvpDeploymentStorage implements Storage, Getter, Lister, Creater, U
   private readonly deletion: DeletionFlow;
   private readonly background: BackgroundPass;
   private readonly writer: PlatformWriter;
+  /** This instance's deployment targets and session clusters, for VvpDeploymentTarget and VvpSessionCluster (platform-catalog.ts). */
+  readonly catalog: PlatformCatalog;
 
   constructor(options: VvpDeploymentStorageOptions) {
     if (options.platformNamespaces.length === 0) throw new Error('at least one platform namespace must be served');
     this.core = new StorageCore(options);
     this.info = { ...vvpDeploymentInfo, group: this.core.group };
     this.listing = new Listing(this.core);
+    this.catalog = new PlatformCatalog(this.core.options);
     const writer = new PlatformWriter(this.core, this.listing);
     this.writer = writer;
     const settler = new SavepointSettler(this.core, writer);

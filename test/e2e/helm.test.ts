@@ -80,7 +80,14 @@ t.test('tenancy: grant ClusterRoles outside edit/admin, Secrets read only where 
   t.same(all.rules, [{ apiGroups: ['ververica.platform'], resources: ['platformnamespaces', 'deploymenttargets', 'sessionclusters'], verbs: ['use'] }]);
   const analytics = find(objects, 'ClusterRole', 'vvp:platform-namespace:analytics') as Role;
   t.same(analytics.rules.map((r) => r.resourceNames), [['analytics'], ['analytics/*']]);
-  for (const role of [all, analytics]) {
+  const targetAdmin = find(objects, 'ClusterRole', 'vvp:platform-admin') as Role;
+  t.same(targetAdmin.rules, [
+    { apiGroups: ['ververica.platform'], resources: ['vvpdeploymenttargets'], verbs: ['get', 'list', 'watch', 'create', 'delete'] },
+    { apiGroups: ['ververica.platform'], resources: ['vvpsessionclusters'], verbs: ['get', 'list', 'watch', 'update', 'patch'] },
+  ], 'creating and deleting targets, starting and stopping session clusters, is a role of its own');
+  t.notMatch(JSON.stringify(find(objects, 'Deployment')), /deployment-target-writes/, 'target writes are served by default');
+  t.match(JSON.stringify(find(await render(['vvp.token=x', 'deploymentTargets.writes=false']), 'Deployment')), /--deployment-target-writes=false/, 'or not, when switched off');
+  for (const role of [all, analytics, targetAdmin]) {
     t.notOk(Object.keys(role.metadata.labels ?? {}).some((l) => l.startsWith('rbac.authorization.k8s.io/aggregate-to')), `${role.metadata.name} is not aggregated`);
   }
   const deployment = JSON.stringify(find(objects, 'Deployment'));

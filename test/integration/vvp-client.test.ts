@@ -164,6 +164,29 @@ t.test('Autopilot policy and the runtime parallelism it sets', async (t) => {
   await vvp.deleteDeployment(NS, name);
 });
 
+t.test('deployment targets by name, and session clusters started and stopped', async (t) => {
+  const created = await vvp.createDeploymentTarget(NS, { metadata: { name: 'client-it' }, spec: { kubernetes: { namespace: 'client-it-jobs' } } });
+  t.match(created, { metadata: { name: 'client-it', namespace: NS }, spec: { kubernetes: { namespace: 'client-it-jobs' } } });
+  t.equal((await vvp.getDeploymentTarget(NS, 'client-it')).metadata.id, created.metadata.id);
+  const taken = await vvp.createDeploymentTarget(NS, { metadata: { name: 'client-it' }, spec: { kubernetes: {} } }).catch((e: unknown) => e);
+  t.ok(isVvpHttpError(taken, 409), 'a taken name is a 409');
+
+  const emulatorCreated = await emulator.request('POST', `/api/v1/namespaces/${NS}/sessionclusters`, { metadata: { name: 'client-it' }, spec: { state: 'STOPPED', deploymentTargetName: 'client-it' } });
+  t.equal(emulatorCreated.status, 201);
+  t.same((await vvp.listSessionClusters(NS)).items.map((c) => c.metadata.name), ['client-it']);
+  const starting = await vvp.patchSessionCluster(NS, 'client-it', { spec: { state: 'RUNNING' } });
+  t.match(starting, { spec: { state: 'RUNNING', deploymentTargetName: 'client-it' }, status: { state: 'STARTING' } });
+  await until('the cluster to run', () => vvp.getSessionCluster(NS, 'client-it'), (c) => c.status?.state === 'RUNNING');
+  const inUse = await vvp.deleteDeploymentTarget(NS, 'client-it').catch((e: unknown) => e);
+  t.ok(isVvpHttpError(inUse, 409), 'a target a session cluster runs on is not deleted');
+  await vvp.patchSessionCluster(NS, 'client-it', { spec: { state: 'STOPPED' } });
+  await until('the cluster to stop', () => vvp.getSessionCluster(NS, 'client-it'), (c) => c.status?.state === 'STOPPED');
+  t.equal((await emulator.request('DELETE', `/api/v1/namespaces/${NS}/sessionclusters/client-it`)).status, 200);
+  t.equal((await vvp.deleteDeploymentTarget(NS, 'client-it'))?.metadata.name, 'client-it');
+  const gone = await vvp.getSessionCluster(NS, 'client-it').catch((e: unknown) => e);
+  t.ok(isVvpHttpError(gone, 404));
+});
+
 t.test('platform faults come back as the right error kinds', async (t) => {
   const fault = (f: object) => emulator.request('POST', '/__emulator/faults', { remaining: 1, ...f });
   const requests = async () => (await emulator.request<{ routes: Record<string, number> }>('GET', '/__emulator/requests')).body.routes;

@@ -5,7 +5,9 @@
 import { MANAGED_BY_LABEL } from '../../apiserver/vvpdeployment/annotations.js';
 import type { PlatformPort } from '../../apiserver/vvpdeployment/platform-port.js';
 import { VvpError } from '../../apiserver/vvp/errors.js';
-import type { Deployment, DeploymentDefaults, DeploymentWrite, Event, EventWrite, Job, ResourceList, Savepoint, StringMap } from '../../apiserver/vvp/types.js';
+import type {
+  Deployment, DeploymentDefaults, DeploymentTarget, DeploymentTargetWrite, DeploymentWrite, Event, EventWrite, Job, ResourceList, Savepoint, SessionCluster, StringMap,
+} from '../../apiserver/vvp/types.js';
 
 export type Call = { method: string; ns: string; name?: string; body?: unknown; token?: string };
 
@@ -29,6 +31,8 @@ export class FakePlatform {
   jobs: Job[] = [];
   savepoints: Savepoint[] = [];
   events: Event[] = [];
+  targets: DeploymentTarget[] = [];
+  sessionClusters: SessionCluster[] = [];
   calls: Call[] = [];
   fail?: (call: Call) => VvpError | undefined;
   seq = 0;
@@ -78,6 +82,29 @@ export class FakePlatform {
     if (owner !== undefined && token !== undefined && token !== `token-${owner}`) throw httpError(method, 403, `Deployment "${current?.metadata.name}" is write-protected`);
     const rv = body.metadata?.resourceVersion;
     if (current && typeof rv === 'number' && rv !== current.metadata.resourceVersion) throw httpError(method, 409, `metadata.resourceVersion ${rv} is stale`);
+  }
+
+  addTarget(ns: string, name: string, kubernetesNamespace?: string): DeploymentTarget {
+    const at = this.tick();
+    const target: DeploymentTarget = {
+      kind: 'DeploymentTarget', apiVersion: 'v1',
+      metadata: { id: `t-${++this.seq}`, name, namespace: ns, createdAt: at, modifiedAt: at, resourceVersion: 1 },
+      spec: { kubernetes: kubernetesNamespace ? { namespace: kubernetesNamespace } : {} },
+    };
+    this.targets.push(target);
+    return target;
+  }
+
+  addSessionCluster(ns: string, name: string, target: string, state: 'RUNNING' | 'STOPPED' = 'RUNNING'): SessionCluster {
+    const at = this.tick();
+    const cluster: SessionCluster = {
+      kind: 'SessionCluster', apiVersion: 'v1',
+      metadata: { id: `sc-${++this.seq}`, name, namespace: ns, createdAt: at, modifiedAt: at, resourceVersion: 1 },
+      spec: { state, deploymentTargetName: target, flinkVersion: '1.18' },
+      status: { state, ...(state === 'RUNNING' ? { running: { startedAt: at, lastUpdateTime: at } } : {}) },
+    };
+    this.sessionClusters.push(cluster);
+    return cluster;
   }
 
   client(): PlatformPort {
@@ -188,6 +215,49 @@ function fakeClient(p: FakePlatform): PlatformPort {
       },
       async getDeploymentDefaults(ns: string): Promise<DeploymentDefaults> {
         return { spec: { template: { spec: { flinkConfiguration: { 'state.savepoints.dir': `s3://fake/savepoints/${ns}` } } } } };
+      },
+      async listDeploymentTargets(ns: string): Promise<ResourceList<DeploymentTarget>> {
+        p.record({ method: 'LIST-TARGETS', ns });
+        return { items: p.targets.filter((x) => x.metadata.namespace === ns) };
+      },
+      async getDeploymentTarget(ns: string, name: string): Promise<DeploymentTarget> {
+        p.record({ method: 'GET-TARGET', ns, name });
+        const found = p.targets.find((x) => x.metadata.namespace === ns && x.metadata.name === name);
+        if (!found) throw httpError('GET', 404, `DeploymentTarget "${name}" does not exist`);
+        return found;
+      },
+      async createDeploymentTarget(ns: string, target: DeploymentTargetWrite): Promise<DeploymentTarget> {
+        p.record({ method: 'CREATE-TARGET', ns, name: target.metadata.name, body: target });
+        if (p.targets.some((x) => x.metadata.namespace === ns && x.metadata.name === target.metadata.name)) throw httpError('POST', 409, `DeploymentTarget "${target.metadata.name}" already exists`);
+        return p.addTarget(ns, target.metadata.name, target.spec.kubernetes.namespace);
+      },
+      async deleteDeploymentTarget(ns: string, name: string): Promise<DeploymentTarget | undefined> {
+        p.record({ method: 'DELETE-TARGET', ns, name });
+        const at = p.targets.findIndex((x) => x.metadata.namespace === ns && x.metadata.name === name);
+        if (at < 0) throw httpError('DELETE', 404, `DeploymentTarget "${name}" does not exist`);
+        const used = [...p.deployments.values()].find((d) => d.metadata.namespace === ns && d.spec.deploymentTargetName === name);
+        if (used) throw httpError('DELETE', 409, `DeploymentTarget "${name}" is used by deployment "${used.metadata.name}" and cannot be deleted`);
+        return p.targets.splice(at, 1)[0];
+      },
+      async listSessionClusters(ns: string): Promise<ResourceList<SessionCluster>> {
+        p.record({ method: 'LIST-SESSIONCLUSTERS', ns });
+        return { items: p.sessionClusters.filter((x) => x.metadata.namespace === ns) };
+      },
+      async getSessionCluster(ns: string, name: string): Promise<SessionCluster> {
+        p.record({ method: 'GET-SESSIONCLUSTER', ns, name });
+        const found = p.sessionClusters.find((x) => x.metadata.namespace === ns && x.metadata.name === name);
+        if (!found) throw httpError('GET', 404, `SessionCluster "${name}" does not exist`);
+        return found;
+      },
+      async patchSessionCluster(ns: string, name: string, patch: { spec: { state: 'RUNNING' | 'STOPPED' } }): Promise<SessionCluster> {
+        p.record({ method: 'PATCH-SESSIONCLUSTER', ns, name, body: patch });
+        const found = p.sessionClusters.find((x) => x.metadata.namespace === ns && x.metadata.name === name);
+        if (!found) throw httpError('PATCH', 404, `SessionCluster "${name}" does not exist`);
+        found.spec.state = patch.spec.state;
+        found.status = { state: patch.spec.state === 'RUNNING' ? 'STARTING' : 'STOPPING' };
+        found.metadata.modifiedAt = p.tick();
+        found.metadata.resourceVersion = (found.metadata.resourceVersion ?? 0) + 1;
+        return found;
       },
       async createEvent(ns: string, event: EventWrite): Promise<Event> {
         p.record({ method: 'EVENT', ns });

@@ -160,6 +160,49 @@ export const deploymentTargetBodySchema: Schema = object(
   { required: ['metadata', 'spec'] },
 );
 
+/** A SessionCluster (POST, PUT) or a merge patch of one (PATCH); status is the platform's and ignored. */
+export function sessionClusterBodySchema(patch: boolean): Schema {
+  return object(
+    {
+      kind: { type: 'string', enum: ['SessionCluster'] },
+      apiVersion: { type: 'string', enum: ['v1'] },
+      metadata: object(
+        {
+          id: string,
+          name: { type: 'string', minLength: 1, maxLength: 63, pattern: deploymentNamePattern },
+          namespace: string,
+          labels: stringMap(patch),
+          annotations: stringMap(patch),
+          createdAt: string,
+          modifiedAt: string,
+          resourceVersion: { type: 'integer' },
+        },
+        patch,
+      ),
+      spec: object(
+        {
+          state: { type: 'string', enum: ['RUNNING', 'STOPPED'] },
+          deploymentTargetName: { type: 'string', minLength: 1 },
+          flinkVersion: string,
+          flinkImageRegistry: string,
+          flinkImageRepository: string,
+          flinkImageTag: string,
+          numberOfTaskManagers: positiveInt,
+          resources: freeObject,
+          flinkConfiguration: stringMap(patch),
+          logging: freeObject,
+          kubernetes: freeObject,
+        },
+        patch,
+        { required: ['state', 'deploymentTargetName'] },
+      ),
+      status: freeObject,
+    },
+    patch,
+    { required: ['metadata', 'spec'] },
+  );
+}
+
 export const savepointBodySchema: Schema = object(
   {
     kind: { type: 'string', enum: ['Savepoint'] },

@@ -14,6 +14,7 @@ import { apiTokenRoutes } from './routes/apitokens.js';
 import { autopilotRoutes } from './routes/autopilot.js';
 import { deploymentDefaultsRoutes } from './routes/deployment-defaults.js';
 import { deploymentTargetRoutes } from './routes/deployment-targets.js';
+import { sessionClusterRoutes } from './routes/session-clusters.js';
 import { deploymentRoutes } from './routes/deployments.js';
 import { eventRoutes } from './routes/events.js';
 import { jobRoutes } from './routes/jobs.js';
@@ -231,6 +232,7 @@ export async function buildEmulator(options: EmulatorOptions, log: Logger = pino
     deploymentRoutes,
     deploymentDefaultsRoutes,
     deploymentTargetRoutes,
+    sessionClusterRoutes,
     jobRoutes,
     savepointRoutes,
     eventRoutes,

@@ -128,6 +128,17 @@ export interface DeploymentTarget {
   spec: { kubernetes: { namespace?: string } };
 }
 
+export type SessionClusterDesiredState = 'RUNNING' | 'STOPPED';
+export type SessionClusterState = 'STOPPED' | 'STARTING' | 'RUNNING' | 'UPDATING' | 'STOPPING' | 'FAILED';
+
+export interface SessionCluster {
+  kind: 'SessionCluster';
+  apiVersion: 'v1';
+  metadata: ObjectMetadata;
+  spec: JsonObject & { state: SessionClusterDesiredState; deploymentTargetName: string; flinkVersion?: string };
+  status: { state: SessionClusterState; running?: { startedAt: string; lastUpdateTime: string }; failure?: Failure };
+}
+
 export interface DeploymentDefaults {
   kind: 'DeploymentDefaults';
   apiVersion: 'v1';

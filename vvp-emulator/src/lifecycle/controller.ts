@@ -9,6 +9,7 @@ import { artifactMarkers, attemptFails } from './artifact-markers.js';
 import { nextAutopilotParallelism, rescalingAnnotation } from './autopilot.js';
 import { newRuntime, type Runtime } from './runtime.js';
 import { checkpointDirectory, newSavepoint, savepointDirectory } from './savepoints.js';
+import { SessionClusterLifecycle } from './session-clusters.js';
 
 export interface ControllerContext {
   /** The current store (a reset replaces it). */
@@ -27,8 +28,12 @@ type StoppingNext = 'CANCELLED' | 'SUSPENDED' | 'RESTART';
  */
 export class Controller {
   private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** Session clusters step on their own timers; reset, resume and shutdown reach them through the controller. */
+  readonly sessionClusters: SessionClusterLifecycle;
 
-  constructor(private readonly ctx: ControllerContext) {}
+  constructor(private readonly ctx: ControllerContext) {
+    this.sessionClusters = new SessionClusterLifecycle(ctx);
+  }
 
   runtime(ns: NamespaceState, deploymentId: string): Runtime {
     let runtime = ns.runtimes.get(deploymentId);
@@ -69,9 +74,11 @@ export class Controller {
       }
       for (const deployment of ns.deployments.all()) this.schedule(ns.name, deployment.metadata.id, this.ctx.timings().reactionMs);
     }
+    this.sessionClusters.resumeAll();
   }
 
   stopAll(): void {
+    this.sessionClusters.stopAll();
     for (const timer of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
   }

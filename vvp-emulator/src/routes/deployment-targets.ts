@@ -76,6 +76,11 @@ export async function deploymentTargetRoutes(app: FastifyInstance, { ctx }: Rout
         throw conflict(`DeploymentTarget "${target.metadata.name}" is used by deployment "${deployment.metadata.name}" and cannot be deleted`);
       }
     }
+    for (const cluster of ns.sessionClusters.values()) {
+      if (cluster.spec.deploymentTargetName === target.metadata.name) {
+        throw conflict(`DeploymentTarget "${target.metadata.name}" is used by session cluster "${cluster.metadata.name}" and cannot be deleted`);
+      }
+    }
     ns.targets.delete(target.metadata.name);
     ctx.changed();
     return target;

@@ -10,6 +10,7 @@ import type {
   Job,
   Namespace,
   Savepoint,
+  SessionCluster,
   VvpEvent,
 } from '../types.js';
 import { NamespaceState, Store } from './store.js';
@@ -22,6 +23,8 @@ interface SavedNamespace {
   savepoints: Savepoint[];
   events: VvpEvent[];
   targets: DeploymentTarget[];
+  /** Absent in data files of older emulators. */
+  sessionClusters?: SessionCluster[];
   tokens: ApiToken[];
   autopilot: [string, AutopilotPolicy][];
   runtimes: [string, Runtime][];
@@ -47,6 +50,7 @@ function serialize(store: Store): DataFile {
       savepoints: [...ns.savepoints.values()],
       events: [...ns.events.values()].flat(),
       targets: [...ns.targets.values()],
+      sessionClusters: [...ns.sessionClusters.values()],
       tokens: [...ns.tokens.values()],
       autopilot: [...ns.autopilot],
       runtimes: [...ns.runtimes],
@@ -75,6 +79,7 @@ export function loadStore(file: string): Store | undefined {
     for (const s of saved.savepoints) ns.putSavepoint(s);
     for (const e of saved.events) ns.addEvent(e);
     for (const t of saved.targets) ns.targets.set(t.metadata.name, t);
+    for (const c of saved.sessionClusters ?? []) ns.sessionClusters.set(c.metadata.name, c);
     for (const t of saved.tokens) ns.tokens.set(t.name.replace(/^.*\//, ''), t);
     for (const [id, policy] of saved.autopilot) ns.autopilot.set(id, policy);
     for (const [id, runtime] of saved.runtimes) ns.runtimes.set(id, runtime);

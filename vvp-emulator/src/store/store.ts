@@ -12,6 +12,7 @@ import type {
   Namespace,
   ObjectMetadata,
   Savepoint,
+  SessionCluster,
   VvpEvent,
 } from '../types.js';
 import { DeploymentIndex } from './deployment-index.js';
@@ -40,6 +41,7 @@ export class NamespaceState {
   /** Events by deployment id ('' for events of no deployment), oldest first. */
   readonly events = new Map<string, VvpEvent[]>();
   readonly targets = new Map<string, DeploymentTarget>();
+  readonly sessionClusters = new Map<string, SessionCluster>();
   readonly tokens = new Map<string, ApiToken>();
   readonly autopilot = new Map<string, AutopilotPolicy>();
   readonly runtimes = new Map<string, Runtime>();
