@@ -9,6 +9,7 @@ import { ANNOTATION, MANAGED_BY_LABEL, isManagedBy, type KubeParts } from './ann
 import { NEVER, type StorageCore } from './core.js';
 import type { Listing } from './listing.js';
 import { planCreate } from './mapping.js';
+import { createdView } from './platform-view.js';
 import { checkPlatformDeploymentSize } from './size-limit.js';
 import type { VvpDeployment } from './types.js';
 import { validateVvpDeployment, vvp2Causes, withDefaults } from './validation.js';
@@ -53,9 +54,14 @@ export class CreateFlow {
       throw core.writeFailure(err, obj);
     }
     core.reader.remember(d);
-    if (plan.registerSavepoint) d = await this.registerInitialSavepoint(d, plan.parts, plan.registerSavepoint, plan.stateAfterRegistration, opts, name);
-    const view = await core.reader.loadView(d, ctx.signal);
-    const created = core.toObject(view, core.partsOf(d));
+    const savepoints: Savepoint[] = [];
+    if (plan.registerSavepoint) {
+      const registered = await this.registerInitialSavepoint(d, plan.parts, plan.registerSavepoint, plan.stateAfterRegistration, opts, name);
+      d = registered.deployment;
+      savepoints.push(registered.savepoint);
+    }
+    // The answer is built from the platform's answers to the writes: nothing else exists yet to be read.
+    const created = core.toObject(createdView(d, savepoints), core.partsOf(d));
     this.writer.changed(pns);
     this.writer.emit(created, plan.events, pns, d.metadata.id);
     return created;
@@ -118,7 +124,7 @@ export class CreateFlow {
    * the desired state. If the platform refuses the savepoint, the new deployment is removed again: a refused create
    * leaves nothing behind.
    */
-  private async registerInitialSavepoint(d: Deployment, parts: KubeParts, location: string, state: string | undefined, opts: CallOptions, name: string): Promise<Deployment> {
+  private async registerInitialSavepoint(d: Deployment, parts: KubeParts, location: string, state: string | undefined, opts: CallOptions, name: string): Promise<{ deployment: Deployment; savepoint: Savepoint }> {
     const core = this.core;
     const client = core.client;
     const pns = d.metadata.namespace;
@@ -132,11 +138,12 @@ export class CreateFlow {
       throw core.statusError(err, name);
     }
     const initialSavepoint = { location, savepointId: savepoint.metadata.id };
-    return core.platform(name, () => this.writer.patchFresh(d, (fresh) => {
+    const deployment = await core.platform(name, () => this.writer.patchFresh(d, (fresh) => {
       const body = this.writer.recordBody(fresh, (p) => ({ ...p, initialSavepoint }));
       if (state) body.spec = { state: state as Deployment['spec']['state'] };
       return body;
     }, { ...opts, signal: NEVER }));
+    return { deployment, savepoint };
   }
 
   private dryRunCreated(body: DeploymentWrite, parts: KubeParts, pns: string): VvpDeployment {

@@ -77,6 +77,24 @@ t.test('create: one POST carrying the definition, the record and the marker; the
   t.match(events.map((e) => e.event.reason), ['Created']);
 });
 
+t.test('a create reads once (whether the name is taken), writes once, and answers from its write: the object a GET shows', async (t) => {
+  const { platform, storage } = setup();
+  const created = await storage.create(ctx(), manifest());
+  t.same(platform.calls.map((c) => c.method).filter((m) => m !== 'EVENT'), ['LIST', 'LIST', 'POST'], 'one labelSelector query per served namespace, then the POST; nothing read after it');
+  const got = await storage.get(ctx(), 'flink', 'top-speed');
+  t.equal(created.metadata.resourceVersion, got.metadata.resourceVersion);
+  t.same(created.status, got.status);
+});
+
+t.test('a create with an initial savepoint answers with the savepoint it registered, as a GET shows it', async (t) => {
+  const { platform, storage } = setup();
+  const created = await storage.create(ctx(), manifest('top-speed', { initialSavepointSpec: { savepointLocation: 's3://b/sp' } }));
+  t.notOk(platform.calls.some((c) => c.method === 'LIST-SAVEPOINTS' || c.method === 'LIST-JOBS'), 'nothing read after the writes');
+  const got = await storage.get(ctx(), 'flink', 'top-speed');
+  t.equal(created.metadata.resourceVersion, got.metadata.resourceVersion);
+  t.same(created.status, got.status);
+});
+
 t.test('get finds an object by Kubernetes namespace and name with a label query, then from the cache', async (t) => {
   const { platform, storage, fresh } = setup();
   await storage.create(ctx(), manifest());
