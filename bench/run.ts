@@ -126,7 +126,7 @@ async function main(): Promise<void> {
     stack = await startStack({
       stateDir, binDir, apiGroup: GROUP, log,
       emulatorArgs: ['--log-level', 'warn'],
-      serverArgs: [`--poll-interval=${pollIntervalMs}`, '--log-level=warn'],
+      serverArgs: [`--poll-interval=${pollIntervalMs}`, '--log-level=warn', '--server-timing=true'],
     });
     const st = stack;
     const cp = st.controlPlane;

@@ -10,6 +10,8 @@ export interface Answer {
   status: number;
   body: string;
   ms: number;
+  /** The answer's Server-Timing header (the server's stages, with --server-timing). */
+  serverTiming?: string;
 }
 
 export interface Summary {
@@ -59,7 +61,10 @@ export class Client {
       }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), ms: now() - started }));
+        res.on('end', () => {
+          const timing = res.headers['server-timing'];
+          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), ms: now() - started, ...(typeof timing === 'string' ? { serverTiming: timing } : {}) });
+        });
         res.on('error', reject);
       });
       req.on('error', reject);

@@ -13,7 +13,8 @@
 // - apply: server-side apply (kubectl apply --server-side, and GitOps tools: Flux, Argo CD with ServerSideApply),
 //   the whole manifest as application/apply-patch+yaml with a field manager;
 // - delete: DELETE with propagationPolicy Background, as kubectl delete.
-import { now, pool, round, summary, type Client, type Summary } from './support.js';
+import { parseServerTiming } from '../apiserver/k8s/stage-times.js';
+import { now, pool, round, summary, type Answer, type Client, type Summary } from './support.js';
 import { platformCallsOf, type CallCounter } from './platform-calls.js';
 
 export interface WritesOptions {
@@ -43,6 +44,13 @@ export interface VerbFigures {
   latencyMs: Summary;
   platformCallsPerVerb?: number;
   platformRoutesPerVerb?: Record<string, number>;
+  /**
+   * The VvpDeployment's time by stage, p50 ms of each (the server's Server-Timing; stages nest: `server` is the
+   * whole of the server's time, `storage` the storage's part of it, `patch` ⊃ `admission` on a PATCH, `transform` ⊃
+   * `patch` in the update's storage). `outside-server`: the request's time minus the server's (kube-apiserver's
+   * proxy, its authentication and authorization, the network).
+   */
+  stagesP50Ms?: Record<string, number>;
 }
 
 export type WritesResult = Record<Verb, { vvpDeployment: VerbFigures; customResource: VerbFigures; ratioP50: number; ratioThroughput: number }>;
@@ -70,14 +78,26 @@ function request(kube: Client, s: WriteSubject, verb: Verb, name: string, i: num
 
 const OK: Record<Verb, number[]> = { create: [201], update: [200], apply: [200], delete: [200, 202] };
 
+/** Per stage, the samples of the answers that had one (Server-Timing). */
+type StageSamples = Map<string, number[]>;
+
+function addStages(stages: StageSamples, a: Answer): void {
+  if (a.serverTiming === undefined) return;
+  const timing = parseServerTiming(a.serverTiming);
+  if (timing.server !== undefined) timing['outside-server'] = a.ms - timing.server;
+  for (const [stage, ms] of Object.entries(timing)) stages.set(stage, [...(stages.get(stage) ?? []), ms]);
+}
+
 /** `objects` requests of `verb` over the objects [from, from + objects) of `s`, `concurrency` at a time. */
-async function run(o: WritesOptions, s: WriteSubject, verb: Verb, from: number, objects: number, samples: number[], failures: string[]): Promise<number> {
+async function run(o: WritesOptions, s: WriteSubject, verb: Verb, from: number, objects: number, samples: number[], failures: string[], stages: StageSamples): Promise<number> {
   const t = now();
   await pool(objects, o.concurrency, async (j) => {
     const i = from + j;
     const a = await request(o.kube, s, verb, `w-${String(i).padStart(5, '0')}`, i);
-    if (OK[verb].includes(a.status)) samples.push(a.ms);
-    else if (failures.length < 5) failures.push(`${verb} ${a.status} ${a.body.slice(0, 300)}`);
+    if (OK[verb].includes(a.status)) {
+      samples.push(a.ms);
+      addStages(stages, a);
+    } else if (failures.length < 5) failures.push(`${verb} ${a.status} ${a.body.slice(0, 300)}`);
     else failures.push('');
   });
   return now() - t;
@@ -92,12 +112,13 @@ export async function writesThroughKubeApiserver(o: WritesOptions, log: (line: s
     const samples = { vvp: [] as number[], cr: [] as number[] };
     const ms = { vvp: 0, cr: 0 };
     const failures = { vvp: [] as string[], cr: [] as string[] };
+    const stages = { vvp: new Map() as StageSamples, cr: new Map() as StageSamples };
     let platform: Awaited<ReturnType<typeof platformCallsOf>> | undefined;
     for (const [r, [from, count]] of rounds.entries()) {
       // The platform calls of the first round's VvpDeployment requests (the background counted just before).
-      if (r === 0) platform = await platformCallsOf(o.counter, count, async () => { ms.vvp += await run(o, o.vvp, verb, from, count, samples.vvp, failures.vvp); });
-      else ms.vvp += await run(o, o.vvp, verb, from, count, samples.vvp, failures.vvp);
-      ms.cr += await run(o, o.customResource, verb, from, count, samples.cr, failures.cr);
+      if (r === 0) platform = await platformCallsOf(o.counter, count, async () => { ms.vvp += await run(o, o.vvp, verb, from, count, samples.vvp, failures.vvp, stages.vvp); });
+      else ms.vvp += await run(o, o.vvp, verb, from, count, samples.vvp, failures.vvp, stages.vvp);
+      ms.cr += await run(o, o.customResource, verb, from, count, samples.cr, failures.cr, stages.cr);
     }
     for (const [key, failed] of Object.entries(failures)) if (failed.length) log(`   ${verb} ${key}: ${failed.length} failed: ${failed.filter(Boolean).join(' | ')}`);
     for (const key of ['vvp', 'cr'] as const) {
@@ -108,7 +129,9 @@ export async function writesThroughKubeApiserver(o: WritesOptions, log: (line: s
     }
     const [vvp, cr] = figures as [VerbFigures, VerbFigures];
     if (platform) Object.assign(vvp, { platformCallsPerVerb: platform.callsPerVerb, platformRoutesPerVerb: platform.routesPerVerb });
+    if (stages.vvp.size) vvp.stagesP50Ms = Object.fromEntries([...stages.vvp].map(([stage, values]) => [stage, summary(values).p50]));
     result[verb] = { vvpDeployment: vvp, customResource: cr, ratioP50: round(vvp.latencyMs.p50 / cr.latencyMs.p50, 2), ratioThroughput: round(vvp.perSecond / cr.perSecond, 2) };
+    if (vvp.stagesP50Ms) log(`   ${verb}: VvpDeployment stages, p50 ms: ${Object.entries(vvp.stagesP50Ms).map(([k, v]) => `${k} ${v}`).join(', ')}`);
     log(`   ${verb}: VvpDeployment ${vvp.perSecond}/s p50 ${vvp.latencyMs.p50} p99 ${vvp.latencyMs.p99} ms, ${vvp.platformCallsPerVerb} platform calls (${Object.entries(vvp.platformRoutesPerVerb ?? {}).map(([k, n]) => `${k} ${n}`).join(', ')}); CRD ${cr.perSecond}/s p50 ${cr.latencyMs.p50} p99 ${cr.latencyMs.p99} ms`);
   }
   return result as WritesResult;

@@ -2,7 +2,7 @@
 // savepoint when there is one (undoing the create if the platform refuses it), and say why a name is taken.
 
 import { randomUUID } from 'node:crypto';
-import { type KubeObject, type RequestContext, statusErrors } from '../k8s/index.js';
+import { type KubeObject, type RequestContext, statusErrors, timed } from '../k8s/index.js';
 import { type CallOptions, type Deployment, type DeploymentWrite, isVvpHttpError, type Savepoint } from '../vvp/index.js';
 import { adoptionSource, type AdoptionSource } from './adoption.js';
 import { ANNOTATION, MANAGED_BY_LABEL, isManagedBy, type KubeParts } from './annotations.js';
@@ -31,21 +31,24 @@ export class CreateFlow {
     delete obj.status;
     const causes = [...vvp2, ...validateVvpDeployment(obj, { instanceId, platformNamespaces })];
     if (causes.length) core.invalid(name, causes);
-    await core.authorize(ctx, obj);
-    if (await core.reader.locate(namespace, name, ctx.signal)) throw statusErrors.alreadyExists(core.ref(name));
+    await timed(ctx, 'authorize', () => core.authorize(ctx, obj));
+    if (await timed(ctx, 'platform-read', () => core.reader.locate(namespace, name, ctx.signal))) throw statusErrors.alreadyExists(core.ref(name));
 
-    const plan = planCreate(obj, instanceId, core.now());
-    checkPlatformDeploymentSize(plan.body, core.ref(name));
+    const plan = await timed(ctx, 'plan', () => {
+      const planned = planCreate(obj, instanceId, core.now());
+      checkPlatformDeploymentSize(planned.body, core.ref(name));
+      return planned;
+    });
     const pns = obj.spec.deployment.metadata?.namespace ?? '';
     const pname = obj.spec.deployment.metadata?.name ?? '';
     if (ctx.dryRun) return this.dryRunCreated(plan.body, plan.parts, pns);
 
-    const opts = await this.writer.writeOptions(ctx, obj);
+    const opts = await timed(ctx, 'write-options', () => this.writer.writeOptions(ctx, obj));
     // Before the POST: a create whose answer is lost may still have happened.
     this.listing.occupancy.occupy(pns, namespace);
     let d: Deployment;
     try {
-      d = await core.client.createDeployment(pns, plan.body, opts);
+      d = await timed(ctx, 'platform-write', () => core.client.createDeployment(pns, plan.body, opts));
     } catch (err) {
       if (isVvpHttpError(err, 409)) {
         const adopted = await this.adoptOrExplain(obj, pns, pname, opts, ctx.signal);
@@ -61,9 +64,11 @@ export class CreateFlow {
       savepoints.push(registered.savepoint);
     }
     // The answer is built from the platform's answers to the writes: nothing else exists yet to be read.
-    const created = core.toObject(createdView(d, savepoints), core.partsOf(d));
-    this.writer.changed(pns);
-    this.writer.emit(created, plan.events, pns, d.metadata.id);
+    const created = await timed(ctx, 'answer', () => core.toObject(createdView(d, savepoints), core.partsOf(d)));
+    await timed(ctx, 'events', () => {
+      this.writer.changed(pns);
+      this.writer.emit(created, plan.events, pns, d.metadata.id);
+    });
     return created;
   }
 
