@@ -592,6 +592,29 @@ t.test('watch through the machinery\'s WatchHub: one scope per platform namespac
   await rejects(t, watchFn(ctx(), { labelSelector: [], fieldSelector: [{ field: 'status.state', operator: 'Equals', value: 'x' }], allowWatchBookmarks: false }), { code: 400 });
 });
 
+t.test('a burst of writes wakes the watch poll once, then once more at the end of the window: watchers see every write', async (t) => {
+  const { platform, storage } = setupWithHub(t, 8_000);
+  const stream = await storage.watch!(ctx(), { namespace: 'flink', labelSelector: [], fieldSelector: [], allowWatchBookmarks: false });
+  const iterator = stream[Symbol.asyncIterator]();
+  t.teardown(() => stream.stop());
+  platform.calls = [];
+  const names = Array.from({ length: 10 }, (_, i) => `burst-${i}`);
+  for (const name of names) await storage.create(ctx(), manifest(name, { deployment: { spec: { state: 'CANCELLED' } } }));
+  const seen = new Set<string>();
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<undefined>((resolve) => { timer = setTimeout(() => resolve(undefined), 30_000); });
+  while (seen.size < names.length) {
+    const r = await Promise.race([iterator.next(), expired]);
+    if (!r || r.done) break;
+    if (r.value.type === 'ADDED') seen.add((r.value.object as VvpDeployment).metadata.name ?? '');
+  }
+  clearTimeout(timer);
+  t.same([...seen].sort(), [...names].sort(), 'every create shows, before the next regular poll');
+  // One full read of the platform namespace per wake-up (its jobs listed once); the regular poll may add one more.
+  const namespaceReads = platform.calls.filter((c) => c.method === 'LIST-JOBS' && c.ns === 'default').length;
+  t.ok(namespaceReads >= 1 && namespaceReads <= 3, `${namespaceReads} namespace reads for ${names.length} creates`);
+});
+
 t.test('platform outage: a namespace last seen without objects lists empty; one with objects, or never seen, answers 503', async (t) => {
   const { platform, storage } = setup({ watch: { pollIntervalMs: 100 } });
   t.teardown(() => storage.close());
