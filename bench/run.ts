@@ -3,7 +3,7 @@
 // bench/results/bench.json and stops the stack. Not a test: it never fails on a number.
 //
 //   npm run build && node dist/bench/run.js [--list 1000] [--deployments 10000] [--watches 1,100,1000]
-//                                          [--create-budget 240] [--quick]
+//                                          [--create-budget 240] [--writes 1000] [--quick] [--only 1,10]
 //
 // 1. GET one VvpDeployment through kube-apiserver vs GET of a same-size custom resource (CRD) there.
 // 2. LIST 1,000 of each, same comparison.
@@ -46,7 +46,7 @@ const { values } = parseArgs({
     'poll-interval': { type: 'string', default: '1000' },
     quick: { type: 'boolean', default: false },
     only: { type: 'string', default: '1,2,3,4,5,6,7,8,9,10' },
-    writes: { type: 'string', default: '400' },
+    writes: { type: 'string', default: '1000' },
     out: { type: 'string' },
   },
 });
@@ -390,6 +390,7 @@ async function main(): Promise<void> {
       };
       const writes = await writesThroughKubeApiserver({
         kube, objects, concurrency: 8,
+        processes: { server: serverPid, ...(st.pids.emulator ? { emulator: st.pids.emulator } : {}), 'kube-apiserver': cp.pids.apiserver, etcd: cp.pids.etcd },
         counter: { counts: requests, resetCounts: async () => { await emulator.json('DELETE', '/__emulator/requests'); }, idleMs: quick ? 2000 : 4000 },
         vvp: { path: (name) => vvpPath(ns, name), manifest },
         customResource: { path: (name) => crPath(ns, name), manifest: (name, i, generation) => customResource(ns, name, manifest(name, i, generation), onePadding) },

@@ -14,7 +14,7 @@
 //   the whole manifest as application/apply-patch+yaml with a field manager;
 // - delete: DELETE with propagationPolicy Background, as kubectl delete.
 import { parseServerTiming } from '../apiserver/k8s/stage-times.js';
-import { now, pool, round, summary, type Answer, type Client, type Summary } from './support.js';
+import { cpuMs, now, pool, round, summary, type Answer, type Client, type Summary } from './support.js';
 import { platformCallsOf, type CallCounter } from './platform-calls.js';
 
 export interface WritesOptions {
@@ -24,6 +24,8 @@ export interface WritesOptions {
   concurrency: number;
   vvp: WriteSubject;
   customResource: WriteSubject;
+  /** The programs whose CPU time each request costs is reported (name → pid: server, emulator, kube-apiserver, etcd). */
+  processes: Record<string, number>;
 }
 
 /** One kind written through kube-apiserver: where its objects live and what they look like. */
@@ -51,6 +53,8 @@ export interface VerbFigures {
    * proxy, its authentication and authorization, the network).
    */
   stagesP50Ms?: Record<string, number>;
+  /** CPU ms per request of each program while these requests ran (the machine's other load included). */
+  cpuMsPerRequest: Record<string, number>;
 }
 
 export type WritesResult = Record<Verb, { vvpDeployment: VerbFigures; customResource: VerbFigures; ratioP50: number; ratioThroughput: number }>;
@@ -89,8 +93,9 @@ function addStages(stages: StageSamples, a: Answer): void {
 }
 
 /** `objects` requests of `verb` over the objects [from, from + objects) of `s`, `concurrency` at a time. */
-async function run(o: WritesOptions, s: WriteSubject, verb: Verb, from: number, objects: number, samples: number[], failures: string[], stages: StageSamples): Promise<number> {
+async function run(o: WritesOptions, s: WriteSubject, verb: Verb, from: number, objects: number, samples: number[], failures: string[], stages: StageSamples, cpu: Record<string, number>): Promise<number> {
   const t = now();
+  const cpuBefore = Object.fromEntries(Object.entries(o.processes).map(([name, pid]) => [name, cpuMs(pid)]));
   await pool(objects, o.concurrency, async (j) => {
     const i = from + j;
     const a = await request(o.kube, s, verb, `w-${String(i).padStart(5, '0')}`, i);
@@ -100,6 +105,7 @@ async function run(o: WritesOptions, s: WriteSubject, verb: Verb, from: number, 
     } else if (failures.length < 5) failures.push(`${verb} ${a.status} ${a.body.slice(0, 300)}`);
     else failures.push('');
   });
+  for (const [name, pid] of Object.entries(o.processes)) cpu[name] = (cpu[name] ?? 0) + cpuMs(pid) - (cpuBefore[name] ?? 0);
   return now() - t;
 }
 
@@ -113,18 +119,20 @@ export async function writesThroughKubeApiserver(o: WritesOptions, log: (line: s
     const ms = { vvp: 0, cr: 0 };
     const failures = { vvp: [] as string[], cr: [] as string[] };
     const stages = { vvp: new Map() as StageSamples, cr: new Map() as StageSamples };
+    const cpu = { vvp: {} as Record<string, number>, cr: {} as Record<string, number> };
     let platform: Awaited<ReturnType<typeof platformCallsOf>> | undefined;
     for (const [r, [from, count]] of rounds.entries()) {
       // The platform calls of the first round's VvpDeployment requests (the background counted just before).
-      if (r === 0) platform = await platformCallsOf(o.counter, count, async () => { ms.vvp += await run(o, o.vvp, verb, from, count, samples.vvp, failures.vvp, stages.vvp); });
-      else ms.vvp += await run(o, o.vvp, verb, from, count, samples.vvp, failures.vvp, stages.vvp);
-      ms.cr += await run(o, o.customResource, verb, from, count, samples.cr, failures.cr, stages.cr);
+      if (r === 0) platform = await platformCallsOf(o.counter, count, async () => { ms.vvp += await run(o, o.vvp, verb, from, count, samples.vvp, failures.vvp, stages.vvp, cpu.vvp); });
+      else ms.vvp += await run(o, o.vvp, verb, from, count, samples.vvp, failures.vvp, stages.vvp, cpu.vvp);
+      ms.cr += await run(o, o.customResource, verb, from, count, samples.cr, failures.cr, stages.cr, cpu.cr);
     }
     for (const [key, failed] of Object.entries(failures)) if (failed.length) log(`   ${verb} ${key}: ${failed.length} failed: ${failed.filter(Boolean).join(' | ')}`);
     for (const key of ['vvp', 'cr'] as const) {
       figures.push({
         requests: samples[key].length + failures[key].length, errors: failures[key].length,
         perSecond: Math.round(samples[key].length / (ms[key] / 1000)), latencyMs: summary(samples[key]),
+        cpuMsPerRequest: Object.fromEntries(Object.entries(cpu[key]).map(([name, total]) => [name, round(total / o.objects, 2)])),
       });
     }
     const [vvp, cr] = figures as [VerbFigures, VerbFigures];
@@ -132,6 +140,7 @@ export async function writesThroughKubeApiserver(o: WritesOptions, log: (line: s
     if (stages.vvp.size) vvp.stagesP50Ms = Object.fromEntries([...stages.vvp].map(([stage, values]) => [stage, summary(values).p50]));
     result[verb] = { vvpDeployment: vvp, customResource: cr, ratioP50: round(vvp.latencyMs.p50 / cr.latencyMs.p50, 2), ratioThroughput: round(vvp.perSecond / cr.perSecond, 2) };
     if (vvp.stagesP50Ms) log(`   ${verb}: VvpDeployment stages, p50 ms: ${Object.entries(vvp.stagesP50Ms).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+    log(`   ${verb}: CPU ms per request: VvpDeployment ${JSON.stringify(vvp.cpuMsPerRequest)}, CRD ${JSON.stringify(cr.cpuMsPerRequest)}`);
     log(`   ${verb}: VvpDeployment ${vvp.perSecond}/s p50 ${vvp.latencyMs.p50} p99 ${vvp.latencyMs.p99} ms, ${vvp.platformCallsPerVerb} platform calls (${Object.entries(vvp.platformRoutesPerVerb ?? {}).map(([k, n]) => `${k} ${n}`).join(', ')}); CRD ${cr.perSecond}/s p50 ${cr.latencyMs.p50} p99 ${cr.latencyMs.p99} ms`);
   }
   return result as WritesResult;
