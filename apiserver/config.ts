@@ -30,6 +30,8 @@ export interface ServerConfig {
   deploymentTargetWrites: boolean;
   /** Keys (one per line) that sign the Kubernetes records on platform deployments; the first signs. */
   recordKeyFile: string;
+  /** Answers carry a Server-Timing header of their stages. */
+  serverTiming: boolean;
   /** The ConfigMap (in the Lease's namespace) that says the one-time signing of older records is done. */
   recordMigrationMarker: string;
 }
@@ -62,6 +64,7 @@ const flags = {
   'log-level': { env: 'LOG_LEVEL', default: 'info', help: 'pino log level' },
   'record-key-file': { env: 'RECORD_KEY_FILE', help: 'file of HMAC keys (one per line, 32+ bytes; the first signs) for the Kubernetes records on platform deployments' },
   'record-migration-marker': { env: 'RECORD_MIGRATION_MARKER', help: 'ConfigMap in the lease namespace marking the one-time signing of older records as done (default <lease-name>-records-signed)' },
+  'server-timing': { env: 'SERVER_TIMING', default: 'false', help: 'true: every answer carries a Server-Timing header of its stages (admission, platform calls, …), for make bench' },
   'platform-grants': { env: 'PLATFORM_GRANTS', default: 'rbac', help: 'rbac: users need verb use on platformnamespaces/deploymenttargets/sessionclusters; everyone: no such check (the old behaviour)' },
   'deployment-target-writes': { env: 'DEPLOYMENT_TARGET_WRITES', default: 'true', help: 'true: platform admins create and delete vvpdeploymenttargets (the garbage collector then watches them: one target list per poll and platform namespace); false: read-only' },
 } satisfies Record<string, FlagSpec>;
@@ -116,6 +119,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     platformGrants: grants,
     deploymentTargetWrites: targetWrites === 'true',
     recordKeyFile: required('record-key-file'),
+    serverTiming: required('server-timing') === 'true',
     recordMigrationMarker: get('record-migration-marker') ?? `${required('lease-name')}-records-signed`,
   };
   const kubeconfig = get('kubeconfig');

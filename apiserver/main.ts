@@ -153,6 +153,7 @@ async function main(): Promise<void> {
     authorizer: auth.authorizer,
     authenticationConfig: auth.authenticationConfig,
     admission: admission.admission,
+    serverTiming: config.serverTiming,
     logger: log,
     metrics,
     requestTimeoutMs: config.requestTimeoutMs,

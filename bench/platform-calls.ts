@@ -47,27 +47,41 @@ export async function platformCallsPerVerb(o: PlatformCallsOptions): Promise<Rec
 }
 
 async function measure(o: PlatformCallsOptions, verb: (i: number) => Promise<void>): Promise<VerbCost> {
+  const times: number[] = [];
+  const cost = await platformCallsOf(o, o.runs, async () => {
+    for (let i = 0; i < o.runs; i++) {
+      const started = now();
+      await verb(i);
+      times.push(now() - started);
+    }
+  });
+  return { runs: o.runs, ...cost, kubectlMs: summary(times) };
+}
+
+/** Where the emulator's counts come from, and how long to count the background before the work. */
+export type CallCounter = Pick<PlatformCallsOptions, 'counts' | 'resetCounts' | 'idleMs'>;
+
+/**
+ * The platform calls `work` (which makes `verbs` calls of one verb, in any order or concurrency) costs per verb: the
+ * calls counted during the work, minus the background counted while idle just before, at its rate.
+ */
+export async function platformCallsOf(o: CallCounter, verbs: number, work: () => Promise<void>): Promise<Pick<VerbCost, 'callsPerVerb' | 'routesPerVerb'>> {
   await o.resetCounts();
   let t = now();
   await sleep(o.idleMs);
   const idle = await o.counts();
   const idleMs = now() - t;
   await o.resetCounts();
-  const times: number[] = [];
   t = now();
-  for (let i = 0; i < o.runs; i++) {
-    const started = now();
-    await verb(i);
-    times.push(now() - started);
-  }
+  await work();
   const busy = await o.counts();
   const busyMs = now() - t;
   const background = (route: string) => ((idle.routes[route] ?? 0) * busyMs) / idleMs;
   const routesPerVerb: Record<string, number> = {};
   for (const [route, n] of Object.entries(busy.routes)) {
-    const perVerb = round(Math.max(0, n - background(route)) / o.runs, 1);
+    const perVerb = round(Math.max(0, n - background(route)) / verbs, 1);
     if (perVerb > 0) routesPerVerb[route] = perVerb;
   }
-  const callsPerVerb = round(Math.max(0, busy.total - (idle.total * busyMs) / idleMs) / o.runs, 1);
-  return { runs: o.runs, callsPerVerb, routesPerVerb, kubectlMs: summary(times) };
+  const callsPerVerb = round(Math.max(0, busy.total - (idle.total * busyMs) / idleMs) / verbs, 1);
+  return { callsPerVerb, routesPerVerb };
 }

@@ -3,7 +3,7 @@
 // bench/results/bench.json and stops the stack. Not a test: it never fails on a number.
 //
 //   npm run build && node dist/bench/run.js [--list 1000] [--deployments 10000] [--watches 1,100,1000]
-//                                          [--create-budget 240] [--quick]
+//                                          [--create-budget 240] [--writes 1000] [--quick] [--only 1,10]
 //
 // 1. GET one VvpDeployment through kube-apiserver vs GET of a same-size custom resource (CRD) there.
 // 2. LIST 1,000 of each, same comparison.
@@ -16,6 +16,8 @@
 // 8. Admission: the p50 a create gains with one no-op validating webhook configured.
 // 9. Platform calls per poll interval with one VvpDeployment watch: alone, then with VvpSavepoint and VvpJob watches
 //    beside it, then alone again (the new kinds cost nothing while nobody watches them).
+// 10. Writes through kube-apiserver (create, kubectl apply's merge patch, server-side apply, delete), 8 concurrent
+//    clients, beside the same verbs on the CRD: rate, p50/p99, platform calls per verb (writes.ts).
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -30,6 +32,7 @@ import { withDefaults } from '../apiserver/vvpdeployment/validation.js';
 import { kubectl } from '../tools/cluster/control-plane.js';
 import { CATALOG_RESOURCES, catalogCallsPerPoll, catalogWatchPath } from './catalog-calls.js';
 import { platformCallsPerVerb } from './platform-calls.js';
+import { writesRows, writesThroughKubeApiserver } from './writes.js';
 import {
   Client, WatchFleet, closedLoop, interleaved, machine, now, pool, round, rssMb, summary, table, type Summary,
 } from './support.js';
@@ -43,7 +46,8 @@ const { values } = parseArgs({
     'scale-via': { type: 'string', default: 'platform' },
     'poll-interval': { type: 'string', default: '1000' },
     quick: { type: 'boolean', default: false },
-    only: { type: 'string', default: '1,2,3,4,5,6,7,8,9' },
+    only: { type: 'string', default: '1,2,3,4,5,6,7,8,9,10' },
+    writes: { type: 'string', default: '1000' },
     out: { type: 'string' },
   },
 });
@@ -123,7 +127,7 @@ async function main(): Promise<void> {
     stack = await startStack({
       stateDir, binDir, apiGroup: GROUP, log,
       emulatorArgs: ['--log-level', 'warn'],
-      serverArgs: [`--poll-interval=${pollIntervalMs}`, '--log-level=warn'],
+      serverArgs: [`--poll-interval=${pollIntervalMs}`, '--log-level=warn', '--server-timing=true'],
     });
     const st = stack;
     const cp = st.controlPlane;
@@ -167,7 +171,7 @@ async function main(): Promise<void> {
       if (padding > 0) await kube.json<KubeObj>('PUT', crPath(ns, name), { ...customResource(ns, name, like, padding), metadata: { ...created.metadata } });
       return padding;
     };
-    await sameSize('bench', 'get-one', oneObj, one.body.length);
+    const onePadding = await sameSize('bench', 'get-one', oneObj, one.body.length);
     const crSize = (await kube.call('GET', crPath('bench', 'get-one'))).body.length;
     log(`GET answer sizes: VvpDeployment ${one.body.length} B, custom resource ${crSize} B`);
 
@@ -374,7 +378,29 @@ async function main(): Promise<void> {
       rows.push(['8', 'create via kube-apiserver, p50 / p99 ms: one no-op validating webhook vs none', `${withHook.p50} / ${withHook.p99}`, `${without.p50} / ${without.p99} (no webhook)`, `+${added} ms p50`, '']);
     }
 
-        // ---- 4. watch fan-out ----------------------------------------------------------------------------------------
+    if (runs('10')) {
+      // ---- 10. writes through kube-apiserver ----------------------------------------------------------------------
+      const objects = quick ? 100 : Number(values.writes);
+      const ns = 'bench-writes';
+      log(`10. create, update (kubectl apply's merge patch), server-side apply, delete of ${objects} objects each through kube-apiserver, 8 clients`);
+      await kube.json('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+      const manifest = (name: string, i: number, generation: number) => {
+        const m = vvpDeployment(ns, name, i);
+        m.spec.deployment.spec.template.spec.parallelism += generation;
+        return m;
+      };
+      const writes = await writesThroughKubeApiserver({
+        kube, objects, concurrency: 8,
+        processes: { server: serverPid, ...(st.pids.emulator ? { emulator: st.pids.emulator } : {}), 'kube-apiserver': cp.pids.apiserver, etcd: cp.pids.etcd },
+        counter: { counts: requests, resetCounts: async () => { await emulator.json('DELETE', '/__emulator/requests'); }, idleMs: quick ? 2000 : 4000 },
+        vvp: { path: (name) => vvpPath(ns, name), manifest },
+        customResource: { path: (name) => crPath(ns, name), manifest: (name, i, generation) => customResource(ns, name, manifest(name, i, generation), onePadding) },
+      }, log);
+      results.writesThroughKubeApiserver = { objects, concurrency: 8, objectBytes: { vvpDeployment: one.body.length, customResource: crSize }, ...writes, goal: { createAndUpdateRatioThroughput: 0.7, createAndUpdateRatioP50: 1.5 }, note: 'each verb: the VvpDeployments, then the custom resources, in two rounds; platform calls counted in the first round, background subtracted; update = the JSON merge patch kubectl apply sends for a changed manifest, apply = server-side apply of the manifest' };
+      rows.push(...writesRows(writes, 8));
+    }
+
+    // ---- 4. watch fan-out ----------------------------------------------------------------------------------------
     const listRoute = 'GET /api/v1/namespaces/:namespace/deployments';
     const listCallsPerSecond = async (seconds: number) => {
       await emulator.json('DELETE', '/__emulator/requests');

@@ -10,6 +10,8 @@ export interface Answer {
   status: number;
   body: string;
   ms: number;
+  /** The answer's Server-Timing header (the server's stages, with --server-timing). */
+  serverTiming?: string;
 }
 
 export interface Summary {
@@ -59,7 +61,10 @@ export class Client {
       }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), ms: now() - started }));
+        res.on('end', () => {
+          const timing = res.headers['server-timing'];
+          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), ms: now() - started, ...(typeof timing === 'string' ? { serverTiming: timing } : {}) });
+        });
         res.on('error', reject);
       });
       req.on('error', reject);
@@ -189,6 +194,13 @@ export class WatchFleet {
 export function rssMb(pid: number): number {
   const m = /VmRSS:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? round(Number(m[1]) / 1024, 1) : NaN;
+}
+
+/** CPU time (user + system) a process has used, in ms, from /proc/<pid>/stat (clock ticks of 10 ms). */
+export function cpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 export function machine() {

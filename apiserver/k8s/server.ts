@@ -15,6 +15,7 @@ import { type VersionInfo, apiRoutes } from './installer.js';
 import { ApiMetrics } from './metrics.js';
 import { parseQuery, urlProblem } from './request-url.js';
 import { requestInfo } from './requestinfo.js';
+import { StageTimes } from './stage-times.js';
 import type { Storage } from './storage.js';
 import { isStatusError, statusErrors, wireStatus } from './status.js';
 import type { Status } from './types.js';
@@ -43,6 +44,15 @@ export interface ApiServerOptions {
   bodyLimit?: number;
   /** How long any request but a watch may take before it is answered 504 (kube-apiserver's --request-timeout, 60 s). */
   requestTimeoutMs?: number;
+  /** Answers carry a Server-Timing header of their stages (stage-times.ts; `make bench`); off by default. */
+  serverTiming?: boolean;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The request's stage timings, when the server times them (ApiServerOptions.serverTiming). */
+    kubeStages?: StageTimes;
+  }
 }
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
@@ -132,6 +142,20 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
     request.kubeRequestInfo = requestInfo(request.method, request.url, request.query as Record<string, string | string[]>);
   });
   app.addHook('onRequest', authHook(options));
+  if (options.serverTiming) {
+    app.decorateRequest('kubeStages', undefined);
+    app.addHook('onRequest', async (request) => {
+      request.kubeStages = new StageTimes();
+    });
+    app.addHook('onSend', async (request, reply, payload) => {
+      const stages = request.kubeStages;
+      if (stages) {
+        stages.add('server', reply.elapsedTime);
+        reply.header('server-timing', stages.header());
+      }
+      return payload;
+    });
+  }
   // Labels only from what is served: paths are chosen by clients (even unauthenticated ones), label values must not be.
   const served = new Set(options.storages.map((s) => `${s.info.group}/${s.info.resource}`));
   const verbs = new Set(['get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'deletecollection']);

@@ -5,6 +5,7 @@
 // orchestration, Table/PartialObjectMetadata conversion and watch encoding.
 
 import type { UserAccess } from './auth/access.js';
+import type { StageTimes } from './stage-times.js';
 import type { KubeObject, ListMeta, UserInfo } from './types.js';
 
 /** Who asks, and under which request; passed to every storage call. */
@@ -19,6 +20,8 @@ export interface RequestContext {
   signal: AbortSignal;
   /** The requesting user's rights, for checks beyond the request's own (auth/access.ts); unset outside a request. */
   access?: UserAccess;
+  /** Set when the server times stages (--server-timing): the answer's Server-Timing header (stage-times.ts). */
+  stages?: StageTimes;
 }
 
 export interface LabelRequirement {

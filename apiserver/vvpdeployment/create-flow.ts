@@ -2,13 +2,14 @@
 // savepoint when there is one (undoing the create if the platform refuses it), and say why a name is taken.
 
 import { randomUUID } from 'node:crypto';
-import { type KubeObject, type RequestContext, statusErrors } from '../k8s/index.js';
+import { type KubeObject, type RequestContext, statusErrors, timed } from '../k8s/index.js';
 import { type CallOptions, type Deployment, type DeploymentWrite, isVvpHttpError, type Savepoint } from '../vvp/index.js';
 import { adoptionSource, type AdoptionSource } from './adoption.js';
 import { ANNOTATION, MANAGED_BY_LABEL, isManagedBy, type KubeParts } from './annotations.js';
 import { NEVER, type StorageCore } from './core.js';
 import type { Listing } from './listing.js';
 import { planCreate } from './mapping.js';
+import { createdView } from './platform-view.js';
 import { checkPlatformDeploymentSize } from './size-limit.js';
 import type { VvpDeployment } from './types.js';
 import { validateVvpDeployment, vvp2Causes, withDefaults } from './validation.js';
@@ -30,21 +31,24 @@ export class CreateFlow {
     delete obj.status;
     const causes = [...vvp2, ...validateVvpDeployment(obj, { instanceId, platformNamespaces })];
     if (causes.length) core.invalid(name, causes);
-    await core.authorize(ctx, obj);
-    if (await core.reader.locate(namespace, name, ctx.signal)) throw statusErrors.alreadyExists(core.ref(name));
+    await timed(ctx, 'authorize', () => core.authorize(ctx, obj));
+    if (await timed(ctx, 'platform-read', () => core.reader.locate(namespace, name, ctx.signal))) throw statusErrors.alreadyExists(core.ref(name));
 
-    const plan = planCreate(obj, instanceId, core.now());
-    checkPlatformDeploymentSize(plan.body, core.ref(name));
+    const plan = await timed(ctx, 'plan', () => {
+      const planned = planCreate(obj, instanceId, core.now());
+      checkPlatformDeploymentSize(planned.body, core.ref(name));
+      return planned;
+    });
     const pns = obj.spec.deployment.metadata?.namespace ?? '';
     const pname = obj.spec.deployment.metadata?.name ?? '';
     if (ctx.dryRun) return this.dryRunCreated(plan.body, plan.parts, pns);
 
-    const opts = await this.writer.writeOptions(ctx, obj);
+    const opts = await timed(ctx, 'write-options', () => this.writer.writeOptions(ctx, obj));
     // Before the POST: a create whose answer is lost may still have happened.
     this.listing.occupancy.occupy(pns, namespace);
     let d: Deployment;
     try {
-      d = await core.client.createDeployment(pns, plan.body, opts);
+      d = await timed(ctx, 'platform-write', () => core.client.createDeployment(pns, plan.body, opts));
     } catch (err) {
       if (isVvpHttpError(err, 409)) {
         const adopted = await this.adoptOrExplain(obj, pns, pname, opts, ctx.signal);
@@ -53,11 +57,18 @@ export class CreateFlow {
       throw core.writeFailure(err, obj);
     }
     core.reader.remember(d);
-    if (plan.registerSavepoint) d = await this.registerInitialSavepoint(d, plan.parts, plan.registerSavepoint, plan.stateAfterRegistration, opts, name);
-    const view = await core.reader.loadView(d, ctx.signal);
-    const created = core.toObject(view, core.partsOf(d));
-    this.writer.changed(pns);
-    this.writer.emit(created, plan.events, pns, d.metadata.id);
+    const savepoints: Savepoint[] = [];
+    if (plan.registerSavepoint) {
+      const registered = await this.registerInitialSavepoint(d, plan.parts, plan.registerSavepoint, plan.stateAfterRegistration, opts, name);
+      d = registered.deployment;
+      savepoints.push(registered.savepoint);
+    }
+    // The answer is built from the platform's answers to the writes: nothing else exists yet to be read.
+    const created = await timed(ctx, 'answer', () => core.toObject(createdView(d, savepoints), core.partsOf(d)));
+    await timed(ctx, 'events', () => {
+      this.writer.changed(pns);
+      this.writer.emit(created, plan.events, pns, d.metadata.id);
+    });
     return created;
   }
 
@@ -118,7 +129,7 @@ export class CreateFlow {
    * the desired state. If the platform refuses the savepoint, the new deployment is removed again: a refused create
    * leaves nothing behind.
    */
-  private async registerInitialSavepoint(d: Deployment, parts: KubeParts, location: string, state: string | undefined, opts: CallOptions, name: string): Promise<Deployment> {
+  private async registerInitialSavepoint(d: Deployment, parts: KubeParts, location: string, state: string | undefined, opts: CallOptions, name: string): Promise<{ deployment: Deployment; savepoint: Savepoint }> {
     const core = this.core;
     const client = core.client;
     const pns = d.metadata.namespace;
@@ -132,11 +143,12 @@ export class CreateFlow {
       throw core.statusError(err, name);
     }
     const initialSavepoint = { location, savepointId: savepoint.metadata.id };
-    return core.platform(name, () => this.writer.patchFresh(d, (fresh) => {
+    const deployment = await core.platform(name, () => this.writer.patchFresh(d, (fresh) => {
       const body = this.writer.recordBody(fresh, (p) => ({ ...p, initialSavepoint }));
       if (state) body.spec = { state: state as Deployment['spec']['state'] };
       return body;
     }, { ...opts, signal: NEVER }));
+    return { deployment, savepoint };
   }
 
   private dryRunCreated(body: DeploymentWrite, parts: KubeParts, pns: string): VvpDeployment {

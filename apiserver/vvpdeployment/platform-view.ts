@@ -22,6 +22,16 @@ export interface PlatformView {
   autopilot?: AutopilotView;
 }
 
+/**
+ * A deployment this server has just created, seen from the create's own answer (no read after the write): no job
+ * (the platform starts one, if at all, after answering: the new deployment is CANCELLED), the savepoints the create
+ * registered, Autopilot off since the deployment exists (no policy yet). Whatever the platform does next carries a
+ * newer timestamp, so it shows under a new resourceVersion.
+ */
+export function createdView(d: Deployment, savepoints: Savepoint[] = []): PlatformView {
+  return { deployment: d, savepoints, autopilot: { mode: 'AUTOPILOT_MODE_DISABLED', ...(d.metadata.createdAt ? { since: d.metadata.createdAt } : {}) } };
+}
+
 export function newestFirst<T extends { metadata: { createdAt?: string } }>(items: readonly T[]): T[] {
   return [...items].sort((a, b) => millis(b.metadata.createdAt) - millis(a.metadata.createdAt));
 }

@@ -2,7 +2,7 @@
 // (PUT or PATCH per syncingMode), then the follow-up a nonce or a new initial savepoint needs, recorded in a second
 // write. A deletion in progress is taken one step further; a retried nonce whose trigger was interrupted is settled.
 
-import { type RequestContext, statusErrors, type UpdateTransform } from '../k8s/index.js';
+import { type RequestContext, statusErrors, timed, type UpdateTransform } from '../k8s/index.js';
 import type { CallOptions, Deployment, StringMap } from '../vvp/index.js';
 import type { KubeParts } from './annotations.js';
 import { NEVER, type StorageCore } from './core.js';
@@ -39,7 +39,7 @@ export class UpdateFlow {
     const core = this.core;
     const { writer, settler, deletion } = this.flows;
     const { instanceId, platformNamespaces } = core.options;
-    const view = await core.reader.read(namespace, name, ctx.signal);
+    const view = await timed(ctx, 'platform-read', () => core.reader.read(namespace, name, ctx.signal));
     if (!view) {
       const created = await transform(undefined);
       if (created.metadata.resourceVersion) throw statusErrors.notFound(core.ref(name));
@@ -47,8 +47,8 @@ export class UpdateFlow {
     }
     const d = view.deployment;
     const parts = core.partsOf(d);
-    const current = core.toObject(view, parts);
-    const input = await transform(structuredClone(current));
+    const current = await timed(ctx, 'current', () => core.toObject(view, parts));
+    const input = await timed(ctx, 'transform', () => transform(structuredClone(current)));
     checkResourceVersion(input.metadata.resourceVersion, current.metadata.resourceVersion ?? '', core.ref(name));
 
     const obj = structuredClone(input) as VvpDeployment;
@@ -69,10 +69,11 @@ export class UpdateFlow {
       causes.push({ type: 'FieldValueForbidden', field: 'spec.deployment', message: 'Forbidden: the VvpDeployment is being deleted' });
     }
     if (causes.length) core.invalid(name, causes);
-    await core.authorize(ctx, defaulted, current);
-    checkPlatformDeploymentSize(planCreate(defaulted, instanceId, new Date(0)).body, core.ref(name));
-
-    const plan = planUpdate(view, parts, defaulted, instanceId, core.now());
+    await timed(ctx, 'authorize', () => core.authorize(ctx, defaulted, current));
+    const plan = await timed(ctx, 'plan', () => {
+      checkPlatformDeploymentSize(planCreate(defaulted, instanceId, new Date(0)).body, core.ref(name));
+      return planUpdate(view, parts, defaulted, instanceId, core.now());
+    });
     if (ctx.dryRun) return core.toObject(simulate(view, plan), plan.parts);
     if (!plan.body) {
       // A retry of a nonce whose trigger was interrupted settles it, as the background pass would.
@@ -82,14 +83,15 @@ export class UpdateFlow {
       return (await core.read(namespace, name, NEVER)).object;
     }
 
-    const opts = await writer.writeOptions(ctx, defaulted);
+    const opts = await timed(ctx, 'write-options', () => writer.writeOptions(ctx, defaulted));
     const client = core.client;
     const pns = d.metadata.namespace;
     let written: Deployment;
     try {
-      written = plan.method === 'PUT'
-        ? await client.putDeployment(pns, d.metadata.name, plan.body, opts)
-        : await client.patchDeployment(pns, d.metadata.name, plan.body, opts);
+      const body = plan.body;
+      written = await timed(ctx, 'platform-write', () => (plan.method === 'PUT'
+        ? client.putDeployment(pns, d.metadata.name, body, opts)
+        : client.patchDeployment(pns, d.metadata.name, body, opts)));
     } catch (err) {
       throw core.writeFailure(err, defaulted);
     }
@@ -101,11 +103,13 @@ export class UpdateFlow {
       await deletion.finishDeletion({ ...ctx, signal: NEVER }, written, view).catch((err: unknown) =>
         core.warn('finishing a deletion after an update failed; the background pass goes on', { deployment: `${pns}/${d.metadata.name}`, error: (err as Error).message }));
     }
-    const after = await this.answerView(namespace, name, view, written, plan);
+    const after = await timed(ctx, 'answer-view', () => this.answerView(namespace, name, view, written, plan));
     if (!after) return { ...current, metadata: { ...current.metadata, deletionTimestamp: current.metadata.deletionTimestamp ?? kubeTime(core.now()) } };
-    const updated = core.toObject(after, core.partsOf(after.deployment));
-    writer.changed(pns);
-    writer.emit(updated, events, pns, d.metadata.id);
+    const updated = await timed(ctx, 'answer', () => core.toObject(after, core.partsOf(after.deployment)));
+    await timed(ctx, 'events', () => {
+      writer.changed(pns);
+      writer.emit(updated, events, pns, d.metadata.id);
+    });
     return updated;
   }
 

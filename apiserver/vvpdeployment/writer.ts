@@ -1,6 +1,7 @@
 // The writer: what every write of the storage has in common. With which token a write goes out (the object's
 // apikeySecretName), how the server's own follow-up writes survive the platform changing a deployment meanwhile
-// (patchFresh), how the Kubernetes record is rewritten, and how the events of a write are recorded.
+// (patchFresh), how the Kubernetes record is rewritten, how the events of a write are recorded, and how watchers
+// learn of it (write-wake.ts).
 
 import { type KubeObject, type RequestContext, statusErrors } from '../k8s/index.js';
 import { type CallOptions, type Deployment, type DeploymentWrite, isVvpError, isVvpHttpError } from '../vvp/index.js';
@@ -11,6 +12,7 @@ import type { PlannedEvent } from './mapping.js';
 import { UnusableSecretError, unusableApikeySecret } from './apikey-secret.js';
 import { APIKEY_SECRET_ANNOTATION } from './options.js';
 import type { VvpDeployment } from './types.js';
+import { WRITE_WAKE_FRACTION, wakeDelay } from './write-wake.js';
 
 export class PlatformWriter {
   constructor(private readonly core: StorageCore, private readonly listing: Listing) {}
@@ -35,9 +37,27 @@ export class PlatformWriter {
     }
   }
 
-  /** Lets watchers see a write through this server at once instead of at the next poll. */
+  /** Per served platform namespace: when the watch poll was last woken for a write, and the wake-up pending. */
+  private readonly wakes = new Map<string, { last?: number; timer?: NodeJS.Timeout }>();
+
+  /**
+   * Lets watchers see a write through this server before the next poll: the poll is woken at once, or, within a
+   * window of the last wake-up, once when it ends (write-wake.ts).
+   */
   changed(platformNamespace: string): void {
-    this.listing.changed(platformNamespace);
+    let wake = this.wakes.get(platformNamespace);
+    if (!wake) this.wakes.set(platformNamespace, (wake = {}));
+    if (wake.timer) return;
+    const pending = wake;
+    const windowMs = (this.core.options.watch?.pollIntervalMs ?? 0) * WRITE_WAKE_FRACTION;
+    const fire = () => {
+      pending.timer = undefined;
+      pending.last = performance.now();
+      this.listing.changed(platformNamespace);
+    };
+    const delay = wakeDelay(performance.now(), pending.last, windowMs);
+    if (delay === 0) fire();
+    else (pending.timer = setTimeout(fire, delay)).unref();
   }
 
   /**

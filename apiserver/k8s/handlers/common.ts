@@ -87,6 +87,7 @@ export function requestContext(request: FastifyRequest, reply: FastifyReply, dry
   if (typeof auditId === 'string') ctx.auditId = auditId;
   if (manager) ctx.fieldManager = manager;
   if (request.kubeAccess) ctx.access = request.kubeAccess;
+  if (request.kubeStages) ctx.stages = request.kubeStages;
   return ctx;
 }
 

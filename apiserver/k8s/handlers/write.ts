@@ -12,6 +12,7 @@ import {
 import { authorizeCreateOnUpdate } from '../auth/access.js';
 import { checkUid } from '../preconditions.js';
 import { isCreater, isGetter, isUpdater, type RequestContext, type UpdateTransform } from '../storage.js';
+import { timed } from '../stage-times.js';
 import { isStatusError, statusErrors } from '../status.js';
 import type { KubeObject } from '../types.js';
 import { parseFieldValidation } from '../validation.js';
@@ -71,11 +72,11 @@ async function admitted(
   endpoint: Endpoint, ctx: RequestContext, object: KubeObject, live: KubeObject | undefined, fieldValidation: ReturnType<typeof parseFieldValidation>,
   outcome: Outcome, validatedHook?: (object: KubeObject) => void,
 ): Promise<KubeObject> {
-  const result = await admit(endpoint, ctx, live ? 'UPDATE' : 'CREATE', object, live, (o) => {
+  const result = await timed(ctx, 'admission', () => admit(endpoint, ctx, live ? 'UPDATE' : 'CREATE', object, live, (o) => {
     const { warnings } = endpoint.validator.check(o, fieldValidation, live);
     validatedHook?.(o);
     return warnings;
-  });
+  }));
   outcome.warnings = result.warnings;
   outcome.created = !live;
   return result.object!;
@@ -100,13 +101,13 @@ export async function createObject(endpoint: Endpoint, request: FastifyRequest, 
   }
   clearSystemFields(object);
   const ctx = requestContext(request, reply, dryRun, manager);
-  const { object: admittedObject, warnings } = await admit(endpoint, ctx, 'CREATE', object, undefined, (o) => {
+  const { object: admittedObject, warnings } = await timed(ctx, 'admission', () => admit(endpoint, ctx, 'CREATE', object, undefined, (o) => {
     const checked = endpoint.validator.check(o, fieldValidation);
     o.metadata.managedFields = updateManagedFields(undefined, o, undefined, { manager, apiVersion: endpoint.apiVersion, schema: endpoint.info.schema });
     return checked.warnings;
-  });
-  const created = await storage.create(ctx, admittedObject!);
-  return sendWithWarnings(reply, 201, warnings, renderObject(endpoint, request, format, created));
+  }));
+  const created = await timed(ctx, 'storage', () => storage.create(ctx, admittedObject!));
+  return sendWithWarnings(reply, 201, warnings, await timed(ctx, 'render', () => renderObject(endpoint, request, format, created)));
 }
 
 export async function replaceObject(endpoint: Endpoint, request: FastifyRequest, reply: FastifyReply, namespace: string | undefined, name: string) {
@@ -119,7 +120,7 @@ export async function replaceObject(endpoint: Endpoint, request: FastifyRequest,
   const body = checkTypeMeta(endpoint, decodeObjectBody(request));
   checkNameAndNamespace(body, name, namespace);
   const outcome: Outcome = { created: false, warnings: [] };
-  const updated = await storage.update(ctx, namespace, name, async (live) => {
+  const updated = await timed(ctx, 'storage', () => storage.update(ctx, namespace, name, async (live) => {
     if (!live && !storage.allowCreateOnUpdate) throw statusErrors.notFound(ref(endpoint, name));
     // kube-apiserver's update.go: a PUT that creates needs `create` too.
     if (!live) await authorizeCreateOnUpdate(ctx, endpoint.info, namespace, name);
@@ -130,8 +131,8 @@ export async function replaceObject(endpoint: Endpoint, request: FastifyRequest,
     return admitted(endpoint, ctx, object, live, fieldValidation, outcome, (o) => {
       o.metadata.managedFields = updateManagedFields(live, o, entries, { manager, apiVersion: endpoint.apiVersion, schema: endpoint.info.schema });
     });
-  });
-  return sendWithWarnings(reply, outcome.created ? 201 : 200, outcome.warnings, renderObject(endpoint, request, format, updated));
+  }));
+  return sendWithWarnings(reply, outcome.created ? 201 : 200, outcome.warnings, await timed(ctx, 'render', () => renderObject(endpoint, request, format, updated)));
 }
 
 function decodePatch(contentType: string, text: string): unknown {
@@ -161,7 +162,7 @@ export async function patchObject(endpoint: Endpoint, request: FastifyRequest, r
   const ownership = { manager, apiVersion: endpoint.apiVersion, schema: endpoint.info.schema };
 
   const outcome: Outcome = { created: false, warnings: [] };
-  const transform: UpdateTransform = async (live) => {
+  const transform: UpdateTransform = async (live) => timed(ctx, 'patch', async () => {
     let object: KubeObject;
     if (apply) {
       const config = checkTypeMeta(endpoint, deepClone(patch as Record<string, unknown>));
@@ -182,11 +183,11 @@ export async function patchObject(endpoint: Endpoint, request: FastifyRequest, r
     // kube-apiserver's patch.go: an apply that creates needs `create` too, before admission sees it.
     if (!live) await authorizeCreateOnUpdate(ctx, endpoint.info, namespace, name);
     return admitted(endpoint, ctx, object, live, fieldValidation, outcome);
-  };
+  });
   for (let attempt = 1; ; attempt++) {
     try {
-      const updated = await storage.update(ctx, namespace, name, transform);
-      return sendWithWarnings(reply, outcome.created ? 201 : 200, outcome.warnings, renderObject(endpoint, request, format, updated));
+      const updated = await timed(ctx, 'storage', () => storage.update(ctx, namespace, name, transform));
+      return sendWithWarnings(reply, outcome.created ? 201 : 200, outcome.warnings, await timed(ctx, 'render', () => renderObject(endpoint, request, format, updated)));
     } catch (err) {
       const retriable = isStatusError(err) && err.code === 409 && err.reason === 'Conflict' && !clientResourceVersion && attempt < MAX_PATCH_ATTEMPTS;
       if (!retriable) throw err;

@@ -77,6 +77,24 @@ t.test('create: one POST carrying the definition, the record and the marker; the
   t.match(events.map((e) => e.event.reason), ['Created']);
 });
 
+t.test('a create reads once (whether the name is taken), writes once, and answers from its write: the object a GET shows', async (t) => {
+  const { platform, storage } = setup();
+  const created = await storage.create(ctx(), manifest());
+  t.same(platform.calls.map((c) => c.method).filter((m) => m !== 'EVENT'), ['LIST', 'LIST', 'POST'], 'one labelSelector query per served namespace, then the POST; nothing read after it');
+  const got = await storage.get(ctx(), 'flink', 'top-speed');
+  t.equal(created.metadata.resourceVersion, got.metadata.resourceVersion);
+  t.same(created.status, got.status);
+});
+
+t.test('a create with an initial savepoint answers with the savepoint it registered, as a GET shows it', async (t) => {
+  const { platform, storage } = setup();
+  const created = await storage.create(ctx(), manifest('top-speed', { initialSavepointSpec: { savepointLocation: 's3://b/sp' } }));
+  t.notOk(platform.calls.some((c) => c.method === 'LIST-SAVEPOINTS' || c.method === 'LIST-JOBS'), 'nothing read after the writes');
+  const got = await storage.get(ctx(), 'flink', 'top-speed');
+  t.equal(created.metadata.resourceVersion, got.metadata.resourceVersion);
+  t.same(created.status, got.status);
+});
+
 t.test('get finds an object by Kubernetes namespace and name with a label query, then from the cache', async (t) => {
   const { platform, storage, fresh } = setup();
   await storage.create(ctx(), manifest());
@@ -572,6 +590,29 @@ t.test('watch through the machinery\'s WatchHub: one scope per platform namespac
   stream.stop();
   t.equal(platform.deployments.has('default/c'), false);
   await rejects(t, watchFn(ctx(), { labelSelector: [], fieldSelector: [{ field: 'status.state', operator: 'Equals', value: 'x' }], allowWatchBookmarks: false }), { code: 400 });
+});
+
+t.test('a burst of writes wakes the watch poll once, then once more at the end of the window: watchers see every write', async (t) => {
+  const { platform, storage } = setupWithHub(t, 8_000);
+  const stream = await storage.watch!(ctx(), { namespace: 'flink', labelSelector: [], fieldSelector: [], allowWatchBookmarks: false });
+  const iterator = stream[Symbol.asyncIterator]();
+  t.teardown(() => stream.stop());
+  platform.calls = [];
+  const names = Array.from({ length: 10 }, (_, i) => `burst-${i}`);
+  for (const name of names) await storage.create(ctx(), manifest(name, { deployment: { spec: { state: 'CANCELLED' } } }));
+  const seen = new Set<string>();
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<undefined>((resolve) => { timer = setTimeout(() => resolve(undefined), 30_000); });
+  while (seen.size < names.length) {
+    const r = await Promise.race([iterator.next(), expired]);
+    if (!r || r.done) break;
+    if (r.value.type === 'ADDED') seen.add((r.value.object as VvpDeployment).metadata.name ?? '');
+  }
+  clearTimeout(timer);
+  t.same([...seen].sort(), [...names].sort(), 'every create shows, before the next regular poll');
+  // One full read of the platform namespace per wake-up (its jobs listed once); the regular poll may add one more.
+  const namespaceReads = platform.calls.filter((c) => c.method === 'LIST-JOBS' && c.ns === 'default').length;
+  t.ok(namespaceReads >= 1 && namespaceReads <= 3, `${namespaceReads} namespace reads for ${names.length} creates`);
 });
 
 t.test('platform outage: a namespace last seen without objects lists empty; one with objects, or never seen, answers 503', async (t) => {
