@@ -32,9 +32,14 @@ export interface SnapshotEntry {
 }
 
 export interface WatchHubOptions {
-  /** Every object of the scope as the backend shows it now (objects, or entries that build them on demand). */
-  snapshot(scope: string): Promise<readonly (KubeObject | SnapshotEntry)[]>;
+  /**
+   * Every object of the scope as the backend shows it now (objects, or entries that build them on demand). `known`
+   * tells which the hub keeps at that resourceVersion: their entries need not be able to build the object.
+   */
+  snapshot(scope: string, known: (id: string, resourceVersion: string) => boolean): Promise<readonly (KubeObject | SnapshotEntry)[]>;
   pollIntervalMs?: number;
+  /** The interval before a scope's next poll, asked each time (default: pollIntervalMs), e.g. from a bytes budget. */
+  intervalMs?(scope: string): number;
   /** Events remembered per scope for resuming watches. */
   historyLimit?: number;
   /** The resourceVersion for a deletion, given the greatest seen so far (default: that + 1). */
@@ -116,6 +121,11 @@ export class WatchHub {
    * The object the hub keeps for `id` in a scope, if it is at this resourceVersion: a list item standing for it with
    * its JSON text (serialized.ts), so that a list of unchanged objects neither builds nor serializes them again.
    */
+  /** Whether the hub keeps the object `id` of a scope at this resourceVersion. */
+  keeps(scope: string, id: string, resourceVersion: string): boolean {
+    return this.scopes.get(scope)?.objects?.get(id)?.resourceVersion === resourceVersion;
+  }
+
   serialized(scope: string, id: string, resourceVersion: string): KubeObject | undefined {
     const kept = this.scopes.get(scope)?.objects?.get(id);
     return kept && kept.resourceVersion === resourceVersion ? serializedItem(kept.skeleton, kept.json) : undefined;
@@ -224,7 +234,8 @@ export class WatchHub {
     const state = this.state(scope);
     if (this.closed || state.timer || state.watchers.size === 0) return;
     state.live = true;
-    const wait = lastStart === undefined ? this.interval : Math.max(this.interval / 4, lastStart + this.interval - performance.now());
+    const interval = this.options.intervalMs?.(scope) ?? this.interval;
+    const wait = lastStart === undefined ? interval : Math.max(interval / 4, lastStart + interval - performance.now());
     state.timer = setTimeout(() => {
       state.timer = undefined;
       const start = performance.now();
@@ -238,7 +249,7 @@ export class WatchHub {
     if (state.inflight) return state.inflight;
     state.inflight = (async () => {
       try {
-        const snapshot = await this.options.snapshot(scope);
+        const snapshot = await this.options.snapshot(scope, (id, rv) => state.objects?.get(id)?.resourceVersion === rv);
         this.absorb(state, snapshot);
       } catch (err) {
         this.options.onPollError?.(scope, err);

@@ -80,9 +80,12 @@ export class BackgroundPass {
     const core = this.core;
     const out: { object: VvpDeployment; event: MirroredEvent }[] = [];
     for (const pns of core.options.platformNamespaces) {
-      const entries = new Map((await this.flows.listing.entries(pns, signal)).map((e) => [e.id, e]));
-      if (entries.size === 0) continue;
+      // The events first: only the deployments with an event to record are built (a listing of 10,000 is not kept).
       const events = await core.platform(undefined, () => core.client.listEvents(pns, {}, { signal }));
+      const candidates = new Set(events.items.map((e) => e.metadata.deploymentId ?? '').filter(Boolean));
+      if (candidates.size === 0) continue;
+      const entries = new Map((await this.flows.listing.entries(pns, signal, undefined, (e) => candidates.has(e.id))).map((e) => [e.id, e]));
+      if (entries.size === 0) continue;
       const objects = new Map<string, VvpDeployment | undefined>();
       for (const platformEvent of events.items) {
         const id = platformEvent.metadata.deploymentId ?? '';

@@ -50,13 +50,17 @@ export class PlatformRouter implements Storage, Getter, Lister, Creater, Updater
     const watch = first.watch;
     const storages = new Map<string, VvpDeploymentStorage>();
     this.hub = watch && new WatchHub({
-      snapshot: (scope) => {
+      snapshot: (scope, known) => {
         const at = scope.indexOf('/');
         const storage = storages.get(scope.slice(0, at));
         if (!storage) throw new Error(`no platform instance for watch scope ${scope}`);
-        return storage.snapshot(scope.slice(at + 1));
+        return storage.snapshot(scope.slice(at + 1), known);
       },
       pollIntervalMs: watch.pollIntervalMs,
+      intervalMs: (scope) => {
+        const at = scope.indexOf('/');
+        return storages.get(scope.slice(0, at))?.pollIntervalMs(scope.slice(at + 1)) ?? watch.pollIntervalMs;
+      },
       onPollError: (scope, err) => {
         const at = scope.indexOf('/');
         options.instances.find((o) => o.instanceId === scope.slice(0, at))?.watch?.onPollError?.(scope.slice(at + 1), err);

@@ -4,10 +4,11 @@ import {
   type AutopilotPolicy, type Deployment, isVvpHttpError, type Job, runtimeParallelismOf, type Savepoint,
 } from '../vvp/index.js';
 import { ANNOTATION, isManagedBy, managedSelector } from './annotations.js';
-import { type ChildKind, NamespaceReads, type OwnedChildren, ownersOf } from './owned-children.js';
+import { type ChildKind, type ManagedOwner, NamespaceReads, type OwnedChildren, ownerOf, ownersOf } from './owned-children.js';
+import { viewResourceVersion } from './mapping.js';
 import { newestFirst, type AutopilotView, type PlatformView } from './platform-view.js';
 import type { PlatformPort } from './platform-port.js';
-import { OversizedDeployments } from './size-limit.js';
+import { LISTING_BOUNDS, OversizedDeployments } from './size-limit.js';
 import { RecentReads } from './recent-reads.js';
 
 export interface PlatformReaderOptions {
@@ -51,7 +52,27 @@ interface PlatformNamespaceData {
   allSavepoints: Savepoint[];
   jobs: Map<string, Job>;
   savepoints: Map<string, Savepoint[]>;
-  autopilot: (d: Deployment) => Promise<AutopilotView | 'absent' | undefined>;
+  /** Synchronous unless the platform must be asked (no policy list, or an active policy's status). */
+  autopilot: (d: Deployment) => AutopilotView | 'absent' | undefined | Promise<AutopilotView | 'absent' | undefined>;
+}
+
+/** One managed deployment of a namespace read: what identifies it, and its view where the scan kept it. */
+export interface ManagedEntry {
+  id: string;
+  resourceVersion: string;
+  namespace: string;
+  name: string;
+  view?: PlatformView;
+}
+
+/** What a namespace read keeps and reports, deployment by deployment (namespaceViews). */
+export interface NamespaceScan {
+  /** Whether to keep this deployment's view (default: every one). */
+  keep?(entry: ManagedEntry): boolean;
+  /** Each managed deployment read, with its Kubernetes namespace (while it is read; it is not kept). */
+  deployment?(d: Deployment, namespace: string): void;
+  /** The bytes of the deployments listing. */
+  listed?(bytes: number): void;
 }
 
 export class PlatformReader {
@@ -62,6 +83,8 @@ export class PlatformReader {
   /** The last full read of each platform namespace, which the child resources' reads reuse (owned-children.ts). */
   private readonly namespaceReads = new NamespaceReads();
   private readonly oversized = new OversizedDeployments((message, fields) => this.warn(message, fields));
+  /** Platform namespaces whose last full read found managed deployments (their jobs and savepoints are read first). */
+  private readonly lastManaged = new Set<string>();
 
   constructor(private readonly options: PlatformReaderOptions) {
     this.recent = new RecentReads(options.surroundingsMaxAgeMs ?? 0);
@@ -241,7 +264,8 @@ export class PlatformReader {
       autopilot: (d) => {
         if (policies === undefined) return this.autopilotView(pns, d.metadata.id, undefined, signal);
         const p = policyOf.get(d.metadata.id);
-        return p ? this.autopilotView(pns, d.metadata.id, p, signal) : Promise.resolve('absent' as const);
+        if (!p) return 'absent';
+        return p.mode === 'AUTOPILOT_MODE_ACTIVE' ? this.autopilotView(pns, d.metadata.id, p, signal) : { mode: p.mode, ...(p.modifyTime ? { since: p.modifyTime } : {}) };
       },
     };
   }
@@ -258,33 +282,59 @@ export class PlatformReader {
   }
 
   /**
-   * The managed deployments of one platform namespace (optionally of one Kubernetes namespace), with their views and
-   * the Kubernetes object each belongs to (its record is decoded only when the object is built).
+   * The managed deployments of one platform namespace (optionally of one Kubernetes namespace): each one's identity and
+   * resourceVersion, and its view only where `scan.keep` wants it (its record is decoded only when the object is
+   * built). The listing is read one deployment at a time (the client's list stream) and each deployment not kept is
+   * dropped as soon as its resourceVersion is known, so a poll of 10,000 unchanged deployments never holds them all.
+   * The jobs, savepoints and Autopilot policies are read first when the namespace held managed deployments when last
+   * read (they make each resourceVersion), else after the deployments, only if there are any.
    */
-  async namespaceViews(pns: string, kubeNamespace: string | undefined, signal: AbortSignal): Promise<ManagedView[]> {
+  async namespaceViews(pns: string, kubeNamespace: string | undefined, signal: AbortSignal, scan: NamespaceScan = {}): Promise<ManagedEntry[]> {
     const selector = managedSelector(this.options.instanceId, kubeNamespace);
     const at = this.namespaceReads.now();
-    const list = await this.platform(undefined, () => this.options.client.listDeployments(pns, { labelSelector: selector }, { signal }));
-    const managed = this.oversized.withinLimit(list.items.filter((d) => isManagedBy(d.metadata.labels, this.options.instanceId) && (this.options.trusts?.(d) ?? true)));
     const full = kubeNamespace === undefined;
-    if (managed.length === 0) {
-      if (full) this.namespaceReads.record(pns, at, new Map(), [], []);
-      return [];
-    }
-    const data = await this.namespaceData(pns, signal);
-    if (full) this.namespaceReads.record(pns, at, ownersOf(managed, (m, f) => this.warn(m, f)), data.allSavepoints, data.allJobs);
-    return Promise.all(managed.flatMap((d) => {
+    let data = this.lastManaged.has(pns) ? await this.namespaceData(pns, signal) : undefined;
+    const owners = new Map<string, ManagedOwner>();
+    const early: Deployment[] = [];
+    const out: (ManagedEntry | Promise<ManagedEntry | undefined>)[] = [];
+    const take = (d: Deployment, surroundings: PlatformNamespaceData): void => {
       const a = d.metadata.annotations ?? {};
       const namespace = a[ANNOTATION.namespace];
       const name = a[ANNOTATION.name];
-      if (namespace === undefined || name === undefined) return [];
+      if (namespace === undefined || name === undefined) return;
       this.remember(d);
-      return [(async () => {
-        const job = data.jobs.get(d.metadata.id);
-        const view = viewOf(d, { ...(job ? { job } : {}), savepoints: data.savepoints.get(d.metadata.id) ?? [], autopilot: await data.autopilot(d) });
-        return { view, namespace, name };
-      })()];
-    }));
+      if (full) ownerOf(d, owners, (m, f) => this.warn(m, f));
+      scan.deployment?.(d, namespace);
+      const job = surroundings.jobs.get(d.metadata.id);
+      const base = { ...(job ? { job } : {}), savepoints: surroundings.savepoints.get(d.metadata.id) ?? [] };
+      const entry = (autopilot: AutopilotView | 'absent' | undefined): ManagedEntry => {
+        const view = viewOf(d, { ...base, autopilot });
+        const e: ManagedEntry = { id: d.metadata.id, resourceVersion: viewResourceVersion(view), namespace, name };
+        if (scan.keep?.(e) ?? true) e.view = view;
+        return e;
+      };
+      const autopilot = surroundings.autopilot(d);
+      out.push(autopilot instanceof Promise ? autopilot.then(entry) : entry(autopilot));
+    };
+    const listed = await this.platform(undefined, () => this.options.client.streamDeployments(pns, { labelSelector: selector }, {
+      item: (d) => {
+        if (!isManagedBy(d.metadata.labels, this.options.instanceId) || !(this.options.trusts?.(d) ?? true)) return;
+        if (data) take(d, data);
+        else early.push(d);
+      },
+      leftOut: (item) => this.oversized.leftOut(item),
+    }, LISTING_BOUNDS, { signal }));
+    scan.listed?.(listed.bytes);
+    if (early.length > 0) {
+      data = await this.namespaceData(pns, signal);
+      for (const d of early.splice(0)) take(d, data);
+    }
+    if (full) {
+      if (out.length > 0) this.lastManaged.add(pns);
+      else this.lastManaged.delete(pns);
+      this.namespaceReads.record(pns, at, owners, data?.allSavepoints ?? [], data?.allJobs ?? []);
+    }
+    return (await Promise.all(out)).filter((e): e is ManagedEntry => e !== undefined);
   }
 
   /**
