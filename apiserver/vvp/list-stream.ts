@@ -132,8 +132,8 @@ export class ListStream<T> {
       const depth = this.open.length - 2;
       if (isKey && value === '__proto__') this.leave('damaged');
       // A scalar of the item's metadata object (open[2] is the item, at its key 'metadata'; top is the metadata object).
-      if (depth === 2 && this.open[2]?.key === 'metadata' && !isKey && top?.key && METADATA_FIELDS.has(top.key) && (typeof value === 'string' || typeof value === 'number')) {
-        item.metadata[top.key] = value;
+      if (depth === 2 && this.open[2]?.key === 'metadata' && !isKey && top?.key && METADATA_FIELDS.has(top.key) && (token === TokenType.STRING || token === TokenType.NUMBER)) {
+        item.metadata[top.key] = value as string | number;
       }
       if (offset - item.start > this.bounds.maxItemBytes && !item.leftOut) this.leave('too large');
       if (item.parser) {
