@@ -80,9 +80,14 @@ export class BackgroundPass {
     const core = this.core;
     const out: { object: VvpDeployment; event: MirroredEvent }[] = [];
     for (const pns of core.options.platformNamespaces) {
-      // The events first: only the deployments with an event to record are built (a listing of 10,000 is not kept).
+      // The events first: only deployments with an event not recorded yet are built, and when there is none the
+      // deployments are not listed at all (at 10,000 deployments a listing is tens of MB).
       const events = await core.platform(undefined, () => core.client.listEvents(pns, {}, { signal }));
-      const candidates = new Set(events.items.map((e) => e.metadata.deploymentId ?? '').filter(Boolean));
+      const candidates = new Set<string>();
+      for (const e of events.items) {
+        const id = e.metadata.deploymentId ?? '';
+        if (id && shouldMirror(e, id) && wanted(id, mirroredEvent(e).key)) candidates.add(id);
+      }
       if (candidates.size === 0) continue;
       const entries = new Map((await this.flows.listing.entries(pns, signal, undefined, (e) => candidates.has(e.id))).map((e) => [e.id, e]));
       if (entries.size === 0) continue;

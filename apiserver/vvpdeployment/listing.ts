@@ -193,13 +193,14 @@ export class Listing {
     const startedAt = performance.now();
     const namespaces = new Set<string>();
     const pending: Deployment[] = [];
-    await this.core.platform(undefined, () => client.streamDeployments(pns, { labelSelector: managedSelector(instanceId) }, {
+    const { bytes } = await this.core.platform(undefined, () => client.streamDeployments(pns, { labelSelector: managedSelector(instanceId) }, {
       item: (d) => {
         if (!isManagedBy(d.metadata.labels, instanceId) || !this.core.trusts(d)) return;
         namespaces.add(d.metadata.annotations?.[ANNOTATION.namespace] ?? d.metadata.labels?.[LABEL.namespace] ?? '');
         if (hasPendingWork(d)) pending.push(d);
       },
     }, LISTING_BOUNDS, { signal }));
+    this.listedBytes.set(pns, bytes);
     listed([...namespaces]);
     this.noteListing(pns, startedAt, pending);
     return pending;
@@ -216,7 +217,8 @@ export class Listing {
    */
   async pendingDeployments(pns: string, signal: AbortSignal): Promise<Deployment[]> {
     const last = this.lastListing.get(pns);
-    const reuseMs = this.core.options.listingReuseMs ?? 0;
+    // Within the bytes budget too: a listing (the poll's or this pass's own) is reused for two budgeted intervals.
+    const reuseMs = Math.max(this.core.options.listingReuseMs ?? 0, 2 * this.pollIntervalMs(pns));
     if (last && performance.now() - last.at <= reuseMs) return last.pending;
     return this.pendingManaged(pns, signal);
   }

@@ -1,5 +1,5 @@
 // The platform listing read one item at a time: what it builds, and what it refuses to build whatever the platform
-// sends (truncated answers, deep nesting, oversized items, huge strings, __proto__ keys).
+// sends (truncated answers, deep nesting, oversized items, huge strings, __proto__ keys, structure inside strings).
 import t from 'tap';
 import { ListStream, type LeftOutItem } from '../../../apiserver/vvp/list-stream.js';
 
@@ -69,9 +69,20 @@ t.test('an item nested deeper than the bound is left out; the depth costs no sta
   t.match(leftOut, [{ reason: 'too deep', metadata: { id: 'deep' } }]);
 });
 
-t.test('an item with a __proto__ key is left out as damaged (never a replaced prototype); non-object items are skipped', async (t) => {
+t.test('a __proto__ key is an own property as JSON.parse makes it (no prototype replaced); non-object items are skipped', async (t) => {
   const { items, leftOut } = read('{"items":[{"metadata":{"id":"p"},"spec":{"__proto__":{"polluted":1}}},[1,[2]],3,"s",{"metadata":{"id":"ok"}}]}');
-  t.same(items.map((i) => i.value), [{ metadata: { id: 'ok' } }]);
-  t.match(leftOut, [{ reason: 'damaged', metadata: { id: 'p' } }, { reason: 'damaged' }]);
+  t.same(items.map((i) => (i.value as { metadata: { id: string } }).metadata.id), ['p', 'ok']);
+  const spec = (items[0]!.value as { spec: Record<string, unknown> }).spec;
+  t.ok(Object.hasOwn(spec, '__proto__'));
+  t.equal(Object.getPrototypeOf(spec), Object.prototype);
   t.equal(({} as Record<string, unknown>).polluted, undefined);
+  t.match(leftOut, [{ reason: 'damaged' }], 'the array element');
+});
+
+t.test('strings hide structure: braces, brackets, quotes and backslashes inside them, split across chunks', async (t) => {
+  const tricky = { metadata: { id: 'q' }, spec: { a: '{[}]"\\', b: '\\"items":[', c: 'é☃\u0000', items: [{ x: 1 }] } };
+  for (const chunk of [1, 2, 5]) {
+    const { items } = read(JSON.stringify({ items: [tricky, item('z')], 'it"ems': [{ not: 'an item' }] }), chunk);
+    t.same(items.map((i) => i.value), [tricky, item('z')], `chunks of ${chunk}`);
+  }
 });
