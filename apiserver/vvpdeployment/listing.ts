@@ -218,7 +218,8 @@ export class Listing {
   async pendingDeployments(pns: string, signal: AbortSignal): Promise<Deployment[]> {
     const last = this.lastListing.get(pns);
     // Within the bytes budget too: a listing (the poll's or this pass's own) is reused for two budgeted intervals.
-    const reuseMs = Math.max(this.core.options.listingReuseMs ?? 0, 2 * this.pollIntervalMs(pns));
+    const configured = this.core.options.listingReuseMs ?? 0;
+    const reuseMs = configured > 0 && this.core.options.watch ? Math.max(configured, 2 * this.pollIntervalMs(pns)) : configured;
     if (last && performance.now() - last.at <= reuseMs) return last.pending;
     return this.pendingManaged(pns, signal);
   }
