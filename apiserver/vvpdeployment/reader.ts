@@ -286,14 +286,17 @@ export class PlatformReader {
    * resourceVersion, and its view only where `scan.keep` wants it (its record is decoded only when the object is
    * built). The listing is read one deployment at a time (the client's list stream) and each deployment not kept is
    * dropped as soon as its resourceVersion is known, so a poll of 10,000 unchanged deployments never holds them all.
-   * The jobs, savepoints and Autopilot policies are read first when the namespace held managed deployments when last
-   * read (they make each resourceVersion), else after the deployments, only if there are any.
+   * The jobs, savepoints and Autopilot policies (they make each resourceVersion) are read beside the deployments when
+   * the namespace held managed deployments when last read, else after them, only if there are any.
    */
   async namespaceViews(pns: string, kubeNamespace: string | undefined, signal: AbortSignal, scan: NamespaceScan = {}): Promise<ManagedEntry[]> {
     const selector = managedSelector(this.options.instanceId, kubeNamespace);
     const at = this.namespaceReads.now();
     const full = kubeNamespace === undefined;
-    let data = this.lastManaged.has(pns) ? await this.namespaceData(pns, signal) : undefined;
+    // Read beside the deployments (deployments arriving before it are held until it is there).
+    let data: PlatformNamespaceData | undefined;
+    const reading = this.lastManaged.has(pns) ? this.namespaceData(pns, signal).then((d) => (data = d)) : undefined;
+    reading?.catch(() => {});
     const owners = new Map<string, ManagedOwner>();
     const early: Deployment[] = [];
     const out: (ManagedEntry | Promise<ManagedEntry | undefined>)[] = [];
@@ -325,9 +328,11 @@ export class PlatformReader {
       leftOut: (item) => this.oversized.leftOut(item),
     }, LISTING_BOUNDS, { signal }));
     scan.listed?.(listed.bytes);
+    if (reading) await reading;
     if (early.length > 0) {
-      data = await this.namespaceData(pns, signal);
-      for (const d of early.splice(0)) take(d, data);
+      const surroundings = data ?? await this.namespaceData(pns, signal);
+      data = surroundings;
+      for (const d of early.splice(0)) take(d, surroundings);
     }
     if (full) {
       if (out.length > 0) this.lastManaged.add(pns);
