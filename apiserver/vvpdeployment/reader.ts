@@ -85,6 +85,8 @@ export class PlatformReader {
   private readonly oversized = new OversizedDeployments((message, fields) => this.warn(message, fields));
   /** Platform namespaces whose last full read found managed deployments (their jobs and savepoints are read first). */
   private readonly lastManaged = new Set<string>();
+  /** Per platform namespace, the owners of the last full read by deployment id, with the version they were read at. */
+  private readonly ownersRead = new Map<string, Map<string, { version: string; owner: ManagedOwner | undefined }>>();
 
   constructor(private readonly options: PlatformReaderOptions) {
     this.recent = new RecentReads(options.surroundingsMaxAgeMs ?? 0);
@@ -184,6 +186,8 @@ export class PlatformReader {
     const ns = a[ANNOTATION.namespace];
     const name = a[ANNOTATION.name];
     if (ns !== undefined && name !== undefined) {
+      const known = this.locations.get(PlatformReader.key(ns, name));
+      if (known && known.id === d.metadata.id && known.platformName === d.metadata.name && known.platformNamespace === d.metadata.namespace) return d;
       this.locations.set(PlatformReader.key(ns, name), { platformNamespace: d.metadata.namespace, platformName: d.metadata.name, id: d.metadata.id });
     }
     return d;
@@ -298,6 +302,8 @@ export class PlatformReader {
     const reading = this.lastManaged.has(pns) ? this.namespaceData(pns, signal).then((d) => (data = d)) : undefined;
     reading?.catch(() => {});
     const owners = new Map<string, ManagedOwner>();
+    const previousOwners = this.ownersRead.get(pns);
+    const nextOwners = new Map<string, { version: string; owner: ManagedOwner | undefined }>();
     const early: Deployment[] = [];
     const out: (ManagedEntry | Promise<ManagedEntry | undefined>)[] = [];
     const take = (d: Deployment, surroundings: PlatformNamespaceData): void => {
@@ -306,7 +312,17 @@ export class PlatformReader {
       const name = a[ANNOTATION.name];
       if (namespace === undefined || name === undefined) return;
       this.remember(d);
-      if (full) ownerOf(d, owners, (m, f) => this.warn(m, f));
+      if (full) {
+        // The owner of the children (a decoded record) only when the deployment changed since the last full read.
+        const version = String(d.metadata.resourceVersion ?? '');
+        const cached = previousOwners?.get(d.metadata.id);
+        if (cached?.version === version) {
+          if (cached.owner) owners.set(d.metadata.id, cached.owner);
+        } else {
+          ownerOf(d, owners, (m, f) => this.warn(m, f));
+        }
+        nextOwners.set(d.metadata.id, { version, owner: owners.get(d.metadata.id) });
+      }
       scan.deployment?.(d, namespace);
       const job = surroundings.jobs.get(d.metadata.id);
       const base = { ...(job ? { job } : {}), savepoints: surroundings.savepoints.get(d.metadata.id) ?? [] };
@@ -338,6 +354,7 @@ export class PlatformReader {
       if (out.length > 0) this.lastManaged.add(pns);
       else this.lastManaged.delete(pns);
       this.namespaceReads.record(pns, at, owners, data?.allSavepoints ?? [], data?.allJobs ?? []);
+      this.ownersRead.set(pns, nextOwners);
     }
     return (await Promise.all(out)).filter((e): e is ManagedEntry => e !== undefined);
   }
