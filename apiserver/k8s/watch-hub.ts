@@ -40,6 +40,11 @@ export interface WatchHubOptions {
   pollIntervalMs?: number;
   /** The interval before a scope's next poll, asked each time (default: pollIntervalMs), e.g. from a bytes budget. */
   intervalMs?(scope: string): number;
+  /**
+   * The least time between the starts of two polls of a scope, for the polls notify() asks for too (default 0), e.g.
+   * a listing's bytes over a bytes budget: a notify sooner than that polls when the gap has passed.
+   */
+  minGapMs?(scope: string): number;
   /** Events remembered per scope for resuming watches. */
   historyLimit?: number;
   /** The resourceVersion for a deletion, given the greatest seen so far (default: that + 1). */
@@ -73,6 +78,9 @@ class ScopeState {
   highWater = 0n;
   readonly watchers = new Set<Watcher>();
   timer?: NodeJS.Timeout;
+  /** A poll notify() asked for, waiting for minGapMs to pass. */
+  notified?: NodeJS.Timeout;
+  lastStart = -Infinity;
   inflight?: Promise<void>;
   /** Whether the loop has been running since the last snapshot (the state is current). */
   live = false;
@@ -134,7 +142,16 @@ export class WatchHub {
   /** Poll now, e.g. right after a write through this server, so watchers see it without waiting for the interval. */
   notify(scope: string): void {
     const state = this.scopes.get(scope);
-    if (state && state.watchers.size > 0) void this.poll(scope).catch(() => {});
+    if (!state || state.watchers.size === 0 || state.notified) return;
+    const wait = (this.options.minGapMs?.(scope) ?? 0) - (performance.now() - state.lastStart);
+    if (wait <= 0 || state.inflight) {
+      void this.poll(scope).catch(() => {});
+      return;
+    }
+    state.notified = setTimeout(() => {
+      state.notified = undefined;
+      if (!this.closed && state.watchers.size > 0) void this.poll(scope).catch(() => {});
+    }, wait);
   }
 
   async watch(options: HubWatchOptions): Promise<WatchStream> {
@@ -202,7 +219,9 @@ export class WatchHub {
     this.closed = true;
     for (const state of this.scopes.values()) {
       clearTimeout(state.timer);
+      clearTimeout(state.notified);
       state.timer = undefined;
+      state.notified = undefined;
       for (const w of [...state.watchers]) w.queue.stop();
     }
   }
@@ -219,7 +238,9 @@ export class WatchHub {
       state.watchers.delete(watcher);
       if (state.watchers.size === 0) {
         clearTimeout(state.timer);
+        clearTimeout(state.notified);
         state.timer = undefined;
+        state.notified = undefined;
         state.live = false;
       }
     }
@@ -247,6 +268,7 @@ export class WatchHub {
   private poll(scope: string): Promise<void> {
     const state = this.state(scope);
     if (state.inflight) return state.inflight;
+    state.lastStart = performance.now();
     state.inflight = (async () => {
       try {
         const snapshot = await this.options.snapshot(scope, (id, rv) => state.objects?.get(id)?.resourceVersion === rv);

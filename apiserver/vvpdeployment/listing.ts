@@ -38,7 +38,7 @@ export class Listing {
     this.hub = sharedWatch?.hub
       ?? (watch && new WatchHub({
         snapshot: (scope, known) => this.snapshot(scope, known), pollIntervalMs: watch.pollIntervalMs, onPollError: watch.onPollError,
-        intervalMs: (scope) => this.pollIntervalMs(scope),
+        intervalMs: (scope) => this.pollIntervalMs(scope), minGapMs: (scope) => this.pollGapMs(scope),
       }));
   }
 
@@ -48,6 +48,11 @@ export class Listing {
   /** The watch hub's snapshot: only the deployments it does not keep at their resourceVersion are built. */
   snapshot(platformNamespace: string, known?: (id: string, resourceVersion: string) => boolean): Promise<ObjectEntry[]> {
     return this.entries(platformNamespace, NEVER, undefined, known && ((e) => !known(e.id, e.resourceVersion)));
+  }
+
+  /** The least time between two polls of a platform namespace, those a write asks for too: within the bytes budget. */
+  pollGapMs(platformNamespace: string): number {
+    return budgetedIntervalMs(0, this.listedBytes.get(platformNamespace), this.core.options.watch?.pollBytesBudget ?? 0);
   }
 
   /** The poll interval of a platform namespace: the configured one, longer where its listing would exceed the budget. */

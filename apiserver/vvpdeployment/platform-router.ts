@@ -61,6 +61,10 @@ export class PlatformRouter implements Storage, Getter, Lister, Creater, Updater
         const at = scope.indexOf('/');
         return storages.get(scope.slice(0, at))?.pollIntervalMs(scope.slice(at + 1)) ?? watch.pollIntervalMs;
       },
+      minGapMs: (scope) => {
+        const at = scope.indexOf('/');
+        return storages.get(scope.slice(0, at))?.pollGapMs(scope.slice(at + 1)) ?? 0;
+      },
       onPollError: (scope, err) => {
         const at = scope.indexOf('/');
         options.instances.find((o) => o.instanceId === scope.slice(0, at))?.watch?.onPollError?.(scope.slice(at + 1), err);

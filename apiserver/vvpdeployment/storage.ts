@@ -107,6 +107,11 @@ export class VvpDeploymentStorage implements Storage, Getter, Lister, Creater, U
     return this.listing.pollIntervalMs(platformNamespace);
   }
 
+  /** The least time between two polls of a platform namespace (the bytes budget, for a shared hub). */
+  pollGapMs(platformNamespace: string): number {
+    return this.listing.pollGapMs(platformNamespace);
+  }
+
   /** Whether this instance's platform holds the object (a located hint, verified); a Status when it cannot tell. */
   async holds(namespace: string, name: string, signal: AbortSignal): Promise<boolean> {
     return (await this.core.reader.locate(namespace, name, signal)) !== undefined;
