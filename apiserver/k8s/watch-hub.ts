@@ -6,6 +6,10 @@
 // resourceVersions are decimal integers, comparable across scopes and growing with time. A deletion has no
 // resourceVersion of its own in a snapshot; it gets one greater than any seen (nextResourceVersion).
 //
+// Cost to the backend: the interval is asked per scope before each poll (intervalMs, e.g. a bytes budget over the
+// last listing's size, poll-budget.ts), and minGapMs spaces the polls notify() asks for too, so that neither a large
+// scope nor a burst of writes lists the backend more often than its budget allows.
+//
 // Memory: between polls the hub keeps each object as its JSON text plus the metadata selectors need (names, labels);
 // a snapshot may hand over entries whose object is built only when its resourceVersion changed. Watch filters
 // therefore see metadata only (label, metadata.name and metadata.namespace selectors, as for custom resources).
