@@ -19,6 +19,8 @@ export interface ServerConfig {
   platforms: PlatformInstanceConfig[];
   vvpTimeoutMs: number;
   pollIntervalMs: number;
+  /** Bytes per second the watch poll may read per platform namespace (0: none). */
+  pollBytesBudget: number;
   /** Longest time of any request but a watch (kube-apiserver's --request-timeout). */
   requestTimeoutMs: number;
   leaseNamespace: string;
@@ -58,6 +60,7 @@ const flags = {
   'vvp-namespaces': { env: 'VVP_NAMESPACES', default: 'default', help: 'comma-separated platform namespaces served; the first is the default' },
   'vvp-timeout': { env: 'VVP_TIMEOUT_MS', default: '10000', help: 'platform request timeout in ms' },
   'poll-interval': { env: 'POLL_INTERVAL_MS', default: '1000', help: 'how often watches poll the platform, in ms' },
+  'poll-bytes-budget': { env: 'POLL_BYTES_BUDGET', default: '4000000', help: 'bytes per second the watch poll may read from one platform namespace (a larger listing polls less often); 0: no budget' },
   'request-timeout': { env: 'REQUEST_TIMEOUT_SECONDS', default: '60', help: 'seconds any request but a watch may take before it is answered 504' },
   'lease-namespace': { env: 'LEASE_NAMESPACE', default: 'vvp-system', help: 'namespace of the Lease that picks the replica doing background work' },
   'lease-name': { env: 'LEASE_NAME', default: 'vvp-apiserver', help: 'name of that Lease' },
@@ -112,6 +115,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     platforms: platformsOf(get, required, env),
     vvpTimeoutMs: integer('vvp-timeout'),
     pollIntervalMs: integer('poll-interval'),
+    pollBytesBudget: integer('poll-bytes-budget'),
     requestTimeoutMs: integer('request-timeout') * 1000,
     leaseNamespace: required('lease-namespace'),
     leaseName: required('lease-name'),

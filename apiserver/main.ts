@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
-import { Counter, Histogram } from 'prom-client';
+import { Counter, Gauge, Histogram } from 'prom-client';
 import { ConfigError, loadConfig, usage, type ServerConfig } from './config.js';
 import { ApiMetrics, KeepAliveKubeConfig, clusterAdmission, createApiServer, kubeDelegatedAuth } from './k8s/index.js';
 import { KubeEventRecorder, type InvolvedObject } from './k8s/event-recorder.js';
@@ -55,6 +55,24 @@ async function main(): Promise<void> {
     registers: [metrics.registry],
   });
 
+  const platformBytes = new Counter({
+    name: 'vvp_platform_response_bytes_total',
+    help: 'Bytes of Ververica Platform API answers received, by platform instance and route template.',
+    labelNames: ['instance', 'route'],
+    registers: [metrics.registry],
+  });
+  const pollInterval = new Gauge({
+    name: 'vvp_watch_poll_interval_seconds',
+    help: 'The interval of the watch poll of a platform namespace, as the bytes budget (--poll-bytes-budget) sets it.',
+    labelNames: ['instance', 'namespace'],
+    registers: [metrics.registry],
+  });
+  const pollListingBytes = new Gauge({
+    name: 'vvp_watch_poll_listing_bytes',
+    help: 'Bytes of the last full deployments listing of a platform namespace.',
+    labelNames: ['instance', 'namespace'],
+    registers: [metrics.registry],
+  });
   const untrustedRecords = new Counter({
     name: 'vvp_untrusted_records_total',
     help: 'Platform deployment versions marked as managed whose Kubernetes record does not verify (unsigned or invalid): ignored.',
@@ -73,7 +91,10 @@ async function main(): Promise<void> {
       timeoutMs: config.vvpTimeoutMs,
       ...(p.caFile ? { ca: readFileSync(p.caFile) } : {}),
       logger: instanceLog.child({ room: 'vvp' }),
-      onCall: (call) => platformCalls.observe({ instance: p.instanceId, route: call.route, method: call.method, code: String(call.status) }, call.durationMs / 1000),
+      onCall: (call) => {
+        platformCalls.observe({ instance: p.instanceId, route: call.route, method: call.method, code: String(call.status) }, call.durationMs / 1000);
+        platformBytes.inc({ instance: p.instanceId, route: call.route }, call.bytes);
+      },
     });
     const signer = RecordSigner.fromFile(config.recordKeyFile, p.instanceId);
     const options: VvpDeploymentStorageOptions = {
@@ -85,6 +106,11 @@ async function main(): Promise<void> {
       group: config.apiGroup,
       watch: {
         pollIntervalMs: config.pollIntervalMs,
+        pollBytesBudget: config.pollBytesBudget,
+        onPollInterval: (namespace, ms, bytes) => {
+          pollInterval.set({ instance: p.instanceId, namespace }, ms / 1000);
+          pollListingBytes.set({ instance: p.instanceId, namespace }, bytes);
+        },
         onPollError: (namespace, err) => instanceLog.warn({ platformNamespace: namespace, err: (err as Error).message }, 'watch poll failed'),
       },
       surroundingsMaxAgeMs: config.pollIntervalMs,

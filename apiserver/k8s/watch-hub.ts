@@ -6,6 +6,10 @@
 // resourceVersions are decimal integers, comparable across scopes and growing with time. A deletion has no
 // resourceVersion of its own in a snapshot; it gets one greater than any seen (nextResourceVersion).
 //
+// Cost to the backend: the interval is asked per scope before each poll (intervalMs, e.g. a bytes budget over the
+// last listing's size, poll-budget.ts), and minGapMs spaces the polls notify() asks for too, so that neither a large
+// scope nor a burst of writes lists the backend more often than its budget allows.
+//
 // Memory: between polls the hub keeps each object as its JSON text plus the metadata selectors need (names, labels);
 // a snapshot may hand over entries whose object is built only when its resourceVersion changed. Watch filters
 // therefore see metadata only (label, metadata.name and metadata.namespace selectors, as for custom resources).
@@ -32,9 +36,19 @@ export interface SnapshotEntry {
 }
 
 export interface WatchHubOptions {
-  /** Every object of the scope as the backend shows it now (objects, or entries that build them on demand). */
-  snapshot(scope: string): Promise<readonly (KubeObject | SnapshotEntry)[]>;
+  /**
+   * Every object of the scope as the backend shows it now (objects, or entries that build them on demand). `known`
+   * tells which the hub keeps at that resourceVersion: their entries need not be able to build the object.
+   */
+  snapshot(scope: string, known: (id: string, resourceVersion: string) => boolean): Promise<readonly (KubeObject | SnapshotEntry)[]>;
   pollIntervalMs?: number;
+  /** The interval before a scope's next poll, asked each time (default: pollIntervalMs), e.g. from a bytes budget. */
+  intervalMs?(scope: string): number;
+  /**
+   * The least time between the starts of two polls of a scope, for the polls notify() asks for too (default 0), e.g.
+   * a listing's bytes over a bytes budget: a notify sooner than that polls when the gap has passed.
+   */
+  minGapMs?(scope: string): number;
   /** Events remembered per scope for resuming watches. */
   historyLimit?: number;
   /** The resourceVersion for a deletion, given the greatest seen so far (default: that + 1). */
@@ -68,6 +82,9 @@ class ScopeState {
   highWater = 0n;
   readonly watchers = new Set<Watcher>();
   timer?: NodeJS.Timeout;
+  /** A poll notify() asked for, waiting for minGapMs to pass. */
+  notified?: NodeJS.Timeout;
+  lastStart = -Infinity;
   inflight?: Promise<void>;
   /** Whether the loop has been running since the last snapshot (the state is current). */
   live = false;
@@ -116,6 +133,11 @@ export class WatchHub {
    * The object the hub keeps for `id` in a scope, if it is at this resourceVersion: a list item standing for it with
    * its JSON text (serialized.ts), so that a list of unchanged objects neither builds nor serializes them again.
    */
+  /** Whether the hub keeps the object `id` of a scope at this resourceVersion. */
+  keeps(scope: string, id: string, resourceVersion: string): boolean {
+    return this.scopes.get(scope)?.objects?.get(id)?.resourceVersion === resourceVersion;
+  }
+
   serialized(scope: string, id: string, resourceVersion: string): KubeObject | undefined {
     const kept = this.scopes.get(scope)?.objects?.get(id);
     return kept && kept.resourceVersion === resourceVersion ? serializedItem(kept.skeleton, kept.json) : undefined;
@@ -124,7 +146,16 @@ export class WatchHub {
   /** Poll now, e.g. right after a write through this server, so watchers see it without waiting for the interval. */
   notify(scope: string): void {
     const state = this.scopes.get(scope);
-    if (state && state.watchers.size > 0) void this.poll(scope).catch(() => {});
+    if (!state || state.watchers.size === 0 || state.notified) return;
+    const wait = (this.options.minGapMs?.(scope) ?? 0) - (performance.now() - state.lastStart);
+    if (wait <= 0 || state.inflight) {
+      void this.poll(scope).catch(() => {});
+      return;
+    }
+    state.notified = setTimeout(() => {
+      state.notified = undefined;
+      if (!this.closed && state.watchers.size > 0) void this.poll(scope).catch(() => {});
+    }, wait);
   }
 
   async watch(options: HubWatchOptions): Promise<WatchStream> {
@@ -192,7 +223,9 @@ export class WatchHub {
     this.closed = true;
     for (const state of this.scopes.values()) {
       clearTimeout(state.timer);
+      clearTimeout(state.notified);
       state.timer = undefined;
+      state.notified = undefined;
       for (const w of [...state.watchers]) w.queue.stop();
     }
   }
@@ -209,7 +242,9 @@ export class WatchHub {
       state.watchers.delete(watcher);
       if (state.watchers.size === 0) {
         clearTimeout(state.timer);
+        clearTimeout(state.notified);
         state.timer = undefined;
+        state.notified = undefined;
         state.live = false;
       }
     }
@@ -224,7 +259,8 @@ export class WatchHub {
     const state = this.state(scope);
     if (this.closed || state.timer || state.watchers.size === 0) return;
     state.live = true;
-    const wait = lastStart === undefined ? this.interval : Math.max(this.interval / 4, lastStart + this.interval - performance.now());
+    const interval = this.options.intervalMs?.(scope) ?? this.interval;
+    const wait = lastStart === undefined ? interval : Math.max(interval / 4, lastStart + interval - performance.now());
     state.timer = setTimeout(() => {
       state.timer = undefined;
       const start = performance.now();
@@ -236,9 +272,10 @@ export class WatchHub {
   private poll(scope: string): Promise<void> {
     const state = this.state(scope);
     if (state.inflight) return state.inflight;
+    state.lastStart = performance.now();
     state.inflight = (async () => {
       try {
-        const snapshot = await this.options.snapshot(scope);
+        const snapshot = await this.options.snapshot(scope, (id, rv) => state.objects?.get(id)?.resourceVersion === rv);
         this.absorb(state, snapshot);
       } catch (err) {
         this.options.onPollError?.(scope, err);

@@ -1,6 +1,7 @@
 import { VvpError, isVvpHttpError } from './errors.js';
 import { runtimeParallelismOf } from './autopilot.js';
-import { Transport, type CallRecord, type HttpMethod, type VvpLogger } from './http.js';
+import { Transport, type CallRecord, type HttpCall, type HttpMethod, type VvpLogger } from './http.js';
+import { ListStream, type ListStreamBounds, type ListStreamVisitor } from './list-stream.js';
 import { VVP_ROUTES as R, formatLabelSelector, queryString, segment as s } from './routes.js';
 import type {
   AutopilotPolicy,
@@ -98,6 +99,32 @@ export class VvpClient {
     const selector = query.labelSelector === undefined ? undefined : formatLabelSelector(query.labelSelector);
     const q = queryString({ labelSelector: selector === '' ? undefined : selector });
     return this.list(R.deployments, `/api/v1/namespaces/${s(ns)}/deployments${q}`, opts);
+  }
+
+  /**
+   * The same list, read one deployment at a time as the answer arrives (list-stream.ts): `visitor.item` sees each
+   * deployment within the bounds, `visitor.leftOut` the others. Resolves with the number of deployments and the
+   * answer's bytes once all are seen.
+   */
+  async streamDeployments(ns: string, query: DeploymentListQuery, visitor: ListStreamVisitor<Deployment>, bounds: ListStreamBounds, opts?: CallOptions): Promise<{ items: number; bytes: number }> {
+    const selector = query.labelSelector === undefined ? undefined : formatLabelSelector(query.labelSelector);
+    const q = queryString({ labelSelector: selector === '' ? undefined : selector });
+    let bytes = 0;
+    const { json } = await this.send('GET', R.deployments, `/api/v1/namespaces/${s(ns)}/deployments${q}`, undefined, opts, () => {
+      const stream = new ListStream(visitor, bounds);
+      bytes = 0;
+      return {
+        write: (chunk) => {
+          bytes += chunk.length;
+          stream.write(chunk);
+        },
+        end: () => {
+          stream.end();
+          return stream.count;
+        },
+      };
+    });
+    return { items: json as number, bytes };
   }
 
   getDeployment(ns: string, name: string, opts?: CallOptions): Promise<Deployment> {
@@ -282,20 +309,20 @@ export class VvpClient {
    * With the client's own token, a 401 makes it read the token again: when it has changed (it was rotated), the call
    * is sent once more with the new one; a write refused with 401 was not carried out, so repeating it is safe.
    */
-  private async send(method: HttpMethod, route: string, path: string, body: unknown, opts: CallOptions | undefined) {
+  private async send(method: HttpMethod, route: string, path: string, body: unknown, opts: CallOptions | undefined, sink?: HttpCall['sink']) {
     if (opts?.token !== undefined) {
       try {
-        return await this.transport.call({ method, route, path, body, token: opts.token, signal: opts.signal });
+        return await this.transport.call({ method, route, path, body, token: opts.token, signal: opts.signal, sink });
       } catch (err) {
         if (isVvpHttpError(err, 401)) err.tokenName = opts.tokenName;
         throw err;
       }
     }
     try {
-      return await this.transport.call({ method, route, path, body, token: this.token.current(), signal: opts?.signal });
+      return await this.transport.call({ method, route, path, body, token: this.token.current(), signal: opts?.signal, sink });
     } catch (err) {
       if (!isVvpHttpError(err, 401) || !this.token.reread()) throw err;
-      return this.transport.call({ method, route, path, body, token: this.token.current(), signal: opts?.signal });
+      return this.transport.call({ method, route, path, body, token: this.token.current(), signal: opts?.signal, sink });
     }
   }
 

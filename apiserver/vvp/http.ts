@@ -11,6 +11,8 @@ export interface CallRecord {
   method: HttpMethod;
   status: number;
   durationMs: number;
+  /** Bytes of the response body received. */
+  bytes: number;
   /** Set when the call failed; `http` for any answer ≥ 300. */
   error?: VvpErrorKind;
 }
@@ -40,6 +42,16 @@ export interface HttpCall {
   body?: unknown;
   token: string | undefined;
   signal: AbortSignal | undefined;
+  /**
+   * Reads a successful answer's body as it arrives instead of keeping it whole (list-stream.ts); its `end()` is the
+   * result's `json`. A sink that throws ends the call with a protocol error.
+   */
+  sink?: () => BodySink;
+}
+
+export interface BodySink {
+  write(chunk: Buffer): void;
+  end(): unknown;
 }
 
 export interface HttpResult {
@@ -116,13 +128,14 @@ export class Transport {
       let timedOut = false;
       let responded = false;
 
+      let bytes = 0;
       const finish = (status: number, error: VvpError | StaleSocket | undefined, result?: HttpResult): void => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
         call.signal?.removeEventListener('abort', onAbort);
         const vvpError = error instanceof StaleSocket ? error.error : error;
-        this.record(call, status, started, vvpError);
+        this.record(call, status, started, bytes, vvpError);
         if (error) reject(error);
         else resolve(result as HttpResult);
       };
@@ -161,17 +174,36 @@ export class Transport {
       req.on('error', onNetworkError);
       req.on('response', (res) => {
         responded = true;
+        const status = res.statusCode ?? 0;
+        const sink = status >= 200 && status < 300 ? call.sink?.() : undefined;
         // Decoded once at the end: a list of thousands of deployments arrives in hundreds of chunks.
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => {
-          chunks.push(chunk);
+          bytes += chunk.length;
+          if (!sink) {
+            chunks.push(chunk);
+            return;
+          }
+          try {
+            sink.write(chunk);
+          } catch (err) {
+            finish(status, this.error(call, 'protocol', `VVP answered ${call.method} ${call.route} with a body that cannot be read: ${(err as Error).message}`));
+            req.destroy();
+          }
         });
         res.on('error', onNetworkError);
         res.on('close', () => {
           if (!res.complete) onNetworkError(Object.assign(new Error('connection closed before the response was complete'), { code: 'ECONNRESET' }));
         });
         res.on('end', () => {
-          const status = res.statusCode ?? 0;
+          if (sink) {
+            try {
+              finish(status, undefined, { status, json: sink.end() });
+            } catch (err) {
+              finish(status, this.error(call, 'protocol', `VVP answered ${call.method} ${call.route} with a body that cannot be read: ${(err as Error).message}`));
+            }
+            return;
+          }
           const text = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
           if (status >= 200 && status < 300) {
             if (text === '') return finish(status, undefined, { status, json: undefined });
@@ -221,9 +253,9 @@ export class Transport {
     return new VvpError({ kind, message, method: call.method, route: call.route, cause });
   }
 
-  private record(call: HttpCall, status: number, started: number, error: VvpError | undefined): void {
+  private record(call: HttpCall, status: number, started: number, bytes: number, error: VvpError | undefined): void {
     const durationMs = performance.now() - started;
-    const record: CallRecord = { route: call.route, method: call.method, status, durationMs };
+    const record: CallRecord = { route: call.route, method: call.method, status, durationMs, bytes };
     if (error) record.error = error.kind;
     try {
       this.onCall?.(record);

@@ -13,6 +13,9 @@ import type { SavepointSettler } from './savepoint-settler.js';
 import type { VvpDeployment } from './types.js';
 import type { PlatformWriter } from './writer.js';
 
+/** How long event deployment ids found not managed are not looked for again. */
+const FOREIGN_MEMORY_MS = 10 * 60_000;
+
 export interface BackgroundPassParts {
   listing: Listing;
   writer: PlatformWriter;
@@ -26,6 +29,9 @@ export type RecordMirrored = (object: VvpDeployment, event: MirroredEvent) => Pr
 export class BackgroundPass {
   /** Mirrored events this replica has recorded; after a restart each is sent once more and kube-apiserver answers 409. */
   private readonly mirrored = new Set<string>();
+  /** Deployment ids with platform events that a listing showed are not this instance's (none is listed for them). */
+  private readonly foreign = new Set<string>();
+  private foreignSince = 0;
 
   constructor(private readonly core: StorageCore, private readonly flows: BackgroundPassParts) {}
 
@@ -64,6 +70,11 @@ export class BackgroundPass {
    */
   async mirrorPlatformEvents(record: RecordMirrored, signal: AbortSignal): Promise<void> {
     if (this.mirrored.size > 100_000) this.mirrored.clear();
+    // Forgotten now and then, so that a deployment that becomes this instance's (adoption keeps its id) has its events.
+    if (this.foreign.size > 100_000 || this.core.now().getTime() - this.foreignSince > FOREIGN_MEMORY_MS) {
+      this.foreign.clear();
+      this.foreignSince = this.core.now().getTime();
+    }
     for (const { object, event } of await this.platformEventsToMirror(signal, (uid, key) => !this.mirrored.has(`${uid}/${key}`))) {
       const id = `${object.metadata.uid}/${event.key}`;
       if (this.mirrored.has(id)) continue;
@@ -80,9 +91,19 @@ export class BackgroundPass {
     const core = this.core;
     const out: { object: VvpDeployment; event: MirroredEvent }[] = [];
     for (const pns of core.options.platformNamespaces) {
-      const entries = new Map((await this.flows.listing.entries(pns, signal)).map((e) => [e.id, e]));
-      if (entries.size === 0) continue;
+      // The events first: only deployments with an event not recorded yet are built, and when there is none the
+      // deployments are not listed at all (at 10,000 deployments a listing is tens of MB).
       const events = await core.platform(undefined, () => core.client.listEvents(pns, {}, { signal }));
+      const candidates = new Set<string>();
+      for (const e of events.items) {
+        const id = e.metadata.deploymentId ?? '';
+        if (id && !this.foreign.has(id) && shouldMirror(e, id) && wanted(id, mirroredEvent(e).key)) candidates.add(id);
+      }
+      if (candidates.size === 0) continue;
+      const entries = new Map((await this.flows.listing.entries(pns, signal, undefined, (e) => candidates.has(e.id))).map((e) => [e.id, e]));
+      // Events of deployments that are not this instance's (deleted ones, others'): not a reason to list again.
+      for (const id of candidates) if (!entries.has(id)) this.foreign.add(id);
+      if (entries.size === 0) continue;
       const objects = new Map<string, VvpDeployment | undefined>();
       for (const platformEvent of events.items) {
         const id = platformEvent.metadata.deploymentId ?? '';

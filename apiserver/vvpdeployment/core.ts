@@ -6,7 +6,7 @@ import type { Deployment } from '../vvp/index.js';
 import { decodeKubeParts, type KubeParts } from './annotations.js';
 import { authorizeApikeySecret, perObjectTokenRejected } from './apikey-secret.js';
 import { platformFailure } from './errors.js';
-import { signingClient } from './record-signature.js';
+import { SIGNATURE_ANNOTATION, signingClient } from './record-signature.js';
 import { StateDirectories, authorizePlacement } from './tenancy.js';
 import { toVvpDeployment } from './mapping.js';
 import type { VvpDeploymentStorageOptions } from './options.js';
@@ -32,6 +32,8 @@ export class StorageCore {
   private readonly stateDirectories: StateDirectories;
   /** Deployment versions already reported as untrusted, so that each poll does not warn again. */
   private readonly untrustedSeen = new Set<string>();
+  /** Deployment id → the version of it whose record verified (trusts). */
+  private readonly verified = new Map<string, string>();
 
   constructor(readonly options: VvpDeploymentStorageOptions) {
     // Every write of a record goes out signed (record-signature.ts).
@@ -54,8 +56,17 @@ export class StorageCore {
   trusts(d: Deployment): boolean {
     const signer = this.options.recordSigner;
     if (!signer) return true;
+    // Every listing verifies every record (an HMAC each: the largest CPU cost of a poll of unchanged deployments), so
+    // a version that verified is remembered. The platform gives a deployment a new resourceVersion on every write,
+    // so the same id, identity, resourceVersion and signature are the same record.
+    const version = `${d.metadata.namespace}/${d.metadata.name}@${d.metadata.resourceVersion ?? ''}#${d.metadata.annotations?.[SIGNATURE_ANNOTATION] ?? ''}`;
+    if (this.verified.get(d.metadata.id) === version) return true;
     const verdict = signer.verify(d);
-    if (verdict === 'valid') return true;
+    if (verdict === 'valid') {
+      if (this.verified.size >= 100_000) this.verified.clear();
+      this.verified.set(d.metadata.id, version);
+      return true;
+    }
     const seen = `${d.metadata.id}/${d.metadata.resourceVersion ?? ''}`;
     if (!this.untrustedSeen.has(seen)) {
       if (this.untrustedSeen.size >= 10_000) this.untrustedSeen.clear();

@@ -3,18 +3,19 @@
 // namespace occupancy that answers for an empty namespace while the platform is unavailable (occupancy.ts).
 
 import {
-  checkFieldLabel, EventQueue, INITIAL_EVENTS_END_ANNOTATION, type KubeObject, type ListOptions, type ListResult, matchesFields,
+  budgetedIntervalMs, checkFieldLabel, EventQueue, INITIAL_EVENTS_END_ANNOTATION, type KubeObject, type ListOptions, type ListResult, matchesFields,
   matchesLabels, type RequestContext, type SnapshotEntry, WatchHub, type WatchOptions, type WatchStream,
 } from '../k8s/index.js';
 import type { Deployment } from '../vvp/index.js';
 import { ANNOTATION, LABEL, decodeKubeParts, isManagedBy, managedSelector } from './annotations.js';
 import { NEVER, type StorageCore } from './core.js';
-import { viewResourceVersion } from './mapping.js';
 import { NamespaceOccupancy } from './occupancy.js';
 import { hasPendingWork } from './pending-work.js';
 import type { PlatformView } from './platform-view.js';
+import type { ManagedEntry } from './reader.js';
 import { listResourceVersion } from './resource-version.js';
 import { page } from './selectors.js';
+import { LISTING_BOUNDS } from './size-limit.js';
 import type { VvpDeployment } from './types.js';
 
 /** One VvpDeployment of a platform namespace, the object built only when asked. */
@@ -35,7 +36,31 @@ export class Listing {
     const { watch, sharedWatch } = core.options;
     this.scopeOf = sharedWatch?.scopeOf ?? ((pns) => pns);
     this.hub = sharedWatch?.hub
-      ?? (watch && new WatchHub({ snapshot: (scope) => this.entries(scope, NEVER), pollIntervalMs: watch.pollIntervalMs, onPollError: watch.onPollError }));
+      ?? (watch && new WatchHub({
+        snapshot: (scope, known) => this.snapshot(scope, known), pollIntervalMs: watch.pollIntervalMs, onPollError: watch.onPollError,
+        intervalMs: (scope) => this.pollIntervalMs(scope), minGapMs: (scope) => this.pollGapMs(scope),
+      }));
+  }
+
+  /** Bytes of the last full deployments listing of each platform namespace (the poll's cost, poll-budget.ts). */
+  private readonly listedBytes = new Map<string, number>();
+
+  /** The watch hub's snapshot: only the deployments it does not keep at their resourceVersion are built. */
+  snapshot(platformNamespace: string, known?: (id: string, resourceVersion: string) => boolean): Promise<ObjectEntry[]> {
+    return this.entries(platformNamespace, NEVER, undefined, known && ((e) => !known(e.id, e.resourceVersion)));
+  }
+
+  /** The least time between two polls of a platform namespace, those a write asks for too: within the bytes budget. */
+  pollGapMs(platformNamespace: string): number {
+    return budgetedIntervalMs(0, this.listedBytes.get(platformNamespace), this.core.options.watch?.pollBytesBudget ?? 0);
+  }
+
+  /** The poll interval of a platform namespace: the configured one, longer where its listing would exceed the budget. */
+  pollIntervalMs(platformNamespace: string): number {
+    const watch = this.core.options.watch;
+    const ms = budgetedIntervalMs(watch?.pollIntervalMs ?? 2_000, this.listedBytes.get(platformNamespace), watch?.pollBytesBudget ?? 0);
+    watch?.onPollInterval?.(platformNamespace, ms, this.listedBytes.get(platformNamespace) ?? 0);
+    return ms;
   }
 
   /** The watch hub's scope of a platform namespace (the namespace itself unless the hub is shared by instances). */
@@ -85,16 +110,25 @@ export class Listing {
    * Every VvpDeployment living in one platform namespace (optionally of one Kubernetes namespace), each built only
    * when asked: a watch poll compares resourceVersions and builds the changed objects alone.
    */
-  async entries(platformNamespace: string, signal: AbortSignal, kubeNamespace?: string): Promise<ObjectEntry[]> {
+  async entries(platformNamespace: string, signal: AbortSignal, kubeNamespace?: string, keep?: (entry: ManagedEntry) => boolean): Promise<ObjectEntry[]> {
     const full = kubeNamespace === undefined;
     const listed = full ? this.occupancy.listing(platformNamespace) : undefined;
     const startedAt = performance.now();
-    const views = await this.core.reader.namespaceViews(platformNamespace, kubeNamespace, signal);
-    listed?.(views.map((v) => v.namespace));
-    if (full) this.noteListing(platformNamespace, startedAt, views.map((v) => v.view.deployment));
-    return views.map(({ view, namespace, name }) => ({
-      id: view.deployment.metadata.id, namespace, name, resourceVersion: viewResourceVersion(view), object: () => this.objectOf(view),
-    }));
+    const namespaces = new Set<string>();
+    const pending: Deployment[] = [];
+    const entries = await this.core.reader.namespaceViews(platformNamespace, kubeNamespace, signal, {
+      ...(keep ? { keep } : {}),
+      deployment: (d, namespace) => {
+        namespaces.add(namespace);
+        if (hasPendingWork(d)) pending.push(d);
+      },
+      listed: (bytes) => {
+        if (full) this.listedBytes.set(platformNamespace, bytes);
+      },
+    });
+    listed?.([...namespaces]);
+    if (full) this.noteListing(platformNamespace, startedAt, pending);
+    return entries.map(({ id, resourceVersion, namespace, name, view }) => ({ id, namespace, name, resourceVersion, object: () => (view ? this.objectOf(view) : undefined) }));
   }
 
   /** The object of a managed deployment; undefined (and a warning) when its Kubernetes record is damaged. */
@@ -130,7 +164,10 @@ export class Listing {
     const filter = this.listFilter(options);
     // Whole scopes (every Kubernetes namespace), so that the list's resourceVersion covers what a watch of the same
     // scopes has seen, even for a namespaced list; only the objects of the namespace asked for are built.
-    const entries = (await Promise.all(this.core.options.platformNamespaces.map(async (pns) => (await this.entries(pns, ctx.signal)).map((entry) => ({ pns, entry }))))).flat();
+    // Only the objects the hub does not keep at their resourceVersion are built (the others' JSON text is reused).
+    const wanted = (pns: string) => (e: ManagedEntry) => (options.namespace === undefined || e.namespace === options.namespace)
+      && !this.hub?.keeps(this.scopeOf(pns), e.id, e.resourceVersion);
+    const entries = (await Promise.all(this.core.options.platformNamespaces.map(async (pns) => (await this.entries(pns, ctx.signal, undefined, wanted(pns))).map((entry) => ({ pns, entry }))))).flat();
     // An object the watch hub keeps at the same resourceVersion is the same object: its JSON text is reused.
     const all = entries.filter(({ entry }) => options.namespace === undefined || entry.namespace === options.namespace)
       .flatMap(({ pns, entry }) => this.hub?.serialized(this.scopeOf(pns), entry.id, entry.resourceVersion) ?? entry.object() ?? [])
@@ -147,20 +184,31 @@ export class Listing {
     for (const pns of this.core.options.platformNamespaces) {
       const last = this.lastListing.get(pns);
       if (last && performance.now() - last.at <= maxAgeMs) continue;
-      await this.managedDeployments(pns, signal);
+      await this.pendingManaged(pns, signal);
     }
   }
 
-  /** Every deployment this instance manages in a platform namespace; the listing refreshes the occupancy too. */
-  private async managedDeployments(pns: string, signal: AbortSignal): Promise<Deployment[]> {
+  /**
+   * The deployments this instance manages in a platform namespace with work pending (the others are not kept); the
+   * listing refreshes the occupancy too.
+   */
+  private async pendingManaged(pns: string, signal: AbortSignal): Promise<Deployment[]> {
     const { client, instanceId } = this.core.options;
     const listed = this.occupancy.listing(pns);
     const startedAt = performance.now();
-    const list = await this.core.platform(undefined, () => client.listDeployments(pns, { labelSelector: managedSelector(instanceId) }, { signal }));
-    const managed = list.items.filter((d) => isManagedBy(d.metadata.labels, instanceId) && this.core.trusts(d));
-    listed(managed.map((d) => d.metadata.annotations?.[ANNOTATION.namespace] ?? d.metadata.labels?.[LABEL.namespace] ?? ''));
-    this.noteListing(pns, startedAt, managed);
-    return managed;
+    const namespaces = new Set<string>();
+    const pending: Deployment[] = [];
+    const { bytes } = await this.core.platform(undefined, () => client.streamDeployments(pns, { labelSelector: managedSelector(instanceId) }, {
+      item: (d) => {
+        if (!isManagedBy(d.metadata.labels, instanceId) || !this.core.trusts(d)) return;
+        namespaces.add(d.metadata.annotations?.[ANNOTATION.namespace] ?? d.metadata.labels?.[LABEL.namespace] ?? '');
+        if (hasPendingWork(d)) pending.push(d);
+      },
+    }, LISTING_BOUNDS, { signal }));
+    this.listedBytes.set(pns, bytes);
+    listed([...namespaces]);
+    this.noteListing(pns, startedAt, pending);
+    return pending;
   }
 
   private noteListing(pns: string, at: number, deployments: readonly Deployment[]): void {
@@ -174,9 +222,11 @@ export class Listing {
    */
   async pendingDeployments(pns: string, signal: AbortSignal): Promise<Deployment[]> {
     const last = this.lastListing.get(pns);
-    const reuseMs = this.core.options.listingReuseMs ?? 0;
+    // Within the bytes budget too: a listing (the poll's or this pass's own) is reused for two budgeted intervals.
+    const configured = this.core.options.listingReuseMs ?? 0;
+    const reuseMs = configured > 0 && this.core.options.watch ? Math.max(configured, 2 * this.pollIntervalMs(pns)) : configured;
     if (last && performance.now() - last.at <= reuseMs) return last.pending;
-    return (await this.managedDeployments(pns, signal)).filter(hasPendingWork);
+    return this.pendingManaged(pns, signal);
   }
 }
 

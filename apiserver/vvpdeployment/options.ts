@@ -31,9 +31,16 @@ export interface VvpDeploymentStorageOptions {
   warn?: (message: string, fields?: Record<string, unknown>) => void;
   /**
    * Serves watch through the machinery's poll-fed WatchHub, one scope per platform namespace, polled every
-   * `pollIntervalMs` while watched (close() stops it). Without it the storage serves no watch.
+   * `pollIntervalMs` while watched (close() stops it), or less often where the last listing of the namespace was
+   * larger than `pollBytesBudget` bytes per second allow (k8s/poll-budget.ts; 0 or absent: no budget). Without it the
+   * storage serves no watch. `onPollInterval` reports each interval decided, with the listing's size.
    */
-  watch?: { pollIntervalMs: number; onPollError?: (platformNamespace: string, error: unknown) => void };
+  watch?: {
+    pollIntervalMs: number;
+    pollBytesBudget?: number;
+    onPollError?: (platformNamespace: string, error: unknown) => void;
+    onPollInterval?: (platformNamespace: string, intervalMs: number, listingBytes: number) => void;
+  };
   /**
    * Instead of a hub of its own: the hub every platform instance shares (platform-router.ts), this instance's
    * platform namespaces being its scopes `scopeOf(pns)`; the hub's snapshot of such a scope is this storage's

@@ -36,16 +36,19 @@ interface NamespaceRead {
 /** The owners among a platform namespace's managed deployments (those with an intact Kubernetes record). */
 export function ownersOf(managed: readonly Deployment[], warn: (message: string, fields?: Record<string, unknown>) => void): Map<string, ManagedOwner> {
   const owners = new Map<string, ManagedOwner>();
-  for (const d of managed) {
-    try {
-      const parts = decodeKubeParts(d.metadata.annotations);
-      if (!parts) continue;
-      owners.set(d.metadata.id, { namespace: parts.namespace, name: parts.name, uid: d.metadata.id, platformNamespace: d.metadata.namespace, platformName: d.metadata.name });
-    } catch (err) {
-      warn('skipping the children of a platform deployment with a damaged Kubernetes record', { deployment: `${d.metadata.namespace}/${d.metadata.name}`, error: (err as Error).message });
-    }
-  }
+  for (const d of managed) ownerOf(d, owners, warn);
   return owners;
+}
+
+/** Adds one managed deployment to `owners` (a deployment read one at a time, reader.ts). */
+export function ownerOf(d: Deployment, owners: Map<string, ManagedOwner>, warn: (message: string, fields?: Record<string, unknown>) => void): void {
+  try {
+    const parts = decodeKubeParts(d.metadata.annotations);
+    if (!parts) return;
+    owners.set(d.metadata.id, { namespace: parts.namespace, name: parts.name, uid: d.metadata.id, platformNamespace: d.metadata.namespace, platformName: d.metadata.name });
+  } catch (err) {
+    warn('skipping the children of a platform deployment with a damaged Kubernetes record', { deployment: `${d.metadata.namespace}/${d.metadata.name}`, error: (err as Error).message });
+  }
 }
 
 /** The last full read of each platform namespace (deployments, jobs and savepoints together), for reuse. */

@@ -4,7 +4,7 @@
 import type { VvpClient } from '../vvp/index.js';
 
 export type PlatformPort = Pick<VvpClient,
-  | 'listDeployments' | 'getDeployment' | 'createDeployment' | 'patchDeployment' | 'putDeployment' | 'deleteDeployment'
+  | 'listDeployments' | 'streamDeployments' | 'getDeployment' | 'createDeployment' | 'patchDeployment' | 'putDeployment' | 'deleteDeployment'
   | 'listJobs' | 'listSavepoints' | 'triggerSavepoint' | 'registerSavepoint'
   | 'listAutopilotPolicies' | 'getAutopilotPolicy' | 'getAutopilotPolicyStatus'
   | 'listEvents' | 'createEvent' | 'getDeploymentDefaults'

@@ -50,17 +50,29 @@ export class PlatformRouter implements Storage, Getter, Lister, Creater, Updater
     if (new Set(this.ids).size !== this.ids.length) throw new Error(`platform instance ids must differ: ${this.ids.join(', ')}`);
     const watch = first.watch;
     const storages = new Map<string, VvpDeploymentStorage>();
+    // A hub scope is `<instanceId>/<platformNamespace>` (scopeName): the instance's storage and its namespace.
+    const scoped = (scope: string) => {
+      const at = scope.indexOf('/');
+      return { instanceId: scope.slice(0, at), storage: storages.get(scope.slice(0, at)), pns: scope.slice(at + 1) };
+    };
     this.hub = watch && new WatchHub({
-      snapshot: (scope) => {
-        const at = scope.indexOf('/');
-        const storage = storages.get(scope.slice(0, at));
+      snapshot: (scope, known) => {
+        const { storage, pns } = scoped(scope);
         if (!storage) throw new Error(`no platform instance for watch scope ${scope}`);
-        return storage.snapshot(scope.slice(at + 1));
+        return storage.snapshot(pns, known);
       },
       pollIntervalMs: watch.pollIntervalMs,
+      intervalMs: (scope) => {
+        const { storage, pns } = scoped(scope);
+        return storage?.pollIntervalMs(pns) ?? watch.pollIntervalMs;
+      },
+      minGapMs: (scope) => {
+        const { storage, pns } = scoped(scope);
+        return storage?.pollGapMs(pns) ?? 0;
+      },
       onPollError: (scope, err) => {
-        const at = scope.indexOf('/');
-        options.instances.find((o) => o.instanceId === scope.slice(0, at))?.watch?.onPollError?.(scope.slice(at + 1), err);
+        const { instanceId, pns } = scoped(scope);
+        options.instances.find((o) => o.instanceId === instanceId)?.watch?.onPollError?.(pns, err);
       },
     });
     for (const o of options.instances) {

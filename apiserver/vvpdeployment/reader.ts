@@ -4,10 +4,11 @@ import {
   type AutopilotPolicy, type Deployment, isVvpHttpError, type Job, runtimeParallelismOf, type Savepoint,
 } from '../vvp/index.js';
 import { ANNOTATION, isManagedBy, managedSelector } from './annotations.js';
-import { type ChildKind, NamespaceReads, type OwnedChildren, ownersOf } from './owned-children.js';
+import { type ChildKind, type ManagedOwner, NamespaceReads, type OwnedChildren, ownerOf, ownersOf } from './owned-children.js';
+import { viewResourceVersion } from './mapping.js';
 import { newestFirst, type AutopilotView, type PlatformView } from './platform-view.js';
 import type { PlatformPort } from './platform-port.js';
-import { OversizedDeployments } from './size-limit.js';
+import { LISTING_BOUNDS, OversizedDeployments } from './size-limit.js';
 import { RecentReads } from './recent-reads.js';
 
 export interface PlatformReaderOptions {
@@ -51,7 +52,27 @@ interface PlatformNamespaceData {
   allSavepoints: Savepoint[];
   jobs: Map<string, Job>;
   savepoints: Map<string, Savepoint[]>;
-  autopilot: (d: Deployment) => Promise<AutopilotView | 'absent' | undefined>;
+  /** Synchronous unless the platform must be asked (no policy list, or an active policy's status). */
+  autopilot: (d: Deployment) => AutopilotView | 'absent' | undefined | Promise<AutopilotView | 'absent' | undefined>;
+}
+
+/** One managed deployment of a namespace read: what identifies it, and its view where the scan kept it. */
+export interface ManagedEntry {
+  id: string;
+  resourceVersion: string;
+  namespace: string;
+  name: string;
+  view?: PlatformView;
+}
+
+/** What a namespace read keeps and reports, deployment by deployment (namespaceViews). */
+export interface NamespaceScan {
+  /** Whether to keep this deployment's view (default: every one). */
+  keep?(entry: ManagedEntry): boolean;
+  /** Each managed deployment read, with its Kubernetes namespace (while it is read; it is not kept). */
+  deployment?(d: Deployment, namespace: string): void;
+  /** The bytes of the deployments listing. */
+  listed?(bytes: number): void;
 }
 
 export class PlatformReader {
@@ -62,6 +83,10 @@ export class PlatformReader {
   /** The last full read of each platform namespace, which the child resources' reads reuse (owned-children.ts). */
   private readonly namespaceReads = new NamespaceReads();
   private readonly oversized = new OversizedDeployments((message, fields) => this.warn(message, fields));
+  /** Platform namespaces whose last full read found managed deployments (their jobs and savepoints are read first). */
+  private readonly lastManaged = new Set<string>();
+  /** Per platform namespace, the owners of the last full read by deployment id, with the version they were read at. */
+  private readonly ownersRead = new Map<string, Map<string, { version: string; owner: ManagedOwner | undefined }>>();
 
   constructor(private readonly options: PlatformReaderOptions) {
     this.recent = new RecentReads(options.surroundingsMaxAgeMs ?? 0);
@@ -161,6 +186,8 @@ export class PlatformReader {
     const ns = a[ANNOTATION.namespace];
     const name = a[ANNOTATION.name];
     if (ns !== undefined && name !== undefined) {
+      const known = this.locations.get(PlatformReader.key(ns, name));
+      if (known && known.id === d.metadata.id && known.platformName === d.metadata.name && known.platformNamespace === d.metadata.namespace) return d;
       this.locations.set(PlatformReader.key(ns, name), { platformNamespace: d.metadata.namespace, platformName: d.metadata.name, id: d.metadata.id });
     }
     return d;
@@ -241,7 +268,8 @@ export class PlatformReader {
       autopilot: (d) => {
         if (policies === undefined) return this.autopilotView(pns, d.metadata.id, undefined, signal);
         const p = policyOf.get(d.metadata.id);
-        return p ? this.autopilotView(pns, d.metadata.id, p, signal) : Promise.resolve('absent' as const);
+        if (!p) return 'absent';
+        return p.mode === 'AUTOPILOT_MODE_ACTIVE' ? this.autopilotView(pns, d.metadata.id, p, signal) : { mode: p.mode, ...(p.modifyTime ? { since: p.modifyTime } : {}) };
       },
     };
   }
@@ -258,33 +286,77 @@ export class PlatformReader {
   }
 
   /**
-   * The managed deployments of one platform namespace (optionally of one Kubernetes namespace), with their views and
-   * the Kubernetes object each belongs to (its record is decoded only when the object is built).
+   * The managed deployments of one platform namespace (optionally of one Kubernetes namespace): each one's identity and
+   * resourceVersion, and its view only where `scan.keep` wants it (its record is decoded only when the object is
+   * built). The listing is read one deployment at a time (the client's list stream) and each deployment not kept is
+   * dropped as soon as its resourceVersion is known, so a poll of 10,000 unchanged deployments never holds them all.
+   * The jobs, savepoints and Autopilot policies (they make each resourceVersion) are read beside the deployments when
+   * the namespace held managed deployments when last read, else after them, only if there are any.
    */
-  async namespaceViews(pns: string, kubeNamespace: string | undefined, signal: AbortSignal): Promise<ManagedView[]> {
+  async namespaceViews(pns: string, kubeNamespace: string | undefined, signal: AbortSignal, scan: NamespaceScan = {}): Promise<ManagedEntry[]> {
     const selector = managedSelector(this.options.instanceId, kubeNamespace);
     const at = this.namespaceReads.now();
-    const list = await this.platform(undefined, () => this.options.client.listDeployments(pns, { labelSelector: selector }, { signal }));
-    const managed = this.oversized.withinLimit(list.items.filter((d) => isManagedBy(d.metadata.labels, this.options.instanceId) && (this.options.trusts?.(d) ?? true)));
     const full = kubeNamespace === undefined;
-    if (managed.length === 0) {
-      if (full) this.namespaceReads.record(pns, at, new Map(), [], []);
-      return [];
-    }
-    const data = await this.namespaceData(pns, signal);
-    if (full) this.namespaceReads.record(pns, at, ownersOf(managed, (m, f) => this.warn(m, f)), data.allSavepoints, data.allJobs);
-    return Promise.all(managed.flatMap((d) => {
+    // Read beside the deployments (deployments arriving before it are held until it is there).
+    let data: PlatformNamespaceData | undefined;
+    const reading = this.lastManaged.has(pns) ? this.namespaceData(pns, signal).then((d) => (data = d)) : undefined;
+    reading?.catch(() => {});
+    const owners = new Map<string, ManagedOwner>();
+    const previousOwners = this.ownersRead.get(pns);
+    const nextOwners = new Map<string, { version: string; owner: ManagedOwner | undefined }>();
+    const early: Deployment[] = [];
+    const out: (ManagedEntry | Promise<ManagedEntry | undefined>)[] = [];
+    const take = (d: Deployment, surroundings: PlatformNamespaceData): void => {
       const a = d.metadata.annotations ?? {};
       const namespace = a[ANNOTATION.namespace];
       const name = a[ANNOTATION.name];
-      if (namespace === undefined || name === undefined) return [];
+      if (namespace === undefined || name === undefined) return;
       this.remember(d);
-      return [(async () => {
-        const job = data.jobs.get(d.metadata.id);
-        const view = viewOf(d, { ...(job ? { job } : {}), savepoints: data.savepoints.get(d.metadata.id) ?? [], autopilot: await data.autopilot(d) });
-        return { view, namespace, name };
-      })()];
-    }));
+      if (full) {
+        // The owner of the children (a decoded record) only when the deployment changed since the last full read.
+        const version = String(d.metadata.resourceVersion ?? '');
+        const cached = previousOwners?.get(d.metadata.id);
+        if (cached?.version === version) {
+          if (cached.owner) owners.set(d.metadata.id, cached.owner);
+        } else {
+          ownerOf(d, owners, (m, f) => this.warn(m, f));
+        }
+        nextOwners.set(d.metadata.id, { version, owner: owners.get(d.metadata.id) });
+      }
+      scan.deployment?.(d, namespace);
+      const job = surroundings.jobs.get(d.metadata.id);
+      const base = { ...(job ? { job } : {}), savepoints: surroundings.savepoints.get(d.metadata.id) ?? [] };
+      const entry = (autopilot: AutopilotView | 'absent' | undefined): ManagedEntry => {
+        const view = viewOf(d, { ...base, autopilot });
+        const e: ManagedEntry = { id: d.metadata.id, resourceVersion: viewResourceVersion(view), namespace, name };
+        if (scan.keep?.(e) ?? true) e.view = view;
+        return e;
+      };
+      const autopilot = surroundings.autopilot(d);
+      out.push(autopilot instanceof Promise ? autopilot.then(entry) : entry(autopilot));
+    };
+    const listed = await this.platform(undefined, () => this.options.client.streamDeployments(pns, { labelSelector: selector }, {
+      item: (d) => {
+        if (!isManagedBy(d.metadata.labels, this.options.instanceId) || !(this.options.trusts?.(d) ?? true)) return;
+        if (data) take(d, data);
+        else early.push(d);
+      },
+      leftOut: (item) => this.oversized.leftOut(item),
+    }, LISTING_BOUNDS, { signal }));
+    scan.listed?.(listed.bytes);
+    if (reading) await reading;
+    if (early.length > 0) {
+      const surroundings = data ?? await this.namespaceData(pns, signal);
+      data = surroundings;
+      for (const d of early.splice(0)) take(d, surroundings);
+    }
+    if (full) {
+      if (out.length > 0) this.lastManaged.add(pns);
+      else this.lastManaged.delete(pns);
+      this.namespaceReads.record(pns, at, owners, data?.allSavepoints ?? [], data?.allJobs ?? []);
+      this.ownersRead.set(pns, nextOwners);
+    }
+    return (await Promise.all(out)).filter((e): e is ManagedEntry => e !== undefined);
   }
 
   /**

@@ -10,9 +10,15 @@
 // serves the rest; a get or delete by name still reaches them, so their owner can shrink or remove them.
 
 import { statusErrors, type ResourceRef } from '../k8s/index.js';
-import type { Deployment, DeploymentWrite } from '../vvp/index.js';
+import type { Deployment, DeploymentWrite, LeftOutItem, ListStreamBounds } from '../vvp/index.js';
 
 export const MAX_PLATFORM_DEPLOYMENT_BYTES = 1024 * 1024;
+
+/**
+ * How a platform listing is read (the client's list stream): no deployment above the limit is built, and none nested
+ * deeper than a request body may be (body-bounds.ts allows 1,000 levels; the platform deployment is shallower).
+ */
+export const LISTING_BOUNDS: ListStreamBounds = { maxItemBytes: MAX_PLATFORM_DEPLOYMENT_BYTES, maxDepth: 1000 };
 
 /** The platform deployment's size as JSON, in bytes. */
 export function platformDeploymentBytes(d: Deployment | DeploymentWrite): number {
@@ -40,15 +46,25 @@ export class OversizedDeployments {
     return deployments.filter((d) => {
       const bytes = platformDeploymentBytes(d);
       if (bytes <= MAX_PLATFORM_DEPLOYMENT_BYTES) return true;
-      const key = `${d.metadata.id}@${d.metadata.resourceVersion}`;
-      if (!this.warned.has(key)) {
-        if (this.warned.size >= this.maxRemembered) this.warned.delete(this.warned.values().next().value!);
-        this.warned.add(key);
-        this.warn('a platform deployment above the size limit is left out of lists and watches', {
-          deployment: `${d.metadata.namespace}/${d.metadata.name}`, id: d.metadata.id, bytes, limit: MAX_PLATFORM_DEPLOYMENT_BYTES,
-        });
-      }
+      this.once(`${d.metadata.id}@${d.metadata.resourceVersion}`, `${d.metadata.namespace}/${d.metadata.name}`, d.metadata.id, bytes);
       return false;
     });
+  }
+
+  /** A deployment the listing's stream did not build (LISTING_BOUNDS); what it saw of its metadata names it. */
+  leftOut(item: LeftOutItem): void {
+    const m = item.metadata;
+    const id = String(m.id ?? '');
+    const deployment = `${String(m.namespace ?? '')}/${String(m.name ?? '')}`;
+    if (item.reason === 'too large') this.once(`${id}@${String(m.resourceVersion ?? '')}`, deployment, id, item.bytes);
+    else this.once(`${id}@${String(m.resourceVersion ?? '')}:${item.reason}`, deployment, id, item.bytes, item.reason);
+  }
+
+  private once(key: string, deployment: string, id: string, bytes: number, reason?: string): void {
+    if (this.warned.has(key)) return;
+    if (this.warned.size >= this.maxRemembered) this.warned.delete(this.warned.values().next().value!);
+    this.warned.add(key);
+    if (reason) this.warn(`a platform deployment that is ${reason} to read is left out of lists and watches`, { deployment, id, bytes });
+    else this.warn('a platform deployment above the size limit is left out of lists and watches', { deployment, id, bytes, limit: MAX_PLATFORM_DEPLOYMENT_BYTES });
   }
 }

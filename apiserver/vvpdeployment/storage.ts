@@ -102,8 +102,18 @@ export class VvpDeploymentStorage implements Storage, Getter, Lister, Creater, U
   }
 
   /** Every object of a platform namespace, for a shared hub's poll of this storage's scope. */
-  snapshot(platformNamespace: string): Promise<ObjectEntry[]> {
-    return this.listing.entries(platformNamespace, NEVER);
+  snapshot(platformNamespace: string, known?: (id: string, resourceVersion: string) => boolean): Promise<ObjectEntry[]> {
+    return this.listing.snapshot(platformNamespace, known);
+  }
+
+  /** The poll interval of a platform namespace (the bytes budget of its listing, for a shared hub). */
+  pollIntervalMs(platformNamespace: string): number {
+    return this.listing.pollIntervalMs(platformNamespace);
+  }
+
+  /** The least time between two polls of a platform namespace (the bytes budget, for a shared hub). */
+  pollGapMs(platformNamespace: string): number {
+    return this.listing.pollGapMs(platformNamespace);
   }
 
   /** Whether this instance's platform holds the object (a located hint, verified); a Status when it cannot tell. */

@@ -81,12 +81,15 @@ export interface StackPlatform {
 const repo = resolve(import.meta.dirname, '../../..');
 
 /**
- * Node flags for the server run outside a cluster: the chart's heap limit (its NODE_OPTIONS), plus any given in
+ * Node flags for the server run outside a cluster: the chart's heap limits (its NODE_OPTIONS), plus any given in
  * VVP_SERVER_NODE_FLAGS (e.g. --cpu-prof to profile a bench run).
  */
 function serverNodeFlags(): string[] {
-  const values = yaml.load(readFileSync(join(repo, 'apiservice/chart/vvp-apiserver/values.yaml'), 'utf8')) as { heapLimitMb?: number };
-  const chart = values.heapLimitMb ? [`--max-old-space-size=${values.heapLimitMb}`] : [];
+  const values = yaml.load(readFileSync(join(repo, 'apiservice/chart/vvp-apiserver/values.yaml'), 'utf8')) as { heapLimitMb?: number; semiSpaceMb?: number };
+  const chart = [
+    ...(values.heapLimitMb ? [`--max-old-space-size=${values.heapLimitMb}`] : []),
+    ...(values.semiSpaceMb ? [`--max-semi-space-size=${values.semiSpaceMb}`] : []),
+  ];
   return [...chart, ...(process.env.VVP_SERVER_NODE_FLAGS ?? '').split(' ').filter(Boolean)];
 }
 const stackFile = (stateDir: string) => join(stateDir, 'stack.json');

@@ -8,6 +8,7 @@ import { VvpError } from '../../apiserver/vvp/errors.js';
 import type {
   Deployment, DeploymentDefaults, DeploymentTarget, DeploymentTargetWrite, DeploymentWrite, Event, EventWrite, Job, ResourceList, Savepoint, SessionCluster, StringMap,
 } from '../../apiserver/vvp/types.js';
+import { ListStream, type ListStreamBounds, type ListStreamVisitor } from '../../apiserver/vvp/list-stream.js';
 
 export type Call = { method: string; ns: string; name?: string; body?: unknown; token?: string };
 
@@ -126,6 +127,17 @@ function fakeClient(p: FakePlatform): PlatformPort {
         const sel = query.labelSelector ?? {};
         const items = [...p.deployments.values()].filter((d) => d.metadata.namespace === ns && Object.entries(sel).every(([k, v]) => d.metadata.labels?.[k] === v));
         return { items: structuredClone(items) };
+      },
+      // The listing's answer as the platform sends it, read through the client's own stream parser in small chunks.
+      async streamDeployments(ns: string, query: { labelSelector?: StringMap }, visitor: ListStreamVisitor<Deployment>, bounds: ListStreamBounds) {
+        p.record({ method: 'LIST', ns });
+        const sel = query.labelSelector ?? {};
+        const items = [...p.deployments.values()].filter((d) => d.metadata.namespace === ns && Object.entries(sel).every(([k, v]) => d.metadata.labels?.[k] === v));
+        const body = Buffer.from(JSON.stringify({ kind: 'ResourceList', items }));
+        const stream = new ListStream(visitor, bounds);
+        for (let i = 0; i < body.length; i += 4096) stream.write(body.subarray(i, i + 4096));
+        stream.end();
+        return { items: stream.count, bytes: body.length };
       },
       async getDeployment(ns: string, name: string): Promise<Deployment> {
         p.record({ method: 'GET', ns, name });

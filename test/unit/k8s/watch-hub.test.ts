@@ -189,3 +189,22 @@ t.test('entries: only new and changed objects are built; an entry that cannot be
   t.same(summary(await take(stream, 1)), ['DELETED b@4'], 'an entry that cannot be built any more is a deletion');
   stream.stop();
 });
+
+t.test('a bytes budget spaces the polls: the interval is asked before each one, and a notify within the gap waits for it', async (t) => {
+  const b = backend();
+  b.put('ns', 'a', 1);
+  const asked: string[] = [];
+  const hub = new WatchHub({ snapshot: b.snapshot, pollIntervalMs: 1e9, intervalMs: (scope) => (asked.push(scope), 1e9), minGapMs: () => 300 });
+  t.teardown(() => hub.close());
+  const w = await hub.watch({ scopes: ['ns'] });
+  t.same(asked, ['ns'], 'the interval of the scope is asked when its loop is scheduled');
+  const polled = b.calls.get('ns');
+  b.put('ns', 'a', 2);
+  await settle(hub, 'ns');
+  t.equal(b.calls.get('ns'), polled, 'a notify within the gap does not list the backend');
+  hub.notify('ns'); // already waiting: no second poll
+  const events = await take(w, 2);
+  t.same(summary(events), ['ADDED a@1', 'MODIFIED a@2'], 'once the gap has passed the asked-for poll runs');
+  t.equal(b.calls.get('ns'), polled! + 1, 'one poll for both notifies');
+  w.stop();
+});
