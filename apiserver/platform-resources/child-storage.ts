@@ -8,7 +8,9 @@
 // loop runs only while someone watches this kind. Every full read of a platform namespace by the VvpDeployment
 // listing (its watch poll, a list) makes this hub poll at once from that read, at no cost; the hub's own timed polls
 // reuse a read younger than 1.5 intervals (so with a VvpDeployment watch running they cost nothing, and lag no
-// more than it), else read for themselves. Nobody watching this kind: no calls at all.
+// more than it), else read for themselves. The interval is the VvpDeployment watch's, lengthened by the same bytes
+// budget (poll-budget.ts), so a large namespace is not listed more often for its children. Nobody watching this
+// kind: no calls at all.
 
 import {
   checkFieldLabel, type Getter, type KubeObject, type Lister, type ListOptions, type ListResult, matchesFields, matchesLabels,
@@ -65,8 +67,14 @@ export class ChildStorage<K extends ChildKind> implements Storage, Getter, Liste
     this.tableColumns = kind.tableColumns;
     const watch = options.watch;
     if (watch) {
-      const reuseMs = 1.5 * watch.pollIntervalMs;
-      const hub = new WatchHub({ snapshot: (pns) => this.entries(pns, reuseMs, NEVER), pollIntervalMs: watch.pollIntervalMs, onPollError: watch.onPollError });
+      const owners = options.owners;
+      const hub = new WatchHub({
+        snapshot: (pns) => this.entries(pns, 1.5 * owners.pollIntervalMs(pns), NEVER),
+        pollIntervalMs: watch.pollIntervalMs,
+        intervalMs: (pns) => owners.pollIntervalMs(pns),
+        minGapMs: (pns) => owners.pollGapMs(pns),
+        onPollError: watch.onPollError,
+      });
       this.hub = hub;
       this.unsubscribe = options.owners.onNamespaceRead((pns) => hub.notify(pns));
       this.watch = (_ctx, watchOptions) => this.watchWith(hub, watchOptions);

@@ -7,8 +7,11 @@ import type { CatalogPort } from './catalog-visibility.js';
 export const CHILD_GROUP = 'ververica.platform';
 export const CHILD_VERSION = 'v1';
 
-/** What of the VvpDeployment storage the children use: their owners and children read (and its news), the savepoint trigger. */
-export type OwnerPort = Pick<VvpDeploymentStorage, 'ownedChildren' | 'onNamespaceRead' | 'triggerSavepoint'>;
+/**
+ * What of the VvpDeployment storage the children use: their owners and children read (and its news), the savepoint
+ * trigger, and the poll timing of each platform namespace (the same bytes budget as the VvpDeployment watch's).
+ */
+export type OwnerPort = Pick<VvpDeploymentStorage, 'ownedChildren' | 'onNamespaceRead' | 'triggerSavepoint' | 'pollIntervalMs' | 'pollGapMs'>;
 
 export interface ChildOptions {
   owners: OwnerPort;

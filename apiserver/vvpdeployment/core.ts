@@ -34,6 +34,8 @@ export class StorageCore {
   private readonly untrustedSeen = new Set<string>();
   /** Deployment id → the version of it whose record verified (trusts). */
   private readonly verified = new Map<string, string>();
+  /** Platform namespace → the bytes of its last full listing of managed deployments (the poll's bytes budget). */
+  readonly listedBytes = new Map<string, number>();
 
   constructor(readonly options: VvpDeploymentStorageOptions) {
     // Every write of a record goes out signed (record-signature.ts).
@@ -49,6 +51,7 @@ export class StorageCore {
       warn: (message, fields) => this.warn(message, fields),
       surroundingsMaxAgeMs: options.surroundingsMaxAgeMs ?? 0,
       trusts: (d) => this.trusts(d),
+      listed: (pns, bytes) => this.listedBytes.set(pns, bytes),
     });
   }
 

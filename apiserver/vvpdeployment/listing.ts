@@ -42,8 +42,6 @@ export class Listing {
       }));
   }
 
-  /** Bytes of the last full deployments listing of each platform namespace (the poll's cost, poll-budget.ts). */
-  private readonly listedBytes = new Map<string, number>();
 
   /** The watch hub's snapshot: only the deployments it does not keep at their resourceVersion are built. */
   snapshot(platformNamespace: string, known?: (id: string, resourceVersion: string) => boolean): Promise<ObjectEntry[]> {
@@ -52,14 +50,14 @@ export class Listing {
 
   /** The least time between two polls of a platform namespace, those a write asks for too: within the bytes budget. */
   pollGapMs(platformNamespace: string): number {
-    return budgetedIntervalMs(0, this.listedBytes.get(platformNamespace), this.core.options.watch?.pollBytesBudget ?? 0);
+    return budgetedIntervalMs(0, this.core.listedBytes.get(platformNamespace), this.core.options.watch?.pollBytesBudget ?? 0);
   }
 
   /** The poll interval of a platform namespace: the configured one, longer where its listing would exceed the budget. */
   pollIntervalMs(platformNamespace: string): number {
     const watch = this.core.options.watch;
-    const ms = budgetedIntervalMs(watch?.pollIntervalMs ?? 2_000, this.listedBytes.get(platformNamespace), watch?.pollBytesBudget ?? 0);
-    watch?.onPollInterval?.(platformNamespace, ms, this.listedBytes.get(platformNamespace) ?? 0);
+    const ms = budgetedIntervalMs(watch?.pollIntervalMs ?? 2_000, this.core.listedBytes.get(platformNamespace), watch?.pollBytesBudget ?? 0);
+    watch?.onPollInterval?.(platformNamespace, ms, this.core.listedBytes.get(platformNamespace) ?? 0);
     return ms;
   }
 
@@ -121,9 +119,6 @@ export class Listing {
       deployment: (d, namespace) => {
         namespaces.add(namespace);
         if (hasPendingWork(d)) pending.push(d);
-      },
-      listed: (bytes) => {
-        if (full) this.listedBytes.set(platformNamespace, bytes);
       },
     });
     listed?.([...namespaces]);
@@ -205,7 +200,7 @@ export class Listing {
         if (hasPendingWork(d)) pending.push(d);
       },
     }, LISTING_BOUNDS, { signal }));
-    this.listedBytes.set(pns, bytes);
+    this.core.listedBytes.set(pns, bytes);
     listed([...namespaces]);
     this.noteListing(pns, startedAt, pending);
     return pending;

@@ -33,13 +33,6 @@ interface NamespaceRead {
   jobs: Job[];
 }
 
-/** The owners among a platform namespace's managed deployments (those with an intact Kubernetes record). */
-export function ownersOf(managed: readonly Deployment[], warn: (message: string, fields?: Record<string, unknown>) => void): Map<string, ManagedOwner> {
-  const owners = new Map<string, ManagedOwner>();
-  for (const d of managed) ownerOf(d, owners, warn);
-  return owners;
-}
-
 /** Adds one managed deployment to `owners` (a deployment read one at a time, reader.ts). */
 export function ownerOf(d: Deployment, owners: Map<string, ManagedOwner>, warn: (message: string, fields?: Record<string, unknown>) => void): void {
   try {

@@ -209,6 +209,16 @@ export class PlatformRouter implements Storage, Getter, Lister, Creater, Updater
     return storage.ownedChildren(platformNamespace, kind, maxAgeMs, signal);
   }
 
+  pollIntervalMs(scope: string): number {
+    const { storage, platformNamespace } = this.ofChildScope(scope);
+    return storage.pollIntervalMs(platformNamespace);
+  }
+
+  pollGapMs(scope: string): number {
+    const { storage, platformNamespace } = this.ofChildScope(scope);
+    return storage.pollGapMs(platformNamespace);
+  }
+
   onNamespaceRead(listener: (scope: string) => void): () => void {
     const stops = [...this.storages].map(([id, s]) => s.onNamespaceRead((pns) => listener(this.childScope(id, pns))));
     return () => { for (const stop of stops) stop(); };

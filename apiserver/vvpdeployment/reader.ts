@@ -4,7 +4,7 @@ import {
   type AutopilotPolicy, type Deployment, isVvpHttpError, type Job, runtimeParallelismOf, type Savepoint,
 } from '../vvp/index.js';
 import { ANNOTATION, isManagedBy, managedSelector } from './annotations.js';
-import { type ChildKind, type ManagedOwner, NamespaceReads, type OwnedChildren, ownerOf, ownersOf } from './owned-children.js';
+import { type ChildKind, type ManagedOwner, NamespaceReads, type OwnedChildren, ownerOf } from './owned-children.js';
 import { viewResourceVersion } from './mapping.js';
 import { newestFirst, type AutopilotView, type PlatformView } from './platform-view.js';
 import type { PlatformPort } from './platform-port.js';
@@ -25,6 +25,8 @@ export interface PlatformReaderOptions {
   surroundingsMaxAgeMs?: number;
   /** Whether a managed deployment's record is this server's own (record-signature.ts); others are not looked at. */
   trusts?: (d: Deployment) => boolean;
+  /** The bytes of every full listing of a platform namespace's managed deployments (the poll's bytes budget). */
+  listed?: (pns: string, bytes: number) => void;
 }
 
 interface Location {
@@ -344,6 +346,7 @@ export class PlatformReader {
       leftOut: (item) => this.oversized.leftOut(item),
     }, LISTING_BOUNDS, { signal }));
     scan.listed?.(listed.bytes);
+    if (full) this.options.listed?.(pns, listed.bytes);
     if (reading) await reading;
     if (early.length > 0) {
       const surroundings = data ?? await this.namespaceData(pns, signal);
@@ -372,13 +375,20 @@ export class PlatformReader {
     const recent = this.namespaceReads.recent(pns, kind, maxAgeMs);
     if (recent) return recent;
     const client = this.options.client;
-    const [list, items] = await Promise.all([
-      this.platform(undefined, () => client.listDeployments(pns, { labelSelector: managedSelector(this.options.instanceId) }, { signal })),
+    const owners = new Map<string, ManagedOwner>();
+    // One deployment at a time, as namespaceViews reads them: only the owners are kept, within the same bounds.
+    const [listed, items] = await Promise.all([
+      this.platform(undefined, () => client.streamDeployments(pns, { labelSelector: managedSelector(this.options.instanceId) }, {
+        item: (d) => {
+          // Only deployments whose record is this server's own (record-signature.ts) own children, as in namespaceViews.
+          if (isManagedBy(d.metadata.labels, this.options.instanceId) && (this.options.trusts?.(d) ?? true)) ownerOf(d, owners, (m, f) => this.warn(m, f));
+        },
+        leftOut: (item) => this.oversized.leftOut(item),
+      }, LISTING_BOUNDS, { signal })),
       this.platform(undefined, async (): Promise<{ items: unknown[] }> => (kind === 'jobs' ? client.listJobs(pns, {}, { signal }) : client.listSavepoints(pns, {}, { signal }))),
     ]);
-    // Only deployments whose record is this server's own (record-signature.ts) own children, as in namespaceViews.
-    const managed = list.items.filter((d) => isManagedBy(d.metadata.labels, this.options.instanceId) && (this.options.trusts?.(d) ?? true));
-    return { owners: ownersOf(managed, (m, f) => this.warn(m, f)), items: items.items as OwnedChildren<K>['items'] };
+    this.options.listed?.(pns, listed.bytes);
+    return { owners, items: items.items as OwnedChildren<K>['items'] };
   }
 }
 

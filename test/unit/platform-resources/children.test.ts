@@ -26,9 +26,9 @@ const all = { labelSelector: [], fieldSelector: [] };
 
 const signer = new RecordSigner([Buffer.from('k'.repeat(48))], 'op-1');
 
-function setup(t: Test, pollIntervalMs?: number) {
+function setup(t: Test, pollIntervalMs?: number, pollBytesBudget?: number) {
   const platform = new FakePlatform();
-  const watch = pollIntervalMs === undefined ? undefined : { pollIntervalMs };
+  const watch = pollIntervalMs === undefined ? undefined : { pollIntervalMs, ...(pollBytesBudget === undefined ? {} : { pollBytesBudget }) };
   const deployments = new VvpDeploymentStorage({
     client: platform.client(), instanceId: 'op-1', platformNamespaces: ['default'], platformName: 'http://vvp.test', recordSigner: signer, ...(watch ? { watch } : {}),
   });
@@ -164,6 +164,20 @@ t.test('beside a VvpDeployment watch, a savepoint watch polls from the deploymen
   // deployments and savepoints without jobs.
   t.ok(Math.abs(count('LIST-SAVEPOINTS') - count('LIST-JOBS')) <= 1, `savepoint lists ${count('LIST-SAVEPOINTS')} follow the deployment poll's job lists ${count('LIST-JOBS')}`);
   t.ok(Math.abs(count('LIST') - count('LIST-JOBS')) <= 1, `deployment lists ${count('LIST')}: the deployment poll's only`);
+});
+
+t.test('a savepoint watch alone keeps to the bytes budget: its polls are as far apart as the deployment listing\'s size asks', async (t) => {
+  // 100 bytes/s against a listing of a few KB: the budgeted interval is tens of seconds, not the configured 100 ms.
+  const pollIntervalMs = 100;
+  const { platform, deployments, savepoints } = setup(t, pollIntervalMs, 100);
+  await deployments.create(ctx(), manifest('top-speed'));
+  const stream = await savepoints.watch!(ctx(), { ...all, allowWatchBookmarks: false });
+  t.teardown(() => stream.stop());
+  await eventually('the watch has listed the deployments once', async () => platform.calls.some((c) => c.method === 'LIST'));
+  t.ok(deployments.pollIntervalMs('default') > 10_000, `the budgeted interval (${deployments.pollIntervalMs('default')} ms) is what the listing's bytes ask`);
+  const lists = platform.calls.filter((c) => c.method === 'LIST').length;
+  await new Promise((r) => setTimeout(r, 10 * pollIntervalMs));
+  t.equal(platform.calls.filter((c) => c.method === 'LIST').length, lists, 'no listing again within ten configured intervals');
 });
 
 t.test('a deployment whose Kubernetes record this server did not write owns no children (a copied record is not trusted)', async (t) => {
