@@ -1,6 +1,7 @@
 // What every resource handler shares: the endpoint description, query parsing, the request context, body decoding
 // and response shaping.
 
+import { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { bodyMediaType, negotiateOutput, type OutputFormat } from '../negotiation.js';
 import { parseJson, parseYaml } from '../body-bounds.js';
@@ -160,16 +161,38 @@ export function renderObject(endpoint: Endpoint, request: FastifyRequest, format
 }
 
 /** A list answer as JSON text. Plain JSON writes items whose text is at hand (serialized.ts) as they are. */
-export function renderList(endpoint: Endpoint, request: FastifyRequest, format: OutputFormat, items: KubeObject[], metadata: ListMeta): string {
+/** A JSON list of more items than this goes out as a stream of chunks, never as one string. */
+export const STREAMED_LIST_ITEMS = 500;
+const LIST_CHUNK_CHARS = 64 * 1024;
+
+/**
+ * The list answer in the negotiated format. A long JSON list (10,000 deployments are tens of MB) is a stream: each
+ * item's text (kept by the watch hub, or serialized as its turn comes) is written in chunks, so the answer is never
+ * held whole beside the items.
+ */
+export function renderList(endpoint: Endpoint, request: FastifyRequest, format: OutputFormat, items: KubeObject[], metadata: ListMeta): string | Readable {
   if (format.kind === 'object') {
-    const head = JSON.stringify({ kind: endpoint.info.listKind, apiVersion: endpoint.apiVersion, metadata });
-    const texts = items.map((item) => serializedText(item) ?? JSON.stringify(withTypeMeta(endpoint, item)));
-    return `${head.slice(0, -1)},"items":[${texts.join(',')}]}`;
+    const head = `${JSON.stringify({ kind: endpoint.info.listKind, apiVersion: endpoint.apiVersion, metadata }).slice(0, -1)},"items":[`;
+    const text = (item: KubeObject) => serializedText(item) ?? JSON.stringify(withTypeMeta(endpoint, item));
+    if (items.length <= STREAMED_LIST_ITEMS) return `${head}${items.map(text).join(',')}]}`;
+    return Readable.from(listChunks(head, items, text), { objectMode: false });
   }
   const typed = items.map((i) => withTypeMeta(endpoint, fullObject(i)));
   if (format.kind === 'partial') return JSON.stringify(partialObjectMetadataList(typed, metadata, format.version));
   const convertor = isTableConvertor(endpoint.storage) ? endpoint.storage : undefined;
   return JSON.stringify(toTable(convertor, typed, metadata, { version: format.version, includeObject: parseIncludeObject(queryParam(request, 'includeObject')), withHeaders: true }));
+}
+
+function* listChunks(head: string, items: readonly KubeObject[], text: (item: KubeObject) => string): Generator<string> {
+  let chunk = head;
+  for (let i = 0; i < items.length; i++) {
+    chunk += i === 0 ? text(items[i]!) : `,${text(items[i]!)}`;
+    if (chunk.length >= LIST_CHUNK_CHARS) {
+      yield chunk;
+      chunk = '';
+    }
+  }
+  yield `${chunk}]}`;
 }
 
 /** `299 - "<text>"`, the Warning header kube-apiserver sends. */

@@ -1,4 +1,5 @@
 import t from 'tap';
+import { STREAMED_LIST_ITEMS } from '../../../apiserver/k8s/handlers/common.js';
 import { WIDGETS, admin, startHarness, widget } from './harness.js';
 
 const h = await startHarness();
@@ -75,6 +76,26 @@ t.test('R4: list filters by label and field selectors and pages with limit/conti
   const invalid = await h.request(admin, 'GET', `${WIDGETS}?resourceVersionMatch=Exact`);
   t.equal(invalid.status, 422);
   t.equal(invalid.json.message, 'ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided');
+});
+
+t.test('a long list is streamed in chunks, never one string: the answer is still one JSON list, in order, over HTTP/1.1 and HTTP/2', async (t) => {
+  const bulk = '/apis/test.example.com/v1/namespaces/bulk/widgets';
+  const count = STREAMED_LIST_ITEMS + 100;
+  const names = Array.from({ length: count }, (_, i) => `b${String(i).padStart(4, '0')}`);
+  for (let i = 0; i < count; i += 50) {
+    await Promise.all(names.slice(i, i + 50).map((name) => h.request(admin, 'POST', bulk, { body: widget(name, 'bulk', { image: `registry/${'x'.repeat(200)}` }) })));
+  }
+  const one = await h.request(admin, 'GET', bulk);
+  t.equal(one.status, 200);
+  t.equal(one.headers['content-length'], undefined, 'HTTP/1.1: no Content-Length, the answer is chunked');
+  t.equal(one.json.kind, 'WidgetList');
+  t.type(one.json.metadata.resourceVersion, 'string');
+  t.same(one.json.items.map((i: { metadata: { name: string } }) => i.metadata.name), names, 'every item, in order');
+  t.ok(one.text.length > 64 * 1024 * 2, `the answer spans several chunks (${one.text.length} characters)`);
+  const two = await h.http2(admin, 'GET', bulk);
+  t.same(two.json, one.json, 'HTTP/2 gets the same list');
+  const short = await h.request(admin, 'GET', `${bulk}?limit=10`);
+  t.equal(Number(short.headers['content-length']), Buffer.byteLength(short.text), 'a short list is one string, with its length');
 });
 
 t.test('R5: the all-namespaces list sees every namespace', async (t) => {
