@@ -32,22 +32,22 @@ const freeObject = { type: 'object' };
 
 export const deploymentNamePattern = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
 
+/** The metadata fields every platform resource shares (a SessionCluster's are these alone). */
+function metadataFields(patch: boolean): Record<string, Schema> {
+  return {
+    id: string,
+    name: { type: 'string', minLength: 1, maxLength: 63, pattern: deploymentNamePattern },
+    namespace: string,
+    labels: stringMap(patch),
+    annotations: stringMap(patch),
+    createdAt: string,
+    modifiedAt: string,
+    resourceVersion: { type: 'integer' },
+  };
+}
+
 function metadata(patch: boolean, extra: Record<string, Schema> = {}): Schema {
-  return object(
-    {
-      id: string,
-      name: { type: 'string', minLength: 1, maxLength: 63, pattern: deploymentNamePattern },
-      displayName: string,
-      namespace: string,
-      labels: stringMap(patch),
-      annotations: stringMap(patch),
-      createdAt: string,
-      modifiedAt: string,
-      resourceVersion: { type: 'integer' },
-      ...extra,
-    },
-    patch,
-  );
+  return object({ ...metadataFields(patch), displayName: string, ...extra }, patch);
 }
 
 function artifact(patch: boolean): Schema {
@@ -166,19 +166,7 @@ export function sessionClusterBodySchema(patch: boolean): Schema {
     {
       kind: { type: 'string', enum: ['SessionCluster'] },
       apiVersion: { type: 'string', enum: ['v1'] },
-      metadata: object(
-        {
-          id: string,
-          name: { type: 'string', minLength: 1, maxLength: 63, pattern: deploymentNamePattern },
-          namespace: string,
-          labels: stringMap(patch),
-          annotations: stringMap(patch),
-          createdAt: string,
-          modifiedAt: string,
-          resourceVersion: { type: 'integer' },
-        },
-        patch,
-      ),
+      metadata: object(metadataFields(patch), patch),
       spec: object(
         {
           state: { type: 'string', enum: ['RUNNING', 'STOPPED'] },
