@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import t from 'tap';
 import { eventually } from '../support/eventually.js';
-import { scenario } from '../support/product.js';
+import { explained, scenario } from '../support/product.js';
 
 const { stack, cp, platform, k } = await scenario('catalog');
 const group = stack.apiGroup;
@@ -134,11 +134,11 @@ t.test('discovery lists both as cluster-scoped, with their verbs; kubectl explai
   const g = group.replace(/\./g, '\\.');
   t.match(discovered.stdout, new RegExp(`vvpdeploymenttargets\\s+vvpdt\\s+${g}/v1\\s+false\\s+VvpDeploymentTarget\\s+create,delete,deletecollection,get,list,watch`));
   t.match(discovered.stdout, new RegExp(`vvpsessionclusters\\s+vvpsc\\s+${g}/v1\\s+false\\s+VvpSessionCluster\\s+get,list,patch,update,watch`));
-  const status = await k(['explain', 'vvpsessionclusters.status', '--api-version', `${group}/v1`]);
+  const status = await explained(k, ['vvpsessionclusters.status', '--api-version', `${group}/v1`]);
   t.equal(status.code, 0, status.stderr);
   t.match(status.stdout, /flinkVersion|state/);
   t.match(status.stdout, /lastUpdateTime/);
-  const spec = await k(['explain', 'vvpdeploymenttargets.spec.kubernetes', '--api-version', `${group}/v1`]);
+  const spec = await explained(k, ['vvpdeploymenttargets.spec.kubernetes', '--api-version', `${group}/v1`]);
   t.equal(spec.code, 0, spec.stderr);
   t.match(spec.stdout, /namespace/);
 });

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { kubectl, userKubeconfig } from '../../tools/cluster/control-plane.js';
-import { scenario } from '../support/product.js';
+import { explained, scenario } from '../support/product.js';
 import { restartServer, stopProcesses } from '../../apiservice/local/stack.js';
 
 const { stack, cp, ns, resource, k, platform, manifest: vvpDeployment } = await scenario('verbs');
@@ -28,13 +28,7 @@ t.test('discovery: api-resources lists vvpdeployments and the APIService is Avai
 });
 
 t.test('explain teaches the fields from the OpenAPI schema', async (t) => {
-  // kube-apiserver fetches an APIService's OpenAPI in the background after it becomes Available.
-  for (let i = 0; i < 120; i++) {
-    const root = await k(['get', '--raw', '/openapi/v3']);
-    if (root.stdout.includes(`apis/${stack.apiGroup}/v1`)) break;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  const res = await k(['explain', `${resource}.spec.deployment`]);
+  const res = await explained(k, [`${resource}.spec.deployment`]);
   t.equal(res.code, 0, res.stderr);
   t.match(res.stdout, /KIND:\s+VvpDeployment/);
   t.match(res.stdout, /metadata/);

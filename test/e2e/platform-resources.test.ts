@@ -9,7 +9,7 @@ import t from 'tap';
 import { restartServer, stopProcesses } from '../../apiservice/local/stack.js';
 import { kubectl, userKubeconfig } from '../../tools/cluster/control-plane.js';
 import { eventually } from '../support/eventually.js';
-import { scenario } from '../support/product.js';
+import { explained, scenario } from '../support/product.js';
 
 const { stack, cp, ns, resource, platform, k, manifest } = await scenario('children');
 const group = stack.apiGroup;
@@ -115,7 +115,7 @@ t.test('a user without rights in the namespace sees none', async (t) => {
 });
 
 t.test('kubectl explain works for each', async (t) => {
-  const sp = await k(['explain', `vvpsavepoints.spec`, '--api-version', `${group}/v1`]);
+  const sp = await explained(k, [`vvpsavepoints.spec`, '--api-version', `${group}/v1`]);
   t.equal(sp.code, 0, sp.stderr);
   t.match(sp.stdout, /deploymentName/);
   const job = await k(['explain', `vvpjobs.status`, '--api-version', `${group}/v1`]);

@@ -8,6 +8,7 @@ import t from 'tap';
 import { startStack, stopStack, type Stack, type StackOptions } from '../../apiservice/local/stack.js';
 import { kubectl, tail } from '../../tools/cluster/control-plane.js';
 import { printLogsOnFailure, testControlPlane } from './cluster.js';
+import { eventually } from './eventually.js';
 import type { Json } from './hostile.js';
 
 export interface ProductOptions extends Partial<Pick<StackOptions, 'instanceId' | 'vvpNamespaces' | 'emulatorArgs' | 'serverArgs' | 'platforms' | 'adoptFrom'>> {
@@ -76,6 +77,23 @@ export async function scenario(name: string, opts: Omit<ProductOptions, 'name'> 
 /** kubectl as the admin on the stack's control plane; `input`, if given, goes to its stdin. */
 export function kubectlFor(stack: Pick<Stack, 'controlPlane'>) {
   return (args: string[], input?: string) => kubectl(stack.controlPlane, args, input === undefined ? {} : { input });
+}
+
+/**
+ * `kubectl explain <args>` once kube-apiserver publishes the aggregated server's OpenAPI for it: the aggregator
+ * fetches and refreshes that document in the background, so its root can list the group before the group's document
+ * holds the kind (on a loaded machine, seconds after the APIService is Available). Waits for the explain itself.
+ */
+export async function explained(k: ReturnType<typeof kubectlFor>, args: string[]): Promise<Awaited<ReturnType<typeof kubectl>>> {
+  let last: Awaited<ReturnType<typeof kubectl>> | undefined;
+  try {
+    return await eventually(`kubectl explain ${args.join(' ')} succeeds`, async () => {
+      last = await k(['explain', ...args]);
+      return last.code === 0 && last;
+    }, 90_000);
+  } catch {
+    return last!;
+  }
 }
 
 export interface PlatformAnswer<T> {
