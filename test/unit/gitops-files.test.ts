@@ -1,4 +1,4 @@
-// The Argo CD health check is shipped three times — the script, the argocd-cm form and the README — and all three
+// The Argo CD health check is shipped three times — the script, the argocd-cm form and docs/gitops.md — and all three
 // must be the same script, or a user copies one that the e2e tests never ran; so must the Flux example.
 import { readFileSync } from 'node:fs';
 import t from 'tap';
@@ -14,8 +14,8 @@ t.test('argocd-cm.yaml carries health.lua verbatim under the resource.customizat
   t.equal(cm.data['resource.customizations.health.ververica.platform_VvpDeployment'], script);
 });
 
-t.test('the README shows that ConfigMap and the Flux Kustomization as they are', async (t) => {
-  const readme = readFileSync('README.md', 'utf8');
-  t.ok(readme.includes(configMapText.trimEnd()), 'README.md includes apiservice/argocd/argocd-cm.yaml');
-  t.ok(readme.includes(readFileSync('apiservice/flux/kustomization.yaml', 'utf8').trimEnd()), 'README.md includes apiservice/flux/kustomization.yaml');
+t.test('docs/gitops.md shows that ConfigMap and the Flux Kustomization as they are', async (t) => {
+  const guide = readFileSync('docs/gitops.md', 'utf8');
+  t.ok(guide.includes(configMapText.trimEnd()), 'docs/gitops.md includes apiservice/argocd/argocd-cm.yaml');
+  t.ok(guide.includes(readFileSync('apiservice/flux/kustomization.yaml', 'utf8').trimEnd()), 'docs/gitops.md includes apiservice/flux/kustomization.yaml');
 });

@@ -79,6 +79,16 @@ t.test('platform names follow the platform rules, including a name defaulted fro
   t.match(validateVvpDeployment(dotted, ctx)[0]?.message, /regex/);
 });
 
+t.test('a UUID-shaped platform name is refused (a path would read it as an id)', async (t) => {
+  const uuidName = withDefaults(object({}, '0b4c1d2e-1f2a-4b3c-8d4e-5f6a7b8c9d0e'), 'default');
+  const causes = validateVvpDeployment(uuidName, ctx);
+  t.same(fields(causes), ['spec.deployment.metadata.name'], 'the defaulted platform name is the one refused');
+  t.match(causes[0]?.message, /form of a UUID/);
+  const named = withDefaults(object({ deployment: { metadata: { name: 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee' }, spec: { state: 'CANCELLED' } } }), 'default');
+  t.same(fields(validateVvpDeployment(named, ctx)), ['spec.deployment.metadata.name'], 'also given explicitly in spec.deployment.metadata');
+  t.same(validateVvpDeployment(withDefaults(object({}, 'top-speed-2026-12'), 'default'), ctx), [], 'an ordinary dashed name passes');
+});
+
 t.test('only served platform namespaces', async (t) => {
   const o = withDefaults(object({ deployment: { metadata: { namespace: 'elsewhere' } } }), 'default');
   const causes = validateVvpDeployment(o, ctx);
