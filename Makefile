@@ -37,6 +37,10 @@ k8s-bin: ## build kube-apiserver, kube-controller-manager, kubectl and etcd from
 kstatus: ## build the kstatus checker of the GitOps tests (tools/kstatus: sigs.k8s.io/cli-utils, cached per pin)
 	@tools/kstatus/build.sh
 
+.PHONY: reference
+reference: build ## regenerate docs/reference/flags.md, chart-values.md and the chart's values.schema.json from apiserver/settings.ts and apiservice/chart-values.ts
+	@$(NODE) dist/tools/reference/generate.js
+
 .PHONY: manifests
 manifests: build ## render the plain manifests (apiservice/manifests/, a kustomize base) from the Helm chart
 	@bin=$$(test/cluster/build-binaries.sh) && $(NODE) dist/apiservice/plain-manifests.js --helm $$bin/helm

@@ -1,7 +1,8 @@
 // The server's configuration: command-line flags, each with an environment variable of the same meaning
-// (flags win). `--help` prints this table.
+// (flags win), read and checked against the table of settings.ts (the one place a flag is described).
 import { parseArgs } from 'node:util';
 import { checkInstance, PlatformsFileError, readPlatformsFile, type PlatformInstanceConfig } from './platforms-file.js';
+import { settings, type Setting, type SettingName } from './settings.js';
 
 export interface ServerConfig {
   bindAddress: string;
@@ -38,46 +39,24 @@ export interface ServerConfig {
   recordMigrationMarker: string;
 }
 
-interface FlagSpec {
-  env: string;
-  help: string;
-  default?: string;
+const flags: Record<SettingName, Setting> = settings;
+
+/** `--help`: the table of apiserver/settings.ts, as docs/reference/flags.md shows it too. */
+export function usage(): string {
+  const rows = Object.entries(flags).map(([name, spec]) =>
+    `  --${name.padEnd(25)} ${spec.help}${spec.type === 'duration' ? ` (a duration; a bare number is in ${spec.bareUnit ?? 'ms'})` : ''}${spec.default ? ` (default ${spec.default})` : ''} [$${spec.env}]`);
+  return ['usage: vvp-apiserver [flags]', '', 'Durations are Go durations: 1s, 500ms, 1m30s. Every flag: docs/reference/flags.md.', '', ...rows, '  --help'].join('\n');
 }
 
-const flags = {
-  'bind-address': { env: 'BIND_ADDRESS', default: '0.0.0.0', help: 'address to serve HTTPS on' },
-  'secure-port': { env: 'SECURE_PORT', default: '6443', help: 'HTTPS port' },
-  'tls-cert-file': { env: 'TLS_CERT_FILE', help: 'serving certificate (PEM), valid for <service>.<namespace>.svc' },
-  'tls-private-key-file': { env: 'TLS_PRIVATE_KEY_FILE', help: 'serving key (PEM)' },
-  kubeconfig: { env: 'KUBECONFIG', help: 'kubeconfig for TokenReview, SubjectAccessReview, Events, Leases, Secrets (default: in-cluster)' },
-  'api-group': { env: 'API_GROUP', default: 'ververica.platform', help: 'API group to serve; change it to run beside a CRD of the vendor operator' },
-  'platforms-file': { env: 'PLATFORMS_FILE', help: 'YAML list of the platform instances served (instanceId, url, tokenFile, namespaces, caFile, displayName); instead of the five flags below' },
-  'instance-id': { env: 'INSTANCE_ID', default: 'vvp-apiserver', help: 'operator instance id: marks and write-protects the platform deployments this server manages' },
-  'vvp-url': { env: 'VVP_URL', help: 'Ververica Platform base URL, e.g. http://vvp-ververica-platform.vvp.svc' },
-  'vvp-display-name': { env: 'VVP_DISPLAY_NAME', default: 'Ververica Platform', help: 'the platform\'s name in messages users read (outages); the URL is never shown' },
-  'vvp-token-file': { env: 'VVP_TOKEN_FILE', help: 'file holding the platform API token (or VVP_TOKEN)' },
-  'vvp-ca-file': { env: 'VVP_CA_FILE', help: 'CA bundle to verify an https platform URL' },
-  'vvp-namespaces': { env: 'VVP_NAMESPACES', default: 'default', help: 'comma-separated platform namespaces served; the first is the default' },
-  'vvp-timeout': { env: 'VVP_TIMEOUT_MS', default: '10000', help: 'platform request timeout in ms' },
-  'poll-interval': { env: 'POLL_INTERVAL_MS', default: '1000', help: 'how often watches poll the platform, in ms' },
-  'poll-bytes-budget': { env: 'POLL_BYTES_BUDGET', default: '4000000', help: 'bytes per second the watch poll may read from one platform namespace (a larger listing polls less often); 0: no budget' },
-  'request-timeout': { env: 'REQUEST_TIMEOUT_SECONDS', default: '60', help: 'seconds any request but a watch may take before it is answered 504' },
-  'lease-namespace': { env: 'LEASE_NAMESPACE', default: 'vvp-system', help: 'namespace of the Lease that picks the replica doing background work' },
-  'lease-name': { env: 'LEASE_NAME', default: 'vvp-apiserver', help: 'name of that Lease' },
-  'log-level': { env: 'LOG_LEVEL', default: 'info', help: 'pino log level' },
-  'record-key-file': { env: 'RECORD_KEY_FILE', help: 'file of HMAC keys (one per line, 32+ bytes; the first signs) for the Kubernetes records on platform deployments' },
-  'record-migration-marker': { env: 'RECORD_MIGRATION_MARKER', help: 'ConfigMap in the lease namespace marking the one-time signing of older records as done (default <lease-name>-records-signed)' },
-  'server-timing': { env: 'SERVER_TIMING', default: 'false', help: 'true: every answer carries a Server-Timing header of its stages (admission, platform calls, …), for make bench' },
-  'platform-grants': { env: 'PLATFORM_GRANTS', default: 'rbac', help: 'rbac: users need verb use on platformnamespaces/deploymenttargets/sessionclusters; everyone: no such check (the old behaviour)' },
-  'deployment-target-writes': { env: 'DEPLOYMENT_TARGET_WRITES', default: 'true', help: 'true: platform admins create and delete vvpdeploymenttargets (the garbage collector then watches them: one target list per poll and platform namespace); false: read-only' },
-} satisfies Record<string, FlagSpec>;
+const UNIT_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
-type FlagName = keyof typeof flags;
-
-export function usage(): string {
-  const rows = Object.entries(flags).map(([name, spec]: [string, FlagSpec]) =>
-    `  --${name.padEnd(22)} ${spec.help}${spec.default ? ` (default ${spec.default})` : ''} [$${spec.env}]`);
-  return ['usage: vvp-apiserver [flags]', '', ...rows, '  --help'].join('\n');
+/** A Go duration (`1m30s`, `500ms`) in milliseconds; a bare number in `bareUnit`. Undefined when it is neither. */
+export function parseDuration(text: string, bareUnit: 'ms' | 's'): number | undefined {
+  if (/^\d+$/.test(text)) return Number(text) * UNIT_MS[bareUnit]!;
+  if (!/^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/.test(text)) return undefined;
+  let total = 0;
+  for (const [, amount, unit] of text.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)) total += Number(amount) * UNIT_MS[unit!]!;
+  return Math.round(total);
 }
 
 export class ConfigError extends Error {}
@@ -87,25 +66,37 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
   for (const name of Object.keys(flags)) options[name] = { type: 'string' };
   const { values } = parseArgs({ args: argv, options, strict: true });
   if (values.help === true) return 'help';
-  const get = (name: FlagName): string | undefined => {
-    const spec: FlagSpec = flags[name];
+  const get = (name: SettingName): string | undefined => {
+    const spec = flags[name];
     const given = values[name];
     return (typeof given === 'string' ? given : undefined) ?? env[spec.env] ?? spec.default;
   };
-  const required = (name: FlagName): string => {
+  const required = (name: SettingName): string => {
     const v = get(name);
-    if (!v) throw new ConfigError(`--${name} (or $${(flags[name] as FlagSpec).env}) is required`);
+    if (!v) throw new ConfigError(`--${name} (or $${flags[name].env}) is required`);
     return v;
   };
-  const integer = (name: FlagName): number => {
+  const integer = (name: SettingName, least = 1): number => {
     const v = Number(required(name));
-    if (!Number.isInteger(v) || v <= 0) throw new ConfigError(`--${name} must be a positive integer`);
+    if (!Number.isInteger(v) || v < least) throw new ConfigError(`--${name} must be ${least === 0 ? 'a non-negative' : 'a positive'} integer`);
     return v;
   };
-  const grants = required('platform-grants');
-  if (grants !== 'rbac' && grants !== 'everyone') throw new ConfigError('--platform-grants must be rbac or everyone');
-  const targetWrites = required('deployment-target-writes');
-  if (targetWrites !== 'true' && targetWrites !== 'false') throw new ConfigError('--deployment-target-writes must be true or false');
+  const durationMs = (name: SettingName): number => {
+    const spec = flags[name];
+    const text = required(name);
+    const ms = parseDuration(text, spec.bareUnit ?? 'ms');
+    if (ms === undefined || ms <= 0) throw new ConfigError(`--${name} must be a positive duration such as 1s, 500ms or 1m30s (a bare number is in ${spec.bareUnit ?? 'ms'}): ${JSON.stringify(text)}`);
+    return ms;
+  };
+  const oneOf = <T extends string>(name: SettingName): T => {
+    const v = required(name);
+    const type = flags[name].type;
+    const allowed = type === 'boolean' ? ['true', 'false'] : typeof type === 'string' ? [] : type;
+    if (!allowed.includes(v)) throw new ConfigError(`--${name} must be ${allowed.join(' or ')}`);
+    return v as T;
+  };
+  const grants = oneOf<'rbac' | 'everyone'>('platform-grants');
+  const targetWrites = oneOf('deployment-target-writes');
   const config: ServerConfig = {
     bindAddress: required('bind-address'),
     securePort: integer('secure-port'),
@@ -113,17 +104,17 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     tlsKeyFile: required('tls-private-key-file'),
     apiGroup: required('api-group'),
     platforms: platformsOf(get, required, env),
-    vvpTimeoutMs: integer('vvp-timeout'),
-    pollIntervalMs: integer('poll-interval'),
-    pollBytesBudget: integer('poll-bytes-budget'),
-    requestTimeoutMs: integer('request-timeout') * 1000,
+    vvpTimeoutMs: durationMs('vvp-timeout'),
+    pollIntervalMs: durationMs('poll-interval'),
+    pollBytesBudget: integer('poll-bytes-budget', 0),
+    requestTimeoutMs: durationMs('request-timeout'),
     leaseNamespace: required('lease-namespace'),
     leaseName: required('lease-name'),
-    logLevel: required('log-level'),
+    logLevel: oneOf('log-level'),
     platformGrants: grants,
     deploymentTargetWrites: targetWrites === 'true',
     recordKeyFile: required('record-key-file'),
-    serverTiming: required('server-timing') === 'true',
+    serverTiming: oneOf('server-timing') === 'true',
     recordMigrationMarker: get('record-migration-marker') ?? `${required('lease-name')}-records-signed`,
   };
   const kubeconfig = get('kubeconfig');
@@ -132,7 +123,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
 }
 
 /** The platforms file's instances, or the one instance of the flag shorthand. */
-function platformsOf(get: (name: FlagName) => string | undefined, required: (name: FlagName) => string, env: NodeJS.ProcessEnv): PlatformInstanceConfig[] {
+function platformsOf(get: (name: SettingName) => string | undefined, required: (name: SettingName) => string, env: NodeJS.ProcessEnv): PlatformInstanceConfig[] {
   try {
     const file = get('platforms-file');
     const displayName = required('vvp-display-name');
