@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import t from 'tap';
 import { isAlive, runCommand } from '../../tools/cluster/control-plane.js';
 import { readStack } from '../../apiservice/local/stack.js';
+import { commandBlocks, readerDocs, runDocCommand } from '../support/doc-blocks.js';
 
 const runJs = resolve('dist/apiservice/local/run.js');
 
@@ -42,6 +43,14 @@ t.test('make up brings the product up with the example; make down stops exactly 
   const review = { apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview', spec: { user: 'admin', resourceAttributes: { verb: 'use', group: 'ververica.platform', resource: 'platformnamespaces', name: 'default', namespace: 'default' } } };
   const can = await runCommand(env.KUBECTL!, ['--kubeconfig', env.KUBECONFIG!, 'create', '-f', '-', '-o', 'jsonpath={.status.allowed}'], { env: { HOME: state }, input: JSON.stringify(review) });
   t.equal(can.stdout.trim(), 'true', `the quick start's user is bound to deploy into every platform namespace (README "Tenancy") ${can.stderr}`);
+
+  // The docs' command blocks marked to run, as a reader runs them on this stack (test/support/doc-blocks.ts).
+  for (const block of readerDocs().flatMap(commandBlocks).filter((b) => b.marker === 'run')) {
+    for (const command of block.commands) {
+      const outcome = await runDocCommand(command, { KUBECTL: env.KUBECTL!, KUBECONFIG: env.KUBECONFIG!, HOME: state });
+      if (outcome) t.ok(outcome.ok, `${block.file}:${block.line} \`${outcome.command}\` works as the page says ${outcome.why}`);
+    }
+  }
 
   const stack = readStack(state);
   const pids = [stack?.pids.server, stack?.pids.emulator, stack?.controlPlane.pids.apiserver, stack?.controlPlane.pids.etcd, stack?.controlPlane.pids.controllerManager];
