@@ -7,7 +7,7 @@ STATE      ?= .state
 K8S_BIN     = $(shell test/cluster/build-binaries.sh)
 EMULATOR_PORT ?= 8080
 EMULATOR_TOKEN ?= admin-token
-# make run PLATFORMS=2: two emulators, two platform instances behind the one API (README "Several platforms").
+# make run PLATFORMS=2: two emulators, two platform instances behind the one API (docs/platforms.md).
 PLATFORMS  ?= 1
 
 .PHONY: help

@@ -48,7 +48,7 @@ export async function renderManifests(helm: string): Promise<Map<string, string>
     HEADER.trimEnd(),
     `# Needs cert-manager (serving certificate), the Secret ${NAMESPACE}/${TOKEN_SECRET} with key \`token\` and the Secret`,
     `# ${NAMESPACE}/${RECORD_KEY_SECRET} with key \`keys\` (the record-signing key, 32+ random bytes; never committed here).`,
-    '# Overlays patch the Deployment\'s args (--vvp-url, --vvp-namespaces, --instance-id); see the README, "GitOps".',
+    '# Overlays patch the Deployment\'s args (--vvp-url, --vvp-namespaces, --instance-id); see docs/install.md, "Plain manifests".',
     'apiVersion: kustomize.config.k8s.io/v1beta1',
     'kind: Kustomization',
     'resources:',

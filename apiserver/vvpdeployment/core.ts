@@ -75,7 +75,7 @@ export class StorageCore {
       if (this.untrustedSeen.size >= 10_000) this.untrustedSeen.clear();
       this.untrustedSeen.add(seen);
       const deployment = `${d.metadata.namespace}/${d.metadata.name}`;
-      this.warn('ignoring a platform deployment whose Kubernetes record this server did not write (README "Tenancy": restoring a record)', { deployment, verdict });
+      this.warn('ignoring a platform deployment whose Kubernetes record this server did not write (docs/tenancy.md: restoring a record)', { deployment, verdict });
       this.options.onUntrustedRecord?.(deployment, verdict);
     }
     return false;
