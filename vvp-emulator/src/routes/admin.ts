@@ -37,6 +37,7 @@ const transitionFaultsSchema = {
     jobFailsAfterMs: { type: 'integer', minimum: 0 },
     jobFinishesAfterMs: { type: 'integer', minimum: 0 },
     extraDelayMs: { type: 'integer', minimum: 0 },
+    runningLeadMs: { type: 'integer', minimum: 0 },
   },
 };
 
