@@ -138,7 +138,7 @@ t.test('a job failing while RUNNING reads Healthy=False, and recovers on a fix',
   t.equal((await get('failing')).status.state, 'RUNNING');
 });
 
-t.test('Autopilot rescales the running job: AutopilotScaling while it moves, Healthy again after', async (t) => {
+t.test('Autopilot rescales the running job: the runtime parallelism shows, ParallelismAligned False, Healthy again after', async (t) => {
   await apply(manifest('autopilot', { state: 'RUNNING', labels: { 'pace.e2e/other': 'x' } }));
   await wait('condition=Healthy', ['autopilot']);
   const id = (await get('autopilot')).status.deploymentId;
