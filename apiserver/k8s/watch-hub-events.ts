@@ -9,6 +9,8 @@ import type { SnapshotEntry } from './watch-hub.js';
 /** An object as kept between polls: its JSON text, and the metadata watch filters look at. */
 export interface Kept {
   resourceVersion: string;
+  /** What it was built from (SnapshotEntry.version; its resourceVersion when the backend gives none). */
+  version: string;
   skeleton: KubeObject;
   json: string;
 }
@@ -46,13 +48,13 @@ export function eventSize(event: WatchEvent): number {
   return jsonSizes.get(event.object) ?? 1024;
 }
 
-export function keep(object: KubeObject): Kept {
+export function keep(object: KubeObject, version?: string): Kept {
   const m = object.metadata;
   const metadata: KubeObject['metadata'] = {};
   for (const key of ['name', 'namespace', 'uid', 'resourceVersion', 'labels'] as const) if (m[key] !== undefined) (metadata as Record<string, unknown>)[key] = m[key];
   const json = JSON.stringify(object);
   jsonSizes.set(object, json.length);
-  return { resourceVersion: m.resourceVersion ?? '', skeleton: { apiVersion: object.apiVersion, kind: object.kind, metadata }, json };
+  return { resourceVersion: m.resourceVersion ?? '', version: version ?? m.resourceVersion ?? '', skeleton: { apiVersion: object.apiVersion, kind: object.kind, metadata }, json };
 }
 
 export function revive(kept: Kept): KubeObject {

@@ -11,7 +11,9 @@
 // scope nor a burst of writes lists the backend more often than its budget allows.
 //
 // Memory: between polls the hub keeps each object as its JSON text plus the metadata selectors need (names, labels);
-// a snapshot may hand over entries whose object is built only when its resourceVersion changed. Watch filters
+// a snapshot may hand over entries whose object is built only when its version changed: the entry's `version`, a key
+// of everything the object is built from (its resourceVersion unless the backend gives one), so that an object built
+// from several backend resources is rebuilt when any of them changes, not only the one carrying the resourceVersion. Watch filters
 // therefore see metadata only (label, metadata.name and metadata.namespace selectors, as for custom resources).
 
 import { EventQueue } from './event-queue.js';
@@ -31,6 +33,11 @@ export const INITIAL_EVENTS_END_ANNOTATION = 'k8s.io/initial-events-end';
 export interface SnapshotEntry {
   id: string;
   resourceVersion: string;
+  /**
+   * What the object is built from (default: resourceVersion): a different version is a changed object (rebuilt, and
+   * MODIFIED), whether or not its resourceVersion moved.
+   */
+  version?: string;
   /** undefined: the backend cannot show this object after all (it is left out of the snapshot). */
   object(): KubeObject | undefined;
 }
@@ -38,9 +45,9 @@ export interface SnapshotEntry {
 export interface WatchHubOptions {
   /**
    * Every object of the scope as the backend shows it now (objects, or entries that build them on demand). `known`
-   * tells which the hub keeps at that resourceVersion: their entries need not be able to build the object.
+   * tells which the hub keeps at that version (SnapshotEntry.version): their entries need not be able to build the object.
    */
-  snapshot(scope: string, known: (id: string, resourceVersion: string) => boolean): Promise<readonly (KubeObject | SnapshotEntry)[]>;
+  snapshot(scope: string, known: (id: string, version: string) => boolean): Promise<readonly (KubeObject | SnapshotEntry)[]>;
   pollIntervalMs?: number;
   /** The interval before a scope's next poll, asked each time (default: pollIntervalMs), e.g. from a bytes budget. */
   intervalMs?(scope: string): number;
@@ -129,18 +136,18 @@ export class WatchHub {
     return (newest > seen ? newest : seen).toString();
   }
 
-  /**
-   * The object the hub keeps for `id` in a scope, if it is at this resourceVersion: a list item standing for it with
-   * its JSON text (serialized.ts), so that a list of unchanged objects neither builds nor serializes them again.
-   */
-  /** Whether the hub keeps the object `id` of a scope at this resourceVersion. */
-  keeps(scope: string, id: string, resourceVersion: string): boolean {
-    return this.scopes.get(scope)?.objects?.get(id)?.resourceVersion === resourceVersion;
+  /** Whether the hub keeps the object `id` of a scope at this version (SnapshotEntry.version). */
+  keeps(scope: string, id: string, version: string): boolean {
+    return this.scopes.get(scope)?.objects?.get(id)?.version === version;
   }
 
-  serialized(scope: string, id: string, resourceVersion: string): KubeObject | undefined {
+  /**
+   * The object the hub keeps for `id` in a scope, if it is at this version: a list item standing for it with its
+   * JSON text (serialized.ts), so that a list of unchanged objects neither builds nor serializes them again.
+   */
+  serialized(scope: string, id: string, version: string): KubeObject | undefined {
     const kept = this.scopes.get(scope)?.objects?.get(id);
-    return kept && kept.resourceVersion === resourceVersion ? serializedItem(kept.skeleton, kept.json) : undefined;
+    return kept && kept.version === version ? serializedItem(kept.skeleton, kept.json) : undefined;
   }
 
   /** Poll now, e.g. right after a write through this server, so watchers see it without waiting for the interval. */
@@ -275,7 +282,7 @@ export class WatchHub {
     state.lastStart = performance.now();
     state.inflight = (async () => {
       try {
-        const snapshot = await this.options.snapshot(scope, (id, rv) => state.objects?.get(id)?.resourceVersion === rv);
+        const snapshot = await this.options.snapshot(scope, (id, version) => state.objects?.get(id)?.version === version);
         this.absorb(state, snapshot);
       } catch (err) {
         this.options.onPollError?.(scope, err);
@@ -299,7 +306,7 @@ export class WatchHub {
       for (const e of entries) {
         const object = e.object();
         if (!object) continue;
-        state.objects.set(e.id, keep(object));
+        state.objects.set(e.id, keep(object, e.version));
         this.see(state, resourceVersionOf(e.resourceVersion));
       }
       state.floor = state.highWater;
@@ -311,12 +318,12 @@ export class WatchHub {
     for (const entry of entries) {
       const kept = before.get(entry.id);
       const rv = resourceVersionOf(entry.resourceVersion);
-      if (kept && kept.resourceVersion === entry.resourceVersion) {
+      if (kept && kept.version === (entry.version ?? entry.resourceVersion)) {
         next.set(entry.id, kept);
       } else {
         const object = entry.object();
         if (!object) continue;
-        next.set(entry.id, keep(object));
+        next.set(entry.id, keep(object, entry.version));
         changes.push(kept ? { type: 'MODIFIED', object, previous: kept, rv } : { type: 'ADDED', object, rv });
       }
       this.see(state, rv);

@@ -12,6 +12,7 @@
 // budget (poll-budget.ts), so a large namespace is not listed more often for its children. Nobody watching this
 // kind: no calls at all.
 
+import { createHash } from 'node:crypto';
 import {
   checkFieldLabel, type Getter, type KubeObject, type Lister, type ListOptions, type ListResult, matchesFields, matchesLabels,
   type RequestContext, type ResourceInfo, type SnapshotEntry, statusErrors, type Storage, type TableColumn, type TableConvertor,
@@ -108,7 +109,9 @@ export class ChildStorage<K extends ChildKind> implements Storage, Getter, Liste
       if (!owner) return [];
       let built: KubeObject | undefined;
       const object = () => (built ??= this.kind.toObject(item, owner, this.apiVersion));
-      return [{ id: (item as PlatformChild).metadata.id, namespace: owner.namespace, name: object().metadata.name ?? '', resourceVersion: this.kind.resourceVersion(item), object }];
+      // The hub rebuilds a child when anything of it changed, its resourceVersion moved or not (its state, say).
+      const version = createHash('sha1').update(JSON.stringify([item, owner.namespace, owner.name, owner.uid])).digest('base64url');
+      return [{ id: (item as PlatformChild).metadata.id, namespace: owner.namespace, name: object().metadata.name ?? '', resourceVersion: this.kind.resourceVersion(item), version, object }];
     });
   }
 

@@ -53,7 +53,8 @@ export function toStatusError(err: VvpError | StatusError, { ref, platform }: Er
       if (err.tokenName) return statusErrors.forbidden(`${platform} rejected the token of ${err.tokenName}: ${said}; renew the token in that Secret`, ref);
       return statusErrors.serviceUnavailable(`${platform} rejected the server's own API token (expired or revoked; the server re-read its token file and will use a new one as soon as it is written there): ${said}`, 10);
     case 403:
-      return statusErrors.forbidden(`Ververica Platform refused: ${said}`, ref);
+      // A token may be allowed some calls and not others (VVP 3 custom roles): the call refused is named.
+      return statusErrors.forbidden(`Ververica Platform refused ${call}: ${said}`, ref);
     case 404:
       return statusErrors.notFound(ref);
     case 409:

@@ -43,9 +43,9 @@ export class Listing {
   }
 
 
-  /** The watch hub's snapshot: only the deployments it does not keep at their resourceVersion are built. */
+  /** The watch hub's snapshot: only the deployments it does not keep at their version (all their inputs) are built. */
   snapshot(platformNamespace: string, known?: (id: string, resourceVersion: string) => boolean): Promise<ObjectEntry[]> {
-    return this.entries(platformNamespace, NEVER, undefined, known && ((e) => !known(e.id, e.resourceVersion)));
+    return this.entries(platformNamespace, NEVER, undefined, known && ((e) => !known(e.id, e.version)));
   }
 
   /** The least time between two polls of a platform namespace, those a write asks for too: within the bytes budget. */
@@ -123,7 +123,7 @@ export class Listing {
     });
     listed?.([...namespaces]);
     if (full) this.noteListing(platformNamespace, startedAt, pending);
-    return entries.map(({ id, resourceVersion, namespace, name, view }) => ({ id, namespace, name, resourceVersion, object: () => (view ? this.objectOf(view) : undefined) }));
+    return entries.map(({ id, resourceVersion, version, namespace, name, view }) => ({ id, namespace, name, resourceVersion, version, object: () => (view ? this.objectOf(view) : undefined) }));
   }
 
   /** The object of a managed deployment; undefined (and a warning) when its Kubernetes record is damaged. */
@@ -161,11 +161,11 @@ export class Listing {
     // scopes has seen, even for a namespaced list; only the objects of the namespace asked for are built.
     // Only the objects the hub does not keep at their resourceVersion are built (the others' JSON text is reused).
     const wanted = (pns: string) => (e: ManagedEntry) => (options.namespace === undefined || e.namespace === options.namespace)
-      && !this.hub?.keeps(this.scopeOf(pns), e.id, e.resourceVersion);
+      && !this.hub?.keeps(this.scopeOf(pns), e.id, e.version);
     const entries = (await Promise.all(this.core.options.platformNamespaces.map(async (pns) => (await this.entries(pns, ctx.signal, undefined, wanted(pns))).map((entry) => ({ pns, entry }))))).flat();
     // An object the watch hub keeps at the same resourceVersion is the same object: its JSON text is reused.
     const all = entries.filter(({ entry }) => options.namespace === undefined || entry.namespace === options.namespace)
-      .flatMap(({ pns, entry }) => this.hub?.serialized(this.scopeOf(pns), entry.id, entry.resourceVersion) ?? entry.object() ?? [])
+      .flatMap(({ pns, entry }) => this.hub?.serialized(this.scopeOf(pns), entry.id, entry.version ?? entry.resourceVersion) ?? entry.object() ?? [])
 ;
     const resourceVersion = this.listVersion(entries.map(({ entry }) => entry.resourceVersion));
     return page(all.filter(filter), options, resourceVersion);

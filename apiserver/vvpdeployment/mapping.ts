@@ -11,6 +11,7 @@ import { deepEqual, deepMerge } from './json.js';
 import { childObjectName } from './owned-children.js';
 import { latestSavepoint, viewTimestamps, type PlatformView } from './platform-view.js';
 import { deriveResourceVersion } from './resource-version.js';
+import { viewProgress } from './view-inputs.js';
 import { kubeTime } from './time.js';
 import { API_VERSION, KIND, type DeploymentDefinition, type VvpDeployment, type VvpDeploymentStatus } from './types.js';
 
@@ -301,7 +302,7 @@ function buildStatus(view: PlatformView, parts: KubeParts): VvpDeploymentStatus 
 /** The Kubernetes object for a platform deployment that carries a Kubernetes record (see decodeKubeParts). */
 /** The resourceVersion of the object built from this view (cheap: no Kubernetes record decoded). */
 export function viewResourceVersion(view: PlatformView): string {
-  return deriveResourceVersion(view.deployment.metadata.resourceVersion, viewTimestamps(view));
+  return deriveResourceVersion(viewProgress(view), viewTimestamps(view));
 }
 
 export function toVvpDeployment(view: PlatformView, parts: KubeParts): VvpDeployment {

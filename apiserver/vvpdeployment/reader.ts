@@ -10,6 +10,7 @@ import { newestFirst, type AutopilotView, type PlatformView } from './platform-v
 import type { PlatformPort } from './platform-port.js';
 import { LISTING_BOUNDS, OversizedDeployments } from './size-limit.js';
 import { RecentReads } from './recent-reads.js';
+import { surroundingsAtRest, viewInputs } from './view-inputs.js';
 
 export interface PlatformReaderOptions {
   client: PlatformPort;
@@ -62,6 +63,8 @@ interface PlatformNamespaceData {
 export interface ManagedEntry {
   id: string;
   resourceVersion: string;
+  /** Everything the object is built from (view-inputs.ts): what tells a changed object, its children's changes included. */
+  version: string;
   namespace: string;
   name: string;
   view?: PlatformView;
@@ -143,7 +146,7 @@ export class PlatformReader {
       const d = await this.deploymentAt(cached, name, signal);
       if (d && this.owns(d, namespace, name)) {
         const kept = d.metadata.id === cached.id ? this.recent.get(d.metadata.id, versionOf(d)) : undefined;
-        return kept ? viewOf(d, kept) : this.loadView(this.remember(d), signal);
+        return kept && surroundingsAtRest(d, kept) ? viewOf(d, kept) : this.loadView(this.remember(d), signal);
       }
       this.locations.delete(key);
     } else if (cached) {
@@ -155,7 +158,7 @@ export class PlatformReader {
       if (d && this.owns(d, namespace, name)) {
         if (d.metadata.id !== cached.id) return this.loadView(this.remember(d), signal);
         if ('failed' in surroundings) throw this.options.toStatusError(surroundings.failed, name);
-        this.recent.set(d.metadata.id, versionOf(d), surroundings, at);
+        this.keepRecent(d, surroundings, at);
         return viewOf(d, surroundings);
       }
       this.locations.delete(key);
@@ -201,6 +204,15 @@ export class PlatformReader {
    */
   written(before: Deployment, after: Deployment): void {
     if (before.metadata.id === after.metadata.id) this.recent.carry(after.metadata.id, versionOf(before), versionOf(after));
+  }
+
+  /**
+   * Keeps what was read around a deployment for the next GET, only while it is at rest (view-inputs.ts): a job that
+   * is starting or a savepoint in flight moves on without the deployment changing, so it is read again.
+   */
+  private keepRecent(d: Deployment, surroundings: Surroundings, at: number): void {
+    if (surroundingsAtRest(d, surroundings)) this.recent.set(d.metadata.id, versionOf(d), surroundings, at);
+    else this.recent.delete(d.metadata.id);
   }
 
   forget(namespace: string, name: string): void {
@@ -280,7 +292,7 @@ export class PlatformReader {
     const at = this.recent.now();
     try {
       const surroundings = await this.surroundings(d.metadata.namespace, d.metadata.id, signal);
-      this.recent.set(d.metadata.id, versionOf(d), surroundings, at);
+      this.keepRecent(d, surroundings, at);
       return viewOf(d, surroundings);
     } catch (err) {
       throw this.options.toStatusError(err, d.metadata.name);
@@ -330,7 +342,7 @@ export class PlatformReader {
       const base = { ...(job ? { job } : {}), savepoints: surroundings.savepoints.get(d.metadata.id) ?? [] };
       const entry = (autopilot: AutopilotView | 'absent' | undefined): ManagedEntry => {
         const view = viewOf(d, { ...base, autopilot });
-        const e: ManagedEntry = { id: d.metadata.id, resourceVersion: viewResourceVersion(view), namespace, name };
+        const e: ManagedEntry = { id: d.metadata.id, resourceVersion: viewResourceVersion(view), version: viewInputs(view), namespace, name };
         if (scan.keep?.(e) ?? true) e.view = view;
         return e;
       };

@@ -1,11 +1,13 @@
 // Kubernetes resourceVersions derived from the platform, so that every replica computes the same one for the same
 // platform state and versions of different objects compare by time:
 //
-//   RV = latestPlatformTimestampMillis * 1000 + (platformResourceVersion mod 1000)
+//   RV = latestPlatformTimestampMillis * 1000 + (progress mod 1000)
 //
 // latestPlatformTimestamp is the newest of every platform timestamp the object is built from (the deployment's
 // modifiedAt and status transition time, the current job's and last savepoint's modifiedAt, …), so a change the
-// platform makes to the status alone gives a new RV too. The suffix separates writes within one millisecond.
+// platform makes to the status alone gives a new RV too. The suffix separates writes within one millisecond: for a
+// VvpDeployment, `progress` is the sum of its inputs' own resourceVersions and lifecycle steps (view-inputs.ts), so a
+// child-only change whose timestamps are no newer than the deployment's still moves the RV forward.
 // Numbers stay below 2^53 until the year 2255.
 
 import { type ResourceRef, statusErrors } from '../k8s/index.js';

@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Principal, TokenRegistry } from './auth.js';
 import type { FaultRegistry, RequestCounter } from './faults.js';
+import type { ErrorShape } from './errors.js';
 import type { Controller } from './lifecycle/controller.js';
 import type { Store } from './store/store.js';
 import type { Timings } from './timings.js';
@@ -15,6 +16,8 @@ export interface EmulatorContext {
   controller: Controller;
   /** Current timings (the admin API may change them). */
   timings: Timings;
+  /** The shape of error answers (admin API `error-shape`). */
+  errorShape: ErrorShape;
   log: Logger;
   /** Call after every change of platform state (schedules a save of the data file). */
   changed: () => void;

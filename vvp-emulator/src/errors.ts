@@ -28,7 +28,25 @@ export function reasonFor(statusCode: number): string {
   return reasons[statusCode] ?? (statusCode >= 500 ? 'InternalServerError' : 'BadRequest');
 }
 
+/**
+ * The shape errors are answered in: `vvp` (the body above, as 2.x), or `problem+json`, Spring's RFC 9457 problem
+ * details that a VVP 3 platform (Spring Boot 3/4) may answer with: `application/problem+json`
+ * `{type, title, status, detail, instance}`. Chosen per emulator (admin API) or per fault.
+ */
+export type ErrorShape = 'vvp' | 'problem+json';
+
+export interface ProblemBody {
+  type: 'about:blank';
+  title: string;
+  status: number;
+  detail: string;
+  instance: string;
+}
+
 export class ApiError extends Error {
+  /** Set by a fault that answers in a given shape, over the emulator's. */
+  shape?: ErrorShape;
+
   constructor(
     readonly statusCode: number,
     message: string,
@@ -39,6 +57,11 @@ export class ApiError extends Error {
 
   get body(): ErrorBody {
     return { kind: 'Error', apiVersion: 'v1', statusCode: this.statusCode, reason: this.reason, message: this.message };
+  }
+
+  /** The RFC 9457 body; the title is the HTTP reason phrase, as Spring's default. */
+  problem(instance: string): ProblemBody {
+    return { type: 'about:blank', title: this.reason.replace(/([a-z])([A-Z])/g, '$1 $2'), status: this.statusCode, detail: this.message, instance };
   }
 }
 

@@ -19,6 +19,8 @@ export interface Fault {
   /** Matching requests left before the fault removes itself; undefined = forever. */
   remaining?: number;
   message?: string;
+  /** The shape of the injected error (errors.ts), over the emulator's. */
+  shape?: 'vvp' | 'problem+json';
 }
 
 function globToRegExp(glob: string): RegExp {

@@ -1,6 +1,6 @@
 import { Ajv, type ErrorObject } from 'ajv';
 import addFormatsModule from 'ajv-formats';
-import Fastify, { LogController, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import yaml from 'js-yaml';
 import { pino, type Logger } from 'pino';
 import { authorize, TokenRegistry } from './auth.js';
@@ -126,9 +126,11 @@ export async function buildEmulator(options: EmulatorOptions, log: Logger = pino
     counter: new RequestCounter(),
     controller,
     timings,
+    errorShape: 'vvp',
     log,
     changed,
     reset: () => {
+      ctx.errorShape = 'vvp';
       ctx.controller.stopAll();
       store = freshStore();
       ctx.store = store;
@@ -192,7 +194,9 @@ export async function buildEmulator(options: EmulatorOptions, log: Logger = pino
       }
       if (fault.status !== undefined || fault.errorRate !== undefined) {
         const status = fault.status ?? 500;
-        throw new ApiError(status, fault.message ?? `Injected fault: ${status}`);
+        const injected = new ApiError(status, fault.message ?? `Injected fault: ${status}`);
+        if (fault.shape) injected.shape = fault.shape;
+        throw injected;
       }
     }
   });
@@ -216,16 +220,20 @@ export async function buildEmulator(options: EmulatorOptions, log: Logger = pino
     request.log.debug({ method: request.method, url: request.url.split('?')[0], status: reply.statusCode, ms: reply.elapsedTime }, 'request');
   });
 
+  const answer = (reply: FastifyReply, request: FastifyRequest, error: ApiError) => {
+    if ((error.shape ?? ctx.errorShape) === 'vvp') return reply.code(error.statusCode).send(error.body);
+    return reply.code(error.statusCode).type('application/problem+json').send(JSON.stringify(error.problem(request.url.split('?')[0] ?? '')));
+  };
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    if (error instanceof ApiError) return reply.code(error.statusCode).send(error.body);
-    if (error.validation) return reply.code(400).send(badRequest(validationMessage(error.validation as ErrorObject[])).body);
-    if (error.statusCode && error.statusCode < 500) return reply.code(error.statusCode).send(new ApiError(error.statusCode, error.message).body);
+    if (error instanceof ApiError) return answer(reply, request, error);
+    if (error.validation) return answer(reply, request, badRequest(validationMessage(error.validation as ErrorObject[])));
+    if (error.statusCode && error.statusCode < 500) return answer(reply, request, new ApiError(error.statusCode, error.message));
     request.log.error({ err: error }, 'internal error');
-    return reply.code(500).send(new ApiError(500, 'Internal error in the emulator').body);
+    return answer(reply, request, new ApiError(500, 'Internal error in the emulator'));
   });
 
   app.setNotFoundHandler((request, reply) => {
-    reply.code(404).send(new ApiError(404, `Not found: ${request.method} ${request.url.split('?')[0]}`).body);
+    void answer(reply, request, new ApiError(404, `Not found: ${request.method} ${request.url.split('?')[0]}`));
   });
 
   for (const plugin of [

@@ -11,6 +11,12 @@ export interface Timings {
   jobFailMs: number;
   /** How often an ACTIVE Autopilot rescales a running job. */
   autopilotIntervalMs: number;
+  /**
+   * How long before its job is STARTED the deployment reports RUNNING (0: at the same moment, one write). With more, the
+   * deployment turns RUNNING first and the job starts later without the deployment being written, an order a real
+   * platform shows; at least jobStartMs: RUNNING as soon as the job is created.
+   */
+  runningLeadMs: number;
 }
 
 export const timingPresets: Record<'fast' | 'realistic', Timings> = {
@@ -22,6 +28,7 @@ export const timingPresets: Record<'fast' | 'realistic', Timings> = {
     jobFinishMs: 500,
     jobFailMs: 500,
     autopilotIntervalMs: 1000,
+    runningLeadMs: 0,
   },
   realistic: {
     reactionMs: 1000,
@@ -31,6 +38,7 @@ export const timingPresets: Record<'fast' | 'realistic', Timings> = {
     jobFinishMs: 60000,
     jobFailMs: 45000,
     autopilotIntervalMs: 120000,
+    runningLeadMs: 0,
   },
 };
 

@@ -244,3 +244,20 @@ t.test('with two platform instances behind the router, savepoints of both are se
   t.equal(prod.savepoints.length, 1, 'nothing on the other');
   t.equal((created as VvpSavepoint).spec?.deploymentName, 'b');
 });
+
+t.test('a savepoint that completes without its resourceVersion or timestamps moving still shows as MODIFIED (issue 27)', async (t) => {
+  const { platform, deployments, savepoints } = setup(t, 100);
+  const owner = await deployments.create(ctx(), manifest('top-speed'));
+  const sp = platformSavepoint(platform, owner.metadata.uid!, 'STARTED');
+  const stream = await savepoints.watch!(ctx(), { ...all, namespace: 'flink', allowWatchBookmarks: false });
+  t.teardown(() => stream.stop());
+  const iterator = stream[Symbol.asyncIterator]();
+  t.match((await iterator.next()).value, { type: 'ADDED', object: { status: { state: 'STARTED' } } });
+  // A platform that does not count its savepoints' changes: only the state tells.
+  platform.savepoints = platform.savepoints.map((s) => (s.metadata.id === sp.metadata.id ? { ...s, status: { state: 'COMPLETED' as const } } : s));
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<undefined>((resolve) => { timer = setTimeout(() => resolve(undefined), 20_000); });
+  const modified = await Promise.race([iterator.next().then((r) => r.value as WatchEvent), deadline]);
+  clearTimeout(timer);
+  t.match(modified, { type: 'MODIFIED', object: { status: { state: 'COMPLETED' } } }, 'the completed savepoint arrives on the watch');
+});

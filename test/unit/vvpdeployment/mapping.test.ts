@@ -238,7 +238,8 @@ t.test('platform → Kubernetes object: identity, exact spec, metadata and live 
   t.equal(k.kind, 'VvpDeployment');
   t.match(k.metadata, { name: 'top-speed', namespace: 'flink', uid: 'd-1', generation: 1, creationTimestamp: '2026-11-24T12:00:00Z', labels: { app: 'x' } });
   t.equal(k.metadata.annotations?.['kubectl.kubernetes.io/last-applied-configuration'], '{"a":1}\n');
-  t.equal(k.metadata.resourceVersion, String(Date.parse('2026-11-24T11:30:00Z') * 1000 + 5));
+  // The suffix: the deployment's resourceVersion 5, the job's lifecycle step (STARTED 2), the savepoints' (COMPLETED 1, STARTED 0).
+  t.equal(k.metadata.resourceVersion, String(Date.parse('2026-11-24T11:30:00Z') * 1000 + 5 + 2 + 1));
   t.equal(k.metadata.deletionTimestamp, undefined);
   t.equal(JSON.stringify(k.spec), JSON.stringify(obj.spec), 'the spec as submitted');
   t.notOk(JSON.stringify(k.spec).includes('k8s.ververica.platform'), 'no reserved keys in spec');

@@ -99,25 +99,33 @@ export class Controller {
 
   private step(namespace: string, deploymentId: string): void {
     const ns = this.ctx.store().namespaces.get(namespace);
-    const deployment = ns?.deployments.getById(deploymentId);
+    let deployment = ns?.deployments.getById(deploymentId);
     if (!ns || !deployment) return;
     const runtime = this.runtime(ns, deploymentId);
     const now = Date.now();
     const phase = runtime.phase;
     if (phase.kind !== 'idle') {
-      if (now < phase.dueAt) return this.schedule(namespace, deploymentId, phase.dueAt - now);
+      if (phase.kind === 'starting' && phase.runningAt !== undefined && now >= phase.runningAt) {
+        phase.runningAt = undefined;
+        deployment = this.reportRunning(ns, deployment, phase.jobId);
+        this.ctx.changed();
+      }
+      if (now < phase.dueAt) {
+        const next = phase.kind === 'starting' && phase.runningAt !== undefined ? phase.runningAt : phase.dueAt;
+        return this.schedule(namespace, deploymentId, next - now);
+      }
       if (phase.kind === 'starting') this.completeStart(ns, deployment, runtime, phase.jobId);
       else if (phase.kind === 'savepointing') this.completeSavepoint(ns, deployment, runtime, phase.savepointId, phase.purpose);
       else this.completeStop(ns, deployment, runtime, phase.jobId, phase.next);
       this.ctx.changed();
       const after = runtime.phase;
-      this.schedule(namespace, deploymentId, after.kind === 'idle' ? this.ctx.timings().reactionMs : after.dueAt - Date.now());
+      this.schedule(namespace, deploymentId, after.kind === 'idle' ? this.ctx.timings().reactionMs : (after.kind === 'starting' ? after.runningAt ?? after.dueAt : after.dueAt) - Date.now());
       return;
     }
     this.decide(ns, deployment, runtime, now);
     this.ctx.changed();
     const after = runtime.phase;
-    if (after.kind !== 'idle') return this.schedule(namespace, deploymentId, after.dueAt - Date.now());
+    if (after.kind !== 'idle') return this.schedule(namespace, deploymentId, (after.kind === 'starting' ? after.runningAt ?? after.dueAt : after.dueAt) - Date.now());
     const wakeUps = [runtime.jobEnd?.at, runtime.autopilot ? undefined : runtime.autopilotDueAt].filter((t): t is number => t !== undefined);
     if (runtime.activeJobId && wakeUps.length > 0) this.schedule(namespace, deploymentId, Math.min(...wakeUps) - Date.now());
   }
@@ -280,7 +288,16 @@ export class Controller {
         : 'Creating a new job without initial state.',
     });
     emitEvent(ns, { deployment: current, jobId: job.metadata.id, name: 'AWAITING_A_JOB_TO_START', message: `Awaiting job ${job.metadata.id} to start.` });
-    runtime.phase = { kind: 'starting', jobId: job.metadata.id, dueAt: this.due('jobStartMs', runtime) };
+    const dueAt = this.due('jobStartMs', runtime);
+    const lead = runtime.faults.runningLeadMs ?? this.ctx.timings().runningLeadMs;
+    runtime.phase = { kind: 'starting', jobId: job.metadata.id, dueAt, ...(lead > 0 ? { runningAt: Math.max(Date.now(), dueAt - lead) } : {}) };
+  }
+
+  /** The deployment reports RUNNING with its job before the job is STARTED (runningLeadMs): the job starts on its own. */
+  private reportRunning(ns: NamespaceState, deployment: Deployment, jobId: string): Deployment {
+    return updateDeployment(ns, deployment, (d) => {
+      d.status = { state: 'RUNNING', running: { jobId, transitionTime: nowIso(), conditions: [] } };
+    });
   }
 
   private completeStart(ns: NamespaceState, deployment: Deployment, runtime: Runtime, jobId: string): void {
@@ -335,6 +352,8 @@ export class Controller {
     if (this.autopilotActive(ns, deployment)) runtime.autopilotDueAt = Date.now() + this.ctx.timings().autopilotIntervalMs;
     emitEvent(ns, { deployment, jobId, name: 'JOB_SUCCESSFULLY_STARTED', message: `Job ${jobId} successfully started.` });
     emitEvent(ns, { deployment, jobId, name: 'STATE_TRANSITION_IS_COMPLETED', message: 'Transition to RUNNING is completed.' });
+    // Reported RUNNING already (runningLeadMs): the job starts without a write of the deployment.
+    if (deployment.status.state === 'RUNNING' && deployment.status.running?.jobId === jobId && !rescaled) return;
     updateDeployment(ns, deployment, (d) => {
       d.status = { state: 'RUNNING', running: { jobId, transitionTime: nowIso(), conditions: [] } };
       if (rescaled) delete d.metadata.annotations[rescalingAnnotation];

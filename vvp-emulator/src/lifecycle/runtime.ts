@@ -20,7 +20,7 @@ export interface Runtime {
 
 export type Phase =
   | { kind: 'idle' }
-  | { kind: 'starting'; jobId: string; dueAt: number }
+  | { kind: 'starting'; jobId: string; dueAt: number; runningAt?: number }
   | { kind: 'savepointing'; savepointId: string; jobId: string; purpose: 'suspend' | 'upgrade'; dueAt: number }
   | { kind: 'stopping'; jobId: string; next: 'CANCELLED' | 'SUSPENDED' | 'RESTART'; dueAt: number };
 
@@ -31,6 +31,8 @@ export interface TransitionFaults {
   jobFailsAfterMs?: number;
   jobFinishesAfterMs?: number;
   extraDelayMs?: number;
+  /** This deployment's runningLeadMs (timings.ts), over the global one. */
+  runningLeadMs?: number;
 }
 
 export const newRuntime = (): Runtime => ({

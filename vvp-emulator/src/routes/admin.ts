@@ -24,6 +24,7 @@ const faultSchema = {
     closeConnection: { type: 'boolean' },
     remaining: { type: 'integer', minimum: 1 },
     message: { type: 'string' },
+    shape: { type: 'string', enum: ['vvp', 'problem+json'] },
   },
 };
 
@@ -37,6 +38,7 @@ const transitionFaultsSchema = {
     jobFailsAfterMs: { type: 'integer', minimum: 0 },
     jobFinishesAfterMs: { type: 'integer', minimum: 0 },
     extraDelayMs: { type: 'integer', minimum: 0 },
+    runningLeadMs: { type: 'integer', minimum: 0 },
   },
 };
 
@@ -106,6 +108,14 @@ export async function adminRoutes(app: FastifyInstance, { ctx }: RouteOptions): 
   });
 
   app.get('/__emulator/timings', { config: admin }, async () => ctx.timings);
+  app.get('/__emulator/error-shape', { config: admin }, async () => ({ shape: ctx.errorShape }));
+  app.put<{ Body: { shape: 'vvp' | 'problem+json' } }>('/__emulator/error-shape', {
+    config: admin,
+    schema: { body: { type: 'object', additionalProperties: false, required: ['shape'], properties: { shape: { type: 'string', enum: ['vvp', 'problem+json'] } } } },
+  }, async (request) => {
+    ctx.errorShape = request.body.shape;
+    return { shape: ctx.errorShape };
+  });
   app.patch<{ Body: Partial<Timings> }>('/__emulator/timings', { config: admin, schema: { body: timingsSchema } }, async (request) => {
     Object.assign(ctx.timings, request.body);
     return ctx.timings;
