@@ -10,7 +10,8 @@ import type { CreateFlow } from './create-flow.js';
 import type { DeletionFlow } from './deletion-flow.js';
 import { isPlatformRefusal } from './errors.js';
 import { deepEqual, deepMerge } from './json.js';
-import { planCreate, planUpdate, type PlannedEvent, type UpdatePlan } from './mapping.js';
+import { autopilotHoldsState, planCreate, planUpdate, type PlannedEvent, type UpdatePlan } from './mapping.js';
+import { effectEventMessage, planCauses, platformEffect, specAfter } from './platform-effect.js';
 import type { PlatformView } from './platform-view.js';
 import { checkResourceVersion } from './resource-version.js';
 import { isPendingTrigger, savepointTriggerAnnotations } from './savepoint-nonce.js';
@@ -74,7 +75,11 @@ export class UpdateFlow {
       checkPlatformDeploymentSize(planCreate(defaulted, instanceId, new Date(0)).body, core.ref(name));
       return planUpdate(view, parts, defaulted, instanceId, core.now());
     });
-    if (ctx.dryRun) return core.toObject(simulate(view, plan), plan.parts);
+    const effect = plan.body ? effectOf(view, plan, parts, defaulted) : undefined;
+    if (ctx.dryRun) {
+      if (effect) ctx.warnings?.push(effect);
+      return core.toObject(simulate(view, plan), plan.parts);
+    }
     if (!plan.body) {
       // A retry of a nonce whose trigger was interrupted settles it, as the background pass would.
       if (!isPendingTrigger(parts.savepointNonce)) return current;
@@ -95,7 +100,12 @@ export class UpdateFlow {
     } catch (err) {
       throw core.writeFailure(err, defaulted);
     }
-    const events = [...plan.events];
+    const events: PlannedEvent[] = [];
+    if (effect) {
+      ctx.warnings?.push(effect);
+      events.push({ type: 'Normal', reason: 'PlatformEffect', key: `effect/${written.metadata.resourceVersion}`, message: effectEventMessage(effect) });
+    }
+    events.push(...plan.events);
     written = await this.followUp(written, plan, events, { ...opts, signal: NEVER }, name);
 
     // Follow-up writes after the main one must not be abandoned because the client went away.
@@ -165,6 +175,13 @@ export class UpdateFlow {
       return d;
     }
   }
+}
+
+/** The sentence saying what a planned write does to the job (platform-effect.ts). */
+function effectOf(view: PlatformView, plan: UpdatePlan, parts: KubeParts, obj: VvpDeployment): string {
+  const after = specAfter(view.deployment.spec, plan, parts.spec.deployment?.spec);
+  const causes = planCauses(plan, parts.restartNonce?.nonce, autopilotHoldsState(view, obj.spec.deployment.spec?.state));
+  return platformEffect({ before: view, after, objectName: parts.name, causes });
 }
 
 /** What the platform deployment would look like after a planned write (dry run). */
