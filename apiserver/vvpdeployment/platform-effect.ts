@@ -55,8 +55,9 @@ export function activeJob(view: PlatformView): Job | undefined {
   return job && ACTIVE_JOB_STATES.has(job.status?.state ?? '') ? job : undefined;
 }
 
-function shortId(id: string): string {
-  return id.length > 8 ? `${id.slice(0, 8)}…` : id;
+/** The first 8 characters of a platform id, as git shortens hashes. Sentences are ASCII: they travel in Warning headers. */
+export function shortId(id: string): string {
+  return id.slice(0, 8);
 }
 
 /** The savepoint a new job would start from, as the platform picks it. */
@@ -132,7 +133,7 @@ function autopilotNote(input: EffectInput): string | undefined {
   const to = input.after.template?.spec?.parallelism;
   if (from === to || to === undefined) return undefined;
   const runs = ap.runtimeParallelism !== undefined && ap.runtimeParallelism !== to ? ` (it runs the job at ${ap.runtimeParallelism})` : '';
-  return `parallelism ${from ?? 'unset'} → ${to}, but Autopilot (ACTIVE) may change it again${runs}`;
+  return `parallelism ${from ?? 'unset'} -> ${to}, but Autopilot (ACTIVE) may change it again${runs}`;
 }
 
 function restoreEffect(input: EffectInput, job: Job | undefined, restore: NonNullable<EffectCauses['restore']>): string {

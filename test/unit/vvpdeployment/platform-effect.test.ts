@@ -56,13 +56,13 @@ function expected(live: Live, upgrade: string, change: string, after: Deployment
   const active = live.job === 'STARTED' || live.job === 'STARTING';
   const runningJob = active && live.desired === 'RUNNING';
   if (JSON.stringify(after) === JSON.stringify(before)) return /^platform effect: none on the job \(metadata only\)$/;
-  if (after.state === 'CANCELLED') return runningJob ? /^platform effect: cancels job 3f2a9c1d… without a savepoint$/ : /^platform effect: none on the job \(no job is running/;
-  if (after.state === 'SUSPENDED') return runningJob ? /^platform effect: suspends job 3f2a9c1d… with a savepoint$/ : /^platform effect: none on the job \(no job is running/;
+  if (after.state === 'CANCELLED') return runningJob ? /^platform effect: cancels job 3f2a9c1d without a savepoint$/ : /^platform effect: none on the job \(no job is running/;
+  if (after.state === 'SUSPENDED') return runningJob ? /^platform effect: suspends job 3f2a9c1d with a savepoint$/ : /^platform effect: none on the job \(no job is running/;
   if (!runningJob) return /^platform effect: starts a job (from savepoint|without state)/;
   if (change !== 'template') return /^platform effect: none on the job \(no template change/;
-  if (upgrade === 'STATEFUL') return /^platform effect: restarts job 3f2a9c1d… with a savepoint \(upgradeStrategy STATEFUL\)/;
-  if (upgrade === 'STATELESS') return /^platform effect: restarts job 3f2a9c1d… without a savepoint \(upgradeStrategy STATELESS\); the new job starts /;
-  return /^platform effect: none on the job: upgradeStrategy NONE leaves job 3f2a9c1d… running/;
+  if (upgrade === 'STATEFUL') return /^platform effect: restarts job 3f2a9c1d with a savepoint \(upgradeStrategy STATEFUL\)/;
+  if (upgrade === 'STATELESS') return /^platform effect: restarts job 3f2a9c1d without a savepoint \(upgradeStrategy STATELESS\); the new job starts /;
+  return /^platform effect: none on the job: upgradeStrategy NONE leaves job 3f2a9c1d running/;
 }
 
 t.test('every live state × strategy × change class gets the platform\'s own effect', async (t) => {
@@ -104,17 +104,17 @@ t.test('a start restores what the restore strategy picks', async (t) => {
 t.test('a stateless upgrade and a stateful one with restoreStrategy NONE say where the new job starts', async (t) => {
   const stateless = liveView(LIVE.running!, 'STATELESS', 'LATEST_SAVEPOINT');
   t.equal(platformEffect({ before: stateless, after: CHANGES.template!(stateless.deployment.spec), objectName: 'top-speed' }),
-    'platform effect: restarts job 3f2a9c1d… without a savepoint (upgradeStrategy STATELESS); the new job starts from savepoint top-speed-sp-user-0001 (restoreStrategy LATEST_SAVEPOINT)');
+    'platform effect: restarts job 3f2a9c1d without a savepoint (upgradeStrategy STATELESS); the new job starts from savepoint top-speed-sp-user-0001 (restoreStrategy LATEST_SAVEPOINT)');
   const statefulNone = liveView(LIVE.running!, 'STATEFUL', 'NONE');
   t.equal(platformEffect({ before: statefulNone, after: CHANGES.template!(statefulNone.deployment.spec), objectName: 'top-speed' }),
-    'platform effect: restarts job 3f2a9c1d… with a savepoint (upgradeStrategy STATEFUL); the new job starts without state (restoreStrategy NONE)');
+    'platform effect: restarts job 3f2a9c1d with a savepoint (upgradeStrategy STATEFUL); the new job starts without state (restoreStrategy NONE)');
 });
 
 t.test('Autopilot ACTIVE: a parallelism change is said to be Autopilot\'s to change again', async (t) => {
   const before = { ...liveView(LIVE.running!, 'STATEFUL', 'LATEST_STATE'), autopilot: { mode: 'AUTOPILOT_MODE_ACTIVE' as const, runtimeParallelism: 6 } };
   const after = { ...before.deployment.spec, template: { ...before.deployment.spec.template, spec: { ...before.deployment.spec.template?.spec, parallelism: 8 } } };
   t.equal(platformEffect({ before, after, objectName: 'top-speed' }),
-    'platform effect: restarts job 3f2a9c1d… with a savepoint (upgradeStrategy STATEFUL); parallelism 2 → 8, but Autopilot (ACTIVE) may change it again (it runs the job at 6)');
+    'platform effect: restarts job 3f2a9c1d with a savepoint (upgradeStrategy STATEFUL); parallelism 2 -> 8, but Autopilot (ACTIVE) may change it again (it runs the job at 6)');
   const monitoring = { ...before, autopilot: { mode: 'AUTOPILOT_MODE_MONITORING' as const } };
   t.notMatch(platformEffect({ before: monitoring, after, objectName: 'top-speed' }), /Autopilot/, 'MONITORING never changes the job');
   t.match(platformEffect({ before, after: before.deployment.spec, objectName: 'top-speed', causes: { autopilotHoldsState: true } }),
@@ -125,11 +125,11 @@ t.test('nonces: the restart, savepoint and restore they ask for, and those block
   const before = liveView(LIVE.running!, 'STATEFUL', 'LATEST_STATE');
   const annotated = { ...before.deployment.spec, template: { ...before.deployment.spec.template, metadata: { annotations: { 'k8s.ververica.platform/restart-nonce': '3' } } } };
   t.equal(platformEffect({ before, after: annotated, objectName: 'top-speed', causes: { restartNonce: 3 } }),
-    'platform effect: restarts job 3f2a9c1d… with a savepoint (restartNonce=3, upgradeStrategy STATEFUL)');
+    'platform effect: restarts job 3f2a9c1d with a savepoint (restartNonce=3, upgradeStrategy STATEFUL)');
   t.equal(platformEffect({ before, after: before.deployment.spec, objectName: 'top-speed', causes: { savepointNonce: 4 } }),
-    'platform effect: none on the job (metadata only); takes a savepoint of job 3f2a9c1d… (savepointNonce=4)');
+    'platform effect: none on the job (metadata only); takes a savepoint of job 3f2a9c1d (savepointNonce=4)');
   t.equal(platformEffect({ before, after: before.deployment.spec, objectName: 'top-speed', causes: { restore: { nonce: 2, savepointName: 'top-speed-sp-1' } } }),
-    'platform effect: restarts job 3f2a9c1d… without a savepoint, restoring savepoint top-speed-sp-1 (restoreNonce=2)');
+    'platform effect: restarts job 3f2a9c1d without a savepoint, restoring savepoint top-speed-sp-1 (restoreNonce=2)');
   const stopped = liveView(LIVE.suspended!, 'STATEFUL', 'LATEST_STATE');
   t.equal(platformEffect({ before: stopped, after: stopped.deployment.spec, objectName: 'top-speed', causes: { restore: { nonce: 2, savepointName: 'top-speed-sp-1' } } }),
     'platform effect: none on the job now; the next start restores savepoint top-speed-sp-1 (restoreNonce=2)');
