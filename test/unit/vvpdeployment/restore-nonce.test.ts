@@ -5,7 +5,8 @@ import t from 'tap';
 import { RESTART_ANNOTATION, type RestoreRecord } from '../../../apiserver/vvpdeployment/annotations.js';
 import { restoreCompletion, restoredFrom, restorePending, restoreRequested, restoreStep, restoreVerdict, unrestorable, type RestoreTarget } from '../../../apiserver/vvpdeployment/restore-nonce.js';
 import type { Job, Savepoint, UpgradeStrategyKind } from '../../../apiserver/vvp/types.js';
-import { deployment, job, manifest, savepoint, view } from '../../support/fixtures.js';
+import { specAligned } from '../../../apiserver/vvpdeployment/conditions.js';
+import { deployment, job, manifest, parts, savepoint, view } from '../../support/fixtures.js';
 
 const AT = '2026-11-24T11:00:00Z';
 
@@ -122,4 +123,12 @@ t.test('NonceAligned for the other outcomes', async (t) => {
   t.match(restoreVerdict(v, 2, { ...record(), outcome: 'Initial' }), { status: 'True' });
   t.match(restoreVerdict(v, 2, { ...record(), outcome: 'Registered' }), { status: 'True', message: /the next start restores it/ });
   t.match(restoreVerdict(v, 2, { ...record(), outcome: 'Blocked', message: 'busy' }), { status: 'False', reason: 'RestoreBlocked', message: /busy/ });
+});
+
+t.test('SpecAligned does not count the restart\'s temporary STATELESS as drift, and does once it is put back', async (t) => {
+  const desired = parts({}, { deployment: { metadata: { name: 'top-speed', namespace: 'default' }, spec: { state: 'RUNNING', upgradeStrategy: { kind: 'STATEFUL' } } } });
+  const overridden = view({ deployment: deployment({ upgradeStrategy: { kind: 'STATELESS' } }) });
+  t.match(specAligned(overridden, { ...desired, restore: record() }), { status: 'True' }, 'while the restore holds it');
+  const { upgradeStrategyToRestore: _done, ...finished } = record();
+  t.match(specAligned(overridden, { ...desired, restore: finished }), { status: 'False', reason: 'OutOfBandChange', message: /spec.upgradeStrategy.kind/ }, 'after, a STATELESS is drift');
 });
