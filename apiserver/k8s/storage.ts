@@ -22,6 +22,12 @@ export interface RequestContext {
   access?: UserAccess;
   /** Set when the server times stages (--server-timing): the answer's Server-Timing header (stage-times.ts). */
   stages?: StageTimes;
+  /**
+   * Warnings the storage adds to the answer (kube-apiserver's `warning.AddWarning` from a registry): sent as
+   * `Warning` headers beside admission's. Set by the handlers of writes; push only once the outcome is known, since
+   * a patch may be attempted again after a conflict.
+   */
+  warnings?: string[];
 }
 
 export interface LabelRequirement {

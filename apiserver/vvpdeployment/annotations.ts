@@ -20,6 +20,12 @@ export const RESTART_ANNOTATION = `${RESERVED_PREFIX}restart-nonce`;
  */
 export const SAVEPOINT_TRIGGER_ANNOTATION = `${RESERVED_PREFIX}savepoint-nonce-at`;
 
+/**
+ * The restore record (restore-nonce.ts). Kept apart from ANNOTATION: record-signature.ts signs every ANNOTATION key
+ * always and this one only when set, so records written before it existed keep verifying.
+ */
+export const RESTORE_ANNOTATION = `${RESERVED_PREFIX}restore`;
+
 export const LABEL = {
   namespace: `${RESERVED_PREFIX}namespace`,
   /** The Kubernetes name, or `h-<hash>` when the name does not fit a label value. */
@@ -60,6 +66,26 @@ export interface NonceRecord {
   fromJobId?: string;
   /** A savepoint Triggered without a savepointId: when a settling replica last claimed it (savepoint-nonce.ts). */
   attemptAt?: string;
+  message?: string;
+}
+
+/** A restoreNonce acted on: which savepoint, and how far the restore got (restore-nonce.ts). */
+export interface RestoreRecord {
+  nonce: number;
+  /** Initial: present at creation, not acted on; Triggered: restarting; Registered: the next start restores it. */
+  outcome: 'Initial' | 'Triggered' | 'Registered' | 'Blocked' | 'Failed';
+  at: string;
+  savepointName?: string;
+  location?: string;
+  /** The platform savepoint of this deployment the restore starts from (registered for it, or its own). */
+  savepointId?: string;
+  /** The job running when the restart was written; done once another job has started from `location`. */
+  fromJobId?: string;
+  /** The platform's upgradeStrategy the restart replaced by STATELESS; put back once the new job runs. */
+  upgradeStrategyToRestore?: string;
+  /** Recorded by the background pass: when the job restored from the savepoint started, and which job. */
+  restoredAt?: string;
+  jobId?: string;
   message?: string;
 }
 
@@ -107,6 +133,7 @@ export interface KubeParts {
   projectedMode?: SyncingMode;
   /** Set by a projection that changed the spec of a FAILED platform deployment. */
   supersededFailure?: FailureMark;
+  restore?: RestoreRecord;
 }
 
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
@@ -158,6 +185,7 @@ export function encodeKubeParts(parts: KubeParts, instanceId: string): { labels:
   json(ANNOTATION.initialSavepoint, parts.initialSavepoint);
   json(ANNOTATION.supersededFailure, parts.supersededFailure);
   annotations[ANNOTATION.projectedMode] = parts.projectedMode ?? '';
+  json(RESTORE_ANNOTATION, parts.restore);
   return { labels, annotations };
 }
 
@@ -179,8 +207,8 @@ function parseJson<T>(annotations: StringMap, key: string): T | undefined {
 }
 
 /** One part of the record, read without decoding the rest; throws MalformedRecordError when it is not JSON. */
-export function decodeKubePart<K extends 'deletion' | 'savepointNonce'>(annotations: StringMap | undefined, field: K): KubeParts[K] | undefined {
-  return parseJson<KubeParts[K] | null>(annotations ?? {}, ANNOTATION[field]) ?? undefined;
+export function decodeKubePart<K extends 'deletion' | 'savepointNonce' | 'restore'>(annotations: StringMap | undefined, field: K): KubeParts[K] | undefined {
+  return parseJson<KubeParts[K] | null>(annotations ?? {}, field === 'restore' ? RESTORE_ANNOTATION : ANNOTATION[field as 'deletion' | 'savepointNonce']) ?? undefined;
 }
 
 /**
@@ -217,6 +245,7 @@ export function decodeKubeParts(annotations: StringMap | undefined): KubeParts |
   assign('restartNonce', ANNOTATION.restartNonce);
   assign('initialSavepoint', ANNOTATION.initialSavepoint);
   assign('supersededFailure', ANNOTATION.supersededFailure);
+  assign('restore', RESTORE_ANNOTATION);
   const mode = a[ANNOTATION.projectedMode];
   if (mode === 'PATCH' || mode === 'PUT') parts.projectedMode = mode;
   return parts;

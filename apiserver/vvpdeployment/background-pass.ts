@@ -9,6 +9,8 @@ import { mirroredEvent, shouldMirror, type MirroredEvent } from './events.js';
 import type { Listing } from './listing.js';
 import { pendingWork } from './pending-work.js';
 import { isOverdueTrigger } from './savepoint-nonce.js';
+import type { RestoreFlow } from './restore-flow.js';
+import { restorePending } from './restore-nonce.js';
 import type { SavepointSettler } from './savepoint-settler.js';
 import type { VvpDeployment } from './types.js';
 import type { PlatformWriter } from './writer.js';
@@ -21,6 +23,7 @@ export interface BackgroundPassParts {
   writer: PlatformWriter;
   deletion: DeletionFlow;
   settler: SavepointSettler;
+  restoring: RestoreFlow;
 }
 
 /** Records a mirrored event as a Kubernetes Event (the machinery's event recorder). */
@@ -46,7 +49,7 @@ export class BackgroundPass {
     let finished = 0;
     for (const pns of core.options.platformNamespaces) {
       for (const d of await listing.pendingDeployments(pns, signal)) {
-        const { deleting, nonce } = pendingWork(d);
+        const { deleting, nonce, restore } = pendingWork(d);
         try {
           if (deleting) {
             if ((await deletion.finishDeletion(ctx, d)).deleted) finished++;
@@ -54,9 +57,11 @@ export class BackgroundPass {
             const savepoints = await core.client.listSavepoints(pns, { deploymentId: d.metadata.id }, { signal });
             const object = core.toObject({ deployment: d }, core.partsOf(d));
             await settler.settle(d, savepoints.items, await writer.writeOptions(ctx, object, true));
+          } else if (restorePending(restore)) {
+            await this.flows.restoring.finish(ctx, d, signal);
           }
         } catch (err) {
-          core.warn(deleting ? 'finishing a deletion failed' : 'settling a savepoint nonce failed', { deployment: `${pns}/${d.metadata.name}`, error: (err as Error).message });
+          core.warn(deleting ? 'finishing a deletion failed' : 'settling a savepoint or restore nonce failed', { deployment: `${pns}/${d.metadata.name}`, error: (err as Error).message });
         }
       }
     }

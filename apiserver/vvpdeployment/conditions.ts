@@ -140,8 +140,9 @@ function listPaths(paths: string[]): string {
 export function specAligned(view: PlatformView, parts: KubeParts): Verdict {
   const d = view.deployment;
   const mode = parts.spec.syncingMode;
-  // A deletion sets the platform's desired state itself; that is not drift.
-  const drift = specDrift(view, parts).filter((p) => !(parts.deletion && p === 'spec.state'));
+  // A deletion sets the platform's desired state itself, and a restore its upgradeStrategy until the job restarted.
+  const drift = specDrift(view, parts).filter((p) => !(parts.deletion && p === 'spec.state')
+    && !(parts.restore?.upgradeStrategyToRestore !== undefined && p.startsWith('spec.upgradeStrategy')));
   if (drift.length === 0) {
     return {
       status: 'True', reason: 'Aligned',

@@ -12,6 +12,7 @@ import { childObjectName } from './owned-children.js';
 import { latestSavepoint, viewTimestamps, type PlatformView } from './platform-view.js';
 import { deriveResourceVersion } from './resource-version.js';
 import { viewProgress } from './view-inputs.js';
+import { restoredFrom } from './restore-nonce.js';
 import { kubeTime } from './time.js';
 import { API_VERSION, KIND, type DeploymentDefinition, type VvpDeployment, type VvpDeploymentStatus } from './types.js';
 
@@ -71,6 +72,7 @@ export function planCreate(obj: VvpDeployment, instanceId: string, now: Date): C
     ...kubePartsOf(obj),
     savepointNonce: initial(spec.savepointNonce),
     restartNonce: initial(spec.restartNonce),
+    ...(spec.restoreNonce === undefined ? {} : { restore: { nonce: spec.restoreNonce, outcome: 'Initial' as const, at } }),
     initialSavepoint: location ? { location } : undefined,
     projectedMode: spec.syncingMode,
   };
@@ -296,6 +298,9 @@ function buildStatus(view: PlatformView, parts: KubeParts): VvpDeploymentStatus 
   }
   if (parts.savepointNonce) status.observedSavepointNonce = parts.savepointNonce.nonce;
   if (parts.restartNonce) status.observedRestartNonce = parts.restartNonce.nonce;
+  if (parts.restore) status.observedRestoreNonce = parts.restore.nonce;
+  const from = restoredFrom(view, parts.restore);
+  if (from) status.restoredFrom = from;
   return status;
 }
 

@@ -5,6 +5,7 @@
 import { RESTART_ANNOTATION, type KubeParts, type NonceRecord } from './annotations.js';
 import type { Verdict } from './conditions.js';
 import { savepointForNonce, type PlatformView } from './platform-view.js';
+import { restoreVerdict } from './restore-nonce.js';
 import { latestTime } from './time.js';
 
 interface NonceVerdict extends Verdict {
@@ -82,7 +83,7 @@ function restartNonce(view: PlatformView, parts: KubeParts): NonceVerdict {
 }
 
 export function nonceAligned(view: PlatformView, parts: KubeParts): Verdict {
-  const verdicts = [savepointNonce(view, parts), restartNonce(view, parts)];
+  const verdicts = [savepointNonce(view, parts), restartNonce(view, parts), restoreVerdict(view, parts.spec.restoreNonce, parts.restore)];
   const bad = verdicts.filter((v) => v.status !== 'True');
   const worst = [...bad].sort((a, b) => a.rank - b.rank)[0];
   if (worst) {

@@ -2,24 +2,27 @@
 // every listing is asked, so nothing more than two annotations is decoded).
 
 import type { Deployment } from '../vvp/index.js';
-import { ANNOTATION, decodeKubePart, type NonceRecord } from './annotations.js';
+import { ANNOTATION, decodeKubePart, type NonceRecord, type RestoreRecord } from './annotations.js';
+import { restorePending } from './restore-nonce.js';
 import { isPendingTrigger } from './savepoint-nonce.js';
 
-/** A deletion mark, and the savepoint nonce record (absent if damaged). */
-export function pendingWork(d: Deployment): { deleting: boolean; nonce: NonceRecord | undefined } {
-  const a = d.metadata.annotations ?? {};
-  const deletion = a[ANNOTATION.deletion];
-  let nonce: NonceRecord | undefined;
+function decoded<K extends 'savepointNonce' | 'restore'>(a: Deployment['metadata']['annotations'], field: K) {
   try {
-    nonce = decodeKubePart(a, 'savepointNonce');
+    return decodeKubePart(a, field);
   } catch {
-    nonce = undefined;
+    return undefined;
   }
-  return { deleting: deletion !== undefined && deletion !== 'null', nonce };
 }
 
-/** A deletion mark, or a savepoint nonce triggered without a savepoint yet: work for the background pass. */
+/** A deletion mark, the savepoint nonce record and the restore record (each absent if damaged). */
+export function pendingWork(d: Deployment): { deleting: boolean; nonce: NonceRecord | undefined; restore: RestoreRecord | undefined } {
+  const a = d.metadata.annotations ?? {};
+  const deletion = a[ANNOTATION.deletion];
+  return { deleting: deletion !== undefined && deletion !== 'null', nonce: decoded(a, 'savepointNonce'), restore: decoded(a, 'restore') };
+}
+
+/** A deletion mark, a savepoint nonce triggered without a savepoint yet, or a restore not done: work for the background pass. */
 export function hasPendingWork(d: Deployment): boolean {
-  const { deleting, nonce } = pendingWork(d);
-  return deleting || isPendingTrigger(nonce);
+  const { deleting, nonce, restore } = pendingWork(d);
+  return deleting || isPendingTrigger(nonce) || restorePending(restore);
 }

@@ -14,10 +14,12 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { CallOptions, Deployment, DeploymentWrite, StringMap } from '../vvp/index.js';
 import type { PlatformPort } from './platform-port.js';
-import { ANNOTATION, LABEL, MANAGED_BY_LABEL, RESERVED_PREFIX, decodeKubeParts, nameLabelValue } from './annotations.js';
+import { ANNOTATION, LABEL, MANAGED_BY_LABEL, RESERVED_PREFIX, RESTORE_ANNOTATION, decodeKubeParts, nameLabelValue } from './annotations.js';
 
 export const SIGNATURE_ANNOTATION = `${RESERVED_PREFIX}record-signature`;
 const RECORD_KEYS = Object.values(ANNOTATION);
+/** Signed when set (not absent, not "null"): a record written before such a key existed keeps its signature. */
+const OPTIONAL_RECORD_KEYS = [RESTORE_ANNOTATION];
 const MIN_KEY_BYTES = 32;
 
 export type Verdict = 'valid' | 'unsigned' | 'invalid';
@@ -39,6 +41,7 @@ export class RecordSigner {
 
   private mac(key: Buffer, platformNamespace: string, platformName: string, annotations: StringMap | Record<string, string | null>): Buffer {
     const record = RECORD_KEYS.map((k) => [k, annotations[k] ?? null]);
+    for (const k of OPTIONAL_RECORD_KEYS) if (annotations[k] !== undefined && annotations[k] !== null && annotations[k] !== 'null') record.push([k, annotations[k]]);
     return createHmac('sha256', key).update(JSON.stringify(['vvp-apiserver record v1', this.instanceId, platformNamespace, platformName, record])).digest();
   }
 

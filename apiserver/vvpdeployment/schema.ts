@@ -170,6 +170,8 @@ const spec = obj('Desired state of the platform deployment; projected onto Verve
   initFields: definition('PATCH mode only: fields sent once, at creation, merged under spec.deployment; never sent again, even if changed later.'),
   savepointNonce: int('Change to take a savepoint of the running job (once per value).'),
   restartNonce: int('Change to restart the job (once per value), through a job upgrade on the platform.'),
+  restoreSavepointName: str('A VvpSavepoint of this namespace (of this deployment, or of another one: a fork) to restore the job from when restoreNonce changes. It must be COMPLETED, of this platform instance, and readable by the user (get vvpsavepoints).'),
+  restoreNonce: int('Change (with restoreSavepointName) to restore from that savepoint, once per value: a RUNNING job restarts from it without taking a savepoint first; a stopped deployment starts from it next time. The desired state is kept.'),
   initialSavepointSpec: obj('An external savepoint to register with the platform at creation; the job restores from it when it first runs.', {
     savepointLocation: str('URI of the savepoint directory, e.g. s3://bucket/savepoints/savepoint-abc.'),
   }),
@@ -203,6 +205,12 @@ const status = obj('Live state of the platform deployment, read from Ververica P
   }),
   observedSavepointNonce: int('The last spec.savepointNonce acted on.'),
   observedRestartNonce: int('The last spec.restartNonce acted on.'),
+  observedRestoreNonce: int('The last spec.restoreNonce acted on.'),
+  restoredFrom: obj('The savepoint the last restoreNonce restored from, once the platform started a job from it.', {
+    savepointName: str('The VvpSavepoint named by spec.restoreSavepointName.'),
+    location: str('Where that savepoint is stored: the location the platform\'s job started from.'),
+    at: str('When the job restored from it started.', { format: 'date-time' }),
+  }),
   conditions: { type: 'array', description: 'Current conditions; every type is always present.', items: condition },
 });
 

@@ -15,6 +15,7 @@ import { CreateFlow } from './create-flow.js';
 import { DeletionFlow } from './deletion-flow.js';
 import { Listing, type ObjectEntry } from './listing.js';
 import type { VvpDeploymentStorageOptions } from './options.js';
+import { RestoreFlow } from './restore-flow.js';
 import { SavepointSettler } from './savepoint-settler.js';
 import { vvpDeploymentInfo } from './schema.js';
 import { tableCells, tableColumns } from './table.js';
@@ -54,8 +55,9 @@ export class VvpDeploymentStorage implements Storage, Getter, Lister, Creater, U
     const settler = new SavepointSettler(this.core, writer);
     this.deletion = new DeletionFlow(this.core, writer);
     this.creating = new CreateFlow(this.core, this.listing, writer);
-    this.updating = new UpdateFlow(this.core, { writer, creating: this.creating, deletion: this.deletion, settler });
-    this.background = new BackgroundPass(this.core, { listing: this.listing, writer, deletion: this.deletion, settler });
+    const restoring = new RestoreFlow(this.core, writer);
+    this.updating = new UpdateFlow(this.core, { writer, creating: this.creating, deletion: this.deletion, settler, restoring });
+    this.background = new BackgroundPass(this.core, { listing: this.listing, writer, deletion: this.deletion, settler, restoring });
     const hub = this.listing.hub;
     if (hub) this.watch = (_ctx, watchOptions) => this.listing.watch(hub, watchOptions);
   }

@@ -32,6 +32,9 @@ export interface VvpDeploymentSpec {
   initFields?: DeploymentDefinition;
   savepointNonce?: number;
   restartNonce?: number;
+  /** A VvpSavepoint of the same namespace to restore from when restoreNonce changes (restore-nonce.ts). */
+  restoreSavepointName?: string;
+  restoreNonce?: number;
   initialSavepointSpec?: { savepointLocation?: string };
   deletionPolicy?: DeletionPolicy;
 }
@@ -59,6 +62,8 @@ export interface VvpDeploymentStatus {
   lastSavepoint?: { id?: string; name?: string; location?: string; state?: string; origin?: string };
   observedSavepointNonce?: number;
   observedRestartNonce?: number;
+  observedRestoreNonce?: number;
+  restoredFrom?: { savepointName?: string; location?: string; at?: string };
   conditions: Condition[];
 }
 

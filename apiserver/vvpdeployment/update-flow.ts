@@ -10,8 +10,11 @@ import type { CreateFlow } from './create-flow.js';
 import type { DeletionFlow } from './deletion-flow.js';
 import { isPlatformRefusal } from './errors.js';
 import { deepEqual, deepMerge } from './json.js';
-import { planCreate, planUpdate, type PlannedEvent, type UpdatePlan } from './mapping.js';
+import { autopilotHoldsState, planCreate, planUpdate, type PlannedEvent, type UpdatePlan } from './mapping.js';
+import { effectEventMessage, planCauses, platformEffect, specAfter } from './platform-effect.js';
 import type { PlatformView } from './platform-view.js';
+import { recordRestore, withRestore, type RestoreFlow } from './restore-flow.js';
+import type { RestoreStep } from './restore-nonce.js';
 import { checkResourceVersion } from './resource-version.js';
 import { isPendingTrigger, savepointTriggerAnnotations } from './savepoint-nonce.js';
 import { savepointFailed, savepointTriggered, type SavepointSettler } from './savepoint-settler.js';
@@ -26,6 +29,7 @@ export interface UpdateFlowParts {
   creating: CreateFlow;
   deletion: DeletionFlow;
   settler: SavepointSettler;
+  restoring: RestoreFlow;
 }
 
 export class UpdateFlow {
@@ -70,11 +74,18 @@ export class UpdateFlow {
     }
     if (causes.length) core.invalid(name, causes);
     await timed(ctx, 'authorize', () => core.authorize(ctx, defaulted, current));
+    const restore = await timed(ctx, 'restore', () => this.flows.restoring.prepare(ctx, view, parts.restore, defaulted));
     const plan = await timed(ctx, 'plan', () => {
       checkPlatformDeploymentSize(planCreate(defaulted, instanceId, new Date(0)).body, core.ref(name));
-      return planUpdate(view, parts, defaulted, instanceId, core.now());
+      const planned = planUpdate(view, parts, defaulted, instanceId, core.now());
+      if (restore) withRestore(planned, view, restore, instanceId);
+      return planned;
     });
-    if (ctx.dryRun) return core.toObject(simulate(view, plan), plan.parts);
+    const effect = plan.body ? effectOf(view, plan, parts, defaulted, restore) : undefined;
+    if (ctx.dryRun) {
+      if (effect) ctx.warnings?.push(effect);
+      return core.toObject(simulate(view, plan), plan.parts);
+    }
     if (!plan.body) {
       // A retry of a nonce whose trigger was interrupted settles it, as the background pass would.
       if (!isPendingTrigger(parts.savepointNonce)) return current;
@@ -86,6 +97,11 @@ export class UpdateFlow {
     const opts = await timed(ctx, 'write-options', () => writer.writeOptions(ctx, defaulted));
     const client = core.client;
     const pns = d.metadata.namespace;
+    if (restore?.register) {
+      // Before the write that restarts: the platform's next job must find the location as the newest savepoint.
+      await timed(ctx, 'restore-register', () => this.flows.restoring.register(restore, d, opts));
+      recordRestore(plan, view, restore.record, instanceId);
+    }
     let written: Deployment;
     try {
       const body = plan.body;
@@ -95,7 +111,12 @@ export class UpdateFlow {
     } catch (err) {
       throw core.writeFailure(err, defaulted);
     }
-    const events = [...plan.events];
+    const events: PlannedEvent[] = [];
+    if (effect) {
+      ctx.warnings?.push(effect);
+      events.push({ type: 'Normal', reason: 'PlatformEffect', key: `effect/${written.metadata.resourceVersion}`, message: effectEventMessage(effect) });
+    }
+    events.push(...plan.events);
     written = await this.followUp(written, plan, events, { ...opts, signal: NEVER }, name);
 
     // Follow-up writes after the main one must not be abandoned because the client went away.
@@ -103,7 +124,7 @@ export class UpdateFlow {
       await deletion.finishDeletion({ ...ctx, signal: NEVER }, written, view).catch((err: unknown) =>
         core.warn('finishing a deletion after an update failed; the background pass goes on', { deployment: `${pns}/${d.metadata.name}`, error: (err as Error).message }));
     }
-    const after = await timed(ctx, 'answer-view', () => this.answerView(namespace, name, view, written, plan));
+    const after = await timed(ctx, 'answer-view', () => this.answerView(namespace, name, view, written, plan, restore?.register === true));
     if (!after) return { ...current, metadata: { ...current.metadata, deletionTimestamp: current.metadata.deletionTimestamp ?? kubeTime(core.now()) } };
     const updated = await timed(ctx, 'answer', () => core.toObject(after, core.partsOf(after.deployment)));
     await timed(ctx, 'events', () => {
@@ -116,11 +137,11 @@ export class UpdateFlow {
   /**
    * What the answer is built from: the written deployment, with the jobs, savepoints and Autopilot state of the read
    * before the write, which the write did not change (the platform acts on it later); read again after a savepoint
-   * follow-up (a new savepoint) or a deletion step (the deployment may be gone).
+   * follow-up or a restore's registration (a new savepoint) or a deletion step (the deployment may be gone).
    */
-  private async answerView(namespace: string, name: string, view: PlatformView, written: Deployment, plan: UpdatePlan): Promise<PlatformView | undefined> {
+  private async answerView(namespace: string, name: string, view: PlatformView, written: Deployment, plan: UpdatePlan, registered: boolean): Promise<PlatformView | undefined> {
     if (plan.parts.deletion) return this.core.reader.read(namespace, name, NEVER);
-    if (plan.triggerSavepoint !== undefined || plan.registerSavepoint !== undefined) return this.core.reader.loadView(written, NEVER);
+    if (plan.triggerSavepoint !== undefined || plan.registerSavepoint !== undefined || registered) return this.core.reader.loadView(written, NEVER);
     this.core.reader.written(view.deployment, written);
     return { ...view, deployment: written };
   }
@@ -165,6 +186,16 @@ export class UpdateFlow {
       return d;
     }
   }
+}
+
+/** The sentence saying what a planned write does to the job (platform-effect.ts). */
+function effectOf(view: PlatformView, plan: UpdatePlan, parts: KubeParts, obj: VvpDeployment, restore: RestoreStep | undefined): string {
+  const after = specAfter(view.deployment.spec, plan, parts.spec.deployment?.spec);
+  const causes = planCauses(plan, parts.restartNonce?.nonce, autopilotHoldsState(view, obj.spec.deployment.spec?.state));
+  if (restore && (restore.record.outcome === 'Triggered' || restore.record.outcome === 'Registered')) {
+    causes.restore = { nonce: restore.record.nonce, savepointName: restore.record.savepointName ?? '' };
+  }
+  return platformEffect({ before: view, after, objectName: parts.name, causes });
 }
 
 /** What the platform deployment would look like after a planned write (dry run). */

@@ -83,7 +83,7 @@ export function requestContext(request: FastifyRequest, reply: FastifyReply, dry
   request.signal.addEventListener('abort', () => {
     if ((request.signal.reason as { code?: unknown } | undefined)?.code === 'FST_ERR_HANDLER_TIMEOUT') abort.abort();
   }, { once: true });
-  const ctx: RequestContext = { user: request.kubeUser!, dryRun, signal: abort.signal };
+  const ctx: RequestContext = { user: request.kubeUser!, dryRun, signal: abort.signal, warnings: [] };
   const auditId = request.headers['audit-id'];
   if (typeof auditId === 'string') ctx.auditId = auditId;
   if (manager) ctx.fieldManager = manager;

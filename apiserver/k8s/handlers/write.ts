@@ -107,7 +107,7 @@ export async function createObject(endpoint: Endpoint, request: FastifyRequest, 
     return checked.warnings;
   }));
   const created = await timed(ctx, 'storage', () => storage.create(ctx, admittedObject!));
-  return sendWithWarnings(reply, 201, warnings, await timed(ctx, 'render', () => renderObject(endpoint, request, format, created)));
+  return sendWithWarnings(reply, 201, [...warnings, ...(ctx.warnings ?? [])], await timed(ctx, 'render', () => renderObject(endpoint, request, format, created)));
 }
 
 export async function replaceObject(endpoint: Endpoint, request: FastifyRequest, reply: FastifyReply, namespace: string | undefined, name: string) {
@@ -132,7 +132,7 @@ export async function replaceObject(endpoint: Endpoint, request: FastifyRequest,
       o.metadata.managedFields = updateManagedFields(live, o, entries, { manager, apiVersion: endpoint.apiVersion, schema: endpoint.info.schema });
     });
   }));
-  return sendWithWarnings(reply, outcome.created ? 201 : 200, outcome.warnings, await timed(ctx, 'render', () => renderObject(endpoint, request, format, updated)));
+  return sendWithWarnings(reply, outcome.created ? 201 : 200, [...outcome.warnings, ...(ctx.warnings ?? [])], await timed(ctx, 'render', () => renderObject(endpoint, request, format, updated)));
 }
 
 function decodePatch(contentType: string, text: string): unknown {
@@ -187,7 +187,7 @@ export async function patchObject(endpoint: Endpoint, request: FastifyRequest, r
   for (let attempt = 1; ; attempt++) {
     try {
       const updated = await timed(ctx, 'storage', () => storage.update(ctx, namespace, name, transform));
-      return sendWithWarnings(reply, outcome.created ? 201 : 200, outcome.warnings, await timed(ctx, 'render', () => renderObject(endpoint, request, format, updated)));
+      return sendWithWarnings(reply, outcome.created ? 201 : 200, [...outcome.warnings, ...(ctx.warnings ?? [])], await timed(ctx, 'render', () => renderObject(endpoint, request, format, updated)));
     } catch (err) {
       const retriable = isStatusError(err) && err.code === 409 && err.reason === 'Conflict' && !clientResourceVersion && attempt < MAX_PATCH_ATTEMPTS;
       if (!retriable) throw err;

@@ -216,6 +216,7 @@ t.test('update: unchanged → no write; stale resourceVersion → 409; a change 
   t.equal(platform.deployments.get('default/top-speed')?.spec.template?.spec?.parallelism, 4);
   t.not(updated.metadata.resourceVersion, current.metadata.resourceVersion);
   t.match(events.at(-1)?.event, { reason: 'Projected', message: /mode=PATCH/ });
+  t.match(events.at(-2)?.event, { reason: 'PlatformEffect', message: /^Kubernetes API server wrote the platform deployment: platform effect: / });
 
   await rejects(t, replace(storage, ctx(), changed), { code: 409, reason: 'Conflict', message: /has been modified/ });
 });
@@ -257,7 +258,8 @@ t.test('savepointNonce while RUNNING: a savepoint tagged with the nonce, recorde
   t.same((platform.calls.find((c) => c.method === 'SAVEPOINT')?.body as { annotations: StringMap }).annotations, { [ANNOTATION.savepointNonce]: '1', [SAVEPOINT_TRIGGER_ANNOTATION]: '2026-11-24T12:00:02Z' });
   t.equal(updated.status?.observedSavepointNonce, 1);
   t.match(condition(updated, 'NonceAligned'), { status: 'False', reason: 'SavepointInProgress' });
-  t.match(events.map((e) => e.event.reason), ['Created', 'SavepointTriggered']);
+  t.same(events.map((e) => e.event.reason), ['Created', 'PlatformEffect', 'SavepointTriggered']);
+  t.match(events[1]?.event.message, /: platform effect: none on the job \(metadata only\); takes a savepoint \(savepointNonce=1\)$/, 'the effect of the write, said before the savepoint it asks for');
   const sp = platform.savepoints[0];
   if (sp?.status) { sp.status.state = 'COMPLETED'; sp.metadata.modifiedAt = platform.tick(); }
   const later = await storage.get(ctx(), 'flink', 'top-speed');
