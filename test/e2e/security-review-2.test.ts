@@ -7,6 +7,8 @@
 // edit role and `use` on platform namespace default with its target default; mallory has the same plus the chart's
 // adopt role. A vendor operator instance (its own token) made deployments for other teams' Kubernetes objects.
 import t from 'tap';
+import { eventually } from '../support/eventually.js';
+import { httpsSender, livenessProbe, serverEndpoint } from '../support/hostile.js';
 import { attackLedger, vendorOperator } from '../support/security.js';
 import { scenario } from '../support/product.js';
 
@@ -162,4 +164,44 @@ t.test('finding 5: a deployment target runs pods only where its creator may crea
   const control = await paula(['create', '--validate=false', '-f', '-'], body('paulas', 'paula-jobs'));
   t.equal(control.code, 0, `control: a target in a namespace where paula may create pods (${control.stderr})`);
   t.equal((await platform('GET', '/api/v1/namespaces/default/deployment-targets/paulas')).status, 200, 'control: on the platform');
+});
+
+// Last: on a server without the fix this attack blocks it for hours, and nothing after it could run.
+t.test('finding 2: a label against a backtracking policy regex does not block the server', async (t) => {
+  const vapNs = 'review2-vap';
+  await must('namespace', k(['create', 'namespace', vapNs]));
+  await must('label', k(['label', 'namespace', vapNs, 'review2-vap=on']));
+  await must('policy', k(['apply', '-f', '-'], JSON.stringify({
+    apiVersion: 'v1', kind: 'List', items: [
+      {
+        apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingAdmissionPolicy', metadata: { name: 'review2-team-label' },
+        spec: {
+          failurePolicy: 'Fail',
+          matchConstraints: { resourceRules: [{ apiGroups: [group], apiVersions: ['v1'], resources: ['vvpdeployments'], operations: ['CREATE', 'UPDATE'] }] },
+          validations: [{ expression: "!has(object.metadata.labels) || !('team' in object.metadata.labels) || object.metadata.labels.team.matches('^([a-z0-9]+-?)+$')", message: 'label team must be lower-case words joined by -' }],
+        },
+      },
+      {
+        apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingAdmissionPolicyBinding', metadata: { name: 'review2-team-label' },
+        spec: { policyName: 'review2-team-label', validationActions: ['Deny'], matchResources: { namespaceSelector: { matchLabels: { 'review2-vap': 'on' } } } },
+      },
+    ],
+  })));
+  const labelled = (name: string, team: string) => JSON.stringify({ ...manifest(name, { labels: { team } }), metadata: { name, namespace: vapNs, labels: { team } } });
+  await eventually('the server applies the policy', async () => {
+    const res = await k(['create', '--dry-run=server', '-f', '-'], labelled('probe', 'Not_Words'));
+    return res.code !== 0 && /review2-team-label/.test(res.stderr);
+  });
+  const liveness = livenessProbe(httpsSender(serverEndpoint(stack)).send);
+  const attack = await k(['create', '-f', '-'], labelled('frozen', `${'a'.repeat(39)}A`));
+  const ordinary = await k(['get', resource, '-n', tenantNs, '-o', 'name']);
+  const probe = await liveness.stop();
+  ledger.record('regex', probe.failed > 0 || attack.code === 0);
+  t.not(attack.code, 0, `the hostile label is refused by the policy (${attack.stderr.trim()})`);
+  t.match(attack.stderr, /review2-team-label/, 'refused by the policy itself, not by a timeout');
+  t.equal(ordinary.code, 0, 'other requests answer');
+  t.equal(probe.failed, 0, `/livez answered every probe meanwhile (${probe.answered} probes)`);
+  t.equal((await platform('GET', '/api/v1/namespaces/default/deployments/frozen')).status, 404, 'nothing on the platform');
+  const good = await k(['create', '-f', '-'], labelled('words', 'team-a-streaming'));
+  t.equal(good.code, 0, `control: a good label passes (${good.stderr})`);
 });
