@@ -3,8 +3,8 @@
 // afterwards on the platform and in each Kubernetes namespace, never by the wording of the refusal; a control (the
 // legitimate path) shows each defence does not refuse everything.
 //
-// Platform namespaces `default` and `team-b` are served. Tenant alice (Kubernetes namespace team-a) has the chart's
-// edit role and `use` on platform namespace default with its target default; mallory has the same plus the chart's
+// Platform namespaces `default` and `team-b` are served. Tenant alice (Kubernetes namespace review2-team-a) has the
+// chart's edit role and `use` on platform namespace default with its target default; mallory has the same plus the chart's
 // adopt role. A vendor operator instance (its own token) made deployments for other teams' Kubernetes objects.
 import t from 'tap';
 import { eventually } from '../support/eventually.js';
@@ -21,7 +21,7 @@ const { stack, k, platform, manifest, resource } = await scenario('review2', {
 });
 const vendorCall = vendorApi.on(stack);
 const group = stack.apiGroup;
-const tenantNs = 'team-a';
+const tenantNs = 'review2-team-a';
 const inTeamA = (name: string, opts?: Parameters<typeof manifest>[1]) => ({ ...manifest(name, opts), metadata: { name, namespace: tenantNs } });
 const as = (user: string) => (args: string[], input?: string) => k([`--as=${user}`, ...args], input);
 const alice = as('alice');
@@ -47,7 +47,7 @@ async function vendorDeployment(name: string, target: string, forNamespace: stri
   return res.body;
 }
 
-/** Whether the vendor still holds `name` (its mark, no record of this server) and no VvpDeployment of team-a names it. */
+/** Whether the vendor still holds `name` (its mark, no record of this server) and no VvpDeployment of the tenant names it. */
 async function stillTheVendors(name: string): Promise<boolean> {
   const d = (await platform<PlatformDeployment>('GET', `/api/v1/namespaces/default/deployments/${name}`)).body;
   const marked = d.metadata.labels?.['ververica.platform/managed-by'] === vendor;
@@ -81,7 +81,7 @@ t.before(async () => {
     });
     if (defaults.status !== 200) throw new Error(`deployment defaults of ${pns}: ${defaults.status}`);
   }
-  // Another team's deployments (made for Kubernetes namespace team-b), and one of team-a's on another team's target.
+  // Another team's deployments (made for Kubernetes namespace team-b), and one of the tenant's on another team's target.
   await vendorDeployment('victim', 'other-team', 'team-b');
   await vendorDeployment('victim-here', 'default', 'team-b');
   await vendorDeployment('stray', 'other-team', tenantNs);
@@ -106,7 +106,7 @@ t.test('finding 1: adoption takes over only what the user may adopt, where it ru
     const held = await stillTheVendors(name);
     ledger.record('adoption', res.code === 0 || !held);
     t.not(res.code, 0, `${what}: refused (${res.stderr.trim()})`);
-    t.ok(held, `${what}: the platform deployment is still the vendor's, and no object of team-a names it`);
+    t.ok(held, `${what}: the platform deployment is still the vendor's, and no object of the tenant names it`);
   }
   const control = await mallory(['apply', '-f', '-'], adopting('ours'));
   t.equal(control.code, 0, `control: its own namespace's deployment on its own target is adopted (${control.stderr})`);
