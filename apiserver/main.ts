@@ -127,7 +127,8 @@ async function main(): Promise<void> {
       onUntrustedRecord: (_deployment, verdict) => untrustedRecords.inc({ instance: p.instanceId, verdict }),
       adoptFrom: (p.adoptFrom ?? []).map((a) => {
         const token = new FileToken(a.tokenFile, (message, fields) => instanceLog.warn(fields, message));
-        return { instanceId: a.instanceId, token: () => token.current(), ...(a.markLabel ? { markLabel: a.markLabel } : {}) };
+        const { tokenFile: _file, ...rest } = a;
+        return { ...rest, token: () => token.current() };
       }),
     };
     return { config: p, client, signer, options };

@@ -11,6 +11,10 @@
 //     displayName: production              # optional, how messages users read name it (default --vvp-display-name)
 //     adoptFrom:                           # optional: Ververica operator instances whose deployments may be adopted
 //     - {instanceId: vvp-operator-prod, tokenFile: /var/run/vvp/operator/token, markLabel: ververica.platform/managed-by}
+//       # optional: where that operator recorded its object's Kubernetes namespace/name on the platform deployment
+//       #   recordedNamespaceKey: ververica.platform/kubernetes-namespace, recordedNameKey: ververica.platform/kubernetes-name
+//       # optional: Kubernetes namespace -> the platform deployments its objects may adopt (`<pns>/<name>`, `<pns>/*`)
+//       #   allow: {team-a: [default/orders, default/payments]}
 
 import { readFileSync } from 'node:fs';
 import yaml from 'js-yaml';
@@ -27,7 +31,7 @@ export interface PlatformInstanceConfig {
   /** How messages users read name it (config.ts defaults it to --vvp-display-name). */
   displayName?: string;
   /** Previous operator instances (Ververica's operator) whose deployments may be adopted, each with its token. */
-  adoptFrom?: { instanceId: string; tokenFile: string; markLabel?: string }[];
+  adoptFrom?: { instanceId: string; tokenFile: string; markLabel?: string; recordedNamespaceKey?: string; recordedNameKey?: string; allow?: Record<string, string[]> }[];
 }
 
 export class PlatformsFileError extends Error {}
@@ -44,9 +48,25 @@ function adoptFromList(value: unknown, where: string): NonNullable<PlatformInsta
     const e = (typeof v === 'object' && v !== null ? v : {}) as Record<string, unknown>;
     if (typeof e.instanceId !== 'string' || !LABEL_VALUE.test(e.instanceId)) throw new PlatformsFileError(`${where}[${i}].instanceId must be a label value`);
     if (typeof e.tokenFile !== 'string' || !e.tokenFile) throw new PlatformsFileError(`${where}[${i}].tokenFile is required: the previous operator's token (only it may release its write protection)`);
-    if (e.markLabel !== undefined && typeof e.markLabel !== 'string') throw new PlatformsFileError(`${where}[${i}].markLabel must be a string`);
-    return { instanceId: e.instanceId, tokenFile: e.tokenFile, ...(e.markLabel ? { markLabel: e.markLabel as string } : {}) };
+    for (const key of ['markLabel', 'recordedNamespaceKey', 'recordedNameKey'] as const) {
+      if (e[key] !== undefined && (typeof e[key] !== 'string' || e[key] === '')) throw new PlatformsFileError(`${where}[${i}].${key} must be a non-empty string`);
+    }
+    const allow = e.allow === undefined ? undefined : allowList(e.allow, `${where}[${i}].allow`);
+    const optional = Object.fromEntries((['markLabel', 'recordedNamespaceKey', 'recordedNameKey'] as const).filter((k) => e[k] !== undefined).map((k) => [k, e[k] as string]));
+    return { instanceId: e.instanceId, tokenFile: e.tokenFile, ...optional, ...(allow ? { allow } : {}) };
   });
+}
+
+/** `{<Kubernetes namespace>: [<platform namespace>/<name or *>, …]}`. */
+function allowList(value: unknown, where: string): Record<string, string[]> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new PlatformsFileError(`${where} must map Kubernetes namespaces to lists of <platform namespace>/<deployment name or *>`);
+  const out: Record<string, string[]> = {};
+  for (const [ns, list] of Object.entries(value)) {
+    const names = stringList(list, `${where}.${ns}`);
+    if (names.some((n) => !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?\/[^/]+$/.test(n))) throw new PlatformsFileError(`${where}.${ns} entries must be <platform namespace>/<deployment name or *>`);
+    out[ns] = names;
+  }
+  return out;
 }
 
 function stringList(value: unknown, where: string): string[] {

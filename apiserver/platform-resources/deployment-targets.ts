@@ -61,6 +61,18 @@ export const deploymentTargetKind: CatalogKindDefinition<'deploymentTargets'> = 
   toObject,
 };
 
+/**
+ * A target makes the platform run pods in its Kubernetes namespace with the platform's own service account (security
+ * review 2, finding 5): its creator must be allowed to create pods there themselves (a SubjectAccessReview, as the
+ * request's own authorization; so `kube-system` or the server's own namespace only for whoever may already run pods
+ * there). Without the user's access at hand it fails closed.
+ */
+async function requirePodsIn(ctx: RequestContext, namespace: string): Promise<void> {
+  if (!ctx.access) throw statusErrors.internal('no authorizer provided, unable to authorize a deployment target\'s Kubernetes namespace');
+  await ctx.access.require({ verb: 'create', group: '', resource: 'pods', namespace },
+    `a deployment target runs the platform's pods in spec.kubernetes.namespace ${JSON.stringify(namespace)}: its creator must be allowed to create pods there`);
+}
+
 export class VvpDeploymentTargetStorage extends CatalogStorage<'deploymentTargets'> {
   /** Present only with `writes`, so that discovery lists create and delete only when they are served. */
   readonly create?: Creater['create'];
@@ -97,6 +109,7 @@ export class VvpDeploymentTargetStorage extends CatalogStorage<'deploymentTarget
     const place = this.placeToCreate(target);
     await this.visibility.require(ctx, place, '*', `creating a deployment target in platform namespace ${place.platformNamespace}`);
     const kubernetesNamespace = target.spec?.kubernetes?.namespace;
+    if (kubernetesNamespace) await requirePodsIn(ctx, kubernetesNamespace);
     const labels = target.metadata.labels;
     if (ctx.dryRun) {
       const spec = { platformNamespace: place.platformNamespace, platformName: place.platformName, kubernetes: kubernetesNamespace ? { namespace: kubernetesNamespace } : {} };

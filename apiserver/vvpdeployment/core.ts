@@ -7,7 +7,7 @@ import { decodeKubeParts, type KubeParts } from './annotations.js';
 import { authorizeApikeySecret, perObjectTokenRejected } from './apikey-secret.js';
 import { platformFailure } from './errors.js';
 import { SIGNATURE_ANNOTATION, signingClient } from './record-signature.js';
-import { StateDirectories, authorizePlacement } from './tenancy.js';
+import { StateDirectories, type TenancyOptions, authorizePlacementChange, placementOf, placementOfPlatform } from './tenancy.js';
 import { toVvpDeployment } from './mapping.js';
 import type { VvpDeploymentStorageOptions } from './options.js';
 import type { PlatformView } from './platform-view.js';
@@ -85,10 +85,28 @@ export class StorageCore {
    * The requesting user's grants for where `obj` deploys and for its apikeySecretName (tenancy.ts, apikey-secret.ts):
    * on create (`old` undefined) and on the updates that change them.
    */
-  async authorize(ctx: RequestContext, obj: VvpDeployment, old?: VvpDeployment): Promise<void> {
-    const stateDirectories = (signal: AbortSignal) => this.platform(obj.metadata.name, () => this.stateDirectories.get(signal));
-    await authorizePlacement(ctx.access, obj, old, { group: this.group, grantEveryone: this.options.grantEveryone ?? false, stateDirectories, ...(this.options.grantNames ? { instance: this.options.grantNames } : {}) }, ctx.signal);
+  /**
+   * The platform grants and the apikey Secret of a create (`old` undefined) or an update. With `asIs`, the platform
+   * deployment as it is: an update is checked against where it runs, not only against what its record said.
+   */
+  async authorize(ctx: RequestContext, obj: VvpDeployment, old?: VvpDeployment, asIs?: Deployment): Promise<void> {
+    let was = old ? placementOf(old, false) : undefined;
+    if (was && asIs) {
+      const platform = placementOfPlatform(asIs);
+      was = { ...platform, locations: [...was.locations, ...platform.locations] };
+    }
+    await authorizePlacementChange(ctx.access, obj, placementOf(obj, old === undefined), was, this.tenancyOptions(obj.metadata.name), ctx.signal);
     await authorizeApikeySecret(ctx.access, obj, old);
+  }
+
+  /** Adoption: the platform deployment `d` as it is, authorized as if `obj` created it there. */
+  async authorizeAsIs(ctx: RequestContext, obj: VvpDeployment, d: Deployment): Promise<void> {
+    await authorizePlacementChange(ctx.access, obj, placementOfPlatform(d), undefined, this.tenancyOptions(obj.metadata.name), ctx.signal);
+  }
+
+  private tenancyOptions(name: string | undefined): TenancyOptions {
+    const stateDirectories = (signal: AbortSignal) => this.platform(name, () => this.stateDirectories.get(signal));
+    return { group: this.group, grantEveryone: this.options.grantEveryone ?? false, stateDirectories, ...(this.options.grantNames ? { instance: this.options.grantNames } : {}) };
   }
 
   /** A platform failure of a write made for `obj`: its own token rejected is the Secret's 422, else as statusError. */

@@ -4,13 +4,14 @@
 import { randomUUID } from 'node:crypto';
 import { type KubeObject, type RequestContext, statusErrors, timed } from '../k8s/index.js';
 import { type CallOptions, type Deployment, type DeploymentWrite, isVvpHttpError, type Savepoint } from '../vvp/index.js';
-import { adoptionSource, type AdoptionSource } from './adoption.js';
+import { adoptionDecision, placementDisagreement, type AdoptionSource } from './adoption.js';
 import { ANNOTATION, MANAGED_BY_LABEL, isManagedBy, type KubeParts } from './annotations.js';
 import { NEVER, type StorageCore } from './core.js';
 import type { Listing } from './listing.js';
 import { planCreate } from './mapping.js';
 import { createdView } from './platform-view.js';
 import { checkPlatformDeploymentSize } from './size-limit.js';
+import { placementOf, placementOfPlatform } from './tenancy.js';
 import type { VvpDeployment } from './types.js';
 import { validateVvpDeployment, vvp2Causes, withDefaults } from './validation.js';
 import type { PlatformWriter } from './writer.js';
@@ -51,7 +52,7 @@ export class CreateFlow {
       d = await timed(ctx, 'platform-write', () => core.client.createDeployment(pns, plan.body, opts));
     } catch (err) {
       if (isVvpHttpError(err, 409)) {
-        const adopted = await this.adoptOrExplain(obj, pns, pname, opts, ctx.signal);
+        const adopted = await this.adoptOrExplain(ctx, obj, pns, pname, opts);
         if (adopted) return adopted;
       }
       throw core.writeFailure(err, obj);
@@ -73,21 +74,30 @@ export class CreateFlow {
   }
 
   /**
-   * A platform name that is taken: adopted when the object asks to and the deployment carries the mark of a previous
-   * operator instance this server may adopt from (adoption.ts); else the 409 saying who holds it.
+   * A platform name that is taken: adopted when the object asks to, the deployment carries the mark of a previous
+   * operator instance this server may adopt from and was made for this object (adoption.ts), the user may `adopt`,
+   * the spec says where the deployment runs and the user may use that placement as it is; else the 409 (or 403).
    */
-  private async adoptOrExplain(obj: VvpDeployment, pns: string, pname: string, opts: CallOptions, signal: AbortSignal): Promise<VvpDeployment> {
+  private async adoptOrExplain(ctx: RequestContext, obj: VvpDeployment, pns: string, pname: string, opts: CallOptions): Promise<VvpDeployment> {
     const core = this.core;
     const name = obj.metadata.name ?? '';
     let d: Deployment;
     try {
-      d = await core.client.getDeployment(pns, pname, { signal });
+      d = await core.client.getDeployment(pns, pname, { signal: ctx.signal });
     } catch (err) {
       throw core.statusError(err, name);
     }
-    const source = adoptionSource(d, obj, core.options.adoptFrom ?? []);
-    if (source) return this.adopt(obj, d, source, opts);
-    throw this.explainTaken(d, pns, pname, name);
+    const decision = adoptionDecision(d, obj, core.options.adoptFrom ?? []);
+    if (!decision) throw this.explainTaken(d, pns, pname, name);
+    if (!ctx.access) throw statusErrors.internal('no authorizer provided, unable to authorize an adoption');
+    const group = core.group;
+    await ctx.access.require({ verb: 'adopt', group, resource: 'vvpdeployments', namespace: obj.metadata.namespace ?? '', name },
+      `adopting a platform deployment needs a Role bound to the user with the rule {apiGroups: [${JSON.stringify(group)}], resources: ["vvpdeployments"], verbs: ["adopt"]}`);
+    if ('refused' in decision) throw statusErrors.alreadyExists(core.ref(name), decision.refused);
+    const disagreement = placementDisagreement(placementOf(obj, true), placementOfPlatform(d), pname);
+    if (disagreement) throw statusErrors.conflict(core.ref(name), disagreement);
+    await core.authorizeAsIs(ctx, obj, d);
+    return this.adopt(obj, d, decision.source, opts);
   }
 
   /** Takes `d` over from `source`: its mark removed with its token, then this server's record and mark written. */

@@ -12,7 +12,8 @@
 // each update that changes what they name (an object that was allowed stays manageable after a binding is removed).
 //
 // Savepoint and checkpoint locations (spec.initialSavepointSpec, state.savepoints.dir / state.checkpoints.dir in the
-// Flink configuration) lying under another served platform namespace's directories need `use` on that platform
+// Flink configuration) lying under another served platform namespace's directories (compared in one canonical
+// spelling, with an allow-list of the writer's own directories: state-locations.ts) need `use` on that platform
 // namespace too: restoring or overwriting another team's state is using that namespace. Pod-template options
 // (images, volumes, env from Secrets) run in the deployment target's Kubernetes namespace: a `deploymenttargets`
 // grant is as strong as `create pods` there, and is documented as such; the target namespace's Pod Security level
@@ -20,6 +21,7 @@
 
 import { type ResourceAttributes, type UserAccess, statusErrors } from '../k8s/index.js';
 import { deepMerge } from './json.js';
+import { canonicalLocation, namespacesOwning } from './state-locations.js';
 import { GROUP, KIND, type DeploymentDefinition, type VvpDeployment } from './types.js';
 
 export const TENANCY_RESOURCES = {
@@ -73,32 +75,19 @@ export function placementOf(obj: VvpDeployment, creating: boolean): Placement {
   return placement;
 }
 
-/** `s3://b/x/./y/../z` → segments; undefined when the path walks up or in place (refused as ambiguous). */
-function pathSegments(location: string): string[] | undefined {
-  const segments = location.replace(/\/+$/, '').split('/');
-  return segments.some((s) => s === '.' || s === '..') ? undefined : segments;
-}
-
-function isUnder(location: string[], directory: string): boolean {
-  const dir = pathSegments(directory);
-  if (!dir || dir.length > location.length) return false;
-  return dir.every((s, i) => s === location[i]);
-}
-
-/**
- * The other platform namespaces whose state directories (deployment defaults, or the Universal Blob Storage layout
- * `…/namespaces/<namespace>/…`) hold `location`; `undefined` when the location has `.` or `..` segments.
- */
-export function namespacesOwning(location: string, own: string, directories: ReadonlyMap<string, readonly string[]>): string[] | undefined {
-  const segments = pathSegments(location);
-  if (!segments) return undefined;
-  const owners = new Set<string>();
-  for (const [pns, dirs] of directories) {
-    if (pns === own) continue;
-    if (dirs.some((d) => isUnder(segments, d))) owners.add(pns);
-    for (let i = 0; i + 1 < segments.length; i++) if (segments[i] === 'namespaces' && segments[i + 1] === pns) owners.add(pns);
+/** Where a platform deployment runs as it is (its own spec, not what an object asks for): for adoption and updates. */
+export function placementOfPlatform(d: { metadata: { namespace: string }; spec?: DeploymentDefinition['spec'] }): Placement {
+  const spec = d.spec ?? {};
+  const placement: Placement = { platformNamespace: d.metadata.namespace, locations: [] };
+  if (spec.deploymentTargetName) placement.deploymentTargetName = spec.deploymentTargetName;
+  if (spec.deploymentTargetId) placement.deploymentTargetId = spec.deploymentTargetId;
+  if (spec.sessionClusterName) placement.sessionClusterName = spec.sessionClusterName;
+  const config = spec.template?.spec?.flinkConfiguration ?? {};
+  for (const key of STATE_DIRECTORY_KEYS) {
+    const value = config[key];
+    if (value) placement.locations.push({ field: `the platform deployment's flinkConfiguration[${key}]`, location: value });
   }
-  return [...owners];
+  return placement;
 }
 
 function changed(now: Placement, was: Placement | undefined, key: 'deploymentTargetName' | 'deploymentTargetId' | 'sessionClusterName'): boolean {
@@ -123,7 +112,8 @@ export function requiredGrants(now: Placement, was: Placement | undefined, direc
     grants.push({ resource: TENANCY_RESOURCES.sessionClusters, names: [`${pns}/${now.sessionClusterName}`, `${pns}/*`], why: `running in session cluster ${now.sessionClusterName} of platform namespace ${pns}` });
   }
   for (const { field, location } of now.locations.filter(isNewLocation(was))) {
-    for (const other of namespacesOwning(location, pns, directories) ?? []) {
+    const owners = namespacesOwning(location, pns, directories);
+    for (const other of Array.isArray(owners) ? owners : []) {
       grants.push({ resource: TENANCY_RESOURCES.platformNamespaces, names: [other], why: `${field} ${location} lies in the state of platform namespace ${other}` });
     }
   }
@@ -135,11 +125,12 @@ function isNewLocation(was: Placement | undefined) {
   return (l: Placement['locations'][number]) => !before.has(`${l.field}=${l.location}`);
 }
 
-/** 422 causes for new locations that cannot be placed (`.`/`..` segments). Pure. */
+/** 422 causes for new locations that cannot be placed (state-locations.ts: `.`/`..` segments, escaped `/`, …). Pure. */
 export function ambiguousLocations(now: Placement, was: Placement | undefined): { type: string; field: string; message: string }[] {
-  return now.locations.filter(isNewLocation(was)).filter((l) => pathSegments(l.location) === undefined).map((l) => ({
-    type: 'FieldValueInvalid', field: l.field, message: `Invalid value: ${JSON.stringify(l.location)}: must not contain "." or ".." path segments`,
-  }));
+  return now.locations.filter(isNewLocation(was)).flatMap((l) => {
+    const c = canonicalLocation(l.location);
+    return 'refused' in c ? [{ type: 'FieldValueInvalid', field: l.field, message: `Invalid value: ${JSON.stringify(l.location)}: ${c.refused}` }] : [];
+  });
 }
 
 function ruleHint(group: string, grant: Grant, namespace: string): string {
@@ -173,9 +164,15 @@ export function namingInstance(grant: Grant, instance: TenancyOptions['instance'
  * above, each a SubjectAccessReview through the user's access (cached like the request's own).
  */
 export async function authorizePlacement(access: UserAccess | undefined, obj: VvpDeployment, old: VvpDeployment | undefined, options: TenancyOptions, signal: AbortSignal): Promise<void> {
+  await authorizePlacementChange(access, obj, placementOf(obj, old === undefined), old ? placementOf(old, false) : undefined, options, signal);
+}
+
+/**
+ * As authorizePlacement, for placements given: `now` what the write asks for (or a platform deployment as it is, for
+ * adoption), `was` what it had (undefined: everything is new).
+ */
+export async function authorizePlacementChange(access: UserAccess | undefined, obj: VvpDeployment, now: Placement, was: Placement | undefined, options: TenancyOptions, signal: AbortSignal): Promise<void> {
   const group = options.group ?? GROUP;
-  const now = placementOf(obj, old === undefined);
-  const was = old ? placementOf(old, false) : undefined;
   const causes = ambiguousLocations(now, was);
   if (causes.length) throw statusErrors.invalid(group, KIND, obj.metadata.name ?? '', causes);
   if (options.grantEveryone) return;

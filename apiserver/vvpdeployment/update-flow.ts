@@ -73,7 +73,7 @@ export class UpdateFlow {
       causes.push({ type: 'FieldValueForbidden', field: 'spec.deployment', message: 'Forbidden: the VvpDeployment is being deleted' });
     }
     if (causes.length) core.invalid(name, causes);
-    await timed(ctx, 'authorize', () => core.authorize(ctx, defaulted, current));
+    await timed(ctx, 'authorize', () => core.authorize(ctx, defaulted, current, d));
     const restore = await timed(ctx, 'restore', () => this.flows.restoring.prepare(ctx, view, parts.restore, defaulted));
     const plan = await timed(ctx, 'plan', () => {
       checkPlatformDeploymentSize(planCreate(defaulted, instanceId, new Date(0)).body, core.ref(name));

@@ -31,9 +31,11 @@ let jobId = '';
 let deploymentId = '';
 
 t.before(async () => {
-  // As the vendor's operator would have created it: its mark, the same definition, RUNNING, one savepoint.
+  // As the vendor's operator would have created it: its mark, the Kubernetes object it was made for, the same
+  // definition, RUNNING, one savepoint.
   const created = await asVendor<PlatformDeployment>('POST', '/api/v1/namespaces/default/deployments', {
-    metadata: { name: 'legacy', labels: { 'ververica.platform/managed-by': vendor } }, spec: legacy.spec.deployment.spec,
+    metadata: { name: 'legacy', labels: { 'ververica.platform/managed-by': vendor }, annotations: { 'ververica.platform/kubernetes-namespace': ns, 'ververica.platform/kubernetes-name': 'legacy' } },
+    spec: legacy.spec.deployment.spec,
   });
   if (created.status !== 201 && created.status !== 200) throw new Error(`creating the vendor's deployment: ${created.status} ${JSON.stringify(created.body)}`);
   deploymentId = created.body.metadata.id;

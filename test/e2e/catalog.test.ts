@@ -65,6 +65,10 @@ t.before(async () => {
   await must('dana use', k(['create', 'clusterrolebinding', 'catalog-dana-use', '--clusterrole=catalog-dana', '--user=dana']));
   for (const user of ['pat', 'dana']) await must(`${user} admin`, k(['create', 'clusterrolebinding', `catalog-${user}-admin`, `--clusterrole=${stack.release}:platform-admin`, `--user=${user}`]));
   await must('pat use', k(['create', 'clusterrolebinding', 'catalog-pat-use', `--clusterrole=${stack.release}:platform-namespace:default`, '--user=pat']));
+  // A target runs pods in its Kubernetes namespace: its creator may create pods there (security-review-2.test.ts).
+  await must('flink-new', k(['create', 'namespace', 'flink-new']));
+  await must('pod creator', k(['-n', 'flink-new', 'create', 'role', 'pod-creator', '--verb=create', '--resource=pods']));
+  await must('pat pods', k(['-n', 'flink-new', 'create', 'rolebinding', 'catalog-pat-pods', '--role=pod-creator', '--user=pat']));
 });
 
 t.test('a user sees the targets and session clusters granted to them, and no other', async (t) => {

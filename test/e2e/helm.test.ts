@@ -85,9 +85,11 @@ t.test('tenancy: grant ClusterRoles outside edit/admin, Secrets read only where 
     { apiGroups: ['ververica.platform'], resources: ['vvpdeploymenttargets'], verbs: ['get', 'list', 'watch', 'create', 'delete'] },
     { apiGroups: ['ververica.platform'], resources: ['vvpsessionclusters'], verbs: ['get', 'list', 'watch', 'update', 'patch'] },
   ], 'creating and deleting targets, starting and stopping session clusters, is a role of its own');
+  const adopt = find(objects, 'ClusterRole', 'vvp:adopt') as Role;
+  t.same(adopt.rules, [{ apiGroups: ['ververica.platform'], resources: ['vvpdeployments'], verbs: ['adopt'] }], 'adopting is a role of its own (docs/security.md)');
   t.notMatch(JSON.stringify(find(objects, 'Deployment')), /deployment-target-writes/, 'target writes are served by default');
   t.match(JSON.stringify(find(await render(['vvp.token=x', 'deploymentTargets.writes=false']), 'Deployment')), /--deployment-target-writes=false/, 'or not, when switched off');
-  for (const role of [all, analytics, targetAdmin]) {
+  for (const role of [all, analytics, targetAdmin, adopt]) {
     t.notOk(Object.keys(role.metadata.labels ?? {}).some((l) => l.startsWith('rbac.authorization.k8s.io/aggregate-to')), `${role.metadata.name} is not aggregated`);
   }
   const deployment = JSON.stringify(find(objects, 'Deployment'));

@@ -3,11 +3,21 @@
 // Supported beyond standard CEL: strings — charAt, indexOf, lastIndexOf, lowerAscii, upperAscii, replace, split,
 // substring, trim, join, reverse; lists — isSorted, sum, min, max, indexOf, lastIndexOf; regex —
 // matches, find, findAll; optionals (`?.`, orValue). Not supported (a type-check error names the function): quantity,
-// url, ip, cidr, semver, format, strings.quote, authorizer, sets, base64. Regular expressions are JavaScript's, not RE2.
+// url, ip, cidr, semver, format, strings.quote, authorizer, sets, base64. Regular expressions are JavaScript's, not RE2,
+// but they cannot backtrack without bound: a pattern that backtracks more than REGEXP_BACKTRACK_LIMIT times is re-run
+// on V8's linear-time engine (the RE2 automaton; kube-apiserver's CEL uses RE2). Without it one 31-character label
+// against `^([a-z0-9]+-?)+$` blocked the event loop for seconds (security review 2, finding 2). Patterns the linear
+// engine cannot run (backreferences, lookaround: RE2 refuses them too) keep backtracking.
 // Every expression is type-checked when compiled, so a policy using something unsupported fails by its own
 // failurePolicy with the checker's message, never by a crash.
 
+import { setFlagsFromString } from 'node:v8';
 import { Environment } from '@marcbachmann/cel-js';
+
+/** Backtracks before V8 re-runs a regular expression on its linear-time engine (process-wide; flags read at each run). */
+export const REGEXP_BACKTRACK_LIMIT = 10_000;
+setFlagsFromString('--enable-experimental-regexp-engine-on-excessive-backtracks');
+setFlagsFromString(`--regexp-backtracks-before-fallback=${REGEXP_BACKTRACK_LIMIT}`);
 
 type List = unknown[];
 

@@ -18,10 +18,17 @@ import { statusOf } from '../../support/rejection.js';
 
 const all = { labelSelector: [], fieldSelector: [] };
 
-/** A user whose `use` grants are exactly `names` (resourceName of deploymenttargets / sessionclusters, cluster-wide). */
+/**
+ * A user whose `use` grants are exactly `names` (resourceName of deploymenttargets / sessionclusters, cluster-wide),
+ * and who may create pods in Kubernetes namespace flink-new only.
+ */
 function userWith(names: string[], reviews: SubjectAccessReviewSpec[] = []): RequestContext {
   const user = { username: 'alice', groups: [], extra: {} };
-  const decide = (spec: SubjectAccessReviewSpec) => spec.resourceAttributes?.verb === 'use' && names.includes(spec.resourceAttributes.name ?? '');
+  const decide = (spec: SubjectAccessReviewSpec) => {
+    const a = spec.resourceAttributes;
+    if (a?.verb === 'create' && a.resource === 'pods') return a.namespace === 'flink-new';
+    return a?.verb === 'use' && names.includes(a.name ?? '');
+  };
   return { user, dryRun: false, signal: new AbortController().signal, access: accessFor(user, decide, reviews) };
 }
 
@@ -109,6 +116,8 @@ t.test('a target is created and deleted only with the grant on <platform namespa
   t.equal(platform.calls.filter((c) => c.method === 'CREATE-TARGET').length, 0, 'nothing was written');
   t.equal((await statusOf(targets.create!(userWith(['default/*']), body('nowhere.new'))))?.code, 422, 'a name of no served namespace');
   t.equal((await statusOf(targets.create!(userWith(['default/*']), body('default.new', { platformNamespace: 'team-a' }))))?.code, 422, 'a spec contradicting the name');
+  const system = await statusOf(targets.create!(userWith(['default/*']), body('default.system', { kubernetes: { namespace: 'kube-system' } })));
+  t.match(system, { code: 403, message: /cannot create resource "pods" in API group "" in the namespace "kube-system"/ }, 'only where the creator may create pods');
   const dry = await targets.create!({ ...userWith(['default/*']), dryRun: true }, body('default.new'));
   t.equal(dry.metadata.name, 'default.new');
   t.equal(platform.calls.filter((c) => c.method === 'CREATE-TARGET').length, 0, 'dryRun writes nothing');

@@ -2,16 +2,19 @@
 // the first create that asks for it, keeping its id, job and state; everything else stays unclaimable (409).
 import t from 'tap';
 import type { RequestContext } from '../../../apiserver/k8s/storage.js';
-import { ADOPT_FROM_ANNOTATION } from '../../../apiserver/vvpdeployment/adoption.js';
+import { ADOPT_FROM_ANNOTATION, RECORDED_NAME_KEY, RECORDED_NAMESPACE_KEY } from '../../../apiserver/vvpdeployment/adoption.js';
 import { MANAGED_BY_LABEL } from '../../../apiserver/vvpdeployment/annotations.js';
 import type { PlannedEvent } from '../../../apiserver/vvpdeployment/mapping.js';
 import { VvpDeploymentStorage } from '../../../apiserver/vvpdeployment/storage.js';
 import type { VvpDeployment } from '../../../apiserver/vvpdeployment/types.js';
 import { FakePlatform } from '../../support/fake-platform.js';
 import { manifest } from '../../support/fixtures.js';
+import { accessFor } from '../../support/access.js';
 import { rejection } from '../../support/rejection.js';
 
-const ctx = (): RequestContext => ({ user: { username: 'alice', groups: [], extra: {} }, dryRun: false, signal: new AbortController().signal });
+const alice = { username: 'alice', groups: [], extra: {} };
+/** alice, who may `adopt` unless `adopt` is false (the platform grants are everyone's in these tests). */
+const ctx = (adopt = true): RequestContext => ({ user: alice, access: accessFor(alice, (spec) => spec.resourceAttributes?.verb !== 'adopt' || adopt), dryRun: false, signal: new AbortController().signal });
 
 function setup() {
   const platform = new FakePlatform();
@@ -24,6 +27,9 @@ function setup() {
   // As the vendor's operator left it: marked by its instance, RUNNING.
   const vendor = platform.seed('default', 'top-speed', { [MANAGED_BY_LABEL]: 'vendor-op', team: 'streaming' });
   platform.settle('default', 'top-speed', 'RUNNING');
+  // The Kubernetes object it was made for, as the vendor's operator recorded it, on the manifests' target.
+  vendor.spec.deploymentTargetName = 'vvp-jobs';
+  vendor.metadata.annotations = { ...vendor.metadata.annotations, [RECORDED_NAMESPACE_KEY]: 'flink', [RECORDED_NAME_KEY]: 'top-speed' };
   return { platform, storage, events, vendor };
 }
 
@@ -64,5 +70,23 @@ t.test('without the intent, from an instance not listed, or a deployment made by
     t.equal(refused.code, 409, what);
     t.match(refused.message, /cannot be claimed/, what);
     t.same(platform.writes().filter((w) => w.method !== 'POST'), [], `${what}: nothing but the refused POST`);
+  }
+});
+
+t.test('the user must be allowed to adopt, the deployment must have been made for the object, and the spec must say where it runs', async (t) => {
+  const cases: [string, (p: ReturnType<typeof setup>) => void, VvpDeployment, boolean, number, RegExp][] = [
+    ['no adopt verb', () => undefined, asking('vendor-op'), false, 403, /cannot adopt resource "vvpdeployments"/],
+    ['made for another namespace', ({ vendor }) => { vendor.metadata.annotations = { [RECORDED_NAMESPACE_KEY]: 'other' }; }, asking('vendor-op'), true, 409, /for a VvpDeployment in namespace other/],
+    ['made for another name', ({ vendor }) => { vendor.metadata.annotations = { [RECORDED_NAMESPACE_KEY]: 'flink', [RECORDED_NAME_KEY]: 'else' }; }, asking('vendor-op'), true, 409, /only that object adopts it/],
+    ['no recorded namespace', ({ vendor }) => { vendor.metadata.annotations = {}; }, asking('vendor-op'), true, 409, /did not record/],
+    ['another target in the spec', () => undefined, (() => { const m = asking('vendor-op'); m.spec.deployment.spec = { ...m.spec.deployment.spec, deploymentTargetName: 'mine' }; return m; })(), true, 409, /runs in platform namespace default/],
+  ];
+  for (const [what, arrange, obj, adopt, code, message] of cases) {
+    const setting = setup();
+    arrange(setting);
+    const refused = await rejection(setting.storage.create(ctx(adopt), obj));
+    t.equal(refused.code, code, what);
+    t.match(refused.message, message, what);
+    t.same(setting.platform.writes().filter((w) => w.method !== 'POST'), [], `${what}: nothing but the refused POST`);
   }
 });
