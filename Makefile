@@ -18,6 +18,9 @@ EMULATOR_PORT ?= 8080
 EMULATOR_TOKEN ?= admin-token
 # make run PLATFORMS=2: two emulators, two platform instances behind the one API (README "Several platforms").
 PLATFORMS  ?= 1
+# Where `make run` / `make up` keep their state (pids, logs, env); RUN_ARGS: more flags for run.js (e.g. --timings fast).
+RUN_STATE  ?= .run
+RUN_ARGS   ?=
 
 .PHONY: help
 help: ## list the targets
@@ -77,15 +80,15 @@ clean: cluster-down ## remove build output and local state (not the Go build cac
 
 .PHONY: run
 run: build ## the product on this machine: control plane + emulator + server, APIService registered; Ctrl-C stops all
-	@bin=$$(test/cluster/build-binaries.sh) && $(NODE) dist/apiservice/local/run.js run --bin $$bin --state .run --platforms $(PLATFORMS)
+	@bin=$$(test/cluster/build-binaries.sh) && $(NODE) dist/apiservice/local/run.js run --bin $$bin --state $(RUN_STATE) --platforms $(PLATFORMS) $(RUN_ARGS)
 
 .PHONY: up
 up: build ## as `make run`, in the background; writes .run/env (KUBECONFIG, KUBECTL, VVP_URL, VVP_TOKEN, SERVER_URL)
-	@bin=$$(test/cluster/build-binaries.sh) && $(NODE) dist/apiservice/local/run.js up --bin $$bin --state .run --platforms $(PLATFORMS)
+	@bin=$$(test/cluster/build-binaries.sh) && $(NODE) dist/apiservice/local/run.js up --bin $$bin --state $(RUN_STATE) --platforms $(PLATFORMS) $(RUN_ARGS)
 
 .PHONY: down
 down: ## stop exactly what `make up` started
-	@if [ -f dist/apiservice/local/run.js ]; then $(NODE) dist/apiservice/local/run.js down --state .run; fi
+	@if [ -f dist/apiservice/local/run.js ]; then $(NODE) dist/apiservice/local/run.js down --state $(RUN_STATE); fi
 
 .PHONY: bench-emulator
 bench-emulator: build ## the emulator at scale (10,000 deployments): GET and labelSelector list latencies → bench/results/emulator.json
