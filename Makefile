@@ -58,6 +58,14 @@ test: build lint ## build, lint, then the whole tap suite against a real control
 	@echo "Node.js $$(node --version) ($$(command -v node))"
 	@bin=$$(test/cluster/build-binaries.sh) && ks=$$(tools/kstatus/build.sh) && K8S_BIN_DIR=$$bin KSTATUS_BIN=$$ks $(NODE) dist/test/run-suite.js $(TESTS)
 
+.PHONY: image
+image: ## build the server image from the Dockerfile with buildah (tools/image/build.sh; a local stand-in for its base)
+	@tools/image/build.sh
+
+.PHONY: image-test
+image-test: build image ## the image run by runc as the chart's Pod spec says, serving the APIService (root, buildah, runc)
+	@bin=$$(test/cluster/build-binaries.sh) && K8S_BIN_DIR=$$bin $(NODE) dist/test/run-suite.js dist/test/image/chart-pod.image.js
+
 .PHONY: cluster-up
 cluster-up: build ## start etcd + kube-apiserver (aggregation enabled) on loopback; prints the KUBECONFIG
 	@bin=$$(test/cluster/build-binaries.sh) && $(NODE) dist/tools/cluster/cli.js up --state $(STATE)/cluster --bin $$bin
