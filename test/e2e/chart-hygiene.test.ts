@@ -2,6 +2,7 @@
 // hardened and drained gently (a PodDisruptionBudget only where it cannot block a drain, a preStop pause inside
 // the grace period, a surge-only rollout); the optional ServiceMonitor and NetworkPolicy render only when asked and
 // open no more than the serving port; and kube-apiserver itself accepts every object (server-side dry run).
+import { X509Certificate } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import t from 'tap';
 import yaml from 'js-yaml';
@@ -71,4 +72,29 @@ t.test('ServiceMonitor and NetworkPolicy: only when enabled, and no more than th
   const accepted = objects.filter((o) => o.kind !== 'ServiceMonitor');
   const dryRun = await kubectl(cp, ['apply', '--dry-run=server', '-f', '-'], { input: accepted.map((o) => yaml.dump(o)).join('---\n') });
   t.equal(dryRun.code, 0, `kube-apiserver accepts the objects: ${dryRun.stderr}`);
+});
+
+t.test('tls.mode generate keeps its CA across an upgrade: the caBundle the old Pods are trusted by stays', async (t) => {
+  const group = 'keepca.e2e.ververica.platform';
+  const common = ['--namespace', 'chart-keep-ca', '--set', 'vvp.token=x', '--set', `apiGroup=${group}`];
+  const read = async () => {
+    const caBundle = (await kubectl(cp, ['get', 'apiservice', `v1.${group}`, '-o', 'jsonpath={.spec.caBundle}'])).stdout;
+    const secret = JSON.parse((await kubectl(cp, ['get', 'secret', 'keepca-tls', '-n', 'chart-keep-ca', '-o', 'json'])).stdout) as { data: Record<string, string> };
+    return { caBundle, serving: new X509Certificate(Buffer.from(secret.data['tls.crt']!, 'base64')) };
+  };
+  const install = await helm(['install', 'keepca', chart, '--create-namespace', ...common]);
+  t.equal(install.code, 0, install.stderr);
+  t.teardown(() => helm(['uninstall', 'keepca', '--namespace', 'chart-keep-ca', '--wait']));
+  const before = await read();
+  const upgrade = await helm(['upgrade', 'keepca', chart, ...common, '--set', 'logLevel=debug']);
+  t.equal(upgrade.code, 0, upgrade.stderr);
+  const after = await read();
+  t.ok(before.caBundle.length > 0, 'the APIService has a caBundle');
+  t.equal(after.caBundle, before.caBundle, 'the upgrade keeps the caBundle');
+  t.not(after.serving.serialNumber, before.serving.serialNumber, 'the serving certificate is signed again');
+  const ca = new X509Certificate(Buffer.from(after.caBundle, 'base64'));
+  t.ok(after.serving.verify(ca.publicKey) && before.serving.verify(ca.publicKey), 'old and new serving certificates are both trusted by it');
+  const deployment = JSON.parse((await kubectl(cp, ['get', 'deployment', 'keepca', '-n', 'chart-keep-ca', '-o', 'json'])).stdout) as { spec: { template: { spec: { volumes: { name: string; secret?: { items?: { key: string }[] } }[] } } } };
+  const tls = deployment.spec.template.spec.volumes.find((v) => v.name === 'tls');
+  t.same(tls?.secret?.items?.map((i) => i.key), ['tls.crt', 'tls.key'], 'the Pod mounts the serving pair only, never the CA key');
 });
