@@ -6,16 +6,15 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import t from 'tap';
-import { vvpDeploymentSchema } from '../../apiserver/vvpdeployment/schema.js';
 import { documentedCases, kubeSenders, makeSide, runCases, type Case, type CaseResult } from '../support/differential.js';
 import { eventually } from '../support/eventually.js';
 import { startProduct } from '../support/product.js';
+import { CRD_GROUP, installCrd } from './cases/crd.js';
 import { errorCases } from './cases/errors.js';
-import { READ_NS, WRITE_NS, create, manifest, JSON_CT } from './cases/fixtures.js';
+import { READ_NS, WRITE_NS, create, JSON_CT } from './cases/fixtures.js';
 import { FIXTURES, formatCases, listCases, watchCases } from './cases/reads.js';
 import { kubectlCases, writeCases } from './cases/writes.js';
 
-const CRD_GROUP = 'crd.conformance.ververica.platform';
 const stack = await startProduct({ name: 'conformance' });
 const cp = stack.controlPlane;
 const senders = kubeSenders(cp);
@@ -30,36 +29,10 @@ const platformVersion = async (name: string) => {
 const product = makeSide({ side: 'product', group: stack.apiGroup, cp, senders, platformVersion });
 const crd = makeSide({ side: 'crd', group: CRD_GROUP, cp, senders });
 
-/** The same kind as a CRD: the product's schema, status subresource and printer columns. */
-const definition = {
-  apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition',
-  metadata: { name: `vvpdeployments.${CRD_GROUP}` },
-  spec: {
-    group: CRD_GROUP, scope: 'Namespaced',
-    names: { plural: 'vvpdeployments', singular: 'vvpdeployment', kind: 'VvpDeployment', listKind: 'VvpDeploymentList' },
-    versions: [{
-      name: 'v1', served: true, storage: true,
-      schema: { openAPIV3Schema: vvpDeploymentSchema },
-      subresources: { status: {} },
-      additionalPrinterColumns: [
-        { name: 'State', type: 'string', jsonPath: '.spec.deployment.spec.state', description: 'Desired state (spec.deployment.spec.state).' },
-        { name: 'Status', type: 'string', jsonPath: '.status.state', description: 'State the platform reports (status.state).' },
-        { name: 'Healthy', type: 'string', jsonPath: '.status.conditions[?(@.type=="Healthy")].status', description: 'Status of the Healthy condition.' },
-        { name: 'Job', type: 'string', jsonPath: '.status.job.state', description: 'State of the current job (status.job.state).' },
-        { name: 'Parallelism', type: 'string', jsonPath: '.spec.deployment.spec.template.spec.parallelism', description: 'Desired parallelism.' },
-        { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp', description: 'Time since creation (metadata.creationTimestamp).' },
-        { name: 'Platform', type: 'string', jsonPath: '.status.platformInstance', priority: 1, description: 'Platform instance holding it (status.platformInstance).' },
-      ],
-    }],
-  },
-};
-
 const TARGET = 'target';
 
 t.before(async () => {
-  const made = await senders.send({ method: 'POST', path: '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', headers: JSON_CT, body: JSON.stringify(definition) });
-  if (made.status !== 201 && made.status !== 409) throw new Error(`CRD: ${made.status} ${made.body}`);
-  await eventually('the CRD is served', async () => (await senders.send({ path: crd.collection('default'), headers: { accept: 'application/json' } })).status === 200, 120_000);
+  await installCrd(senders.send);
   for (const ns of [READ_NS, WRITE_NS]) {
     await senders.send({ method: 'POST', path: '/api/v1/namespaces', headers: JSON_CT, body: JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }) });
   }
@@ -76,7 +49,6 @@ t.before(async () => {
     last = rv;
     return settled;
   }, 60_000);
-  void manifest;
 });
 
 function describe(r: CaseResult): string {

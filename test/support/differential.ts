@@ -158,7 +158,7 @@ export function normalise(value: unknown, groups: string[]): unknown {
   if (typeof value === 'string') {
     let s = value;
     for (const g of groups) s = s.split(g).join('<group>');
-    return s.replace(UUID, '<uid>').replace(TIME, '<time>').replace(/\b\d{5,}\b/g, '<n>');
+    return s.replace(UUID, '<uid>').replace(TIME, '<time>').replace(/\b\d{3,}\b/g, '<n>');
   }
   if (Array.isArray(value)) return value.map((v) => normalise(v, groups));
   if (value === null || typeof value !== 'object') return value;
@@ -167,18 +167,17 @@ export function normalise(value: unknown, groups: string[]): unknown {
   for (const [k, v] of Object.entries(o)) {
     if (SYSTEM_VALUES.has(k) && typeof v === 'string' && v !== '') out[k] = `<${k}>`;
     else if (k === 'remainingItemCount' && typeof v === 'number') out[k] = v;
-    else out[k] = normalise(v, groups);
+    else if (k === 'labels' && isObj(v) && OWNER_LABEL in v) {
+      // The owner label the product adds, wherever labels are shown.
+      const labels = normalise({ ...v, [OWNER_LABEL]: undefined }, groups) as Record<string, unknown>;
+      delete labels[OWNER_LABEL];
+      if (Object.keys(labels).length > 0) out[k] = labels;
+    } else out[k] = normalise(v, groups);
   }
   // A VvpDeployment: the product computes status live (the CRD has none) and adds its owner label.
   if (o.kind === 'VvpDeployment' || (isObj(o.metadata) && isObj(o.spec))) {
     delete out.status;
     const m = out.metadata;
-    if (isObj(m) && isObj(m.labels)) {
-      const labels = { ...m.labels };
-      delete labels[OWNER_LABEL];
-      if (Object.keys(labels).length === 0 && OWNER_LABEL in m.labels) delete m.labels;
-      else m.labels = labels;
-    }
     if (isObj(m) && Array.isArray(m.managedFields)) m.managedFields = m.managedFields.map(withoutOwnerLabelField);
   }
   return out;
@@ -198,7 +197,7 @@ export function isObj(v: unknown): v is Record<string, unknown> {
 
 export function stableJson(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(stableJson).join(',')}]`;
-  if (isObj(v)) return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${stableJson(v[k])}`).join(',')}}`;
+  if (isObj(v)) return `{${Object.keys(v).filter((k) => v[k] !== undefined).sort().map((k) => `${JSON.stringify(k)}:${stableJson(v[k])}`).join(',')}}`;
   return JSON.stringify(v) ?? 'undefined';
 }
 

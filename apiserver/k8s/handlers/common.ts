@@ -50,10 +50,11 @@ export function truthy(value: string | undefined): boolean {
   return value !== undefined && ['1', 't', 'T', 'true', 'TRUE', 'True'].includes(value);
 }
 
-export function parseDryRun(values: string | string[] | undefined): boolean {
+/** ValidateDryRun, as the options' 422 (`CreateOptions`, `UpdateOptions`, `PatchOptions`, `DeleteOptions`). */
+export function parseDryRun(values: string | string[] | undefined, optionsKind = 'CreateOptions'): boolean {
   const list = values === undefined ? [] : Array.isArray(values) ? values : [values];
-  for (const v of list) {
-    if (v !== 'All') throw statusErrors.badRequest(`dryRun: Unsupported value: "${v}": supported values: "All"`);
+  if (list.some((v) => v !== 'All')) {
+    throw invalidOptions(optionsKind, [{ field: 'dryRun', type: 'FieldValueNotSupported', message: `Unsupported value: ${JSON.stringify(list)}: supported values: "All"` }]);
   }
   return list.length > 0;
 }

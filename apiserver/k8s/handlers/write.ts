@@ -3,6 +3,7 @@
 
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { parseYaml } from '../body-bounds.js';
+import { duplicateFields } from '../duplicate-fields.js';
 import { applyConfiguration, updateManagedFields } from '../managed-fields.js';
 import { bodyMediaType } from '../negotiation.js';
 import {
@@ -51,11 +52,25 @@ function keepSystemFields(endpoint: Endpoint, object: KubeObject, live: KubeObje
   }
 }
 
-function writeOptions(request: FastifyRequest) {
+function writeOptions(request: FastifyRequest, optionsKind: 'CreateOptions' | 'UpdateOptions' | 'PatchOptions') {
   return {
-    dryRun: parseDryRun((request.query as Record<string, string | string[] | undefined>).dryRun),
+    dryRun: parseDryRun((request.query as Record<string, string | string[] | undefined>).dryRun, optionsKind),
     fieldValidation: parseFieldValidation(queryParam(request, 'fieldValidation')),
   };
+}
+
+/**
+ * Fields given twice in a JSON body (JSON.parse keeps the last): Strict refuses the body as kube-apiserver's strict
+ * decoder does, Warn answers one warning each, Ignore says nothing.
+ */
+function duplicateFieldWarnings(endpoint: Endpoint, request: FastifyRequest, fieldValidation: ReturnType<typeof parseFieldValidation>): string[] {
+  if (fieldValidation === 'Ignore' || !(request.body instanceof Buffer) || bodyMediaType(request.headers['content-type']) === 'application/yaml') return [];
+  const found = duplicateFields(request.body.toString('utf8')).map((f) => `duplicate field "${f}"`);
+  if (found.length > 0 && fieldValidation === 'Strict') {
+    const { kind, version } = endpoint.info;
+    throw statusErrors.badRequest(`${kind} in version "${version}" cannot be handled as a ${kind}: strict decoding error: ${found.join(', ')}`);
+  }
+  return found;
 }
 
 /** What a PUT or PATCH transform found out on the storage's read: whether it creates, and the validation warnings. */
@@ -86,9 +101,10 @@ export async function createObject(endpoint: Endpoint, request: FastifyRequest, 
   const storage = endpoint.storage;
   if (!isCreater(storage)) throw notSupported(endpoint, 'create');
   const format = outputFor(request, { list: false });
-  const { dryRun, fieldValidation } = writeOptions(request);
+  const { dryRun, fieldValidation } = writeOptions(request, 'CreateOptions');
   const manager = fieldManager(request);
   const object = checkTypeMeta(endpoint, decodeObjectBody(request));
+  const duplicates = duplicateFieldWarnings(endpoint, request, fieldValidation);
   checkNameAndNamespace(object, undefined, namespace);
   if (object.metadata.resourceVersion) throw statusErrors.badRequest('resourceVersion should not be set on objects to be created');
   if (!object.metadata.name) {
@@ -107,17 +123,18 @@ export async function createObject(endpoint: Endpoint, request: FastifyRequest, 
     return checked.warnings;
   }));
   const created = await timed(ctx, 'storage', () => storage.create(ctx, admittedObject!));
-  return sendWithWarnings(reply, 201, warnings, await timed(ctx, 'render', () => renderObject(endpoint, request, format, created)));
+  return sendWithWarnings(reply, 201, [...duplicates, ...warnings], await timed(ctx, 'render', () => renderObject(endpoint, request, format, created)));
 }
 
 export async function replaceObject(endpoint: Endpoint, request: FastifyRequest, reply: FastifyReply, namespace: string | undefined, name: string) {
   const storage = endpoint.storage;
   if (!isUpdater(storage)) throw notSupported(endpoint, 'update');
   const format = outputFor(request, { list: false });
-  const { dryRun, fieldValidation } = writeOptions(request);
+  const { dryRun, fieldValidation } = writeOptions(request, 'UpdateOptions');
   const manager = fieldManager(request);
   const ctx = requestContext(request, reply, dryRun, manager);
   const body = checkTypeMeta(endpoint, decodeObjectBody(request));
+  const duplicates = duplicateFieldWarnings(endpoint, request, fieldValidation);
   checkNameAndNamespace(body, name, namespace);
   const outcome: Outcome = { created: false, warnings: [] };
   const updated = await timed(ctx, 'storage', () => storage.update(ctx, namespace, name, async (live) => {
@@ -132,7 +149,7 @@ export async function replaceObject(endpoint: Endpoint, request: FastifyRequest,
       o.metadata.managedFields = updateManagedFields(live, o, entries, { manager, apiVersion: endpoint.apiVersion, schema: endpoint.info.schema });
     });
   }));
-  return sendWithWarnings(reply, outcome.created ? 201 : 200, outcome.warnings, await timed(ctx, 'render', () => renderObject(endpoint, request, format, updated)));
+  return sendWithWarnings(reply, outcome.created ? 201 : 200, [...duplicates, ...outcome.warnings], await timed(ctx, 'render', () => renderObject(endpoint, request, format, updated)));
 }
 
 function decodePatch(contentType: string, text: string): unknown {
@@ -152,7 +169,7 @@ export async function patchObject(endpoint: Endpoint, request: FastifyRequest, r
     throw invalidOptions('PatchOptions', [{ field: 'force', message: 'Forbidden: may not be specified for non-apply patch', type: 'FieldValueForbidden' }]);
   }
   const format = outputFor(request, { list: false });
-  const { dryRun, fieldValidation } = writeOptions(request);
+  const { dryRun, fieldValidation } = writeOptions(request, 'PatchOptions');
   const manager = fieldManager(request, apply);
   const ctx = requestContext(request, reply, dryRun, manager);
   const text = request.body instanceof Buffer ? request.body.toString('utf8') : '';

@@ -128,7 +128,8 @@ function shapeOf(res: { status: number; headers: Record<string, unknown>; body: 
     out.listMetadata = Object.keys(isObj(body.metadata) ? body.metadata : {}).sort();
   } else if (Array.isArray(body.items)) {
     const items = body.items as Record<string, unknown>[];
-    out.items = items.filter((o) => String(meta(o).name).startsWith('f-')).map((o) => ({ kind: o.kind ?? 'absent', apiVersion: o.apiVersion ?? 'absent', keys: Object.keys(o).sort(), metadataKeys: Object.keys(meta(o)).sort() }));
+    // status: computed live by the product, absent on the CRD (documented); set aside.
+    out.items = items.filter((o) => String(meta(o).name).startsWith('f-')).map((o) => ({ kind: o.kind ?? 'absent', apiVersion: o.apiVersion ?? 'absent', keys: Object.keys(o).filter((k) => k !== 'status').sort(), metadataKeys: Object.keys(meta(o)).sort() }));
   } else {
     out.keys = Object.keys(body).filter((k) => k !== 'status').sort();
     out.metadataKeys = Object.keys(meta(body)).sort();

@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Case, SideApi } from '../../support/differential.js';
-import { isObj } from '../../support/differential.js';
+import { OWNER_LABEL, isObj } from '../../support/differential.js';
 import { eventually } from '../../support/eventually.js';
 import { APPLY, JSONPATCH, JSON_CT, MERGE, WRITE_NS, create, get, manifest, meta, observed, type Json } from './fixtures.js';
 
@@ -30,7 +30,7 @@ async function effect(s: SideApi, name: string, write: (live: Record<string, unk
     rvMoved, generation: `${String(genOf(before))}->${String(genOf(after))}`,
     // A CRD writes etcd only when the object changes; the product may write the platform only then too.
     platformWriteWithoutChange: !rvMoved && (await s.platformVersion(name)) !== platformBefore,
-    metadata: after ? { labels: meta(after).labels ?? 'absent', annotations: meta(after).annotations ?? 'absent', finalizers: meta(after).finalizers ?? 'absent', ownerReferences: meta(after).ownerReferences ?? 'absent' } : 'gone',
+    metadata: after ? { labels: meta(after).labels, annotations: meta(after).annotations ?? 'absent', finalizers: meta(after).finalizers ?? 'absent', ownerReferences: meta(after).ownerReferences ?? 'absent' } : 'gone',
   };
 }
 
@@ -81,7 +81,11 @@ export function writeCases(): Case[] {
       const m = manifest(s, WRITE_NS, name, { metadata: extra });
       const res = await send(s, 'POST', s.collection(WRITE_NS), JSON_CT, m);
       const o = await get(s, WRITE_NS, name);
-      const keys = (x: unknown) => Object.keys(meta(x)).filter((k) => ['labels', 'annotations', 'finalizers', 'ownerReferences'].includes(k)).map((k) => `${k}=${JSON.stringify(meta(x)[k])}`).sort();
+      // The owner label the product adds is set aside (documented), as everywhere.
+      const keys = (x: unknown) => Object.entries(meta(x)).filter(([k]) => ['labels', 'annotations', 'finalizers', 'ownerReferences'].includes(k))
+        .map(([k, v]) => [k, k === 'labels' && isObj(v) ? Object.fromEntries(Object.entries(v).filter(([l]) => l !== OWNER_LABEL)) : v] as const)
+        .filter(([k, v]) => !(k === 'labels' && isObj(v) && Object.keys(v).length === 0 && OWNER_LABEL in (meta(x).labels as object)))
+        .map(([k, v]) => `${k}=${JSON.stringify(v)}`).sort();
       return { code: res.status, answerKeys: res.status < 300 ? keys(JSON.parse(res.body)) : observed(res), readKeys: keys(o) };
     }));
   }
@@ -252,7 +256,7 @@ export function kubectlCases(): Case[] {
     const platform = await s.platformVersion(name);
     const b = await s.kubectl(['apply', '-f', '-'], yaml(s, name));
     const o2 = await get(s, WRITE_NS, name);
-    return { first: out(a), second: out(b), rvKept: rvOf(o1) === rvOf(o2), platformWritten: (await s.platformVersion(name)) !== platform };
+    return { first: out(a), second: out(b), rvKept: rvOf(o1) === rvOf(o2), platformWriteWithoutChange: rvOf(o1) === rvOf(o2) && (await s.platformVersion(name)) !== platform };
   }));
   cases.push(own('kubectl/diff-unchanged', async (s, name) => {
     await s.kubectl(['apply', '-f', '-'], yaml(s, name));
@@ -274,7 +278,7 @@ export function kubectlCases(): Case[] {
     const before = await get(s, WRITE_NS, name);
     const platform = await s.platformVersion(name);
     const r = await s.kubectl(['replace', '-f', '-'], y.stdout);
-    return { replace: out(r), rvKept: rvOf(before) === rvOf(await get(s, WRITE_NS, name)), platformWritten: (await s.platformVersion(name)) !== platform };
+    return { replace: out(r), rvKept: rvOf(before) === rvOf(await get(s, WRITE_NS, name)), platformWriteWithoutChange: rvOf(before) === rvOf(await get(s, WRITE_NS, name)) && (await s.platformVersion(name)) !== platform };
   }));
   cases.push(own('kubectl/replace-then-apply-old', async (s, name) => {
     await s.kubectl(['apply', '-f', '-'], yaml(s, name));
