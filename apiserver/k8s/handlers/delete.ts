@@ -21,8 +21,19 @@ function parseDeleteOptions(request: FastifyRequest): ParsedDelete {
   const text = request.body instanceof Buffer ? request.body.toString('utf8').trim() : '';
   const body = text ? parseJson(text, 'DeleteOptions') : {};
   if (!isPlainObject(body)) throw statusErrors.badRequest('DeleteOptions must be an object');
+  // The body decodes as DeleteOptions or not at all (kube-apiserver's scheme knows no other kind there).
+  if (typeof body.kind === 'string' && body.kind !== 'DeleteOptions') {
+    throw statusErrors.badRequest(`no kind "${body.kind}" is registered for version "${typeof body.apiVersion === 'string' ? body.apiVersion.replace(/^.*\//, '') : ''}" in scheme "pkg/runtime/scheme.go:100"`);
+  }
   const options: DeleteOptions = {};
   const propagation = body.propagationPolicy ?? queryParam(request, 'propagationPolicy');
+  const orphanDependents = body.orphanDependents ?? queryParam(request, 'orphanDependents');
+  if (propagation !== undefined && propagation !== null && orphanDependents !== undefined && orphanDependents !== null) {
+    throw invalidOptions('DeleteOptions', [{
+      field: 'propagationPolicy', type: 'FieldValueInvalid',
+      message: `Invalid value: ${JSON.stringify(String(propagation))}: orphanDependents and deletionPropagation cannot be both set`,
+    }]);
+  }
   if (propagation !== undefined && propagation !== null) {
     if (!PROPAGATION.includes(propagation as (typeof PROPAGATION)[number])) {
       throw invalidOptions('DeleteOptions', [{

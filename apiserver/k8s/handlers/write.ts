@@ -7,7 +7,7 @@ import { duplicateFields } from '../duplicate-fields.js';
 import { applyConfiguration, updateManagedFields } from '../managed-fields.js';
 import { bodyMediaType } from '../negotiation.js';
 import {
-  APPLY_PATCH, JSON_PATCH, SUPPORTED_PATCH_TYPES, applyJsonPatch, deepClone, isPlainObject, mergePatch, parseJson,
+  APPLY_PATCH, JSON_PATCH, SUPPORTED_PATCH_TYPES, applyJsonPatch, deepClone, deepEqual, isPlainObject, mergePatch, parseJson,
   patchSetsResourceVersion,
 } from '../patch.js';
 import { authorizeCreateOnUpdate } from '../auth/access.js';
@@ -71,6 +71,22 @@ function duplicateFieldWarnings(endpoint: Endpoint, request: FastifyRequest, fie
     throw statusErrors.badRequest(`${kind} in version "${version}" cannot be handled as a ${kind}: strict decoding error: ${found.join(', ')}`);
   }
   return found;
+}
+
+/**
+ * A write that changes nothing but the times of managedFields entries keeps the live entries, as kube-apiserver's
+ * field manager does: the storage then sees no change — no write, the same resourceVersion, no event. (A new
+ * manager's entry is a change, for kube too.)
+ */
+function unchangedKeepsManagedFields(object: KubeObject, live: KubeObject | undefined): KubeObject {
+  if (!live) return object;
+  const untimed = (o: KubeObject) => o.metadata.managedFields?.map(({ time: _time, ...entry }) => entry);
+  const strip = (o: KubeObject) => ({ ...o, status: undefined, metadata: { ...o.metadata, managedFields: untimed(o), resourceVersion: undefined } });
+  if (!deepEqual(strip(object), strip(live))) return object;
+  const kept = { ...object, metadata: { ...object.metadata } };
+  if (live.metadata.managedFields === undefined) delete kept.metadata.managedFields;
+  else kept.metadata.managedFields = live.metadata.managedFields;
+  return kept;
 }
 
 /** What a PUT or PATCH transform found out on the storage's read: whether it creates, and the validation warnings. */
@@ -142,12 +158,18 @@ export async function replaceObject(endpoint: Endpoint, request: FastifyRequest,
     // kube-apiserver's update.go: a PUT that creates needs `create` too.
     if (!live) await authorizeCreateOnUpdate(ctx, endpoint.info, namespace, name);
     const object = deepClone(body);
+    // As a CRD (AllowUnconditionalUpdate false): a PUT over a live object names the version it replaces.
+    if (live && !object.metadata.resourceVersion) {
+      throw statusErrors.invalid(endpoint.info.group, endpoint.info.resource, name, [
+        { type: 'FieldValueInvalid', field: 'metadata.resourceVersion', message: 'Invalid value: 0: must be specified for an update' },
+      ]);
+    }
     if (live) keepSystemFields(endpoint, object, live);
     else clearSystemFields(object);
     const entries = object.metadata.managedFields !== undefined ? object.metadata.managedFields : live?.metadata.managedFields;
-    return admitted(endpoint, ctx, object, live, fieldValidation, outcome, (o) => {
+    return unchangedKeepsManagedFields(await admitted(endpoint, ctx, object, live, fieldValidation, outcome, (o) => {
       o.metadata.managedFields = updateManagedFields(live, o, entries, { manager, apiVersion: endpoint.apiVersion, schema: endpoint.info.schema });
-    });
+    }), live);
   }));
   return sendWithWarnings(reply, outcome.created ? 201 : 200, [...duplicates, ...outcome.warnings], await timed(ctx, 'render', () => renderObject(endpoint, request, format, updated)));
 }
@@ -199,7 +221,7 @@ export async function patchObject(endpoint: Endpoint, request: FastifyRequest, r
     if (!live && !isCreater(storage)) throw statusErrors.notFound(ref(endpoint, name));
     // kube-apiserver's patch.go: an apply that creates needs `create` too, before admission sees it.
     if (!live) await authorizeCreateOnUpdate(ctx, endpoint.info, namespace, name);
-    return admitted(endpoint, ctx, object, live, fieldValidation, outcome);
+    return unchangedKeepsManagedFields(await admitted(endpoint, ctx, object, live, fieldValidation, outcome), live);
   });
   for (let attempt = 1; ; attempt++) {
     try {

@@ -191,7 +191,9 @@ function eventsOf(events: WatchEvent[]): unknown[] {
     if (e.type === 'BOOKMARK') return { type: 'BOOKMARK', kind: e.object.kind, annotations: m.annotations ?? 'none', keys: Object.keys(m).sort() };
     if (e.type === 'ERROR') return { type: 'ERROR', kind: e.object.kind, reason: e.object.reason, code: e.object.code };
     return { type: e.type, kind: e.object.kind, name: m.name ?? (e.object.kind === 'Table' ? 'table' : undefined) };
-  }).filter((e) => !(e.type === 'ADDED' && typeof e.name === 'string' && !e.name.startsWith('f-')));
+  }).filter((e) => !(e.type === 'ADDED' && typeof e.name === 'string' && !e.name.startsWith('f-')))
+    // Periodic bookmarks come when the server pleases (kube's every minute or on progress): not compared.
+    .filter((e) => !(e.type === 'BOOKMARK' && e.annotations === 'none'));
 }
 
 /** Events as a set of `type name` (order of initial events is not promised), plus the first and last type. */

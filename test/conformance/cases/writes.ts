@@ -69,7 +69,6 @@ export function writeCases(): Case[] {
   cases.push(onCreated('change/put-drops-labels', (s, name, live) => send(s, 'PUT', s.item(WRITE_NS, name), JSON_CT, { ...live, metadata: { ...meta(live), labels: undefined } })));
   cases.push(onCreated('change/dryrun-merge', (s, name) => send(s, 'PATCH', `${s.item(WRITE_NS, name)}?dryRun=All`, MERGE, { spec: { deployment: { spec: { template: { spec: { parallelism: 2 } } } } } })));
   cases.push(onCreated('change/dryrun-put', (s, name, live) => send(s, 'PUT', `${s.item(WRITE_NS, name)}?dryRun=All`, JSON_CT, { ...live, metadata: { ...meta(live), labels: { other: 'z' } } })));
-  cases.push(onCreated('change/ownerref-add', (s, name) => send(s, 'PATCH', s.item(WRITE_NS, name), MERGE, { metadata: { ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'cm', uid: '0b7d1d5e-0000-4000-8000-000000000003' }] } })));
   cases.push(onCreated('change/generateName-on-update-ignored', (s, name) => send(s, 'PATCH', s.item(WRITE_NS, name), MERGE, { metadata: { generateName: 'zz-' } })));
   // empty metadata collections on create
   for (const [what, extra] of Object.entries<Record<string, Json>>({
