@@ -119,6 +119,14 @@ export function checkTypeMeta(endpoint: Endpoint, body: Record<string, unknown>)
   body.kind = endpoint.info.kind;
   if (body.metadata === undefined || body.metadata === null) body.metadata = {};
   if (!isPlainObject(body.metadata)) throw statusErrors.badRequest('metadata must be an object');
+  // ObjectMeta's string fields decode as strings or the body is refused, in the decoder's words (never a 500).
+  for (const field of ['name', 'generateName', 'namespace', 'resourceVersion', 'uid'] as const) {
+    const value = body.metadata[field];
+    if (value !== undefined && value !== null && typeof value !== 'string') {
+      const { kind, version } = endpoint.info;
+      throw statusErrors.badRequest(`${kind} in version "${version}" cannot be handled as a ${kind}: json: cannot unmarshal ${Array.isArray(value) ? 'array' : typeof value === 'object' ? 'object' : typeof value} into Go struct field ObjectMeta.${field} of type string`);
+    }
+  }
   return body as KubeObject;
 }
 
