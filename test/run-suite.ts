@@ -1,6 +1,7 @@
 // `make test`: one control plane for the whole suite, tap over the compiled tests, and a closing
 // `N passed, N failed` line with tap's totals. The control plane's logs are printed when anything failed.
 import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import { startControlPlane, stopControlPlane, tail } from '../tools/cluster/control-plane.js';
@@ -9,6 +10,9 @@ const binDir = process.env.K8S_BIN_DIR;
 if (!binDir) throw new Error('K8S_BIN_DIR must name the built Kubernetes binaries (make k8s-bin prints it)');
 const stateDir = resolve('.state/test-cluster');
 const files = process.argv.slice(2);
+// The conformance suite's one-line verdict (test/conformance/crd-parity.test.ts), printed before the totals.
+const conformanceSummary = resolve('.state/conformance-summary.txt');
+rmSync(conformanceSummary, { force: true });
 
 await stopControlPlane(stateDir);
 const cp = await startControlPlane({ stateDir, binDir: resolve(binDir), log: (l) => console.log(`[cluster] ${l}`) });
@@ -42,5 +46,6 @@ if (code !== 0) {
   if (totals.fail === 0) totals.fail = 1;
 }
 await stopControlPlane(stateDir);
+if (existsSync(conformanceSummary)) console.log(readFileSync(conformanceSummary, 'utf8').trim());
 console.log(`${totals.pass} passed, ${totals.fail} failed`);
 process.exitCode = code;

@@ -49,9 +49,9 @@ export function mergePatch(target: unknown, patch: unknown): unknown {
  */
 export function applyJsonPatch(document: unknown, body: string): unknown {
   const operations = parseJson(body, 'patch');
-  if (!Array.isArray(operations)) throw statusErrors.badRequest('json: cannot unmarshal object into Go value of type jsonpatch.Patch');
-  const invalid = jsonPatch.validate(operations as jsonPatch.Operation[]);
-  if (invalid) throw statusErrors.badRequest(`invalid JSON patch: ${invalid.message.split('\n')[0]}`);
+  if (!Array.isArray(operations)) throw statusErrors.badRequest('error decoding patch: json: cannot unmarshal object into Go value of type []handlers.jsonPatchOp');
+  // An unknown op, a missing or malformed path: kube-apiserver finds these only when applying, so the same 422.
+  if (jsonPatch.validate(operations as jsonPatch.Operation[])) throw statusErrors.patchNotApplicable();
   try {
     return jsonPatch.applyPatch(deepClone(document), operations as jsonPatch.Operation[], true, false).newDocument;
   } catch {

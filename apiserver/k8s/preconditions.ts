@@ -7,10 +7,16 @@ import type { KubeObject } from './types.js';
 
 /** A DELETE's preconditions (DeleteOptions.preconditions) against the live object: 409 Conflict when one fails. */
 export function checkDeletePreconditions(ref: ResourceRef, preconditions: DeletePreconditions | undefined, live: KubeObject): void {
-  checkUid(ref, preconditions?.uid, live.metadata.uid);
+  // The generic store checks a delete's preconditions in storage (etcd3's Preconditions.Check): its words, and the
+  // Kind (the object's) in the Status, where a write's conflicts name the resource.
+  const byKind: ResourceRef = live.kind ? { ...ref, resource: live.kind } : ref;
+  const uid = preconditions?.uid;
+  if (uid && uid !== live.metadata.uid) {
+    throw statusErrors.conflict(byKind, `the UID in the precondition (${uid}) does not match the UID in record (${live.metadata.uid ?? ''}). The object might have been deleted and then recreated`);
+  }
   const rv = preconditions?.resourceVersion;
   if (rv && rv !== live.metadata.resourceVersion) {
-    throw statusErrors.conflict(ref, `Precondition failed: ResourceVersion in precondition: ${rv}, ResourceVersion in object meta: ${live.metadata.resourceVersion ?? ''}`);
+    throw statusErrors.conflict(byKind, `the ResourceVersion in the precondition (${rv}) does not match the ResourceVersion in record (${live.metadata.resourceVersion ?? ''}). The object might have been modified`);
   }
 }
 

@@ -39,7 +39,8 @@ export function isStatusError(err: unknown): err is StatusError {
 
 function failure(code: number, reason: string, message: string, details?: Status['details']): StatusError {
   const status: Status = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code };
-  if (details) status.details = details;
+  // StatusDetails' fields are omitempty: no `name: ""`, no `group: ""`.
+  if (details) status.details = Object.fromEntries(Object.entries(details).filter(([, v]) => v !== undefined && v !== '')) as Status['details'];
   return new StatusError(status);
 }
 
@@ -120,7 +121,8 @@ export const statusErrors = {
 };
 
 export function successStatus(details?: Status['details']): Status {
-  const status: Status = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 200 };
+  // The generic store's delete answer carries no code (metav1.Status{Status: Success, Details}).
+  const status = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success' } as Status;
   if (details) status.details = details;
   return status;
 }

@@ -139,11 +139,40 @@ export class ObjectValidator {
     if (unknown.length > 0 && fieldValidation === 'Strict') {
       throw statusErrors.badRequest(`strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(', ')}`);
     }
+    dropEmptyCollections(object.metadata);
     const causes = objectMetaCauses(object.metadata);
+    if (live?.metadata.deletionTimestamp) causes.push(...newFinalizerCauses(object.metadata.finalizers, live.metadata.finalizers));
     if (!this.validate(object)) causes.push(...causesFromAjv(this.validate.errors ?? [], object));
     if (causes.length > 0) {
       throw statusErrors.invalid(this.info.group, this.info.kind, typeof object.metadata?.name === 'string' ? object.metadata.name : '', causes);
     }
     return { warnings: fieldValidation === 'Warn' ? unknown.map((f) => `unknown field "${f}"`) : [] };
   }
+}
+
+const COLLECTIONS = ['labels', 'annotations', 'finalizers', 'ownerReferences'] as const;
+
+/**
+ * ObjectMeta's collections are `omitempty`: kube-apiserver decodes every body into ObjectMeta, so `labels: {}`,
+ * `annotations: {}`, `finalizers: []`, `ownerReferences: []` (and nulls) are never stored nor answered. Keeping them
+ * would show a client-side diff (`kubectl diff`) of an unchanged manifest as drift.
+ */
+export function dropEmptyCollections(metadata: unknown): void {
+  if (!isPlainObject(metadata)) return;
+  for (const key of COLLECTIONS) {
+    const v = metadata[key];
+    if (v === null || (Array.isArray(v) && v.length === 0) || (isPlainObject(v) && Object.keys(v).length === 0)) delete metadata[key];
+  }
+}
+
+/** ValidateNoNewFinalizers: an object being deleted may lose finalizers, never gain one. */
+function newFinalizerCauses(next: unknown, old: string[] | undefined): StatusCause[] {
+  if (!Array.isArray(next)) return [];
+  const had = new Set(old ?? []);
+  const extra = [...new Set(next.filter((f): f is string => typeof f === 'string' && !had.has(f)))].sort();
+  if (extra.length === 0) return [];
+  return [{
+    type: 'FieldValueForbidden', field: 'metadata.finalizers',
+    message: `Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers []string{${extra.map((f) => JSON.stringify(f)).join(', ')}}`,
+  }];
 }

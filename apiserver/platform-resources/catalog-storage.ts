@@ -133,7 +133,7 @@ export class CatalogStorage<K extends CatalogKind> implements Storage, Getter, L
     }
     const metadata: ListResult['metadata'] = { resourceVersion };
     if (options.limit && options.limit > 0 && items.length > options.limit) {
-      metadata.remainingItemCount = items.length - options.limit;
+      if (!options.labelSelector.length && !options.fieldSelector.length) metadata.remainingItemCount = items.length - options.limit;
       items = items.slice(0, options.limit);
       metadata.continue = encodeContinue(items[items.length - 1]!.metadata.name ?? '');
     }

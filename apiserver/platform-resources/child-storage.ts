@@ -150,7 +150,7 @@ export class ChildStorage<K extends ChildKind> implements Storage, Getter, Liste
     }
     const metadata: ListResult['metadata'] = { resourceVersion };
     if (options.limit && options.limit > 0 && items.length > options.limit) {
-      metadata.remainingItemCount = items.length - options.limit;
+      if (!options.labelSelector.length && !options.fieldSelector.length) metadata.remainingItemCount = items.length - options.limit;
       items = items.slice(0, options.limit);
       metadata.continue = encodeContinue(key(items[items.length - 1]!.metadata));
     }

@@ -49,6 +49,7 @@ export const ANNOTATION = {
   initialSavepoint: `${RESERVED_PREFIX}initial-savepoint`,
   projectedMode: `${RESERVED_PREFIX}projected-mode`,
   supersededFailure: `${RESERVED_PREFIX}superseded-failure`,
+  generateName: `${RESERVED_PREFIX}generate-name`,
 } as const;
 
 export function isReservedKey(key: string): boolean {
@@ -125,6 +126,8 @@ export interface KubeParts {
   managedFields?: ManagedFieldsEntry[];
   finalizers?: string[];
   ownerReferences?: OwnerReference[];
+  /** metadata.generateName as the object was created with (kept, as kube keeps it). */
+  generateName?: string;
   deletion?: DeletionRecord;
   savepointNonce?: NonceRecord;
   restartNonce?: NonceRecord;
@@ -184,6 +187,8 @@ export function encodeKubeParts(parts: KubeParts, instanceId: string): { labels:
   json(ANNOTATION.restartNonce, parts.restartNonce);
   json(ANNOTATION.initialSavepoint, parts.initialSavepoint);
   json(ANNOTATION.supersededFailure, parts.supersededFailure);
+  // Written only when set: records of deployments created without it keep their shape.
+  if (parts.generateName !== undefined) json(ANNOTATION.generateName, parts.generateName);
   annotations[ANNOTATION.projectedMode] = parts.projectedMode ?? '';
   json(RESTORE_ANNOTATION, parts.restore);
   return { labels, annotations };
@@ -246,6 +251,7 @@ export function decodeKubeParts(annotations: StringMap | undefined): KubeParts |
   assign('initialSavepoint', ANNOTATION.initialSavepoint);
   assign('supersededFailure', ANNOTATION.supersededFailure);
   assign('restore', RESTORE_ANNOTATION);
+  assign('generateName', ANNOTATION.generateName);
   const mode = a[ANNOTATION.projectedMode];
   if (mode === 'PATCH' || mode === 'PUT') parts.projectedMode = mode;
   return parts;

@@ -36,9 +36,10 @@ export class DeletionFlow {
     const policy = parts.spec.deletionPolicy ?? 'Cancel';
     const timestamp = kubeTime(core.now());
     // As kube-apiserver's generic store: setting deletionTimestamp raises the generation.
-    const next: KubeParts = { ...parts, generation: parts.generation + 1, deletion: { timestamp, policy } };
+    const finalizers = withGarbageCollectorFinalizer(parts.finalizers, options.propagationPolicy);
+    const next: KubeParts = { ...parts, generation: parts.generation + 1, deletion: { timestamp, policy }, ...(finalizers ? { finalizers } : {}) };
     if (ctx.dryRun) {
-      return { object: { ...object, metadata: { ...object.metadata, deletionTimestamp: timestamp, generation: next.generation } }, deleted: false };
+      return { object: { ...object, metadata: { ...object.metadata, deletionTimestamp: timestamp, generation: next.generation, ...(finalizers ? { finalizers } : {}) } }, deleted: false };
     }
     const step = deletionStep(policy, view);
     const body: DeploymentWrite = {
@@ -130,6 +131,17 @@ export class DeletionFlow {
       return false;
     }
   }
+}
+
+/**
+ * kube-apiserver's generic store (deletionFinalizersForGarbageCollection): Orphan and Foreground hand the object to
+ * the garbage collector with its finalizer (`orphan`, `foregroundDeletion`); the collector removes it once it has
+ * orphaned or deleted the dependents, and the deletion then goes on under the resource's own deletion policy.
+ */
+function withGarbageCollectorFinalizer(finalizers: string[] | undefined, policy: DeleteOptions['propagationPolicy']): string[] | undefined {
+  const gc = policy === 'Orphan' ? 'orphan' : policy === 'Foreground' ? 'foregroundDeletion' : undefined;
+  if (!gc || finalizers?.includes(gc)) return undefined;
+  return [...(finalizers ?? []), gc];
 }
 
 /** The deployment's labels or annotations without this server's keys, reserved keys set to null (a merge patch removes them). */

@@ -38,10 +38,11 @@ function platformMetadataBody(def: DeploymentDefinition, labels: StringMap, anno
   return meta;
 }
 
-function kubePartsOf(obj: VvpDeployment): Pick<KubeParts, 'labels' | 'annotations' | 'managedFields' | 'finalizers' | 'ownerReferences'> {
+function kubePartsOf(obj: VvpDeployment): Pick<KubeParts, 'labels' | 'annotations' | 'managedFields' | 'finalizers' | 'ownerReferences' | 'generateName'> {
   const m = obj.metadata;
   return {
     labels: m.labels, annotations: m.annotations, managedFields: m.managedFields, finalizers: m.finalizers, ownerReferences: m.ownerReferences,
+    ...(m.generateName ? { generateName: m.generateName } : {}),
   };
 }
 
@@ -324,6 +325,7 @@ export function toVvpDeployment(view: PlatformView, parts: KubeParts): VvpDeploy
   if (parts.annotations !== undefined) metadata.annotations = parts.annotations;
   if (parts.finalizers !== undefined) metadata.finalizers = parts.finalizers;
   if (parts.ownerReferences !== undefined) metadata.ownerReferences = parts.ownerReferences;
+  if (parts.generateName !== undefined) metadata.generateName = parts.generateName;
   if (parts.managedFields !== undefined) metadata.managedFields = parts.managedFields;
   if (parts.deletion) metadata.deletionTimestamp = parts.deletion.timestamp;
   return { apiVersion: API_VERSION, kind: KIND, metadata, spec: parts.spec, status: buildStatus(view, parts) };

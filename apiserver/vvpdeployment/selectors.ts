@@ -27,7 +27,7 @@ function keyOf(o: KubeObject): string {
 }
 
 /** One page of a list in namespace/name order, after the continue token's key, at most `limit` long. */
-export function page(items: readonly KubeObject[], options: Pick<ListOptions, 'limit' | 'continue'>, resourceVersion: string): ListResult {
+export function page(items: readonly KubeObject[], options: Pick<ListOptions, 'limit' | 'continue'> & Partial<Pick<ListOptions, 'labelSelector' | 'fieldSelector'>>, resourceVersion: string): ListResult {
   let rest = [...items].sort(byNamespaceAndName);
   if (options.continue) {
     const after = decodeContinue(options.continue);
@@ -39,7 +39,8 @@ export function page(items: readonly KubeObject[], options: Pick<ListOptions, 'l
     const remaining = rest.length - options.limit;
     rest = rest.slice(0, options.limit);
     metadata.continue = encodeContinue(keyOf(rest[rest.length - 1]!));
-    metadata.remainingItemCount = remaining;
+    // As kube-apiserver: the count is only known, and only sent, for a list without selectors.
+    if (!options.labelSelector?.length && !options.fieldSelector?.length) metadata.remainingItemCount = remaining;
   }
   return { items: rest, metadata };
 }

@@ -50,10 +50,11 @@ export function truthy(value: string | undefined): boolean {
   return value !== undefined && ['1', 't', 'T', 'true', 'TRUE', 'True'].includes(value);
 }
 
-export function parseDryRun(values: string | string[] | undefined): boolean {
+/** ValidateDryRun, as the options' 422 (`CreateOptions`, `UpdateOptions`, `PatchOptions`, `DeleteOptions`). */
+export function parseDryRun(values: string | string[] | undefined, optionsKind = 'CreateOptions'): boolean {
   const list = values === undefined ? [] : Array.isArray(values) ? values : [values];
-  for (const v of list) {
-    if (v !== 'All') throw statusErrors.badRequest(`dryRun: Unsupported value: "${v}": supported values: "All"`);
+  if (list.some((v) => v !== 'All')) {
+    throw invalidOptions(optionsKind, [{ field: 'dryRun', type: 'FieldValueNotSupported', message: `Unsupported value: ${JSON.stringify(list)}: supported values: "All"` }]);
   }
   return list.length > 0;
 }
@@ -118,6 +119,14 @@ export function checkTypeMeta(endpoint: Endpoint, body: Record<string, unknown>)
   body.kind = endpoint.info.kind;
   if (body.metadata === undefined || body.metadata === null) body.metadata = {};
   if (!isPlainObject(body.metadata)) throw statusErrors.badRequest('metadata must be an object');
+  // ObjectMeta's string fields decode as strings or the body is refused, in the decoder's words (never a 500).
+  for (const field of ['name', 'generateName', 'namespace', 'resourceVersion', 'uid'] as const) {
+    const value = body.metadata[field];
+    if (value !== undefined && value !== null && typeof value !== 'string') {
+      const { kind, version } = endpoint.info;
+      throw statusErrors.badRequest(`${kind} in version "${version}" cannot be handled as a ${kind}: json: cannot unmarshal ${Array.isArray(value) ? 'array' : typeof value === 'object' ? 'object' : typeof value} into Go struct field ObjectMeta.${field} of type string`);
+    }
+  }
   return body as KubeObject;
 }
 

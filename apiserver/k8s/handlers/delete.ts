@@ -7,7 +7,7 @@ import { matchesSelectors } from '../selectors.js';
 import { type DeleteOptions, isGetter, isGracefulDeleter, isLister, type RequestContext } from '../storage.js';
 import { isStatusError, statusErrors, successStatus } from '../status.js';
 import type { KubeObject } from '../types.js';
-import { type Endpoint, admit, outputFor, parseDryRun, queryParam, renderObject, requestContext, withTypeMeta } from './common.js';
+import { type Endpoint, admit, invalidOptions, outputFor, parseDryRun, queryParam, renderObject, requestContext, withTypeMeta } from './common.js';
 import { listOptions, notSupported } from './read.js';
 
 const PROPAGATION = ['Orphan', 'Background', 'Foreground'] as const;
@@ -21,11 +21,25 @@ function parseDeleteOptions(request: FastifyRequest): ParsedDelete {
   const text = request.body instanceof Buffer ? request.body.toString('utf8').trim() : '';
   const body = text ? parseJson(text, 'DeleteOptions') : {};
   if (!isPlainObject(body)) throw statusErrors.badRequest('DeleteOptions must be an object');
+  // The body decodes as DeleteOptions or not at all (kube-apiserver's scheme knows no other kind there).
+  if (typeof body.kind === 'string' && body.kind !== 'DeleteOptions') {
+    throw statusErrors.badRequest(`no kind "${body.kind}" is registered for version "${typeof body.apiVersion === 'string' ? body.apiVersion.replace(/^.*\//, '') : ''}" in scheme "pkg/runtime/scheme.go:100"`);
+  }
   const options: DeleteOptions = {};
   const propagation = body.propagationPolicy ?? queryParam(request, 'propagationPolicy');
+  const orphanDependents = body.orphanDependents ?? queryParam(request, 'orphanDependents');
+  if (propagation !== undefined && propagation !== null && orphanDependents !== undefined && orphanDependents !== null) {
+    throw invalidOptions('DeleteOptions', [{
+      field: 'propagationPolicy', type: 'FieldValueInvalid',
+      message: `Invalid value: ${JSON.stringify(String(propagation))}: orphanDependents and deletionPropagation cannot be both set`,
+    }]);
+  }
   if (propagation !== undefined && propagation !== null) {
     if (!PROPAGATION.includes(propagation as (typeof PROPAGATION)[number])) {
-      throw statusErrors.badRequest(`propagationPolicy: Unsupported value: "${String(propagation)}": supported values: "Foreground", "Background", "Orphan"`);
+      throw invalidOptions('DeleteOptions', [{
+        field: 'propagationPolicy', type: 'FieldValueNotSupported',
+        message: `Unsupported value: ${JSON.stringify(String(propagation))}: supported values: "Foreground", "Background", "Orphan", "nil"`,
+      }]);
     }
     options.propagationPolicy = propagation as DeleteOptions['propagationPolicy'];
   } else if (body.orphanDependents === true || queryParam(request, 'orphanDependents') === 'true') {
@@ -44,7 +58,7 @@ function parseDeleteOptions(request: FastifyRequest): ParsedDelete {
     if (typeof p.resourceVersion === 'string') options.preconditions.resourceVersion = p.resourceVersion;
   }
   const bodyDryRun = Array.isArray(body.dryRun) ? (body.dryRun as string[]) : undefined;
-  const dryRun = parseDryRun(bodyDryRun ?? (request.query as Record<string, string | string[] | undefined>).dryRun);
+  const dryRun = parseDryRun(bodyDryRun ?? (request.query as Record<string, string | string[] | undefined>).dryRun, 'DeleteOptions');
   return { options, dryRun };
 }
 
@@ -67,7 +81,9 @@ export async function deleteObject(endpoint: Endpoint, request: FastifyRequest, 
   const ctx = requestContext(request, reply, dryRun);
   await admitDelete(endpoint, ctx, namespace, name, options);
   const result = await storage.delete(ctx, namespace, name, options);
-  if (result.deleted) {
+  // A dry run of a delete that would not wait (no finalizers) answers what the real one would: Success.
+  const immediate = dryRun && !result.object.metadata.finalizers?.length;
+  if (result.deleted || immediate) {
     return reply.type('application/json').send(JSON.stringify(successStatus({
       name, group: endpoint.info.group, kind: endpoint.info.resource, uid: result.object.metadata.uid,
     })));

@@ -46,6 +46,10 @@ function frameKey(endpoint: Endpoint, format: OutputFormat, type: string): strin
   return format.kind === 'table' ? undefined : `${type} ${format.kind} ${format.kind === 'partial' ? format.version : ''} ${endpoint.apiVersion}`;
 }
 
+function watchHeaders(request: FastifyRequest): Record<string, string> {
+  return { 'content-type': 'application/json', 'cache-control': 'no-cache, private', ...(request.id ? { 'audit-id': String(request.id) } : {}) };
+}
+
 export async function serveWatch(endpoint: Endpoint, request: FastifyRequest, reply: FastifyReply, list: ListOptions) {
   const storage = endpoint.storage;
   if (!isWatcher(storage)) throw statusErrors.methodNotAllowed('watch is not supported');
@@ -53,12 +57,23 @@ export async function serveWatch(endpoint: Endpoint, request: FastifyRequest, re
   const options = watchOptions(request, list);
   const timeout = timeoutSeconds(request, endpoint.watch.minTimeoutSeconds);
   const ctx = requestContext(request, reply);
-  // Errors before the stream starts (410 Expired, 422) are ordinary error responses.
-  const stream = await storage.watch(ctx, options);
+  // Errors before the stream starts (422, 403, 503) are ordinary error responses; a resourceVersion too old is not:
+  // kube-apiserver's watch cache answers it with a stream whose one event is the ERROR (410 Expired), and informers
+  // read it there.
+  let stream: Awaited<ReturnType<typeof storage.watch>>;
+  try {
+    stream = await storage.watch(ctx, options);
+  } catch (err) {
+    if (!(isStatusError(err) && err.code === 410)) throw err;
+    reply.hijack();
+    reply.raw.writeHead(200, watchHeaders(request));
+    reply.raw.end(`${JSON.stringify({ type: 'ERROR', object: wireStatus(err.status) })}\n`);
+    return;
+  }
 
   reply.hijack();
   const res = reply.raw;
-  res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-cache, private', ...(request.id ? { 'audit-id': String(request.id) } : {}) });
+  res.writeHead(200, watchHeaders(request));
   // An empty watch must still answer at once: clients wait for the response headers before doing anything else.
   (res as { flushHeaders?: () => void }).flushHeaders?.();
   endpoint.watch.onWatchCount?.(endpoint.info.resource, 1);

@@ -3,10 +3,11 @@
 
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { parseYaml } from '../body-bounds.js';
+import { duplicateFields } from '../duplicate-fields.js';
 import { applyConfiguration, updateManagedFields } from '../managed-fields.js';
 import { bodyMediaType } from '../negotiation.js';
 import {
-  APPLY_PATCH, JSON_PATCH, SUPPORTED_PATCH_TYPES, applyJsonPatch, deepClone, isPlainObject, mergePatch, parseJson,
+  APPLY_PATCH, JSON_PATCH, SUPPORTED_PATCH_TYPES, applyJsonPatch, deepClone, deepEqual, isPlainObject, mergePatch, parseJson,
   patchSetsResourceVersion,
 } from '../patch.js';
 import { authorizeCreateOnUpdate } from '../auth/access.js';
@@ -51,11 +52,41 @@ function keepSystemFields(endpoint: Endpoint, object: KubeObject, live: KubeObje
   }
 }
 
-function writeOptions(request: FastifyRequest) {
+function writeOptions(request: FastifyRequest, optionsKind: 'CreateOptions' | 'UpdateOptions' | 'PatchOptions') {
   return {
-    dryRun: parseDryRun((request.query as Record<string, string | string[] | undefined>).dryRun),
+    dryRun: parseDryRun((request.query as Record<string, string | string[] | undefined>).dryRun, optionsKind),
     fieldValidation: parseFieldValidation(queryParam(request, 'fieldValidation')),
   };
+}
+
+/**
+ * Fields given twice in a JSON body (JSON.parse keeps the last): Strict refuses the body as kube-apiserver's strict
+ * decoder does, Warn answers one warning each, Ignore says nothing.
+ */
+function duplicateFieldWarnings(endpoint: Endpoint, request: FastifyRequest, fieldValidation: ReturnType<typeof parseFieldValidation>): string[] {
+  if (fieldValidation === 'Ignore' || !(request.body instanceof Buffer) || bodyMediaType(request.headers['content-type']) === 'application/yaml') return [];
+  const found = duplicateFields(request.body.toString('utf8')).map((f) => `duplicate field "${f}"`);
+  if (found.length > 0 && fieldValidation === 'Strict') {
+    const { kind, version } = endpoint.info;
+    throw statusErrors.badRequest(`${kind} in version "${version}" cannot be handled as a ${kind}: strict decoding error: ${found.join(', ')}`);
+  }
+  return found;
+}
+
+/**
+ * A write that changes nothing but the times of managedFields entries keeps the live entries, as kube-apiserver's
+ * field manager does: the storage then sees no change — no write, the same resourceVersion, no event. (A new
+ * manager's entry is a change, for kube too.)
+ */
+function unchangedKeepsManagedFields(object: KubeObject, live: KubeObject | undefined): KubeObject {
+  if (!live) return object;
+  const untimed = (o: KubeObject) => o.metadata.managedFields?.map(({ time: _time, ...entry }) => entry);
+  const strip = (o: KubeObject) => ({ ...o, status: undefined, metadata: { ...o.metadata, managedFields: untimed(o), resourceVersion: undefined } });
+  if (!deepEqual(strip(object), strip(live))) return object;
+  const kept = { ...object, metadata: { ...object.metadata } };
+  if (live.metadata.managedFields === undefined) delete kept.metadata.managedFields;
+  else kept.metadata.managedFields = live.metadata.managedFields;
+  return kept;
 }
 
 /** What a PUT or PATCH transform found out on the storage's read: whether it creates, and the validation warnings. */
@@ -86,9 +117,10 @@ export async function createObject(endpoint: Endpoint, request: FastifyRequest, 
   const storage = endpoint.storage;
   if (!isCreater(storage)) throw notSupported(endpoint, 'create');
   const format = outputFor(request, { list: false });
-  const { dryRun, fieldValidation } = writeOptions(request);
+  const { dryRun, fieldValidation } = writeOptions(request, 'CreateOptions');
   const manager = fieldManager(request);
   const object = checkTypeMeta(endpoint, decodeObjectBody(request));
+  const duplicates = duplicateFieldWarnings(endpoint, request, fieldValidation);
   checkNameAndNamespace(object, undefined, namespace);
   if (object.metadata.resourceVersion) throw statusErrors.badRequest('resourceVersion should not be set on objects to be created');
   if (!object.metadata.name) {
@@ -107,17 +139,18 @@ export async function createObject(endpoint: Endpoint, request: FastifyRequest, 
     return checked.warnings;
   }));
   const created = await timed(ctx, 'storage', () => storage.create(ctx, admittedObject!));
-  return sendWithWarnings(reply, 201, [...warnings, ...(ctx.warnings ?? [])], await timed(ctx, 'render', () => renderObject(endpoint, request, format, created)));
+  return sendWithWarnings(reply, 201, [...duplicates, ...warnings, ...(ctx.warnings ?? [])], await timed(ctx, 'render', () => renderObject(endpoint, request, format, created)));
 }
 
 export async function replaceObject(endpoint: Endpoint, request: FastifyRequest, reply: FastifyReply, namespace: string | undefined, name: string) {
   const storage = endpoint.storage;
   if (!isUpdater(storage)) throw notSupported(endpoint, 'update');
   const format = outputFor(request, { list: false });
-  const { dryRun, fieldValidation } = writeOptions(request);
+  const { dryRun, fieldValidation } = writeOptions(request, 'UpdateOptions');
   const manager = fieldManager(request);
   const ctx = requestContext(request, reply, dryRun, manager);
   const body = checkTypeMeta(endpoint, decodeObjectBody(request));
+  const duplicates = duplicateFieldWarnings(endpoint, request, fieldValidation);
   checkNameAndNamespace(body, name, namespace);
   const outcome: Outcome = { created: false, warnings: [] };
   const updated = await timed(ctx, 'storage', () => storage.update(ctx, namespace, name, async (live) => {
@@ -125,14 +158,20 @@ export async function replaceObject(endpoint: Endpoint, request: FastifyRequest,
     // kube-apiserver's update.go: a PUT that creates needs `create` too.
     if (!live) await authorizeCreateOnUpdate(ctx, endpoint.info, namespace, name);
     const object = deepClone(body);
+    // As a CRD (AllowUnconditionalUpdate false): a PUT over a live object names the version it replaces.
+    if (live && !object.metadata.resourceVersion) {
+      throw statusErrors.invalid(endpoint.info.group, endpoint.info.resource, name, [
+        { type: 'FieldValueInvalid', field: 'metadata.resourceVersion', message: 'Invalid value: 0: must be specified for an update' },
+      ]);
+    }
     if (live) keepSystemFields(endpoint, object, live);
     else clearSystemFields(object);
     const entries = object.metadata.managedFields !== undefined ? object.metadata.managedFields : live?.metadata.managedFields;
-    return admitted(endpoint, ctx, object, live, fieldValidation, outcome, (o) => {
+    return unchangedKeepsManagedFields(await admitted(endpoint, ctx, object, live, fieldValidation, outcome, (o) => {
       o.metadata.managedFields = updateManagedFields(live, o, entries, { manager, apiVersion: endpoint.apiVersion, schema: endpoint.info.schema });
-    });
+    }), live);
   }));
-  return sendWithWarnings(reply, outcome.created ? 201 : 200, [...outcome.warnings, ...(ctx.warnings ?? [])], await timed(ctx, 'render', () => renderObject(endpoint, request, format, updated)));
+  return sendWithWarnings(reply, outcome.created ? 201 : 200, [...duplicates, ...outcome.warnings, ...(ctx.warnings ?? [])], await timed(ctx, 'render', () => renderObject(endpoint, request, format, updated)));
 }
 
 function decodePatch(contentType: string, text: string): unknown {
@@ -152,7 +191,7 @@ export async function patchObject(endpoint: Endpoint, request: FastifyRequest, r
     throw invalidOptions('PatchOptions', [{ field: 'force', message: 'Forbidden: may not be specified for non-apply patch', type: 'FieldValueForbidden' }]);
   }
   const format = outputFor(request, { list: false });
-  const { dryRun, fieldValidation } = writeOptions(request);
+  const { dryRun, fieldValidation } = writeOptions(request, 'PatchOptions');
   const manager = fieldManager(request, apply);
   const ctx = requestContext(request, reply, dryRun, manager);
   const text = request.body instanceof Buffer ? request.body.toString('utf8') : '';
@@ -182,7 +221,7 @@ export async function patchObject(endpoint: Endpoint, request: FastifyRequest, r
     if (!live && !isCreater(storage)) throw statusErrors.notFound(ref(endpoint, name));
     // kube-apiserver's patch.go: an apply that creates needs `create` too, before admission sees it.
     if (!live) await authorizeCreateOnUpdate(ctx, endpoint.info, namespace, name);
-    return admitted(endpoint, ctx, object, live, fieldValidation, outcome);
+    return unchangedKeepsManagedFields(await admitted(endpoint, ctx, object, live, fieldValidation, outcome), live);
   });
   for (let attempt = 1; ; attempt++) {
     try {

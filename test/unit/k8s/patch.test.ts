@@ -13,11 +13,11 @@ t.test('merge patch is RFC 7386', async (t) => {
   t.same(target.author, { givenName: 'John', familyName: 'Doe' }, 'the target is not mutated');
 });
 
-t.test('json patch: operations apply; malformed is 400', async (t) => {
+t.test('json patch: operations apply; a body that is no list is 400, an unknown op kube-apiserver\'s 422 (conformance case patch/json-patch-unknown-op)', async (t) => {
   t.same(applyJsonPatch({ a: 1, b: [1] }, JSON.stringify([{ op: 'add', path: '/b/-', value: 2 }, { op: 'remove', path: '/a' }])), { b: [1, 2] });
   t.same(applyJsonPatch({ a: { b: 1 } }, JSON.stringify([{ op: 'copy', from: '/a/b', path: '/c' }, { op: 'move', from: '/a', path: '/d' }])), { c: 1, d: { b: 1 } });
   t.match(thrownStatus(() => applyJsonPatch({}, '{"op":"add"}')), { code: 400 });
-  t.match(thrownStatus(() => applyJsonPatch({}, '[{"op":"nope","path":"/a"}]')), { code: 400 });
+  t.match(thrownStatus(() => applyJsonPatch({}, '[{"op":"nope","path":"/a"}]')), { code: 422, reason: 'Invalid' });
 });
 
 t.test('json patch: an operation that cannot be applied is kube-apiserver\'s generic 422, and nothing changes', async (t) => {

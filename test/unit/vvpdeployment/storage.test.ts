@@ -385,8 +385,8 @@ t.test('delete (Orphan): the platform deployment keeps running, unmanaged and in
 t.test('delete preconditions', async (t) => {
   const { storage } = setup();
   await storage.create(ctx(), manifest());
-  await rejects(t, storage.delete(ctx(), 'flink', 'top-speed', { preconditions: { uid: 'nope' } }), { code: 409, message: /UID in precondition/ });
-  await rejects(t, storage.delete(ctx(), 'flink', 'top-speed', { preconditions: { resourceVersion: '1' } }), { code: 409, message: /ResourceVersion in precondition/ });
+  await rejects(t, storage.delete(ctx(), 'flink', 'top-speed', { preconditions: { uid: 'nope' } }), { code: 409, message: /the UID in the precondition \(nope\) does not match the UID in record/ });
+  await rejects(t, storage.delete(ctx(), 'flink', 'top-speed', { preconditions: { resourceVersion: '1' } }), { code: 409, message: /the ResourceVersion in the precondition \(1\) does not match the ResourceVersion in record/ });
 });
 
 t.test('a platform refusal while finishing a deletion shows as DeletionBlocked/PlatformRefused', async (t) => {
