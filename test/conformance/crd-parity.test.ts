@@ -65,7 +65,8 @@ t.test('every request answers as it would for the CRD, or the difference is docu
   const documented = documentedCases(readFileSync(resolve('docs/crd-differences.md'), 'utf8'));
   const results = await runCases(cases, { product, crd }, documented, 8);
   const count = (v: CaseResult['verdict']) => results.filter((r) => r.verdict === v).length;
-  const line = `conformance: ${results.length} cases, ${count('same')} same, ${count('documented')} documented, ${count('differ')} differ`;
+  // Known gaps are listed (so they fail nothing) but counted apart from the deliberate differences: they are bugs.
+  const line = `conformance: ${results.length} cases, ${count('same')} same, ${count('documented')} documented, ${count('known')} known gaps (docs/crd-differences.md), ${count('differ')} differ`;
   mkdirSync(resolve('.state'), { recursive: true });
   writeFileSync(resolve('.state/conformance-summary.txt'), `${line}\n`);
   writeFileSync(resolve('.state/conformance-results.json'), JSON.stringify(results, null, 1));
@@ -76,6 +77,6 @@ t.test('every request answers as it would for the CRD, or the difference is docu
     if (!names.has(name)) continue; // a case of another file (cascade.test.ts)
     const r = results.find((x) => x.name === name);
     // A row whose case answers the same now is reported, not failed: a few cases (watch timing) may pass by chance.
-    if (r && r.verdict !== 'documented') t.comment(`docs/crd-differences.md row ${name}: the case answers as the CRD now; remove the row if it stays so`);
+    if (r && r.verdict === 'same') t.comment(`docs/crd-differences.md row ${name}: the case answers as the CRD now; remove the row if it stays so`);
   }
 });
