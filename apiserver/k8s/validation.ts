@@ -150,7 +150,8 @@ export class ObjectValidator {
   }
 }
 
-const COLLECTIONS = ['labels', 'annotations', 'finalizers', 'ownerReferences'] as const;
+/** Each collection with the JSON type ObjectMeta gives it: only an empty value of that type is dropped. */
+const COLLECTIONS = { labels: 'map', annotations: 'map', finalizers: 'list', ownerReferences: 'list' } as const;
 
 /**
  * ObjectMeta's collections are `omitempty`: kube-apiserver decodes every body into ObjectMeta, so `labels: {}`,
@@ -159,9 +160,11 @@ const COLLECTIONS = ['labels', 'annotations', 'finalizers', 'ownerReferences'] a
  */
 export function dropEmptyCollections(metadata: unknown): void {
   if (!isPlainObject(metadata)) return;
-  for (const key of COLLECTIONS) {
+  for (const [key, type] of Object.entries(COLLECTIONS)) {
     const v = metadata[key];
-    if (v === null || (Array.isArray(v) && v.length === 0) || (isPlainObject(v) && Object.keys(v).length === 0)) delete metadata[key];
+    // A value of the wrong type (`labels: []`) is left for validation to refuse, as kube's decoder refuses it.
+    const empty = type === 'map' ? isPlainObject(v) && Object.keys(v).length === 0 : Array.isArray(v) && v.length === 0;
+    if (v === null || empty) delete metadata[key];
   }
 }
 

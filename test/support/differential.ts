@@ -14,6 +14,25 @@ import type { RawAnswer, RawRequest } from './hostile.js';
 
 export type Side = 'product' | 'crd';
 
+/**
+ * The Warning every write of the product carries, saying what it does to the platform's job (docs/restore-and-preview.md;
+ * a deliberate difference listed in docs/crd-differences.md, set aside on the product's side before comparing).
+ */
+const EFFECT_WARNING = /platform effect: /;
+
+/** A Warning header (one value or several) without the product's effect sentence; undefined when nothing is left. */
+export function withoutEffectWarning(warning: string | string[] | undefined): string | string[] | undefined {
+  if (warning === undefined) return undefined;
+  const kept = (Array.isArray(warning) ? warning : [warning]).flatMap((w) => w.split(/,(?=\s*\d{3} )/)).filter((w) => !EFFECT_WARNING.test(w)).map((w) => w.trim());
+  if (kept.length === 0) return undefined;
+  return Array.isArray(warning) ? kept : kept.join(', ');
+}
+
+/** kubectl's stderr without the product's effect sentence (kubectl prints each Warning on a line of its own). */
+export function withoutEffectLines(stderr: string): string {
+  return stderr.split('\n').filter((l) => !(l.startsWith('Warning: ') && EFFECT_WARNING.test(l))).join('\n');
+}
+
 /** The owner label the product adds to every object (a documented difference, normalised away). */
 export const OWNER_LABEL = 'ververica.platform/owner';
 
@@ -206,7 +225,7 @@ export function stableJson(v: unknown): string {
 /** The parts of an answer a client reads: code, media type, warnings, and the body (JSON parsed when it is JSON). */
 export function answer(res: RawAnswer, opts: { body?: boolean } = {}): Record<string, unknown> {
   const out: Record<string, unknown> = { code: res.status, contentType: mediaType(res.headers['content-type']) };
-  const warning = res.headers.warning;
+  const warning = withoutEffectWarning(res.headers.warning);
   if (warning) out.warnings = Array.isArray(warning) ? warning : [warning];
   if (res.error) out.error = res.error;
   if (opts.body !== false) out.body = parseBody(res.body);

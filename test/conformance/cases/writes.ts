@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Case, SideApi } from '../../support/differential.js';
-import { OWNER_LABEL, isObj } from '../../support/differential.js';
+import { OWNER_LABEL, isObj, withoutEffectLines, withoutEffectWarning } from '../../support/differential.js';
 import { eventually } from '../../support/eventually.js';
 import { APPLY, JSONPATCH, JSON_CT, MERGE, WRITE_NS, create, get, manifest, meta, observed, type Json } from './fixtures.js';
 
@@ -26,7 +26,7 @@ async function effect(s: SideApi, name: string, write: (live: Record<string, unk
   const after = await get(s, WRITE_NS, name);
   const rvMoved = rvOf(after) !== rvOf(before);
   return {
-    answer: res.status >= 400 ? observed(res as never) : { code: res.status, warnings: res.headers.warning ?? 'none' },
+    answer: res.status >= 400 ? observed(res as never) : { code: res.status, warnings: withoutEffectWarning(res.headers.warning as string | string[] | undefined) ?? 'none' },
     rvMoved, generation: `${String(genOf(before))}->${String(genOf(after))}`,
     // A CRD writes etcd only when the object changes; the product may write the platform only then too.
     platformWriteWithoutChange: !rvMoved && (await s.platformVersion(name)) !== platformBefore,
@@ -248,7 +248,7 @@ export function writeCases(): Case[] {
 export function kubectlCases(): Case[] {
   const cases: Case[] = [];
   const yaml = (s: SideApi, name: string, extra: Record<string, Json> = {}) => JSON.stringify({ ...manifest(s, WRITE_NS, name, { labels: { app: 'k' } }), ...extra });
-  const out = (r: { code: number; stdout: string; stderr: string }) => ({ code: r.code, stdout: r.stdout.trim(), stderr: r.stderr.replace(/^.*?(error|Error)/s, '$1').trim().slice(0, 300) });
+  const out = (r: { code: number; stdout: string; stderr: string }) => ({ code: r.code, stdout: r.stdout.trim(), stderr: withoutEffectLines(r.stderr).replace(/^.*?(error|Error)/s, '$1').trim().slice(0, 300) });
   cases.push(own('kubectl/apply-create-then-unchanged', async (s, name) => {
     const a = await s.kubectl(['apply', '-f', '-'], yaml(s, name));
     const o1 = await get(s, WRITE_NS, name);

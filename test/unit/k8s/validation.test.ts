@@ -1,5 +1,5 @@
 import t from 'tap';
-import { ObjectValidator, parseFieldValidation, pruneUnknownFields } from '../../../apiserver/k8s/validation.js';
+import { ObjectValidator, dropEmptyCollections, parseFieldValidation, pruneUnknownFields } from '../../../apiserver/k8s/validation.js';
 import type { KubeObject } from '../../../apiserver/k8s/types.js';
 import { widgetInfo } from '../../support/memory-storage.js';
 import { thrownStatus } from './thrown.js';
@@ -52,4 +52,13 @@ t.test('undeclared fields the live object already has are the storage\'s: not re
   const warned = structuredClone(next);
   t.same(v.check(warned, 'Warn', live).warnings, ['unknown field "spec.clientTypo"']);
   t.equal((warned.spec as { backendOnly: string }).backendOnly, 'kept');
+});
+
+t.test('empty metadata collections are dropped as kube drops them; an empty value of the wrong type is left to be refused', async (t) => {
+  const meta: Record<string, unknown> = { labels: {}, annotations: {}, finalizers: [], ownerReferences: null };
+  dropEmptyCollections(meta);
+  t.same(meta, {}, 'labels {}, annotations {}, finalizers [] and a null ownerReferences are gone');
+  const wrong: Record<string, unknown> = { labels: [], annotations: [], finalizers: {} };
+  dropEmptyCollections(wrong);
+  t.same(wrong, { labels: [], annotations: [], finalizers: {} }, 'labels [] is not an empty map: validation refuses it');
 });
