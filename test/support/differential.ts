@@ -6,11 +6,10 @@
 // table, else `differ`. Nothing here knows the product's internals: only HTTP, kubectl and the emulator's counters.
 import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
-import { Agent } from 'node:https';
 import { join } from 'node:path';
 import type { PemPair } from '../../certs/pki.js';
 import { kubectl, type CommandResult, type ControlPlane } from '../../tools/cluster/control-plane.js';
-import type { RawAnswer, RawRequest } from './hostile.js';
+import { httpsSender, type RawAnswer, type RawRequest } from './hostile.js';
 
 export type Side = 'product' | 'crd';
 
@@ -86,26 +85,11 @@ export interface CaseResult {
   error?: string;
 }
 
-/** A keep-alive HTTPS sender to kube-apiserver as its admin, and a streaming watch reader on the same agent. */
+/** A keep-alive HTTPS sender to kube-apiserver as its admin (hostile.ts's), and a streaming watch reader, a connection of its own per watch. */
 export function kubeSenders(cp: ControlPlane, maxSockets = 32) {
   const admin = JSON.parse(readFileSync(join(cp.stateDir, 'admin.json'), 'utf8')) as PemPair;
   const url = new URL(cp.server);
-  const agent = new Agent({ keepAlive: true, maxSockets, ca: cp.clusterCa.certPem, cert: admin.certPem, key: admin.keyPem });
-  const send = (req: RawRequest): Promise<RawAnswer> => new Promise((resolve) => {
-    const body = req.body === undefined ? undefined : Buffer.isBuffer(req.body) ? req.body : Buffer.from(req.body);
-    const r = request({
-      host: url.hostname, port: url.port, agent, method: req.method ?? 'GET', path: req.path, timeout: 60_000,
-      headers: { ...(body ? { 'content-length': String(body.length) } : {}), ...req.headers },
-    }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString() }));
-      res.on('error', (err) => resolve({ status: 0, headers: {}, body: '', error: err.message }));
-    });
-    r.on('timeout', () => r.destroy(new Error('timeout')));
-    r.on('error', (err) => resolve({ status: 0, headers: {}, body: '', error: err.message }));
-    r.end(body);
-  });
+  const { send, close } = httpsSender({ url: cp.server, ca: cp.clusterCa.certPem, client: admin }, maxSockets, 60_000);
   const watch = (path: string, done: (events: WatchEvent[]) => boolean = () => false, deadlineMs = 30_000, headers: Record<string, string> = {}): Promise<WatchAnswer> =>
     new Promise((resolve) => {
       const events: WatchEvent[] = [];
@@ -147,7 +131,7 @@ export function kubeSenders(cp: ControlPlane, maxSockets = 32) {
       });
       r.end();
     });
-  return { send, watch, close: () => agent.destroy() };
+  return { send, watch, close };
 }
 
 export function makeSide(opts: {

@@ -32,13 +32,13 @@ export interface Endpoint {
 }
 
 /** A keep-alive HTTPS sender to one endpoint; never throws (a failed connection is an answer with `error`). */
-export function httpsSender(endpoint: Endpoint, maxSockets = 8) {
+export function httpsSender(endpoint: Endpoint, maxSockets = 8, timeoutMs = 30_000) {
   const url = new URL(endpoint.url);
   const agent = new Agent({ keepAlive: true, maxSockets, ca: endpoint.ca, cert: endpoint.client?.certPem, key: endpoint.client?.keyPem, servername: endpoint.servername });
   const send = (req: RawRequest): Promise<RawAnswer> => new Promise((resolve) => {
     const body = req.body === undefined ? undefined : Buffer.isBuffer(req.body) ? req.body : Buffer.from(req.body);
     const r = request({
-      host: url.hostname, port: url.port, agent, method: req.method ?? 'GET', path: req.path, timeout: 30_000,
+      host: url.hostname, port: url.port, agent, method: req.method ?? 'GET', path: req.path, timeout: timeoutMs,
       headers: { ...(body ? { 'content-length': String(body.length) } : {}), ...req.headers },
     }, (res) => {
       const chunks: Buffer[] = [];
