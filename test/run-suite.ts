@@ -18,6 +18,15 @@ await stopControlPlane(stateDir);
 const cp = await startControlPlane({ stateDir, binDir: resolve(binDir), log: (l) => console.log(`[cluster] ${l}`) });
 
 const totals = { pass: 0, fail: 0 };
+// Failing cases, repeated just above the totals so that the tail of a CI log names them.
+const failures: string[] = [];
+let currentFile = '';
+function noteFailure(line: string): void {
+  const file = /^# Subtest: (dist\/test\/\S+)/.exec(line);
+  if (file) currentFile = file[1] ?? '';
+  const failed = /^\s*not ok \d+ - (.*)$/.exec(line);
+  if (failed && !/ # (TODO|SKIP)/i.test(line)) failures.push(`${currentFile} › ${failed[1]}`);
+}
 const code = await new Promise<number>((done) => {
   // Plain TAP in CI logs; the interactive reporter at a terminal.
   const reporter = process.env.TAP_REPORTER ?? (process.env.CI ? 'tap' : 'terse');
@@ -26,9 +35,14 @@ const code = await new Promise<number>((done) => {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let buffered = '';
+  let partialLine = '';
   tap.stdout.on('data', (chunk: Buffer) => {
     process.stdout.write(chunk);
-    buffered = (buffered + chunk.toString('utf8')).slice(-4096);
+    const text = chunk.toString('utf8');
+    buffered = (buffered + text).slice(-4096);
+    const lines = (partialLine + text).split('\n');
+    partialLine = lines.pop() ?? '';
+    for (const line of lines) noteFailure(stripVTControlCharacters(line));
   });
   tap.on('close', (exit) => {
     const summary = /# \{ total: (\d+)(?:, pass: (\d+))?(?:, fail: (\d+))?/.exec(stripVTControlCharacters(buffered));
@@ -46,6 +60,7 @@ if (code !== 0) {
   if (totals.fail === 0) totals.fail = 1;
 }
 await stopControlPlane(stateDir);
+if (failures.length > 0) console.log(`--- failed (${failures.length}) ---\n${failures.slice(0, 40).join('\n')}`);
 if (existsSync(conformanceSummary)) console.log(readFileSync(conformanceSummary, 'utf8').trim());
 console.log(`${totals.pass} passed, ${totals.fail} failed`);
 process.exitCode = code;
