@@ -26,6 +26,8 @@ export interface ControlPlane {
   /** Static bearer tokens kube-apiserver accepts (token → user), for TokenReview tests. */
   tokens: Record<string, { user: string; groups: string[] }>;
   pids: { etcd: number; apiserver: number; controllerManager: number };
+  /** Started for a node (tools/cluster/node.ts): aggregator routing to endpoints, a kubelet client, Pod controllers. */
+  withNode?: boolean;
   logs: { etcd: string; apiserver: string; controllerManager: string };
 }
 
@@ -64,7 +66,7 @@ export function isAlive(pid: number | undefined): boolean {
   }
 }
 
-function writePair(dir: string, name: string, pair: PemPair): { cert: string; key: string } {
+export function writePair(dir: string, name: string, pair: PemPair): { cert: string; key: string } {
   const cert = join(dir, `${name}.crt`);
   const key = join(dir, `${name}.key`);
   writeFileSync(cert, pair.certPem);
@@ -72,9 +74,9 @@ function writePair(dir: string, name: string, pair: PemPair): { cert: string; ke
   return { cert, key };
 }
 
-function startDetached(binary: string, args: string[], log: string): number {
+export function startDetached(binary: string, args: string[], log: string, env?: NodeJS.ProcessEnv): number {
   const fd = openSync(log, 'a');
-  const child = spawn(binary, args, { detached: true, stdio: ['ignore', fd, fd] });
+  const child = spawn(binary, args, { detached: true, stdio: ['ignore', fd, fd], ...(env ? { env: { ...process.env, ...env } } : {}) });
   child.unref();
   if (child.pid === undefined) throw new Error(`could not start ${binary}`);
   return child.pid;
@@ -94,7 +96,7 @@ async function httpsGet(url: string, tls: { ca: string; cert: string; key: strin
   });
 }
 
-async function waitFor(what: string, deadlineMs: number, check: () => Promise<boolean>, pidsAlive: () => boolean, log: string): Promise<void> {
+export async function waitFor(what: string, deadlineMs: number, check: () => Promise<boolean>, pidsAlive: () => boolean, log: string): Promise<void> {
   const until = Date.now() + deadlineMs;
   while (Date.now() < until) {
     if (!pidsAlive()) throw new Error(`${what}: process exited early; log ${log}:\n${tail(log)}`);
@@ -109,7 +111,7 @@ export function tail(file: string, lines = 40): string {
   return readFileSync(file, 'utf8').split('\n').slice(-lines).join('\n');
 }
 
-function kubeconfigYaml(server: string, caPem: string, user: PemPair, userName: string): string {
+export function kubeconfigYaml(server: string, caPem: string, user: PemPair, userName: string): string {
   const b64 = (s: string) => Buffer.from(s).toString('base64');
   return [
     'apiVersion: v1',
@@ -158,12 +160,12 @@ export async function userKubeconfig(cp: ControlPlane, user: string, groups: str
 }
 
 /** Starts etcd and kube-apiserver, or returns the running control plane of this state directory. */
-export async function startControlPlane(opts: { stateDir: string; binDir: string; log?: (line: string) => void }): Promise<ControlPlane> {
+export async function startControlPlane(opts: { stateDir: string; binDir: string; withNode?: boolean; log?: (line: string) => void }): Promise<ControlPlane> {
   const log = opts.log ?? (() => {});
   const existing = readControlPlane(opts.stateDir);
   if (existing) {
     const admin = JSON.parse(readFileSync(join(opts.stateDir, 'admin.json'), 'utf8')) as PemPair;
-    if (await isReady(existing, admin)) {
+    if ((existing.withNode === true) === (opts.withNode === true) && await isReady(existing, admin)) {
       log(`control plane already running at ${existing.server}`);
       return existing;
     }
@@ -214,8 +216,9 @@ export async function startControlPlane(opts: { stateDir: string; binDir: string
   const cp: ControlPlane = {
     stateDir: dir, binDir: opts.binDir, server, kubeconfig: join(dir, 'kubeconfig'), kubectl: join(opts.binDir, 'kubectl'),
     clusterCa: { certPem: clusterCa.certPem, keyPem: clusterCa.keyPem }, frontProxyCa: { certPem: frontProxyCa.certPem, keyPem: frontProxyCa.keyPem },
-    frontProxyName, tokens: staticTokens, pids: { etcd: etcdPid, apiserver: 0, controllerManager: 0 }, logs,
+    frontProxyName, tokens: staticTokens, pids: { etcd: etcdPid, apiserver: 0, controllerManager: 0 }, logs, withNode: opts.withNode === true,
   };
+  const node = nodeFlags(opts.withNode === true, files.clusterCa.cert, writePair(pki, 'kubelet-client', admin));
   writeFileSync(stateFile(dir), JSON.stringify(cp, null, 2));
   await waitFor('etcd', 30_000, async () => {
     const res = await fetch(`${etcdUrl}/health`).catch(() => undefined);
@@ -244,6 +247,7 @@ export async function startControlPlane(opts: { stateDir: string; binDir: string
     // The default reconciler publishes the advertise address as the `kubernetes` Service's endpoint, and loopback is not allowed there.
     '--endpoint-reconciler-type=none',
     '--profiling=false',
+    ...node.apiserver,
     '--v=1',
   ], logs.apiserver);
   writeFileSync(stateFile(dir), JSON.stringify(cp, null, 2));
@@ -257,7 +261,8 @@ export async function startControlPlane(opts: { stateDir: string; binDir: string
     log('starting kube-controller-manager (namespace, garbagecollector, serviceaccount controllers)');
     cp.pids.controllerManager = startDetached(join(opts.binDir, 'kube-controller-manager'), [
       `--kubeconfig=${cp.kubeconfig}`, `--authentication-kubeconfig=${cp.kubeconfig}`, `--authorization-kubeconfig=${cp.kubeconfig}`,
-      '--controllers=namespace,garbagecollector,serviceaccount', '--leader-elect=false',
+      `--controllers=${['namespace', 'garbagecollector', 'serviceaccount', ...node.controllers].join(',')}`, '--leader-elect=false',
+      ...node.controllerManager,
       '--bind-address=127.0.0.1', `--secure-port=${await freePort()}`, `--cert-dir=${join(dir, 'kube-controller-manager-certs')}`,
       '--use-service-account-credentials=false', '--v=1',
     ], logs.controllerManager);
@@ -268,6 +273,22 @@ export async function startControlPlane(opts: { stateDir: string; binDir: string
   }
   log(`control plane ready in ${((Date.now() - started) / 1000).toFixed(1)}s`);
   return cp;
+}
+
+/**
+ * What a node's Pods need of the control plane: the aggregator sends an APIService's requests to its Service's
+ * endpoints (no kube-proxy runs), kube-apiserver reaches kubelets for logs and exec, and the controllers that turn a
+ * Deployment into Pods, publish endpoints, guard disruptions, untaint a Ready node and give each namespace the cluster CA run.
+ */
+function nodeFlags(withNode: boolean, clusterCaFile: string, kubeletClient: { cert: string; key: string }) {
+  if (!withNode) return { apiserver: [], controllers: [], controllerManager: [] };
+  return {
+    apiserver: ['--enable-aggregator-routing=true', '--kubelet-preferred-address-types=InternalIP', `--kubelet-client-certificate=${kubeletClient.cert}`, `--kubelet-client-key=${kubeletClient.key}`],
+    controllers: ['deployment-controller', 'replicaset-controller', 'endpoints-controller', 'endpointslice-controller', 'disruption-controller', 'root-ca-certificate-publisher-controller', 'pod-garbage-collector-controller',
+      // kubelet registers its node with the not-ready taint; this controller lifts it once the node is Ready.
+      'node-lifecycle-controller'],
+    controllerManager: [`--root-ca-file=${clusterCaFile}`],
+  };
 }
 
 async function waitUntilServing(cp: ControlPlane, tls: { ca: string; cert: string; key: string }): Promise<void> {
