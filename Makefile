@@ -70,6 +70,15 @@ image: ## build the server image from the Dockerfile with buildah (tools/image/b
 image-test: build image ## the image run by runc as the chart's Pod spec says, serving the APIService (root, buildah, runc)
 	@bin=$$(test/cluster/build-binaries.sh) && K8S_BIN_DIR=$$bin $(NODE) dist/test/run-suite.js dist/test/image/chart-pod.image.js
 
+.PHONY: node-bin
+node-bin: ## build the node's kubelet, kube-scheduler, containerd (Go modules, cached per pin; kubelet ~65 min cold on 2 cores)
+	@test/cluster/build-node-binaries.sh
+
+.PHONY: node-test
+node-test: build image ## a real node (kubelet + containerd), the chart installed as Pods of the image: verbs, helm upgrade under load, a killed leader (root; opt-in)
+	@bin=$$(test/cluster/build-binaries.sh) && nodebin=$$(test/cluster/build-node-binaries.sh) && \
+	  K8S_BIN_DIR=$$bin NODE_BIN_DIR=$$nodebin $(NODE) node_modules/tap/dist/esm/run.mjs --timeout=2400 --reporter=$${TAP_REPORTER:-tap} dist/test/node/chart-pods.node.js
+
 .PHONY: cluster-up
 cluster-up: build ## start etcd + kube-apiserver (aggregation enabled) on loopback; prints the KUBECONFIG
 	@bin=$$(test/cluster/build-binaries.sh) && $(NODE) dist/tools/cluster/cli.js up --state $(STATE)/cluster --bin $$bin
