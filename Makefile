@@ -80,8 +80,9 @@ node-test: build image ## a real node (kubelet + containerd), the chart installe
 	  K8S_BIN_DIR=$$bin NODE_BIN_DIR=$$nodebin $(NODE) node_modules/tap/dist/esm/run.mjs --timeout=2400 --reporter=$${TAP_REPORTER:-tap} dist/test/node/chart-pods.node.js
 
 .PHONY: cluster-up
-cluster-up: build ## start etcd + kube-apiserver (aggregation enabled) on loopback; prints the KUBECONFIG
-	@bin=$$(test/cluster/build-binaries.sh) && $(NODE) dist/tools/cluster/cli.js up --state $(STATE)/cluster --bin $$bin
+cluster-up: build ## start etcd + kube-apiserver (aggregation enabled) on loopback; prints the KUBECONFIG; WITH_NODE=1: a kubelet + containerd node too
+	@bin=$$(test/cluster/build-binaries.sh) && nodebin=$$( [ -z "$(WITH_NODE)" ] || test/cluster/build-node-binaries.sh ) && \
+	  $(NODE) dist/tools/cluster/cli.js up --state $(STATE)/cluster --bin $$bin $${nodebin:+--node-bin $$nodebin}
 
 .PHONY: cluster-down
 cluster-down: ## stop exactly what cluster-up started and remove its state

@@ -43,8 +43,8 @@ export function apiRequest(cp: ControlPlane, method: string, path: string, body?
   });
 }
 
-/** Runs the loop until stop() resolves; create makes a manifest for a new name. */
-export function startLoad(cp: ControlPlane, collection: string, create: (name: string) => object): { stop(): Promise<LoadReport> } {
+/** Runs the loop until stop() resolves; create makes a manifest for a new name (`<prefix>-<n>`). */
+export function startLoad(cp: ControlPlane, collection: string, prefix: string, create: (name: string) => object): { stop(): Promise<LoadReport> } {
   const report: LoadReport = { sent: 0, failed: [], created: [] };
   let running = true;
   const record = (what: string, answer: Answer, ok: (s: number) => boolean) => {
@@ -53,7 +53,7 @@ export function startLoad(cp: ControlPlane, collection: string, create: (name: s
   };
   const loop = (async () => {
     for (let i = 0; running; i++) {
-      const name = `load-${process.pid}-${i}`;
+      const name = `${prefix}-${i}`;
       const made = await apiRequest(cp, 'POST', collection, create(name));
       record(`create ${name}`, made, (s) => s === 201);
       if (made.status === 201) report.created.push(name);

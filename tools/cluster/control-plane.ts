@@ -258,7 +258,7 @@ export async function startControlPlane(opts: { stateDir: string; binDir: string
     await waitUntilServing(cp, tls);
     // Namespace deletion and garbage collection, the controllers an aggregated API can break (their discovery
     // must see every API); the service-account controller gives new namespaces their `default` account.
-    log('starting kube-controller-manager (namespace, garbagecollector, serviceaccount controllers)');
+    log(`starting kube-controller-manager (namespace, garbagecollector, serviceaccount${node.controllers.length ? ' and the Pod' : ''} controllers)`);
     cp.pids.controllerManager = startDetached(join(opts.binDir, 'kube-controller-manager'), [
       `--kubeconfig=${cp.kubeconfig}`, `--authentication-kubeconfig=${cp.kubeconfig}`, `--authorization-kubeconfig=${cp.kubeconfig}`,
       `--controllers=${['namespace', 'garbagecollector', 'serviceaccount', ...node.controllers].join(',')}`, '--leader-elect=false',
