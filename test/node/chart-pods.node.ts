@@ -1,7 +1,7 @@
 // The chart installed as a user would, on a real node: `helm install` of the image built from the Dockerfile, the
 // server running as two Pods (kubelet, containerd, runc), the APIService routed to them through the Service's
 // endpoints. Then what only a real run shows: the Pods' user, read-only root and capabilities, the probes, one
-// leader of two, `helm upgrade` (new image tag and a changed value) under a continuous client with no failed request,
+// leader of two, `helm upgrade` (new image tag and a changed value; a new CA) under a continuous client with no failed request,
 // and a leader killed with SIGKILL taken over. Opt-in (`make node-test`, a name outside the suite's *.test.js): needs root, the
 // node's binaries (NODE_BIN_DIR, test/cluster/build-node-binaries.sh) and the image (IMAGE, tools/image/build.sh).
 import { mkdtempSync } from 'node:fs';
@@ -138,6 +138,33 @@ t.test('helm upgrade (a new image tag and a changed value) under load: no failed
   t.ok(report.sent > 20, `the client kept going through the rollout (${report.sent} requests)`);
   t.same(report.failed, [], 'no request failed');
   t.equal(avail.unavailableMs, 0, `the APIService stayed Available (${avail.samples} samples)`);
+});
+
+t.test('helm upgrade that re-makes the CA (the TLS Secret deleted) under load: no failed request, the old CA dropped after', async (t) => {
+  const before = (await serverPods()).map((p) => p.metadata.name);
+  const deleted = await kubectl(cp, ['delete', 'secret', `${release}-tls`, '-n', namespace]);
+  t.equal(deleted.code, 0, `delete the TLS Secret: ${deleted.stderr}`);
+  const availability = watchAvailability(cp, apiService);
+  const load = startLoad(cp, collection, 'new-ca', manifest);
+  const upgraded = await helmRun(['upgrade', release, 'apiservice/chart/vvp-apiserver', '-n', namespace, '--reuse-values', '--wait', '--timeout=10m']);
+  t.equal(upgraded.code, 0, `helm upgrade: ${upgraded.stderr}`);
+  await eventually('the rollout done: two new Pods Ready, the old ones gone', async () => {
+    const pods = await serverPods();
+    return pods.length === 2 && pods.every((p) => !before.includes(p.metadata.name) && p.status.containerStatuses?.[0]?.ready === true);
+  }, 600_000);
+  const report = await load.stop();
+  const avail = await availability.stop();
+  figures.newCa = { sent: report.sent, failed: report.failed.length, unavailableSeconds: avail.unavailableMs / 1000 };
+  progress(`helm upgrade with a new CA under load: ${report.sent} requests, ${report.failed.length} failed; APIService not Available for ${avail.unavailableMs / 1000}s`);
+  t.same(report.failed, [], `no request failed (${report.sent} sent)`);
+  t.equal(avail.unavailableMs, 0, 'the APIService stayed Available');
+  const bundle = async () => Buffer.from((await kubectl(cp, ['get', 'apiservice', apiService, '-o', 'jsonpath={.spec.caBundle}'])).stdout, 'base64').toString().match(/BEGIN CERTIFICATE/g)?.length;
+  t.equal(await bundle(), 2, 'during the change the caBundle trusts the new CA and the old one');
+  const again = await helmRun(['upgrade', release, 'apiservice/chart/vvp-apiserver', '-n', namespace, '--reuse-values', '--wait', '--timeout=10m']);
+  t.equal(again.code, 0, `the next helm upgrade: ${again.stderr}`);
+  t.equal(await bundle(), 1, 'the next upgrade trusts the new CA only');
+  const available = await kubectl(cp, ['wait', '--for=condition=Available', `apiservice/${apiService}`, '--timeout=120s']);
+  t.equal(available.code, 0, `still Available: ${available.stderr}`);
 });
 
 t.test('a killed leader (SIGKILL): another holder takes the Lease, in-flight requests answer 503 or succeed, no write lost or doubled', async (t) => {
