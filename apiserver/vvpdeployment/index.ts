@@ -8,7 +8,6 @@ export type { VvpDeployment } from './types.js';
 export { childObjectName, DEPLOYMENT_LABEL, type ChildKind, type ManagedOwner, type OwnedChildren } from './owned-children.js';
 export { deriveResourceVersion } from './resource-version.js';
 export { nameLabelValue } from './annotations.js';
-export { byNamespaceAndName, decodeContinue, encodeContinue } from './selectors.js';
 export { apikeyTokenResolver } from './apikey-secret.js';
 export { RecordSigner, migrateUnsignedRecords } from './record-signature.js';
 export { catalogGrant, PlatformCatalog, type CatalogGrant, type CatalogItems, type CatalogKind } from './platform-catalog.js';

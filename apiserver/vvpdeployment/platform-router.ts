@@ -11,13 +11,12 @@
 
 import {
   type Creater, type DeleteOptions, type DeleteResult, type Getter, type GracefulDeleter, type KubeObject, type Lister,
-  type ListOptions, type ListResult, type RequestContext, resourceVersionOf, type ResourceInfo, type Storage,
+  type ListOptions, type ListResult, type RequestContext, highestResourceVersion, listPage, type ResourceInfo, type Storage,
   statusErrors, type TableConvertor, type Updater, type UpdateTransform, WatchHub, type WatchOptions, type WatchStream,
   isStatusError,
 } from '../k8s/index.js';
 import { NEVER } from './core.js';
 import { ownerOf, withOwner } from './owner.js';
-import { page } from './selectors.js';
 import type { VvpDeploymentStorageOptions } from './options.js';
 import { VvpDeploymentStorage } from './storage.js';
 import { KIND, type VvpDeployment } from './types.js';
@@ -137,14 +136,8 @@ export class PlatformRouter implements Storage, Getter, Lister, Creater, Updater
   }
 
   async list(ctx: RequestContext, options: ListOptions): Promise<ListResult> {
-    if (this.storages.size === 1) return this.all[0]!.list(ctx, options);
-    const whole = { ...options, limit: undefined, continue: undefined };
-    const lists = await Promise.all(this.all.map((s) => s.list(ctx, whole)));
-    const resourceVersion = lists.reduce((max, l) => {
-      const rv = resourceVersionOf(l.metadata.resourceVersion ?? '0');
-      return rv > max ? rv : max;
-    }, 0n).toString();
-    return page(lists.flatMap((l) => l.items), options, resourceVersion);
+    const lists = await Promise.all(this.all.map((s) => s.listAll(ctx, options.namespace)));
+    return listPage(lists.flatMap((l) => l.items), options, highestResourceVersion(lists.map((l) => l.resourceVersion)));
   }
 
   async create(ctx: RequestContext, object: KubeObject): Promise<VvpDeployment> {

@@ -5,7 +5,7 @@
 // savepoint-settler.ts under them; background-pass.ts for the lease holder), each beside the pure module it drives.
 
 import type {
-  Creater, DeleteOptions, DeleteResult, Getter, GracefulDeleter, KubeObject, Lister, ListOptions, ListResult,
+  Creater, DeleteOptions, ListedObjects, DeleteResult, Getter, GracefulDeleter, KubeObject, Lister, ListOptions, ListResult,
   RequestContext, ResourceInfo, Storage, TableConvertor, Updater, UpdateTransform, WatchOptions, WatchStream,
 } from '../k8s/index.js';
 import { BackgroundPass, type RecordMirrored } from './background-pass.js';
@@ -73,6 +73,11 @@ export class VvpDeploymentStorage implements Storage, Getter, Lister, Creater, U
 
   list(ctx: RequestContext, options: ListOptions): Promise<ListResult> {
     return this.listing.list(ctx, options);
+  }
+
+  /** Every object of `namespace` (undefined: of all), unfiltered and unpaged, for a list over several instances. */
+  listAll(ctx: RequestContext, namespace: string | undefined): Promise<ListedObjects> {
+    return this.listing.listAll(ctx, namespace);
   }
 
   create(ctx: RequestContext, object: KubeObject): Promise<VvpDeployment> {
