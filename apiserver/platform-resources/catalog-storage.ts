@@ -1,6 +1,6 @@
 // A cluster-scoped storage for what the platform offers deployments to run on (its deployment targets, its session
 // clusters): get, list and (with a watch hub) watch, answered live from every served platform namespace of every
-// platform instance. Each item is named `<scope>.<name>` after the child scope it lives in (platform-router.ts
+// platform instance. Each item is named `<scope>.<name>` after the child scope it lives in (vvpdeployment/storage.ts
 // childScopes: `<platform namespace>` with one instance, `<instance>/<platform namespace>` with several, the `/`
 // written `.`), e.g. `default.vvp-jobs` or `eu.team-a.vvp-jobs`; platform names and namespaces hold no `.`, so the
 // name's last segment is the platform name and the rest its scope. Items whose platform name is not a DNS label

@@ -1,7 +1,7 @@
 // The VvpDeployment resource's public surface, for main.ts.
 
-export { APIKEY_SECRET_ANNOTATION, VvpDeploymentStorage, type VvpDeploymentStorageOptions } from './storage.js';
-export { PlatformRouter } from './platform-router.js';
+export { APIKEY_SECRET_ANNOTATION, VvpDeploymentStorage, type VvpDeploymentStorageSetup } from './storage.js';
+export type { VvpDeploymentStorageOptions } from './options.js';
 export type { RecordMirrored } from './background-pass.js';
 export type { PlatformPort } from './platform-port.js';
 export type { VvpDeployment } from './types.js';

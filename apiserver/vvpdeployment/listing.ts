@@ -3,7 +3,7 @@
 // namespace occupancy that answers for an empty namespace while the platform is unavailable (occupancy.ts).
 
 import {
-  budgetedIntervalMs, EventQueue, INITIAL_EVENTS_END_ANNOTATION, type ListedObjects, type ListOptions, type ListResult, listPage,
+  budgetedIntervalMs, EventQueue, INITIAL_EVENTS_END_ANNOTATION, type ListedObjects,
   type RequestContext, selection, type SnapshotEntry, WatchHub, type WatchOptions, type WatchStream,
 } from '../k8s/index.js';
 import type { Deployment } from '../vvp/index.js';
@@ -74,7 +74,7 @@ export class Listing {
   }
 
   /**
-   * A watch of this storage's scopes, or of the scopes given (every platform instance's, platform-router.ts); a
+   * A watch of this storage's scopes, or of the scopes given (every platform instance's, storage.ts); a
    * namespace that `answersEmpty` while the platform is unavailable gets an empty initial watch.
    */
   async watch(hub: WatchHub, watchOptions: WatchOptions, scopes = this.scopes,
@@ -134,11 +134,6 @@ export class Listing {
    * Lists from the platform; while the platform is unavailable, a Kubernetes namespace that held no VvpDeployment
    * when last listed (occupancy.ts) is answered an empty list, so that deleting that namespace can go on.
    */
-  async list(ctx: RequestContext, options: ListOptions): Promise<ListResult> {
-    const { items, resourceVersion } = await this.listAll(ctx, options.namespace);
-    return listPage(items, options, resourceVersion);
-  }
-
   /** Every object of `namespace` (undefined: of all), unfiltered and unpaged, and the list's resourceVersion. */
   async listAll(ctx: RequestContext, namespace: string | undefined): Promise<ListedObjects> {
     try {
