@@ -9,7 +9,7 @@
 // continued list are read anew, so an object changed meanwhile shows its new state (documented in
 // docs/crd-differences.md).
 
-import { checkFieldLabel, matchesSelectors } from './selectors.js';
+import { checkFieldLabel, exactName, matchesSelectors } from './selectors.js';
 import { statusErrors } from './status.js';
 import type { ListOptions, ListResult } from './storage.js';
 import type { KubeObject } from './types.js';
@@ -81,7 +81,12 @@ export function decodeContinue(token: string): string {
 export function listPage(items: readonly KubeObject[], options: ListOptions, resourceVersion: string): ListResult {
   for (const r of options.fieldSelector) checkFieldLabel(r.field);
   const start = options.continue ? decodeContinue(options.continue) : undefined;
+  // As the registry's ListPredicate: a field selector that names one object of one namespace (or of a cluster-scoped
+  // kind) reads that one storage key, so nothing follows it.
+  const single = exactName(options.fieldSelector);
+  const oneKey = single !== undefined && (options.namespace !== undefined || items.every((o) => !o.metadata.namespace));
   const scoped = items.filter((o) => options.namespace === undefined || o.metadata.namespace === options.namespace)
+    .filter((o) => !oneKey || o.metadata.name === single)
     .map((object) => ({ key: keyOf(object, options.namespace), object }))
     .filter((e) => start === undefined || e.key >= start)
     .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));

@@ -5,6 +5,8 @@
 
 import { isPlainObject, type KubeObject, type SentObject, type StatusCause } from '../k8s/index.js';
 import { OWNER_LABEL } from './annotations.js';
+import type { VvpDeployment } from './types.js';
+import { validateVvpDeployment, vvp2Causes, type ValidationContext, withDefaults } from './validation.js';
 
 const FIELD = `metadata.labels[${OWNER_LABEL}]`;
 
@@ -55,4 +57,16 @@ export function ownerChangedInAdmission(owner: string, sent: string | undefined)
     type: 'FieldValueInvalid', field: FIELD,
     message: `Invalid value: ${JSON.stringify(owner)}: an object created by PUT or server-side apply goes to the instance its request names (${sent === undefined ? 'none' : JSON.stringify(sent)}); admission may not change it`,
   };
+}
+
+/**
+ * The owner label's refusal of a create with every other refusal the resource's own validation finds (the label's
+ * first, as one 422), so that a client learns all its mistakes at once, as from an instance's create. `served`: the
+ * first instance's id and platform namespaces (the defaults a create gets there).
+ */
+export function refusalsWith(cause: StatusCause, object: KubeObject, served: ValidationContext): StatusCause[] {
+  const obj = withDefaults(structuredClone(object) as VvpDeployment, served.platformNamespaces[0] ?? 'default');
+  const vvp2 = vvp2Causes(obj);
+  delete obj.status;
+  return [cause, ...[...vvp2, ...validateVvpDeployment(obj, served)].filter((c) => c.field !== cause.field)];
 }

@@ -14,18 +14,17 @@
 
 import {
   type Creater, type DeleteOptions, type DeleteResult, type Getter, type GracefulDeleter, type KubeObject, type Lister,
-  type ListOptions, type ListResult, type RequestContext, highestResourceVersion, listPage, type ResourceInfo, type SentObject, type StatusCause, type Storage,
+  type ListOptions, type ListResult, type RequestContext, highestResourceVersion, listPage, type ResourceInfo, type SentObject, type Storage,
   statusErrors, type TableConvertor, type Updater, type UpdateTransform, WatchHub, type WatchOptions, type WatchStream,
   isStatusError,
 } from '../k8s/index.js';
 import { NEVER } from './core.js';
-import { ownerChangedInAdmission, ownerOf, sentOwner, withOwner } from './owner.js';
+import { ownerChangedInAdmission, ownerOf, refusalsWith, sentOwner, withOwner } from './owner.js';
 import { APIKEY_SECRET_ANNOTATION, type VvpDeploymentStorageOptions } from './options.js';
 import { PlatformInstance } from './platform-instance.js';
 import { vvpDeploymentInfo } from './schema.js';
 import { tableCells, tableColumns } from './table.js';
 import { KIND, type VvpDeployment } from './types.js';
-import { validateVvpDeployment, vvp2Causes, withDefaults } from './validation.js';
 import type { ChildKind, OwnedChildren } from './owned-children.js';
 import type { PlatformCatalog } from './platform-catalog.js';
 
@@ -144,20 +143,6 @@ export class VvpDeploymentStorage implements Storage, Getter, Lister, Creater, U
     return holder;
   }
 
-  /**
-   * A create refused for its owner label, with every other refusal the resource's own validation finds (as one 422,
-   * the label's first), so that a client learns all its mistakes at once as from an instance's create.
-   */
-  private refusedWith(object: KubeObject, cause: StatusCause): Error {
-    const first = this.firstInstance;
-    const obj = withDefaults(structuredClone(object) as VvpDeployment, first.platformNamespaces[0] ?? 'default');
-    const vvp2 = vvp2Causes(obj);
-    delete obj.status;
-    const own = [...vvp2, ...validateVvpDeployment(obj, { instanceId: first.instanceId, platformNamespaces: first.platformNamespaces })]
-      .filter((c) => c.field !== cause.field);
-    return statusErrors.invalid(this.info.group, KIND, object.metadata.name ?? '', [cause, ...own]);
-  }
-
   private invalid(object: Pick<KubeObject, 'metadata'>, decision: ReturnType<typeof ownerOf>): string {
     if ('owner' in decision) return decision.owner;
     throw statusErrors.invalid(this.info.group, KIND, object.metadata.name ?? '', [decision.cause]);
@@ -178,7 +163,7 @@ export class VvpDeploymentStorage implements Storage, Getter, Lister, Creater, U
 
   async create(ctx: RequestContext, object: KubeObject): Promise<VvpDeployment> {
     const decision = ownerOf(object, this.ids);
-    if ('cause' in decision) throw this.refusedWith(object, decision.cause);
+    if ('cause' in decision) throw statusErrors.invalid(this.info.group, KIND, object.metadata.name ?? '', refusalsWith(decision.cause, object, this.firstInstance));
     const owner = decision.owner;
     const namespace = object.metadata.namespace ?? '';
     const name = object.metadata.name ?? '';

@@ -47,6 +47,8 @@ t.test('pages, as a CRD answers them', async (t) => {
     ['set-based selector over four pages', { namespace: 'read', limit: 1, labels: 'tier in (web,db)' }, [p(['f-a'], true), p(['f-b'], true), p(['f-c'], true), p(['f-d'], true), p([], false)]],
     ['field selectors page the same way (no count)', { namespace: 'read', limit: 1, fields: 'metadata.name!=f-b' },
       [p(['f-a'], true), p(['f-c'], true), p(['f-d'], true), p(['f-e'], true), p(['f-f'], false)]],
+    ['a field selector naming one object reads that key alone: nothing follows it', { namespace: 'read', limit: 1, fields: 'metadata.name=f-b' }, [p(['f-b'], false)]],
+    ['across namespaces a name is no single key: the list pages on', { limit: 1, fields: 'metadata.name==a-0' }, [p(['a-0'], true), p([], false)]],
     ['all namespaces: namespace/name order', { limit: 3, labels: 'tier' }, [p(['a-0', 'f-a', 'f-b'], true), p(['f-c', 'f-d', 'f-f'], false)]],
     ['resourceVersion=0 ignores the limit (the watch cache answers whole)', { namespace: 'read', limit: 2, resourceVersion: '0' }, [p(['f-a', 'f-b', 'f-c', 'f-d', 'f-e', 'f-f'], false)]],
     ['a negative limit is no limit', { namespace: 'read', limit: -1 }, [p(['f-a', 'f-b', 'f-c', 'f-d', 'f-e', 'f-f'], false)]],
