@@ -12,7 +12,7 @@ import { KubeEventRecorder, type InvolvedObject } from './k8s/event-recorder.js'
 import type { KubeObject } from './k8s/types.js';
 import { LeaderElector } from './k8s/leader-election.js';
 import { VvpClient } from './vvp/index.js';
-import { PlatformRouter, RecordSigner, migrateUnsignedRecords, type VvpDeploymentStorageOptions } from './vvpdeployment/index.js';
+import { VvpDeploymentStorage, RecordSigner, migrateUnsignedRecords, type VvpDeploymentStorageOptions } from './vvpdeployment/index.js';
 import {
   VvpDeploymentTargetStorage, VvpJobStorage, VvpSavepointStorage, VvpSessionClusterStorage, type CatalogOptions, type ChildOptions,
 } from './platform-resources/index.js';
@@ -134,7 +134,7 @@ async function main(): Promise<void> {
     return { config: p, client, signer, options };
   });
   const clients = platforms.map((p) => p.client);
-  const storage = new PlatformRouter({ instances: platforms.map((p) => p.options) });
+  const storage = new VvpDeploymentStorage({ instances: platforms.map((p) => p.options) });
 
   // Savepoints and jobs of the managed deployments; each kind polls the platform only while someone watches it.
   const children: ChildOptions = {

@@ -7,6 +7,7 @@ export { budgetedIntervalMs } from './poll-budget.js';
 export { WatchHub, INITIAL_EVENTS_END_ANNOTATION, resourceVersionOf, type WatchHubOptions, type HubWatchOptions, type SnapshotEntry } from './watch-hub.js';
 export { EventQueue } from './event-queue.js';
 export { checkFieldLabel, matchesFields, matchesLabels, matchesSelectors, parseFieldSelector, parseLabelSelector } from './selectors.js';
+export { decodeContinue, encodeContinue, highestResourceVersion, listPage, selection, type ListedObjects } from './list-page.js';
 export { humanDuration } from './table.js';
 export { type VersionInfo } from './installer.js';
 export {

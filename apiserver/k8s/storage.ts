@@ -145,6 +145,15 @@ export interface Creater {
  */
 export type UpdateTransform = (live: KubeObject | undefined) => KubeObject | Promise<KubeObject>;
 
+/**
+ * The object a PUT sent, or a server-side apply's configuration, as decoded and before admission: what a storage may
+ * read once to decide where an update that creates goes (the transform runs admission and must run only once).
+ * Undefined for JSON and merge patches, which never create. Its fields are the client's: read them defensively.
+ */
+export interface SentObject {
+  metadata?: { labels?: unknown };
+}
+
 export interface Updater {
   /**
    * Reads the object once and writes what `transform` makes of that read. The written object's
@@ -153,7 +162,7 @@ export interface Updater {
    * create is allowed: PUT when allowCreateOnUpdate, server-side apply always). The machinery retries a PATCH on
    * conflict when the client gave no resourceVersion of its own.
    */
-  update(ctx: RequestContext, namespace: string | undefined, name: string, transform: UpdateTransform): Promise<KubeObject>;
+  update(ctx: RequestContext, namespace: string | undefined, name: string, transform: UpdateTransform, sent?: SentObject): Promise<KubeObject>;
   /** Whether PUT of a missing object creates it. */
   readonly allowCreateOnUpdate: boolean;
 }

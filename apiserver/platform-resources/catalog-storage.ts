@@ -1,6 +1,6 @@
 // A cluster-scoped storage for what the platform offers deployments to run on (its deployment targets, its session
 // clusters): get, list and (with a watch hub) watch, answered live from every served platform namespace of every
-// platform instance. Each item is named `<scope>.<name>` after the child scope it lives in (platform-router.ts
+// platform instance. Each item is named `<scope>.<name>` after the child scope it lives in (vvpdeployment/storage.ts
 // childScopes: `<platform namespace>` with one instance, `<instance>/<platform namespace>` with several, the `/`
 // written `.`), e.g. `default.vvp-jobs` or `eu.team-a.vvp-jobs`; platform names and namespaces hold no `.`, so the
 // name's last segment is the platform name and the rest its scope. Items whose platform name is not a DNS label
@@ -14,11 +14,11 @@
 // polls those lists through this kind's own WatchHub, whose loop runs only while someone watches this kind.
 
 import {
-  checkFieldLabel, type Getter, type KubeObject, type Lister, type ListOptions, type ListResult, matchesFields, matchesLabels,
-  type RequestContext, type ResourceInfo, type ResourceRef, type SnapshotEntry, type Storage, type TableColumn, type TableConvertor, statusErrors,
+  type Getter, highestResourceVersion, type KubeObject, type Lister, type ListOptions, type ListResult, listPage,
+  type RequestContext, selection, type ResourceInfo, type ResourceRef, type SnapshotEntry, type Storage, type TableColumn, type TableConvertor, statusErrors,
   WatchHub, type WatchOptions, type WatchStream,
 } from '../k8s/index.js';
-import { type CatalogItems, type CatalogKind, decodeContinue, encodeContinue } from '../vvpdeployment/index.js';
+import type { CatalogItems, CatalogKind } from '../vvpdeployment/index.js';
 import { catalogObjectName, type Place, placeOf } from './catalog-names.js';
 import { CatalogVisibility, visibleOnly } from './catalog-visibility.js';
 import { CHILD_GROUP, type CatalogOptions } from './options.js';
@@ -102,11 +102,6 @@ export class CatalogStorage<K extends CatalogKind> implements Storage, Getter, L
     });
   }
 
-  private filter(options: ListOptions): (o: KubeObject) => boolean {
-    for (const r of options.fieldSelector) checkFieldLabel(r.field);
-    return (o) => matchesLabels(o.metadata.labels ?? {}, options.labelSelector) && matchesFields(o, options.fieldSelector);
-  }
-
   async get(ctx: RequestContext, _namespace: string | undefined, name: string): Promise<KubeObject> {
     const place = this.place(name);
     await this.visibility.require(ctx, place, place.platformName, `reading ${this.kind.info.kind} ${name}`);
@@ -117,27 +112,12 @@ export class CatalogStorage<K extends CatalogKind> implements Storage, Getter, L
   }
 
   async list(ctx: RequestContext, options: ListOptions): Promise<ListResult> {
-    const filter = this.filter(options);
     const scopes = this.scopes;
     const read = await Promise.all(scopes.map((scope) => this.entries(scope, ctx.signal)));
     const versions = read.flat().map((e) => e.resourceVersion);
-    const resourceVersion = this.hub
-      ? this.hub.listResourceVersion(scopes, versions)
-      : versions.reduce((max, v) => (BigInt(v || '0') > BigInt(max) ? v : max), '0');
+    const resourceVersion = this.hub ? this.hub.listResourceVersion(scopes, versions) : highestResourceVersion(versions);
     const visible = await this.visibility.visible(ctx, read.flat().map((e) => e.object()).filter((o): o is KubeObject => o !== undefined));
-    let items = visible.filter(filter).sort((a, b) => ((a.metadata.name ?? '') < (b.metadata.name ?? '') ? -1 : 1));
-    if (options.continue) {
-      const after = decodeContinue(options.continue);
-      if (after === undefined) throw statusErrors.badRequest('invalid continue token');
-      items = items.filter((o) => (o.metadata.name ?? '') > after);
-    }
-    const metadata: ListResult['metadata'] = { resourceVersion };
-    if (options.limit && options.limit > 0 && items.length > options.limit) {
-      if (!options.labelSelector.length && !options.fieldSelector.length) metadata.remainingItemCount = items.length - options.limit;
-      items = items.slice(0, options.limit);
-      metadata.continue = encodeContinue(items[items.length - 1]!.metadata.name ?? '');
-    }
-    return { items, metadata };
+    return listPage(visible, options, resourceVersion);
   }
 
   private async watchWith(hub: WatchHub, ctx: RequestContext, options: WatchOptions): Promise<WatchStream> {
@@ -146,7 +126,7 @@ export class CatalogStorage<K extends CatalogKind> implements Storage, Getter, L
       resourceVersion: options.resourceVersion,
       sendInitialEvents: options.sendInitialEvents,
       allowWatchBookmarks: options.allowWatchBookmarks,
-      filter: this.filter(options),
+      filter: selection(options),
     });
     return visibleOnly(stream, this.visibility.forWatch(ctx));
   }

@@ -6,11 +6,9 @@
 // namespace's wildcard is asked once per list, before the names. Creating or deleting a target needs the wildcard.
 
 import { type KubeObject, type RequestContext, type ResourceAttributes, statusErrors, type UserAccess, type WatchEvent, type WatchStream } from '../k8s/index.js';
-import type { CatalogGrant, CatalogKind, PlatformRouter } from '../vvpdeployment/index.js';
+import type { CatalogGrant, CatalogKind } from '../vvpdeployment/index.js';
 import { type Place, placeOf } from './catalog-names.js';
-
-/** What of the router the catalog storages use: the scopes served and each scope's catalog. */
-export type CatalogPort = Pick<PlatformRouter, 'childScopes' | 'catalogOf'>;
+import type { CatalogPort } from './ports.js';
 
 /** Decisions kept per watch (beside the authorizer's own cache), bounded. */
 const MAX_WATCH_DECISIONS = 10_000;

@@ -14,12 +14,12 @@
 
 import { createHash } from 'node:crypto';
 import {
-  checkFieldLabel, type Getter, type KubeObject, type Lister, type ListOptions, type ListResult, matchesFields, matchesLabels,
-  type RequestContext, type ResourceInfo, type SnapshotEntry, statusErrors, type Storage, type TableColumn, type TableConvertor,
+  type Getter, highestResourceVersion, type KubeObject, type Lister, type ListOptions, type ListResult, listPage,
+  type RequestContext, selection, type ResourceInfo, type SnapshotEntry, statusErrors, type Storage, type TableColumn, type TableConvertor,
   WatchHub, type WatchOptions, type WatchStream,
 } from '../k8s/index.js';
 import {
-  byNamespaceAndName, type ChildKind, childObjectName, decodeContinue, DEPLOYMENT_LABEL, encodeContinue, type ManagedOwner, nameLabelValue,
+  type ChildKind, childObjectName, DEPLOYMENT_LABEL, type ManagedOwner, nameLabelValue,
   type OwnedChildren,
 } from '../vvpdeployment/index.js';
 import { CHILD_GROUP, type ChildOptions } from './options.js';
@@ -46,10 +46,6 @@ interface ChildEntry extends SnapshotEntry {
 }
 
 const NEVER: AbortSignal = new AbortController().signal;
-
-function key(o: { namespace?: string; name?: string }): string {
-  return `${o.namespace ?? ''}/${o.name ?? ''}`;
-}
 
 export class ChildStorage<K extends ChildKind> implements Storage, Getter, Lister, TableConvertor {
   readonly info: ResourceInfo;
@@ -115,19 +111,12 @@ export class ChildStorage<K extends ChildKind> implements Storage, Getter, Liste
     });
   }
 
-  private filter(options: ListOptions): (o: KubeObject) => boolean {
-    for (const r of options.fieldSelector) checkFieldLabel(r.field);
-    return (o) => (options.namespace === undefined || o.metadata.namespace === options.namespace)
-      && matchesLabels(o.metadata.labels ?? {}, options.labelSelector) && matchesFields(o, options.fieldSelector);
-  }
-
   private async all(signal: AbortSignal): Promise<ChildEntry[]> {
     return (await Promise.all(this.scopes.map((pns) => this.entries(pns, 0, signal)))).flat();
   }
 
   private listVersion(versions: readonly string[]): string {
-    if (this.hub) return this.hub.listResourceVersion(this.scopes, versions);
-    return versions.reduce((max, v) => (BigInt(v || '0') > BigInt(max) ? v : max), '0');
+    return this.hub ? this.hub.listResourceVersion(this.scopes, versions) : highestResourceVersion(versions);
   }
 
   async get(ctx: RequestContext, namespace: string | undefined, name: string): Promise<KubeObject> {
@@ -137,24 +126,9 @@ export class ChildStorage<K extends ChildKind> implements Storage, Getter, Liste
   }
 
   async list(ctx: RequestContext, options: ListOptions): Promise<ListResult> {
-    const filter = this.filter(options);
     const entries = await this.all(ctx.signal);
     const resourceVersion = this.listVersion(entries.map((e) => e.resourceVersion));
-    let items = entries.filter((e) => options.namespace === undefined || e.namespace === options.namespace)
-      .map((e) => e.object()).filter(filter)
-      .sort(byNamespaceAndName);
-    if (options.continue) {
-      const after = decodeContinue(options.continue);
-      if (after === undefined) throw statusErrors.badRequest('invalid continue token');
-      items = items.filter((o) => key(o.metadata) > after);
-    }
-    const metadata: ListResult['metadata'] = { resourceVersion };
-    if (options.limit && options.limit > 0 && items.length > options.limit) {
-      if (!options.labelSelector.length && !options.fieldSelector.length) metadata.remainingItemCount = items.length - options.limit;
-      items = items.slice(0, options.limit);
-      metadata.continue = encodeContinue(key(items[items.length - 1]!.metadata));
-    }
-    return { items, metadata };
+    return listPage(entries.filter((e) => options.namespace === undefined || e.namespace === options.namespace).map((e) => e.object()), options, resourceVersion);
   }
 
   private watchWith(hub: WatchHub, options: WatchOptions): Promise<WatchStream> {
@@ -163,7 +137,7 @@ export class ChildStorage<K extends ChildKind> implements Storage, Getter, Liste
       resourceVersion: options.resourceVersion,
       sendInitialEvents: options.sendInitialEvents,
       allowWatchBookmarks: options.allowWatchBookmarks,
-      filter: this.filter(options),
+      filter: selection(options),
     });
   }
 }

@@ -1,17 +1,12 @@
 // What the child storages (VvpSavepoint, VvpJob) are given: the VvpDeployment storage as the door to their owners
 // and to the platform, the platform namespaces served, and the watch timing.
 
-import type { VvpDeploymentStorage } from '../vvpdeployment/index.js';
-import type { CatalogPort } from './catalog-visibility.js';
+import type { CatalogPort, OwnerPort } from './ports.js';
 
 export const CHILD_GROUP = 'ververica.platform';
 export const CHILD_VERSION = 'v1';
 
-/**
- * What of the VvpDeployment storage the children use: their owners and children read (and its news), the savepoint
- * trigger, and the poll timing of each platform namespace (the same bytes budget as the VvpDeployment watch's).
- */
-export type OwnerPort = Pick<VvpDeploymentStorage, 'ownedChildren' | 'onNamespaceRead' | 'triggerSavepoint' | 'pollIntervalMs' | 'pollGapMs'>;
+export type { CatalogPort, OwnerPort };
 
 export interface ChildOptions {
   owners: OwnerPort;

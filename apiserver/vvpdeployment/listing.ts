@@ -3,8 +3,8 @@
 // namespace occupancy that answers for an empty namespace while the platform is unavailable (occupancy.ts).
 
 import {
-  budgetedIntervalMs, checkFieldLabel, EventQueue, INITIAL_EVENTS_END_ANNOTATION, type KubeObject, type ListOptions, type ListResult, matchesFields,
-  matchesLabels, type RequestContext, type SnapshotEntry, WatchHub, type WatchOptions, type WatchStream,
+  budgetedIntervalMs, EventQueue, INITIAL_EVENTS_END_ANNOTATION, type ListedObjects,
+  type RequestContext, selection, type SnapshotEntry, WatchHub, type WatchOptions, type WatchStream,
 } from '../k8s/index.js';
 import type { Deployment } from '../vvp/index.js';
 import { ANNOTATION, LABEL, decodeKubeParts, isManagedBy, managedSelector } from './annotations.js';
@@ -14,7 +14,6 @@ import { hasPendingWork } from './pending-work.js';
 import type { PlatformView } from './platform-view.js';
 import type { ManagedEntry } from './reader.js';
 import { listResourceVersion } from './resource-version.js';
-import { page } from './selectors.js';
 import { LISTING_BOUNDS } from './size-limit.js';
 import type { VvpDeployment } from './types.js';
 
@@ -74,20 +73,13 @@ export class Listing {
     this.hub?.notify(this.scopeOf(platformNamespace));
   }
 
-  /** Label, field and namespace selection of a list or watch; unsupported field selectors are a 400 (as parsed). */
-  private listFilter(options: ListOptions): (o: KubeObject) => boolean {
-    for (const r of options.fieldSelector) checkFieldLabel(r.field);
-    return (o) => (options.namespace === undefined || o.metadata.namespace === options.namespace)
-      && matchesLabels(o.metadata.labels ?? {}, options.labelSelector) && matchesFields(o, options.fieldSelector);
-  }
-
   /**
-   * A watch of this storage's scopes, or of the scopes given (every platform instance's, platform-router.ts); a
+   * A watch of this storage's scopes, or of the scopes given (every platform instance's, storage.ts); a
    * namespace that `answersEmpty` while the platform is unavailable gets an empty initial watch.
    */
   async watch(hub: WatchHub, watchOptions: WatchOptions, scopes = this.scopes,
     answersEmpty = (err: unknown, ns: string | undefined) => this.occupancy.answersEmpty(err, ns)): Promise<WatchStream> {
-    const filter = this.listFilter(watchOptions);
+    const filter = selection(watchOptions);
     try {
       return await hub.watch({
         scopes,
@@ -142,12 +134,13 @@ export class Listing {
    * Lists from the platform; while the platform is unavailable, a Kubernetes namespace that held no VvpDeployment
    * when last listed (occupancy.ts) is answered an empty list, so that deleting that namespace can go on.
    */
-  async list(ctx: RequestContext, options: ListOptions): Promise<ListResult> {
+  /** Every object of `namespace` (undefined: of all), unfiltered and unpaged, and the list's resourceVersion. */
+  async listAll(ctx: RequestContext, namespace: string | undefined): Promise<ListedObjects> {
     try {
-      return await this.listFromPlatform(ctx, options);
+      return await this.listFromPlatform(ctx, namespace);
     } catch (err) {
-      if (!this.occupancy.answersEmpty(err, options.namespace)) throw err;
-      return { items: [], metadata: { resourceVersion: this.listVersion([]) } };
+      if (!this.occupancy.answersEmpty(err, namespace)) throw err;
+      return { items: [], resourceVersion: this.listVersion([]) };
     }
   }
 
@@ -155,20 +148,17 @@ export class Listing {
     return this.hub ? this.hub.listResourceVersion(this.scopes, versions) : listResourceVersion(versions);
   }
 
-  private async listFromPlatform(ctx: RequestContext, options: ListOptions): Promise<ListResult> {
-    const filter = this.listFilter(options);
+  private async listFromPlatform(ctx: RequestContext, namespace: string | undefined): Promise<ListedObjects> {
     // Whole scopes (every Kubernetes namespace), so that the list's resourceVersion covers what a watch of the same
     // scopes has seen, even for a namespaced list; only the objects of the namespace asked for are built.
     // Only the objects the hub does not keep at their resourceVersion are built (the others' JSON text is reused).
-    const wanted = (pns: string) => (e: ManagedEntry) => (options.namespace === undefined || e.namespace === options.namespace)
+    const wanted = (pns: string) => (e: ManagedEntry) => (namespace === undefined || e.namespace === namespace)
       && !this.hub?.keeps(this.scopeOf(pns), e.id, e.version);
     const entries = (await Promise.all(this.core.options.platformNamespaces.map(async (pns) => (await this.entries(pns, ctx.signal, undefined, wanted(pns))).map((entry) => ({ pns, entry }))))).flat();
     // An object the watch hub keeps at the same resourceVersion is the same object: its JSON text is reused.
-    const all = entries.filter(({ entry }) => options.namespace === undefined || entry.namespace === options.namespace)
-      .flatMap(({ pns, entry }) => this.hub?.serialized(this.scopeOf(pns), entry.id, entry.version ?? entry.resourceVersion) ?? entry.object() ?? [])
-;
-    const resourceVersion = this.listVersion(entries.map(({ entry }) => entry.resourceVersion));
-    return page(all.filter(filter), options, resourceVersion);
+    const items = entries.filter(({ entry }) => namespace === undefined || entry.namespace === namespace)
+      .flatMap(({ pns, entry }) => this.hub?.serialized(this.scopeOf(pns), entry.id, entry.version ?? entry.resourceVersion) ?? entry.object() ?? []);
+    return { items, resourceVersion: this.listVersion(entries.map(({ entry }) => entry.resourceVersion)) };
   }
 
   /**

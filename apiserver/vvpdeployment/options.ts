@@ -42,7 +42,7 @@ export interface VvpDeploymentStorageOptions {
     onPollInterval?: (platformNamespace: string, intervalMs: number, listingBytes: number) => void;
   };
   /**
-   * Instead of a hub of its own: the hub every platform instance shares (platform-router.ts), this instance's
+   * Instead of a hub of its own: the hub every platform instance shares (storage.ts), this instance's
    * platform namespaces being its scopes `scopeOf(pns)`; the hub's snapshot of such a scope is this storage's
    * snapshot(pns). Lists and watches of several instances then carry one resourceVersion sequence.
    */

@@ -3,7 +3,7 @@
 // `backendChange` changes an object behind the API's back, as the platform would.
 
 import { randomUUID } from 'node:crypto';
-import { matchesSelectors } from '../../apiserver/k8s/selectors.js';
+import { listPage, selection } from '../../apiserver/k8s/list-page.js';
 import type {
   Creater, DeleteOptions, DeleteResult, Getter, GracefulDeleter, ListOptions, ListResult, Lister, RequestContext, ResourceInfo, Storage,
   TableColumn, TableConvertor, UpdateTransform, Updater, WatchOptions, WatchStream, Watcher,
@@ -136,19 +136,7 @@ export class MemoryStorage implements Storage, Getter, Lister, Creater, Updater,
   }
 
   async list(_ctx: RequestContext, options: ListOptions): Promise<ListResult> {
-    const all = [...this.objects.entries()]
-      .filter(([, o]) => options.namespace === undefined || o.metadata.namespace === options.namespace)
-      .filter(([, o]) => matchesSelectors(o, options))
-      .sort(([a], [b]) => a.localeCompare(b));
-    const after = options.continue ? Buffer.from(options.continue, 'base64url').toString() : undefined;
-    const remaining = after === undefined ? all : all.filter(([k]) => k > after);
-    const page = options.limit ? remaining.slice(0, options.limit) : remaining;
-    const metadata: ListResult['metadata'] = { resourceVersion: this.rv.toString() };
-    if (page.length < remaining.length) {
-      metadata.continue = Buffer.from(page[page.length - 1]![0]).toString('base64url');
-      metadata.remainingItemCount = remaining.length - page.length;
-    }
-    return { items: page.map(([, o]) => structuredClone(o)), metadata };
+    return listPage([...this.objects.values()].map((o) => structuredClone(o)), options, this.rv.toString());
   }
 
   async create(ctx: RequestContext, object: KubeObject): Promise<KubeObject> {
@@ -227,7 +215,7 @@ export class MemoryStorage implements Storage, Getter, Lister, Creater, Updater,
       resourceVersion: options.resourceVersion,
       sendInitialEvents: options.sendInitialEvents,
       allowWatchBookmarks: options.allowWatchBookmarks,
-      filter: (o) => (options.namespace === undefined || o.metadata.namespace === options.namespace) && matchesSelectors(o, options),
+      filter: selection(options),
     });
   }
 

@@ -1,7 +1,7 @@
 // get and list (list also dispatches ?watch=true to the watch handler).
 
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { matchesSelectors, parseFieldSelector, parseLabelSelector } from '../selectors.js';
+import { parseFieldSelector, parseLabelSelector } from '../selectors.js';
 import { isGetter, isLister, isWatcher, type ListOptions } from '../storage.js';
 import { statusErrors } from '../status.js';
 import { type Endpoint, invalidOptions, outputFor, queryParam, ref, renderList, renderObject, requestContext, truthy } from './common.js';
@@ -19,6 +19,14 @@ export async function getObject(endpoint: Endpoint, request: FastifyRequest, rep
   return reply.type('application/json').send(JSON.stringify(renderObject(endpoint, request, format, object)));
 }
 
+/** An integer query parameter as the parameter codec reads it (strconv.ParseInt), undefined when absent or empty. */
+function int64Param(request: FastifyRequest, name: string): number | undefined {
+  const value = queryParam(request, name);
+  if (value === undefined || value === '') return undefined;
+  if (!/^[+-]?\d+$/.test(value)) throw statusErrors.badRequest(`strconv.ParseInt: parsing ${JSON.stringify(value)}: invalid syntax`);
+  return Number(value);
+}
+
 /** ListOptions from the query, validated like ValidateListOptions (422 ListOptions.meta.k8s.io). */
 export function listOptions(request: FastifyRequest, namespace: string | undefined, watch: boolean): ListOptions {
   const options: ListOptions = {
@@ -26,14 +34,17 @@ export function listOptions(request: FastifyRequest, namespace: string | undefin
     fieldSelector: parseFieldSelector(queryParam(request, 'fieldSelector')),
   };
   if (namespace !== undefined) options.namespace = namespace;
-  const limit = queryParam(request, 'limit');
-  if (limit !== undefined && limit !== '') {
-    if (!/^\d+$/.test(limit)) throw statusErrors.badRequest(`limit: Invalid value: "${limit}": must be a non-negative integer`);
-    if (Number(limit) > 0) options.limit = Number(limit);
-  }
+  // As the parameter codec decodes them (strconv.ParseInt): a negative limit is no limit.
+  const limit = int64Param(request, 'limit');
+  if (limit !== undefined && limit > 0) options.limit = limit;
+  if (!watch) int64Param(request, 'timeoutSeconds');
   const cont = queryParam(request, 'continue');
   if (cont) options.continue = cont;
   const rv = queryParam(request, 'resourceVersion');
+  // APIObjectVersioner.ParseResourceVersion, as the list's storage reads it.
+  if (rv && !watch && !/^\d+$/.test(rv)) {
+    throw statusErrors.badRequest(`invalid resource version: resourceVersion: Invalid value: ${JSON.stringify(rv)}: strconv.ParseUint: parsing ${JSON.stringify(rv)}: invalid syntax`);
+  }
   if (rv) options.resourceVersion = rv;
   const match = queryParam(request, 'resourceVersionMatch');
   const sendInitialEvents = queryParam(request, 'sendInitialEvents');
@@ -72,10 +83,9 @@ export async function listObjects(endpoint: Endpoint, request: FastifyRequest, r
   if (!isLister(endpoint.storage)) throw notSupported(endpoint, 'list');
   const options = listOptions(request, namespace, false);
   const format = outputFor(request, { list: true });
+  // The storage's page (list-page.ts) is answered as it is: selected and counted once.
   const result = await endpoint.storage.list(requestContext(request, reply), options);
-  // Storages filter themselves; this keeps a storage that forgot a selector from answering too much.
-  const items = result.items.filter((o) => matchesSelectors(o, options) && (namespace === undefined || o.metadata.namespace === namespace));
-  return reply.type('application/json').send(renderList(endpoint, request, format, items, result.metadata));
+  return reply.type('application/json').send(renderList(endpoint, request, format, result.items, result.metadata));
 }
 
 export { ref };

@@ -12,7 +12,7 @@ import {
 } from '../patch.js';
 import { authorizeCreateOnUpdate } from '../auth/access.js';
 import { checkUid } from '../preconditions.js';
-import { isCreater, isGetter, isUpdater, type RequestContext, type UpdateTransform } from '../storage.js';
+import { isCreater, isGetter, isUpdater, type RequestContext, type SentObject, type UpdateTransform } from '../storage.js';
 import { timed } from '../stage-times.js';
 import { isStatusError, statusErrors } from '../status.js';
 import type { KubeObject } from '../types.js';
@@ -170,7 +170,7 @@ export async function replaceObject(endpoint: Endpoint, request: FastifyRequest,
     return unchangedKeepsManagedFields(await admitted(endpoint, ctx, object, live, fieldValidation, outcome, (o) => {
       o.metadata.managedFields = updateManagedFields(live, o, entries, { manager, apiVersion: endpoint.apiVersion, schema: endpoint.info.schema });
     }), live);
-  }));
+  }, body));
   return sendWithWarnings(reply, outcome.created ? 201 : 200, [...duplicates, ...outcome.warnings, ...(ctx.warnings ?? [])], await timed(ctx, 'render', () => renderObject(endpoint, request, format, updated)));
 }
 
@@ -225,7 +225,7 @@ export async function patchObject(endpoint: Endpoint, request: FastifyRequest, r
   });
   for (let attempt = 1; ; attempt++) {
     try {
-      const updated = await timed(ctx, 'storage', () => storage.update(ctx, namespace, name, transform));
+      const updated = await timed(ctx, 'storage', () => storage.update(ctx, namespace, name, transform, apply ? (patch as SentObject) : undefined));
       return sendWithWarnings(reply, outcome.created ? 201 : 200, [...outcome.warnings, ...(ctx.warnings ?? [])], await timed(ctx, 'render', () => renderObject(endpoint, request, format, updated)));
     } catch (err) {
       const retriable = isStatusError(err) && err.code === 409 && err.reason === 'Conflict' && !clientResourceVersion && attempt < MAX_PATCH_ATTEMPTS;

@@ -4,13 +4,13 @@
 // no platform call for these kinds while nobody watches them.
 
 import t, { type Test } from 'tap';
+import { VvpDeploymentStorage } from '../../../apiserver/vvpdeployment/storage.js';
 import type { SubjectAccessReviewSpec } from '../../../apiserver/k8s/auth/authorizer.js';
 import type { RequestContext, WatchEvent } from '../../../apiserver/k8s/storage.js';
 import type { KubeObject } from '../../../apiserver/k8s/types.js';
 import {
   catalogObjectName, placeOf, VvpDeploymentTargetStorage, VvpSessionClusterStorage, type VvpDeploymentTarget, type VvpSessionCluster,
 } from '../../../apiserver/platform-resources/index.js';
-import { PlatformRouter } from '../../../apiserver/vvpdeployment/platform-router.js';
 import { accessFor } from '../../support/access.js';
 import { eventually } from '../../support/eventually.js';
 import { FakePlatform } from '../../support/fake-platform.js';
@@ -35,7 +35,7 @@ function userWith(names: string[], reviews: SubjectAccessReviewSpec[] = []): Req
 function setup(t: Test, pollIntervalMs?: number) {
   const platform = new FakePlatform();
   const watch = pollIntervalMs === undefined ? undefined : { pollIntervalMs };
-  const router = new PlatformRouter({ instances: [{ client: platform.client(), instanceId: 'op-1', platformNamespaces: ['default', 'team-a'], platformName: 'VVP' }] });
+  const router = new VvpDeploymentStorage({ instances: [{ client: platform.client(), instanceId: 'op-1', platformNamespaces: ['default', 'team-a'], platformName: 'VVP' }] });
   const options = { platforms: router, ...(watch ? { watch } : {}) };
   const targets = new VvpDeploymentTargetStorage(options);
   const clusters = new VvpSessionClusterStorage(options);
@@ -163,7 +163,7 @@ t.test('a session cluster is started and stopped by a holder of <platform namesp
 
 t.test('read-only targets (writes: false) serve neither create nor delete, so discovery lists neither', async (t) => {
   const platform = new FakePlatform();
-  const router = new PlatformRouter({ instances: [{ client: platform.client(), instanceId: 'op-1', platformNamespaces: ['default'], platformName: 'VVP' }] });
+  const router = new VvpDeploymentStorage({ instances: [{ client: platform.client(), instanceId: 'op-1', platformNamespaces: ['default'], platformName: 'VVP' }] });
   const readOnly = new VvpDeploymentTargetStorage({ platforms: router, writes: false });
   t.teardown(() => { router.close(); readOnly.close(); });
   t.equal(readOnly.create, undefined);
@@ -195,7 +195,7 @@ t.test('watch: no platform call while nobody watches; events of ungranted target
 t.test('two platform instances: names and grants carry the instance', async (t) => {
   const prod = new FakePlatform();
   const staging = new FakePlatform();
-  const router = new PlatformRouter({
+  const router = new VvpDeploymentStorage({
     instances: [['prod', prod], ['staging', staging]].map(([id, platform], index) => ({
       client: (platform as FakePlatform).client(), instanceId: id as string, platformNamespaces: ['default'], platformName: id as string,
       grantNames: { instanceId: id as string, shortFormsToo: index === 0 },

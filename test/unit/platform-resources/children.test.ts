@@ -6,7 +6,6 @@ import t, { type Test } from 'tap';
 import type { RequestContext, WatchEvent } from '../../../apiserver/k8s/storage.js';
 import type { StatusError } from '../../../apiserver/k8s/status.js';
 import { VvpJobStorage, VvpSavepointStorage, type VvpJob, type VvpSavepoint } from '../../../apiserver/platform-resources/index.js';
-import { PlatformRouter } from '../../../apiserver/vvpdeployment/platform-router.js';
 import { VvpDeploymentStorage } from '../../../apiserver/vvpdeployment/storage.js';
 import type { VvpDeployment } from '../../../apiserver/vvpdeployment/types.js';
 import type { Job, Savepoint } from '../../../apiserver/vvp/types.js';
@@ -29,9 +28,9 @@ const signer = new RecordSigner([Buffer.from('k'.repeat(48))], 'op-1');
 function setup(t: Test, pollIntervalMs?: number, pollBytesBudget?: number) {
   const platform = new FakePlatform();
   const watch = pollIntervalMs === undefined ? undefined : { pollIntervalMs, ...(pollBytesBudget === undefined ? {} : { pollBytesBudget }) };
-  const deployments = new VvpDeploymentStorage({
+  const deployments = new VvpDeploymentStorage({ instances: [{
     client: platform.client(), instanceId: 'op-1', platformNamespaces: ['default'], platformName: 'http://vvp.test', recordSigner: signer, ...(watch ? { watch } : {}),
-  });
+  }] });
   const children = { owners: deployments, platformNamespaces: ['default'], ...(watch ? { watch } : {}) };
   const savepoints = new VvpSavepointStorage(children);
   const jobs = new VvpJobStorage(children);
@@ -219,7 +218,7 @@ t.test('a list pages with limit and continue, in namespace/name order', async (t
 t.test('with two platform instances behind the router, savepoints of both are served and a create reaches the owner\'s platform', async (t) => {
   const prod = new FakePlatform();
   const staging = new FakePlatform();
-  const router = new PlatformRouter({
+  const router = new VvpDeploymentStorage({
     instances: [['prod', prod], ['staging', staging]].map(([id, platform]) => ({
       client: (platform as FakePlatform).client(), instanceId: id as string, platformNamespaces: ['default'], platformName: `${id as string}`,
       grantEveryone: true, recordSigner: new RecordSigner([Buffer.from('k'.repeat(48))], id as string),

@@ -19,11 +19,11 @@ const ctx = (adopt = true): RequestContext => ({ user: alice, access: accessFor(
 function setup() {
   const platform = new FakePlatform();
   const events: PlannedEvent[] = [];
-  const storage = new VvpDeploymentStorage({
+  const storage = new VvpDeploymentStorage({ instances: [{
     client: platform.client(), instanceId: 'op-1', platformNamespaces: ['default'], platformName: 'Ververica Platform', grantEveryone: true,
     adoptFrom: [{ instanceId: 'vendor-op', token: () => 'token-vendor-op' }],
     recordEvent: (_o, e) => events.push(e),
-  });
+  }] });
   // As the vendor's operator left it: marked by its instance, RUNNING.
   const vendor = platform.seed('default', 'top-speed', { [MANAGED_BY_LABEL]: 'vendor-op', team: 'streaming' });
   platform.settle('default', 'top-speed', 'RUNNING');

@@ -6,7 +6,8 @@
 import t, { type Test } from 'tap';
 import type { RequestContext, WatchEvent, WatchStream } from '../../../apiserver/k8s/storage.js';
 import { fullObject } from '../../../apiserver/k8s/serialized.js';
-import { VvpDeploymentStorage, type VvpDeploymentStorageOptions } from '../../../apiserver/vvpdeployment/storage.js';
+import { VvpDeploymentStorage } from '../../../apiserver/vvpdeployment/storage.js';
+import type { VvpDeploymentStorageOptions } from '../../../apiserver/vvpdeployment/options.js';
 import type { VvpDeployment } from '../../../apiserver/vvpdeployment/types.js';
 import { surroundingsAtRest, viewInputs, viewProgress } from '../../../apiserver/vvpdeployment/view-inputs.js';
 import { viewResourceVersion } from '../../../apiserver/vvpdeployment/mapping.js';
@@ -28,7 +29,7 @@ function setup(t: Test) {
     client: platform.client(), instanceId: 'op-1', platformNamespaces: ['default'], platformName: 'http://vvp.test',
     now: () => new Date(now += 1000), watch: { pollIntervalMs: 100 }, surroundingsMaxAgeMs: 60_000,
   };
-  const storage = new VvpDeploymentStorage(options);
+  const storage = new VvpDeploymentStorage({ instances: [options] });
   t.teardown(() => storage.close());
   return { platform, storage };
 }

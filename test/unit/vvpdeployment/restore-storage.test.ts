@@ -22,10 +22,10 @@ async function running() {
   const platform = new FakePlatform();
   const events: PlannedEvent[] = [];
   let now = Date.parse('2026-11-24T12:00:00Z');
-  const storage = new VvpDeploymentStorage({
+  const storage = new VvpDeploymentStorage({ instances: [{
     client: platform.client(), instanceId: 'op-1', platformNamespaces: ['default'], platformName: 'http://vvp.test',
     recordEvent: (_o, e) => events.push(e), now: () => new Date(now += 1000),
-  });
+  }] });
   await storage.create(ctx(), manifest());
   platform.settle('default', 'top-speed', 'RUNNING');
   const d = platform.deployments.get('default/top-speed')!;

@@ -5,7 +5,8 @@ import type { StatusError } from '../../../apiserver/k8s/status.js';
 import { ANNOTATION, LABEL, MANAGED_BY_LABEL, RESTART_ANNOTATION, SAVEPOINT_TRIGGER_ANNOTATION } from '../../../apiserver/vvpdeployment/annotations.js';
 import type { PlannedEvent } from '../../../apiserver/vvpdeployment/mapping.js';
 import { RecordSigner, SIGNATURE_ANNOTATION } from '../../../apiserver/vvpdeployment/record-signature.js';
-import { VvpDeploymentStorage, type VvpDeploymentStorageOptions } from '../../../apiserver/vvpdeployment/storage.js';
+import { VvpDeploymentStorage } from '../../../apiserver/vvpdeployment/storage.js';
+import type { VvpDeploymentStorageOptions } from '../../../apiserver/vvpdeployment/options.js';
 import { fullObject, serializedText } from '../../../apiserver/k8s/serialized.js';
 import type { WatchEvent } from '../../../apiserver/k8s/storage.js';
 import type { VvpDeployment } from '../../../apiserver/vvpdeployment/types.js';
@@ -37,7 +38,7 @@ function setup(over: Partial<VvpDeploymentStorageOptions> = {}) {
     now: () => new Date(now += 1000),
     ...over,
   };
-  return { platform, events, storage: new VvpDeploymentStorage(options), fresh: () => new VvpDeploymentStorage(options) };
+  return { platform, events, storage: new VvpDeploymentStorage({ instances: [options] }), fresh: () => new VvpDeploymentStorage({ instances: [options] }) };
 }
 
 function condition(o: VvpDeployment, type: string) {

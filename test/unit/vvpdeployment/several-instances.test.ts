@@ -1,9 +1,9 @@
 // Two platform instances behind one VvpDeployment API: objects go where their owner label says, lists and watches
 // span both, one instance's outage answers 503 only where its objects are, and the label cannot move an object.
 import t from 'tap';
+import { VvpDeploymentStorage } from '../../../apiserver/vvpdeployment/storage.js';
 import type { RequestContext, WatchEvent } from '../../../apiserver/k8s/storage.js';
 import { OWNER_LABEL } from '../../../apiserver/vvpdeployment/annotations.js';
-import { PlatformRouter } from '../../../apiserver/vvpdeployment/platform-router.js';
 import type { VvpDeployment } from '../../../apiserver/vvpdeployment/types.js';
 import { VvpError } from '../../../apiserver/vvp/errors.js';
 import { FakePlatform } from '../../support/fake-platform.js';
@@ -24,7 +24,7 @@ const down = () => new VvpError({ kind: 'unreachable', message: 'connect ECONNRE
 
 function setup(ids = ['prod', 'staging']) {
   const platforms = new Map(ids.map((id) => [id, new FakePlatform()]));
-  const router = new PlatformRouter({
+  const router = new VvpDeploymentStorage({
     instances: ids.map((id) => ({
       client: platforms.get(id)!.client(), instanceId: id, platformNamespaces: ['default'], platformName: `http://${id}.test (instance ${id})`,
       watch: { pollIntervalMs: 60_000 }, grantEveryone: true,
@@ -65,16 +65,22 @@ t.test('with two instances the owner label is required and must name one of them
 t.test('the owner label is immutable; a name taken on the other instance is a conflict', async (t) => {
   const { router, staging } = setup();
   await router.create(ctx(), owned('a', 'prod'));
-  const moved = await rejection(router.update(ctx(), 'flink', 'a', (live) => ({ ...live!, metadata: { ...live!.metadata, labels: { ...live!.metadata.labels, [OWNER_LABEL]: 'staging' } } })));
-  t.equal(moved.code, 422);
-  t.match(moved.status.details?.causes, [{ field: `metadata.labels[${OWNER_LABEL}]`, message: /field is immutable/ }]);
+  const relabel = await rejection(router.update(ctx(), 'flink', 'a', (live) => ({ ...live!, metadata: { ...live!.metadata, labels: { ...live!.metadata.labels, [OWNER_LABEL]: 'staging' } } })));
+  t.equal(relabel.code, 422);
+  t.match(relabel.status.details?.causes, [{ field: `metadata.labels[${OWNER_LABEL}]`, message: /field is immutable/ }]);
   const twin = await rejection(router.create(ctx(), owned('a', 'staging')));
   t.match({ code: twin.code, message: twin.message }, { code: 409, message: /lives on platform instance "prod"/ });
   t.equal(staging.writes().length, 0, 'staging was not written');
   const relabelled = await router.update(ctx(), 'flink', 'a', (live) => ({ ...live!, metadata: { ...live!.metadata, labels: { ...live!.metadata.labels, team: 'x' } } }));
   t.equal(relabelled.metadata.labels?.team, 'x', 'other labels change as usual');
-  const created = await router.update(ctx(), 'flink', 'new', () => owned('new', 'staging'));
+  let transforms = 0;
+  const created = await router.update(ctx(), 'flink', 'new', () => { transforms++; return owned('new', 'staging'); }, owned('new', 'staging'));
   t.equal(created.status?.platformInstance, 'staging', 'an update that creates goes where its label says');
+  t.equal(transforms, 1, 'routed by the object the request sent: the transform (admission) runs once');
+  const written = staging.writes().length;
+  const moved = await rejection(router.update(ctx(), 'flink', 'newer', () => owned('newer', 'staging'), owned('newer', 'prod')));
+  t.match(moved.status.details?.causes, [{ field: `metadata.labels[${OWNER_LABEL}]`, message: /goes to the instance its request names \("prod"\); admission may not change it/ }]);
+  t.equal(staging.writes().length, written, 'nothing written where admission tried to send it');
 });
 
 t.test('one instance down: 503 only where its objects are', async (t) => {
@@ -131,7 +137,7 @@ t.test('a platform that does not accept events is asked once, then not until res
   platforms.old.fail = (call) => (call.method === 'EVENT'
     ? new VvpError({ kind: 'http', status: 405, message: 'Method Not Allowed', method: 'POST', route: '/api/v1/namespaces/{ns}/events', unsupported: true })
     : undefined);
-  const router = new PlatformRouter({
+  const router = new VvpDeploymentStorage({
     instances: (['old', 'current'] as const).map((id) => ({
       client: platforms[id].client(), instanceId: id, platformNamespaces: ['default'], platformName: id, grantEveryone: true,
       warn: (message: string) => warnings.push(`${id}: ${message}`),
