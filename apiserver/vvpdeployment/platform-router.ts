@@ -11,7 +11,7 @@
 
 import {
   type Creater, type DeleteOptions, type DeleteResult, type Getter, type GracefulDeleter, type KubeObject, type Lister,
-  type ListOptions, type ListResult, type RequestContext, resourceVersionOf, type ResourceInfo, type Storage,
+  type ListOptions, type ListResult, type RequestContext, resourceVersionOf, type ResourceInfo, type Storage, type Strategic,
   statusErrors, type TableConvertor, type Updater, type UpdateTransform, WatchHub, type WatchOptions, type WatchStream,
   isStatusError,
 } from '../k8s/index.js';
@@ -20,6 +20,7 @@ import { ownerOf, withOwner } from './owner.js';
 import { page } from './selectors.js';
 import type { VvpDeploymentStorageOptions } from './options.js';
 import { VvpDeploymentStorage } from './storage.js';
+import { VvpDeploymentStrategy } from './strategy.js';
 import { KIND, type VvpDeployment } from './types.js';
 import type { ChildKind, OwnedChildren } from './owned-children.js';
 import type { PlatformCatalog } from './platform-catalog.js';
@@ -34,8 +35,10 @@ export interface PlatformRouterOptions {
   instances: VvpDeploymentStorageOptions[];
 }
 
-export class PlatformRouter implements Storage, Getter, Lister, Creater, Updater, GracefulDeleter, TableConvertor {
+export class PlatformRouter implements Storage, Strategic, Getter, Lister, Creater, Updater, GracefulDeleter, TableConvertor {
   readonly info: ResourceInfo;
+  /** Defaults and validation over every instance (the owner label routes), before validating admission. */
+  readonly strategy: VvpDeploymentStrategy;
   readonly allowCreateOnUpdate = true;
   readonly tableColumns: VvpDeploymentStorage['tableColumns'];
   readonly watch?: (ctx: RequestContext, options: WatchOptions) => Promise<WatchStream>;
@@ -47,6 +50,7 @@ export class PlatformRouter implements Storage, Getter, Lister, Creater, Updater
     const first = options.instances[0];
     if (!first) throw new Error('at least one platform instance must be served');
     this.ids = options.instances.map((o) => o.instanceId);
+    this.strategy = new VvpDeploymentStrategy(options.instances);
     if (new Set(this.ids).size !== this.ids.length) throw new Error(`platform instance ids must differ: ${this.ids.join(', ')}`);
     const watch = first.watch;
     const storages = new Map<string, VvpDeploymentStorage>();

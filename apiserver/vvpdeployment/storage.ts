@@ -6,7 +6,7 @@
 
 import type {
   Creater, DeleteOptions, DeleteResult, Getter, GracefulDeleter, KubeObject, Lister, ListOptions, ListResult,
-  RequestContext, ResourceInfo, Storage, TableConvertor, Updater, UpdateTransform, WatchOptions, WatchStream,
+  RequestContext, ResourceInfo, Storage, Strategic, TableConvertor, Updater, UpdateTransform, WatchOptions, WatchStream,
 } from '../k8s/index.js';
 import { BackgroundPass, type RecordMirrored } from './background-pass.js';
 import { NEVER, StorageCore } from './core.js';
@@ -24,11 +24,14 @@ import type { Savepoint } from '../vvp/index.js';
 import { UpdateFlow } from './update-flow.js';
 import { PlatformWriter } from './writer.js';
 import { PlatformCatalog } from './platform-catalog.js';
+import { VvpDeploymentStrategy } from './strategy.js';
 
 export { APIKEY_SECRET_ANNOTATION, type VvpDeploymentStorageOptions } from './options.js';
 
-export class VvpDeploymentStorage implements Storage, Getter, Lister, Creater, Updater, GracefulDeleter, TableConvertor {
+export class VvpDeploymentStorage implements Storage, Strategic, Getter, Lister, Creater, Updater, GracefulDeleter, TableConvertor {
   readonly info: ResourceInfo;
+  /** This instance's defaults and validation, run by the machinery before validating admission (strategy.ts). */
+  readonly strategy: VvpDeploymentStrategy;
   /** PUT and server-side apply of a missing object create it. */
   readonly allowCreateOnUpdate = true;
   readonly tableColumns = tableColumns;
@@ -47,6 +50,7 @@ export class VvpDeploymentStorage implements Storage, Getter, Lister, Creater, U
   constructor(options: VvpDeploymentStorageOptions) {
     if (options.platformNamespaces.length === 0) throw new Error('at least one platform namespace must be served');
     this.core = new StorageCore(options);
+    this.strategy = new VvpDeploymentStrategy([options]);
     this.info = { ...vvpDeploymentInfo, group: this.core.group };
     this.listing = new Listing(this.core);
     this.catalog = new PlatformCatalog(this.core.options);
