@@ -6,9 +6,10 @@
 import { applyCreateStrategy, applyUpdateStrategy, type RestStrategy } from '../../apiserver/k8s/strategy.js';
 import type { Creater, KubeObject, RequestContext, Storage, UpdateTransform, Updater } from '../../apiserver/k8s/index.js';
 
-export function throughStrategy<S extends Storage & Creater & Updater & { readonly strategy: RestStrategy }>(storage: S): S {
+export function throughStrategy<S extends Storage & Partial<Creater> & Updater & { readonly strategy: RestStrategy }>(storage: S): S {
   const { info, strategy } = storage;
   const create = async (ctx: RequestContext, object: KubeObject) => {
+    if (!storage.create) throw new Error(`${info.resource} has no create`);
     const prepared = structuredClone(object);
     applyCreateStrategy(info, strategy, prepared);
     return storage.create(ctx, prepared);
@@ -22,7 +23,7 @@ export function throughStrategy<S extends Storage & Creater & Updater & { readon
     });
   return new Proxy(storage, {
     get(target, key) {
-      if (key === 'create') return create;
+      if (key === 'create') return storage.create ? create : undefined;
       if (key === 'update') return update;
       const value: unknown = Reflect.get(target, key, target);
       return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;

@@ -209,7 +209,8 @@ export async function patchObject(endpoint: Endpoint, request: FastifyRequest, r
       checkNameAndNamespace(object, name, namespace);
     } else {
       if (!live) throw statusErrors.notFound(ref(endpoint, name));
-      const patched = contentType === JSON_PATCH ? applyJsonPatch(live, text) : mergePatch(live, patch);
+      // A copy: the object is changed in place from here on, and oldObject must stay the live one for admission.
+      const patched = contentType === JSON_PATCH ? applyJsonPatch(live, text) : mergePatch(deepClone(live), patch);
       if (!isPlainObject(patched)) throw statusErrors.badRequest('the patched object must be a single object');
       object = checkTypeMeta(endpoint, patched);
       checkNameAndNamespace(object, name, namespace);
