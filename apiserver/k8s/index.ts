@@ -22,6 +22,7 @@ export { type TokenReviewer, TokenAuthenticator } from './auth/token.js';
 export { delegatingAuthenticator, delegatingAuthorizer, kubeDelegatedAuth, type DelegatedAuth } from './auth/delegation.js';
 export { ConfigMapAuthenticationSource, KubeSubjectAccessReviewer, KubeTokenReviewer } from './auth/kube-delegation.js';
 export * from './storage.js';
+export { type RestStrategy, type Strategic, applyCreateStrategy, applyUpdateStrategy, fillCreateSystemFields, kubeNow } from './strategy.js';
 export { isPlainObject } from './patch.js';
 export { checkDeletePreconditions, checkUid } from './preconditions.js';
 export * from './status.js';

@@ -5,7 +5,9 @@
 // `<platform namespace>/*`. A PUT or apply never creates one (no create).
 
 import { isDeepStrictEqual } from 'node:util';
-import { type KubeObject, type RequestContext, type StatusCause, statusErrors, type Updater, type UpdateTransform } from '../k8s/index.js';
+import {
+  type KubeObject, type RequestContext, type RestStrategy, type StatusCause, type Strategic, statusErrors, type Updater, type UpdateTransform,
+} from '../k8s/index.js';
 import type { SessionCluster } from '../vvp/index.js';
 import { deriveResourceVersion } from '../vvpdeployment/index.js';
 import { sessionClusterInfo } from './catalog-schema.js';
@@ -86,8 +88,14 @@ export function unchangeableFields(live: VvpSessionCluster, desired: VvpSessionC
   return causes;
 }
 
-export class VvpSessionClusterStorage extends CatalogStorage<'sessionClusters'> implements Updater {
+/** The kind's hooks (k8s/strategy.ts): an update may change spec.state only, checked before validating admission. */
+export const sessionClusterStrategy: RestStrategy = {
+  validateUpdate: (object, old) => unchangeableFields(old as VvpSessionCluster, object as VvpSessionCluster),
+};
+
+export class VvpSessionClusterStorage extends CatalogStorage<'sessionClusters'> implements Updater, Strategic {
   readonly allowCreateOnUpdate = false;
+  readonly strategy = sessionClusterStrategy;
 
   constructor(options: CatalogOptions) {
     super(options, sessionClusterKind);
@@ -103,8 +111,7 @@ export class VvpSessionClusterStorage extends CatalogStorage<'sessionClusters'> 
     if (given && given !== live.metadata.resourceVersion) {
       throw statusErrors.conflict(this.ref(name), 'the object has been modified; please apply your changes to the latest version and try again');
     }
-    const causes = unchangeableFields(live, desired);
-    if (causes.length > 0) throw statusErrors.invalid(this.info.group, this.info.kind, name, causes);
+    // What else the update changed was refused by the strategy (sessionClusterStrategy), before validating admission.
     const state = desired.spec.state as 'RUNNING' | 'STOPPED';
     if (state === live.spec.state) return live;
     if (ctx.dryRun) return { ...live, spec: { ...live.spec, state } };

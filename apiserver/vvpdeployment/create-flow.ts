@@ -1,5 +1,6 @@
-// The create flow: validate, plan (mapping.ts planCreate), POST the platform deployment, register the initial
-// savepoint when there is one (undoing the create if the platform refuses it), and say why a name is taken.
+// The create flow: plan (mapping.ts planCreate) the object the strategy has defaulted and validated (strategy.ts),
+// POST the platform deployment, register the initial savepoint when there is one (undoing the create if the platform
+// refuses it), and say why a name is taken.
 
 import { randomUUID } from 'node:crypto';
 import { type KubeObject, type RequestContext, statusErrors, timed } from '../k8s/index.js';
@@ -13,7 +14,6 @@ import { createdView } from './platform-view.js';
 import { checkPlatformDeploymentSize } from './size-limit.js';
 import { placementOf, placementOfPlatform } from './tenancy.js';
 import type { VvpDeployment } from './types.js';
-import { validateVvpDeployment, vvp2Causes, withDefaults } from './validation.js';
 import type { PlatformWriter } from './writer.js';
 
 export class CreateFlow {
@@ -21,17 +21,13 @@ export class CreateFlow {
 
   async create(ctx: RequestContext, input: KubeObject): Promise<VvpDeployment> {
     const core = this.core;
-    const { instanceId, platformNamespaces } = core.options;
+    const { instanceId } = core.options;
     const namespace = input.metadata.namespace ?? '';
-    const named: KubeObject = structuredClone(input);
-    // The machinery has named it (generateName included).
-    const name = named.metadata.name ?? '';
+    // The machinery has named it (generateName included), and the strategy defaulted and validated it.
+    const obj = structuredClone(input) as VvpDeployment;
+    const name = obj.metadata.name ?? '';
     if (!name) core.invalid('', [{ type: 'FieldValueRequired', field: 'metadata.name', message: 'Required value: name or generateName is required' }]);
-    const obj = withDefaults(named as VvpDeployment, platformNamespaces[0] ?? 'default');
-    const vvp2 = vvp2Causes(obj);
     delete obj.status;
-    const causes = [...vvp2, ...validateVvpDeployment(obj, { instanceId, platformNamespaces })];
-    if (causes.length) core.invalid(name, causes);
     await timed(ctx, 'authorize', () => core.authorize(ctx, obj));
     if (await timed(ctx, 'platform-read', () => core.reader.locate(namespace, name, ctx.signal))) throw statusErrors.alreadyExists(core.ref(name));
 

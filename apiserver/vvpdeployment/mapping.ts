@@ -69,7 +69,8 @@ export function planCreate(obj: VvpDeployment, instanceId: string, now: Date): C
     name: obj.metadata.name ?? '',
     spec,
     generation: 1,
-    creationTimestamp: at,
+    // The machinery's, when it set one (the time admission saw); else now.
+    creationTimestamp: obj.metadata.creationTimestamp ?? at,
     ...kubePartsOf(obj),
     savepointNonce: initial(spec.savepointNonce),
     restartNonce: initial(spec.restartNonce),

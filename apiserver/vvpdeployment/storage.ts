@@ -14,7 +14,7 @@
 
 import {
   type Creater, type DeleteOptions, type DeleteResult, type Getter, type GracefulDeleter, type KubeObject, type Lister,
-  type ListOptions, type ListResult, type RequestContext, highestResourceVersion, listPage, type ResourceInfo, type SentObject, type Storage,
+  type ListOptions, type ListResult, type RequestContext, highestResourceVersion, listPage, type ResourceInfo, type SentObject, type Storage, type Strategic,
   statusErrors, type TableConvertor, type Updater, type UpdateTransform, WatchHub, type WatchOptions, type WatchStream,
   isStatusError,
 } from '../k8s/index.js';
@@ -22,6 +22,7 @@ import { NEVER } from './core.js';
 import { ownerChangedInAdmission, ownerOf, refusalsWith, sentOwner, withOwner } from './owner.js';
 import { APIKEY_SECRET_ANNOTATION, type VvpDeploymentStorageOptions } from './options.js';
 import { PlatformInstance } from './platform-instance.js';
+import { VvpDeploymentStrategy } from './strategy.js';
 import { vvpDeploymentInfo } from './schema.js';
 import { tableCells, tableColumns } from './table.js';
 import { KIND, type VvpDeployment } from './types.js';
@@ -40,8 +41,10 @@ export interface VvpDeploymentStorageSetup {
   instances: VvpDeploymentStorageOptions[];
 }
 
-export class VvpDeploymentStorage implements Storage, Getter, Lister, Creater, Updater, GracefulDeleter, TableConvertor {
+export class VvpDeploymentStorage implements Storage, Strategic, Getter, Lister, Creater, Updater, GracefulDeleter, TableConvertor {
   readonly info: ResourceInfo;
+  /** Defaults and validation over every instance (the owner label routes), run by the machinery before validating admission. */
+  readonly strategy: VvpDeploymentStrategy;
   /** PUT and server-side apply of a missing object create it. */
   readonly allowCreateOnUpdate = true;
   readonly tableColumns = tableColumns;
@@ -92,6 +95,7 @@ export class VvpDeploymentStorage implements Storage, Getter, Lister, Creater, U
     this.storages = storages;
     const one = storages.get(first.instanceId)!;
     this.info = { ...vvpDeploymentInfo, group: first.group ?? vvpDeploymentInfo.group };
+    this.strategy = new VvpDeploymentStrategy(options.instances);
     if (this.hub) this.watch = (_ctx, watchOptions) => this.watchAll(one, watchOptions);
   }
 

@@ -1,4 +1,5 @@
-// The update flow: validate against the live object, plan (mapping.ts planUpdate), write the platform deployment
+// The update flow: the machinery's transform of one platform read (defaulted and validated against the live object
+// by the strategy, strategy.ts), plan (mapping.ts planUpdate), write the platform deployment
 // (PUT or PATCH per syncingMode), then the follow-up a nonce or a new initial savepoint needs, recorded in a second
 // write. A deletion in progress is taken one step further; a retried nonce whose trigger was interrupted is settled.
 
@@ -9,7 +10,7 @@ import { NEVER, type StorageCore } from './core.js';
 import type { CreateFlow } from './create-flow.js';
 import type { DeletionFlow } from './deletion-flow.js';
 import { isPlatformRefusal } from './errors.js';
-import { deepEqual, deepMerge } from './json.js';
+import { deepMerge } from './json.js';
 import { autopilotHoldsState, planCreate, planUpdate, type PlannedEvent, type UpdatePlan } from './mapping.js';
 import { effectEventMessage, planCauses, platformEffect, specAfter } from './platform-effect.js';
 import type { PlatformView } from './platform-view.js';
@@ -21,7 +22,6 @@ import { savepointFailed, savepointTriggered, type SavepointSettler } from './sa
 import { checkPlatformDeploymentSize } from './size-limit.js';
 import { kubeTime } from './time.js';
 import type { VvpDeployment } from './types.js';
-import { validateVvpDeployment, validateVvpDeploymentUpdate, vvp2Causes, withDefaults } from './validation.js';
 import type { PlatformWriter } from './writer.js';
 
 export interface UpdateFlowParts {
@@ -42,7 +42,7 @@ export class UpdateFlow {
   async update(ctx: RequestContext, namespace: string, name: string, transform: UpdateTransform): Promise<VvpDeployment> {
     const core = this.core;
     const { writer, settler, deletion } = this.flows;
-    const { instanceId, platformNamespaces } = core.options;
+    const { instanceId } = core.options;
     const view = await timed(ctx, 'platform-read', () => core.reader.read(namespace, name, ctx.signal));
     if (!view) {
       const created = await transform(undefined);
@@ -55,24 +55,8 @@ export class UpdateFlow {
     const input = await timed(ctx, 'transform', () => transform(structuredClone(current)));
     checkResourceVersion(input.metadata.resourceVersion, current.metadata.resourceVersion ?? '', core.ref(name));
 
-    const obj = structuredClone(input) as VvpDeployment;
-    const vvp2 = vvp2Causes(obj);
-    if (vvp2.length) core.invalid(name, vvp2);
-    delete obj.status;
-    const oldIdentity = parts.spec.deployment?.metadata ?? {};
-    obj.spec.deployment ??= {};
-    obj.spec.deployment.metadata = { ...obj.spec.deployment.metadata };
-    obj.spec.deployment.metadata.name ??= oldIdentity.name;
-    obj.spec.deployment.metadata.namespace ??= oldIdentity.namespace;
-    const defaulted = withDefaults(obj, platformNamespaces[0] ?? 'default');
-    const causes = [
-      ...validateVvpDeployment(defaulted, { instanceId, platformNamespaces: [...platformNamespaces, oldIdentity.namespace ?? ''] }, false),
-      ...validateVvpDeploymentUpdate(defaulted, current),
-    ];
-    if (parts.deletion && !deepEqual(defaulted.spec.deployment, parts.spec.deployment)) {
-      causes.push({ type: 'FieldValueForbidden', field: 'spec.deployment', message: 'Forbidden: the VvpDeployment is being deleted' });
-    }
-    if (causes.length) core.invalid(name, causes);
+    const defaulted = structuredClone(input) as VvpDeployment;
+    delete defaulted.status;
     await timed(ctx, 'authorize', () => core.authorize(ctx, defaulted, current, d));
     const restore = await timed(ctx, 'restore', () => this.flows.restoring.prepare(ctx, view, parts.restore, defaulted));
     const plan = await timed(ctx, 'plan', () => {

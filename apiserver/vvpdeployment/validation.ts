@@ -16,13 +16,18 @@ export interface ValidationContext {
 /** Fills what a VvpDeployment may leave out: the platform identity and the deletion policy. Returns a copy. */
 export function withDefaults(obj: VvpDeployment, defaultPlatformNamespace: string): VvpDeployment {
   const out = structuredClone(obj);
-  const spec = out.spec;
+  applyDefaults(out, defaultPlatformNamespace);
+  return out;
+}
+
+/** withDefaults in place (the strategy's PrepareForCreate/PrepareForUpdate). */
+export function applyDefaults(obj: VvpDeployment, defaultPlatformNamespace: string): void {
+  const spec = obj.spec;
   spec.deployment ??= {};
   spec.deployment.metadata ??= {};
-  spec.deployment.metadata.name ??= out.metadata.name;
+  spec.deployment.metadata.name ??= obj.metadata.name;
   spec.deployment.metadata.namespace ??= defaultPlatformNamespace;
   spec.deletionPolicy ??= 'Cancel';
-  return out;
 }
 
 function causeInvalid(field: string, value: unknown, detail: string): StatusCause {

@@ -1,7 +1,9 @@
 // The admission chain of one write, in k8s.io/apiserver's order: the mutating plugins one after the other
-// (NamespaceLifecycle, MutatingAdmissionWebhook), then the server's own validation of the result, then the
-// validating plugins (ValidatingAdmissionPolicy, ValidatingAdmissionWebhook). A handler calls admit() once, before
-// anything is written; whatever throws here is the request's answer and nothing reaches the storage.
+// (NamespaceLifecycle, MutatingAdmissionWebhook), then the strategy step — the server's system fields, schema and
+// the resource's own PrepareFor*/Validate* (../strategy.ts), which kube runs in its registry between the two — then
+// the validating plugins (ValidatingAdmissionPolicy, ValidatingAdmissionWebhook), which so see the server's
+// defaults and never a write the resource refuses. A handler calls admit() once, before anything is written;
+// whatever throws here is the request's answer and nothing reaches the storage.
 
 import { isStatusError } from '../status.js';
 import type { KubeObject } from '../types.js';
@@ -27,16 +29,19 @@ export interface AdmissionResult {
 }
 
 export interface Admission {
-  /** Runs the chain; `validateObject` is the server's own validation, run between mutation and validation. */
-  admit(a: AdmissionAttributes, validateObject?: (object: KubeObject) => string[]): Promise<AdmissionResult>;
+  /**
+   * Runs the chain; `strategy` is the strategy step, run between mutation and validation on a.object in place (it
+   * throws to refuse, and answers its warnings).
+   */
+  admit(a: AdmissionAttributes, strategy?: (object: KubeObject) => string[]): Promise<AdmissionResult>;
   /** Whether admission could look at the objects of this operation: a delete reads the live object only then. */
   needsObjects?(resource: GroupVersionResource, operation: Operation): boolean;
 }
 
 /** No plugins: a server run without a cluster (tests), or with admission turned off. */
 export const NO_ADMISSION: Admission = {
-  async admit(a, validateObject) {
-    return { object: a.object, warnings: a.object && validateObject ? validateObject(a.object) : [] };
+  async admit(a, strategy) {
+    return { object: a.object, warnings: a.object && strategy ? strategy(a.object) : [] };
   },
 };
 
@@ -47,11 +52,11 @@ export class AdmissionChain implements Admission {
     return this.plugins.some((p) => p.mayMatch?.(resource, operation) ?? false);
   }
 
-  async admit(a: AdmissionAttributes, validateObject?: (object: KubeObject) => string[]): Promise<AdmissionResult> {
+  async admit(a: AdmissionAttributes, strategy?: (object: KubeObject) => string[]): Promise<AdmissionResult> {
     const warnings: string[] = [];
     try {
       await this.step('admit', a, warnings, (p) => p.admit?.bind(p));
-      if (a.object && validateObject) warnings.push(...validateObject(a.object));
+      if (a.object && strategy) warnings.push(...strategy(a.object));
       await this.step('validate', a, warnings, (p) => p.validate?.bind(p));
     } catch (err) {
       // As kube-apiserver: the warnings gathered so far reach the client with the refusal.

@@ -215,12 +215,12 @@ export function sendWithWarnings(reply: FastifyReply, code: number, warnings: st
 }
 
 /**
- * The admission chain for one write (admission/chain.ts): mutation, then `validateObject` (the server's own
- * validation), then validation. Call it once per object, before the storage writes anything.
+ * The admission chain for one write (admission/chain.ts): mutation, then `strategy` (the strategy step,
+ * ../strategy.ts), then validation. Call it once per object, before the storage writes anything.
  */
 export function admit(
   endpoint: Endpoint, ctx: RequestContext, operation: Operation, object: KubeObject | undefined, oldObject: KubeObject | undefined,
-  validateObject?: (object: KubeObject) => string[], options: Record<string, unknown> = {},
+  strategy?: (object: KubeObject) => string[], options: Record<string, unknown> = {},
 ): Promise<AdmissionResult> {
   const meta = object?.metadata ?? oldObject?.metadata ?? {};
   const { group, version, kind, resource } = endpoint.info;
@@ -229,5 +229,5 @@ export function admit(
     name: meta.name ?? '', namespace: meta.namespace ?? '', object, oldObject, userInfo: ctx.user, dryRun: ctx.dryRun,
     options: operationOptions(operation, { ...options, ...(ctx.dryRun ? { dryRun: ['All'] } : {}), ...(operation !== 'DELETE' && ctx.fieldManager ? { fieldManager: ctx.fieldManager } : {}) }),
     signal: ctx.signal,
-  }), validateObject);
+  }), strategy);
 }

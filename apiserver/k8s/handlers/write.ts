@@ -14,6 +14,7 @@ import { authorizeCreateOnUpdate } from '../auth/access.js';
 import { checkUid } from '../preconditions.js';
 import { isCreater, isGetter, isUpdater, type RequestContext, type SentObject, type UpdateTransform } from '../storage.js';
 import { timed } from '../stage-times.js';
+import { applyCreateStrategy, applyUpdateStrategy, fillCreateSystemFields, strategyOf } from '../strategy.js';
 import { isStatusError, statusErrors } from '../status.js';
 import type { KubeObject } from '../types.js';
 import { parseFieldValidation } from '../validation.js';
@@ -24,13 +25,6 @@ import {
 import { notSupported } from './read.js';
 
 const MAX_PATCH_ATTEMPTS = 5;
-const GENERATE_NAME_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
-
-function generateName(prefix: string): string {
-  let suffix = '';
-  for (let i = 0; i < 5; i++) suffix += GENERATE_NAME_ALPHABET[Math.floor(Math.random() * GENERATE_NAME_ALPHABET.length)];
-  return `${prefix.slice(0, 58)}${suffix}`;
-}
 
 function clearSystemFields(object: KubeObject): void {
   const m = object.metadata;
@@ -96,18 +90,32 @@ interface Outcome {
 }
 
 /**
- * Every update transform passes admission — mutation, the server's validation against the live object (then
- * `validatedHook`), validation — and keeps the warnings for the answer; returns the object to write.
+ * kube-apiserver's order for one write: mutating admission, then the strategy step (the machinery's system fields
+ * on a create; the schema's pruning, defaults and validation; the resource's PrepareForCreate/Update and Validate,
+ * strategy.ts; then managedFields), then validating admission. Returns the object as validating admission admitted it, and the
+ * warnings of every step.
  */
-async function admitted(
+async function admitWrite(
   endpoint: Endpoint, ctx: RequestContext, object: KubeObject, live: KubeObject | undefined, fieldValidation: ReturnType<typeof parseFieldValidation>,
-  outcome: Outcome, validatedHook?: (object: KubeObject) => void,
-): Promise<KubeObject> {
-  const result = await timed(ctx, 'admission', () => admit(endpoint, ctx, live ? 'UPDATE' : 'CREATE', object, live, (o) => {
+  managedFields: (object: KubeObject) => void,
+) {
+  const strategy = strategyOf(endpoint.storage);
+  return timed(ctx, 'admission', () => admit(endpoint, ctx, live ? 'UPDATE' : 'CREATE', object, live, (o) => {
+    if (!live) fillCreateSystemFields(endpoint.info, o);
     const { warnings } = endpoint.validator.check(o, fieldValidation, live);
-    validatedHook?.(o);
+    if (live) applyUpdateStrategy(endpoint.info, strategy, o, live);
+    else applyCreateStrategy(endpoint.info, strategy, o);
+    managedFields(o);
     return warnings;
   }));
+}
+
+/** Every update transform passes admitWrite and keeps the warnings for the answer; returns the object to write. */
+async function admitted(
+  endpoint: Endpoint, ctx: RequestContext, object: KubeObject, live: KubeObject | undefined, fieldValidation: ReturnType<typeof parseFieldValidation>,
+  outcome: Outcome, managedFields: (object: KubeObject) => void = () => undefined,
+): Promise<KubeObject> {
+  const result = await admitWrite(endpoint, ctx, object, live, fieldValidation, managedFields);
   outcome.warnings = result.warnings;
   outcome.created = !live;
   return result.object!;
@@ -123,21 +131,11 @@ export async function createObject(endpoint: Endpoint, request: FastifyRequest, 
   const duplicates = duplicateFieldWarnings(endpoint, request, fieldValidation);
   checkNameAndNamespace(object, undefined, namespace);
   if (object.metadata.resourceVersion) throw statusErrors.badRequest('resourceVersion should not be set on objects to be created');
-  if (!object.metadata.name) {
-    if (!object.metadata.generateName) {
-      throw statusErrors.invalid(endpoint.info.group, endpoint.info.kind, '', [
-        { type: 'FieldValueRequired', field: 'metadata.name', message: 'Required value: name or generateName is required' },
-      ]);
-    }
-    object.metadata.name = generateName(object.metadata.generateName);
-  }
   clearSystemFields(object);
   const ctx = requestContext(request, reply, dryRun, manager);
-  const { object: admittedObject, warnings } = await timed(ctx, 'admission', () => admit(endpoint, ctx, 'CREATE', object, undefined, (o) => {
-    const checked = endpoint.validator.check(o, fieldValidation);
+  const { object: admittedObject, warnings } = await admitWrite(endpoint, ctx, object, undefined, fieldValidation, (o) => {
     o.metadata.managedFields = updateManagedFields(undefined, o, undefined, { manager, apiVersion: endpoint.apiVersion, schema: endpoint.info.schema });
-    return checked.warnings;
-  }));
+  });
   const created = await timed(ctx, 'storage', () => storage.create(ctx, admittedObject!));
   return sendWithWarnings(reply, 201, [...duplicates, ...warnings, ...(ctx.warnings ?? [])], await timed(ctx, 'render', () => renderObject(endpoint, request, format, created)));
 }
@@ -211,7 +209,8 @@ export async function patchObject(endpoint: Endpoint, request: FastifyRequest, r
       checkNameAndNamespace(object, name, namespace);
     } else {
       if (!live) throw statusErrors.notFound(ref(endpoint, name));
-      const patched = contentType === JSON_PATCH ? applyJsonPatch(live, text) : mergePatch(live, patch);
+      // A copy: the object is changed in place from here on, and oldObject must stay the live one for admission.
+      const patched = contentType === JSON_PATCH ? applyJsonPatch(live, text) : mergePatch(deepClone(live), patch);
       if (!isPlainObject(patched)) throw statusErrors.badRequest('the patched object must be a single object');
       object = checkTypeMeta(endpoint, patched);
       checkNameAndNamespace(object, name, namespace);

@@ -15,6 +15,7 @@ import { accessFor } from '../../support/access.js';
 import { eventually } from '../../support/eventually.js';
 import { FakePlatform } from '../../support/fake-platform.js';
 import { statusOf } from '../../support/rejection.js';
+import { throughStrategy } from '../../support/strategy.js';
 
 const all = { labelSelector: [], fieldSelector: [] };
 
@@ -38,7 +39,7 @@ function setup(t: Test, pollIntervalMs?: number) {
   const router = new VvpDeploymentStorage({ instances: [{ client: platform.client(), instanceId: 'op-1', platformNamespaces: ['default', 'team-a'], platformName: 'VVP' }] });
   const options = { platforms: router, ...(watch ? { watch } : {}) };
   const targets = new VvpDeploymentTargetStorage(options);
-  const clusters = new VvpSessionClusterStorage(options);
+  const clusters = throughStrategy(new VvpSessionClusterStorage(options));
   t.teardown(() => { router.close(); targets.close(); clusters.close(); });
   platform.addTarget('default', 'prod', 'flink-prod');
   platform.addTarget('default', 'staging', 'flink-staging');

@@ -15,6 +15,7 @@ import { accessFor } from '../../support/access.js';
 import { eventually } from '../../support/eventually.js';
 import { FakePlatform } from '../../support/fake-platform.js';
 import { manifest } from '../../support/fixtures.js';
+import { throughStrategy } from '../../support/strategy.js';
 
 function ctx(dryRun = false, decide?: (spec: SubjectAccessReviewSpec) => boolean): RequestContext {
   const user = { username: 'alice', groups: [], extra: {} };
@@ -28,9 +29,9 @@ const signer = new RecordSigner([Buffer.from('k'.repeat(48))], 'op-1');
 function setup(t: Test, pollIntervalMs?: number, pollBytesBudget?: number) {
   const platform = new FakePlatform();
   const watch = pollIntervalMs === undefined ? undefined : { pollIntervalMs, ...(pollBytesBudget === undefined ? {} : { pollBytesBudget }) };
-  const deployments = new VvpDeploymentStorage({ instances: [{
+  const deployments = throughStrategy(new VvpDeploymentStorage({ instances: [{
     client: platform.client(), instanceId: 'op-1', platformNamespaces: ['default'], platformName: 'http://vvp.test', recordSigner: signer, ...(watch ? { watch } : {}),
-  }] });
+  }] }));
   const children = { owners: deployments, platformNamespaces: ['default'], ...(watch ? { watch } : {}) };
   const savepoints = new VvpSavepointStorage(children);
   const jobs = new VvpJobStorage(children);
@@ -218,12 +219,12 @@ t.test('a list pages with limit and continue, in namespace/name order', async (t
 t.test('with two platform instances behind the router, savepoints of both are served and a create reaches the owner\'s platform', async (t) => {
   const prod = new FakePlatform();
   const staging = new FakePlatform();
-  const router = new VvpDeploymentStorage({
+  const router = throughStrategy(new VvpDeploymentStorage({
     instances: [['prod', prod], ['staging', staging]].map(([id, platform]) => ({
       client: (platform as FakePlatform).client(), instanceId: id as string, platformNamespaces: ['default'], platformName: `${id as string}`,
       grantEveryone: true, recordSigner: new RecordSigner([Buffer.from('k'.repeat(48))], id as string),
     })),
-  });
+  }));
   const savepoints = new VvpSavepointStorage({ owners: router, platformNamespaces: router.childScopes() });
   t.teardown(() => { router.close(); savepoints.close(); });
   t.same(router.childScopes(), ['prod/default', 'staging/default'], 'one scope per instance and platform namespace');

@@ -11,6 +11,7 @@ import { FakePlatform } from '../../support/fake-platform.js';
 import { manifest } from '../../support/fixtures.js';
 import { accessFor } from '../../support/access.js';
 import { rejection } from '../../support/rejection.js';
+import { throughStrategy } from '../../support/strategy.js';
 
 const alice = { username: 'alice', groups: [], extra: {} };
 /** alice, who may `adopt` unless `adopt` is false (the platform grants are everyone's in these tests). */
@@ -19,11 +20,11 @@ const ctx = (adopt = true): RequestContext => ({ user: alice, access: accessFor(
 function setup() {
   const platform = new FakePlatform();
   const events: PlannedEvent[] = [];
-  const storage = new VvpDeploymentStorage({ instances: [{
+  const storage = throughStrategy(new VvpDeploymentStorage({ instances: [{
     client: platform.client(), instanceId: 'op-1', platformNamespaces: ['default'], platformName: 'Ververica Platform', grantEveryone: true,
     adoptFrom: [{ instanceId: 'vendor-op', token: () => 'token-vendor-op' }],
     recordEvent: (_o, e) => events.push(e),
-  }] });
+  }] }));
   // As the vendor's operator left it: marked by its instance, RUNNING.
   const vendor = platform.seed('default', 'top-speed', { [MANAGED_BY_LABEL]: 'vendor-op', team: 'streaming' });
   platform.settle('default', 'top-speed', 'RUNNING');

@@ -15,6 +15,7 @@ import type { Deployment, Job, Savepoint } from '../../../apiserver/vvp/types.js
 import { accessFor } from '../../support/access.js';
 import { FakePlatform } from '../../support/fake-platform.js';
 import { deployment, job as jobOf, manifest } from '../../support/fixtures.js';
+import { throughStrategy } from '../../support/strategy.js';
 
 function ctx(): RequestContext {
   const user = { username: 'alice', groups: [], extra: {} };
@@ -29,7 +30,7 @@ function setup(t: Test) {
     client: platform.client(), instanceId: 'op-1', platformNamespaces: ['default'], platformName: 'http://vvp.test',
     now: () => new Date(now += 1000), watch: { pollIntervalMs: 100 }, surroundingsMaxAgeMs: 60_000,
   };
-  const storage = new VvpDeploymentStorage({ instances: [options] });
+  const storage = throughStrategy(new VvpDeploymentStorage({ instances: [options] }));
   t.teardown(() => storage.close());
   return { platform, storage };
 }

@@ -12,6 +12,7 @@ import type { DeploymentWrite, Savepoint } from '../../../apiserver/vvp/types.js
 import { accessFor } from '../../support/access.js';
 import { FakePlatform } from '../../support/fake-platform.js';
 import { manifest } from '../../support/fixtures.js';
+import { throughStrategy } from '../../support/strategy.js';
 
 function ctx(dryRun = false, mayReadSavepoints = true): RequestContext {
   const user = { username: 'alice', groups: [], extra: {} };
@@ -22,10 +23,10 @@ async function running() {
   const platform = new FakePlatform();
   const events: PlannedEvent[] = [];
   let now = Date.parse('2026-11-24T12:00:00Z');
-  const storage = new VvpDeploymentStorage({ instances: [{
+  const storage = throughStrategy(new VvpDeploymentStorage({ instances: [{
     client: platform.client(), instanceId: 'op-1', platformNamespaces: ['default'], platformName: 'http://vvp.test',
     recordEvent: (_o, e) => events.push(e), now: () => new Date(now += 1000),
-  }] });
+  }] }));
   await storage.create(ctx(), manifest());
   platform.settle('default', 'top-speed', 'RUNNING');
   const d = platform.deployments.get('default/top-speed')!;

@@ -9,6 +9,7 @@ import { VvpError } from '../../../apiserver/vvp/errors.js';
 import { FakePlatform } from '../../support/fake-platform.js';
 import { manifest } from '../../support/fixtures.js';
 import { rejection } from '../../support/rejection.js';
+import { throughStrategy } from '../../support/strategy.js';
 
 function ctx(): RequestContext {
   return { user: { username: 'alice', groups: [], extra: {} }, dryRun: false, signal: new AbortController().signal };
@@ -24,12 +25,12 @@ const down = () => new VvpError({ kind: 'unreachable', message: 'connect ECONNRE
 
 function setup(ids = ['prod', 'staging']) {
   const platforms = new Map(ids.map((id) => [id, new FakePlatform()]));
-  const router = new VvpDeploymentStorage({
+  const router = throughStrategy(new VvpDeploymentStorage({
     instances: ids.map((id) => ({
       client: platforms.get(id)!.client(), instanceId: id, platformNamespaces: ['default'], platformName: `http://${id}.test (instance ${id})`,
       watch: { pollIntervalMs: 60_000 }, grantEveryone: true,
     })),
-  });
+  }));
   t.teardown(() => router.close());
   return { router, prod: platforms.get(ids[0]!)!, staging: platforms.get(ids[1] ?? ids[0]!)! };
 }
@@ -137,12 +138,12 @@ t.test('a platform that does not accept events is asked once, then not until res
   platforms.old.fail = (call) => (call.method === 'EVENT'
     ? new VvpError({ kind: 'http', status: 405, message: 'Method Not Allowed', method: 'POST', route: '/api/v1/namespaces/{ns}/events', unsupported: true })
     : undefined);
-  const router = new VvpDeploymentStorage({
+  const router = throughStrategy(new VvpDeploymentStorage({
     instances: (['old', 'current'] as const).map((id) => ({
       client: platforms[id].client(), instanceId: id, platformNamespaces: ['default'], platformName: id, grantEveryone: true,
       warn: (message: string) => warnings.push(`${id}: ${message}`),
     })),
-  });
+  }));
   t.teardown(() => router.close());
   for (const name of ['a', 'b', 'c']) {
     await router.create(ctx(), owned(name, 'old'));

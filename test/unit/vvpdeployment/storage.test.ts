@@ -14,6 +14,7 @@ import { FakePlatform, httpError, type Call } from '../../support/fake-platform.
 import { manifest } from '../../support/fixtures.js';
 import { VvpError } from '../../../apiserver/vvp/errors.js';
 import type { Deployment, DeploymentWrite, StringMap } from '../../../apiserver/vvp/types.js';
+import { throughStrategy } from '../../support/strategy.js';
 
 function ctx(dryRun = false): RequestContext {
   const user = { username: 'alice', groups: [], extra: {} };
@@ -38,7 +39,7 @@ function setup(over: Partial<VvpDeploymentStorageOptions> = {}) {
     now: () => new Date(now += 1000),
     ...over,
   };
-  return { platform, events, storage: new VvpDeploymentStorage({ instances: [options] }), fresh: () => new VvpDeploymentStorage({ instances: [options] }) };
+  return { platform, events, storage: throughStrategy(new VvpDeploymentStorage({ instances: [options] })), fresh: () => throughStrategy(new VvpDeploymentStorage({ instances: [options] })) };
 }
 
 function condition(o: VvpDeployment, type: string) {
@@ -81,7 +82,12 @@ t.test('create: one POST carrying the definition, the record and the marker; the
 t.test('a create reads once (whether the name is taken), writes once, and answers from its write: the object a GET shows', async (t) => {
   const { platform, storage } = setup();
   const created = await storage.create(ctx(), manifest());
-  t.same(platform.calls.map((c) => c.method).filter((m) => m !== 'EVENT'), ['LIST', 'LIST', 'POST'], 'one labelSelector query per served namespace, then the POST; nothing read after it');
+  const calls = platform.calls.filter((c) => c.method !== 'EVENT');
+  const post = calls.findIndex((c) => c.method === 'POST');
+  t.same(platform.writes().map((c) => c.method), ['POST'], 'one write');
+  t.same(calls.slice(0, post).filter((c) => c.method === 'LIST').map((c) => c.ns).sort(), ['default', 'team-a'], 'before it, one labelSelector query per served namespace');
+  t.same(calls.slice(0, post).filter((c) => c.method !== 'LIST'), [], 'and no other read');
+  t.same(calls.slice(post + 1), [], 'nothing read after it');
   const got = await storage.get(ctx(), 'flink', 'top-speed');
   t.equal(created.metadata.resourceVersion, got.metadata.resourceVersion);
   t.same(created.status, got.status);
