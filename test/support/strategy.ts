@@ -4,7 +4,7 @@
 // see the defaults and the 422s a client sees, without a server in between.
 
 import { applyCreateStrategy, applyUpdateStrategy, type RestStrategy } from '../../apiserver/k8s/strategy.js';
-import type { Creater, KubeObject, RequestContext, Storage, UpdateTransform, Updater } from '../../apiserver/k8s/index.js';
+import type { Creater, KubeObject, RequestContext, SentObject, Storage, UpdateTransform, Updater } from '../../apiserver/k8s/index.js';
 
 export function throughStrategy<S extends Storage & Partial<Creater> & Updater & { readonly strategy: RestStrategy }>(storage: S): S {
   const { info, strategy } = storage;
@@ -14,13 +14,13 @@ export function throughStrategy<S extends Storage & Partial<Creater> & Updater &
     applyCreateStrategy(info, strategy, prepared);
     return storage.create(ctx, prepared);
   };
-  const update = (ctx: RequestContext, namespace: string | undefined, name: string, transform: UpdateTransform) =>
+  const update = (ctx: RequestContext, namespace: string | undefined, name: string, transform: UpdateTransform, sent?: SentObject) =>
     storage.update(ctx, namespace, name, async (live) => {
       const prepared = structuredClone(await transform(live));
       if (live) applyUpdateStrategy(info, strategy, prepared, live);
       else applyCreateStrategy(info, strategy, prepared);
       return prepared;
-    });
+    }, sent);
   return new Proxy(storage, {
     get(target, key) {
       if (key === 'create') return storage.create ? create : undefined;
