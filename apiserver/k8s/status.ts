@@ -90,8 +90,8 @@ export const statusErrors = {
   forbidden(message: string, ref?: ResourceRef): StatusError {
     return failure(403, 'Forbidden', message, ref ? { name: ref.name, group: ref.group, kind: ref.resource } : undefined);
   },
-  methodNotAllowed(message: string): StatusError {
-    return failure(405, 'MethodNotAllowed', message);
+  methodNotAllowed(message: string, ref?: ResourceRef): StatusError {
+    return failure(405, 'MethodNotAllowed', message, ref ? { group: ref.group, kind: ref.resource } : undefined);
   },
   notAcceptable(message: string): StatusError {
     return failure(406, 'NotAcceptable', message);

@@ -52,7 +52,7 @@ function keepSystemFields(endpoint: Endpoint, object: KubeObject, live: KubeObje
   }
 }
 
-function writeOptions(request: FastifyRequest, optionsKind: 'CreateOptions' | 'UpdateOptions' | 'PatchOptions') {
+export function writeOptions(request: FastifyRequest, optionsKind: 'CreateOptions' | 'UpdateOptions' | 'PatchOptions') {
   return {
     dryRun: parseDryRun((request.query as Record<string, string | string[] | undefined>).dryRun, optionsKind),
     fieldValidation: parseFieldValidation(queryParam(request, 'fieldValidation')),
@@ -135,10 +135,12 @@ export async function createObject(endpoint: Endpoint, request: FastifyRequest, 
   const ctx = requestContext(request, reply, dryRun, manager);
   const { object: admittedObject, warnings } = await timed(ctx, 'admission', () => admit(endpoint, ctx, 'CREATE', object, undefined, (o) => {
     const checked = endpoint.validator.check(o, fieldValidation);
-    o.metadata.managedFields = updateManagedFields(undefined, o, undefined, { manager, apiVersion: endpoint.apiVersion, schema: endpoint.info.schema });
+    o.metadata.managedFields = updateManagedFields(undefined, o, undefined, { manager, apiVersion: endpoint.apiVersion, schema: endpoint.info.schema, untrackedLabels: endpoint.info.untrackedLabels });
     return checked.warnings;
   }));
-  const created = await timed(ctx, 'storage', () => storage.create(ctx, admittedObject!));
+  const stored = await timed(ctx, 'storage', () => storage.create(ctx, admittedObject!));
+  // A dry-run create was stored nowhere: kube answers it without a resourceVersion.
+  const created = dryRun ? { ...stored, metadata: { ...stored.metadata, resourceVersion: undefined } } : stored;
   return sendWithWarnings(reply, 201, [...duplicates, ...warnings, ...(ctx.warnings ?? [])], await timed(ctx, 'render', () => renderObject(endpoint, request, format, created)));
 }
 
@@ -166,15 +168,16 @@ export async function replaceObject(endpoint: Endpoint, request: FastifyRequest,
     }
     if (live) keepSystemFields(endpoint, object, live);
     else clearSystemFields(object);
-    const entries = object.metadata.managedFields !== undefined ? object.metadata.managedFields : live?.metadata.managedFields;
+    // An empty managedFields decodes as none for a CRD: the live entries stay (kube keeps what clients do not understand).
+    const entries = object.metadata.managedFields?.length ? object.metadata.managedFields : live?.metadata.managedFields;
     return unchangedKeepsManagedFields(await admitted(endpoint, ctx, object, live, fieldValidation, outcome, (o) => {
-      o.metadata.managedFields = updateManagedFields(live, o, entries, { manager, apiVersion: endpoint.apiVersion, schema: endpoint.info.schema });
+      o.metadata.managedFields = updateManagedFields(live, o, entries, { manager, apiVersion: endpoint.apiVersion, schema: endpoint.info.schema, untrackedLabels: endpoint.info.untrackedLabels });
     }), live);
   }));
   return sendWithWarnings(reply, outcome.created ? 201 : 200, [...duplicates, ...outcome.warnings, ...(ctx.warnings ?? [])], await timed(ctx, 'render', () => renderObject(endpoint, request, format, updated)));
 }
 
-function decodePatch(contentType: string, text: string): unknown {
+export function decodePatch(contentType: string, text: string): unknown {
   return contentType === APPLY_PATCH ? parseYaml(text, 'patch') : parseJson(text, 'patch');
 }
 
@@ -198,7 +201,7 @@ export async function patchObject(endpoint: Endpoint, request: FastifyRequest, r
   const patch = decodePatch(contentType, text);
   if (apply) checkApplyConfiguration(endpoint, patch);
   const clientResourceVersion = patchSetsResourceVersion(contentType, patch);
-  const ownership = { manager, apiVersion: endpoint.apiVersion, schema: endpoint.info.schema };
+  const ownership = { manager, apiVersion: endpoint.apiVersion, schema: endpoint.info.schema, untrackedLabels: endpoint.info.untrackedLabels };
 
   const outcome: Outcome = { created: false, warnings: [] };
   const transform: UpdateTransform = async (live) => timed(ctx, 'patch', async () => {
@@ -215,7 +218,7 @@ export async function patchObject(endpoint: Endpoint, request: FastifyRequest, r
       if (!isPlainObject(patched)) throw statusErrors.badRequest('the patched object must be a single object');
       object = checkTypeMeta(endpoint, patched);
       checkNameAndNamespace(object, name, namespace);
-      object.metadata.managedFields = updateManagedFields(live, object, object.metadata.managedFields ?? live.metadata.managedFields, ownership);
+      object.metadata.managedFields = updateManagedFields(live, object, object.metadata.managedFields?.length ? object.metadata.managedFields : live.metadata.managedFields, ownership);
     }
     if (live) keepSystemFields(endpoint, object, live);
     if (!live && !isCreater(storage)) throw statusErrors.notFound(ref(endpoint, name));
@@ -238,7 +241,7 @@ export async function patchObject(endpoint: Endpoint, request: FastifyRequest, r
  * What kube-apiserver's field manager refuses before merging an apply configuration (versionCheckManager,
  * structuredMergeManager): another group/version/kind than the endpoint's, a missing one included, and managedFields.
  */
-function checkApplyConfiguration(endpoint: Endpoint, config: unknown): asserts config is Record<string, unknown> {
+export function checkApplyConfiguration(endpoint: Endpoint, config: unknown): asserts config is Record<string, unknown> {
   if (!isPlainObject(config)) throw statusErrors.badRequest('the apply configuration must be a single object');
   const apiVersion = typeof config.apiVersion === 'string' ? config.apiVersion : '';
   const kind = typeof config.kind === 'string' ? config.kind : '';
