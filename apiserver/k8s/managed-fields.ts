@@ -129,8 +129,15 @@ function render(list: Owner[], touched: Owner | undefined, apiVersion: string, n
     .sort(kubeOrder);
 }
 
-/** The object without the labels no manager owns. */
+/** The object without what no manager owns: the server's labels, and status where /status is its own (reset fields). */
 function tracked(object: KubeObject, ctx: OwnershipContext): KubeObject {
+  if (ctx.resetStatus && object.status !== undefined) object = { ...object, status: undefined };
+  // Empty metadata collections decode as absent (ObjectMeta's omitempty): nobody owns `finalizers: []`.
+  const empty = (['labels', 'annotations', 'finalizers', 'ownerReferences'] as const).filter((k) => {
+    const v: unknown = object.metadata?.[k];
+    return Array.isArray(v) ? v.length === 0 : isPlainObject(v) && Object.keys(v).length === 0;
+  });
+  if (empty.length > 0) object = { ...object, metadata: Object.fromEntries(Object.entries(object.metadata).filter(([k]) => !(empty as string[]).includes(k))) };
   const labels = object.metadata?.labels;
   if (!ctx.untrackedLabels?.length || !labels || !ctx.untrackedLabels.some((l) => l in labels)) return object;
   const kept = Object.fromEntries(Object.entries(labels).filter(([l]) => !ctx.untrackedLabels!.includes(l)));
@@ -150,6 +157,8 @@ export interface OwnershipContext {
   schema?: Record<string, unknown>;
   /** Labels the server sets itself (ResourceInfo.untrackedLabels): no manager owns them, as if they were not there. */
   untrackedLabels?: readonly string[];
+  /** The kind has a status subresource: a write of the main resource owns no status field (kube's reset fields). */
+  resetStatus?: boolean;
   now?: Date;
 }
 
@@ -194,7 +203,8 @@ export interface Conflict {
 function printManager(entry: ManagedFieldsEntry): string {
   const name = JSON.stringify(entry.manager ?? '');
   const withSub = entry.subresource ? `${name} with subresource ${JSON.stringify(entry.subresource)}` : name;
-  if (entry.operation === 'Update') return entry.time ? `${withSub} using ${entry.apiVersion ?? ''} at ${entry.time}` : `${withSub} using ${entry.apiVersion ?? ''}`;
+  // kube prints the manager identifier, which never holds the time (BuildManagerIdentifier).
+  if (entry.operation === 'Update') return `${withSub} using ${entry.apiVersion ?? ''}`;
   return withSub;
 }
 

@@ -33,7 +33,7 @@ export async function writeStatus(endpoint: Endpoint, request: FastifyRequest, r
   const { dryRun } = writeOptions(request, verb === 'update' ? 'UpdateOptions' : 'PatchOptions');
   const ctx = requestContext(request, reply, dryRun);
   if (verb === 'update') {
-    const body = checkTypeMeta(endpoint, decodeObjectBody(request));
+    const body = checkTypeMeta(endpoint, decodeObjectBody(request, endpoint.info.kind));
     checkNameAndNamespace(body, name, namespace);
     const live = await storage.get(ctx, namespace, name);
     if (!body.metadata.resourceVersion) {
@@ -57,7 +57,7 @@ export async function writeStatus(endpoint: Endpoint, request: FastifyRequest, r
   if (!apply) {
     const patched = patchType === JSON_PATCH ? applyJsonPatch(live, text) : mergePatch(live, patch);
     if (!isPlainObject(patched)) throw statusErrors.badRequest('the patched object must be a single object');
-    checkNameAndNamespace(checkTypeMeta(endpoint, patched), name, namespace);
+    checkNameAndNamespace(checkTypeMeta(endpoint, patched, 'patched'), name, namespace);
   }
   return reply.code(200).type('application/json').send(JSON.stringify(renderObject(endpoint, request, format, live)));
 }

@@ -7,7 +7,7 @@ import { duplicateFields } from '../duplicate-fields.js';
 import { applyConfiguration, updateManagedFields } from '../managed-fields.js';
 import { bodyMediaType } from '../negotiation.js';
 import {
-  APPLY_PATCH, JSON_PATCH, SUPPORTED_PATCH_TYPES, applyJsonPatch, deepClone, deepEqual, isPlainObject, mergePatch, parseJson,
+  APPLY_PATCH, JSON_PATCH, MERGE_PATCH, SUPPORTED_PATCH_TYPES, applyJsonPatch, deepClone, deepEqual, isPlainObject, mergePatch, parseJson,
   patchSetsResourceVersion,
 } from '../patch.js';
 import { authorizeCreateOnUpdate } from '../auth/access.js';
@@ -18,7 +18,7 @@ import { isStatusError, statusErrors } from '../status.js';
 import type { KubeObject } from '../types.js';
 import { parseFieldValidation } from '../validation.js';
 import {
-  type Endpoint, admit, checkNameAndNamespace, checkTypeMeta, decodeObjectBody, fieldManager, invalidOptions, outputFor,
+  type Endpoint, admit, checkNameAndNamespace, ownershipContext, checkTypeMeta, decodeObjectBody, fieldManager, invalidOptions, outputFor,
   parseDryRun, queryParam, ref, renderObject, requestContext, sendWithWarnings, truthy,
 } from './common.js';
 import { notSupported } from './read.js';
@@ -55,7 +55,7 @@ function keepSystemFields(endpoint: Endpoint, object: KubeObject, live: KubeObje
 export function writeOptions(request: FastifyRequest, optionsKind: 'CreateOptions' | 'UpdateOptions' | 'PatchOptions') {
   return {
     dryRun: parseDryRun((request.query as Record<string, string | string[] | undefined>).dryRun, optionsKind),
-    fieldValidation: parseFieldValidation(queryParam(request, 'fieldValidation')),
+    fieldValidation: parseFieldValidation(queryParam(request, 'fieldValidation'), optionsKind),
   };
 }
 
@@ -93,6 +93,14 @@ function unchangedKeepsManagedFields(object: KubeObject, live: KubeObject | unde
 interface Outcome {
   created: boolean;
   warnings: string[];
+  /** The live object's status, which a dry run of a kind with a status subresource answers (nothing changed). */
+  liveStatus?: unknown;
+}
+
+/** A dry-run write of a kind whose status is the server's answers the status it has: the write did nothing. */
+function answered(endpoint: Endpoint, ctx: RequestContext, outcome: Outcome, object: KubeObject): KubeObject {
+  if (!ctx.dryRun || !endpoint.info.statusSubresource || outcome.created) return object;
+  return { ...object, status: outcome.liveStatus };
 }
 
 /**
@@ -110,6 +118,7 @@ async function admitted(
   }));
   outcome.warnings = result.warnings;
   outcome.created = !live;
+  outcome.liveStatus = live?.status;
   return result.object!;
 }
 
@@ -119,7 +128,7 @@ export async function createObject(endpoint: Endpoint, request: FastifyRequest, 
   const format = outputFor(request, { list: false });
   const { dryRun, fieldValidation } = writeOptions(request, 'CreateOptions');
   const manager = fieldManager(request);
-  const object = checkTypeMeta(endpoint, decodeObjectBody(request));
+  const object = checkTypeMeta(endpoint, decodeObjectBody(request, endpoint.info.kind));
   const duplicates = duplicateFieldWarnings(endpoint, request, fieldValidation);
   checkNameAndNamespace(object, undefined, namespace);
   if (object.metadata.resourceVersion) throw statusErrors.badRequest('resourceVersion should not be set on objects to be created');
@@ -135,7 +144,7 @@ export async function createObject(endpoint: Endpoint, request: FastifyRequest, 
   const ctx = requestContext(request, reply, dryRun, manager);
   const { object: admittedObject, warnings } = await timed(ctx, 'admission', () => admit(endpoint, ctx, 'CREATE', object, undefined, (o) => {
     const checked = endpoint.validator.check(o, fieldValidation);
-    o.metadata.managedFields = updateManagedFields(undefined, o, undefined, { manager, apiVersion: endpoint.apiVersion, schema: endpoint.info.schema, untrackedLabels: endpoint.info.untrackedLabels });
+    o.metadata.managedFields = updateManagedFields(undefined, o, undefined, ownershipContext(endpoint, manager));
     return checked.warnings;
   }));
   const stored = await timed(ctx, 'storage', () => storage.create(ctx, admittedObject!));
@@ -151,7 +160,7 @@ export async function replaceObject(endpoint: Endpoint, request: FastifyRequest,
   const { dryRun, fieldValidation } = writeOptions(request, 'UpdateOptions');
   const manager = fieldManager(request);
   const ctx = requestContext(request, reply, dryRun, manager);
-  const body = checkTypeMeta(endpoint, decodeObjectBody(request));
+  const body = checkTypeMeta(endpoint, decodeObjectBody(request, endpoint.info.kind));
   const duplicates = duplicateFieldWarnings(endpoint, request, fieldValidation);
   checkNameAndNamespace(body, name, namespace);
   const outcome: Outcome = { created: false, warnings: [] };
@@ -171,14 +180,21 @@ export async function replaceObject(endpoint: Endpoint, request: FastifyRequest,
     // An empty managedFields decodes as none for a CRD: the live entries stay (kube keeps what clients do not understand).
     const entries = object.metadata.managedFields?.length ? object.metadata.managedFields : live?.metadata.managedFields;
     return unchangedKeepsManagedFields(await admitted(endpoint, ctx, object, live, fieldValidation, outcome, (o) => {
-      o.metadata.managedFields = updateManagedFields(live, o, entries, { manager, apiVersion: endpoint.apiVersion, schema: endpoint.info.schema, untrackedLabels: endpoint.info.untrackedLabels });
+      o.metadata.managedFields = updateManagedFields(live, o, entries, ownershipContext(endpoint, manager));
     }), live);
   }));
-  return sendWithWarnings(reply, outcome.created ? 201 : 200, [...duplicates, ...outcome.warnings, ...(ctx.warnings ?? [])], await timed(ctx, 'render', () => renderObject(endpoint, request, format, updated)));
+  return sendWithWarnings(reply, outcome.created ? 201 : 200, [...duplicates, ...outcome.warnings, ...(ctx.warnings ?? [])], await timed(ctx, 'render', () => renderObject(endpoint, request, format, answered(endpoint, ctx, outcome, updated))));
 }
 
+/** A patch body, refused in kube-apiserver's words when it is not JSON (or YAML), or a merge patch not an object. */
 export function decodePatch(contentType: string, text: string): unknown {
-  return contentType === APPLY_PATCH ? parseYaml(text, 'patch') : parseJson(text, 'patch');
+  if (contentType === APPLY_PATCH) return parseYaml(text, 'patch');
+  const patch = parseJson(text, 'patch', () => 'invalid JSON patch');
+  if (contentType === MERGE_PATCH && patch !== null && !isPlainObject(patch)) {
+    const type = Array.isArray(patch) ? 'array' : typeof patch === 'boolean' ? 'bool' : typeof patch;
+    throw statusErrors.badRequest(`error decoding patch: json: cannot unmarshal ${type} into Go value of type map[string]interface {}`);
+  }
+  return patch;
 }
 
 export async function patchObject(endpoint: Endpoint, request: FastifyRequest, reply: FastifyReply, namespace: string | undefined, name: string) {
@@ -201,7 +217,7 @@ export async function patchObject(endpoint: Endpoint, request: FastifyRequest, r
   const patch = decodePatch(contentType, text);
   if (apply) checkApplyConfiguration(endpoint, patch);
   const clientResourceVersion = patchSetsResourceVersion(contentType, patch);
-  const ownership = { manager, apiVersion: endpoint.apiVersion, schema: endpoint.info.schema, untrackedLabels: endpoint.info.untrackedLabels };
+  const ownership = ownershipContext(endpoint, manager);
 
   const outcome: Outcome = { created: false, warnings: [] };
   const transform: UpdateTransform = async (live) => timed(ctx, 'patch', async () => {
@@ -216,7 +232,7 @@ export async function patchObject(endpoint: Endpoint, request: FastifyRequest, r
       if (!live) throw statusErrors.notFound(ref(endpoint, name));
       const patched = contentType === JSON_PATCH ? applyJsonPatch(live, text) : mergePatch(live, patch);
       if (!isPlainObject(patched)) throw statusErrors.badRequest('the patched object must be a single object');
-      object = checkTypeMeta(endpoint, patched);
+      object = checkTypeMeta(endpoint, patched, 'patched');
       checkNameAndNamespace(object, name, namespace);
       object.metadata.managedFields = updateManagedFields(live, object, object.metadata.managedFields?.length ? object.metadata.managedFields : live.metadata.managedFields, ownership);
     }
@@ -229,7 +245,7 @@ export async function patchObject(endpoint: Endpoint, request: FastifyRequest, r
   for (let attempt = 1; ; attempt++) {
     try {
       const updated = await timed(ctx, 'storage', () => storage.update(ctx, namespace, name, transform));
-      return sendWithWarnings(reply, outcome.created ? 201 : 200, [...outcome.warnings, ...(ctx.warnings ?? [])], await timed(ctx, 'render', () => renderObject(endpoint, request, format, updated)));
+      return sendWithWarnings(reply, outcome.created ? 201 : 200, [...outcome.warnings, ...(ctx.warnings ?? [])], await timed(ctx, 'render', () => renderObject(endpoint, request, format, answered(endpoint, ctx, outcome, updated))));
     } catch (err) {
       const retriable = isStatusError(err) && err.code === 409 && err.reason === 'Conflict' && !clientResourceVersion && attempt < MAX_PATCH_ATTEMPTS;
       if (!retriable) throw err;
