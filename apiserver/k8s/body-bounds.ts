@@ -55,12 +55,24 @@ export function checkBodyBounds(value: unknown, what = 'the request body'): unkn
   return value;
 }
 
-export function parseJson(body: string, what = 'the request body'): unknown {
+/** A JSON syntax error in encoding/json's words, as kube-apiserver's messages quote it. */
+export function goJsonError(err: unknown): string {
+  const message = (err as Error).message;
+  if (/end of JSON input|Unterminated|Unexpected end/i.test(message)) return 'unexpected end of JSON input';
+  const token = /Unexpected token '?(.)/.exec(message)?.[1] ?? /Unexpected (?:non-whitespace )?character/.exec(message)?.[0];
+  return token && token.length === 1 ? `invalid character '${token}' looking for beginning of value` : message;
+}
+
+/**
+ * A JSON body, bounded. `syntaxError` words a body that is not JSON (from encoding/json's error), as the caller's
+ * kube-apiserver counterpart does; by default "error decoding <what>: …".
+ */
+export function parseJson(body: string, what = 'the request body', syntaxError?: (goError: string) => string): unknown {
   let value: unknown;
   try {
     value = JSON.parse(body);
   } catch (err) {
-    throw statusErrors.badRequest(`error decoding ${what}: ${(err as Error).message}`);
+    throw statusErrors.badRequest(syntaxError ? syntaxError(goJsonError(err)) : `error decoding ${what}: ${(err as Error).message}`);
   }
   return checkBodyBounds(value, what);
 }

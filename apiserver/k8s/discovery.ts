@@ -54,8 +54,18 @@ export function groupVersions(storages: Storage[]): GroupVersion[] {
   return [...byKey.values()];
 }
 
+/** The verbs of a status subresource, as a CRD's (`vvpdeployments/status`). */
+const STATUS_VERBS = ['get', 'patch', 'update'];
+
+/** A kind's subresources as APIResourceList lists them beside it (`<plural>/status`). */
+function subresourcesOf(storage: Storage): APIResource[] {
+  const info = storage.info;
+  if (!info.statusSubresource) return [];
+  return [{ name: `${info.resource}/status`, singularName: '', namespaced: info.namespaced, kind: info.kind, verbs: STATUS_VERBS }];
+}
+
 export function apiResourceList(gv: GroupVersion) {
-  return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: `${gv.group}/${gv.version}`, resources: gv.storages.map(apiResource) };
+  return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: `${gv.group}/${gv.version}`, resources: gv.storages.flatMap((s) => [apiResource(s), ...subresourcesOf(s)]) };
 }
 
 export function apiGroup(group: string, gvs: GroupVersion[]) {
@@ -99,6 +109,9 @@ export function aggregatedDiscovery(gvs: GroupVersion[]) {
           };
           if (s.info.shortNames.length) r.shortNames = s.info.shortNames;
           if (s.info.categories.length) r.categories = s.info.categories;
+          if (s.info.statusSubresource) {
+            r.subresources = [{ subresource: 'status', responseKind: { group: s.info.group, version: s.info.version, kind: s.info.kind }, verbs: STATUS_VERBS }];
+          }
           return r;
         }),
       })),

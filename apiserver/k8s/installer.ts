@@ -9,6 +9,7 @@ import {
 import { type Endpoint, type WatchSettings } from './handlers/common.js';
 import { deleteCollection, deleteObject } from './handlers/delete.js';
 import { getObject, listObjects } from './handlers/read.js';
+import { getStatus, statusVerbNotSupported, unknownSubresource, writeStatus } from './handlers/subresources.js';
 import { createObject, patchObject, replaceObject } from './handlers/write.js';
 import { buildV2, buildV3, etagOf } from './openapi.js';
 import { parseAccept } from './negotiation.js';
@@ -57,6 +58,15 @@ function installResource(app: FastifyInstance, endpoint: Endpoint) {
   app.put(`${collection}/:name`, (req, reply) => replaceObject(endpoint, req, reply, ns(req), name(req)));
   app.patch(`${collection}/:name`, (req, reply) => patchObject(endpoint, req, reply, ns(req), name(req)));
   app.delete(`${collection}/:name`, (req, reply) => deleteObject(endpoint, req, reply, ns(req), name(req)));
+  if (info.statusSubresource) {
+    const status = `${collection}/:name/status`;
+    app.get(status, (req, reply) => getStatus(endpoint, req, reply, ns(req), name(req)));
+    app.put(status, (req, reply) => writeStatus(endpoint, req, reply, ns(req), name(req), 'update'));
+    app.patch(status, (req, reply) => writeStatus(endpoint, req, reply, ns(req), name(req), 'patch'));
+    app.delete(status, async () => statusVerbNotSupported(endpoint, 'delete'));
+    app.post(status, async () => statusVerbNotSupported(endpoint, 'create'));
+  }
+  app.all(`${collection}/:name/:subresource`, async (req) => unknownSubresource(endpoint, name(req)));
   if (info.namespaced) {
     const methodNotAllowed = async () => {
       throw statusErrors.methodNotAllowed(`the server does not allow this method on the requested resource`);

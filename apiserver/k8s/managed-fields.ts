@@ -8,131 +8,13 @@
 // value is a conflict unless forced; leaves it applied before and no longer applies are removed when nobody else owns them.
 
 import { deepClone, deepEqual, isPlainObject } from './patch.js';
+import {
+  type Path, type Schema, childSchema, elementOf, fieldsV1ToPaths, formatPath, key, leafValues, listType, pathsToFieldsV1, unkey,
+} from './field-sets.js';
 import { statusErrors } from './status.js';
 import type { KubeObject, ManagedFieldsEntry, StatusCause } from './types.js';
 
-type Path = string[];
-type Schema = Record<string, unknown> | undefined;
-
-const IGNORED_METADATA = new Set([
-  'name', 'namespace', 'uid', 'resourceVersion', 'generation', 'creationTimestamp', 'deletionTimestamp',
-  'deletionGracePeriodSeconds', 'managedFields', 'selfLink',
-]);
-
-const key = (p: Path): string => JSON.stringify(p);
-const unkey = (k: string): Path => JSON.parse(k) as Path;
-
-/** `.spec.env[name="a"].value`, as structured-merge-diff prints paths. */
-export function formatPath(p: Path): string {
-  return p.map((e) => {
-    if (e.startsWith('f:')) return `.${e.slice(2)}`;
-    if (e.startsWith('k:')) {
-      const keys = JSON.parse(e.slice(2)) as Record<string, unknown>;
-      return `[${Object.entries(keys).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(',')}]`;
-    }
-    return `[=${e.slice(2)}]`;
-  }).join('');
-}
-
-// ObjectMeta's own list types (finalizers: set, ownerReferences: map by uid), whatever the resource schema says.
-const METADATA_SCHEMA: Record<string, unknown> = {
-  type: 'object',
-  properties: {
-    finalizers: { type: 'array', 'x-kubernetes-list-type': 'set' },
-    ownerReferences: { type: 'array', 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['uid'], items: { type: 'object' } },
-  },
-};
-
-function childSchema(schema: Schema, field: string, root = false): Schema {
-  if (root && field === 'metadata') return METADATA_SCHEMA;
-  const properties = schema?.properties as Record<string, Record<string, unknown>> | undefined;
-  const additional = schema?.additionalProperties;
-  return properties?.[field] ?? (isPlainObject(additional) ? additional : undefined);
-}
-
-function listType(schema: Schema): { type: 'map'; keys: string[] } | { type: 'set' } | undefined {
-  const type = schema?.['x-kubernetes-list-type'];
-  const keys = schema?.['x-kubernetes-list-map-keys'];
-  if (type === 'map' && Array.isArray(keys) && keys.length > 0) return { type: 'map', keys: keys as string[] };
-  if (type === 'set') return { type: 'set' };
-  return undefined;
-}
-
-function itemKey(item: unknown, keys: string[]): string | undefined {
-  if (!isPlainObject(item)) return undefined;
-  const picked: Record<string, unknown> = {};
-  for (const k of [...keys].sort()) if (item[k] !== undefined) picked[k] = item[k];
-  return Object.keys(picked).length ? `k:${JSON.stringify(picked)}` : undefined;
-}
-
-function elementOf(value: unknown, list: NonNullable<ReturnType<typeof listType>>): string | undefined {
-  if (list.type === 'map') return itemKey(value, list.keys);
-  return typeof value === 'object' && value !== null ? undefined : `v:${JSON.stringify(value)}`;
-}
-
-/** The leaves of an object that ownership is tracked for, with their values. */
-export function leafValues(object: Record<string, unknown>, schema?: Schema): Map<string, unknown> {
-  const leaves = new Map<string, unknown>();
-  const walk = (value: unknown, path: Path, node: Schema) => {
-    const list = Array.isArray(value) ? listType(node) : undefined;
-    if (list && Array.isArray(value) && value.length > 0 && value.every((item) => elementOf(item, list))) {
-      for (const item of value) {
-        const element = elementOf(item, list)!;
-        if (list.type === 'set') leaves.set(key([...path, element]), item);
-        else walk(item, [...path, element], node?.items as Schema);
-      }
-    } else if (isPlainObject(value) && Object.keys(value).length > 0 && node?.['x-kubernetes-map-type'] !== 'atomic') {
-      for (const [k, v] of Object.entries(value)) {
-        if (path.length === 0 && (k === 'apiVersion' || k === 'kind')) continue;
-        if (path.length === 1 && path[0] === 'f:metadata' && IGNORED_METADATA.has(k)) continue;
-        walk(v, [...path, `f:${k}`], childSchema(node, k, path.length === 0));
-      }
-    } else if (path.length > 0) {
-      leaves.set(key(path), value);
-    }
-  };
-  walk(object, [], schema);
-  return leaves;
-}
-
-/** Reads FieldsV1 into path keys: leaves (`{}`) and containers owned as a whole (`"."`). */
-export function fieldsV1ToPaths(fields: Record<string, unknown> | undefined): Set<string> {
-  const paths = new Set<string>();
-  const walk = (node: Record<string, unknown>, path: Path) => {
-    for (const [k, v] of Object.entries(node)) {
-      if (k === '.') {
-        if (path.length) paths.add(key(path));
-        continue;
-      }
-      const child = [...path, k];
-      if (isPlainObject(v) && Object.keys(v).length > 0) walk(v, child);
-      else paths.add(key(child));
-    }
-  };
-  if (fields) walk(fields, []);
-  return paths;
-}
-
-export function pathsToFieldsV1(paths: Iterable<string>): Record<string, unknown> {
-  interface Node { own: boolean; children: Map<string, Node> }
-  const root: Node = { own: false, children: new Map() };
-  for (const k of paths) {
-    let node = root;
-    for (const element of unkey(k)) {
-      let child = node.children.get(element);
-      if (!child) node.children.set(element, (child = { own: false, children: new Map() }));
-      node = child;
-    }
-    node.own = true;
-  }
-  const render = (node: Node): Record<string, unknown> => {
-    const out: Record<string, unknown> = {};
-    if (node.own && node.children.size > 0) out['.'] = {};
-    for (const element of [...node.children.keys()].sort()) out[element] = render(node.children.get(element)!);
-    return out;
-  };
-  return render(root);
-}
+export { fieldsV1ToPaths, formatPath, leafValues, pathsToFieldsV1 } from './field-sets.js';
 
 function isPrefix(prefix: Path, path: Path): boolean {
   return prefix.length <= path.length && prefix.every((f, i) => path[i] === f);
@@ -225,16 +107,47 @@ function sameIdentity(entry: ManagedFieldsEntry, manager: string, operation: 'Ap
   return entry.manager === manager && entry.operation === operation && !entry.subresource;
 }
 
+const seconds = (entry: ManagedFieldsEntry) => (entry.time ? Math.floor(Date.parse(entry.time) / 1000) : 0);
+const byText = (a: string | undefined, b: string | undefined) => ((a ?? '') < (b ?? '') ? -1 : (a ?? '') > (b ?? '') ? 1 : 0);
+
+/** kube's order of managedFields (sortEncodedManagedFields): operation, then time in seconds, manager, apiVersion, subresource. */
+function kubeOrder(a: ManagedFieldsEntry, b: ManagedFieldsEntry): number {
+  return byText(a.operation, b.operation) || seconds(a) - seconds(b) || byText(a.manager, b.manager)
+    || byText(a.apiVersion, b.apiVersion) || byText(a.subresource, b.subresource);
+}
+
 function render(list: Owner[], touched: Owner | undefined, apiVersion: string, now: string): ManagedFieldsEntry[] {
   return list
     .filter((o) => o.paths.size > 0)
     .map((o) => ({
+      apiVersion,
       ...o.entry,
       ...(o === touched ? { apiVersion, time: now } : {}),
       fieldsType: 'FieldsV1' as const,
       fieldsV1: pathsToFieldsV1(o.paths),
-    }));
+    }))
+    .sort(kubeOrder);
 }
+
+/** The object without what no manager owns: the server's labels, and status where /status is its own (reset fields). */
+function tracked(object: KubeObject, ctx: OwnershipContext): KubeObject {
+  if (ctx.resetStatus && object.status !== undefined) object = { ...object, status: undefined };
+  // Empty metadata collections decode as absent (ObjectMeta's omitempty): nobody owns `finalizers: []`.
+  const empty = (['labels', 'annotations', 'finalizers', 'ownerReferences'] as const).filter((k) => {
+    const v: unknown = object.metadata?.[k];
+    return Array.isArray(v) ? v.length === 0 : isPlainObject(v) && Object.keys(v).length === 0;
+  });
+  if (empty.length > 0) object = { ...object, metadata: Object.fromEntries(Object.entries(object.metadata).filter(([k]) => !(empty as string[]).includes(k))) };
+  const labels = object.metadata?.labels;
+  if (!ctx.untrackedLabels?.length || !labels || !ctx.untrackedLabels.some((l) => l in labels)) return object;
+  const kept = Object.fromEntries(Object.entries(labels).filter(([l]) => !ctx.untrackedLabels!.includes(l)));
+  const { labels: _labels, ...metadata } = object.metadata;
+  return { ...object, metadata: Object.keys(kept).length ? { ...metadata, labels: kept } : metadata };
+}
+
+/** The manager's name in its entry: kube's buildManagerInfo calls a nameless one "unknown". */
+const managerName = (ctx: OwnershipContext) => ctx.manager || 'unknown';
+const nowText = (ctx: OwnershipContext) => (ctx.now ?? new Date()).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 export interface OwnershipContext {
   manager: string;
@@ -242,6 +155,10 @@ export interface OwnershipContext {
   apiVersion: string;
   /** The resource's schema, for list and map types. */
   schema?: Record<string, unknown>;
+  /** Labels the server sets itself (ResourceInfo.untrackedLabels): no manager owns them, as if they were not there. */
+  untrackedLabels?: readonly string[];
+  /** The kind has a status subresource: a write of the main resource owns no status field (kube's reset fields). */
+  resetStatus?: boolean;
   now?: Date;
 }
 
@@ -250,14 +167,23 @@ export interface OwnershipContext {
  * is the ownership to start from (normally before's).
  */
 export function updateManagedFields(before: KubeObject | undefined, after: KubeObject, entries: ManagedFieldsEntry[] | undefined, ctx: OwnershipContext): ManagedFieldsEntry[] {
-  const oldLeaves = before ? leafValues(before, ctx.schema) : new Map<string, unknown>();
-  const newLeaves = leafValues(after, ctx.schema);
-  const changed = [...newLeaves].filter(([k, v]) => !oldLeaves.has(k) || !deepEqual(oldLeaves.get(k), v)).map(([k]) => k);
-  const removed = [...oldLeaves.keys()].filter((k) => !newLeaves.has(k));
+  const manager = managerName(ctx);
+  // structured-merge-diff's Compare: leaves added or modified, and maps and lists that were absent before (`"."`).
+  const oldContainers = new Set<string>();
+  const newContainers = new Set<string>();
+  const oldLeaves = before ? leafValues(tracked(before, ctx), ctx.schema, oldContainers) : new Map<string, unknown>();
+  const newLeaves = leafValues(tracked(after, ctx), ctx.schema, newContainers);
+  const wasThere = (k: string) => oldLeaves.has(k) || oldContainers.has(k);
+  const isThere = (k: string) => newLeaves.has(k) || newContainers.has(k);
+  const changed = [
+    ...[...newLeaves].filter(([k, v]) => (oldLeaves.has(k) ? !deepEqual(oldLeaves.get(k), v) : !oldContainers.has(k))).map(([k]) => k),
+    ...[...newContainers].filter((k) => !wasThere(k)),
+  ];
+  const removed = [...oldLeaves.keys(), ...oldContainers].filter((k) => !isThere(k));
   const list = owners(entries);
-  let mine = list.find((o) => sameIdentity(o.entry, ctx.manager, 'Update'));
+  let mine = list.find((o) => sameIdentity(o.entry, manager, 'Update'));
   if (!mine && changed.length > 0) {
-    mine = { entry: { manager: ctx.manager, operation: 'Update' }, paths: new Set() };
+    mine = { entry: { manager, operation: 'Update' }, paths: new Set() };
     list.push(mine);
   }
   for (const owner of list) {
@@ -265,8 +191,8 @@ export function updateManagedFields(before: KubeObject | undefined, after: KubeO
     for (const k of removed) owner.paths.delete(k);
   }
   for (const k of changed) mine?.paths.add(k);
-  const touched = changed.length > 0 || removed.length > 0 ? mine : undefined;
-  return render(list, touched, ctx.apiVersion, (ctx.now ?? new Date()).toISOString().replace(/\.\d{3}Z$/, 'Z'));
+  // kube's managedFieldsUpdater moves an entry's time only when the write gave its manager a field.
+  return render(list, changed.length > 0 ? mine : undefined, ctx.apiVersion, nowText(ctx));
 }
 
 export interface Conflict {
@@ -277,7 +203,8 @@ export interface Conflict {
 function printManager(entry: ManagedFieldsEntry): string {
   const name = JSON.stringify(entry.manager ?? '');
   const withSub = entry.subresource ? `${name} with subresource ${JSON.stringify(entry.subresource)}` : name;
-  if (entry.operation === 'Update') return entry.time ? `${withSub} using ${entry.apiVersion ?? ''} at ${entry.time}` : `${withSub} using ${entry.apiVersion ?? ''}`;
+  // kube prints the manager identifier, which never holds the time (BuildManagerIdentifier).
+  if (entry.operation === 'Update') return `${withSub} using ${entry.apiVersion ?? ''}`;
   return withSub;
 }
 
@@ -306,11 +233,18 @@ export function applyConflictError(conflicts: Conflict[]): Error {
 export function applyConfiguration(live: KubeObject | undefined, config: KubeObject, force: boolean, ctx: OwnershipContext): KubeObject {
   const applied = withoutNulls(config) as KubeObject;
   if (isPlainObject(applied.metadata)) delete applied.metadata.managedFields;
-  const appliedLeaves = leafValues(applied, ctx.schema);
+  const appliedContainers = new Set<string>();
+  const appliedLeaves = leafValues(applied, ctx.schema, appliedContainers);
   const base = live ? (deepClone(live) as KubeObject) : ({ apiVersion: config.apiVersion, kind: config.kind, metadata: {} } as KubeObject);
-  const list = owners(live?.metadata.managedFields);
+  // kube's skipNonAppliedManager: fields of an object nobody manages go to "before-first-apply" before the first apply.
+  const liveEntries = live && !live.metadata.managedFields?.length
+    ? updateManagedFields({ apiVersion: live.apiVersion, kind: live.kind, metadata: {} }, live, [], { ...ctx, manager: 'before-first-apply' })
+    : live?.metadata.managedFields;
+  const list = owners(liveEntries);
   const others = list.filter((o) => !sameIdentity(o.entry, ctx.manager, 'Apply'));
 
+  // A map or list item owned as a whole (".") is not changed by a change below it.
+  const touches = (owned: string, p: string) => overlaps(owned, p) && !(owned !== p && isPrefix(unkey(owned), unkey(p)) && isPlainObject(valueAt(base, unkey(owned))));
   const conflicts: Array<Conflict & { owner: Owner; owned: string }> = [];
   for (const [p, value] of appliedLeaves) {
     const current = valueAt(base, unkey(p));
@@ -318,7 +252,7 @@ export function applyConfiguration(live: KubeObject | undefined, config: KubeObj
     if (deepEqual(current, value) || (isPlainObject(value) && isPlainObject(current))) continue;
     for (const owner of others) {
       for (const owned of owner.paths) {
-        if (overlaps(owned, p)) conflicts.push({ manager: owner.entry, path: formatPath(unkey(owned)), owner, owned });
+        if (touches(owned, p)) conflicts.push({ manager: owner.entry, path: formatPath(unkey(owned)), owner, owned });
       }
     }
   }
@@ -327,7 +261,7 @@ export function applyConfiguration(live: KubeObject | undefined, config: KubeObj
 
   let mine = list.find((o) => sameIdentity(o.entry, ctx.manager, 'Apply'));
   const previouslyApplied = mine ? [...mine.paths] : [];
-  const ownedElsewhere = (p: string) => others.some((o) => [...o.paths].some((q) => overlaps(q, p)));
+  const ownedElsewhere = (p: string) => others.some((o) => [...o.paths].some((q) => touches(q, p)));
   for (const p of previouslyApplied) {
     if (appliedLeaves.has(p)) continue;
     const stillApplied = [...appliedLeaves.keys()].some((q) => isPrefix(unkey(p), unkey(q)));
@@ -340,8 +274,12 @@ export function applyConfiguration(live: KubeObject | undefined, config: KubeObj
     mine = { entry: { manager: ctx.manager, operation: 'Apply' }, paths: new Set() };
     list.push(mine);
   }
-  mine.paths = new Set(appliedLeaves.keys());
-  merged.metadata.managedFields = render(list, mine, ctx.apiVersion, (ctx.now ?? new Date()).toISOString().replace(/\.\d{3}Z$/, 'Z'));
+  // The applied set (structured-merge-diff's ToFieldSet): its leaves and the items of its associative lists.
+  mine.paths = new Set([...appliedLeaves.keys(), ...[...appliedContainers].filter((p) => /^[kv]:/.test(unkey(p).at(-1) ?? ''))]);
+  // kube's managedFieldsUpdater: an apply that changes nothing leaves its manager's time as it was (none when new).
+  const withoutFields = (o: KubeObject) => ({ ...o, metadata: { ...o.metadata, managedFields: undefined } });
+  const changed = !live || !deepEqual(withoutFields(merged), withoutFields(live));
+  merged.metadata.managedFields = render(list, changed ? mine : undefined, ctx.apiVersion, nowText(ctx));
   return merged;
 }
 

@@ -65,8 +65,9 @@ export const statusErrors = {
   },
   /** 422 with one cause per bad field. `kind` is the Kind (Kubernetes uses the Kind here, not the resource). */
   invalid(group: string, kind: string, name: string, causes: StatusCause[]): StatusError {
-    const list = causes.map((c) => (c.field ? `${c.field}: ${c.message ?? ''}` : c.message ?? '')).join(', ');
-    const msg = `${kind}${group ? `.${group}` : ''} "${name}" is invalid: ${causes.length > 1 ? `[${list}]` : list}`;
+    // The message lists each distinct error once (field.ErrorList's ToAggregate); causes keep every one.
+    const errors = [...new Set(causes.map((c) => (c.field ? `${c.field}: ${c.message ?? ''}` : c.message ?? '')))];
+    const msg = `${kind}${group ? `.${group}` : ''} "${name}" is invalid: ${errors.length > 1 ? `[${errors.join(', ')}]` : errors.join(', ')}`;
     return failure(422, 'Invalid', msg, { name, group, kind, causes });
   },
   /** kube-apiserver's answer to a JSON patch operation that cannot be applied: the generic 422 with empty details. */
@@ -90,8 +91,8 @@ export const statusErrors = {
   forbidden(message: string, ref?: ResourceRef): StatusError {
     return failure(403, 'Forbidden', message, ref ? { name: ref.name, group: ref.group, kind: ref.resource } : undefined);
   },
-  methodNotAllowed(message: string): StatusError {
-    return failure(405, 'MethodNotAllowed', message);
+  methodNotAllowed(message: string, ref?: ResourceRef): StatusError {
+    return failure(405, 'MethodNotAllowed', message, ref ? { group: ref.group, kind: ref.resource } : undefined);
   },
   notAcceptable(message: string): StatusError {
     return failure(406, 'NotAcceptable', message);

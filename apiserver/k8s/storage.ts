@@ -116,6 +116,13 @@ export interface ResourceInfo {
    * validation of every write, for OpenAPI v2/v3 and for kubectl explain. metadata is described by the machinery.
    */
   schema: Record<string, unknown>;
+  /**
+   * Serve the status subresource as a CRD with `subresources.status` would: the server computes status, so /status
+   * answers the object and a write there changes nothing (handlers/subresources.ts).
+   */
+  statusSubresource?: boolean;
+  /** Labels the server adds to every object itself: tracked by no field manager (managedFields never name them). */
+  untrackedLabels?: string[];
 }
 
 export interface Storage {

@@ -11,10 +11,13 @@ import type { KubeObject, StatusCause } from './types.js';
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
 
-export function parseFieldValidation(value: string | undefined): FieldValidation {
+/** fieldValidation of a write; anything else is the options' 422, as ValidateFieldValidation. */
+export function parseFieldValidation(value: string | undefined, optionsKind = 'CreateOptions'): FieldValidation {
   if (value === undefined || value === '') return 'Warn';
   if (value === 'Strict' || value === 'Warn' || value === 'Ignore') return value;
-  throw statusErrors.badRequest(`fieldValidation: Unsupported value: "${value}": supported values: "Ignore", "Strict", "Warn"`);
+  throw statusErrors.invalid('meta.k8s.io', optionsKind, '', [
+    { type: 'FieldValueNotSupported', field: 'fieldValidation', message: `Unsupported value: ${JSON.stringify(value)}: supported values: "", "Ignore", "Strict", "Warn"` },
+  ]);
 }
 
 const OBJECT_META_FIELDS = new Set([
@@ -137,11 +140,16 @@ export class ObjectValidator {
       }
     }
     if (unknown.length > 0 && fieldValidation === 'Strict') {
-      throw statusErrors.badRequest(`strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(', ')}`);
+      const { kind, version } = this.info;
+      throw statusErrors.badRequest(`${kind} in version "${version}" cannot be handled as a ${kind}: strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(', ')}`);
     }
     dropEmptyCollections(object.metadata);
-    const causes = objectMetaCauses(object.metadata);
-    if (live?.metadata.deletionTimestamp) causes.push(...newFinalizerCauses(object.metadata.finalizers, live.metadata.finalizers));
+    const meta = objectMetaCauses(object.metadata);
+    if (live?.metadata.deletionTimestamp) meta.push(...newFinalizerCauses(object.metadata.finalizers, live.metadata.finalizers));
+    // An update's metadata is validated twice by kube-apiserver (the common fields, then the strategy), each cause
+    // twice, except the finalizer names, which only the strategy checks.
+    const twice = meta.filter((c) => !(c.field === 'metadata.finalizers' && c.type === 'FieldValueInvalid'));
+    const causes = live ? [...twice, ...meta] : meta;
     if (!this.validate(object)) causes.push(...causesFromAjv(this.validate.errors ?? [], object));
     if (causes.length > 0) {
       throw statusErrors.invalid(this.info.group, this.info.kind, typeof object.metadata?.name === 'string' ? object.metadata.name : '', causes);

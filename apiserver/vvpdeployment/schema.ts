@@ -5,6 +5,7 @@
 // Kubernetes types passed through as they are.
 
 import type { ResourceInfo } from '../k8s/index.js';
+import { OWNER_LABEL } from './annotations.js';
 import { GROUP, KIND, VERSION } from './types.js';
 
 type Schema = Record<string, unknown>;
@@ -234,4 +235,8 @@ export const vvpDeploymentInfo: ResourceInfo = {
   // Not in `all`: `kubectl get all` / `delete all` should not reach into a streaming platform by surprise.
   categories: ['ververica'],
   schema: vvpDeploymentSchema,
+  // status comes from the platform on every read: /status answers the object; writes there change nothing.
+  statusSubresource: true,
+  // The owner label routes the object to its platform instance; the server sets it, no field manager owns it.
+  untrackedLabels: [OWNER_LABEL],
 };

@@ -11,9 +11,9 @@ import type { RequestContext, ResourceInfo, Storage } from '../storage.js';
 import { isTableConvertor } from '../storage.js';
 import { statusErrors, type ResourceRef } from '../status.js';
 import { parseIncludeObject, partialObjectMetadata, partialObjectMetadataList, toTable } from '../table.js';
-import type { KubeObject, ListMeta } from '../types.js';
+import type { KubeObject, ListMeta, StatusCause } from '../types.js';
 import type { ObjectValidator } from '../validation.js';
-import { managerFromUserAgent } from '../managed-fields.js';
+import { managerFromUserAgent, type OwnershipContext } from '../managed-fields.js';
 import { type Admission, type AdmissionResult, type Operation, admissionAttributes, operationOptions } from '../admission/index.js';
 
 export interface Endpoint {
@@ -62,11 +62,18 @@ export function parseDryRun(values: string | string[] | undefined, optionsKind =
 export function fieldManager(request: FastifyRequest, required = false): string {
   const explicit = queryParam(request, 'fieldManager');
   if (explicit !== undefined && explicit !== '') {
-    if (explicit.length > 128) throw invalidOptions('PatchOptions', [{ field: 'fieldManager', message: `Too long: may not be longer than 128`, type: 'FieldValueTooLong' }]);
+    const options = request.method === 'POST' ? 'CreateOptions' : request.method === 'PUT' ? 'UpdateOptions' : 'PatchOptions';
+    if (Buffer.byteLength(explicit) > 128) throw invalidOptions(options, [{ field: 'fieldManager', message: 'Too long: may not be more than 128 bytes', type: 'FieldValueTooLong' }]);
     return explicit;
   }
   if (required) throw invalidOptions('PatchOptions', [{ field: 'fieldManager', message: 'Required value: is required for apply patch', type: 'FieldValueRequired' }]);
   return managerFromUserAgent(request.headers['user-agent']);
+}
+
+/** What the field manager needs to know of the endpoint (managed-fields.ts). */
+export function ownershipContext(endpoint: Endpoint, manager: string): OwnershipContext {
+  const { schema, untrackedLabels, statusSubresource } = endpoint.info;
+  return { manager, apiVersion: endpoint.apiVersion, schema, ...(untrackedLabels ? { untrackedLabels } : {}), ...(statusSubresource ? { resetStatus: true } : {}) };
 }
 
 /** 422 about the request's options (ListOptions, PatchOptions, …), as ValidateListOptions/ValidatePatchOptions. */
@@ -93,40 +100,79 @@ export function requestContext(request: FastifyRequest, reply: FastifyReply, dry
   return ctx;
 }
 
-/** A create/update body: JSON (or YAML), a single object. */
-export function decodeObjectBody(request: FastifyRequest): Record<string, unknown> {
+/** encoding/json's name of a JSON value's type, as its "cannot unmarshal <type> into ..." errors say. */
+function goType(value: unknown): string {
+  if (Array.isArray(value)) return 'array';
+  if (typeof value === 'boolean') return 'bool';
+  return value === null ? 'null' : typeof value;
+}
+
+/** kube-apiserver's summarizeData: the body's first 30 bytes, as text when it opens with '{', else in hex. */
+function summarizeData(text: string): string {
+  const data = Buffer.from(text, 'utf8');
+  if (data.length === 0) return '<empty>';
+  const head = data.subarray(0, 30);
+  const shown = text.startsWith('{') ? head.toString('utf8') : head.toString('hex');
+  return data.length > 30 ? `${shown} ...` : shown;
+}
+
+/**
+ * A create/update body: JSON (or YAML), a single object naming its kind. What kube-apiserver's decoder cannot read is
+ * refused in its words (transformDecodeError): "the object provided is unrecognized (must be of type <Kind>): …".
+ */
+export function decodeObjectBody(request: FastifyRequest, kind = 'object'): Record<string, unknown> {
   const type = bodyMediaType(request.headers['content-type']);
-  const text = request.body instanceof Buffer ? request.body.toString('utf8') : '';
+  let text = request.body instanceof Buffer ? request.body.toString('utf8') : '';
+  const unrecognized = (why: string) => statusErrors.badRequest(`the object provided is unrecognized (must be of type ${kind}): ${why} (${summarizeData(text)})`);
   let value: unknown;
-  if (type === 'application/json' || type === '') value = parseJson(text);
-  else if (type === 'application/yaml') value = parseYaml(text);
-  else {
+  if (type === 'application/json' || type === '') {
+    value = parseJson(text, 'the request body', (e) => `the object provided is unrecognized (must be of type ${kind}): couldn't get version/kind; json parse error: ${e} (${summarizeData(text)})`);
+  } else if (type === 'application/yaml') {
+    value = parseYaml(text);
+    text = JSON.stringify(value) ?? '';
+  } else {
     throw statusErrors.unsupportedMediaType(`the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`);
   }
-  if (!isPlainObject(value)) throw statusErrors.badRequest('the body of the request must be a single JSON object');
+  if (value !== null && !isPlainObject(value)) {
+    throw unrecognized(`couldn't get version/kind; json parse error: json: cannot unmarshal ${goType(value)} into Go value of type struct { APIVersion string "json:\\"apiVersion,omitempty\\""; Kind string "json:\\"kind,omitempty\\"" }`);
+  }
+  if (value === null || value.kind === undefined || value.kind === null || value.kind === '') throw unrecognized(`Object 'Kind' is missing in '${text}'`);
   return value;
 }
 
-/** apiVersion/kind in a body must be this resource's (filled in when absent). */
-export function checkTypeMeta(endpoint: Endpoint, body: Record<string, unknown>): KubeObject {
-  if (body.apiVersion !== undefined && body.apiVersion !== endpoint.apiVersion) {
-    throw statusErrors.badRequest(`the API version in the data (${String(body.apiVersion)}) does not match the expected API version (${endpoint.apiVersion})`);
+/**
+ * apiVersion/kind of a body must be this resource's. A body (create, update) with another version is the decoder's
+ * 400; with another kind, or a patched object with either, the CRD validator's 422 (ValidateTypeMeta) under the
+ * object's own group and kind.
+ */
+export function checkTypeMeta(endpoint: Endpoint, body: Record<string, unknown>, source: 'body' | 'patched' = 'body'): KubeObject {
+  const apiVersion = typeof body.apiVersion === 'string' ? body.apiVersion : '';
+  const kind = typeof body.kind === 'string' ? body.kind : '';
+  if (source === 'body' && apiVersion !== endpoint.apiVersion) {
+    throw statusErrors.badRequest(`the API version in the data (${apiVersion}) does not match the expected API version (${endpoint.apiVersion})`);
   }
-  if (body.kind !== undefined && body.kind !== endpoint.info.kind) {
-    throw statusErrors.badRequest(`the kind in the data (${String(body.kind)}) does not match the expected kind (${endpoint.info.kind})`);
+  const { kind: kindName, version } = endpoint.info;
+  const undecodable = (why: string) => statusErrors.badRequest(`${kindName} in version "${version}" cannot be handled as a ${kindName}: json: cannot unmarshal ${why}`);
+  const metadata = body.metadata ?? {};
+  if (!isPlainObject(metadata)) throw undecodable(`${goType(metadata)} into Go value of type v1.ObjectMeta`);
+  for (const field of ['labels', 'annotations'] as const) {
+    const map = metadata[field];
+    const bad = isPlainObject(map) ? Object.values(map).find((v) => typeof v !== 'string' && v !== null) : undefined;
+    if (bad !== undefined) throw undecodable(`${goType(bad)} into Go struct field ObjectMeta.${field} of type string`);
   }
-  body.apiVersion = endpoint.apiVersion;
-  body.kind = endpoint.info.kind;
-  if (body.metadata === undefined || body.metadata === null) body.metadata = {};
-  if (!isPlainObject(body.metadata)) throw statusErrors.badRequest('metadata must be an object');
   // ObjectMeta's string fields decode as strings or the body is refused, in the decoder's words (never a 500).
   for (const field of ['name', 'generateName', 'namespace', 'resourceVersion', 'uid'] as const) {
-    const value = body.metadata[field];
-    if (value !== undefined && value !== null && typeof value !== 'string') {
-      const { kind, version } = endpoint.info;
-      throw statusErrors.badRequest(`${kind} in version "${version}" cannot be handled as a ${kind}: json: cannot unmarshal ${Array.isArray(value) ? 'array' : typeof value === 'object' ? 'object' : typeof value} into Go struct field ObjectMeta.${field} of type string`);
-    }
+    const value = metadata[field];
+    if (value !== undefined && value !== null && typeof value !== 'string') throw undecodable(`${goType(value)} into Go struct field ObjectMeta.${field} of type string`);
   }
+  const causes: StatusCause[] = [];
+  if (kind !== kindName) causes.push({ type: 'FieldValueInvalid', field: 'kind', message: `Invalid value: ${JSON.stringify(kind)}: must be ${kindName}` });
+  if (apiVersion !== endpoint.apiVersion) causes.push({ type: 'FieldValueInvalid', field: 'apiVersion', message: `Invalid value: ${JSON.stringify(apiVersion)}: must be ${endpoint.apiVersion}` });
+  if (causes.length > 0) {
+    const name = typeof metadata.name === 'string' ? metadata.name : '';
+    throw statusErrors.invalid(apiVersion.includes('/') ? apiVersion.split('/')[0]! : '', kind, name, causes);
+  }
+  body.metadata = metadata;
   return body as KubeObject;
 }
 
@@ -139,7 +185,7 @@ export function checkNameAndNamespace(object: KubeObject, name: string | undefin
   }
   if (namespace !== undefined) {
     if (meta.namespace && meta.namespace !== namespace) {
-      throw statusErrors.badRequest(`the namespace of the object (${meta.namespace}) does not match the namespace on the request (${namespace})`);
+      throw statusErrors.badRequest('the namespace of the provided object does not match the namespace sent on the request');
     }
     meta.namespace = namespace;
   } else if (meta.namespace) {

@@ -19,7 +19,7 @@ interface ParsedDelete {
 
 function parseDeleteOptions(request: FastifyRequest): ParsedDelete {
   const text = request.body instanceof Buffer ? request.body.toString('utf8').trim() : '';
-  const body = text ? parseJson(text, 'DeleteOptions') : {};
+  const body = text ? parseJson(text, 'DeleteOptions', (e) => `couldn't get version/kind; json parse error: ${e}`) : {};
   if (!isPlainObject(body)) throw statusErrors.badRequest('DeleteOptions must be an object');
   // The body decodes as DeleteOptions or not at all (kube-apiserver's scheme knows no other kind there).
   if (typeof body.kind === 'string' && body.kind !== 'DeleteOptions') {
@@ -48,7 +48,8 @@ function parseDeleteOptions(request: FastifyRequest): ParsedDelete {
   const grace = body.gracePeriodSeconds ?? queryParam(request, 'gracePeriodSeconds');
   if (grace !== undefined && grace !== null && grace !== '') {
     const n = Number(grace);
-    if (!Number.isInteger(n)) throw statusErrors.badRequest(`gracePeriodSeconds: Invalid value: "${String(grace)}": must be an integer`);
+    // The query parameter is decoded by strconv.ParseInt, whose error kube-apiserver passes on.
+    if (!Number.isInteger(n)) throw statusErrors.badRequest(`strconv.ParseInt: parsing ${JSON.stringify(String(grace))}: invalid syntax`);
     options.gracePeriodSeconds = n;
   }
   if (isPlainObject(body.preconditions)) {

@@ -7,8 +7,9 @@ import { statusErrors } from '../status.js';
 import { type Endpoint, invalidOptions, outputFor, queryParam, ref, renderList, renderObject, requestContext, truthy } from './common.js';
 import { serveWatch } from './watch.js';
 
+/** apierrors.NewMethodNotSupported: the group and resource in details. */
 function notSupported(endpoint: Endpoint, action: string): Error {
-  return statusErrors.methodNotAllowed(`${action} is not supported on resources of kind "${endpoint.info.resource}${endpoint.info.group ? `.${endpoint.info.group}` : ''}"`);
+  return statusErrors.methodNotAllowed(`${action} is not supported on resources of kind "${endpoint.info.resource}${endpoint.info.group ? `.${endpoint.info.group}` : ''}"`, ref(endpoint));
 }
 export { notSupported };
 

@@ -7,7 +7,7 @@ import { duplicateFields } from '../duplicate-fields.js';
 import { applyConfiguration, updateManagedFields } from '../managed-fields.js';
 import { bodyMediaType } from '../negotiation.js';
 import {
-  APPLY_PATCH, JSON_PATCH, SUPPORTED_PATCH_TYPES, applyJsonPatch, deepClone, deepEqual, isPlainObject, mergePatch, parseJson,
+  APPLY_PATCH, JSON_PATCH, MERGE_PATCH, SUPPORTED_PATCH_TYPES, applyJsonPatch, deepClone, deepEqual, isPlainObject, mergePatch, parseJson,
   patchSetsResourceVersion,
 } from '../patch.js';
 import { authorizeCreateOnUpdate } from '../auth/access.js';
@@ -19,7 +19,7 @@ import { isStatusError, statusErrors } from '../status.js';
 import type { KubeObject } from '../types.js';
 import { parseFieldValidation } from '../validation.js';
 import {
-  type Endpoint, admit, checkNameAndNamespace, checkTypeMeta, decodeObjectBody, fieldManager, invalidOptions, outputFor,
+  type Endpoint, admit, checkNameAndNamespace, ownershipContext, checkTypeMeta, decodeObjectBody, fieldManager, invalidOptions, outputFor,
   parseDryRun, queryParam, ref, renderObject, requestContext, sendWithWarnings, truthy,
 } from './common.js';
 import { notSupported } from './read.js';
@@ -46,10 +46,10 @@ function keepSystemFields(endpoint: Endpoint, object: KubeObject, live: KubeObje
   }
 }
 
-function writeOptions(request: FastifyRequest, optionsKind: 'CreateOptions' | 'UpdateOptions' | 'PatchOptions') {
+export function writeOptions(request: FastifyRequest, optionsKind: 'CreateOptions' | 'UpdateOptions' | 'PatchOptions') {
   return {
     dryRun: parseDryRun((request.query as Record<string, string | string[] | undefined>).dryRun, optionsKind),
-    fieldValidation: parseFieldValidation(queryParam(request, 'fieldValidation')),
+    fieldValidation: parseFieldValidation(queryParam(request, 'fieldValidation'), optionsKind),
   };
 }
 
@@ -87,6 +87,14 @@ function unchangedKeepsManagedFields(object: KubeObject, live: KubeObject | unde
 interface Outcome {
   created: boolean;
   warnings: string[];
+  /** The live object's status, which a dry run of a kind with a status subresource answers (nothing changed). */
+  liveStatus?: unknown;
+}
+
+/** A dry-run write of a kind whose status is the server's answers the status it has: the write did nothing. */
+function answered(endpoint: Endpoint, ctx: RequestContext, outcome: Outcome, object: KubeObject): KubeObject {
+  if (!ctx.dryRun || !endpoint.info.statusSubresource || outcome.created) return object;
+  return { ...object, status: outcome.liveStatus };
 }
 
 /**
@@ -118,6 +126,7 @@ async function admitted(
   const result = await admitWrite(endpoint, ctx, object, live, fieldValidation, managedFields);
   outcome.warnings = result.warnings;
   outcome.created = !live;
+  outcome.liveStatus = live?.status;
   return result.object!;
 }
 
@@ -127,16 +136,18 @@ export async function createObject(endpoint: Endpoint, request: FastifyRequest, 
   const format = outputFor(request, { list: false });
   const { dryRun, fieldValidation } = writeOptions(request, 'CreateOptions');
   const manager = fieldManager(request);
-  const object = checkTypeMeta(endpoint, decodeObjectBody(request));
+  const object = checkTypeMeta(endpoint, decodeObjectBody(request, endpoint.info.kind));
   const duplicates = duplicateFieldWarnings(endpoint, request, fieldValidation);
   checkNameAndNamespace(object, undefined, namespace);
   if (object.metadata.resourceVersion) throw statusErrors.badRequest('resourceVersion should not be set on objects to be created');
   clearSystemFields(object);
   const ctx = requestContext(request, reply, dryRun, manager);
   const { object: admittedObject, warnings } = await admitWrite(endpoint, ctx, object, undefined, fieldValidation, (o) => {
-    o.metadata.managedFields = updateManagedFields(undefined, o, undefined, { manager, apiVersion: endpoint.apiVersion, schema: endpoint.info.schema });
+    o.metadata.managedFields = updateManagedFields(undefined, o, undefined, ownershipContext(endpoint, manager));
   });
-  const created = await timed(ctx, 'storage', () => storage.create(ctx, admittedObject!));
+  const stored = await timed(ctx, 'storage', () => storage.create(ctx, admittedObject!));
+  // A dry-run create was stored nowhere: kube answers it without a resourceVersion.
+  const created = dryRun ? { ...stored, metadata: { ...stored.metadata, resourceVersion: undefined } } : stored;
   return sendWithWarnings(reply, 201, [...duplicates, ...warnings, ...(ctx.warnings ?? [])], await timed(ctx, 'render', () => renderObject(endpoint, request, format, created)));
 }
 
@@ -147,7 +158,7 @@ export async function replaceObject(endpoint: Endpoint, request: FastifyRequest,
   const { dryRun, fieldValidation } = writeOptions(request, 'UpdateOptions');
   const manager = fieldManager(request);
   const ctx = requestContext(request, reply, dryRun, manager);
-  const body = checkTypeMeta(endpoint, decodeObjectBody(request));
+  const body = checkTypeMeta(endpoint, decodeObjectBody(request, endpoint.info.kind));
   const duplicates = duplicateFieldWarnings(endpoint, request, fieldValidation);
   checkNameAndNamespace(body, name, namespace);
   const outcome: Outcome = { created: false, warnings: [] };
@@ -164,16 +175,24 @@ export async function replaceObject(endpoint: Endpoint, request: FastifyRequest,
     }
     if (live) keepSystemFields(endpoint, object, live);
     else clearSystemFields(object);
-    const entries = object.metadata.managedFields !== undefined ? object.metadata.managedFields : live?.metadata.managedFields;
+    // An empty managedFields decodes as none for a CRD: the live entries stay (kube keeps what clients do not understand).
+    const entries = object.metadata.managedFields?.length ? object.metadata.managedFields : live?.metadata.managedFields;
     return unchangedKeepsManagedFields(await admitted(endpoint, ctx, object, live, fieldValidation, outcome, (o) => {
-      o.metadata.managedFields = updateManagedFields(live, o, entries, { manager, apiVersion: endpoint.apiVersion, schema: endpoint.info.schema });
+      o.metadata.managedFields = updateManagedFields(live, o, entries, ownershipContext(endpoint, manager));
     }), live);
   }, body));
-  return sendWithWarnings(reply, outcome.created ? 201 : 200, [...duplicates, ...outcome.warnings, ...(ctx.warnings ?? [])], await timed(ctx, 'render', () => renderObject(endpoint, request, format, updated)));
+  return sendWithWarnings(reply, outcome.created ? 201 : 200, [...duplicates, ...outcome.warnings, ...(ctx.warnings ?? [])], await timed(ctx, 'render', () => renderObject(endpoint, request, format, answered(endpoint, ctx, outcome, updated))));
 }
 
-function decodePatch(contentType: string, text: string): unknown {
-  return contentType === APPLY_PATCH ? parseYaml(text, 'patch') : parseJson(text, 'patch');
+/** A patch body, refused in kube-apiserver's words when it is not JSON (or YAML), or a merge patch not an object. */
+export function decodePatch(contentType: string, text: string): unknown {
+  if (contentType === APPLY_PATCH) return parseYaml(text, 'patch');
+  const patch = parseJson(text, 'patch', () => 'invalid JSON patch');
+  if (contentType === MERGE_PATCH && patch !== null && !isPlainObject(patch)) {
+    const type = Array.isArray(patch) ? 'array' : typeof patch === 'boolean' ? 'bool' : typeof patch;
+    throw statusErrors.badRequest(`error decoding patch: json: cannot unmarshal ${type} into Go value of type map[string]interface {}`);
+  }
+  return patch;
 }
 
 export async function patchObject(endpoint: Endpoint, request: FastifyRequest, reply: FastifyReply, namespace: string | undefined, name: string) {
@@ -196,7 +215,7 @@ export async function patchObject(endpoint: Endpoint, request: FastifyRequest, r
   const patch = decodePatch(contentType, text);
   if (apply) checkApplyConfiguration(endpoint, patch);
   const clientResourceVersion = patchSetsResourceVersion(contentType, patch);
-  const ownership = { manager, apiVersion: endpoint.apiVersion, schema: endpoint.info.schema };
+  const ownership = ownershipContext(endpoint, manager);
 
   const outcome: Outcome = { created: false, warnings: [] };
   const transform: UpdateTransform = async (live) => timed(ctx, 'patch', async () => {
@@ -212,9 +231,9 @@ export async function patchObject(endpoint: Endpoint, request: FastifyRequest, r
       // A copy: the object is changed in place from here on, and oldObject must stay the live one for admission.
       const patched = contentType === JSON_PATCH ? applyJsonPatch(live, text) : mergePatch(deepClone(live), patch);
       if (!isPlainObject(patched)) throw statusErrors.badRequest('the patched object must be a single object');
-      object = checkTypeMeta(endpoint, patched);
+      object = checkTypeMeta(endpoint, patched, 'patched');
       checkNameAndNamespace(object, name, namespace);
-      object.metadata.managedFields = updateManagedFields(live, object, object.metadata.managedFields ?? live.metadata.managedFields, ownership);
+      object.metadata.managedFields = updateManagedFields(live, object, object.metadata.managedFields?.length ? object.metadata.managedFields : live.metadata.managedFields, ownership);
     }
     if (live) keepSystemFields(endpoint, object, live);
     if (!live && !isCreater(storage)) throw statusErrors.notFound(ref(endpoint, name));
@@ -225,7 +244,7 @@ export async function patchObject(endpoint: Endpoint, request: FastifyRequest, r
   for (let attempt = 1; ; attempt++) {
     try {
       const updated = await timed(ctx, 'storage', () => storage.update(ctx, namespace, name, transform, apply ? (patch as SentObject) : undefined));
-      return sendWithWarnings(reply, outcome.created ? 201 : 200, [...outcome.warnings, ...(ctx.warnings ?? [])], await timed(ctx, 'render', () => renderObject(endpoint, request, format, updated)));
+      return sendWithWarnings(reply, outcome.created ? 201 : 200, [...outcome.warnings, ...(ctx.warnings ?? [])], await timed(ctx, 'render', () => renderObject(endpoint, request, format, answered(endpoint, ctx, outcome, updated))));
     } catch (err) {
       const retriable = isStatusError(err) && err.code === 409 && err.reason === 'Conflict' && !clientResourceVersion && attempt < MAX_PATCH_ATTEMPTS;
       if (!retriable) throw err;
@@ -237,7 +256,7 @@ export async function patchObject(endpoint: Endpoint, request: FastifyRequest, r
  * What kube-apiserver's field manager refuses before merging an apply configuration (versionCheckManager,
  * structuredMergeManager): another group/version/kind than the endpoint's, a missing one included, and managedFields.
  */
-function checkApplyConfiguration(endpoint: Endpoint, config: unknown): asserts config is Record<string, unknown> {
+export function checkApplyConfiguration(endpoint: Endpoint, config: unknown): asserts config is Record<string, unknown> {
   if (!isPlainObject(config)) throw statusErrors.badRequest('the apply configuration must be a single object');
   const apiVersion = typeof config.apiVersion === 'string' ? config.apiVersion : '';
   const kind = typeof config.kind === 'string' ? config.kind : '';

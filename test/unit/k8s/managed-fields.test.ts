@@ -23,14 +23,15 @@ t.test('leaves skip apiVersion, kind and server-owned metadata; lists are atomic
 t.test('an update gives the manager what it changed and takes it from the others', async (t) => {
   const created = obj({ a: 1, b: 1 });
   created.metadata.managedFields = updateManagedFields(undefined, created, undefined, ctx('creator'));
-  t.same(created.metadata.managedFields, [{ manager: 'creator', operation: 'Update', apiVersion: 'g/v1', time: '2026-01-01T00:00:00Z', fieldsType: 'FieldsV1', fieldsV1: { 'f:spec': { 'f:a': {}, 'f:b': {} } } }]);
+  t.same(created.metadata.managedFields, [{ manager: 'creator', operation: 'Update', apiVersion: 'g/v1', time: '2026-01-01T00:00:00Z', fieldsType: 'FieldsV1', fieldsV1: { 'f:spec': { '.': {}, 'f:a': {}, 'f:b': {} } } }], 'the map the create added is owned as a whole too (".")');
   const changed = obj({ a: 2, b: 1 });
   const entries = updateManagedFields(created, changed, created.metadata.managedFields, ctx('editor'));
-  t.same(entries.map((e) => [e.manager, e.fieldsV1]), [['creator', { 'f:spec': { 'f:b': {} } }], ['editor', { 'f:spec': { 'f:a': {} } }]]);
+  t.same(entries.map((e) => [e.manager, e.fieldsV1]), [['creator', { 'f:spec': { '.': {}, 'f:b': {} } }], ['editor', { 'f:spec': { 'f:a': {} } }]]);
   const noop = updateManagedFields(changed, obj({ a: 2, b: 1 }), entries, ctx('idle'));
   t.notOk(noop.some((e) => e.manager === 'idle'), 'no entry for a manager that changed nothing');
   const removed = updateManagedFields(changed, obj({ a: 2 }), entries, ctx('remover'));
-  t.same(removed.map((e) => e.manager), ['editor'], 'a removed field leaves every owner; empty entries go away');
+  t.same(removed.map((e) => [e.manager, e.fieldsV1]), [['creator', { 'f:spec': {} }], ['editor', { 'f:spec': { 'f:a': {} } }]], 'a removed field leaves every owner (the creator keeps .spec, as in kube)');
+  t.notOk(removed.some((e) => e.manager === 'remover'), 'a removal alone gives its manager no entry');
 });
 
 t.test('apply: conflicts only on differing values, force transfers, dropped fields are removed', async (t) => {
@@ -55,11 +56,11 @@ t.test('apply: conflicts only on differing values, force transfers, dropped fiel
   t.same(dropped.spec, { a: 2 }, 'b was only alice\'s: removed; a is bob\'s: kept');
 });
 
-t.test('an Update manager conflicts with an applier, with its apiVersion and time in the message', async (t) => {
+t.test('an Update manager conflicts with an applier, with its apiVersion (never its time) in the message', async (t) => {
   const base = obj({ a: 1 });
   base.metadata.managedFields = updateManagedFields(undefined, base, undefined, ctx('kubectl-edit'));
   t.throws(() => applyConfiguration(base, obj({ a: 3 }), false, ctx('ssa')), {
-    message: 'Apply failed with 1 conflict: conflict with "kubectl-edit" using g/v1 at 2026-01-01T00:00:00Z: .spec.a',
+    message: 'Apply failed with 1 conflict: conflict with "kubectl-edit" using g/v1: .spec.a',
   });
 });
 
@@ -88,7 +89,7 @@ t.test('list-type map: items owned by key, merged by key, removed by key; confli
   t.same(alice.metadata.managedFields?.[0]?.fieldsV1, {
     'f:spec': {
       'f:args': {},
-      'f:env': { 'k:{"name":"A"}': { 'f:name': {}, 'f:value': {} }, 'k:{"name":"B"}': { 'f:name': {}, 'f:value': {} } },
+      'f:env': { 'k:{"name":"A"}': { '.': {}, 'f:name': {}, 'f:value': {} }, 'k:{"name":"B"}': { '.': {}, 'f:name': {}, 'f:value': {} } },
     },
   });
   const bob = applyConfiguration(alice, obj({ env: [{ name: 'C', value: '3' }] }), false, c('bob'));
@@ -109,11 +110,25 @@ t.test('list-type set and ObjectMeta finalizers/ownerReferences are granular too
   t.same(second.spec, { tags: ['a', 'b'] });
   t.same(second.metadata.finalizers, ['x.io/a', 'x.io/b']);
   t.same(first.metadata.managedFields?.[0]?.fieldsV1, {
-    'f:metadata': { 'f:finalizers': { 'v:"x.io/a"': {} }, 'f:ownerReferences': { 'k:{"uid":"u1"}': { 'f:apiVersion': {}, 'f:kind': {}, 'f:name': {}, 'f:uid': {} } } },
+    'f:metadata': { 'f:finalizers': { 'v:"x.io/a"': {} }, 'f:ownerReferences': { 'k:{"uid":"u1"}': { '.': {}, 'f:apiVersion': {}, 'f:kind': {}, 'f:name': {}, 'f:uid': {} } } },
     'f:spec': { 'f:tags': { 'v:"a"': {} } },
   });
   const updated = obj({ tags: ['a', 'b'] }, { finalizers: ['x.io/b'] });
   const entries = updateManagedFields(second, updated, second.metadata.managedFields, c('gc'));
   t.notOk(entries.some((e) => e.manager === 'gc'), 'removing a finalizer owns nothing new');
   t.same(entries.find((e) => e.manager === 'alice')?.fieldsV1, { 'f:spec': { 'f:tags': { 'v:"a"': {} } } }, 'alice lost what was removed');
+});
+
+t.test('entries as kube encodes them: "unknown" without a manager, Apply first, then by time and name; an unchanged apply keeps its time', async (t) => {
+  const created = obj({ a: 1 });
+  created.metadata.managedFields = updateManagedFields(undefined, created, undefined, { ...ctx(''), now: new Date('2026-01-01T00:00:05Z') });
+  t.same(created.metadata.managedFields.map((e) => e.manager), ['unknown']);
+  const applied = applyConfiguration(created, obj({ a: 1 }), false, ctx('zed'));
+  t.same(applied.metadata.managedFields?.map((e) => [e.manager, e.operation, e.time ?? 'none']), [['zed', 'Apply', 'none'], ['unknown', 'Update', '2026-01-01T00:00:05Z']],
+    'the apply changed nothing: its new entry has no time; Apply sorts before Update');
+  const bare = obj({ a: 1 });
+  const first = applyConfiguration(bare, obj({ b: 2 }), false, ctx('alpha'));
+  t.same(first.metadata.managedFields?.map((e) => [e.manager, e.fieldsV1]), [
+    ['alpha', { 'f:spec': { 'f:b': {} } }], ['before-first-apply', { 'f:spec': { '.': {}, 'f:a': {} } }],
+  ], 'fields nobody managed go to before-first-apply');
 });

@@ -33,7 +33,10 @@ t.test('unknown fields: Strict 400, Warn warnings, Ignore silent; all pruned', a
   t.same(v.check(widget({ image: 'x', extra: 1 }), 'Ignore').warnings, []);
   t.same(v.check(widget({ image: 'x', settings: { free: 'form' } }), 'Strict').warnings, [], 'additionalProperties maps are known');
   t.equal(parseFieldValidation(undefined), 'Warn');
-  t.match(thrownStatus(() => parseFieldValidation('Loose')), { code: 400 });
+  t.match(thrownStatus(() => parseFieldValidation('Loose', 'PatchOptions')), {
+    code: 422, reason: 'Invalid', message: 'PatchOptions.meta.k8s.io "" is invalid: fieldValidation: Unsupported value: "Loose": supported values: "", "Ignore", "Strict", "Warn"',
+    details: { group: 'meta.k8s.io', kind: 'PatchOptions', causes: [{ field: 'fieldValidation', type: 'FieldValueNotSupported' }] },
+  }, 'kube answers 422 for the options, as for dryRun');
 });
 
 t.test('x-kubernetes-preserve-unknown-fields keeps everything below it', async (t) => {
