@@ -24,6 +24,8 @@ export interface ServerConfig {
   pollBytesBudget: number;
   /** Longest time of any request but a watch (kube-apiserver's --request-timeout). */
   requestTimeoutMs: number;
+  /** Seats of the server's own API Priority and Fairness; 0: none (flowcontrol/). */
+  flowControlSeats: number;
   leaseNamespace: string;
   leaseName: string;
   logLevel: string;
@@ -108,6 +110,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     pollIntervalMs: durationMs('poll-interval'),
     pollBytesBudget: integer('poll-bytes-budget', 0),
     requestTimeoutMs: durationMs('request-timeout'),
+    flowControlSeats: integer('flow-control-seats', 0),
     leaseNamespace: required('lease-namespace'),
     leaseName: required('lease-name'),
     logLevel: oneOf('log-level'),

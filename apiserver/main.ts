@@ -7,7 +7,7 @@ import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { Counter, Gauge, Histogram } from 'prom-client';
 import { ConfigError, loadConfig, usage, type ServerConfig } from './config.js';
-import { ApiMetrics, KeepAliveKubeConfig, clusterAdmission, createApiServer, kubeDelegatedAuth } from './k8s/index.js';
+import { ApiMetrics, KeepAliveKubeConfig, clusterAdmission, clusterFlowControl, createApiServer, kubeDelegatedAuth } from './k8s/index.js';
 import { KubeEventRecorder, type InvolvedObject } from './k8s/event-recorder.js';
 import type { KubeObject } from './k8s/types.js';
 import { LeaderElector } from './k8s/leader-election.js';
@@ -173,6 +173,10 @@ async function main(): Promise<void> {
   // The cluster's admission (NamespaceLifecycle, webhooks, ValidatingAdmissionPolicies), read by informers.
   const admission = clusterAdmission(kubeConfig, log.child({ room: 'admission' }), metrics.registry);
   admission.start();
+  // The cluster's FlowSchemas and priority levels, applied at this server's own seats (0: no flow control).
+  const flowControl = config.flowControlSeats > 0
+    ? clusterFlowControl(kubeConfig, log.child({ room: 'flowcontrol' }), metrics.registry, config.flowControlSeats) : undefined;
+  flowControl?.start();
   const server = await createApiServer({
     serving: { certPem: readFileSync(config.tlsCertFile, 'utf8'), keyPem: readFileSync(config.tlsKeyFile, 'utf8') },
     storages: [storage, savepoints, jobs, deploymentTargets, sessionClusters],
@@ -184,6 +188,7 @@ async function main(): Promise<void> {
     logger: log,
     metrics,
     requestTimeoutMs: config.requestTimeoutMs,
+    ...(flowControl ? { flowControl } : {}),
   });
 
   const elector = new LeaderElector(kubeConfig, {
@@ -212,6 +217,7 @@ async function main(): Promise<void> {
     await elector.stop();
     auth.stop();
     admission.stop();
+    flowControl?.stop();
     storage.close();
     savepoints.close();
     jobs.close();

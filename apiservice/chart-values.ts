@@ -58,6 +58,7 @@ export const chartValues: Record<string, ChartValue> = {
   'apikeySecrets.allNamespaces': { schema: { type: 'boolean' }, help: '`true`: every namespace (a ClusterRole), for clusters where tenants come and go.' },
   'recordSigning.existingSecret': { schema: text, help: 'A Secret with key `keys` (one HMAC key per line, 32+ bytes, the first signs, all verify) for the Kubernetes record on each platform deployment. Empty: the chart generates `<release>-record-key` at install and keeps it across upgrades and uninstalls ([tenancy.md](../tenancy.md), rotating the key).' },
   requestTimeoutSeconds: { schema: count(1), flag: 'request-timeout', help: 'Longest time of any request but a watch before it is answered 504 (kube-apiserver\'s `--request-timeout`), in seconds.' },
+  'flowControl.seats': { schema: count(0), flag: 'flow-control-seats', help: 'Seats the server runs requests on, shared out among the cluster\'s PriorityLevelConfigurations by their nominalConcurrencyShares, as kube-apiserver shares its own; a LIST takes 4 seats, a starting watch 2, any other request 1; a request that finds no seat waits in its flow\'s queue or is answered 429 ([operate.md](../operate.md), "Flow control"). 0: no flow control.' },
   platforms: {
     schema: {
       type: 'array',

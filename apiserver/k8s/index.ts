@@ -31,3 +31,6 @@ export { KeepAliveKubeConfig } from './kube-config.js';
 export {
   type Admission, type AdmissionAttributes, type AdmissionPlugin, AdmissionChain, NO_ADMISSION, clusterAdmission, type ClusterAdmission,
 } from './admission/index.js';
+export {
+  type ClusterFlowControl, FlowController, FlowControlMetrics, clusterFlowControl, FLOW_SCHEMA_UID_HEADER, PRIORITY_LEVEL_UID_HEADER,
+} from './flowcontrol/index.js';

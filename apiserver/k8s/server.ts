@@ -10,6 +10,7 @@ import type { AuthenticationConfigSource } from './auth/authentication-config.js
 import type { Authenticator } from './auth/authenticator.js';
 import type { Authorizer } from './auth/authorizer.js';
 import { authHook } from './auth/hook.js';
+import { type FlowController, type FlowControlMetrics, flowControlHook } from './flowcontrol/index.js';
 import { type WatchSettings, warningHeader } from './handlers/common.js';
 import { type VersionInfo, apiRoutes } from './installer.js';
 import { ApiMetrics } from './metrics.js';
@@ -46,6 +47,8 @@ export interface ApiServerOptions {
   requestTimeoutMs?: number;
   /** Answers carry a Server-Timing header of their stages (stage-times.ts; `make bench`); off by default. */
   serverTiming?: boolean;
+  /** API Priority and Fairness at this server's capacity (flowcontrol/); without it, no request waits or is refused. */
+  flowControl?: { controller: FlowController; metrics?: FlowControlMetrics };
 }
 
 declare module 'fastify' {
@@ -142,6 +145,11 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
     request.kubeRequestInfo = requestInfo(request.method, request.url, request.query as Record<string, string | string[]>);
   });
   app.addHook('onRequest', authHook(options));
+  if (options.flowControl) {
+    // As kube-apiserver: a request may wait for its seats a quarter of its deadline, at most a minute.
+    const waitLimitMs = Math.min((options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS) / 4, 60_000);
+    app.addHook('onRequest', flowControlHook({ ...options.flowControl, waitLimitMs }));
+  }
   if (options.serverTiming) {
     app.decorateRequest('kubeStages', undefined);
     app.addHook('onRequest', async (request) => {

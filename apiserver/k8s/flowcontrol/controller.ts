@@ -1,0 +1,97 @@
+// Classification and admission of one request, as apf_controller.go's startRequest: the first matching FlowSchema
+// (rule.ts) names the priority level; the flow within it (ByUser, ByNamespace or none) picks the queues
+// (shuffle-sharding.ts) of the level's QueueSet (queueset.ts), whose seats levels.ts sized. The configuration is
+// re-derived from the cluster's objects whenever they change; a level that stays keeps its queues and waiters.
+
+import type { ObjectSource } from '../admission/index.js';
+import { type LevelPlan, planLevels } from './levels.js';
+import { QueueSet, type QueueSetObserver, type RejectReason, type Ticket } from './queueset.js';
+import { DroppedRequestsTracker } from './retry-after.js';
+import { flowDistinguisher, orderedFlowSchemas, selectFlowSchema } from './rule.js';
+import { hashFlowID } from './shuffle-sharding.js';
+import type { FlowSchema, PriorityLevelConfiguration, RequestDigest } from './types.js';
+import { requestSeats } from './width.js';
+
+export interface Classification {
+  flowSchema: string;
+  flowSchemaUid: string;
+  priorityLevel: string;
+  priorityLevelUid: string;
+  distinguisher: string;
+  exempt: boolean;
+  /** The seats this request takes while it executes. */
+  seats: number;
+}
+
+export interface FlowControlObserver extends QueueSetObserver {
+  onLevels?(plans: LevelPlan[]): void;
+}
+
+interface Level {
+  plan: LevelPlan;
+  queues: QueueSet;
+}
+
+export class FlowController {
+  private schemas: FlowSchema[] = [];
+  private levels = new Map<string, Level>();
+  private seen = '';
+  readonly dropped = new DroppedRequestsTracker();
+
+  constructor(
+    private readonly flowSchemas: ObjectSource<FlowSchema>,
+    private readonly priorityLevels: ObjectSource<PriorityLevelConfiguration>,
+    readonly totalSeats: number,
+    private readonly observer: (level: string) => FlowControlObserver = () => ({}),
+  ) {}
+
+  private refresh(): void {
+    const seen = `${this.flowSchemas.generation}/${this.priorityLevels.generation}`;
+    if (seen === this.seen) return;
+    this.seen = seen;
+    const plans = planLevels(this.priorityLevels.list(), this.totalSeats);
+    const levels = new Map<string, Level>();
+    for (const plan of plans.values()) {
+      const existing = this.levels.get(plan.name);
+      if (existing) {
+        existing.plan = plan;
+        existing.queues.reconfigure(plan.queuing);
+        levels.set(plan.name, existing);
+      } else {
+        levels.set(plan.name, { plan, queues: new QueueSet(plan.queuing, this.observer(plan.name)) });
+      }
+    }
+    // A level that went away keeps serving what it already admitted (their tickets hold it); new requests cannot reach it.
+    this.levels = levels;
+    this.schemas = orderedFlowSchemas(this.flowSchemas.list(), (name) => levels.has(name));
+    this.observer('').onLevels?.([...plans.values()]);
+  }
+
+  classify(digest: RequestDigest): Classification & { hash: bigint } {
+    this.refresh();
+    const fs = selectFlowSchema(this.schemas, digest);
+    const level = this.levels.get(fs.spec!.priorityLevelConfiguration.name)!;
+    const numQueues = level.plan.queuing.queues;
+    const distinguisher = !level.plan.exempt && numQueues > 1 ? flowDistinguisher(fs, digest) : '';
+    return {
+      flowSchema: fs.metadata?.name ?? '', flowSchemaUid: fs.metadata?.uid ?? '',
+      priorityLevel: level.plan.name, priorityLevelUid: level.plan.uid,
+      distinguisher, exempt: level.plan.exempt,
+      seats: level.plan.exempt ? 0 : requestSeats(digest.info.verb, digest.info.isResourceRequest, level.plan.maxSeats),
+      hash: numQueues > 1 ? hashFlowID(fs.metadata?.name ?? '', distinguisher) : 0n,
+    };
+  }
+
+  /** Waits for the request's seats (at most waitLimitMs); a rejection is recorded for the level's Retry-After. */
+  async admit(c: Classification & { hash: bigint }, waitLimitMs: number, abort?: AbortSignal): Promise<Ticket | RejectReason> {
+    const level = this.levels.get(c.priorityLevel);
+    if (!level || c.exempt) return { queued: false, finish: () => undefined };
+    const outcome = await level.queues.start(c.seats, c.hash, c.flowSchema, waitLimitMs, abort);
+    if (typeof outcome === 'string' && outcome !== 'cancelled') this.dropped.recordDropped(c.priorityLevel);
+    return outcome;
+  }
+
+  retryAfterSeconds(priorityLevel: string): number {
+    return this.dropped.retryAfterSeconds(priorityLevel);
+  }
+}

@@ -1,0 +1,125 @@
+// Flow control, judged against kube-apiserver: the same request (user, groups, verb, scope) to a core resource on
+// kube-apiserver and to vvpdeployments through it is classified to the same FlowSchema and PriorityLevel (kube's
+// X-Kubernetes-PF-* response headers; through the aggregator a product answer carries kube's value and the server's);
+// and under a flood of LISTs by one user the product refuses that user with 429 while another user's GETs in another
+// flow of the same level keep being served. Outcomes only, generous deadlines, no timing assertions.
+import t from 'tap';
+import { dealHand, hashFlowID } from '../../apiserver/k8s/flowcontrol/index.js';
+import { kubectl } from '../../tools/cluster/control-plane.js';
+import { eventually } from '../support/eventually.js';
+import { frontProxyCert, httpsSender, kubeAdmin, serverEndpoint, type RawAnswer } from '../support/hostile.js';
+import { scenario } from '../support/product.js';
+
+// 20 seats: the test's level gets ceil(20 × 20 / (245 + 20)) = 2 of them, so a modest flood overflows it here while
+// kube-apiserver (600 seats: 46 for the level) admits all of it.
+const { cp, ns, collection, stack } = await scenario('flowctl', { serverArgs: ['--flow-control-seats=20'] });
+const FS = 'flowctl-e2e-users';
+const LEVEL = { queues: 16, handSize: 2, queueLengthLimit: 3 };
+const FLOODER = 'flowctl-flooder';
+// Shuffle sharding is probabilistic: the test picks a bystander whose hand of queues shares none with the flooder's.
+const flooderHand = dealHand(hashFlowID(FS, FLOODER), LEVEL.queues, LEVEL.handSize);
+const BYSTANDER = Array.from({ length: 50 }, (_, i) => `flowctl-bystander-${i}`)
+  .find((u) => !dealHand(hashFlowID(FS, u), LEVEL.queues, LEVEL.handSize).some((q) => flooderHand.includes(q)))!;
+
+const objects = [
+  { apiVersion: 'flowcontrol.apiserver.k8s.io/v1', kind: 'PriorityLevelConfiguration', metadata: { name: 'flowctl-e2e' },
+    spec: { type: 'Limited', limited: { nominalConcurrencyShares: 20, limitResponse: { type: 'Queue', queuing: LEVEL } } } },
+  { apiVersion: 'flowcontrol.apiserver.k8s.io/v1', kind: 'FlowSchema', metadata: { name: FS },
+    spec: { priorityLevelConfiguration: { name: 'flowctl-e2e' }, matchingPrecedence: 500, distinguisherMethod: { type: 'ByUser' },
+      rules: [{ subjects: [{ kind: 'User', user: { name: FLOODER } }, { kind: 'User', user: { name: BYSTANDER } }],
+        resourceRules: [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'], namespaces: ['*'], clusterScope: true }] }] } },
+  // Precedence over the users' schema, but only gets of the team group, namespaced: lists fall through.
+  { apiVersion: 'flowcontrol.apiserver.k8s.io/v1', kind: 'FlowSchema', metadata: { name: 'flowctl-e2e-team-gets' },
+    spec: { priorityLevelConfiguration: { name: 'workload-low' }, matchingPrecedence: 400, distinguisherMethod: { type: 'ByNamespace' },
+      rules: [{ subjects: [{ kind: 'Group', group: { name: 'flowctl-team' } }],
+        resourceRules: [{ verbs: ['get'], apiGroups: ['*'], resources: ['*'], namespaces: [ns] }] }] } },
+  { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: 'flowctl-e2e' },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
+    subjects: [FLOODER, BYSTANDER, 'flowctl-carol', 'system:serviceaccount:flowctl:robot'].map((name) => ({ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name }))
+      .concat([{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'flowctl-team' }]) },
+];
+
+const kube = kubeAdmin(cp, 64);
+t.teardown(async () => {
+  kube.close();
+  await kubectl(cp, ['delete', '--ignore-not-found', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }) });
+});
+
+t.before(async () => {
+  const applied = await kubectl(cp, ['apply', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }) });
+  if (applied.code !== 0) throw new Error(applied.stderr);
+});
+
+const as = (user: string, groups: string[] = []) => ({
+  'Impersonate-User': user, ...(groups.length ? { 'Impersonate-Group': groups.join(',') } : {}),
+});
+const values = (res: RawAnswer, name: string) => String(res.headers[name.toLowerCase()] ?? '').split(',').map((v) => v.trim()).filter(Boolean);
+
+interface Case { name: string; user: string; groups?: string[]; core: string; product: string }
+const cases: Case[] = [
+  { name: 'the flooder lists (its own schema, by user)', user: FLOODER, core: `/api/v1/namespaces/${ns}/configmaps`, product: collection },
+  { name: 'the flooder gets one object', user: FLOODER, core: `/api/v1/namespaces/${ns}/configmaps/none`, product: `${collection}/none` },
+  { name: 'the flooder lists across namespaces (cluster scope)', user: FLOODER, core: '/api/v1/configmaps', product: `/apis/${stack.apiGroup}/v1/vvpdeployments` },
+  { name: 'the flooder watches', user: FLOODER, core: `/api/v1/namespaces/${ns}/configmaps?watch=1&timeoutSeconds=1`, product: `${collection}?watch=1&timeoutSeconds=1` },
+  { name: 'a team member gets (the group schema of lower precedence number wins)', user: 'flowctl-carol', groups: ['flowctl-team'], core: `/api/v1/namespaces/${ns}/configmaps/none`, product: `${collection}/none` },
+  { name: 'a team member lists (not a get: global-default)', user: 'flowctl-carol', groups: ['flowctl-team'], core: `/api/v1/namespaces/${ns}/configmaps`, product: collection },
+  { name: 'a team member gets in another namespace (the rule names one)', user: 'flowctl-carol', groups: ['flowctl-team'], core: '/api/v1/namespaces/default/configmaps/none', product: `/apis/${stack.apiGroup}/v1/namespaces/default/vvpdeployments/none` },
+  { name: 'a service account lists (service-accounts)', user: 'system:serviceaccount:flowctl:robot', groups: ['system:serviceaccounts', 'system:serviceaccounts:flowctl'], core: `/api/v1/namespaces/${ns}/configmaps`, product: collection },
+  { name: 'the admin (exempt)', user: 'flowctl-admin', groups: ['system:masters'], core: `/api/v1/namespaces/${ns}/configmaps`, product: collection },
+];
+
+t.test('each request is classified to the FlowSchema and PriorityLevel kube-apiserver chose for the same request to a core resource', async (t) => {
+  // Both servers read the new schemas from their informers: wait until kube-apiserver and the product agree on the first case.
+  await eventually('both servers apply the test\'s FlowSchemas', async () => {
+    const [core, product] = await Promise.all([kube.send({ path: cases[0]!.core, headers: as(FLOODER) }), kube.send({ path: cases[0]!.product, headers: as(FLOODER) })]);
+    const fs = values(core, 'X-Kubernetes-PF-FlowSchema-UID');
+    const prod = values(product, 'X-Kubernetes-PF-FlowSchema-UID');
+    return fs.length === 1 && prod.length === 2 && prod.every((v) => v === fs[0]) && core.status === 200;
+  }, 120_000);
+  for (const c of cases) {
+    const headers = as(c.user, c.groups);
+    const core = await kube.send({ path: c.core, headers });
+    const product = await kube.send({ path: c.product, headers });
+    for (const header of ['X-Kubernetes-PF-FlowSchema-UID', 'X-Kubernetes-PF-PriorityLevel-UID']) {
+      const expected = values(core, header);
+      t.equal(expected.length, 1, `${c.name}: kube-apiserver names one (${header})`);
+      t.same(values(product, header), [expected[0], expected[0]], `${c.name}: kube-apiserver and the product chose the same (${header}); status ${core.status}/${product.status}`);
+    }
+  }
+});
+
+t.test('a non-resource URL (/openapi/v2) is classified as kube-apiserver classifies it', async (t) => {
+  const proxy = httpsSender(serverEndpoint(stack, await frontProxyCert(cp)));
+  t.teardown(proxy.close);
+  // One group each: the front proxy sends one X-Remote-Group header per group (the server adds system:authenticated).
+  for (const [user, group] of [['flowctl-carol', 'flowctl-team'], ['flowctl-admin', 'system:masters']] as const) {
+    const core = await kube.send({ path: '/openapi/v2', headers: as(user, [group]) });
+    const product = await proxy.send({ path: '/openapi/v2', headers: { 'X-Remote-User': user, 'X-Remote-Group': group } });
+    for (const header of ['X-Kubernetes-PF-FlowSchema-UID', 'X-Kubernetes-PF-PriorityLevel-UID']) {
+      t.same(values(product, header), values(core, header), `${user}: ${header} (status ${core.status}/${product.status})`);
+    }
+  }
+});
+
+t.test('a flood of LISTs by one user is refused with 429 while another user\'s GETs in the same level are served', async (t) => {
+  const flood = Array.from({ length: 40 }, () => kube.send({ path: collection, headers: as(FLOODER) }));
+  const bystander: number[] = [];
+  const floodDone = Promise.all(flood);
+  let floodOver = false;
+  void floodDone.then(() => { floodOver = true; });
+  while (!floodOver || bystander.length < 10) {
+    bystander.push((await kube.send({ path: `${collection}/none`, headers: as(BYSTANDER) })).status);
+    if (bystander.length >= 200) break;
+  }
+  const answers = await floodDone;
+  const codes = answers.reduce<Record<number, number>>((acc, a) => ({ ...acc, [a.status]: (acc[a.status] ?? 0) + 1 }), {});
+  const refused = answers.filter((a) => a.status === 429);
+  t.ok(refused.length > 0, `the flooder was refused: ${JSON.stringify(codes)} of 40`);
+  t.ok(answers.every((a) => a.status === 200 || a.status === 429), 'nothing but 200 and 429: no 5xx');
+  for (const r of refused.slice(0, 3)) {
+    t.match(JSON.parse(r.body), { kind: 'Status', code: 429, reason: 'TooManyRequests', message: 'Too many requests, please try again later.' }, 'the product\'s Status in kube\'s words');
+    t.ok(Number(r.headers['retry-after']) >= 1, 'with Retry-After');
+  }
+  t.same([...new Set(bystander)], [404], `the bystander's ${bystander.length} GETs were all served (404: no such object), none refused`);
+  t.comment(`flood: ${JSON.stringify(codes)}; bystander: ${bystander.length} GETs served`);
+});
