@@ -49,6 +49,10 @@ k8s-bin: ## build kube-apiserver, kube-controller-manager, kubectl and etcd from
 kstatus: ## build the kstatus checker of the GitOps tests (tools/kstatus: sigs.k8s.io/cli-utils, cached per pin)
 	@tools/kstatus/build.sh
 
+.PHONY: kube-admission
+kube-admission: ## build the admission helper (tools/kube-admission: k8s.io/apiserver's admission plugins, cached per pin)
+	@tools/kube-admission/build.sh
+
 .PHONY: reference
 reference: build ## regenerate docs/reference/flags.md, chart-values.md and the chart's values.schema.json from apiserver/settings.ts and apiservice/chart-values.ts
 	@$(NODE) dist/tools/reference/generate.js
@@ -60,7 +64,7 @@ manifests: build ## render the plain manifests (apiservice/manifests/, a kustomi
 .PHONY: test
 test: build lint ## build, lint, then the whole tap suite against a real control plane and the emulator
 	@echo "Node.js $$(node --version) ($$(command -v node))"
-	@bin=$$(test/cluster/build-binaries.sh) && ks=$$(tools/kstatus/build.sh) && K8S_BIN_DIR=$$bin KSTATUS_BIN=$$ks $(NODE) dist/test/run-suite.js $(TESTS)
+	@bin=$$(test/cluster/build-binaries.sh) && ks=$$(tools/kstatus/build.sh) && adm=$$(tools/kube-admission/build.sh) && K8S_BIN_DIR=$$bin KSTATUS_BIN=$$ks KUBE_ADMISSION_BIN=$$adm $(NODE) dist/test/run-suite.js $(TESTS)
 
 .PHONY: image
 image: ## build the server image from the Dockerfile with buildah (tools/image/build.sh; a local stand-in for its base)

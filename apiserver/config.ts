@@ -11,6 +11,8 @@ export interface ServerConfig {
   tlsKeyFile: string;
   /** Empty: in-cluster service account, else $KUBECONFIG / ~/.kube/config. */
   kubeconfig?: string;
+  /** The kube-admission binary; unset: the TypeScript admission plugins. */
+  admissionHelper?: string;
   apiGroup: string;
   /**
    * The platform instances served (platforms-file.ts), or the one the flags describe. Each has its token (for reads
@@ -122,6 +124,8 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
   };
   const kubeconfig = get('kubeconfig');
   if (kubeconfig) config.kubeconfig = kubeconfig;
+  const admissionHelper = get('admission-helper');
+  if (admissionHelper) config.admissionHelper = admissionHelper;
   return config;
 }
 

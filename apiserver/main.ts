@@ -171,7 +171,8 @@ async function main(): Promise<void> {
 
   const auth = await kubeDelegatedAuth(kubeConfig, log.child({ room: 'auth' }));
   // The cluster's admission (NamespaceLifecycle, webhooks, ValidatingAdmissionPolicies), read by informers.
-  const admission = clusterAdmission(kubeConfig, log.child({ room: 'admission' }), metrics.registry);
+  const admission = clusterAdmission(kubeConfig, log.child({ room: 'admission' }), metrics.registry,
+    config.admissionHelper ? { binary: config.admissionHelper, ...(config.kubeconfig ? { kubeconfig: config.kubeconfig } : {}) } : undefined);
   admission.start();
   // The cluster's FlowSchemas and priority levels, applied at this server's own seats (0: no flow control).
   const flowControl = config.flowControlSeats > 0
@@ -184,6 +185,7 @@ async function main(): Promise<void> {
     authorizer: auth.authorizer,
     authenticationConfig: auth.authenticationConfig,
     admission: admission.admission,
+    ready: () => admission.ready(),
     serverTiming: config.serverTiming,
     logger: log,
     metrics,

@@ -49,6 +49,8 @@ export interface ApiServerOptions {
   serverTiming?: boolean;
   /** API Priority and Fairness at this server's capacity (flowcontrol/); without it, no request waits or is refused. */
   flowControl?: { controller: FlowController; metrics?: FlowControlMetrics };
+  /** /readyz answers 503 while this is false (e.g. admission cannot decide yet). */
+  ready?: () => Promise<boolean>;
 }
 
 declare module 'fastify' {
@@ -178,7 +180,12 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
   });
 
   for (const path of ['/livez', '/readyz', '/healthz']) {
-    app.get(path, { config: { public: true } }, async (_req, reply) => reply.type('text/plain; charset=utf-8').send('ok'));
+    app.get(path, { config: { public: true } }, async (_req, reply) => {
+      if (path === '/readyz' && options.ready && !(await options.ready())) {
+        return reply.code(503).type('text/plain; charset=utf-8').send('[-]admission failed: not ready\nreadyz check failed');
+      }
+      return reply.type('text/plain; charset=utf-8').send('ok');
+    });
   }
   app.get('/metrics', async (_req, reply) => {
     const { contentType, body } = await metrics.render();

@@ -3,7 +3,7 @@
 // the image's entrypoint command with the chart's certificate and service-account identity.
 // Used by `make run` / `make up` / `make down`, the end-to-end tests and the benchmarks.
 import { randomBytes } from 'node:crypto';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -95,6 +95,11 @@ function serverNodeFlags(): string[] {
   return [...chart, ...(process.env.VVP_SERVER_NODE_FLAGS ?? '').split(' ').filter(Boolean)];
 }
 const stackFile = (stateDir: string) => join(stateDir, 'stack.json');
+
+/** kube's admission plugins, as the image carries them: $KUBE_ADMISSION_BIN (make builds it), else built now (cached per pin). */
+function admissionHelper(): string {
+  return process.env.KUBE_ADMISSION_BIN || execFileSync(join(repo, 'tools/kube-admission/build.sh'), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+}
 
 function startDetached(command: string, args: string[], log: string, env: NodeJS.ProcessEnv = {}): number {
   const fd = openSync(log, 'a');
@@ -265,6 +270,7 @@ async function startStackSteps(opts: StackOptions, stateDir: string, started: nu
     `--tls-cert-file=${join(tlsDir, 'tls.crt')}`, `--tls-private-key-file=${join(tlsDir, 'tls.key')}`,
     `--kubeconfig=${serverKubeconfig}`, `--api-group=${apiGroup}`, ...platformArgs,
     `--lease-namespace=${namespace}`, `--lease-name=${release}`, `--record-key-file=${recordKeyFile}`,
+    `--admission-helper=${admissionHelper()}`,
     ...(opts.serverArgs ?? []),
   ];
   const serverLog = join(stateDir, 'server.log');

@@ -238,6 +238,41 @@ t.test('ValidatingAdmissionPolicy: parallelism ≤ 8 unless the namespace is tie
   t.notMatch(narrow.stderr, /Warning: Validation failed/, 'an artifact from the company bucket draws no warning');
 });
 
+t.test('kube\'s own CEL decides: quantity() and RE2 (?i) regular expressions, which a re-implementation lacked', async (t) => {
+  const vapRules = { resourceRules: [{ apiGroups: [group], apiVersions: ['v1'], resources: ['vvpdeployments'], operations: ['CREATE', 'UPDATE'] }] };
+  await kubectlOk(['apply', '-f', '-'], json({
+    apiVersion: 'v1', kind: 'List', items: [
+      {
+        apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingAdmissionPolicy', metadata: { name: 'admission-e2e-kube-cel' },
+        spec: {
+          failurePolicy: 'Fail', matchConstraints: vapRules,
+          validations: [
+            { expression: "quantity(object.metadata.?labels.?memory.orValue('1Gi')).isLessThan(quantity('4Gi'))", message: 'the memory label must be below 4Gi' },
+            { expression: "!object.metadata.name.matches('(?i)^FORBIDDEN')", message: 'names starting with forbidden are refused' },
+          ],
+        },
+      },
+      {
+        apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingAdmissionPolicyBinding', metadata: { name: 'admission-e2e-kube-cel' },
+        spec: { policyName: 'admission-e2e-kube-cel', validationActions: ['Deny'], matchResources: { namespaceSelector: { matchLabels: { vap: 'on' } } } },
+      },
+    ],
+  }));
+  t.teardown(async () => {
+    await k(['delete', 'validatingadmissionpolicybinding', 'admission-e2e-kube-cel', '--ignore-not-found']);
+    await k(['delete', 'validatingadmissionpolicy', 'admission-e2e-kube-cel', '--ignore-not-found']);
+  });
+  await eventually('the server sees the kube-cel policy', async () => {
+    const res = await k(['create', '--dry-run=server', '-f', '-'], json(manifest(NS.vap, 'forbidden-probe')));
+    return res.code !== 0 && res.stderr.includes('admission-e2e-kube-cel');
+  });
+  await refused(t, ['create', '-f', '-'], json(manifest(NS.vap, 'forbidden-lower')),
+    /ValidatingAdmissionPolicy 'admission-e2e-kube-cel' with binding 'admission-e2e-kube-cel' denied request: names starting with forbidden are refused/);
+  await refused(t, ['create', '-f', '-'], json(manifest(NS.vap, 'big-memory', { labels: { memory: '8Gi' } })),
+    /ValidatingAdmissionPolicy 'admission-e2e-kube-cel' with binding 'admission-e2e-kube-cel' denied request: the memory label must be below 4Gi/);
+  await kubectlOk(['create', '-f', '-'], json(manifest(NS.vap, 'small-memory', { labels: { memory: '512Mi' } })));
+});
+
 t.test('NamespaceLifecycle: no object in a missing namespace, no new object in a terminating one', async (t) => {
   await refused(t, ['create', '-f', '-'], json(manifest('admission-missing', 'nowhere')), /namespaces "admission-missing" not found/);
   await kubectlOk(['create', 'namespace', NS.terminating]);

@@ -7,4 +7,5 @@ export { NamespaceLifecycle, type NamespaceLookup } from './namespace-lifecycle.
 export { MutatingWebhooks, ValidatingWebhooks, type Webhook, type WebhookConfiguration } from './webhooks.js';
 export { ValidatingAdmissionPolicies, type ValidatingAdmissionPolicy, type ValidatingAdmissionPolicyBinding } from './policy.js';
 export { AdmissionMetrics } from './metrics.js';
-export { clusterAdmission, type ClusterAdmission } from './kube.js';
+export { clusterAdmission, type ClusterAdmission, type HelperSettings } from './kube.js';
+export { KubeAdmissionHelper } from './kube-helper.js';

@@ -1,4 +1,6 @@
-// The admission chain wired to a cluster with @kubernetes/client-node: informers (list+watch) for namespaces,
+// The admission chain wired to a cluster. With the helper (kube-helper.ts; the image and the tests give its binary):
+// NamespaceLifecycle here, then kube's own policy and webhook plugins in the helper. Without it, the TypeScript
+// fallback, with @kubernetes/client-node: informers (list+watch) for namespaces,
 // Mutating/ValidatingWebhookConfigurations and ValidatingAdmissionPolicies with their bindings; live reads only for
 // what an informer cannot know yet (a namespace created a moment ago), Services a webhook names (cached 10 s) and a
 // policy's parameter objects (cached 10 s). The server's ServiceAccount needs list/watch on the first four and get
@@ -17,6 +19,7 @@ import type { LabelSelector } from './matching.js';
 import { AdmissionMetrics } from './metrics.js';
 import { type Namespace, NamespaceLifecycle, type NamespaceLookup, namespaceOf } from './namespace-lifecycle.js';
 import { type ParamSource, ValidatingAdmissionPolicies, type ValidatingAdmissionPolicy, type ValidatingAdmissionPolicyBinding } from './policy.js';
+import { KubeAdmissionHelper } from './kube-helper.js';
 import type { ServiceEndpoint, ServiceResolver } from './webhook-client.js';
 import { MutatingWebhooks, ValidatingWebhooks, type WebhookConfiguration } from './webhooks.js';
 
@@ -98,12 +101,17 @@ class KubeParamSource implements ParamSource {
 
 export interface ClusterAdmission {
   admission: AdmissionChain;
+  /** Whether admission can decide (the helper is up and synced); true without a helper. */
+  ready(): Promise<boolean>;
   /** Starts the informers; admission waits (up to 10 s) for their first list. */
   start(): void;
   stop(): void;
 }
 
-export function clusterAdmission(kubeConfig: KubeConfig, log: Logger, registry: Registry): ClusterAdmission {
+/** kube's own admission plugins in the helper process (kube-helper.ts); without it, the TypeScript ones. */
+export interface HelperSettings { binary: string; kubeconfig?: string }
+
+export function clusterAdmission(kubeConfig: KubeConfig, log: Logger, registry: Registry, helper?: HelperSettings): ClusterAdmission {
   const core = kubeConfig.makeApiClient(CoreV1Api);
   const admissionApi = kubeConfig.makeApiClient(AdmissionregistrationV1Api);
   const cache = <T extends KubernetesObject>(path: string, list: () => Promise<unknown>) =>
@@ -132,6 +140,21 @@ export function clusterAdmission(kubeConfig: KubeConfig, log: Logger, registry: 
   const warn = (message: string, fields: Record<string, unknown>) => log.warn(fields, message);
   const resolver = new KubeServiceResolver(core);
 
+  if (helper) {
+    const kube = new KubeAdmissionHelper({
+      ...helper,
+      log: (level, message, fields) => log[level](fields ?? {}, message),
+      onAuditAnnotations: (a, annotations) => log.info({ uid: a.uid, name: a.name, namespace: a.namespace, auditAnnotations: annotations }, 'admission audit annotations'),
+    });
+    const admission = new AdmissionChain([new NamespaceLifecycle(lookup), kube], metrics);
+    return {
+      admission,
+      ready: () => kube.ready(),
+      start: () => { namespaces.start(); kube.start(); },
+      stop: () => { namespaces.stop(); kube.stop(); },
+    };
+  }
+
   const admission = new AdmissionChain([
     new NamespaceLifecycle(lookup),
     new MutatingWebhooks({ configurations: mutating, namespaceLabels, resolver, metrics, log: warn }),
@@ -144,6 +167,7 @@ export function clusterAdmission(kubeConfig: KubeConfig, log: Logger, registry: 
   const informers = [namespaces, mutating, validating, policies, bindings];
   return {
     admission,
+    ready: () => Promise.resolve(true),
     start: () => { for (const i of informers) i.start(); },
     stop: () => { for (const i of informers) i.stop(); },
   };
