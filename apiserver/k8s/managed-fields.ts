@@ -138,9 +138,10 @@ function tracked(object: KubeObject, ctx: OwnershipContext): KubeObject {
     return Array.isArray(v) ? v.length === 0 : isPlainObject(v) && Object.keys(v).length === 0;
   });
   if (empty.length > 0) object = { ...object, metadata: Object.fromEntries(Object.entries(object.metadata).filter(([k]) => !(empty as string[]).includes(k))) };
-  const labels = object.metadata?.labels;
-  if (!ctx.untrackedLabels?.length || !labels || !ctx.untrackedLabels.some((l) => l in labels)) return object;
-  const kept = Object.fromEntries(Object.entries(labels).filter(([l]) => !ctx.untrackedLabels!.includes(l)));
+  const labels: unknown = object.metadata?.labels;
+  // A labels value of the wrong type is the validator's to refuse (422), after this runs.
+  if (!ctx.untrackedLabels?.length || !isPlainObject(labels) || !ctx.untrackedLabels.some((l) => l in labels)) return object;
+  const kept = Object.fromEntries(Object.entries(labels).filter(([l]) => !ctx.untrackedLabels!.includes(l))) as Record<string, string>;
   const { labels: _labels, ...metadata } = object.metadata;
   return { ...object, metadata: Object.keys(kept).length ? { ...metadata, labels: kept } : metadata };
 }

@@ -132,3 +132,12 @@ t.test('entries as kube encodes them: "unknown" without a manager, Apply first, 
     ['alpha', { 'f:spec': { 'f:b': {} } }], ['before-first-apply', { 'f:spec': { '.': {}, 'f:a': {} } }],
   ], 'fields nobody managed go to before-first-apply');
 });
+
+t.test('a metadata value of the wrong type is left for the validator to refuse, never a crash', async (t) => {
+  const withUntracked = { ...ctx('editor'), untrackedLabels: ['owner'] };
+  const live = obj({ a: 1 }, { labels: { owner: 'x', app: 'y' } });
+  for (const labels of [5, 'text', true, null, ['owner']]) {
+    const patched = obj({ a: 1 }, { labels: labels as unknown as Record<string, string> });
+    t.doesNotThrow(() => updateManagedFields(live, patched, undefined, withUntracked), `labels: ${JSON.stringify(labels)}`);
+  }
+});
