@@ -15,7 +15,7 @@ t.test('R6: create answers 201 with uid, resourceVersion, creationTimestamp and 
   t.type(res.json.metadata.creationTimestamp, 'string');
   t.equal(res.json.spec.replicas, 1, 'schema default applied');
   t.match(res.json.metadata.managedFields, [{ manager: 'kubectl-create', operation: 'Update', apiVersion: 'test.example.com/v1', fieldsType: 'FieldsV1' }]);
-  t.same(res.json.metadata.managedFields[0].fieldsV1, { 'f:metadata': { 'f:labels': { 'f:app': {} } }, 'f:spec': { 'f:image': {}, 'f:replicas': {} } });
+  t.same(res.json.metadata.managedFields[0].fieldsV1, { 'f:metadata': { 'f:labels': { '.': {}, 'f:app': {} } }, 'f:spec': { '.': {}, 'f:image': {}, 'f:replicas': {} } }, 'as kube: "." for the maps the create added');
   const again = await h.request(admin, 'POST', WIDGETS, { body: widget('w1') });
   t.equal(again.status, 409);
   t.equal(again.json.reason, 'AlreadyExists');
@@ -28,7 +28,7 @@ t.test('R6: generateName, and a namespace mismatch is 400', async (t) => {
   t.match(res.json.metadata.name, /^gen-[a-z0-9]{5}$/);
   const mismatch = await h.request(admin, 'POST', WIDGETS, { body: widget('w9', 'other') });
   t.equal(mismatch.status, 400);
-  t.equal(mismatch.json.message, 'the namespace of the object (other) does not match the namespace on the request (default)');
+  t.equal(mismatch.json.message, 'the namespace of the provided object does not match the namespace sent on the request');
 });
 
 t.test('R2: an invalid object is 422 with one cause per bad field', async (t) => {
@@ -45,7 +45,7 @@ t.test('R3/O4: fieldValidation Strict refuses unknown fields, Warn warns, Ignore
   const body = widget('w-unknown', 'default', { image: 'x', bogus: 1 });
   const strict = await h.request(admin, 'POST', `${WIDGETS}?fieldValidation=Strict`, { body });
   t.equal(strict.status, 400);
-  t.equal(strict.json.message, 'strict decoding error: unknown field "spec.bogus"');
+  t.equal(strict.json.message, 'Widget in version "v1" cannot be handled as a Widget: strict decoding error: unknown field "spec.bogus"');
   const warn = await h.request(admin, 'POST', `${WIDGETS}?fieldValidation=Warn`, { body });
   t.equal(warn.status, 201);
   t.equal(warn.headers.warning, '299 - "unknown field \\"spec.bogus\\""');
