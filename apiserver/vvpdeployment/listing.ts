@@ -3,7 +3,7 @@
 // namespace occupancy that answers for an empty namespace while the platform is unavailable (occupancy.ts).
 
 import {
-  budgetedIntervalMs, EventQueue, INITIAL_EVENTS_END_ANNOTATION, type ListedObjects,
+  budgetedIntervalMs, EventQueue, INITIAL_EVENTS_END_ANNOTATION, type KubeObject, type ListedObjects,
   type RequestContext, selection, type SnapshotEntry, WatchHub, type WatchOptions, type WatchStream,
 } from '../k8s/index.js';
 import type { Deployment } from '../vvp/index.js';
@@ -151,13 +151,20 @@ export class Listing {
   private async listFromPlatform(ctx: RequestContext, namespace: string | undefined): Promise<ListedObjects> {
     // Whole scopes (every Kubernetes namespace), so that the list's resourceVersion covers what a watch of the same
     // scopes has seen, even for a namespaced list; only the objects of the namespace asked for are built.
-    // Only the objects the hub does not keep at their resourceVersion are built (the others' JSON text is reused).
-    const wanted = (pns: string) => (e: ManagedEntry) => (namespace === undefined || e.namespace === namespace)
-      && !this.hub?.keeps(this.scopeOf(pns), e.id, e.version);
+    // Only the objects the hub does not keep at their resourceVersion are built: an object the hub keeps at the same
+    // version is the same object, and its JSON text is taken at once, since the hub's next poll may replace it
+    // before this list is answered (taken later, an object that moved on in between would be left out).
+    const reused = new Map<string, KubeObject>();
+    const wanted = (pns: string) => (e: ManagedEntry) => {
+      if (namespace !== undefined && e.namespace !== namespace) return false;
+      const kept = this.hub?.serialized(this.scopeOf(pns), e.id, e.version);
+      if (!kept) return true;
+      reused.set(`${pns}/${e.id}`, kept);
+      return false;
+    };
     const entries = (await Promise.all(this.core.options.platformNamespaces.map(async (pns) => (await this.entries(pns, ctx.signal, undefined, wanted(pns))).map((entry) => ({ pns, entry }))))).flat();
-    // An object the watch hub keeps at the same resourceVersion is the same object: its JSON text is reused.
     const items = entries.filter(({ entry }) => namespace === undefined || entry.namespace === namespace)
-      .flatMap(({ pns, entry }) => this.hub?.serialized(this.scopeOf(pns), entry.id, entry.version ?? entry.resourceVersion) ?? entry.object() ?? []);
+      .flatMap(({ pns, entry }) => reused.get(`${pns}/${entry.id}`) ?? entry.object() ?? []);
     return { items, resourceVersion: this.listVersion(entries.map(({ entry }) => entry.resourceVersion)) };
   }
 
