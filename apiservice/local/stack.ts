@@ -300,11 +300,15 @@ async function startStackSteps(opts: StackOptions, stateDir: string, started: nu
 /** Stops the server and the emulator (by pid); the control plane too when the stack started it, else uninstalls the release. */
 export async function stopStack(stateDir: string): Promise<void> {
   const stack = readStack(resolve(stateDir));
-  await stopProcesses([stack?.pids.server, stack?.pids.emulator, ...(stack?.platforms ?? []).slice(1).map((p) => p.pid)]);
+  const processes = [stack?.pids.server, stack?.pids.emulator, ...(stack?.platforms ?? []).slice(1).map((p) => p.pid)];
   if (stack && !stack.ownsControlPlane) {
+    // The APIService goes first: registered with its server gone, its group fails discovery, which stalls namespace
+    // deletion and the garbage collector for every other user of the shared control plane.
     await runCommand(stack.helm, ['uninstall', stack.release, '--namespace', stack.namespace, '--kubeconfig', stack.kubeconfig, '--wait'],
       { env: { HOME: join(stack.controlPlane.stateDir, 'home') } });
+    await stopProcesses(processes);
   } else {
+    await stopProcesses(processes);
     await stopControlPlane(join(resolve(stateDir), 'cluster'));
   }
   rmSync(resolve(stateDir), { recursive: true, force: true });

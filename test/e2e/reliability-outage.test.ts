@@ -31,7 +31,7 @@ for (const mode of ['503', 'close'] as const) {
     const control = `control-${mode}-${Date.now().toString(36)}`;
     await k(['create', 'namespace', control]);
     const controlStarted = Date.now();
-    const controlDeleted = await k(['delete', 'namespace', control, '--wait', '--timeout=30s']);
+    const controlDeleted = await k(['delete', 'namespace', control, '--wait', '--timeout=110s']);
     t.equal(controlDeleted.code, 0, `control: a namespace is deleted while the platform is up: ${controlDeleted.stderr}`);
     t.comment(`control: namespace deleted in ${((Date.now() - controlStarted) / 1000).toFixed(1)}s with the platform up`);
     await k(['create', 'namespace', unrelated]);
@@ -66,15 +66,23 @@ for (const mode of ['503', 'close'] as const) {
 
     const deleteStarted = Date.now();
     // The namespace controller lists and deletecollections vvpdeployments in it: answered empty from the last listing,
-    // which saw none there, while a namespace holding objects still answers 503 (LIST above).
-    const deleted = await k(['delete', 'namespace', unrelated, '--wait', '--timeout=30s']);
-    const deleteMs = Date.now() - deleteStarted;
-    t.equal(deleted.code, 0, `an unrelated namespace is deleted during the outage: ${deleted.stderr}`);
-    if (deleted.code === 0) t.comment(`outage ${mode}: unrelated namespace deleted in ${(deleteMs / 1000).toFixed(1)}s`);
-    else {
-      const conditions = await k(['get', 'namespace', unrelated, '-o', 'jsonpath={.status}']);
-      t.comment(`outage ${mode}: unrelated namespace still there after ${(deleteMs / 1000).toFixed(1)}s: ${conditions.stdout}`);
+    // which saw none there, while a namespace holding objects still answers 503 (LIST above). The suite's other files
+    // share this control plane and stop or restart their own servers: their groups may stall the namespace controller
+    // for a while (NamespaceDeletionDiscoveryFailure), so the deletion gets a generous deadline, and what is judged is
+    // that this outage's group never blocks it.
+    await k(['delete', 'namespace', unrelated, '--wait=false']);
+    const blockedBy = new Set<string>();
+    let gone = false;
+    while (!gone && Date.now() - deleteStarted < 110_000) {
+      const status = await k(['get', 'namespace', unrelated, '-o', 'jsonpath={.status.conditions[?(@.status=="True")].message}']);
+      gone = status.code !== 0 && /not found/i.test(status.stderr);
+      if (status.stdout.includes(stack.apiGroup)) blockedBy.add(status.stdout);
+      if (!gone) await sleep(1000);
     }
+    const deleteMs = Date.now() - deleteStarted;
+    t.ok(gone, `an unrelated namespace is deleted during the outage (${(deleteMs / 1000).toFixed(1)}s)`);
+    t.same([...blockedBy], [], 'the namespace controller never failed on this outage\'s group');
+    t.comment(`outage ${mode}: unrelated namespace deleted in ${(deleteMs / 1000).toFixed(1)}s`);
 
     // The aggregator re-checks availability on its own; look a few times across the outage.
     for (let i = 0; i < 3; i++) {
@@ -99,7 +107,5 @@ for (const mode of ['503', 'close'] as const) {
     t.equal(stack.pids.server, serverPid, 'the same server process');
     t.ok(isAlive(serverPid), 'which never stopped');
     t.equal(await apiServiceAvailable(), 'True', 'APIService Available');
-    const gone = await k(['wait', 'namespace', unrelated, '--for=delete', '--timeout=60s']);
-    t.ok(gone.code === 0 || /not found/i.test(gone.stderr), `the unrelated namespace is gone after the outage at the latest: ${gone.stderr}`);
   });
 }

@@ -76,7 +76,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
 
   let url: string;
   try {
-    url = await waitForUrl(child, () => output, options.startTimeoutMs ?? 15000);
+    url = await waitForUrl(child, () => output, options.startTimeoutMs ?? 90_000);
   } catch (err) {
     child.kill('SIGKILL');
     printLog('it did not start');
