@@ -133,7 +133,7 @@ async function startEmulator(stateDir: string, instanceId: string, extraArgs: st
     '--token', `${serverToken}:owner:*:${instanceId}`, '--seed', ...extraArgs,
   ], logFile);
   started.push(pid);
-  await until('the emulator did not answer', 30_000, async () => {
+  await until('the emulator did not answer', 120_000, async () => {
     if (!isAlive(pid)) throw new Error('exited');
     const res = await fetch(`${url}/api/v1/status`, { headers: { authorization: `Bearer ${adminToken}` } });
     return res.ok ? true : undefined;
@@ -289,7 +289,7 @@ async function startStackSteps(opts: StackOptions, stateDir: string, started: nu
   writeFileSync(join(stateDir, 'env'), Object.entries(stackEnv(stack)).map(([k, v]) => `${k}=${v}`).join('\n') + '\n');
 
   log(`waiting for the APIService v1.${apiGroup} to become Available`);
-  await until(`APIService v1.${apiGroup} not Available`, 90_000, async () => {
+  await until(`APIService v1.${apiGroup} not Available`, 240_000, async () => {
     if (!isAlive(serverPid)) throw new Error('server exited');
     const r = await kubectl(cp, ['get', 'apiservice', `v1.${apiGroup}`, '-o', 'jsonpath={.status.conditions[?(@.type=="Available")].status}']);
     return r.stdout.trim() === 'True' ? true : undefined;
