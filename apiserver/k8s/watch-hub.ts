@@ -200,8 +200,8 @@ export class WatchHub {
       if (needsFresh) await this.poll(scope);
       // Read-your-writes: a consistent start (resourceVersion unset) after a write through this server must show it,
       // as kube-apiserver's does (kubectl wait's watch-list right after an apply), so the kept state must come from
-      // a poll that started after the last write.
-      else if (initial && rv !== '0' && state.lastWrite >= state.objectsSince) await this.pollStartedAfter(scope, state.lastWrite);
+      // a poll that started after the last write (also where the poll just awaited was one already in flight).
+      if (initial && rv !== '0' && state.lastWrite >= state.objectsSince) await this.pollStartedAfter(scope, state.lastWrite);
       if (from !== undefined && from < state.floor) {
         throw statusErrors.gone(`too old resource version: ${from} (${state.floor})`);
       }
