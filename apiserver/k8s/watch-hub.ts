@@ -93,6 +93,10 @@ class ScopeState {
   notified?: NodeJS.Timeout;
   lastStart = -Infinity;
   inflight?: Promise<void>;
+  /** When the poll whose snapshot `objects` holds started. */
+  objectsSince = -Infinity;
+  /** When a write through this server last landed (wrote() or notify()). */
+  lastWrite = -Infinity;
   /** Whether the loop has been running since the last snapshot (the state is current). */
   live = false;
 }
@@ -150,13 +154,25 @@ export class WatchHub {
     return kept && kept.version === version ? serializedItem(kept.skeleton, kept.json) : undefined;
   }
 
+  /**
+   * A write through this server landed in a scope: a watch that starts from the current state (resourceVersion
+   * unset) is then served from a poll that started after it, even where watchers hear of it later (notify()).
+   */
+  wrote(scope: string): void {
+    const state = this.scopes.get(scope);
+    if (state) state.lastWrite = performance.now();
+  }
+
   /** Poll now, e.g. right after a write through this server, so watchers see it without waiting for the interval. */
   notify(scope: string): void {
     const state = this.scopes.get(scope);
+    const at = performance.now();
+    if (state) state.lastWrite = at;
     if (!state || state.watchers.size === 0 || state.notified) return;
-    const wait = (this.options.minGapMs?.(scope) ?? 0) - (performance.now() - state.lastStart);
+    const wait = (this.options.minGapMs?.(scope) ?? 0) - (at - state.lastStart);
     if (wait <= 0 || state.inflight) {
-      void this.poll(scope).catch(() => {});
+      // A poll in flight may have listed the backend before the write: one that starts after it is asked for.
+      void this.pollStartedAfter(scope, at).catch(() => {});
       return;
     }
     state.notified = setTimeout(() => {
@@ -182,6 +198,10 @@ export class WatchHub {
       // An idle scope's state may be old; "most recent" and consistent starts need a fresh snapshot.
       const needsFresh = !state.objects || (rv !== '0' && !state.live);
       if (needsFresh) await this.poll(scope);
+      // Read-your-writes: a consistent start (resourceVersion unset) after a write through this server must show it,
+      // as kube-apiserver's does (kubectl wait's watch-list right after an apply), so the kept state must come from
+      // a poll that started after the last write (also where the poll just awaited was one already in flight).
+      if (initial && rv !== '0' && state.lastWrite >= state.objectsSince) await this.pollStartedAfter(scope, state.lastWrite);
       if (from !== undefined && from < state.floor) {
         throw statusErrors.gone(`too old resource version: ${from} (${state.floor})`);
       }
@@ -275,15 +295,25 @@ export class WatchHub {
     }, wait);
   }
 
+  /** A poll that started after `at`: one in flight that started earlier is waited for, then another is run. */
+  private async pollStartedAfter(scope: string, at: number): Promise<void> {
+    const state = this.state(scope);
+    if (state.inflight && state.lastStart <= at) await state.inflight.catch(() => {});
+    if (state.objectsSince > at) return;
+    await this.poll(scope);
+  }
+
   /** One snapshot and diff; concurrent callers share the one in flight. */
   private poll(scope: string): Promise<void> {
     const state = this.state(scope);
     if (state.inflight) return state.inflight;
-    state.lastStart = performance.now();
+    const start = performance.now();
+    state.lastStart = start;
     state.inflight = (async () => {
       try {
         const snapshot = await this.options.snapshot(scope, (id, version) => state.objects?.get(id)?.version === version);
         this.absorb(state, snapshot);
+        state.objectsSince = start;
       } catch (err) {
         this.options.onPollError?.(scope, err);
         throw err;

@@ -249,6 +249,10 @@ export function healthy(view: PlatformView, parts: KubeParts): Verdict {
     if (failing) {
       return { status: 'False', reason: failing.type, message: failing.message ?? `the platform reports ${failing.type}`, since: failing.lastTransitionTime ?? d.metadata.modifiedAt };
     }
+    // A finite (batch) job that ended successfully is done, also before the deployment itself reads FINISHED.
+    if (job?.status?.state === 'FINISHED') {
+      return { status: 'True', reason: 'Finished', message: `job ${job.metadata.id} FINISHED`, since: job.metadata.terminatedAt ?? d.metadata.modifiedAt };
+    }
     if (job && job.status?.state !== 'STARTED') {
       return { status: 'False', reason: 'JobStarting', message: `job ${job.metadata.id} is ${job.status?.state ?? 'starting'}`, since: job.metadata.createdAt };
     }

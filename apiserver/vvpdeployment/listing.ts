@@ -68,6 +68,11 @@ export class Listing {
     return this.core.options.platformNamespaces.map(this.scopeOf);
   }
 
+  /** A write through this server landed: a watch starting now must show it (WatchHub.wrote). */
+  wrote(platformNamespace: string): void {
+    this.hub?.wrote(this.scopeOf(platformNamespace));
+  }
+
   /** Lets watchers see a write through this server at once instead of at the next poll. */
   changed(platformNamespace: string): void {
     this.hub?.notify(this.scopeOf(platformNamespace));

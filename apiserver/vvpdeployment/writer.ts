@@ -45,6 +45,7 @@ export class PlatformWriter {
    * window of the last wake-up, once when it ends (write-wake.ts).
    */
   changed(platformNamespace: string): void {
+    this.listing.wrote(platformNamespace);
     let wake = this.wakes.get(platformNamespace);
     if (!wake) this.wakes.set(platformNamespace, (wake = {}));
     if (wake.timer) return;

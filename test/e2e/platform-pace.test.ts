@@ -191,6 +191,21 @@ t.test('two writers racing a transition with the same resourceVersion: one wins,
   t.equal((await get('race')).status.state, state, 'the winner\'s transition happened');
 });
 
+t.test('a batch deployment (a finite job) that FINISHES is Healthy and Current, never failed', async (t) => {
+  // The emulator's `finite` artifact marker: the job ends by itself, FINISHED, after its realistic run time (20 s here).
+  await apply(manifest('batch', {
+    state: 'RUNNING', labels: { 'pace.e2e/other': 'x' },
+    deploymentSpec: { template: { spec: { artifact: { kind: 'JAR', jarUri: 'file:///flink/examples/batch/WordCount-finite.jar' }, parallelism: 1 } } },
+  }));
+  await wait('jsonpath={.status.state}=FINISHED', ['batch']);
+  await wait('condition=Healthy', ['batch']);
+  await wait('condition=Stalled=false', ['batch']);
+  await wait('condition=Reconciling=false', ['batch']);
+  const done = await get('batch');
+  t.equal(done.status.job?.state, 'FINISHED', 'the job finished on the platform');
+  t.match(condition(done, 'Healthy'), { status: 'True', reason: 'Finished' });
+});
+
 t.test('every condition can be waited for with kubectl wait', async (t) => {
   await apply(manifest('conditions', { state: 'RUNNING', labels: { 'pace.e2e/other': 'x' } }));
   for (const c of ['Healthy', 'Consistent', 'SpecAligned', 'NonceAligned', 'ParallelismAligned', 'DeletionBlocked=false', 'Reconciling=false', 'Stalled=false']) {

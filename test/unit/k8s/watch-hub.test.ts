@@ -208,3 +208,48 @@ t.test('a bytes budget spaces the polls: the interval is asked before each one, 
   t.equal(b.calls.get('ns'), polled! + 1, 'one poll for both notifies');
   w.stop();
 });
+
+t.test('read-your-writes: a watch from the current state after a write shows it, while other watchers keep the scope live', async (t) => {
+  const b = backend();
+  b.put('ns', 'a', 1);
+  const hub = new WatchHub({ snapshot: b.snapshot, pollIntervalMs: 1e9 });
+  t.teardown(() => hub.close());
+  const first = await hub.watch({ scopes: ['ns'] });
+  t.same(summary(await take(first, 1)), ['ADDED a@1']);
+  // A write through the server (its wake-up of the poll may come later: only wrote() is called).
+  b.put('ns', 'created', 2);
+  hub.wrote('ns');
+  const second = await hub.watch({ scopes: ['ns'], sendInitialEvents: true, allowWatchBookmarks: true });
+  const names = (await take(second, 3)).map((e) => `${e.type} ${(e.object as KubeObject).metadata.name ?? ''}`);
+  t.same(names, ['ADDED a', 'ADDED created', 'BOOKMARK '], 'the created object is among the initial events (kubectl wait right after an apply)');
+  const third = await hub.watch({ scopes: ['ns'], resourceVersion: '0' });
+  t.equal(b.calls.get('ns'), 2, 'resourceVersion "0" (any state) and no write since: served from the kept state');
+  for (const s of [first, second, third]) s.stop();
+});
+
+t.test('a notify while a poll is in flight gets a poll that started after it: the write reaches live watchers', async (t) => {
+  const b = backend();
+  b.put('ns', 'a', 1);
+  let release: (() => void) | undefined;
+  let holding = false;
+  const hub = new WatchHub({
+    snapshot: async (scope) => {
+      const listed = await b.snapshot(scope);
+      if (holding) await new Promise<void>((r) => (release = r));
+      return listed;
+    },
+    pollIntervalMs: 1e9,
+  });
+  t.teardown(() => hub.close());
+  const w = await hub.watch({ scopes: ['ns'] });
+  t.same(summary(await take(w, 1)), ['ADDED a@1']);
+  holding = true;
+  hub.notify('ns'); // a poll lists the backend before the write and is held
+  await new Promise((r) => setImmediate(r));
+  holding = false;
+  b.put('ns', 'a', 2);
+  hub.notify('ns'); // the write's wake-up, while that poll is in flight
+  release?.();
+  t.same(summary(await take(w, 1)), ['MODIFIED a@2'], 'seen without waiting for the interval');
+  w.stop();
+});

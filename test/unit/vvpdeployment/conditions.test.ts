@@ -160,6 +160,9 @@ t.test('Healthy: the HEALTHY column', async (t) => {
   t.match(healthy(view({ deployment: deployment({ state: 'SUSPENDED' }, { state: 'SUSPENDED' }), job: ended }), stopped('SUSPENDED')), { status: 'True', reason: 'Suspended', since: '2026-11-24T10:22:00Z' });
   t.match(healthy(view({ deployment: deployment({ state: 'CANCELLED' }, { state: 'CANCELLED' }) }), stopped('CANCELLED')), { status: 'True', reason: 'Cancelled' });
   t.match(healthy(view({ deployment: deployment({}, { state: 'FINISHED' }) }), parts()), { status: 'True', reason: 'Finished' });
+  const finished = job('j-1', 'FINISHED', { metadata: { id: 'j-1', namespace: 'default', terminatedAt: '2026-11-24T10:23:00Z' } });
+  t.match(healthy(view({ job: finished }), parts()), { status: 'True', reason: 'Finished', since: '2026-11-24T10:23:00Z' },
+    'a batch job FINISHED while the deployment still reads RUNNING: done, not starting');
   t.match(healthy(view({ deployment: deployment({}, { state: 'CANCELLED' }) }), parts()), { status: 'False', reason: 'Transitioning', message: /from CANCELLED to RUNNING/, since: MODIFIED },
     'the platform accepted RUNNING and has not begun');
   t.match(healthy(view({ deployment: deployment({ state: 'CANCELLED' }, { state: 'CANCELLED' }) }), parts()), { status: 'False', reason: 'StateMismatch', message: /CANCELLED, desired RUNNING/ });
