@@ -59,7 +59,7 @@ export class CreateFlow {
       const registered = await this.registerInitialSavepoint(d, plan.parts, plan.registerSavepoint, plan.stateAfterRegistration, opts, name);
       d = registered.deployment;
       savepoints.push(registered.savepoint);
-    } else {
+    } else if (core.options.recordSigner) {
       d = await timed(ctx, 'platform-bind', () => this.bindRecord(d, plan.parts, opts, name));
     }
     core.reader.remember(d);

@@ -32,12 +32,6 @@ const MIN_KEY_BYTES = 32;
 /** `pending`: written by a create POST, before the id was known; never trusted (a crash before the binding leaves it). */
 export type Verdict = 'valid' | 'unsigned' | 'invalid' | 'pending';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-/** Whether a path segment addresses a deployment by id (the platform looks such a segment up by id first). */
-export function isDeploymentId(nameOrId: string): boolean {
-  return UUID.test(nameOrId);
-}
-
 type Annotations = StringMap | Record<string, string | null>;
 
 export class RecordSigner {
@@ -126,14 +120,16 @@ function labelsAgree(d: Deployment): boolean {
 
 /**
  * The client whose deployment writes carry the signature of the record they write: bound to the deployment's id when
- * the write addresses it by id, pending on a create POST and on a write addressed by name (which the create flow
- * and the update flow never make for a record). Reads and everything else are the client's own.
+ * the write addresses it by id (its body naming the deployment), pending on a create POST and on a write addressed by
+ * name (which no flow makes for a record). Reads and everything else are the client's own.
  */
 export function signingClient<P extends PlatformPort>(client: P, signer: RecordSigner): P {
   const signed = Object.create(client) as P;
-  const byId = (nameOrId: string, body: DeploymentWrite) => (isDeploymentId(nameOrId)
-    ? { name: body.metadata?.name ?? '', id: nameOrId }
-    : { name: body.metadata?.name ?? nameOrId, id: undefined });
+  // Addressed by id: the body names the deployment, and the path segment is not that name.
+  const byId = (nameOrId: string, body: DeploymentWrite) => {
+    const named = body.metadata?.name;
+    return named !== undefined && named !== nameOrId ? { name: named, id: nameOrId } : { name: nameOrId, id: undefined };
+  };
   signed.createDeployment = (ns: string, body: DeploymentWrite, opts?: CallOptions) =>
     client.createDeployment(ns, signer.signWrite(ns, body.metadata?.name ?? '', undefined, body), opts);
   signed.patchDeployment = (ns: string, nameOrId: string, body: DeploymentWrite, opts?: CallOptions) => {
