@@ -12,7 +12,7 @@ import { KubeEventRecorder, type InvolvedObject } from './k8s/event-recorder.js'
 import type { KubeObject } from './k8s/types.js';
 import { LeaderElector } from './k8s/leader-election.js';
 import { VvpClient } from './vvp/index.js';
-import { VvpDeploymentStorage, RecordSigner, migrateUnsignedRecords, type VvpDeploymentStorageOptions } from './vvpdeployment/index.js';
+import { VvpDeploymentStorage, RecordSigner, bindLegacyRecords, migrateUnsignedRecords, type VvpDeploymentStorageOptions } from './vvpdeployment/index.js';
 import {
   VvpDeploymentTargetStorage, VvpJobStorage, VvpSavepointStorage, VvpSessionClusterStorage, type CatalogOptions, type ChildOptions,
 } from './platform-resources/index.js';
@@ -169,6 +169,34 @@ async function main(): Promise<void> {
     log.info({ signed }, 'signed the unsigned Kubernetes records consistent with their labels; not done again while the marker ConfigMap exists');
   };
 
+  // After an upgrade from records not bound to their deployment id (v1): the leader signs them again bound to it, once
+  // (the ConfigMap `<marker>-id-bound` says it is done); every replica then stops accepting v1 (docs/tenancy.md).
+  const boundMarker = { namespace: config.leaseNamespace, name: `${config.recordMigrationMarker}-id-bound` };
+  const markerExists = async () => {
+    try {
+      await core.readNamespacedConfigMap(boundMarker);
+      return true;
+    } catch (err) {
+      if ((err as { code?: number }).code !== 404) throw err;
+      return false;
+    }
+  };
+  const retireLegacySignatures = async () => {
+    if (await markerExists()) for (const p of platforms) p.signer.retireLegacy();
+  };
+  const bindRecordsOnce = async (signal: AbortSignal) => {
+    if (await markerExists()) return retireLegacySignatures();
+    let bound = 0;
+    for (const p of platforms) bound += await bindLegacyRecords(p.client, p.signer, p.config.namespaces, p.config.instanceId, signal);
+    try {
+      await core.createNamespacedConfigMap({ namespace: boundMarker.namespace, body: { metadata: { name: boundMarker.name }, data: { boundRecords: String(bound), at: new Date().toISOString() } } });
+    } catch (err) {
+      if ((err as { code?: number }).code !== 409) throw err;
+    }
+    log.info({ bound }, 'bound the Kubernetes records signed without their deployment id to it; records signed so are no longer accepted');
+    await retireLegacySignatures();
+  };
+
   const auth = await kubeDelegatedAuth(kubeConfig, log.child({ room: 'auth' }));
   // The cluster's admission (NamespaceLifecycle, webhooks, ValidatingAdmissionPolicies), read by informers.
   const admission = clusterAdmission(kubeConfig, log.child({ room: 'admission' }), metrics.registry,
@@ -198,6 +226,7 @@ async function main(): Promise<void> {
     name: config.leaseName,
     ...backgroundLoop([
       { name: 'sign-older-records-once', intervalMs: Math.max(10_000, config.pollIntervalMs), run: (signal) => migrateRecordsOnce(signal) },
+      { name: 'bind-records-to-ids-once', intervalMs: Math.max(10_000, config.pollIntervalMs), run: (signal) => bindRecordsOnce(signal) },
       { name: 'finish-pending-work', intervalMs: config.pollIntervalMs, run: (signal) => storage.finishPendingWork(signal) },
       // Events may lag a few seconds; a full snapshot every poll interval would cost the platform more than watches do.
       { name: 'mirror-platform-events', intervalMs: Math.max(5_000, 5 * config.pollIntervalMs), run: (signal) => storage.mirrorPlatformEvents((object, event) => events.record(involved(object), event), signal) },
@@ -206,6 +235,7 @@ async function main(): Promise<void> {
   // What Kubernetes namespaces hold objects, for answering their lists while the platform is down; leader or not.
   const everyReplica = replicaLoop([
     { name: 'refresh-namespace-occupancy', intervalMs: 30_000, run: (signal) => storage.refreshOccupancy(signal, 30_000) },
+    { name: 'retire-unbound-record-signatures', intervalMs: 30_000, run: () => retireLegacySignatures() },
   ], log.child({ room: 'background' }));
 
   await server.listen({ host: config.bindAddress, port: config.securePort });

@@ -61,8 +61,12 @@ export async function scaleReads(ctx: ScaleReadsContext): Promise<Record<string,
       const created = await pool(toCreate, 8, async (i) => {
         const name = `scale-${String(total + i).padStart(6, '0')}`;
         const plan = planCreate(withDefaults(ctx.object('bench-scale', name, i) as VvpDeployment, 'default'), st.instanceId, new Date());
-        const a = await asInstance.call('POST', '/api/v1/namespaces/default/deployments', signer.signWrite('default', name, plan.body));
+        const a = await asInstance.call('POST', '/api/v1/namespaces/default/deployments', plan.body);
         if (a.status !== 201) throw new Error(`platform create ${name}: ${a.status} ${a.body.slice(0, 300)}`);
+        // The record's signature is bound to the id the platform assigned (as the create flow's follow-up write).
+        const id = (JSON.parse(a.body) as { metadata: { id: string } }).metadata.id;
+        const bound = await asInstance.call('PATCH', `/api/v1/namespaces/default/deployments/${id}`, signer.signWrite('default', name, id, { metadata: { name, annotations: plan.body.metadata?.annotations ?? {} } }));
+        if (bound.status !== 200) throw new Error(`platform bind ${name}: ${bound.status} ${bound.body.slice(0, 300)}`);
       }, Date.now() + ctx.createBudgetS * 1000);
       total += created;
       log(`5. ${total} VvpDeployments on the platform (+${created} in ${round((Date.now() - t0) / 1000, 1)} s)`);

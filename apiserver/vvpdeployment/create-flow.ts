@@ -53,13 +53,16 @@ export class CreateFlow {
       }
       throw core.writeFailure(err, obj);
     }
-    core.reader.remember(d);
     const savepoints: Savepoint[] = [];
+    // The POST's record is pending (record-signature.ts): the next write, addressed by the id, binds it.
     if (plan.registerSavepoint) {
       const registered = await this.registerInitialSavepoint(d, plan.parts, plan.registerSavepoint, plan.stateAfterRegistration, opts, name);
       d = registered.deployment;
       savepoints.push(registered.savepoint);
+    } else if (core.options.recordSigner) {
+      d = await timed(ctx, 'platform-bind', () => this.bindRecord(d, plan.parts, opts, name));
     }
+    core.reader.remember(d);
     // The answer is built from the platform's answers to the writes: nothing else exists yet to be read.
     const created = await timed(ctx, 'answer', () => core.toObject(createdView(d, savepoints), core.partsOf(d)));
     await timed(ctx, 'events', () => {
@@ -107,9 +110,10 @@ export class CreateFlow {
     const released = await core.platform(name, () => core.client.patchDeployment(pns, d.metadata.name, release, { signal: NEVER, ...(token ? { token } : {}) }));
     const plan = planCreate(obj, core.options.instanceId, core.now());
     const claim: DeploymentWrite = {
-      metadata: { labels: plan.body.metadata?.labels ?? {}, annotations: plan.body.metadata?.annotations ?? {}, resourceVersion: released.metadata.resourceVersion },
+      metadata: { name: d.metadata.name, labels: plan.body.metadata?.labels ?? {}, annotations: plan.body.metadata?.annotations ?? {}, resourceVersion: released.metadata.resourceVersion },
     };
-    const adopted = await core.platform(name, () => core.client.patchDeployment(pns, d.metadata.name, claim, { ...opts, signal: NEVER }));
+    // By id: the record's signature is bound to it.
+    const adopted = await core.platform(name, () => core.client.patchDeployment(pns, d.metadata.id, claim, { ...opts, signal: NEVER }));
     core.reader.remember(adopted);
     const view = await core.reader.loadView(adopted, NEVER);
     const object = core.toObject(view, core.partsOf(adopted));
@@ -131,6 +135,27 @@ export class CreateFlow {
   }
 
   /**
+   * Writes the record again, now that the platform has assigned the deployment's id, so that its signature is bound
+   * to it. If the platform refuses, the new deployment is removed again: a refused create leaves nothing behind.
+   */
+  private async bindRecord(d: Deployment, parts: KubeParts, opts: CallOptions, name: string): Promise<Deployment> {
+    const core = this.core;
+    try {
+      return await this.writer.patchFresh(d, (fresh) => this.writer.recordBody(fresh, (p) => p), { ...opts, signal: NEVER });
+    } catch (err) {
+      await this.undoCreate(d, parts, opts);
+      throw core.statusError(err, name);
+    }
+  }
+
+  private async undoCreate(d: Deployment, parts: KubeParts, opts: CallOptions): Promise<void> {
+    const core = this.core;
+    await core.client.deleteDeployment(d.metadata.namespace, d.metadata.id, { ...opts, signal: NEVER }).catch((e: unknown) =>
+      core.warn('removing a half-created platform deployment failed', { deployment: `${d.metadata.namespace}/${d.metadata.name}`, error: (e as Error).message }));
+    core.reader.forget(parts.namespace, parts.name);
+  }
+
+  /**
    * Registers spec.initialSavepointSpec right after creation, while the deployment is still CANCELLED, then sets
    * the desired state. If the platform refuses the savepoint, the new deployment is removed again: a refused create
    * leaves nothing behind.
@@ -143,9 +168,7 @@ export class CreateFlow {
     try {
       savepoint = await client.registerSavepoint(pns, { deploymentId: d.metadata.id, savepointLocation: location }, opts);
     } catch (err) {
-      await client.deleteDeployment(pns, d.metadata.id, { ...opts, signal: NEVER }).catch((e: unknown) =>
-        core.warn('removing a half-created platform deployment failed', { deployment: `${pns}/${d.metadata.name}`, error: (e as Error).message }));
-      core.reader.forget(parts.namespace, parts.name);
+      await this.undoCreate(d, parts, opts);
       throw core.statusError(err, name);
     }
     const initialSavepoint = { location, savepointId: savepoint.metadata.id };

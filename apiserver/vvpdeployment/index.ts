@@ -9,5 +9,5 @@ export { childObjectName, DEPLOYMENT_LABEL, type ChildKind, type ManagedOwner, t
 export { deriveResourceVersion } from './resource-version.js';
 export { nameLabelValue } from './annotations.js';
 export { apikeyTokenResolver } from './apikey-secret.js';
-export { RecordSigner, migrateUnsignedRecords } from './record-signature.js';
+export { RecordSigner, bindLegacyRecords, migrateUnsignedRecords } from './record-signature.js';
 export { catalogGrant, PlatformCatalog, type CatalogGrant, type CatalogItems, type CatalogKind } from './platform-catalog.js';

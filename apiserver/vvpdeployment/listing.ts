@@ -55,7 +55,11 @@ export class Listing {
   /** The poll interval of a platform namespace: the configured one, longer where its listing would exceed the budget. */
   pollIntervalMs(platformNamespace: string): number {
     const watch = this.core.options.watch;
-    const ms = budgetedIntervalMs(watch?.pollIntervalMs ?? 2_000, this.core.listedBytes.get(platformNamespace), watch?.pollBytesBudget ?? 0);
+    // The bytes lists read since the last poll count too: many lists make the poll wait longer.
+    const listBytes = this.listBytes.get(platformNamespace) ?? 0;
+    this.listBytes.delete(platformNamespace);
+    const listed = this.core.listedBytes.get(platformNamespace);
+    const ms = budgetedIntervalMs(watch?.pollIntervalMs ?? 2_000, listed === undefined ? undefined : listed + listBytes, watch?.pollBytesBudget ?? 0);
     watch?.onPollInterval?.(platformNamespace, ms, this.core.listedBytes.get(platformNamespace) ?? 0);
     return ms;
   }
@@ -105,20 +109,21 @@ export class Listing {
    * Every VvpDeployment living in one platform namespace (optionally of one Kubernetes namespace), each built only
    * when asked: a watch poll compares resourceVersions and builds the changed objects alone.
    */
-  async entries(platformNamespace: string, signal: AbortSignal, kubeNamespace?: string, keep?: (entry: ManagedEntry) => boolean): Promise<ObjectEntry[]> {
+  async entries(platformNamespace: string, signal: AbortSignal, kubeNamespace?: string, keep?: (entry: ManagedEntry) => boolean, listed?: (bytes: number) => void): Promise<ObjectEntry[]> {
     const full = kubeNamespace === undefined;
-    const listed = full ? this.occupancy.listing(platformNamespace) : undefined;
+    const occupied = full ? this.occupancy.listing(platformNamespace) : undefined;
     const startedAt = performance.now();
     const namespaces = new Set<string>();
     const pending: Deployment[] = [];
     const entries = await this.core.reader.namespaceViews(platformNamespace, kubeNamespace, signal, {
       ...(keep ? { keep } : {}),
+      ...(listed ? { listed } : {}),
       deployment: (d, namespace) => {
         namespaces.add(namespace);
         if (hasPendingWork(d)) pending.push(d);
       },
     });
-    listed?.([...namespaces]);
+    occupied?.([...namespaces]);
     if (full) this.noteListing(platformNamespace, startedAt, pending);
     return entries.map(({ id, resourceVersion, version, namespace, name, view }) => ({ id, namespace, name, resourceVersion, version, object: () => (view ? this.objectOf(view) : undefined) }));
   }
@@ -153,24 +158,78 @@ export class Listing {
     return this.hub ? this.hub.listResourceVersion(this.scopes, versions) : listResourceVersion(versions);
   }
 
+  /**
+   * A list reads the platform, never an older snapshot, so that it shows every write through any replica that was
+   * answered before it (kubectl wait GETs, then LISTs with fieldSelector metadata.name and fails on a miss). While
+   * the hub polls, a namespaced list selects its namespace's deployments by label on the platform (an empty namespace
+   * costs one small listing); the list's resourceVersion is still the greater of its items' and what the hub has seen, so a watch of
+   * the same scopes resumes from it. Concurrent lists of the same scope share one read (sharedRead); their bytes
+   * count in the poll's budget.
+   */
   private async listFromPlatform(ctx: RequestContext, namespace: string | undefined): Promise<ListedObjects> {
-    // Whole scopes (every Kubernetes namespace), so that the list's resourceVersion covers what a watch of the same
-    // scopes has seen, even for a namespaced list; only the objects of the namespace asked for are built.
-    // Only the objects the hub does not keep at their resourceVersion are built: an object the hub keeps at the same
-    // version is the same object, and its JSON text is taken at once, since the hub's next poll may replace it
-    // before this list is answered (taken later, an object that moved on in between would be left out).
+    const scopes = await raceSignal(Promise.all(this.core.options.platformNamespaces.map((pns) => this.sharedRead(pns, namespace))), ctx.signal);
+    const entries = scopes.flatMap(({ pns, entries }) => entries.map((entry) => ({ pns, entry })));
+    const reused = new Map(scopes.flatMap(({ reused }) => [...reused]));
+    const items = entries.filter(({ entry }) => namespace === undefined || entry.namespace === namespace)
+      .flatMap(({ pns, entry }) => reused.get(`${pns}/${entry.id}`) ?? entry.object() ?? []);
+    return { items, resourceVersion: this.listVersion(entries.map(({ entry }) => entry.resourceVersion)) };
+  }
+
+  /**
+   * Per platform namespace and Kubernetes namespace ('' for all): the list read in flight, and the next one, which
+   * every list arriving meanwhile joins. The next read is sent only once the one in flight is answered, so every list
+   * that joins it arrived before it was sent: it shows every write answered before the list came.
+   */
+  private readonly reads = new Map<string, { inFlight?: Promise<ScopeRead>; next?: Promise<ScopeRead> }>();
+  /** Per platform namespace: the bytes lists read since the last poll was scheduled (they count in its budget). */
+  private readonly listBytes = new Map<string, number>();
+
+  private sharedRead(pns: string, namespace: string | undefined): Promise<ScopeRead> {
+    const key = `${pns}\u0000${namespace ?? ''}`;
+    let slot = this.reads.get(key);
+    if (!slot) this.reads.set(key, (slot = {}));
+    if (slot.next) return slot.next;
+    const reads = slot;
+    const previous = reads.inFlight;
+    const self: { read?: Promise<ScopeRead> } = {};
+    const next = (async () => {
+      if (previous) await previous.catch(() => undefined);
+      else await new Promise((resolve) => setImmediate(resolve));
+      reads.next = undefined;
+      reads.inFlight = self.read;
+      try {
+        return await this.readScope(pns, namespace);
+      } finally {
+        if (reads.inFlight === self.read) reads.inFlight = undefined;
+        if (!reads.inFlight && !reads.next && this.reads.get(key) === reads) this.reads.delete(key);
+      }
+    })();
+    self.read = next;
+    reads.next = next;
+    return next;
+  }
+
+  /**
+   * One platform namespace's objects for a list (of one Kubernetes namespace when given). Only the objects the hub
+   * does not keep at their resourceVersion are built: an object the hub keeps at the same version is the same object,
+   * and its JSON text is taken at once, since the hub's next poll may replace it before this list is answered (taken
+   * later, an object that moved on in between would be left out).
+   */
+  private async readScope(pns: string, namespace: string | undefined): Promise<ScopeRead> {
     const reused = new Map<string, KubeObject>();
-    const wanted = (pns: string) => (e: ManagedEntry) => {
+    const wanted = (e: ManagedEntry) => {
       if (namespace !== undefined && e.namespace !== namespace) return false;
       const kept = this.hub?.serialized(this.scopeOf(pns), e.id, e.version);
       if (!kept) return true;
       reused.set(`${pns}/${e.id}`, kept);
       return false;
     };
-    const entries = (await Promise.all(this.core.options.platformNamespaces.map(async (pns) => (await this.entries(pns, ctx.signal, undefined, wanted(pns))).map((entry) => ({ pns, entry }))))).flat();
-    const items = entries.filter(({ entry }) => namespace === undefined || entry.namespace === namespace)
-      .flatMap(({ pns, entry }) => reused.get(`${pns}/${entry.id}`) ?? entry.object() ?? []);
-    return { items, resourceVersion: this.listVersion(entries.map(({ entry }) => entry.resourceVersion)) };
+    // Shared by every list that joins it: no one caller's leaving abandons it (it ends within the platform timeout).
+    // Selected by namespace only while the hub polls the scope: its floor then is below what it has seen, which the
+    // list's resourceVersion covers (a watch started from it later would otherwise find it older than every object).
+    const selected = namespace !== undefined && this.hub?.isPolling(this.scopeOf(pns)) === true ? namespace : undefined;
+    const entries = await this.entries(pns, NEVER, selected, wanted, (bytes) => this.listBytes.set(pns, (this.listBytes.get(pns) ?? 0) + bytes));
+    return { pns, entries, reused };
   }
 
   /**
@@ -225,6 +284,25 @@ export class Listing {
     if (last && performance.now() - last.at <= reuseMs) return last.pending;
     return this.pendingManaged(pns, signal);
   }
+}
+
+/** A list's read of one platform namespace, which concurrent lists share. */
+interface ScopeRead {
+  pns: string;
+  entries: ObjectEntry[];
+  /** The hub's kept JSON of the entries it keeps at their version, by `<pns>/<id>`. */
+  reused: Map<string, KubeObject>;
+}
+
+/** `promise`, or the caller's abort: a shared read goes on for the others. */
+function raceSignal<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal === NEVER) return promise;
+  return new Promise<T>((resolve, reject) => {
+    const abort = () => reject(signal.reason ?? new Error('aborted'));
+    if (signal.aborted) return abort();
+    signal.addEventListener('abort', abort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', abort));
+  });
 }
 
 /** A watch of a namespace known to be empty while the platform is unavailable: no objects, then it ends. */

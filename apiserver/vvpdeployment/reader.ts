@@ -311,9 +311,10 @@ export class PlatformReader {
     const selector = managedSelector(this.options.instanceId, kubeNamespace);
     const at = this.namespaceReads.now();
     const full = kubeNamespace === undefined;
-    // Read beside the deployments (deployments arriving before it are held until it is there).
+    // Read beside the deployments (deployments arriving before it are held until it is there); for one Kubernetes
+    // namespace only once a deployment of it is listed, so that an empty namespace costs one selected listing.
     let data: PlatformNamespaceData | undefined;
-    const reading = this.lastManaged.has(pns) ? this.namespaceData(pns, signal).then((d) => (data = d)) : undefined;
+    const reading = full && this.lastManaged.has(pns) ? this.namespaceData(pns, signal).then((d) => (data = d)) : undefined;
     reading?.catch(() => {});
     const owners = new Map<string, ManagedOwner>();
     const previousOwners = this.ownersRead.get(pns);

@@ -88,10 +88,11 @@ export class UpdateFlow {
     }
     let written: Deployment;
     try {
-      const body = plan.body;
+      // By id, naming the deployment: the record's signature is bound to both (record-signature.ts).
+      const body = { ...plan.body, metadata: { ...plan.body.metadata, name: d.metadata.name } };
       written = await timed(ctx, 'platform-write', () => (plan.method === 'PUT'
-        ? client.putDeployment(pns, d.metadata.name, body, opts)
-        : client.patchDeployment(pns, d.metadata.name, body, opts)));
+        ? client.putDeployment(pns, d.metadata.id, body, opts)
+        : client.patchDeployment(pns, d.metadata.id, body, opts)));
     } catch (err) {
       throw core.writeFailure(err, defaulted);
     }

@@ -36,3 +36,31 @@ export function vendorOperator(instanceId: string) {
     },
   };
 }
+
+/** Watches for `windowMs` that `bad()` never becomes true (a forgery or an attack must have no effect). */
+export async function never(bad: () => Promise<boolean>, windowMs = 10_000): Promise<boolean> {
+  const until = Date.now() + windowMs;
+  while (Date.now() < until) {
+    if (await bad()) return false;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  return true;
+}
+
+/**
+ * The platform-side forger: a token bound to this operator instance (the platform lets it write the deployments the
+ * server manages; on VVP 2 any editor of the namespace can), minted through the emulator's admin API.
+ */
+export async function platformForger(stack: Pick<Stack, 'vvpUrl' | 'instanceId'>, platformNamespace: string, mint: (method: string, path: string, body?: unknown) => Promise<{ status: number; body: unknown }>) {
+  const minted = await mint('POST', '/__emulator/tokens', { role: 'editor', namespace: platformNamespace, operatorInstance: stack.instanceId, name: `forger-${randomBytes(4).toString('hex')}` });
+  if (minted.status !== 201) throw new Error(`minting a token: ${JSON.stringify(minted.body)}`);
+  const secret = (minted.body as { secret: string }).secret;
+  return async (method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }> => {
+    const res = await fetch(`${stack.vvpUrl}${path}`, {
+      method, headers: { authorization: `Bearer ${secret}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) as unknown : undefined };
+  };
+}
