@@ -11,8 +11,8 @@ export interface ServerConfig {
   tlsKeyFile: string;
   /** Empty: in-cluster service account, else $KUBECONFIG / ~/.kube/config. */
   kubeconfig?: string;
-  /** The kube-admission binary; unset: the TypeScript admission plugins. */
-  admissionHelper?: string;
+  /** The kube-admission binary (kube-apiserver's own admission plugins); there is no admission without it. */
+  admissionHelper: string;
   apiGroup: string;
   /**
    * The platform instances served (platforms-file.ts), or the one the flags describe. Each has its token (for reads
@@ -119,13 +119,12 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     platformGrants: grants,
     deploymentTargetWrites: targetWrites === 'true',
     recordKeyFile: required('record-key-file'),
+    admissionHelper: required('admission-helper'),
     serverTiming: oneOf('server-timing') === 'true',
     recordMigrationMarker: get('record-migration-marker') ?? `${required('lease-name')}-records-signed`,
   };
   const kubeconfig = get('kubeconfig');
   if (kubeconfig) config.kubeconfig = kubeconfig;
-  const admissionHelper = get('admission-helper');
-  if (admissionHelper) config.admissionHelper = admissionHelper;
   return config;
 }
 

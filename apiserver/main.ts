@@ -198,9 +198,9 @@ async function main(): Promise<void> {
   };
 
   const auth = await kubeDelegatedAuth(kubeConfig, log.child({ room: 'auth' }));
-  // The cluster's admission (NamespaceLifecycle, webhooks, ValidatingAdmissionPolicies), read by informers.
+  // The cluster's admission: NamespaceLifecycle, then kube-apiserver's own plugins in the kube-admission helper.
   const admission = clusterAdmission(kubeConfig, log.child({ room: 'admission' }), metrics.registry,
-    config.admissionHelper ? { binary: config.admissionHelper, ...(config.kubeconfig ? { kubeconfig: config.kubeconfig } : {}) } : undefined);
+    { binary: config.admissionHelper, ...(config.kubeconfig ? { kubeconfig: config.kubeconfig } : {}) });
   admission.start();
   // The cluster's FlowSchemas and priority levels, applied at this server's own seats (0: no flow control).
   const flowControl = config.flowControlSeats > 0

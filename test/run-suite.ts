@@ -10,9 +10,10 @@ const binDir = process.env.K8S_BIN_DIR;
 if (!binDir) throw new Error('K8S_BIN_DIR must name the built Kubernetes binaries (make k8s-bin prints it)');
 const stateDir = resolve('.state/test-cluster');
 const files = process.argv.slice(2);
-// The conformance suite's one-line verdict (test/conformance/crd-parity.test.ts), printed before the totals.
-const conformanceSummary = resolve('.state/conformance-summary.txt');
-rmSync(conformanceSummary, { force: true });
+// The conformance suites' one-line verdicts (test/conformance/crd-parity.test.ts, admission-parity.test.ts), printed
+// before the totals.
+const summaries = ['.state/conformance-summary.txt', '.state/admission-conformance-summary.txt'].map((f) => resolve(f));
+for (const f of summaries) rmSync(f, { force: true });
 
 await stopControlPlane(stateDir);
 const cp = await startControlPlane({ stateDir, binDir: resolve(binDir), log: (l) => console.log(`[cluster] ${l}`) });
@@ -61,6 +62,6 @@ if (code !== 0) {
 }
 await stopControlPlane(stateDir);
 if (failures.length > 0) console.log(`--- failed (${failures.length}) ---\n${failures.slice(0, 40).join('\n')}`);
-if (existsSync(conformanceSummary)) console.log(readFileSync(conformanceSummary, 'utf8').trim());
+for (const f of summaries) if (existsSync(f)) console.log(readFileSync(f, 'utf8').trim());
 console.log(`${totals.pass} passed, ${totals.fail} failed`);
 process.exitCode = code;

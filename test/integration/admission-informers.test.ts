@@ -1,5 +1,5 @@
-// The admission room's informers against the real kube-apiserver: namespaces and webhook configurations are listed,
-// then followed by watches; a namespace created a moment ago is found by NamespaceLifecycle's one live read; a kind
+// The admission room's informers against the real kube-apiserver: namespaces are listed, then followed by a watch; a
+// namespace created a moment ago is found by NamespaceLifecycle's one live read (before kube's plugins in the helper); a kind
 // the cluster does not serve counts as empty rather than keeping every write waiting.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CoreV1Api, CustomObjectsApi, KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
@@ -11,6 +11,7 @@ import { admissionAttributes, operationOptions } from '../../apiserver/k8s/admis
 import { isStatusError } from '../../apiserver/k8s/status.js';
 import { Registry } from 'prom-client';
 import { kubectl, printLogsOnFailure, testControlPlane } from '../support/cluster.js';
+import { eventually } from '../support/eventually.js';
 
 const cp = await testControlPlane();
 printLogsOnFailure(cp);
@@ -53,9 +54,12 @@ t.test('a kind the cluster does not serve counts as empty', async (t) => {
 });
 
 t.test('the wired chain: NamespaceLifecycle refuses a missing namespace and admits one created a moment ago', async (t) => {
-  const cluster = clusterAdmission(kc, log, new Registry());
+  const binary = process.env.KUBE_ADMISSION_BIN;
+  if (!binary) throw new Error('KUBE_ADMISSION_BIN must name the kube-admission binary (make test sets it)');
+  const cluster = clusterAdmission(kc, log, new Registry(), { binary, kubeconfig: cp.kubeconfig });
   cluster.start();
   t.teardown(() => cluster.stop());
+  await eventually('the admission helper is ready', () => cluster.ready(), 120_000);
   const attrs = (namespace: string) => admissionAttributes({
     operation: 'CREATE', kind: { group: 'example.com', version: 'v1', kind: 'Widget' }, resource: { group: 'example.com', version: 'v1', resource: 'widgets' },
     name: 'w', namespace, object: { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w', namespace } },

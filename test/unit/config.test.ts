@@ -4,7 +4,7 @@
 import t from 'tap';
 import { ConfigError, loadConfig, parseDuration, type ServerConfig } from '../../apiserver/config.js';
 
-const base = ['--tls-cert-file=c', '--tls-private-key-file=k', '--record-key-file=r', '--vvp-url=http://vvp/'];
+const base = ['--tls-cert-file=c', '--tls-private-key-file=k', '--record-key-file=r', '--admission-helper=h', '--vvp-url=http://vvp/'];
 const env = { VVP_TOKEN: 's3cret' };
 const load = (args: string[], more: NodeJS.ProcessEnv = {}) => loadConfig([...base, ...args], { ...env, ...more }) as ServerConfig;
 

@@ -46,7 +46,7 @@ t.test('the server reads the file with --platforms-file; the flags are the one-i
   const dir = mkdtempSync(join(tmpdir(), 'platforms-'));
   const file = join(dir, 'platforms.yaml');
   writeFileSync(file, two);
-  const base = ['--tls-cert-file=c', '--tls-private-key-file=k', '--record-key-file=r'];
+  const base = ['--tls-cert-file=c', '--tls-private-key-file=k', '--record-key-file=r', '--admission-helper=h'];
   const fromFile = loadConfig([...base, `--platforms-file=${file}`], {});
   t.same(fromFile !== 'help' && fromFile.platforms.map((p) => `${p.instanceId}:${p.displayName}`), ['prod:Production', 'staging:Ververica Platform'], 'the display name defaults to --vvp-display-name');
   const shorthand = loadConfig([...base, '--vvp-url=http://vvp/', '--instance-id=one', '--vvp-namespaces=a,b'], { VVP_TOKEN: 's3cret' });

@@ -257,11 +257,15 @@ export async function startControlPlane(opts: { stateDir: string; binDir: string
   try {
     await waitUntilServing(cp, tls);
     // Namespace deletion and garbage collection, the controllers an aggregated API can break (their discovery
-    // must see every API); the service-account controller gives new namespaces their `default` account.
-    log(`starting kube-controller-manager (namespace, garbagecollector, serviceaccount${node.controllers.length ? ' and the Pod' : ''} controllers)`);
+    // must see every API); the service-account controller gives new namespaces their `default` account; the
+    // resource-quota controller computes quotas' usage (object counts of aggregated resources through discovery too).
+    log(`starting kube-controller-manager (namespace, garbagecollector, serviceaccount, resourcequota${node.controllers.length ? ' and the Pod' : ''} controllers)`);
     cp.pids.controllerManager = startDetached(join(opts.binDir, 'kube-controller-manager'), [
       `--kubeconfig=${cp.kubeconfig}`, `--authentication-kubeconfig=${cp.kubeconfig}`, `--authorization-kubeconfig=${cp.kubeconfig}`,
-      `--controllers=${['namespace', 'garbagecollector', 'serviceaccount', ...node.controllers].join(',')}`, '--leader-elect=false',
+      `--controllers=${['namespace', 'garbagecollector', 'serviceaccount', 'resourcequota', ...node.controllers].join(',')}`, '--leader-elect=false',
+      // Quotas' usage is recomputed every 15 s (kube's default 5 min): a quota named a resource before the controller's
+      // discovery (every 30 s) saw it is counted without waiting minutes.
+      '--resource-quota-sync-period=15s',
       ...node.controllerManager,
       '--bind-address=127.0.0.1', `--secure-port=${await freePort()}`, `--cert-dir=${join(dir, 'kube-controller-manager-certs')}`,
       '--use-service-account-credentials=false', '--v=1',

@@ -1,10 +1,11 @@
 // kube-admission runs k8s.io/apiserver's own admission plugins — MutatingAdmissionPolicy, MutatingAdmissionWebhook,
-// ValidatingAdmissionPolicy, ValidatingAdmissionWebhook — for a server that is not written in Go. It holds their
+// ValidatingAdmissionPolicy, ValidatingAdmissionWebhook, ResourceQuota — for a server that is not written in Go. It holds their
 // informers on the cluster (kubeconfig or in-cluster), and answers one HTTP request per admission phase of a write on
 // a unix socket: the caller sends the admission attributes, it answers kube's decision (the mutated object, the
 // warnings, the audit annotations, or kube's Status). The plugins, their order, CEL environment (libraries, RE2, cost
 // limits), matching and webhook calls are kube-apiserver's code at the version in go.mod, so the decisions are
-// kube-apiserver's; only the attributes' transport is ours (review.go).
+// kube-apiserver's; only the attributes' transport is ours (review.go). ResourceQuota runs last, as in kube-apiserver:
+// object-count quotas on the served resources, charged with kube's optimistic update of the quota's status.
 package main
 
 import (
@@ -26,11 +27,14 @@ import (
 	"k8s.io/apiserver/pkg/admission"
 	"k8s.io/apiserver/pkg/admission/initializer"
 	mutatingadmissionpolicy "k8s.io/apiserver/pkg/admission/plugin/policy/mutating"
+	"k8s.io/apiserver/pkg/admission/plugin/resourcequota"
 	validatingadmissionpolicy "k8s.io/apiserver/pkg/admission/plugin/policy/validating"
 	webhookinit "k8s.io/apiserver/pkg/admission/plugin/webhook/initializer"
 	mutatingwebhook "k8s.io/apiserver/pkg/admission/plugin/webhook/mutating"
 	validatingwebhook "k8s.io/apiserver/pkg/admission/plugin/webhook/validating"
 	"k8s.io/apiserver/pkg/authorization/authorizerfactory"
+	quota "k8s.io/apiserver/pkg/quota/v1"
+	"k8s.io/apiserver/pkg/quota/v1/generic"
 	"k8s.io/apiserver/pkg/util/feature"
 	"k8s.io/apiserver/pkg/util/proxy"
 	cacheddiscovery "k8s.io/client-go/discovery/cached/memory"
@@ -45,11 +49,12 @@ import (
 	"k8s.io/klog/v2"
 )
 
-// The plugins this helper runs, in kube-apiserver's order (k8s.io/apiserver/pkg/server/options NewAdmissionOptions);
+// The plugins this helper runs, in kube-apiserver's order (kube-apiserver's AllOrderedPlugins: ResourceQuota last);
 // NamespaceLifecycle stays in the caller, which answers it exactly already.
 var pluginOrder = []string{
 	mutatingadmissionpolicy.PluginName, mutatingwebhook.PluginName,
 	validatingadmissionpolicy.PluginName, validatingwebhook.PluginName,
+	resourcequota.PluginName,
 }
 
 func main() {
@@ -133,12 +138,16 @@ func newAdmission(ctx context.Context, kubeconfig string) (admission.Interface, 
 	mutatingwebhook.Register(plugins)
 	validatingadmissionpolicy.Register(plugins)
 	validatingwebhook.Register(plugins)
+	resourcequota.Register(plugins)
 
 	services := factory.Core().V1().Services().Lister()
 	initializers := admission.PluginInitializers{
 		initializer.New(client, dynamicClient, factory, authz, feature.DefaultFeatureGate,
 			compatibility.NewEffectiveVersionFromString(kubeVersion(), "", ""), ctx.Done(), mapper),
 		webhookinit.NewPluginInitializer(nil, clusterIPResolver{services}),
+		// No resource-specific evaluators: the served resources are counted by the object-count evaluator
+		// ResourceQuota adds for any resource a quota names (count/<resource>.<group>), as for a CRD.
+		quotaInitializer{generic.NewConfiguration(nil, nil)},
 	}
 	handler, err := plugins.NewFromPlugins(pluginOrder, emptyConfig{}, initializers, nil)
 	if err != nil {
@@ -162,6 +171,15 @@ type clusterIPResolver struct{ services listersv1.ServiceLister }
 
 func (r clusterIPResolver) ResolveEndpoint(namespace, name string, port int32) (*url.URL, error) {
 	return proxy.ResolveCluster(r.services, namespace, name, port)
+}
+
+// quotaInitializer hands ResourceQuota its evaluators, as kube-apiserver's own admission initializer does.
+type quotaInitializer struct{ configuration quota.Configuration }
+
+func (i quotaInitializer) Initialize(plugin admission.Interface) {
+	if wants, ok := plugin.(initializer.WantsQuotaConfiguration); ok {
+		wants.SetQuotaConfiguration(i.configuration)
+	}
 }
 
 type emptyConfig struct{}

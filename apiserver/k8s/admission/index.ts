@@ -4,8 +4,6 @@ export { type AdmissionAttributes, type Operation, admissionAttributes, operatio
 export { type Admission, type AdmissionPlugin, type AdmissionResult, AdmissionChain, NO_ADMISSION } from './chain.js';
 export { type ObjectSource, ClusterCache, StaticSource } from './cluster-cache.js';
 export { NamespaceLifecycle, type NamespaceLookup } from './namespace-lifecycle.js';
-export { MutatingWebhooks, ValidatingWebhooks, type Webhook, type WebhookConfiguration } from './webhooks.js';
-export { ValidatingAdmissionPolicies, type ValidatingAdmissionPolicy, type ValidatingAdmissionPolicyBinding } from './policy.js';
 export { AdmissionMetrics } from './metrics.js';
 export { clusterAdmission, type ClusterAdmission, type HelperSettings } from './kube.js';
 export { KubeAdmissionHelper } from './kube-helper.js';

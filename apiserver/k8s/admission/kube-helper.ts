@@ -63,15 +63,23 @@ export class KubeAdmissionHelper implements AdmissionPlugin {
     child.stderr?.on('data', (chunk: string) => {
       for (const line of chunk.split('\n').filter(Boolean)) this.opts.log('info', line, { helper: 'kube-admission' });
     });
-    child.on('error', (err) => this.opts.log('warn', 'the admission helper could not start', { err: err.message }));
-    child.on('exit', (code, signal) => {
-      this.child = undefined;
+    let ended = false;
+    const restart = (why: string) => {
+      if (ended) return;
+      ended = true;
+      if (this.child === child) this.child = undefined;
       if (this.stopped) return;
-      this.lastExit = signal ? `signal ${signal}` : `exit code ${String(code)}`;
+      this.lastExit = why;
       const delay = Math.min(MAX_BACKOFF_MS, 250 * 2 ** Math.min(this.restarts++, 6));
-      this.opts.log('warn', 'the admission helper stopped; restarting', { exit: this.lastExit, inMs: delay });
+      this.opts.log('warn', 'the admission helper stopped; restarting', { exit: why, inMs: delay });
       setTimeout(() => this.start(), delay).unref();
+    };
+    // A binary that cannot be started emits 'error' and not always 'exit': both end this child and restart it.
+    child.on('error', (err) => {
+      this.opts.log('warn', 'the admission helper could not start', { err: err.message });
+      if (child.pid === undefined) restart(`could not start: ${err.message}`);
     });
+    child.on('exit', (code, signal) => restart(signal ? `signal ${signal}` : `exit code ${String(code)}`));
   }
 
   stop(): void {
