@@ -81,6 +81,11 @@ export class CallGate {
     this.pauseTimer.unref();
   }
 
+  /** Milliseconds until calls may start again after a platform's Retry-After; 0 when not held back. */
+  get pausedForMs(): number {
+    return Math.max(0, this.pausedUntil - Date.now());
+  }
+
   private paused(): boolean {
     return Date.now() < this.pausedUntil;
   }

@@ -34,6 +34,14 @@ export class PacedTransport {
     const deadline = performance.now() + this.budgetMs;
     for (let attempt = 1; ; attempt++) {
       const left = deadline - performance.now();
+      const held = this.gate.pausedForMs;
+      if (held > left) {
+        // The platform asked for no calls for longer than this call may wait: its refusal, as it would answer again.
+        throw new VvpError({
+          kind: 'http', status: 429, method: call.method, route: call.route, retryAfterSeconds: Math.ceil(held / 1000),
+          message: `it asked for no calls for ${Math.ceil(held / 1000)} s more (Retry-After)`,
+        });
+      }
       const ticket = await this.gate.acquire(call.flow ?? BACKGROUND_FLOW, Math.max(0, left), call.signal);
       if (ticket === 'aborted') throw new VvpError({ kind: 'aborted', message: `${call.method} ${call.route} was aborted`, method: call.method, route: call.route });
       if (ticket === 'timeout') {
