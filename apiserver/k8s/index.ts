@@ -3,6 +3,7 @@
 export { createApiServer, sendStatus, type ApiServer, type ApiServerOptions } from './server.js';
 export { ApiMetrics } from './metrics.js';
 export { StageTimes, timed } from './stage-times.js';
+export { currentRequestFlow } from './request-scope.js';
 export { budgetedIntervalMs } from './poll-budget.js';
 export { WatchHub, INITIAL_EVENTS_END_ANNOTATION, resourceVersionOf, type WatchHubOptions, type HubWatchOptions, type SnapshotEntry } from './watch-hub.js';
 export { EventQueue } from './event-queue.js';
