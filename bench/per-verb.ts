@@ -162,7 +162,7 @@ export function profileReport(r: PerVerbResult): string {
   for (const verb of PER_VERBS) {
     const p = r[verb].profile;
     if (!p) continue;
-    lines.push(`${verb}: ${p.requests} requests, ${p.busyMs} ms busy (${p.selfMsPerRequest} ms per request with the profiler on), ${p.idleMs} ms idle`);
+    lines.push(`${verb}: ${p.requests} requests, ${p.busyMs} ms in busy samples, ${p.idleMs} ms idle (sample intervals are wall time: on a loaded machine they overstate CPU, read the shares)`);
     for (const t of p.top) lines.push(`  ${String(t.percent).padStart(5)}%  ${String(t.ms).padStart(8)} ms  ${t.name}`);
   }
   return `${lines.join('\n')}\n`;

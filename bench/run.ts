@@ -416,6 +416,7 @@ async function main(): Promise<void> {
       log(`11. CPU per request per process: create, update, apply, GET, LIST ${objects}, delete; ${objects} objects per side, 8 clients`);
       await kube.json('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
       if (inspectPort) inspector = await InspectorSession.connect(inspectPort);
+      const machineAtStart = machine();
       const manifest = (name: string, i: number, generation: number) => {
         const m = vvpDeployment(ns, name, i);
         m.spec.deployment.spec.template.spec.parallelism += generation;
@@ -429,7 +430,7 @@ async function main(): Promise<void> {
         ...(inspector ? { inspector } : {}),
       }, log);
       const perVerbResults = {
-        machine: machine(), objects, concurrency: 8, objectBytes: { vvpDeployment: one.body.length, customResource: crSize }, ...perVerb,
+        machine: machineAtStart, pollIntervalMs, objects, concurrency: 8, objectBytes: { vvpDeployment: one.body.length, customResource: crSize }, ...perVerb,
         note: 'CPU ms per request (utime+stime, /proc/<pid>/stat) of each process while the requests of one verb ran through kube-apiserver, 8 at a time, the background measured while idle just before subtracted; ratio = the server\'s CPU per VvpDeployment request / kube-apiserver + etcd CPU per custom resource request; profile: the server\'s self-time top-10 over the second half of the writes and a second round of reads (not in the CPU figures)',
       };
       results.cpuPerVerb = perVerbResults;
