@@ -121,5 +121,5 @@ bench-emulator: build ## the emulator at scale (10,000 deployments): GET and lab
 	$(NODE) dist/bench/emulator-bench.js
 
 .PHONY: bench
-bench: build ## the product's figures against the alternatives (CRD, emulator), watch fan-out, memory → bench/results/bench.json
-	@bin=$$(test/cluster/build-binaries.sh) && K8S_BIN_DIR=$$bin $(NODE) dist/bench/run.js $(BENCH_ARGS)
+bench: build ## the product's figures against the alternatives (CRD, emulator), watch fan-out, memory → bench/results/bench.json (BENCH=per-verb, or BENCH=1,10: only those measures)
+	@bin=$$(test/cluster/build-binaries.sh) && K8S_BIN_DIR=$$bin $(NODE) dist/bench/run.js $(if $(BENCH),--only $(BENCH)) $(BENCH_ARGS)

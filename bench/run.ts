@@ -19,6 +19,9 @@
 //    beside it, then alone again (the new kinds cost nothing while nobody watches them).
 // 10. Writes through kube-apiserver (create, kubectl apply's merge patch, server-side apply, delete), 8 concurrent
 //    clients, beside the same verbs on the CRD: rate, p50/p99, platform calls per verb (writes.ts).
+// 11 (or `per-verb`). CPU ms per request per process for create, update, server-side apply, GET, LIST, delete: the
+//    server vs kube-apiserver + etcd serving the CRD, and the server's CPU profile top-10 per verb (per-verb.ts);
+//    also written to bench/results/per-verb.json and per-verb-profile.txt. `make bench BENCH=per-verb` runs it alone.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -27,7 +30,9 @@ import { parseArgs } from 'node:util';
 import { startStack, stopStack, type Stack } from '../apiservice/local/stack.js';
 import { CertificateAuthority, type PemPair } from '../certs/pki.js';
 import { externalNameService, startWebhookServer } from '../tools/webhook-server.js';
-import { kubectl } from '../tools/cluster/control-plane.js';
+import { freePort, kubectl } from '../tools/cluster/control-plane.js';
+import { InspectorSession } from './cpu-profile.js';
+import { cpuPerVerb, perVerbRows, profileReport } from './per-verb.js';
 import { CATALOG_RESOURCES, catalogCallsPerPoll, catalogWatchPath } from './catalog-calls.js';
 import { platformCallsPerVerb } from './platform-calls.js';
 import { scaleReads } from './scale-reads.js';
@@ -42,9 +47,9 @@ const { values } = parseArgs({
     'scale-sizes': { type: 'string', default: '1000,10000,30000' },
     watches: { type: 'string', default: '1,100,1000' },
     'create-budget': { type: 'string', default: '240' },
-    'poll-interval': { type: 'string', default: '1000' },
+    'poll-interval': { type: 'string' },
     quick: { type: 'boolean', default: false },
-    only: { type: 'string', default: '1,2,3,4,5,6,7,8,9,10' },
+    only: { type: 'string', default: '1,2,3,4,5,6,7,8,9,10,11' },
     writes: { type: 'string', default: '1000' },
     out: { type: 'string' },
   },
@@ -54,10 +59,12 @@ const listSize = Number(values.list);
 const scaleSizes = values['scale-sizes'].split(',').map(Number);
 const watchCounts = values.watches.split(',').map(Number);
 const createBudgetS = Number(values['create-budget']);
-const pollIntervalMs = Number(values['poll-interval']);
 /** The measures to run (numbers as in the header); the others are skipped. */
-const only = new Set(values.only.split(',').map((x) => x.trim()));
+const only = new Set(values.only.split(',').map((x) => x.trim()).map((x) => (x === 'per-verb' ? '11' : x)));
 const runs = (measure: string) => only.has(measure);
+// 1 s by default (the watch latency measures' subject). Measure 11 alone polls every 30 s: with 1,000 deployments a
+// poll a second costs the server ~130 ms of CPU per second, which would drown the per-request figures it subtracts.
+const pollIntervalMs = Number(values['poll-interval'] ?? (only.size === 1 && runs('11') ? 30_000 : 1000));
 const getRuns = quick ? 200 : 1000;
 const listRuns = quick ? 5 : 40;
 const loadSeconds = quick ? 3 : 8;
@@ -118,10 +125,14 @@ async function main(): Promise<void> {
   const results: Record<string, unknown> = { machine: machine(), startedAt: new Date().toISOString() };
   const rows: string[][] = [['#', 'measure', 'vvp-apiserver', 'alternative', 'ratio / value', 'goal']];
   let stack: Stack | undefined;
+  let inspector: InspectorSession | undefined;
   const clients: Client[] = [];
   const fleets: WatchFleet[] = [];
   try {
     log(`starting the stack in ${stateDir} (poll interval ${pollIntervalMs} ms, emulator latency 0)`);
+    // Measure 11 profiles the server through its inspector (loopback only, this run's server only).
+    const inspectPort = runs('11') ? await freePort() : undefined;
+    if (inspectPort) process.env.VVP_SERVER_NODE_FLAGS = `${process.env.VVP_SERVER_NODE_FLAGS ?? ''} --inspect=127.0.0.1:${inspectPort}`.trim();
     stack = await startStack({
       stateDir, binDir, apiGroup: GROUP, log,
       emulatorArgs: ['--log-level', 'warn'],
@@ -398,6 +409,39 @@ async function main(): Promise<void> {
       rows.push(...writesRows(writes, 8));
     }
 
+    if (runs('11')) {
+      // ---- 11. CPU per request per process, every verb (per-verb.ts) ------------------------------------------------
+      const ns = 'bench-per-verb';
+      const objects = quick ? 200 : listSize;
+      log(`11. CPU per request per process: create, update, apply, GET, LIST ${objects}, delete; ${objects} objects per side, 8 clients`);
+      await kube.json('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+      if (inspectPort) inspector = await InspectorSession.connect(inspectPort);
+      const machineAtStart = machine();
+      const manifest = (name: string, i: number, generation: number) => {
+        const m = vvpDeployment(ns, name, i);
+        m.spec.deployment.spec.template.spec.parallelism += generation;
+        return m;
+      };
+      const perVerb = await cpuPerVerb({
+        kube, objects, gets: quick ? 300 : 1000, lists: quick ? 10 : 30, concurrency: 8, idleMs: quick ? 2000 : 4000,
+        processes: { server: serverPid, ...(st.pids.emulator ? { emulator: st.pids.emulator } : {}), 'kube-apiserver': cp.pids.apiserver, etcd: cp.pids.etcd },
+        vvp: { path: (name) => vvpPath(ns, name), manifest },
+        customResource: { path: (name) => crPath(ns, name), manifest: (name, i, generation) => customResource(ns, name, manifest(name, i, generation), onePadding) },
+        ...(inspector ? { inspector } : {}),
+      }, log);
+      const perVerbResults = {
+        machine: machineAtStart, pollIntervalMs, objects, concurrency: 8, objectBytes: { vvpDeployment: one.body.length, customResource: crSize }, ...perVerb,
+        note: 'CPU ms per request (utime+stime, /proc/<pid>/stat) of each process while the requests of one verb ran through kube-apiserver, 8 at a time, the background measured while idle just before subtracted; ratio = the server\'s CPU per VvpDeployment request / kube-apiserver + etcd CPU per custom resource request; profile: the server\'s self-time top-10 over the second half of the writes and a second round of reads (not in the CPU figures)',
+      };
+      results.cpuPerVerb = perVerbResults;
+      rows.push(...perVerbRows(perVerb, objects));
+      const dir = join(repo, 'bench', 'results');
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, 'per-verb.json'), `${JSON.stringify({ ...perVerbResults, loadAverageAtEnd: machine().loadAverage, table: [rows[0]!, ...perVerbRows(perVerb, objects)] }, null, 2)}\n`);
+      writeFileSync(join(dir, 'per-verb-profile.txt'), profileReport(perVerb));
+      log(`   wrote bench/results/per-verb.json and per-verb-profile.txt`);
+    }
+
     // ---- 4. watch fan-out ----------------------------------------------------------------------------------------
     const listRoute = 'GET /api/v1/namespaces/:namespace/deployments';
     const listCallsPerSecond = async (seconds: number) => {
@@ -514,13 +558,17 @@ async function main(): Promise<void> {
     const m = results.machine as ReturnType<typeof machine>;
     console.log(`\nmake bench — ${m.cpus} cores (${m.model}), ${m.memoryMb} MB, node ${m.node}, load average ${m.loadAverage.join(' ')} at start, ${(results.machineAtEnd as ReturnType<typeof machine>).loadAverage.join(' ')} at end; ${results.durationSeconds} s\n`);
     console.log(table(rows));
-    const out = values.out ?? join(repo, 'bench', 'results', 'bench.json');
-    mkdirSync(resolve(out, '..'), { recursive: true });
-    writeFileSync(out, `${JSON.stringify({ ...results, table: rows }, null, 2)}\n`);
-    console.log(`\nwrote ${out}`);
+    // Measure 11 alone writes only its own files (above), not over the last full run's bench.json.
+    if (values.out !== undefined || [...only].some((m) => m !== '11')) {
+      const out = values.out ?? join(repo, 'bench', 'results', 'bench.json');
+      mkdirSync(resolve(out, '..'), { recursive: true });
+      writeFileSync(out, `${JSON.stringify({ ...results, table: rows }, null, 2)}\n`);
+      console.log(`\nwrote ${out}`);
+    }
   } finally {
     for (const f of fleets) f.close();
     for (const c of clients) c.close();
+    inspector?.close();
     log('stopping the stack');
     await stopStack(stateDir).catch((err: unknown) => console.error(err));
     rmSync(tmp, { recursive: true, force: true });

@@ -62,7 +62,7 @@ export type WritesResult = Record<Verb, { vvpDeployment: VerbFigures; customReso
 const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 
 /** The request of `verb` on object `name` (the i-th) of `s`. */
-function request(kube: Client, s: WriteSubject, verb: Verb, name: string, i: number) {
+export function request(kube: Client, s: WriteSubject, verb: Verb, name: string, i: number) {
   switch (verb) {
     case 'create':
       return kube.call('POST', s.path(), s.manifest(name, i, 0));
@@ -80,7 +80,7 @@ function request(kube: Client, s: WriteSubject, verb: Verb, name: string, i: num
   }
 }
 
-const OK: Record<Verb, number[]> = { create: [201], update: [200], apply: [200], delete: [200, 202] };
+export const OK: Record<Verb, number[]> = { create: [201], update: [200], apply: [200], delete: [200, 202] };
 
 /** Per stage, the samples of the answers that had one (Server-Timing). */
 type StageSamples = Map<string, number[]>;

@@ -24,7 +24,7 @@ export { delegatingAuthenticator, delegatingAuthorizer, kubeDelegatedAuth, type 
 export { ConfigMapAuthenticationSource, KubeSubjectAccessReviewer, KubeTokenReviewer } from './auth/kube-delegation.js';
 export * from './storage.js';
 export { type RestStrategy, type Strategic, applyCreateStrategy, applyUpdateStrategy, fillCreateSystemFields, kubeNow } from './strategy.js';
-export { isPlainObject } from './patch.js';
+export { deepClone, isPlainObject, setOwn } from './patch.js';
 export { checkDeletePreconditions, checkUid } from './preconditions.js';
 export * from './status.js';
 export type * from './types.js';

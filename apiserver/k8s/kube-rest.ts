@@ -9,12 +9,30 @@ export class KubeRestError extends Error {
   }
 }
 
+type HttpsOptions = Parameters<typeof request>[1];
+
+/** How long the credentials and TLS options a KubeConfig applies are reused (its token and key files are re-read after). */
+const OPTIONS_TTL_MS = 10_000;
+const applied = new WeakMap<KubeConfig, { options: HttpsOptions; at: number }>();
+
+/**
+ * The KubeConfig's TLS options, agent and credentials. client-node reads the files, decodes the PEMs and builds an
+ * agent on every call (an Event per write made that ~10% of the call's CPU, issue 32); kept for OPTIONS_TTL_MS.
+ */
+async function httpsOptions(kubeConfig: KubeConfig): Promise<HttpsOptions> {
+  const kept = applied.get(kubeConfig);
+  if (kept && Date.now() - kept.at < OPTIONS_TTL_MS) return kept.options;
+  const options: HttpsOptions = { headers: { accept: 'application/json', 'content-type': 'application/json' }, timeout: 10_000 };
+  await kubeConfig.applyToHTTPSOptions(options);
+  applied.set(kubeConfig, { options, at: Date.now() });
+  return options;
+}
+
 export async function kubeRest<T>(kubeConfig: KubeConfig, method: string, path: string, body?: unknown): Promise<T> {
   const cluster = kubeConfig.getCurrentCluster();
   if (!cluster) throw new Error('the kubeconfig names no current cluster');
   const url = new URL(path, cluster.server);
-  const options: Parameters<typeof request>[1] = { method, headers: { accept: 'application/json', 'content-type': 'application/json' }, timeout: 10_000 };
-  await kubeConfig.applyToHTTPSOptions(options);
+  const options: HttpsOptions = { ...(await httpsOptions(kubeConfig)), method };
   return new Promise<T>((resolve, reject) => {
     const req = request(url, options, (res) => {
       let text = '';

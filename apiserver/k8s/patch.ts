@@ -17,8 +17,25 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/**
+ * A copy of a JSON value (parsed request and platform bodies): ~8× cheaper than structuredClone, which serializes
+ * through V8's serializer (2–5% of the server's CPU on an update, issue 32). Anything but arrays and plain objects
+ * (primitives, and a Date a caller may have put in) is shared, not copied.
+ */
 export function deepClone<T>(value: T): T {
-  return structuredClone(value);
+  if (Array.isArray(value)) return value.map(deepClone) as T;
+  if (typeof value !== 'object' || value === null) return value;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  if (proto !== Object.prototype && proto !== null) return value;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) setOwn(out, key, deepClone((value as Record<string, unknown>)[key]));
+  return out as T;
+}
+
+/** out[key] = value, as an own data property even for `__proto__` (which JSON.parse makes an ordinary key). */
+export function setOwn(out: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+  else out[key] = value;
 }
 
 export function deepEqual(a: unknown, b: unknown): boolean {

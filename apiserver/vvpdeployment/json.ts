@@ -1,17 +1,16 @@
 // Structural helpers over plain JSON values: merge (as the platform's PATCH merges), equality and containment.
 
-import { isPlainObject } from '../k8s/index.js';
+import { deepClone, isPlainObject, setOwn } from '../k8s/index.js';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 /** `over` merged onto `base`: objects recursively, everything else (arrays included) replaced. Inputs are not changed. */
 export function deepMerge<T>(base: T, over: unknown): T {
-  if (!isPlainObject(base) || !isPlainObject(over)) return structuredClone(over === undefined ? base : over) as T;
-  const out: Record<string, unknown> = structuredClone(base);
-  for (const [key, value] of Object.entries(over)) {
-    if (value === undefined) continue;
-    out[key] = key in out ? deepMerge(out[key], value) : structuredClone(value);
-  }
+  if (!isPlainObject(base) || !isPlainObject(over)) return deepClone(over === undefined ? base : over) as T;
+  // Each value is copied once (base's keys first, in their order; then over's new keys).
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(base)) setOwn(out, key, !Object.hasOwn(over, key) || over[key] === undefined ? deepClone(value) : deepMerge(value, over[key]));
+  for (const [key, value] of Object.entries(over)) if (value !== undefined && !Object.hasOwn(base, key)) setOwn(out, key, deepClone(value));
   return out as T;
 }
 

@@ -21,8 +21,13 @@ export function parseCertificates(pemBundle: string | undefined): X509Certificat
   return certs;
 }
 
+/** Each certificate's validity in ms: validFrom/validTo format a string in native code on every read (issue 32). */
+const validity = new WeakMap<X509Certificate, readonly [number, number]>();
+
 function validAt(cert: X509Certificate, now: Date): boolean {
-  return new Date(cert.validFrom).getTime() <= now.getTime() && now.getTime() <= new Date(cert.validTo).getTime();
+  let period = validity.get(cert);
+  if (!period) validity.set(cert, (period = [new Date(cert.validFrom).getTime(), new Date(cert.validTo).getTime()]));
+  return period[0] <= now.getTime() && now.getTime() <= period[1];
 }
 
 /** Signature checks already made, per certificate object (a connection's chain is parsed once and reused per request). */

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { thrownStatus } from './thrown.js';
-import { applyJsonPatch, mergePatch, parseJson, patchSetsResourceVersion } from '../../../apiserver/k8s/patch.js';
+import { applyJsonPatch, deepClone, mergePatch, parseJson, patchSetsResourceVersion } from '../../../apiserver/k8s/patch.js';
 
 t.test('merge patch is RFC 7386', async (t) => {
   // The RFC's own example.
@@ -48,4 +48,20 @@ t.test('whether a patch pins the resourceVersion', async (t) => {
 t.test('__proto__ keys are refused before anything merges them', async (t) => {
   t.match(thrownStatus(() => parseJson('{"spec":{"__proto__":{"polluted":true}}}')), { code: 400 });
   t.equal(({} as { polluted?: boolean }).polluted, undefined);
+});
+
+t.test('deepClone copies a JSON value: equal, in the same key order, sharing nothing that can change', async (t) => {
+  const value = { b: 1, a: [{ x: 'y' }, null, 2, [true]], c: { d: { e: 'f' } }, g: undefined };
+  const copy = deepClone(value);
+  t.same(copy, value);
+  t.same(Object.keys(copy), ['b', 'a', 'c', 'g'], 'key order kept, undefined members too');
+  (copy.a[0] as { x: string }).x = 'changed';
+  copy.c.d.e = 'changed';
+  (copy.a[3] as boolean[]).push(false);
+  t.same(value, { b: 1, a: [{ x: 'y' }, null, 2, [true]], c: { d: { e: 'f' } }, g: undefined }, 'the original is untouched');
+  const parsed = JSON.parse('{"__proto__": {"polluted": true}, "k": 1}') as Record<string, unknown>;
+  const cloned = deepClone(parsed);
+  t.equal(Object.getPrototypeOf(cloned), Object.prototype, 'a __proto__ key stays a key, never the prototype');
+  t.same(Object.keys(cloned), ['__proto__', 'k']);
+  t.equal((cloned as { polluted?: boolean }).polluted, undefined);
 });
