@@ -4,28 +4,10 @@
 import type { FieldRequirement, LabelRequirement } from './storage.js';
 import type { KubeObject } from './types.js';
 import { statusErrors } from './status.js';
+import { parseLabelSelectorAsKube } from './label-selector-parser.js';
 
 /** Field selectors every resource supports (like CRDs): the rest are refused with 400. */
 export const SUPPORTED_FIELD_LABELS = ['metadata.name', 'metadata.namespace'] as const;
-
-function splitTopLevel(selector: string): string[] {
-  // Commas inside `in (a,b)` sets do not separate requirements.
-  const parts: string[] = [];
-  let depth = 0;
-  let current = '';
-  for (const ch of selector) {
-    if (ch === '(') depth++;
-    if (ch === ')') depth--;
-    if (ch === ',' && depth === 0) {
-      parts.push(current);
-      current = '';
-    } else {
-      current += ch;
-    }
-  }
-  parts.push(current);
-  return parts.map((p) => p.trim()).filter((p) => p !== '');
-}
 
 const labelKey = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 const labelValue = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
@@ -44,24 +26,10 @@ function checkValue(value: string): string {
   return value;
 }
 
-/** Parses `a=b,c!=d,e in (x,y),f notin (z),g,!h`. Throws 400 on a malformed selector. */
+/** Parses `a=b,c!=d,e in (x,y),f notin (z),g,!h` with kube's parser and words. Throws 400 on a malformed selector. */
 export function parseLabelSelector(selector: string | undefined): LabelRequirement[] {
   if (!selector) return [];
-  return splitTopLevel(selector).map((part): LabelRequirement => {
-    let m = /^(\S+?)\s+(in|notin)\s*\(([^)]*)\)$/.exec(part);
-    if (m) {
-      const values = m[3]!.split(',').map((v) => v.trim()).filter((v) => v !== '').map(checkValue);
-      return { key: checkKey(m[1]!), operator: m[2] === 'in' ? 'In' : 'NotIn', values };
-    }
-    m = /^([^=!\s]+)\s*(==|=|!=)\s*(\S*)$/.exec(part);
-    if (m) {
-      return { key: checkKey(m[1]!), operator: m[2] === '!=' ? 'NotEquals' : 'Equals', values: [checkValue(m[3]!)] };
-    }
-    m = /^!\s*(\S+)$/.exec(part);
-    if (m) return { key: checkKey(m[1]!), operator: 'DoesNotExist', values: [] };
-    if (/^\S+$/.test(part)) return { key: checkKey(part), operator: 'Exists', values: [] };
-    throw statusErrors.badRequest(`unable to parse requirement: found '${part}', expected: ',', '=', '!=', 'in', 'notin'`);
-  });
+  return parseLabelSelectorAsKube(selector, { key: checkKey, value: checkValue, syntax: (message) => statusErrors.badRequest(message) });
 }
 
 function unescapeFieldValue(value: string): string {

@@ -21,6 +21,8 @@ function watchOptions(request: FastifyRequest, list: ListOptions): WatchOptions 
 function timeoutSeconds(request: FastifyRequest, minTimeoutSeconds: number): number {
   const given = queryParam(request, 'timeoutSeconds');
   if (given !== undefined && given !== '') {
+    // kube-apiserver's words (the query decoder's strconv.ParseInt) for what is no integer at all.
+    if (!/^[-+]?\d+$/.test(given)) throw statusErrors.badRequest(`strconv.ParseInt: parsing ${JSON.stringify(given)}: invalid syntax`);
     if (!/^\d+$/.test(given)) throw statusErrors.badRequest(`timeoutSeconds: Invalid value: "${given}": must be a non-negative integer`);
     if (Number(given) > 0) return Number(given);
   }

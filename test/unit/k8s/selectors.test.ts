@@ -3,6 +3,25 @@ import { thrownStatus } from './thrown.js';
 import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector } from '../../../apiserver/k8s/selectors.js';
 import type { KubeObject } from '../../../apiserver/k8s/types.js';
 
+t.test('a malformed label selector is refused with the words of kube\'s parser (k8s.io/apimachinery pkg/labels)', async (t) => {
+  const cases: Record<string, string> = {
+    'tier===': "unable to parse requirement: found '=', expected: identifier",
+    'a b': "unable to parse requirement: found 'b', expected: in, notin, =, ==, !=, gt, lt",
+    'tier in web': "unable to parse requirement: found 'web' expected: '('",
+    'a=b c': "found 'c', expected: ',' or 'end of string'",
+    'a,': "found '', expected: identifier after ','",
+    '=a': "found '=', expected: !, identifier, or 'end of string'",
+    'x in (a b)': "unable to parse requirement: found 'b', expected: ',' or ')'",
+  };
+  for (const [selector, message] of Object.entries(cases)) {
+    const status = thrownStatus(() => parseLabelSelector(selector));
+    t.match(status, { code: 400, reason: 'BadRequest' }, selector);
+    t.equal(status?.message, message, selector);
+  }
+  t.same(parseLabelSelector('x in (in),!y'), [{ key: 'x', operator: 'In', values: ['in'] }, { key: 'y', operator: 'DoesNotExist', values: [] }]);
+  t.same(parseLabelSelector('x in (,a)'), [{ key: 'x', operator: 'In', values: ['', 'a'] }]);
+});
+
 t.test('label selectors: equality, set-based, existence', async (t) => {
   t.same(parseLabelSelector('a=b,c!=d,e in (x, y),f notin (z),g,!h,i==j'), [
     { key: 'a', operator: 'Equals', values: ['b'] },
