@@ -167,6 +167,14 @@ for (const file of tracked) {
     });
   }
   after = after.replace(mentionPattern, (m) => mentionMended(m));
+  // A room's own README names its modules by bare name (`reader.ts`): they gain their folder (`read/reader.ts`).
+  const room = Object.keys(GROUPS).find((folder) => file === `${folder}/README.md`);
+  if (room) {
+    after = after.replace(/`([a-z0-9-]+\.ts)`/g, (all, name) => {
+      const moved = MOVES.get(`${room}/${name}`);
+      return moved && !isFile(`${room}/${name}`) && isFile(moved) ? `\`${moved.slice(room.length + 1)}\`` : all;
+    });
+  }
   for (const [from, to] of Object.entries(PLAIN)) if (isFile(to)) after = after.split(from).join(to);
   if (after !== before) {
     filesChanged++;
