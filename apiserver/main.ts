@@ -8,9 +8,9 @@ import { pino } from 'pino';
 import { Counter, Gauge, Histogram } from 'prom-client';
 import { ConfigError, loadConfig, usage, type ServerConfig } from './config.js';
 import { ApiMetrics, KeepAliveKubeConfig, clusterAdmission, clusterFlowControl, createApiServer, kubeDelegatedAuth } from './k8s/index.js';
-import { KubeEventRecorder, type InvolvedObject } from './k8s/event-recorder.js';
+import { KubeEventRecorder, type InvolvedObject } from './k8s/cluster/event-recorder.js';
 import type { KubeObject } from './k8s/types.js';
-import { LeaderElector } from './k8s/leader-election.js';
+import { LeaderElector } from './k8s/cluster/leader-election.js';
 import { VvpClient } from './vvp/index.js';
 import { VvpDeploymentStorage, RecordSigner, migrateUnsignedRecords, type VvpDeploymentStorageOptions } from './vvpdeployment/index.js';
 import {

@@ -3,7 +3,7 @@
 // ValidatingAdmissionPolicy's matchConstraints. This server serves each resource in one version only, so
 // matchPolicy Equivalent finds no other group/version to convert to and decides as Exact does.
 
-import { matchesLabels } from '../selectors.js';
+import { matchesLabels } from '../list/selectors.js';
 import type { LabelRequirement } from '../storage.js';
 import type { AdmissionAttributes } from './attributes.js';
 

@@ -5,7 +5,7 @@
 // the object; validating webhooks run in parallel. failurePolicy decides what an unreachable webhook or a failed
 // match condition means; a dry run reaches only webhooks declaring sideEffects None or NoneOnDryRun.
 
-import { applyJsonPatch, deepEqual, isPlainObject } from '../patch.js';
+import { applyJsonPatch, deepEqual, isPlainObject } from '../fields/patch.js';
 import { isStatusError } from '../status.js';
 import type { KubeObject, Status } from '../types.js';
 import { type AdmissionAttributes, type GroupVersionResource, type Operation, admissionRequest } from './attributes.js';

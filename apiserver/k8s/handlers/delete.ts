@@ -2,8 +2,8 @@
 // deletecollection.
 
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { isPlainObject, parseJson } from '../patch.js';
-import { matchesSelectors } from '../selectors.js';
+import { isPlainObject, parseJson } from '../fields/patch.js';
+import { matchesSelectors } from '../list/selectors.js';
 import { type DeleteOptions, isGetter, isGracefulDeleter, isLister, type RequestContext } from '../storage.js';
 import { isStatusError, statusErrors, successStatus } from '../status.js';
 import type { KubeObject } from '../types.js';

@@ -1,7 +1,7 @@
 // get and list (list also dispatches ?watch=true to the watch handler).
 
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { parseFieldSelector, parseLabelSelector } from '../selectors.js';
+import { parseFieldSelector, parseLabelSelector } from '../list/selectors.js';
 import { isGetter, isLister, isWatcher, type ListOptions } from '../storage.js';
 import { statusErrors } from '../status.js';
 import { type Endpoint, invalidOptions, outputFor, queryParam, ref, renderList, renderObject, requestContext, truthy } from './common.js';

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { thrownStatus } from './thrown.js';
-import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector } from '../../../apiserver/k8s/selectors.js';
+import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector } from '../../../apiserver/k8s/list/selectors.js';
 import type { KubeObject } from '../../../apiserver/k8s/types.js';
 
 t.test('label selectors: equality, set-based, existence', async (t) => {

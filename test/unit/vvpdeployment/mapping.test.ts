@@ -1,8 +1,8 @@
 import t from 'tap';
-import { LABEL, MANAGED_BY_LABEL, RESTART_ANNOTATION, decodeKubeParts, encodeKubeParts, type KubeParts } from '../../../apiserver/vvpdeployment/annotations.js';
-import { planCreate, planUpdate, platformToKube, toVvpDeployment } from '../../../apiserver/vvpdeployment/mapping.js';
-import type { PlatformView } from '../../../apiserver/vvpdeployment/platform-view.js';
-import { withDefaults } from '../../../apiserver/vvpdeployment/validation.js';
+import { LABEL, MANAGED_BY_LABEL, RESTART_ANNOTATION, decodeKubeParts, encodeKubeParts, type KubeParts } from '../../../apiserver/vvpdeployment/trust/annotations.js';
+import { planCreate, planUpdate, platformToKube, toVvpDeployment } from '../../../apiserver/vvpdeployment/decide/mapping.js';
+import type { PlatformView } from '../../../apiserver/vvpdeployment/read/platform-view.js';
+import { withDefaults } from '../../../apiserver/vvpdeployment/decide/validation.js';
 import type { VvpDeployment, VvpDeploymentSpec } from '../../../apiserver/vvpdeployment/types.js';
 import type { Deployment, DeploymentWrite } from '../../../apiserver/vvp/types.js';
 

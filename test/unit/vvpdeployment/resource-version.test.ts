@@ -1,7 +1,7 @@
 import t from 'tap';
 import {
   checkResourceVersion, deriveResourceVersion, listResourceVersion, parseResourceVersion, resourceVersionTime,
-} from '../../../apiserver/vvpdeployment/resource-version.js';
+} from '../../../apiserver/vvpdeployment/decide/resource-version.js';
 
 const ref = { group: 'ververica.platform', resource: 'vvpdeployments', name: 'top-speed' };
 

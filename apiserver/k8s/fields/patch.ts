@@ -1,0 +1,68 @@
+// JSON merge patch (RFC 7386) and JSON patch (RFC 6902, fast-json-patch), with kube-apiserver's error codes.
+
+import jsonPatch from 'fast-json-patch';
+import { parseJson } from '../serve/body-bounds.js';
+import { statusErrors } from '../status.js';
+
+export { parseJson };
+
+export const JSON_PATCH = 'application/json-patch+json';
+export const MERGE_PATCH = 'application/merge-patch+json';
+export const APPLY_PATCH = 'application/apply-patch+yaml';
+export const STRATEGIC_MERGE_PATCH = 'application/strategic-merge-patch+json';
+/** What PATCH consumes here; strategic merge patch is refused with 415 so clients (the GC, kubectl) fall back. */
+export const SUPPORTED_PATCH_TYPES = [JSON_PATCH, MERGE_PATCH, APPLY_PATCH] as const;
+
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export function deepClone<T>(value: T): T {
+  return structuredClone(value);
+}
+
+export function deepEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((v, i) => deepEqual(v, b[i]));
+  if (isPlainObject(a) && isPlainObject(b)) {
+    const ka = Object.keys(a);
+    return ka.length === Object.keys(b).length && ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && deepEqual(a[k], b[k]));
+  }
+  return false;
+}
+
+/** RFC 7386: objects merge recursively, null deletes, everything else replaces. */
+export function mergePatch(target: unknown, patch: unknown): unknown {
+  if (!isPlainObject(patch)) return deepClone(patch);
+  const result: Record<string, unknown> = isPlainObject(target) ? { ...target } : {};
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === null) delete result[key];
+    else result[key] = mergePatch(result[key], value);
+  }
+  return result;
+}
+
+/**
+ * Applies an RFC 6902 patch document. Malformed documents are 400; an operation that cannot be applied (a failed
+ * `test`, remove/replace at a missing path, move/copy from one, add under a missing parent) is kube-apiserver's 422,
+ * whose message names no operation (applyJSPatch answers NewGenericServerResponse(422) without causes).
+ */
+export function applyJsonPatch(document: unknown, body: string): unknown {
+  const operations = parseJson(body, 'patch');
+  if (!Array.isArray(operations)) throw statusErrors.badRequest('error decoding patch: json: cannot unmarshal object into Go value of type []handlers.jsonPatchOp');
+  // An unknown op, a missing or malformed path: kube-apiserver finds these only when applying, so the same 422.
+  if (jsonPatch.validate(operations as jsonPatch.Operation[])) throw statusErrors.patchNotApplicable();
+  try {
+    return jsonPatch.applyPatch(deepClone(document), operations as jsonPatch.Operation[], true, false).newDocument;
+  } catch {
+    throw statusErrors.patchNotApplicable();
+  }
+}
+
+/** Whether the client's patch sets metadata.resourceVersion itself (then a conflict is the client's, not retried). */
+export function patchSetsResourceVersion(contentType: string, patch: unknown): boolean {
+  if (contentType === JSON_PATCH) {
+    return Array.isArray(patch) && patch.some((op) => isPlainObject(op) && op.path === '/metadata/resourceVersion' && op.op !== 'test' && op.op !== 'remove');
+  }
+  return isPlainObject(patch) && isPlainObject(patch.metadata) && typeof patch.metadata.resourceVersion === 'string' && patch.metadata.resourceVersion !== '';
+}

@@ -1,0 +1,42 @@
+// Structural helpers over plain JSON values: merge (as the platform's PATCH merges), equality and containment.
+
+import { isPlainObject } from '../../k8s/index.js';
+
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/** `over` merged onto `base`: objects recursively, everything else (arrays included) replaced. Inputs are not changed. */
+export function deepMerge<T>(base: T, over: unknown): T {
+  if (!isPlainObject(base) || !isPlainObject(over)) return structuredClone(over === undefined ? base : over) as T;
+  const out: Record<string, unknown> = structuredClone(base);
+  for (const [key, value] of Object.entries(over)) {
+    if (value === undefined) continue;
+    out[key] = key in out ? deepMerge(out[key], value) : structuredClone(value);
+  }
+  return out as T;
+}
+
+export function deepEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    return a.every((v, i) => deepEqual(v, b[i]));
+  }
+  if (!isPlainObject(a) || !isPlainObject(b)) return false;
+  const ka = Object.keys(a).filter((k) => a[k] !== undefined);
+  const kb = Object.keys(b).filter((k) => b[k] !== undefined);
+  return ka.length === kb.length && ka.every((k) => deepEqual(a[k], b[k]));
+}
+
+/**
+ * The paths where `actual` does not carry `desired`: every field of `desired` must be in `actual` with the same
+ * value; objects are compared field by field, arrays and scalars as a whole. Fields only in `actual` are fine.
+ */
+export function missingPaths(desired: unknown, actual: unknown, path = ''): string[] {
+  if (desired === undefined) return [];
+  if (isPlainObject(desired)) {
+    if (!isPlainObject(actual)) return [path || '.'];
+    return Object.entries(desired).flatMap(([k, v]) => missingPaths(v, actual[k], path ? `${path}.${k}` : k));
+  }
+  return deepEqual(desired, actual) ? [] : [path || '.'];
+}
+
