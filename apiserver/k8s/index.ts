@@ -23,11 +23,13 @@ export { delegatingAuthenticator, delegatingAuthorizer, kubeDelegatedAuth, type 
 export { ConfigMapAuthenticationSource, KubeSubjectAccessReviewer, KubeTokenReviewer } from './auth/kube-delegation.js';
 export * from './storage.js';
 export { type RestStrategy, type Strategic, applyCreateStrategy, applyUpdateStrategy, fillCreateSystemFields, kubeNow } from './strategy/strategy.js';
-export { isPlainObject } from './fields/patch.js';
+export { deepEqual, isPlainObject } from './fields/patch.js';
 export { checkDeletePreconditions, checkUid } from './strategy/preconditions.js';
 export * from './status.js';
 export type * from './types.js';
 export { KeepAliveKubeConfig } from './cluster/kube-config.js';
+export { KubeEventRecorder, type InvolvedObject } from './cluster/event-recorder.js';
+export { LeaderElector } from './cluster/leader-election.js';
 export {
   type Admission, type AdmissionAttributes, type AdmissionPlugin, AdmissionChain, NO_ADMISSION, clusterAdmission, type ClusterAdmission,
 } from './admission/index.js';
