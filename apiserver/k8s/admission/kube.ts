@@ -14,7 +14,7 @@ import type { Registry } from 'prom-client';
 import type { KubeObject } from '../types.js';
 import { AdmissionChain } from './chain.js';
 import { ClusterCache, type RawList, wireForm } from './cluster-cache.js';
-import { internalError } from './errors.js';
+import { statusErrors } from '../status.js';
 import type { LabelSelector } from './matching.js';
 import { AdmissionMetrics } from './metrics.js';
 import { type Namespace, NamespaceLifecycle, type NamespaceLookup, namespaceOf } from './namespace-lifecycle.js';
@@ -130,7 +130,7 @@ export function clusterAdmission(kubeConfig: KubeConfig, log: Logger, registry: 
         return wireForm(await core.readNamespace({ name })) as Namespace;
       } catch (err) {
         if (statusCode(err) === 404) return undefined;
-        throw internalError((err as Error).message);
+        throw statusErrors.internalError((err as Error).message);
       }
     },
   };

@@ -6,13 +6,13 @@
 // match condition means; a dry run reaches only webhooks declaring sideEffects None or NoneOnDryRun.
 
 import { applyJsonPatch, deepEqual, isPlainObject } from '../fields/patch.js';
-import { isStatusError } from '../status.js';
+import { isStatusError, statusErrors } from '../status.js';
 import type { KubeObject, Status } from '../types.js';
 import { type AdmissionAttributes, type GroupVersionResource, type Operation, admissionRequest } from './attributes.js';
 import { CelCompileError, celValue, compile, firstLine } from './cel.js';
 import type { AdmissionPlugin, Warnings } from './chain.js';
 import type { ObjectSource } from './cluster-cache.js';
-import { admissionForbidden, badRequest, callingWebhookMessage, internalError, webhookDenied } from './errors.js';
+import { admissionForbidden, callingWebhookMessage, webhookDenied } from './errors.js';
 import { type LabelSelector, type RuleWithOperations, anyRuleMayMatch, namespaceSelectorMatches, objectSelectorMatches, ruleMatches } from './matching.js';
 import type { AdmissionMetrics } from './metrics.js';
 import { type ServiceResolver, type WebhookClientConfig, WebhookCallError, postAdmissionReview } from './webhook-client.js';
@@ -113,7 +113,7 @@ function failureOf(hook: Webhook, err: unknown, deps: WebhookDeps): Error | unde
       deps.log?.('failed calling webhook, failing open', { webhook: hook.name, err: err.message });
       return undefined;
     }
-    return internalError(callingWebhookMessage(hook.name, err.message));
+    return statusErrors.internalError(callingWebhookMessage(hook.name, err.message));
   }
   return err as Error;
 }
@@ -139,7 +139,7 @@ abstract class WebhookPlugin implements AdmissionPlugin {
       const match = await shouldCall(hook, a, this.deps);
       if (match === false) continue;
       if (a.dryRun && match === true && hook.sideEffects !== 'None' && hook.sideEffects !== 'NoneOnDryRun') {
-        throw badRequest(`admission webhook "${hook.name}" does not support dry run`);
+        throw statusErrors.badRequest(`admission webhook "${hook.name}" does not support dry run`);
       }
       matched.push({ hook, match });
     }
@@ -204,13 +204,13 @@ export class MutatingWebhooks extends WebhookPlugin {
     warnings.push(...answer.warnings);
     if (!answer.patch || !a.object) return false;
     if (answer.patchType !== 'JSONPatch') {
-      throw internalError(callingWebhookMessage(hook.name, `unsupported patch type "${answer.patchType ?? ''}"`));
+      throw statusErrors.internalError(callingWebhookMessage(hook.name, `unsupported patch type "${answer.patchType ?? ''}"`));
     }
     let patched: unknown;
     try {
       patched = applyJsonPatch(a.object, Buffer.from(answer.patch, 'base64').toString('utf8'));
     } catch (err) {
-      throw internalError(`admission webhook "${hook.name}" returned a patch that cannot be applied: ${isStatusError(err) ? err.message : (err as Error).message}`);
+      throw statusErrors.internalError(`admission webhook "${hook.name}" returned a patch that cannot be applied: ${isStatusError(err) ? err.message : (err as Error).message}`);
     }
     checkIdentityKept(hook.name, a.object, patched);
     if (deepEqual(patched, a.object)) return false;
@@ -224,7 +224,7 @@ function checkIdentityKept(webhook: string, before: KubeObject, after: unknown):
   const a = after as Partial<KubeObject>;
   const same = isPlainObject(after) && a.apiVersion === before.apiVersion && a.kind === before.kind && isPlainObject(a.metadata)
     && a.metadata.name === before.metadata.name && a.metadata.namespace === before.metadata.namespace;
-  if (!same) throw internalError(`admission webhook "${webhook}" changed the object's apiVersion, kind, name or namespace`);
+  if (!same) throw statusErrors.internalError(`admission webhook "${webhook}" changed the object's apiVersion, kind, name or namespace`);
 }
 
 export class ValidatingWebhooks extends WebhookPlugin {

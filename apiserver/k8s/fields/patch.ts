@@ -9,7 +9,6 @@ export { parseJson };
 export const JSON_PATCH = 'application/json-patch+json';
 export const MERGE_PATCH = 'application/merge-patch+json';
 export const APPLY_PATCH = 'application/apply-patch+yaml';
-export const STRATEGIC_MERGE_PATCH = 'application/strategic-merge-patch+json';
 /** What PATCH consumes here; strategic merge patch is refused with 415 so clients (the GC, kubectl) fall back. */
 export const SUPPORTED_PATCH_TYPES = [JSON_PATCH, MERGE_PATCH, APPLY_PATCH] as const;
 
@@ -21,14 +20,17 @@ export function deepClone<T>(value: T): T {
   return structuredClone(value);
 }
 
+/** Equality of JSON values: a key whose value is undefined is absent (it would not be on the wire). */
 export function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
-  if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((v, i) => deepEqual(v, b[i]));
-  if (isPlainObject(a) && isPlainObject(b)) {
-    const ka = Object.keys(a);
-    return ka.length === Object.keys(b).length && ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && deepEqual(a[k], b[k]));
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    return a.every((v, i) => deepEqual(v, b[i]));
   }
-  return false;
+  if (!isPlainObject(a) || !isPlainObject(b)) return false;
+  const ka = Object.keys(a).filter((k) => a[k] !== undefined);
+  const kb = Object.keys(b).filter((k) => b[k] !== undefined);
+  return ka.length === kb.length && ka.every((k) => deepEqual(a[k], b[k]));
 }
 
 /** RFC 7386: objects merge recursively, null deletes, everything else replaces. */

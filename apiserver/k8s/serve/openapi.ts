@@ -241,12 +241,6 @@ function pathParams(info: ResourceInfo, namespaced: boolean, named: boolean): Pa
   return params;
 }
 
-export interface OpenApiDocuments {
-  v2: Schema;
-  /** Per group-version, keyed `apis/<group>/<version>`. */
-  v3: Map<string, Schema>;
-}
-
 export function buildV2(storages: Storage[], title = 'Kubernetes', version = 'v0.0.0'): Schema {
   const ref = (name: string) => `#/definitions/${name}`;
   const definitions: Record<string, Schema> = metaDefinitions(ref);

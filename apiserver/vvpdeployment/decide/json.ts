@@ -1,6 +1,9 @@
-// Structural helpers over plain JSON values: merge (as the platform's PATCH merges), equality and containment.
+// Structural helpers over plain JSON values: merge (as the platform's PATCH merges) and containment.
 
-import { isPlainObject } from '../../k8s/index.js';
+import { deepEqual, isPlainObject } from '../../k8s/index.js';
+
+/** The machinery's equality of JSON values (a key whose value is undefined is absent), for the modules beside this one. */
+export { deepEqual };
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -13,18 +16,6 @@ export function deepMerge<T>(base: T, over: unknown): T {
     out[key] = key in out ? deepMerge(out[key], value) : structuredClone(value);
   }
   return out as T;
-}
-
-export function deepEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (Array.isArray(a) || Array.isArray(b)) {
-    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
-    return a.every((v, i) => deepEqual(v, b[i]));
-  }
-  if (!isPlainObject(a) || !isPlainObject(b)) return false;
-  const ka = Object.keys(a).filter((k) => a[k] !== undefined);
-  const kb = Object.keys(b).filter((k) => b[k] !== undefined);
-  return ka.length === kb.length && ka.every((k) => deepEqual(a[k], b[k]));
 }
 
 /**

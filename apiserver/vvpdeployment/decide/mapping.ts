@@ -3,7 +3,7 @@
 import type { KubeObject } from '../../k8s/index.js';
 import type { DeploymentWrite, StringMap } from '../../vvp/index.js';
 import {
-  RESTART_ANNOTATION, decodeKubeParts, encodeKubeParts, mergeMetadata, withoutReserved,
+  RESTART_ANNOTATION, encodeKubeParts, mergeMetadata, withoutReserved,
   type FailureMark, type KubeParts, type NonceRecord,
 } from '../trust/annotations.js';
 import { computeConditions } from './conditions.js';
@@ -330,10 +330,4 @@ export function toVvpDeployment(view: PlatformView, parts: KubeParts): VvpDeploy
   if (parts.managedFields !== undefined) metadata.managedFields = parts.managedFields;
   if (parts.deletion) metadata.deletionTimestamp = parts.deletion.timestamp;
   return { apiVersion: API_VERSION, kind: KIND, metadata, spec: parts.spec, status: buildStatus(view, parts) };
-}
-
-/** Decodes and maps in one step; undefined for a platform deployment without a Kubernetes record. */
-export function platformToKube(view: PlatformView): VvpDeployment | undefined {
-  const parts = decodeKubeParts(view.deployment.metadata.annotations);
-  return parts ? toVvpDeployment(view, parts) : undefined;
 }

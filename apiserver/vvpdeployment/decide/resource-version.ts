@@ -35,12 +35,6 @@ export function listResourceVersion(itemVersions: readonly (string | undefined)[
   return String(max);
 }
 
-/** The time an RV stands for: a watch cache can tell how old a version a client resumes from is. */
-export function resourceVersionTime(rv: string): Date | undefined {
-  const n = parseResourceVersion(rv);
-  return n === undefined ? undefined : new Date(Math.floor(n / SUFFIX));
-}
-
 /**
  * An update's precondition: when the client sent a resourceVersion, it must be the object's current one. The write
  * then carries the platform's own resourceVersion, so a race between two replicas is refused by the platform too.

@@ -34,7 +34,7 @@ interface NamespaceRead {
 }
 
 /** Adds one managed deployment to `owners` (a deployment read one at a time, reader.ts). */
-export function ownerOf(d: Deployment, owners: Map<string, ManagedOwner>, warn: (message: string, fields?: Record<string, unknown>) => void): void {
+export function addManagedOwner(d: Deployment, owners: Map<string, ManagedOwner>, warn: (message: string, fields?: Record<string, unknown>) => void): void {
   try {
     const parts = decodeKubeParts(d.metadata.annotations);
     if (!parts) return;

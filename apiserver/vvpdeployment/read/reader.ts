@@ -4,7 +4,7 @@ import {
   type AutopilotPolicy, type Deployment, isVvpHttpError, type Job, runtimeParallelismOf, type Savepoint,
 } from '../../vvp/index.js';
 import { ANNOTATION, isManagedBy, managedSelector } from '../trust/annotations.js';
-import { type ChildKind, type ManagedOwner, NamespaceReads, type OwnedChildren, ownerOf } from '../instance/owned-children.js';
+import { type ChildKind, type ManagedOwner, NamespaceReads, type OwnedChildren, addManagedOwner } from '../instance/owned-children.js';
 import { viewResourceVersion } from '../decide/mapping.js';
 import { newestFirst, type AutopilotView, type PlatformView } from './platform-view.js';
 import type { PlatformPort } from '../instance/platform-port.js';
@@ -41,13 +41,6 @@ interface Surroundings {
   job?: Job;
   savepoints: Savepoint[];
   autopilot: AutopilotView | 'absent' | undefined;
-}
-
-/** A managed platform deployment's view and the Kubernetes object it belongs to. */
-export interface ManagedView {
-  view: PlatformView;
-  namespace: string;
-  name: string;
 }
 
 interface PlatformNamespaceData {
@@ -333,7 +326,7 @@ export class PlatformReader {
         if (cached?.version === version) {
           if (cached.owner) owners.set(d.metadata.id, cached.owner);
         } else {
-          ownerOf(d, owners, (m, f) => this.warn(m, f));
+          addManagedOwner(d, owners, (m, f) => this.warn(m, f));
         }
         nextOwners.set(d.metadata.id, { version, owner: owners.get(d.metadata.id) });
       }
@@ -393,7 +386,7 @@ export class PlatformReader {
       this.platform(undefined, () => client.streamDeployments(pns, { labelSelector: managedSelector(this.options.instanceId) }, {
         item: (d) => {
           // Only deployments whose record is this server's own (record-signature.ts) own children, as in namespaceViews.
-          if (isManagedBy(d.metadata.labels, this.options.instanceId) && (this.options.trusts?.(d) ?? true)) ownerOf(d, owners, (m, f) => this.warn(m, f));
+          if (isManagedBy(d.metadata.labels, this.options.instanceId) && (this.options.trusts?.(d) ?? true)) addManagedOwner(d, owners, (m, f) => this.warn(m, f));
         },
         leftOut: (item) => this.oversized.leftOut(item),
       }, LISTING_BOUNDS, { signal })),
