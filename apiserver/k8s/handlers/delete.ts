@@ -95,7 +95,7 @@ export async function deleteObject(endpoint: Endpoint, request: FastifyRequest, 
 export async function deleteCollection(endpoint: Endpoint, request: FastifyRequest, reply: FastifyReply, namespace: string | undefined) {
   const storage = endpoint.storage;
   if (!isGracefulDeleter(storage) || !isLister(storage)) throw notSupported(endpoint, 'deletecollection');
-  const list = listOptions(request, namespace, false);
+  const list = listOptions(request, namespace, { watch: false });
   const { options, dryRun } = parseDeleteOptions(request);
   const ctx = requestContext(request, reply, dryRun);
   const { items, metadata } = await storage.list(ctx, list);

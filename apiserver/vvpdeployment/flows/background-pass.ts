@@ -56,7 +56,7 @@ export class BackgroundPass {
           } else if (isOverdueTrigger(nonce, core.now(), settler.graceMs)) {
             const savepoints = await core.client.listSavepoints(pns, { deploymentId: d.metadata.id }, { signal });
             const object = core.toObject({ deployment: d }, core.partsOf(d));
-            await settler.settle(d, savepoints.items, await writer.writeOptions(ctx, object, true));
+            await settler.settle(d, savepoints.items, await writer.writeOptions(ctx, object, { serverTokenIfUnreadable: true }));
           } else if (restorePending(restore)) {
             await this.flows.restoring.finish(ctx, d, signal);
           }

@@ -71,7 +71,7 @@ export class DeletionFlow {
     const policy = parts.spec.deletionPolicy ?? del.policy;
     const step = deletionStep(policy, view);
     if (!step.ready || parts.finalizers?.length) {
-      const opts = await writer.writeOptions(ctx, object, true);
+      const opts = await writer.writeOptions(ctx, object, { serverTokenIfUnreadable: true });
       const setState = step.setState;
       await this.recordBlocked(ctx, d, parts, () => writer.patchFresh(d, (fresh) => {
         const freshDeletion = core.partsOf(fresh).deletion;
@@ -86,7 +86,7 @@ export class DeletionFlow {
       }, opts));
       return { object, deleted: false };
     }
-    const opts = await writer.writeOptions(ctx, object, true);
+    const opts = await writer.writeOptions(ctx, object, { serverTokenIfUnreadable: true });
     const client = core.client;
     const pns = d.metadata.namespace;
     const ok = await this.recordBlocked(ctx, d, parts, async () => {

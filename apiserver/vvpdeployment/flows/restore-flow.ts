@@ -66,7 +66,7 @@ export class RestoreFlow {
     const done = restoreCompletion(view, rec);
     if (!done) return;
     const object = core.toObject(view, core.partsOf(d));
-    const opts = await this.writer.writeOptions(ctx, object, true);
+    const opts = await this.writer.writeOptions(ctx, object, { serverTokenIfUnreadable: true });
     const written = await this.writer.patchFresh(d, (fresh) => {
       if (core.partsOf(fresh).restore?.nonce !== rec.nonce) return undefined;
       const body: DeploymentWrite = this.writer.recordBody(fresh, (p) => ({ ...p, restore: done.record }));

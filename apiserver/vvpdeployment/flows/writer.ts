@@ -17,8 +17,8 @@ import { WRITE_WAKE_FRACTION, wakeDelay } from './write-wake.js';
 export class PlatformWriter {
   constructor(private readonly core: StorageCore, private readonly listing: Listing) {}
 
-  /** The call options of a write for `obj`: its Secret's token when it names one (`fallback`: the server's if unreadable). */
-  async writeOptions(ctx: RequestContext, obj: KubeObject, fallback = false): Promise<CallOptions> {
+  /** The call options of a write for `obj`: its Secret's token when it names one (`serverTokenIfUnreadable`: else the server's). */
+  async writeOptions(ctx: RequestContext, obj: KubeObject, { serverTokenIfUnreadable = false } = {}): Promise<CallOptions> {
     const secret = obj.metadata.annotations?.[APIKEY_SECRET_ANNOTATION];
     if (secret === undefined) return { signal: ctx.signal };
     const resolveToken = this.core.options.resolveToken;
@@ -31,7 +31,7 @@ export class PlatformWriter {
       return { signal: ctx.signal, token, tokenName: `Secret ${namespace}/${secret} (annotation ${APIKEY_SECRET_ANNOTATION})` };
     } catch (err) {
       // A finishing deletion must not hang on a Secret that went first (namespace deletion removes Secrets early).
-      if (fallback) return { signal: ctx.signal };
+      if (serverTokenIfUnreadable) return { signal: ctx.signal };
       if (err instanceof UnusableSecretError) throw unusableApikeySecret(namespace, obj.metadata.name ?? '', secret, this.core.group);
       throw err;
     }
