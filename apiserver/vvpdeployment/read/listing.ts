@@ -4,7 +4,7 @@
 
 import {
   budgetedIntervalMs, EventQueue, INITIAL_EVENTS_END_ANNOTATION, type KubeObject, type ListedObjects,
-  type RequestContext, selection, type SnapshotEntry, WatchHub, type WatchOptions, type WatchStream,
+  type RequestContext, selection, type SnapshotEntry, type WatchHub, type WatchOptions, type WatchStream,
 } from '../../k8s/index.js';
 import type { Deployment } from '../../vvp/index.js';
 import { ANNOTATION, LABEL, decodeKubeParts, isManagedBy, managedSelector } from '../trust/annotations.js';
@@ -32,13 +32,10 @@ export class Listing {
 
   constructor(private readonly core: StorageCore) {
     this.occupancy = new NamespaceOccupancy(core.options.platformNamespaces);
-    const { watch, sharedWatch } = core.options;
+    // The one hub is the storage's (storage.ts), shared by every instance: an instance never polls on its own.
+    const { sharedWatch } = core.options;
     this.scopeOf = sharedWatch?.scopeOf ?? ((pns) => pns);
-    this.hub = sharedWatch?.hub
-      ?? (watch && new WatchHub({
-        snapshot: (scope, known) => this.snapshot(scope, known), pollIntervalMs: watch.pollIntervalMs, onPollError: watch.onPollError,
-        intervalMs: (scope) => this.pollIntervalMs(scope), minGapMs: (scope) => this.pollGapMs(scope),
-      }));
+    this.hub = sharedWatch?.hub;
   }
 
 
