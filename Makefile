@@ -13,7 +13,7 @@ endif
 export PATH := $(NODEJS_BIN):$(PATH)
 NODE       ?= node
 STATE      ?= .state
-K8S_BIN     = $(shell test/cluster/build-binaries.sh)
+K8S_BIN     = $(shell tools/cluster/build-binaries.sh)
 EMULATOR_PORT ?= 8080
 EMULATOR_TOKEN ?= admin-token
 # make run PLATFORMS=2: two emulators, two platform instances behind the one API (docs/platforms.md).
@@ -43,7 +43,7 @@ lint: deps ## typescript-eslint over the whole tree
 
 .PHONY: k8s-bin
 k8s-bin: ## build kube-apiserver, kube-controller-manager, kubectl and etcd from Go modules (cached per pin)
-	@test/cluster/build-binaries.sh
+	@tools/cluster/build-binaries.sh
 
 .PHONY: kstatus
 kstatus: ## build the kstatus checker of the GitOps tests (tools/kstatus: sigs.k8s.io/cli-utils, cached per pin)
@@ -59,12 +59,12 @@ reference: build ## regenerate docs/reference/flags.md, chart-values.md and the 
 
 .PHONY: manifests
 manifests: build ## render the plain manifests (apiservice/manifests/, a kustomize base) from the Helm chart
-	@bin=$$(test/cluster/build-binaries.sh) && $(NODE) dist/apiservice/plain-manifests.js --helm $$bin/helm
+	@bin=$$(tools/cluster/build-binaries.sh) && $(NODE) dist/apiservice/plain-manifests.js --helm $$bin/helm
 
 .PHONY: test
 test: build lint ## build, lint, then the whole tap suite against a real control plane and the emulator
 	@echo "Node.js $$(node --version) ($$(command -v node))"
-	@bin=$$(test/cluster/build-binaries.sh) && ks=$$(tools/kstatus/build.sh) && adm=$$(tools/kube-admission/build.sh) && K8S_BIN_DIR=$$bin KSTATUS_BIN=$$ks KUBE_ADMISSION_BIN=$$adm $(NODE) dist/test/run-suite.js $(TESTS)
+	@bin=$$(tools/cluster/build-binaries.sh) && ks=$$(tools/kstatus/build.sh) && adm=$$(tools/kube-admission/build.sh) && K8S_BIN_DIR=$$bin KSTATUS_BIN=$$ks KUBE_ADMISSION_BIN=$$adm $(NODE) dist/test/run-suite.js $(TESTS)
 
 .PHONY: image
 image: ## build the server image from the Dockerfile with buildah (tools/image/build.sh; a local stand-in for its base)
@@ -72,7 +72,7 @@ image: ## build the server image from the Dockerfile with buildah (tools/image/b
 
 .PHONY: image-test
 image-test: build image ## the image run by runc as the chart's Pod spec says, serving the APIService (root, buildah, runc)
-	@bin=$$(test/cluster/build-binaries.sh) && K8S_BIN_DIR=$$bin $(NODE) dist/test/run-suite.js dist/test/image/chart-pod.image.js
+	@bin=$$(tools/cluster/build-binaries.sh) && K8S_BIN_DIR=$$bin $(NODE) dist/test/run-suite.js dist/test/image/chart-pod.image.js
 
 .PHONY: node-bin
 node-bin: ## build the node's kubelet, kube-scheduler, containerd (Go modules, cached per pin; kubelet ~65 min cold on 2 cores)
@@ -80,12 +80,12 @@ node-bin: ## build the node's kubelet, kube-scheduler, containerd (Go modules, c
 
 .PHONY: node-test
 node-test: build image ## a real node (kubelet + containerd), the chart installed as Pods of the image: verbs, helm upgrade under load, a killed leader (root; opt-in)
-	@bin=$$(test/cluster/build-binaries.sh) && nodebin=$$(test/cluster/build-node-binaries.sh) && \
+	@bin=$$(tools/cluster/build-binaries.sh) && nodebin=$$(test/cluster/build-node-binaries.sh) && \
 	  K8S_BIN_DIR=$$bin NODE_BIN_DIR=$$nodebin $(NODE) node_modules/tap/dist/esm/run.mjs --timeout=2400 --reporter=$${TAP_REPORTER:-tap} dist/test/node/chart-pods.node.js
 
 .PHONY: cluster-up
 cluster-up: build ## start etcd + kube-apiserver (aggregation enabled) on loopback; prints the KUBECONFIG; WITH_NODE=1: a kubelet + containerd node too
-	@bin=$$(test/cluster/build-binaries.sh) && nodebin=$$( [ -z "$(WITH_NODE)" ] || test/cluster/build-node-binaries.sh ) && \
+	@bin=$$(tools/cluster/build-binaries.sh) && nodebin=$$( [ -z "$(WITH_NODE)" ] || test/cluster/build-node-binaries.sh ) && \
 	  $(NODE) dist/tools/cluster/cli.js up --state $(STATE)/cluster --bin $$bin $${nodebin:+--node-bin $$nodebin}
 
 .PHONY: cluster-down
@@ -106,11 +106,11 @@ clean: cluster-down ## remove build output and local state (not the Go build cac
 
 .PHONY: run
 run: build ## the product on this machine: control plane + emulator + server, APIService registered; Ctrl-C stops all
-	@bin=$$(test/cluster/build-binaries.sh) && $(NODE) dist/apiservice/local/run.js run --bin $$bin --state $(RUN_STATE) --platforms $(PLATFORMS) $(RUN_ARGS)
+	@bin=$$(tools/cluster/build-binaries.sh) && $(NODE) dist/apiservice/local/run.js run --bin $$bin --state $(RUN_STATE) --platforms $(PLATFORMS) $(RUN_ARGS)
 
 .PHONY: up
 up: build ## as `make run`, in the background; writes .run/env (KUBECONFIG, KUBECTL, VVP_URL, VVP_TOKEN, SERVER_URL)
-	@bin=$$(test/cluster/build-binaries.sh) && $(NODE) dist/apiservice/local/run.js up --bin $$bin --state $(RUN_STATE) --platforms $(PLATFORMS) $(RUN_ARGS)
+	@bin=$$(tools/cluster/build-binaries.sh) && $(NODE) dist/apiservice/local/run.js up --bin $$bin --state $(RUN_STATE) --platforms $(PLATFORMS) $(RUN_ARGS)
 
 .PHONY: down
 down: ## stop exactly what `make up` started
@@ -122,4 +122,4 @@ bench-emulator: build ## the emulator at scale (10,000 deployments): GET and lab
 
 .PHONY: bench
 bench: build ## the product's figures against the alternatives (CRD, emulator), watch fan-out, memory → bench/results/bench.json (BENCH=per-verb, or BENCH=1,10: only those measures)
-	@bin=$$(test/cluster/build-binaries.sh) && K8S_BIN_DIR=$$bin $(NODE) dist/bench/run.js $(if $(BENCH),--only $(BENCH)) $(BENCH_ARGS)
+	@bin=$$(tools/cluster/build-binaries.sh) && K8S_BIN_DIR=$$bin $(NODE) dist/bench/run.js $(if $(BENCH),--only $(BENCH)) $(BENCH_ARGS)

@@ -28,7 +28,14 @@ export default tseslint.config(
   {
     // The three rooms: Kubernetes machinery knows nothing of Ververica, the VVP client nothing of Kubernetes.
     files: ['apiserver/k8s/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: ['**/vvp-emulator/**', '**/vvp/**', '**/vvpdeployment/**', '**/platform-resources/**'] }] },
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          { group: ['**/vvp-emulator/**', '**/vvp/**', '**/vvpdeployment/**', '**/platform-resources/**'], message: 'the Kubernetes machinery knows nothing of Ververica: no resource room, no VVP client' },
+          { group: ['**/main.js', '**/config.js', '**/settings.js'], message: 'the machinery is given its options; it does not read the server\'s' },
+        ],
+      }],
+    },
   },
   {
     // The resource sits between the two rooms and uses each through its door (index.ts), never a module behind it.
@@ -37,7 +44,8 @@ export default tseslint.config(
       'no-restricted-imports': ['error', {
         patterns: [
           { group: ['**/vvp-emulator/**'], message: 'the emulator shares no code with the product' },
-          { group: ['../k8s/*', '!../k8s/index.js', '../vvp/*', '!../vvp/index.js'], message: 'import the room through its index.ts' },
+          { group: ['**/platform-resources/**'], message: 'the child resources build on the deployment, not the other way round: declare what you need in vvpdeployment/' },
+          { group: ['**/k8s/**', '!**/k8s/index.js', '**/vvp/**', '!**/vvp/index.js'], message: 'import the room through its index.ts' },
         ],
       }],
     },
@@ -49,7 +57,25 @@ export default tseslint.config(
       'no-restricted-imports': ['error', {
         patterns: [
           { group: ['**/vvp-emulator/**'], message: 'the emulator shares no code with the product' },
-          { group: ['../k8s/*', '!../k8s/index.js', '../vvp/*', '!../vvp/index.js', '../vvpdeployment/*', '!../vvpdeployment/index.js'], message: 'import the room through its index.ts' },
+          { group: ['**/k8s/**', '!**/k8s/index.js', '**/vvp/**', '!**/vvp/index.js', '**/vvpdeployment/**', '!**/vvpdeployment/index.js'], message: 'import the room through its index.ts' },
+        ],
+      }],
+    },
+  },
+  {
+    // main.ts and its helpers beside it wire the rooms together through their doors (index.ts), never a module behind one.
+    files: ['apiserver/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          { group: ['**/vvp-emulator/**'], message: 'the emulator shares no code with the product' },
+          {
+            group: [
+              './k8s/**', '!./k8s/index.js', './vvp/**', '!./vvp/index.js',
+              './vvpdeployment/**', '!./vvpdeployment/index.js', './platform-resources/**', '!./platform-resources/index.js',
+            ],
+            message: 'import the room through its index.ts',
+          },
         ],
       }],
     },

@@ -7,10 +7,10 @@ import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { Counter, Gauge, Histogram } from 'prom-client';
 import { ConfigError, loadConfig, usage, type ServerConfig } from './config.js';
-import { ApiMetrics, KeepAliveKubeConfig, clusterAdmission, clusterFlowControl, createApiServer, currentRequestFlow, kubeDelegatedAuth } from './k8s/index.js';
-import { KubeEventRecorder, type InvolvedObject } from './k8s/event-recorder.js';
-import type { KubeObject } from './k8s/types.js';
-import { LeaderElector } from './k8s/leader-election.js';
+import {
+  ApiMetrics, KeepAliveKubeConfig, KubeEventRecorder, LeaderElector, clusterAdmission, clusterFlowControl, createApiServer, currentRequestFlow, kubeDelegatedAuth,
+  type InvolvedObject, type KubeObject,
+} from './k8s/index.js';
 import { VvpClient } from './vvp/index.js';
 import { VvpDeploymentStorage, RecordSigner, bindLegacyRecords, migrateUnsignedRecords, type VvpDeploymentStorageOptions } from './vvpdeployment/index.js';
 import {

@@ -53,10 +53,6 @@ export const settings = {
 
 export type SettingName = keyof typeof settings;
 
-export function settingOf(name: SettingName): Setting {
-  return settings[name];
-}
-
 /** A value's type, as `--help` and the reference show it. */
 export function typeLabel(setting: Setting): string {
   if (typeof setting.type !== 'string') return setting.type.join('|');

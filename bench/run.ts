@@ -119,7 +119,7 @@ function customResource(namespace: string, name: string, like: KubeObj, padding:
 }
 
 async function main(): Promise<void> {
-  const binDir = process.env.K8S_BIN_DIR ?? (await import('node:child_process')).execFileSync(join(repo, 'test/cluster/build-binaries.sh'), { encoding: 'utf8' }).trim();
+  const binDir = process.env.K8S_BIN_DIR ?? (await import('node:child_process')).execFileSync(join(repo, 'tools/cluster/build-binaries.sh'), { encoding: 'utf8' }).trim();
   const tmp = mkdtempSync(join(tmpdir(), 'vvp-bench-'));
   const stateDir = join(tmp, 'stack');
   const results: Record<string, unknown> = { machine: machine(), startedAt: new Date().toISOString() };

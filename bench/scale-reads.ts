@@ -11,11 +11,11 @@
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Stack } from '../apiservice/local/stack.js';
-import { managedSelector } from '../apiserver/vvpdeployment/annotations.js';
-import { planCreate } from '../apiserver/vvpdeployment/mapping.js';
-import { RecordSigner } from '../apiserver/vvpdeployment/record-signature.js';
+import { managedSelector } from '../apiserver/vvpdeployment/trust/annotations.js';
+import { planCreate } from '../apiserver/vvpdeployment/decide/mapping.js';
+import { RecordSigner } from '../apiserver/vvpdeployment/trust/record-signature.js';
 import type { VvpDeployment } from '../apiserver/vvpdeployment/types.js';
-import { withDefaults } from '../apiserver/vvpdeployment/validation.js';
+import { withDefaults } from '../apiserver/vvpdeployment/decide/validation.js';
 import { Client, WatchFleet, machine, now, pool, round, rssMb, summary } from './support.js';
 
 export interface ScaleReadsContext {

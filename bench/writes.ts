@@ -13,7 +13,7 @@
 // - apply: server-side apply (kubectl apply --server-side, and GitOps tools: Flux, Argo CD with ServerSideApply),
 //   the whole manifest as application/apply-patch+yaml with a field manager;
 // - delete: DELETE with propagationPolicy Background, as kubectl delete.
-import { parseServerTiming } from '../apiserver/k8s/stage-times.js';
+import { parseServerTiming } from '../apiserver/k8s/serve/stage-times.js';
 import { cpuMs, now, pool, round, summary, type Answer, type Client, type Summary } from './support.js';
 import { platformCallsOf, type CallCounter } from './platform-calls.js';
 

@@ -1,16 +1,16 @@
 // The machinery's public surface, for the resource and main.ts.
 
-export { createApiServer, sendStatus, type ApiServer, type ApiServerOptions } from './server.js';
-export { ApiMetrics } from './metrics.js';
-export { StageTimes, timed } from './stage-times.js';
-export { currentRequestFlow } from './request-scope.js';
-export { budgetedIntervalMs } from './poll-budget.js';
-export { WatchHub, INITIAL_EVENTS_END_ANNOTATION, resourceVersionOf, type WatchHubOptions, type HubWatchOptions, type SnapshotEntry } from './watch-hub.js';
-export { EventQueue } from './event-queue.js';
-export { checkFieldLabel, matchesFields, matchesLabels, matchesSelectors, parseFieldSelector, parseLabelSelector } from './selectors.js';
-export { decodeContinue, encodeContinue, highestResourceVersion, listPage, selection, type ListedObjects } from './list-page.js';
-export { humanDuration } from './table.js';
-export { type VersionInfo } from './installer.js';
+export { createApiServer, sendStatus, type ApiServer, type ApiServerOptions } from './serve/server.js';
+export { ApiMetrics } from './serve/metrics.js';
+export { StageTimes, timed } from './serve/stage-times.js';
+export { currentRequestFlow } from './serve/request-scope.js';
+export { budgetedIntervalMs } from './watch/poll-budget.js';
+export { WatchHub, INITIAL_EVENTS_END_ANNOTATION, resourceVersionOf, type WatchHubOptions, type HubWatchOptions, type SnapshotEntry } from './watch/watch-hub.js';
+export { EventQueue } from './watch/event-queue.js';
+export { checkFieldLabel, matchesFields, matchesLabels, matchesSelectors, parseFieldSelector, parseLabelSelector } from './list/selectors.js';
+export { decodeContinue, encodeContinue, highestResourceVersion, listPage, selection, type ListedObjects } from './list/list-page.js';
+export { humanDuration } from './serve/table.js';
+export { type VersionInfo } from './serve/installer.js';
 export {
   type AuthenticationConfig, type AuthenticationConfigSource, StaticAuthenticationConfig, authenticationConfigFromConfigMap,
 } from './auth/authentication-config.js';
@@ -23,12 +23,14 @@ export { type TokenReviewer, TokenAuthenticator } from './auth/token.js';
 export { delegatingAuthenticator, delegatingAuthorizer, kubeDelegatedAuth, type DelegatedAuth } from './auth/delegation.js';
 export { ConfigMapAuthenticationSource, KubeSubjectAccessReviewer, KubeTokenReviewer } from './auth/kube-delegation.js';
 export * from './storage.js';
-export { type RestStrategy, type Strategic, applyCreateStrategy, applyUpdateStrategy, fillCreateSystemFields, kubeNow } from './strategy.js';
-export { deepClone, isPlainObject, setOwn } from './patch.js';
-export { checkDeletePreconditions, checkUid } from './preconditions.js';
+export { type RestStrategy, type Strategic, applyCreateStrategy, applyUpdateStrategy, fillCreateSystemFields, kubeNow } from './strategy/strategy.js';
+export { deepClone, deepEqual, isPlainObject, setOwn } from './fields/patch.js';
+export { checkDeletePreconditions, checkUid } from './strategy/preconditions.js';
 export * from './status.js';
 export type * from './types.js';
-export { KeepAliveKubeConfig } from './kube-config.js';
+export { KeepAliveKubeConfig } from './cluster/kube-config.js';
+export { KubeEventRecorder, type InvolvedObject } from './cluster/event-recorder.js';
+export { LeaderElector } from './cluster/leader-election.js';
 export {
   type Admission, type AdmissionAttributes, type AdmissionPlugin, AdmissionChain, NO_ADMISSION, clusterAdmission, type ClusterAdmission,
 } from './admission/index.js';

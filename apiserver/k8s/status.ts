@@ -37,7 +37,8 @@ export function isStatusError(err: unknown): err is StatusError {
   return err instanceof StatusError;
 }
 
-function failure(code: number, reason: string, message: string, details?: Status['details']): StatusError {
+/** A Failure Status with kube-apiserver's fields; every error of the machinery is built here. */
+export function statusFailure(code: number, reason: string, message: string, details?: Status['details']): StatusError {
   const status: Status = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code };
   // StatusDetails' fields are omitempty: no `name: ""`, no `group: ""`.
   if (details) status.details = Object.fromEntries(Object.entries(details).filter(([, v]) => v !== undefined && v !== '')) as Status['details'];
@@ -50,16 +51,16 @@ function qualified(ref: ResourceRef): string {
 
 export const statusErrors = {
   notFound(ref: ResourceRef): StatusError {
-    return failure(404, 'NotFound', `${qualified(ref)} "${ref.name ?? ''}" not found`, {
+    return statusFailure(404, 'NotFound', `${qualified(ref)} "${ref.name ?? ''}" not found`, {
       name: ref.name, group: ref.group, kind: ref.resource,
     });
   },
   alreadyExists(ref: ResourceRef, why?: string): StatusError {
     const base = `${qualified(ref)} "${ref.name ?? ''}" already exists`;
-    return failure(409, 'AlreadyExists', why ? `${base}: ${why}` : base, { name: ref.name, group: ref.group, kind: ref.resource });
+    return statusFailure(409, 'AlreadyExists', why ? `${base}: ${why}` : base, { name: ref.name, group: ref.group, kind: ref.resource });
   },
   conflict(ref: ResourceRef, why: string): StatusError {
-    return failure(409, 'Conflict', `Operation cannot be fulfilled on ${qualified(ref)} "${ref.name ?? ''}": ${why}`, {
+    return statusFailure(409, 'Conflict', `Operation cannot be fulfilled on ${qualified(ref)} "${ref.name ?? ''}": ${why}`, {
       name: ref.name, group: ref.group, kind: ref.resource,
     });
   },
@@ -68,56 +69,60 @@ export const statusErrors = {
     // The message lists each distinct error once (field.ErrorList's ToAggregate); causes keep every one.
     const errors = [...new Set(causes.map((c) => (c.field ? `${c.field}: ${c.message ?? ''}` : c.message ?? '')))];
     const msg = `${kind}${group ? `.${group}` : ''} "${name}" is invalid: ${errors.length > 1 ? `[${errors.join(', ')}]` : errors.join(', ')}`;
-    return failure(422, 'Invalid', msg, { name, group, kind, causes });
+    return statusFailure(422, 'Invalid', msg, { name, group, kind, causes });
   },
   /** kube-apiserver's answer to a JSON patch operation that cannot be applied: the generic 422 with empty details. */
   patchNotApplicable(): StatusError {
-    return failure(422, 'Invalid', 'the server rejected our request due to an error in our request', {});
+    return statusFailure(422, 'Invalid', 'the server rejected our request due to an error in our request', {});
   },
   /** 409 from server-side apply: one FieldManagerConflict cause per conflicting field. */
   applyConflict(causes: StatusCause[], message: string): StatusError {
-    return failure(409, 'Conflict', message, { causes });
+    return statusFailure(409, 'Conflict', message, { causes });
   },
   /** 404 for a path nothing is served at (kube-apiserver's NotFound handler). */
   notFoundPath(): StatusError {
-    return failure(404, 'NotFound', 'the server could not find the requested resource', {});
+    return statusFailure(404, 'NotFound', 'the server could not find the requested resource', {});
   },
   badRequest(message: string): StatusError {
-    return failure(400, 'BadRequest', message);
+    return statusFailure(400, 'BadRequest', message);
   },
   unauthorized(message = 'Unauthorized'): StatusError {
-    return failure(401, 'Unauthorized', message);
+    return statusFailure(401, 'Unauthorized', message);
   },
   forbidden(message: string, ref?: ResourceRef): StatusError {
-    return failure(403, 'Forbidden', message, ref ? { name: ref.name, group: ref.group, kind: ref.resource } : undefined);
+    return statusFailure(403, 'Forbidden', message, ref ? { name: ref.name, group: ref.group, kind: ref.resource } : undefined);
   },
   methodNotAllowed(message: string, ref?: ResourceRef): StatusError {
-    return failure(405, 'MethodNotAllowed', message, ref ? { group: ref.group, kind: ref.resource } : undefined);
+    return statusFailure(405, 'MethodNotAllowed', message, ref ? { group: ref.group, kind: ref.resource } : undefined);
   },
   notAcceptable(message: string): StatusError {
-    return failure(406, 'NotAcceptable', message);
+    return statusFailure(406, 'NotAcceptable', message);
   },
   gone(message: string): StatusError {
-    return failure(410, 'Expired', message);
+    return statusFailure(410, 'Expired', message);
   },
   requestEntityTooLarge(message: string): StatusError {
-    return failure(413, 'RequestEntityTooLarge', message);
+    return statusFailure(413, 'RequestEntityTooLarge', message);
   },
   unsupportedMediaType(message: string): StatusError {
-    return failure(415, 'UnsupportedMediaType', message);
+    return statusFailure(415, 'UnsupportedMediaType', message);
   },
   tooManyRequests(message: string, retryAfterSeconds: number): StatusError {
-    return failure(429, 'TooManyRequests', message, { retryAfterSeconds });
+    return statusFailure(429, 'TooManyRequests', message, { retryAfterSeconds });
+  },
+  /** apierrors.NewInternalError: `Internal error occurred: <why>`, the why as the one cause. */
+  internalError(why: string): StatusError {
+    return statusFailure(500, 'InternalError', `Internal error occurred: ${why}`, { causes: [{ message: why }] });
   },
   internal(message = 'an internal error occurred'): StatusError {
-    return failure(500, 'InternalError', message);
+    return statusFailure(500, 'InternalError', message);
   },
   /** The backing system cannot be reached; clients retry after retryAfterSeconds (sent as Retry-After too). */
   serviceUnavailable(message: string, retryAfterSeconds = 5): StatusError {
-    return failure(503, 'ServiceUnavailable', message, { retryAfterSeconds });
+    return statusFailure(503, 'ServiceUnavailable', message, { retryAfterSeconds });
   },
   timeout(message: string, retryAfterSeconds = 2): StatusError {
-    return failure(504, 'Timeout', message, { retryAfterSeconds });
+    return statusFailure(504, 'Timeout', message, { retryAfterSeconds });
   },
 };
 

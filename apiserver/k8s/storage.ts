@@ -5,7 +5,7 @@
 // orchestration, Table/PartialObjectMetadata conversion and watch encoding.
 
 import type { UserAccess } from './auth/access.js';
-import type { StageTimes } from './stage-times.js';
+import type { StageTimes } from './serve/stage-times.js';
 import type { KubeObject, ListMeta, UserInfo } from './types.js';
 
 /** Who asks, and under which request; passed to every storage call. */

@@ -1,4 +1,4 @@
-// Who sees which deployment target and session cluster: the tenancy grant (vvpdeployment/tenancy.ts) — verb `use` on
+// Who sees which deployment target and session cluster: the tenancy grant (vvpdeployment/trust/tenancy.ts) — verb `use` on
 // `deploymenttargets` / `sessionclusters` with resourceName `<platform namespace>/<name>` or `<platform namespace>/*`
 // (with several instances the names the instance's grants carry, platform-catalog.ts catalogGrant). The objects are
 // cluster-scoped, so the SubjectAccessReview names no namespace and only cluster-wide grants (a ClusterRoleBinding)

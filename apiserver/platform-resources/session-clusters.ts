@@ -88,7 +88,7 @@ export function unchangeableFields(live: VvpSessionCluster, desired: VvpSessionC
   return causes;
 }
 
-/** The kind's hooks (k8s/strategy.ts): an update may change spec.state only, checked before validating admission. */
+/** The kind's hooks (k8s/strategy/strategy.ts): an update may change spec.state only, checked before validating admission. */
 export const sessionClusterStrategy: RestStrategy = {
   validateUpdate: (object, old) => unchangeableFields(old as VvpSessionCluster, object as VvpSessionCluster),
 };

@@ -1,3 +1,6 @@
+// The parallelism Autopilot actually runs a deployment at, read from its policy status: Autopilot rescales the job
+// behind the deployment's back, so the spec's parallelism alone would report the wrong figure.
+
 import type { AutopilotPolicyStatus } from './types.js';
 
 /**

@@ -1,3 +1,7 @@
+// The Ververica Platform client: every AppManager and Platform API call the product makes, typed, with the token of the
+// call, the listing bounds and the platform's errors turned into VvpError. One place, so that no other room builds a
+// URL or reads a platform answer itself.
+
 import { VvpError, isVvpHttpError } from './errors.js';
 import { runtimeParallelismOf } from './autopilot.js';
 import { Transport, type CallRecord, type HttpCall, type HttpMethod, type VvpLogger } from './http.js';

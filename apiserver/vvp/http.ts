@@ -1,3 +1,6 @@
+// The HTTP transport under the client: keep-alive connections, deadlines, bounded answer bodies, and a record of every
+// call for the logs and the bench. Kept apart from client.ts so that what a call means and how it travels change alone.
+
 import http from 'node:http';
 import https from 'node:https';
 import { performance } from 'node:perf_hooks';

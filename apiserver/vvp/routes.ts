@@ -1,3 +1,6 @@
+// The platform's REST paths in one table, and the escaping of path segments, label selectors and query strings, so
+// that a name from a Kubernetes object can never change which platform path a call goes to.
+
 import type { StringMap } from './types.js';
 
 /** Path templates of every call the client makes: the `route` of metrics, logs and errors (never a concrete path). */

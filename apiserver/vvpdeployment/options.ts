@@ -1,13 +1,13 @@
 // What the VvpDeployment storage is given: the platform port, the hooks into the machinery, and its timings.
 
 import type { WatchHub } from '../k8s/index.js';
-import type { AdoptionSource } from './adoption.js';
-import type { PlannedEvent } from './mapping.js';
-import type { RecordSigner, Verdict } from './record-signature.js';
-import type { PlatformPort } from './platform-port.js';
+import type { AdoptionSource } from './trust/adoption.js';
+import type { PlannedEvent } from './decide/mapping.js';
+import type { RecordSigner, Verdict } from './trust/record-signature.js';
+import type { PlatformPort } from './instance/platform-port.js';
 import type { VvpDeployment } from './types.js';
 
-export { APIKEY_SECRET_ANNOTATION } from './apikey-secret.js';
+export { APIKEY_SECRET_ANNOTATION } from './trust/apikey-secret.js';
 
 export interface VvpDeploymentStorageOptions {
   /** The platform calls the resource makes (main.ts: the VvpClient). */
@@ -32,7 +32,7 @@ export interface VvpDeploymentStorageOptions {
   /**
    * Serves watch through the machinery's poll-fed WatchHub, one scope per platform namespace, polled every
    * `pollIntervalMs` while watched (close() stops it), or less often where the last listing of the namespace was
-   * larger than `pollBytesBudget` bytes per second allow (k8s/poll-budget.ts; 0 or absent: no budget). Without it the
+   * larger than `pollBytesBudget` bytes per second allow (k8s/watch/poll-budget.ts; 0 or absent: no budget). Without it the
    * storage serves no watch. `onPollInterval` reports each interval decided, with the listing's size.
    */
   watch?: {

@@ -5,7 +5,7 @@
 // Kubernetes types passed through as they are.
 
 import type { ResourceInfo } from '../k8s/index.js';
-import { OWNER_LABEL } from './annotations.js';
+import { OWNER_LABEL } from './trust/annotations.js';
 import { GROUP, KIND, VERSION } from './types.js';
 
 type Schema = Record<string, unknown>;

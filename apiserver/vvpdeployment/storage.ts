@@ -18,16 +18,16 @@ import {
   statusErrors, type TableConvertor, type Updater, type UpdateTransform, WatchHub, type WatchOptions, type WatchStream,
   isStatusError,
 } from '../k8s/index.js';
-import { NEVER } from './core.js';
-import { ownerChangedInAdmission, ownerOf, refusalsWith, sentOwner, withOwner } from './owner.js';
+import { NEVER } from './flows/core.js';
+import { ownerChangedInAdmission, ownerOf, refusalsWith, sentOwner, withOwner } from './decide/owner.js';
 import { APIKEY_SECRET_ANNOTATION, type VvpDeploymentStorageOptions } from './options.js';
-import { PlatformInstance } from './platform-instance.js';
+import { PlatformInstance } from './instance/platform-instance.js';
 import { VvpDeploymentStrategy } from './strategy.js';
 import { vvpDeploymentInfo } from './schema.js';
 import { tableCells, tableColumns } from './table.js';
 import { KIND, type VvpDeployment } from './types.js';
-import type { ChildKind, OwnedChildren } from './owned-children.js';
-import type { PlatformCatalog } from './platform-catalog.js';
+import type { ChildKind, OwnedChildren } from './instance/owned-children.js';
+import type { PlatformCatalog } from './instance/platform-catalog.js';
 
 /** Hub scope of an instance's platform namespace: `<instanceId>/<platform namespace>` (ids hold no `/`). */
 function scopeName(instanceId: string, platformNamespace: string): string {

@@ -1,16 +1,16 @@
 // The VvpDeployment's own hooks, as sample-apiserver's strategy.go holds a resource's: what the machinery runs after
-// mutating admission and before validating admission (k8s/strategy.ts), so that webhooks and policies see the
+// mutating admission and before validating admission (k8s/strategy/strategy.ts), so that webhooks and policies see the
 // server's defaults, the owner label, `metadata.generation` (1 on create, +1 when the spec changes, as a CRD's), and
 // never a write this validation refuses. PrepareFor* default the platform identity and the deletion policy, route
 // the object to its platform instance (owner.ts), reset the status (the platform's, computed on every read) and set
 // the generation; Validate* are the cross-field rules of validation.ts. Pure: no platform call.
 
 import type { KubeObject, RestStrategy, StatusCause } from '../k8s/index.js';
-import { OWNER_LABEL } from './annotations.js';
-import { deepEqual } from './json.js';
-import { ownerOf } from './owner.js';
+import { OWNER_LABEL } from './trust/annotations.js';
+import { deepEqual } from './decide/json.js';
+import { ownerOf } from './decide/owner.js';
 import type { VvpDeployment } from './types.js';
-import { applyDefaults, validateVvpDeployment, validateVvpDeploymentUpdate, vvp2Causes } from './validation.js';
+import { applyDefaults, validateVvpDeployment, validateVvpDeploymentUpdate, vvp2Causes } from './decide/validation.js';
 
 /** What the strategy knows of one platform instance: its id and the platform namespaces it serves. */
 export interface InstanceScope {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
 import { kubectl } from '../../tools/cluster/control-plane.js';
-import { mergePatch } from '../../apiserver/k8s/patch.js';
+import { mergePatch } from '../../apiserver/k8s/fields/patch.js';
 import { scenario } from '../support/product.js';
 import { eventually } from '../support/eventually.js';
 import {

@@ -2,8 +2,8 @@
 // with the platform behaviour it relies on (merge PATCH, PUT with defaults, resourceVersion checks, write protection),
 // a record of every call, and failures injected per call (`fail`).
 
-import { MANAGED_BY_LABEL } from '../../apiserver/vvpdeployment/annotations.js';
-import type { PlatformPort } from '../../apiserver/vvpdeployment/platform-port.js';
+import { MANAGED_BY_LABEL } from '../../apiserver/vvpdeployment/trust/annotations.js';
+import type { PlatformPort } from '../../apiserver/vvpdeployment/instance/platform-port.js';
 import { VvpError } from '../../apiserver/vvp/errors.js';
 import type {
   Deployment, DeploymentDefaults, DeploymentTarget, DeploymentTargetWrite, DeploymentWrite, Event, EventWrite, Job, ResourceList, Savepoint, SessionCluster, StringMap,

@@ -3,8 +3,8 @@
 // builder's defaults describe one consistent object (top-speed in flink, platform deployment d-1 in default,
 // RUNNING with job j-1); a test overrides only what its story is about.
 
-import { ANNOTATION, type KubeParts } from '../../apiserver/vvpdeployment/annotations.js';
-import type { PlatformView } from '../../apiserver/vvpdeployment/platform-view.js';
+import { ANNOTATION, type KubeParts } from '../../apiserver/vvpdeployment/trust/annotations.js';
+import type { PlatformView } from '../../apiserver/vvpdeployment/read/platform-view.js';
 import type { VvpDeployment } from '../../apiserver/vvpdeployment/types.js';
 import type { Deployment, Job, Savepoint } from '../../apiserver/vvp/types.js';
 

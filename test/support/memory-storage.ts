@@ -3,15 +3,15 @@
 // `backendChange` changes an object behind the API's back, as the platform would.
 
 import { randomUUID } from 'node:crypto';
-import { listPage, selection } from '../../apiserver/k8s/list-page.js';
+import { listPage, selection } from '../../apiserver/k8s/list/list-page.js';
 import type {
   Creater, DeleteOptions, DeleteResult, Getter, GracefulDeleter, ListOptions, ListResult, Lister, RequestContext, ResourceInfo, Storage,
   TableColumn, TableConvertor, UpdateTransform, Updater, WatchOptions, WatchStream, Watcher,
 } from '../../apiserver/k8s/storage.js';
-import { checkDeletePreconditions } from '../../apiserver/k8s/preconditions.js';
+import { checkDeletePreconditions } from '../../apiserver/k8s/strategy/preconditions.js';
 import { statusErrors } from '../../apiserver/k8s/status.js';
 import type { KubeObject } from '../../apiserver/k8s/types.js';
-import { WatchHub } from '../../apiserver/k8s/watch-hub.js';
+import { WatchHub } from '../../apiserver/k8s/watch/watch-hub.js';
 
 export const widgetInfo: ResourceInfo = {
   group: 'test.example.com',

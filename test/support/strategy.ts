@@ -1,9 +1,9 @@
 // A storage as the machinery calls it: every create and every update's written object passes the resource's strategy
-// first (PrepareForCreate/Validate, PrepareForUpdate/ValidateUpdate, apiserver/k8s/strategy.ts), as the write handlers
+// first (PrepareForCreate/Validate, PrepareForUpdate/ValidateUpdate, apiserver/k8s/strategy/strategy.ts), as the write handlers
 // run it between mutating and validating admission. Unit tests of a storage call its verbs through this, so that they
 // see the defaults and the 422s a client sees, without a server in between.
 
-import { applyCreateStrategy, applyUpdateStrategy, type RestStrategy } from '../../apiserver/k8s/strategy.js';
+import { applyCreateStrategy, applyUpdateStrategy, type RestStrategy } from '../../apiserver/k8s/strategy/strategy.js';
 import type { Creater, KubeObject, RequestContext, SentObject, Storage, UpdateTransform, Updater } from '../../apiserver/k8s/index.js';
 
 export function throughStrategy<S extends Storage & Partial<Creater> & Updater & { readonly strategy: RestStrategy }>(storage: S): S {

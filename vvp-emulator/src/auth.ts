@@ -1,3 +1,6 @@
+// API tokens and namespace roles (viewer < editor < owner) as the platform checks them, so that the client's use of
+// per-object tokens is tested against a platform that refuses what it should.
+
 import { ApiError } from './errors.js';
 import type { Role } from './types.js';
 

@@ -1,3 +1,5 @@
+// The emulator's command line and environment, read into EmulatorOptions; kept apart from main.ts so tests check it.
+
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { isRole } from './auth.js';

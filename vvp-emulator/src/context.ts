@@ -1,3 +1,6 @@
+// What every route of the emulator is handed: the store, the controller, the registries and options, and who the caller
+// is. One shape, so a route cannot reach state a real platform would not give it.
+
 import type { FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Principal, TokenRegistry } from './auth.js';

@@ -1,3 +1,6 @@
+// Faults a test plants in the emulator (an error status, a delay, a closed connection for matching requests) and a count
+// of the requests it served: how the tests show the client copes with a platform that fails, without a fake.
+
 import { newId } from './ids.js';
 
 /** A fault injected on the requests that match it (admin API). */

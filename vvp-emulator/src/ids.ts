@@ -1,3 +1,5 @@
+// Identifiers and timestamps in the platform's own forms (UUIDs for resources, 32 hex digits for Flink job ids).
+
 import { randomBytes, randomUUID } from 'node:crypto';
 
 export const newId = (): string => randomUUID();

@@ -1,3 +1,6 @@
+// JSON helpers as the platform applies them: clone, merge patch (RFC 7386), the overlay of deployment defaults, and a
+// canonical form to compare values by.
+
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type JsonObject = { [key: string]: Json };
 

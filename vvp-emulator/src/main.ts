@@ -1,3 +1,5 @@
+// The emulator as a process: read the command line, build the server, listen, save the store on the way out.
+
 import { pino } from 'pino';
 import { parseCommandLine, usage, UsageError } from './cli.js';
 import { buildEmulator } from './server.js';

@@ -1,3 +1,6 @@
+// The state a fresh emulator starts in, as a fresh Ververica Platform does: the `default` namespace and its deployment
+// defaults; with --seed also a deployment target and an example deployment, for trying the product by hand.
+
 import { defaultNamespaceDefaultsSpec, globalDefaultsSpec } from './store/defaults.js';
 import { newMetadata, Store } from './store/store.js';
 import { newDeploymentTarget } from './routes/deployment-targets.js';

@@ -1,3 +1,6 @@
+// The emulator's HTTP server: the platform's routes, its request validation against the vendor's swagger, its error
+// body and its token checks, in one fastify instance that tests and `make run` start alike.
+
 import { Ajv, type ErrorObject } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';

@@ -75,7 +75,3 @@ export function userInfoJson(user: UserInfo): Record<string, unknown> {
   if (Object.keys(user.extra).length) json.extra = user.extra;
   return json;
 }
-
-export function labelsOf(object: KubeObject | undefined): Record<string, string> | undefined {
-  return object?.metadata?.labels;
-}

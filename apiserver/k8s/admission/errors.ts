@@ -1,14 +1,8 @@
 // The errors admission answers with, in kube-apiserver's words (admission.NewForbidden, webhookerrors, ToStatusErr).
 
-import { StatusError } from '../status.js';
+import { StatusError, statusFailure } from '../status.js';
 import type { Status, StatusCause } from '../types.js';
 import type { AdmissionAttributes } from './attributes.js';
-
-function failure(code: number, reason: string, message: string, details?: Status['details']): StatusError {
-  const status: Status = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code };
-  if (details) status.details = details;
-  return new StatusError(status);
-}
 
 function qualifiedResource(a: AdmissionAttributes): string {
   return a.resource.group ? `${a.resource.resource}.${a.resource.group}` : a.resource.resource;
@@ -17,18 +11,9 @@ function qualifiedResource(a: AdmissionAttributes): string {
 /** admission.NewForbidden: `<resource>.<group> "<name>" is forbidden: <why>`. */
 export function admissionForbidden(a: AdmissionAttributes, why: string, causes?: StatusCause[]): StatusError {
   const subject = a.name ? `${qualifiedResource(a)} "${a.name}"` : qualifiedResource(a);
-  return failure(403, 'Forbidden', `${subject} is forbidden: ${why}`, {
+  return statusFailure(403, 'Forbidden', `${subject} is forbidden: ${why}`, {
     name: a.name, group: a.resource.group, kind: a.resource.resource, ...(causes ? { causes } : {}),
   });
-}
-
-/** apierrors.NewInternalError. */
-export function internalError(why: string): StatusError {
-  return failure(500, 'InternalError', `Internal error occurred: ${why}`, { causes: [{ message: why }] });
-}
-
-export function badRequest(message: string): StatusError {
-  return failure(400, 'BadRequest', message);
 }
 
 /** ErrCallingWebhook.Error(). */
@@ -45,8 +30,4 @@ export function webhookDenied(webhook: string, result: Partial<Status> | undefin
   if (result?.reason) status.reason = result.reason;
   if (result?.details) status.details = result.details;
   return new StatusError(status);
-}
-
-export function isAbort(err: unknown): boolean {
-  return (err as { name?: string })?.name === 'AbortError' || (err as { name?: string })?.name === 'TimeoutError';
 }

@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { AdmissionChain } from './chain.js';
 import { ClusterCache, type RawList, wireForm } from './cluster-cache.js';
-import { internalError } from './errors.js';
+import { statusErrors } from '../status.js';
 import { AdmissionMetrics } from './metrics.js';
 import { type Namespace, NamespaceLifecycle, type NamespaceLookup } from './namespace-lifecycle.js';
 import { KubeAdmissionHelper } from './kube-helper.js';
@@ -41,7 +41,7 @@ export function clusterAdmission(kubeConfig: KubeConfig, log: Logger, registry: 
         return wireForm(await core.readNamespace({ name })) as Namespace;
       } catch (err) {
         if (statusCode(err) === 404) return undefined;
-        throw internalError((err as Error).message);
+        throw statusErrors.internalError((err as Error).message);
       }
     },
   };

@@ -4,7 +4,7 @@
 // for verb `approve` on `signers`). They go through the request's Authorizer, so they share its cache and the
 // system:masters shortcut; a denial is kube-apiserver's 403 wording, optionally followed by what to grant.
 
-import type { RequestInfo } from '../requestinfo.js';
+import type { RequestInfo } from '../serve/requestinfo.js';
 import { statusErrors } from '../status.js';
 import type { RequestContext, ResourceInfo } from '../storage.js';
 import type { UserInfo } from '../types.js';

@@ -2,7 +2,7 @@
 // DelegatingAuthorizerConfig (allow and deny cached 10 s; system:masters always allowed). The cache forgets the least
 // recently used decisions first; a SubjectAccessReview that does not answer in time refuses the request (503).
 
-import type { RequestInfo } from '../requestinfo.js';
+import type { RequestInfo } from '../serve/requestinfo.js';
 import { DEFAULT_REVIEW_TIMEOUT_MS, ReviewCache, withReviewTimeout } from './review-cache.js';
 import { statusErrors, type StatusError } from '../status.js';
 import type { UserInfo } from '../types.js';

@@ -4,7 +4,7 @@
 import { X509Certificate } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { requestInfo, type RequestInfo } from '../requestinfo.js';
+import { requestInfo, type RequestInfo } from '../serve/requestinfo.js';
 import { ReviewTimeoutError } from './review-cache.js';
 import { statusErrors } from '../status.js';
 import type { UserInfo } from '../types.js';

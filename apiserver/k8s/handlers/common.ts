@@ -3,17 +3,17 @@
 
 import { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { bodyMediaType, negotiateOutput, type OutputFormat } from '../negotiation.js';
-import { parseJson, parseYaml } from '../body-bounds.js';
-import { isPlainObject } from '../patch.js';
-import { fullObject, serializedText } from '../serialized.js';
+import { bodyMediaType, negotiateOutput, type OutputFormat } from '../serve/negotiation.js';
+import { parseJson, parseYaml } from '../serve/body-bounds.js';
+import { isPlainObject } from '../fields/patch.js';
+import { fullObject, serializedText } from '../serve/serialized.js';
 import type { RequestContext, ResourceInfo, Storage } from '../storage.js';
 import { isTableConvertor } from '../storage.js';
 import { statusErrors, type ResourceRef } from '../status.js';
-import { parseIncludeObject, partialObjectMetadata, partialObjectMetadataList, toTable } from '../table.js';
+import { parseIncludeObject, partialObjectMetadata, partialObjectMetadataList, toTable } from '../serve/table.js';
 import type { KubeObject, ListMeta, StatusCause } from '../types.js';
-import type { ObjectValidator } from '../validation.js';
-import { managerFromUserAgent, type OwnershipContext } from '../managed-fields.js';
+import type { ObjectValidator } from '../strategy/validation.js';
+import { managerFromUserAgent, type OwnershipContext } from '../fields/managed-fields.js';
 import { type Admission, type AdmissionResult, type Operation, admissionAttributes, operationOptions } from '../admission/index.js';
 
 export interface Endpoint {

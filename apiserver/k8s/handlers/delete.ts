@@ -2,8 +2,8 @@
 // deletecollection.
 
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { isPlainObject, parseJson } from '../patch.js';
-import { matchesSelectors } from '../selectors.js';
+import { isPlainObject, parseJson } from '../fields/patch.js';
+import { matchesSelectors } from '../list/selectors.js';
 import { type DeleteOptions, isGetter, isGracefulDeleter, isLister, type RequestContext } from '../storage.js';
 import { isStatusError, statusErrors, successStatus } from '../status.js';
 import type { KubeObject } from '../types.js';
@@ -95,7 +95,7 @@ export async function deleteObject(endpoint: Endpoint, request: FastifyRequest, 
 export async function deleteCollection(endpoint: Endpoint, request: FastifyRequest, reply: FastifyReply, namespace: string | undefined) {
   const storage = endpoint.storage;
   if (!isGracefulDeleter(storage) || !isLister(storage)) throw notSupported(endpoint, 'deletecollection');
-  const list = listOptions(request, namespace, false);
+  const list = listOptions(request, namespace, { watch: false });
   const { options, dryRun } = parseDeleteOptions(request);
   const ctx = requestContext(request, reply, dryRun);
   const { items, metadata } = await storage.list(ctx, list);

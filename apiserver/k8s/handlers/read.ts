@@ -1,7 +1,7 @@
 // get and list (list also dispatches ?watch=true to the watch handler).
 
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { parseFieldSelector, parseLabelSelector } from '../selectors.js';
+import { parseFieldSelector, parseLabelSelector } from '../list/selectors.js';
 import { isGetter, isLister, isWatcher, type ListOptions } from '../storage.js';
 import { statusErrors } from '../status.js';
 import { type Endpoint, invalidOptions, outputFor, queryParam, ref, renderList, renderObject, requestContext, truthy } from './common.js';
@@ -29,7 +29,7 @@ function int64Param(request: FastifyRequest, name: string): number | undefined {
 }
 
 /** ListOptions from the query, validated like ValidateListOptions (422 ListOptions.meta.k8s.io). */
-export function listOptions(request: FastifyRequest, namespace: string | undefined, watch: boolean): ListOptions {
+export function listOptions(request: FastifyRequest, namespace: string | undefined, { watch }: { watch: boolean }): ListOptions {
   const options: ListOptions = {
     labelSelector: parseLabelSelector(queryParam(request, 'labelSelector')),
     fieldSelector: parseFieldSelector(queryParam(request, 'fieldSelector')),
@@ -79,10 +79,10 @@ export function listOptions(request: FastifyRequest, namespace: string | undefin
 export async function listObjects(endpoint: Endpoint, request: FastifyRequest, reply: FastifyReply, namespace: string | undefined) {
   if (truthy(queryParam(request, 'watch'))) {
     if (!isWatcher(endpoint.storage)) throw notSupported(endpoint, 'watch');
-    return serveWatch(endpoint, request, reply, listOptions(request, namespace, true));
+    return serveWatch(endpoint, request, reply, listOptions(request, namespace, { watch: true }));
   }
   if (!isLister(endpoint.storage)) throw notSupported(endpoint, 'list');
-  const options = listOptions(request, namespace, false);
+  const options = listOptions(request, namespace, { watch: false });
   const format = outputFor(request, { list: true });
   // The storage's page (list-page.ts) is answered as it is: selected and counted once.
   const result = await endpoint.storage.list(requestContext(request, reply), options);

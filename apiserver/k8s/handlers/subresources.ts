@@ -6,9 +6,9 @@
 // Other verbs on /status answer 405 as the CRD handler does; any other subresource its NotFound for the object.
 
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { bodyMediaType } from '../negotiation.js';
-import { APPLY_PATCH, JSON_PATCH, SUPPORTED_PATCH_TYPES, applyJsonPatch, isPlainObject, mergePatch } from '../patch.js';
-import { checkUid } from '../preconditions.js';
+import { bodyMediaType } from '../serve/negotiation.js';
+import { APPLY_PATCH, JSON_PATCH, SUPPORTED_PATCH_TYPES, applyJsonPatch, isPlainObject, mergePatch } from '../fields/patch.js';
+import { checkUid } from '../strategy/preconditions.js';
 import { isGetter } from '../storage.js';
 import { statusErrors } from '../status.js';
 import {

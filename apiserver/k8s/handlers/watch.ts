@@ -8,7 +8,7 @@ import { isWatcher } from '../storage.js';
 import { statusErrors } from '../status.js';
 import type { KubeObject } from '../types.js';
 import { type Endpoint, outputFor, queryParam, renderObject, requestContext, truthy } from './common.js';
-import type { OutputFormat } from '../negotiation.js';
+import type { OutputFormat } from '../serve/negotiation.js';
 import { isStatusError, wireStatus } from '../status.js';
 
 function watchOptions(request: FastifyRequest, list: ListOptions): WatchOptions {

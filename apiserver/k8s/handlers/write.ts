@@ -2,22 +2,22 @@
 // fieldValidation, dryRun and managedFields.
 
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { parseYaml } from '../body-bounds.js';
-import { duplicateFields } from '../duplicate-fields.js';
-import { applyConfiguration, updateManagedFields } from '../managed-fields.js';
-import { bodyMediaType } from '../negotiation.js';
+import { parseYaml } from '../serve/body-bounds.js';
+import { duplicateFields } from '../fields/duplicate-fields.js';
+import { applyConfiguration, updateManagedFields } from '../fields/managed-fields.js';
+import { bodyMediaType } from '../serve/negotiation.js';
 import {
   APPLY_PATCH, JSON_PATCH, MERGE_PATCH, SUPPORTED_PATCH_TYPES, applyJsonPatch, deepClone, deepEqual, isPlainObject, mergePatch, parseJson,
   patchSetsResourceVersion,
-} from '../patch.js';
+} from '../fields/patch.js';
 import { authorizeCreateOnUpdate } from '../auth/access.js';
-import { checkUid } from '../preconditions.js';
+import { checkUid } from '../strategy/preconditions.js';
 import { isCreater, isGetter, isUpdater, type RequestContext, type SentObject, type UpdateTransform } from '../storage.js';
-import { timed } from '../stage-times.js';
-import { applyCreateStrategy, applyUpdateStrategy, fillCreateSystemFields, strategyOf } from '../strategy.js';
+import { timed } from '../serve/stage-times.js';
+import { applyCreateStrategy, applyUpdateStrategy, fillCreateSystemFields, strategyOf } from '../strategy/strategy.js';
 import { isStatusError, statusErrors } from '../status.js';
 import type { KubeObject } from '../types.js';
-import { parseFieldValidation } from '../validation.js';
+import { parseFieldValidation } from '../strategy/validation.js';
 import {
   type Endpoint, admit, checkNameAndNamespace, ownershipContext, checkTypeMeta, decodeObjectBody, fieldManager, invalidOptions, outputFor,
   parseDryRun, queryParam, ref, renderObject, requestContext, sendWithWarnings, truthy,

@@ -9,8 +9,8 @@ import { CertificateAuthority, type PemPair, serviceDnsNames } from '../../../ce
 import { StaticAuthenticationConfig, authenticationConfigFromConfigMap } from '../../../apiserver/k8s/auth/authentication-config.js';
 import { SubjectAccessReviewAuthorizer, type SubjectAccessReviewSpec } from '../../../apiserver/k8s/auth/authorizer.js';
 import { delegatingAuthenticator } from '../../../apiserver/k8s/auth/delegation.js';
-import { ApiMetrics } from '../../../apiserver/k8s/metrics.js';
-import { type ApiServer, createApiServer } from '../../../apiserver/k8s/server.js';
+import { ApiMetrics } from '../../../apiserver/k8s/serve/metrics.js';
+import { type ApiServer, createApiServer } from '../../../apiserver/k8s/serve/server.js';
 import type { UserInfo } from '../../../apiserver/k8s/types.js';
 import { MemoryStorage, type MemoryStorageOptions } from '../../support/memory-storage.js';
 

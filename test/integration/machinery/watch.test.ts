@@ -1,6 +1,6 @@
 import { connect as http2Connect } from 'node:http2';
 import t from 'tap';
-import { EventQueue } from '../../../apiserver/k8s/event-queue.js';
+import { EventQueue } from '../../../apiserver/k8s/watch/event-queue.js';
 import { statusErrors } from '../../../apiserver/k8s/status.js';
 import { WIDGETS, admin, startHarness, widget, type WatchFrame } from './harness.js';
 

@@ -7,7 +7,7 @@ import { delegatingAuthenticator } from '../../../apiserver/k8s/auth/delegation.
 import { UnionAuthenticator } from '../../../apiserver/k8s/auth/authenticator.js';
 import { TokenAuthenticator } from '../../../apiserver/k8s/auth/token.js';
 import { verifyClientChain } from '../../../apiserver/k8s/auth/x509.js';
-import { requestInfo } from '../../../apiserver/k8s/requestinfo.js';
+import { requestInfo } from '../../../apiserver/k8s/serve/requestinfo.js';
 
 const frontProxyCA = await CertificateAuthority.create('front-proxy-ca');
 const clientCA = await CertificateAuthority.create('client-ca');

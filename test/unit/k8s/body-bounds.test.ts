@@ -1,6 +1,6 @@
 import t from 'tap';
 import { thrownStatus } from './thrown.js';
-import { MAX_BODY_NODES, checkBodyBounds, parseJson, parseYaml } from '../../../apiserver/k8s/body-bounds.js';
+import { MAX_BODY_NODES, checkBodyBounds, parseJson, parseYaml } from '../../../apiserver/k8s/serve/body-bounds.js';
 import { YAML_SELF_ALIAS, yamlAliasBomb, yamlDeepFlow, yamlMergeKeyBomb } from '../../support/hostile.js';
 
 t.test('an alias bomb is refused with 413 after a bounded walk, at any level count', async (t) => {

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { EventQueue } from '../../../apiserver/k8s/event-queue.js';
+import { EventQueue } from '../../../apiserver/k8s/watch/event-queue.js';
 import type { WatchEvent } from '../../../apiserver/k8s/storage.js';
 
 const event = (name: string): WatchEvent => ({ type: 'ADDED', object: { apiVersion: 'v1', kind: 'K', metadata: { name } } });

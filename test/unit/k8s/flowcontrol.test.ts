@@ -5,7 +5,7 @@ import {
 } from '../../../apiserver/k8s/flowcontrol/index.js';
 import { QueueSet, type Ticket } from '../../../apiserver/k8s/flowcontrol/queueset.js';
 import { DroppedRequestsTracker } from '../../../apiserver/k8s/flowcontrol/retry-after.js';
-import { requestInfo } from '../../../apiserver/k8s/requestinfo.js';
+import { requestInfo } from '../../../apiserver/k8s/serve/requestinfo.js';
 
 const digest = (name: string, groups: string[], method: string, url: string): RequestDigest => ({
   user: { name, groups: [...groups, 'system:authenticated'] }, info: requestInfo(method, url),

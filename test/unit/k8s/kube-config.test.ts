@@ -2,7 +2,7 @@ import https from 'node:https';
 import { HttpMethod, RequestContext } from '@kubernetes/client-node';
 import t from 'tap';
 import { CertificateAuthority } from '../../../certs/pki.js';
-import { KeepAliveKubeConfig } from '../../../apiserver/k8s/kube-config.js';
+import { KeepAliveKubeConfig } from '../../../apiserver/k8s/cluster/kube-config.js';
 
 async function kubeConfig(): Promise<KeepAliveKubeConfig> {
   const ca = await CertificateAuthority.create('test-ca');

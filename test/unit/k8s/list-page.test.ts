@@ -1,8 +1,8 @@
 // The one list helper every storage answers through: the pages a client walks, in the shapes kube-apiserver's cacher
 // answers for a CRD (measured by test/conformance/crd-parity.test.ts), and kube's words for a bad continue token.
 import t from 'tap';
-import { decodeContinue, encodeContinue, highestResourceVersion, listPage, selection } from '../../../apiserver/k8s/list-page.js';
-import { parseFieldSelector, parseLabelSelector } from '../../../apiserver/k8s/selectors.js';
+import { decodeContinue, encodeContinue, highestResourceVersion, listPage, selection } from '../../../apiserver/k8s/list/list-page.js';
+import { parseFieldSelector, parseLabelSelector } from '../../../apiserver/k8s/list/selectors.js';
 import type { ListOptions } from '../../../apiserver/k8s/storage.js';
 import type { KubeObject } from '../../../apiserver/k8s/types.js';
 import { thrownStatus } from './thrown.js';

@@ -2,7 +2,7 @@ import t from 'tap';
 import { thrownStatus } from './thrown.js';
 import {
   applyConfiguration, fieldsV1ToPaths, leafValues, managerFromUserAgent, pathsToFieldsV1, updateManagedFields,
-} from '../../../apiserver/k8s/managed-fields.js';
+} from '../../../apiserver/k8s/fields/managed-fields.js';
 import type { KubeObject } from '../../../apiserver/k8s/types.js';
 
 const ctx = (manager: string) => ({ manager, apiVersion: 'g/v1', now: new Date('2026-01-01T00:00:00Z') });

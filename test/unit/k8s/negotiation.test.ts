@@ -1,5 +1,5 @@
 import t from 'tap';
-import { negotiateOutput, parseAccept } from '../../../apiserver/k8s/negotiation.js';
+import { negotiateOutput, parseAccept } from '../../../apiserver/k8s/serve/negotiation.js';
 import { thrownStatus } from './thrown.js';
 
 const read = { list: false, watch: false, transforms: true };

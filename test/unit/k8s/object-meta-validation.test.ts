@@ -1,7 +1,7 @@
 // Expected texts are what kube-apiserver v1.37.2 answered for the same metadata on a custom resource.
 import t from 'tap';
-import { TOTAL_ANNOTATION_SIZE_LIMIT, objectMetaCauses } from '../../../apiserver/k8s/object-meta-validation.js';
-import { isQualifiedName, isValidLabelValue } from '../../../apiserver/k8s/name-validation.js';
+import { TOTAL_ANNOTATION_SIZE_LIMIT, objectMetaCauses } from '../../../apiserver/k8s/strategy/object-meta-validation.js';
+import { isQualifiedName, isValidLabelValue } from '../../../apiserver/k8s/strategy/name-validation.js';
 
 const NAME_PART = "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')";
 const LABEL_VALUE = "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')";

@@ -1,6 +1,6 @@
 import t from 'tap';
-import { apiResourceList, groupVersions, verbsOf } from '../../../apiserver/k8s/discovery.js';
-import { buildV2, buildV3, etagOf } from '../../../apiserver/k8s/openapi.js';
+import { apiResourceList, groupVersions, verbsOf } from '../../../apiserver/k8s/serve/discovery.js';
+import { buildV2, buildV3, etagOf } from '../../../apiserver/k8s/serve/openapi.js';
 import type { Getter, Lister, Storage } from '../../../apiserver/k8s/storage.js';
 import { MemoryStorage, widgetInfo } from '../../support/memory-storage.js';
 

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { thrownStatus } from './thrown.js';
-import { applyJsonPatch, deepClone, mergePatch, parseJson, patchSetsResourceVersion } from '../../../apiserver/k8s/patch.js';
+import { applyJsonPatch, deepClone, mergePatch, parseJson, patchSetsResourceVersion } from '../../../apiserver/k8s/fields/patch.js';
 
 t.test('merge patch is RFC 7386', async (t) => {
   // The RFC's own example.

@@ -1,6 +1,6 @@
 // The poll interval a bytes budget gives: the configured one while listings are small, longer as they grow.
 import t from 'tap';
-import { budgetedIntervalMs } from '../../../apiserver/k8s/poll-budget.js';
+import { budgetedIntervalMs } from '../../../apiserver/k8s/watch/poll-budget.js';
 
 t.test('a small listing polls at the configured interval; a large one as often as the budget pays for', async (t) => {
   const budget = 4_000_000;

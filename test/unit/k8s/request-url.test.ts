@@ -1,6 +1,6 @@
 import t from 'tap';
-import { parseQuery, urlProblem } from '../../../apiserver/k8s/request-url.js';
-import { requestInfo } from '../../../apiserver/k8s/requestinfo.js';
+import { parseQuery, urlProblem } from '../../../apiserver/k8s/serve/request-url.js';
+import { requestInfo } from '../../../apiserver/k8s/serve/requestinfo.js';
 
 const base = '/apis/g.example.com/v1/namespaces/ns/things';
 

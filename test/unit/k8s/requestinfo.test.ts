@@ -1,5 +1,5 @@
 import t from 'tap';
-import { requestInfo } from '../../../apiserver/k8s/requestinfo.js';
+import { requestInfo } from '../../../apiserver/k8s/serve/requestinfo.js';
 
 const base = '/apis/g.example.com/v1';
 

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { thrownStatus } from './thrown.js';
-import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector } from '../../../apiserver/k8s/selectors.js';
+import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector } from '../../../apiserver/k8s/list/selectors.js';
 import type { KubeObject } from '../../../apiserver/k8s/types.js';
 
 t.test('a malformed label selector is refused with the words of kube\'s parser (k8s.io/apimachinery pkg/labels)', async (t) => {

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { thrownStatus } from './thrown.js';
-import { humanDuration, parseIncludeObject, tableColumns, toTable } from '../../../apiserver/k8s/table.js';
+import { humanDuration, parseIncludeObject, tableColumns, toTable } from '../../../apiserver/k8s/serve/table.js';
 import type { TableConvertor } from '../../../apiserver/k8s/storage.js';
 import type { KubeObject } from '../../../apiserver/k8s/types.js';
 

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { ObjectValidator, dropEmptyCollections, parseFieldValidation, pruneUnknownFields } from '../../../apiserver/k8s/validation.js';
+import { ObjectValidator, dropEmptyCollections, parseFieldValidation, pruneUnknownFields } from '../../../apiserver/k8s/strategy/validation.js';
 import type { KubeObject } from '../../../apiserver/k8s/types.js';
 import { widgetInfo } from '../../support/memory-storage.js';
 import { thrownStatus } from './thrown.js';

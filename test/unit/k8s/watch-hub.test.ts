@@ -1,7 +1,7 @@
 import t from 'tap';
 import type { WatchEvent, WatchStream } from '../../../apiserver/k8s/storage.js';
 import type { KubeObject } from '../../../apiserver/k8s/types.js';
-import { WatchHub } from '../../../apiserver/k8s/watch-hub.js';
+import { WatchHub } from '../../../apiserver/k8s/watch/watch-hub.js';
 
 // A backend whose state the test sets; the hub never polls on its own here (huge interval), only on notify/watch.
 function backend() {

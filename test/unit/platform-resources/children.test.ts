@@ -10,7 +10,7 @@ import { VvpDeploymentStorage } from '../../../apiserver/vvpdeployment/storage.j
 import type { VvpDeployment } from '../../../apiserver/vvpdeployment/types.js';
 import type { Job, Savepoint } from '../../../apiserver/vvp/types.js';
 import type { SubjectAccessReviewSpec } from '../../../apiserver/k8s/auth/authorizer.js';
-import { RecordSigner } from '../../../apiserver/vvpdeployment/record-signature.js';
+import { RecordSigner } from '../../../apiserver/vvpdeployment/trust/record-signature.js';
 import { accessFor } from '../../support/access.js';
 import { eventually } from '../../support/eventually.js';
 import { FakePlatform } from '../../support/fake-platform.js';

@@ -2,9 +2,9 @@
 // the first create that asks for it, keeping its id, job and state; everything else stays unclaimable (409).
 import t from 'tap';
 import type { RequestContext } from '../../../apiserver/k8s/storage.js';
-import { ADOPT_FROM_ANNOTATION, RECORDED_NAME_KEY, RECORDED_NAMESPACE_KEY } from '../../../apiserver/vvpdeployment/adoption.js';
-import { MANAGED_BY_LABEL } from '../../../apiserver/vvpdeployment/annotations.js';
-import type { PlannedEvent } from '../../../apiserver/vvpdeployment/mapping.js';
+import { ADOPT_FROM_ANNOTATION, RECORDED_NAME_KEY, RECORDED_NAMESPACE_KEY } from '../../../apiserver/vvpdeployment/trust/adoption.js';
+import { MANAGED_BY_LABEL } from '../../../apiserver/vvpdeployment/trust/annotations.js';
+import type { PlannedEvent } from '../../../apiserver/vvpdeployment/decide/mapping.js';
 import { VvpDeploymentStorage } from '../../../apiserver/vvpdeployment/storage.js';
 import type { VvpDeployment } from '../../../apiserver/vvpdeployment/types.js';
 import { FakePlatform } from '../../support/fake-platform.js';

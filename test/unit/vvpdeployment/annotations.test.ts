@@ -2,7 +2,7 @@ import t from 'tap';
 import {
   ANNOTATION, LABEL, MANAGED_BY_LABEL, MalformedRecordError, decodeKubeParts, encodeKubeParts, isManagedBy, managedSelector,
   mergeMetadata, nameLabelValue, withoutReserved, type KubeParts,
-} from '../../../apiserver/vvpdeployment/annotations.js';
+} from '../../../apiserver/vvpdeployment/trust/annotations.js';
 
 const lastApplied = '{"apiVersion":"ververica.platform/v1","kind":"VvpDeployment","metadata":{"annotations":{},"name":"top-speed"},"spec":{"syncingMode":"PATCH","note":"ünïcødé \\"quoted\\" \\n and 1.0"}}\n';
 

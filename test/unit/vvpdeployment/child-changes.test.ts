@@ -5,12 +5,12 @@
 
 import t, { type Test } from 'tap';
 import type { RequestContext, WatchEvent, WatchStream } from '../../../apiserver/k8s/storage.js';
-import { fullObject } from '../../../apiserver/k8s/serialized.js';
+import { fullObject } from '../../../apiserver/k8s/serve/serialized.js';
 import { VvpDeploymentStorage } from '../../../apiserver/vvpdeployment/storage.js';
 import type { VvpDeploymentStorageOptions } from '../../../apiserver/vvpdeployment/options.js';
 import type { VvpDeployment } from '../../../apiserver/vvpdeployment/types.js';
-import { surroundingsAtRest, viewInputs, viewProgress } from '../../../apiserver/vvpdeployment/view-inputs.js';
-import { viewResourceVersion } from '../../../apiserver/vvpdeployment/mapping.js';
+import { surroundingsAtRest, viewInputs, viewProgress } from '../../../apiserver/vvpdeployment/read/view-inputs.js';
+import { viewResourceVersion } from '../../../apiserver/vvpdeployment/decide/mapping.js';
 import type { Deployment, Job, Savepoint } from '../../../apiserver/vvp/types.js';
 import { accessFor } from '../../support/access.js';
 import { FakePlatform } from '../../support/fake-platform.js';

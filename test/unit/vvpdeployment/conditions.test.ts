@@ -1,9 +1,9 @@
 import t from 'tap';
-import { RESTART_ANNOTATION, type KubeParts } from '../../../apiserver/vvpdeployment/annotations.js';
+import { RESTART_ANNOTATION, type KubeParts } from '../../../apiserver/vvpdeployment/trust/annotations.js';
 import {
   CONDITION_TYPES, computeConditions, consistent, deletionBlocked, healthy, nonceAligned, parallelismAligned, specAligned,
-} from '../../../apiserver/vvpdeployment/conditions.js';
-import type { PlatformView } from '../../../apiserver/vvpdeployment/platform-view.js';
+} from '../../../apiserver/vvpdeployment/decide/conditions.js';
+import type { PlatformView } from '../../../apiserver/vvpdeployment/read/platform-view.js';
 import type { Deployment } from '../../../apiserver/vvp/types.js';
 import { CREATED, MODIFIED, deployment, job, parts, savepoint, view } from '../../support/fixtures.js';
 

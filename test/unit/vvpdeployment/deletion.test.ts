@@ -1,6 +1,6 @@
 import t from 'tap';
-import { deletionStep } from '../../../apiserver/vvpdeployment/deletion.js';
-import type { PlatformView } from '../../../apiserver/vvpdeployment/platform-view.js';
+import { deletionStep } from '../../../apiserver/vvpdeployment/decide/deletion.js';
+import type { PlatformView } from '../../../apiserver/vvpdeployment/read/platform-view.js';
 import type { DeploymentDesiredState, DeploymentObservedState } from '../../../apiserver/vvp/types.js';
 import { deployment, view as platformView } from '../../support/fixtures.js';
 

@@ -4,7 +4,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
 import t from 'tap';
-import { ObjectValidator } from '../../../apiserver/k8s/validation.js';
+import { ObjectValidator } from '../../../apiserver/k8s/strategy/validation.js';
 import type { KubeObject } from '../../../apiserver/k8s/types.js';
 import { vvpDeploymentInfo, vvpDeploymentSchema } from '../../../apiserver/vvpdeployment/schema.js';
 import { repoRoot, vvpApiDir } from '../../support/emulator.js';

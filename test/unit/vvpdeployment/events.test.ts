@@ -1,5 +1,5 @@
 import t from 'tap';
-import { camelReason, mirroredEvent, shouldMirror } from '../../../apiserver/vvpdeployment/events.js';
+import { camelReason, mirroredEvent, shouldMirror } from '../../../apiserver/vvpdeployment/read/events.js';
 
 const pe = { metadata: { id: 'e-1', namespace: 'default', name: 'JOB_SUCCESSFULLY_STARTED', createdAt: '2026-11-24T10:00:00Z', deploymentId: 'd-1' }, spec: { message: 'Job j-1 successfully started.' } };
 

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { deepMerge } from '../../../apiserver/vvpdeployment/json.js';
+import { deepMerge } from '../../../apiserver/vvpdeployment/decide/json.js';
 
 t.test('deepMerge merges objects recursively, replaces everything else, and changes neither input', async (t) => {
   const base = { a: 1, spec: { state: 'RUNNING', template: { parallelism: 1, labels: { x: 'y' } }, list: [1, 2] }, z: 'kept' };

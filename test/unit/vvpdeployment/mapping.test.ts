@@ -1,12 +1,18 @@
 import t from 'tap';
-import { LABEL, MANAGED_BY_LABEL, RESTART_ANNOTATION, decodeKubeParts, encodeKubeParts, type KubeParts } from '../../../apiserver/vvpdeployment/annotations.js';
-import { planCreate, planUpdate, platformToKube, toVvpDeployment } from '../../../apiserver/vvpdeployment/mapping.js';
-import type { PlatformView } from '../../../apiserver/vvpdeployment/platform-view.js';
-import { withDefaults } from '../../../apiserver/vvpdeployment/validation.js';
+import { LABEL, MANAGED_BY_LABEL, RESTART_ANNOTATION, decodeKubeParts, encodeKubeParts, type KubeParts } from '../../../apiserver/vvpdeployment/trust/annotations.js';
+import { planCreate, planUpdate, toVvpDeployment } from '../../../apiserver/vvpdeployment/decide/mapping.js';
+import type { PlatformView } from '../../../apiserver/vvpdeployment/read/platform-view.js';
+import { withDefaults } from '../../../apiserver/vvpdeployment/decide/validation.js';
 import type { VvpDeployment, VvpDeploymentSpec } from '../../../apiserver/vvpdeployment/types.js';
 import type { Deployment, DeploymentWrite } from '../../../apiserver/vvp/types.js';
 
 const NOW = new Date('2026-11-24T12:00:00.456Z');
+
+/** What a read does with a platform deployment: its record decoded, then mapped; nothing without a record. */
+function platformToKube(view: PlatformView): VvpDeployment | undefined {
+  const parts = decodeKubeParts(view.deployment.metadata.annotations);
+  return parts ? toVvpDeployment(view, parts) : undefined;
+}
 
 function object(spec: Partial<VvpDeploymentSpec> = {}, meta: Partial<VvpDeployment['metadata']> = {}): VvpDeployment {
   return withDefaults({

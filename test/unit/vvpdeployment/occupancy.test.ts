@@ -1,6 +1,6 @@
 import t from 'tap';
 import { statusErrors } from '../../../apiserver/k8s/status.js';
-import { NamespaceOccupancy } from '../../../apiserver/vvpdeployment/occupancy.js';
+import { NamespaceOccupancy } from '../../../apiserver/vvpdeployment/read/occupancy.js';
 
 function occupancy() {
   let clock = 0;

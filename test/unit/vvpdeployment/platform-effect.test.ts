@@ -3,10 +3,10 @@
 // restores from.
 
 import t from 'tap';
-import { effectEventMessage, planCauses, platformEffect, restoredSavepoint, specAfter } from '../../../apiserver/vvpdeployment/platform-effect.js';
-import { shouldMirror } from '../../../apiserver/vvpdeployment/events.js';
-import type { UpdatePlan } from '../../../apiserver/vvpdeployment/mapping.js';
-import type { PlatformView } from '../../../apiserver/vvpdeployment/platform-view.js';
+import { effectEventMessage, planCauses, platformEffect, restoredSavepoint, specAfter } from '../../../apiserver/vvpdeployment/decide/platform-effect.js';
+import { shouldMirror } from '../../../apiserver/vvpdeployment/read/events.js';
+import type { UpdatePlan } from '../../../apiserver/vvpdeployment/decide/mapping.js';
+import type { PlatformView } from '../../../apiserver/vvpdeployment/read/platform-view.js';
 import type { DeploymentDesiredState, DeploymentObservedState, DeploymentSpec, RestoreStrategyKind, Savepoint, UpgradeStrategyKind } from '../../../apiserver/vvp/types.js';
 import { deployment, job, parts, savepoint, view } from '../../support/fixtures.js';
 

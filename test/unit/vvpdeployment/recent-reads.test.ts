@@ -1,5 +1,5 @@
 import t from 'tap';
-import { RecentReads } from '../../../apiserver/vvpdeployment/recent-reads.js';
+import { RecentReads } from '../../../apiserver/vvpdeployment/read/recent-reads.js';
 
 t.test('a kept read serves only its owner\'s version, and only while young enough', async (t) => {
   let now = 1000;

@@ -1,9 +1,9 @@
 // The Kubernetes record on a platform deployment is trusted only when this server signed it for that very deployment
 // (record-signature.ts): what the platform side can change, and what it cannot make verify.
 import t from 'tap';
-import { ANNOTATION, encodeKubeParts, type KubeParts } from '../../../apiserver/vvpdeployment/annotations.js';
-import { RecordSigner, SIGNATURE_ANNOTATION, bindLegacyRecords, migratable, signingClient } from '../../../apiserver/vvpdeployment/record-signature.js';
-import type { PlatformPort } from '../../../apiserver/vvpdeployment/platform-port.js';
+import { ANNOTATION, encodeKubeParts, type KubeParts } from '../../../apiserver/vvpdeployment/trust/annotations.js';
+import { RecordSigner, SIGNATURE_ANNOTATION, bindLegacyRecords, migratable, signingClient } from '../../../apiserver/vvpdeployment/trust/record-signature.js';
+import type { PlatformPort } from '../../../apiserver/vvpdeployment/instance/platform-port.js';
 import type { Deployment, DeploymentWrite } from '../../../apiserver/vvp/types.js';
 
 const key = Buffer.from('k'.repeat(48));

@@ -2,10 +2,10 @@
 // which savepoints are refused, when the restore is done, and what NonceAligned and status.restoredFrom say meanwhile.
 
 import t from 'tap';
-import { RESTART_ANNOTATION, type RestoreRecord } from '../../../apiserver/vvpdeployment/annotations.js';
-import { restoreCompletion, restoredFrom, restorePending, restoreRequested, restoreStep, restoreVerdict, unrestorable, type RestoreTarget } from '../../../apiserver/vvpdeployment/restore-nonce.js';
+import { RESTART_ANNOTATION, type RestoreRecord } from '../../../apiserver/vvpdeployment/trust/annotations.js';
+import { restoreCompletion, restoredFrom, restorePending, restoreRequested, restoreStep, restoreVerdict, unrestorable, type RestoreTarget } from '../../../apiserver/vvpdeployment/decide/restore-nonce.js';
 import type { Job, Savepoint, UpgradeStrategyKind } from '../../../apiserver/vvp/types.js';
-import { specAligned } from '../../../apiserver/vvpdeployment/conditions.js';
+import { specAligned } from '../../../apiserver/vvpdeployment/decide/conditions.js';
 import { deployment, job, manifest, parts, savepoint, view } from '../../support/fixtures.js';
 
 const AT = '2026-11-24T11:00:00Z';

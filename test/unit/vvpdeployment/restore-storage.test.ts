@@ -4,8 +4,8 @@
 import t, { type Test } from 'tap';
 import type { RequestContext } from '../../../apiserver/k8s/index.js';
 import type { StatusError } from '../../../apiserver/k8s/status.js';
-import { RESTART_ANNOTATION } from '../../../apiserver/vvpdeployment/annotations.js';
-import type { PlannedEvent } from '../../../apiserver/vvpdeployment/mapping.js';
+import { RESTART_ANNOTATION } from '../../../apiserver/vvpdeployment/trust/annotations.js';
+import type { PlannedEvent } from '../../../apiserver/vvpdeployment/decide/mapping.js';
 import { VvpDeploymentStorage } from '../../../apiserver/vvpdeployment/storage.js';
 import type { VvpDeployment } from '../../../apiserver/vvpdeployment/types.js';
 import type { DeploymentWrite, Savepoint } from '../../../apiserver/vvp/types.js';

@@ -1,8 +1,8 @@
 import t from 'tap';
-import { ANNOTATION, SAVEPOINT_TRIGGER_ANNOTATION, type NonceRecord } from '../../../apiserver/vvpdeployment/annotations.js';
+import { ANNOTATION, SAVEPOINT_TRIGGER_ANNOTATION, type NonceRecord } from '../../../apiserver/vvpdeployment/trust/annotations.js';
 import {
   isOverdueTrigger, isPendingTrigger, pendingSavepointStep, savepointOfTrigger, savepointTriggerAnnotations,
-} from '../../../apiserver/vvpdeployment/savepoint-nonce.js';
+} from '../../../apiserver/vvpdeployment/decide/savepoint-nonce.js';
 import type { Savepoint, StringMap } from '../../../apiserver/vvp/types.js';
 
 const at = '2026-11-24T12:00:00Z';

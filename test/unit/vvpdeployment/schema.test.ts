@@ -1,6 +1,6 @@
 import t from 'tap';
 import { vvpDeploymentInfo, vvpDeploymentSchema } from '../../../apiserver/vvpdeployment/schema.js';
-import { validateVvpDeployment, validateVvpDeploymentUpdate, withDefaults } from '../../../apiserver/vvpdeployment/validation.js';
+import { validateVvpDeployment, validateVvpDeploymentUpdate, withDefaults } from '../../../apiserver/vvpdeployment/decide/validation.js';
 import type { VvpDeployment } from '../../../apiserver/vvpdeployment/types.js';
 
 const ctx = { instanceId: 'op-1', platformNamespaces: ['default', 'team-a'] };

@@ -3,7 +3,7 @@
 import t from 'tap';
 import { VvpDeploymentStorage } from '../../../apiserver/vvpdeployment/storage.js';
 import type { RequestContext, WatchEvent } from '../../../apiserver/k8s/storage.js';
-import { OWNER_LABEL } from '../../../apiserver/vvpdeployment/annotations.js';
+import { OWNER_LABEL } from '../../../apiserver/vvpdeployment/trust/annotations.js';
 import type { VvpDeployment } from '../../../apiserver/vvpdeployment/types.js';
 import { VvpError } from '../../../apiserver/vvp/errors.js';
 import { FakePlatform } from '../../support/fake-platform.js';

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { MAX_PLATFORM_DEPLOYMENT_BYTES, OversizedDeployments, checkPlatformDeploymentSize } from '../../../apiserver/vvpdeployment/size-limit.js';
+import { MAX_PLATFORM_DEPLOYMENT_BYTES, OversizedDeployments, checkPlatformDeploymentSize } from '../../../apiserver/vvpdeployment/decide/size-limit.js';
 import type { Deployment } from '../../../apiserver/vvp/types.js';
 
 const ref = { group: 'ververica.platform', resource: 'vvpdeployments', name: 'big' };

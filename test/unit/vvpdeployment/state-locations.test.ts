@@ -2,7 +2,7 @@
 // sees through scheme families, case, repeated `/`, escapes and default ports, refuses what it cannot place, and the
 // allow-list of a namespace's own directories makes spellings nobody foresaw need the other namespaces' grants.
 import t from 'tap';
-import { canonicalLocation, namespacesOwning } from '../../../apiserver/vvpdeployment/state-locations.js';
+import { canonicalLocation, namespacesOwning } from '../../../apiserver/vvpdeployment/trust/state-locations.js';
 
 const directories = new Map<string, string[]>([
   ['team-a', ['s3://state/savepoints/team-a', 'hdfs://nn/checkpoints/team-a']],

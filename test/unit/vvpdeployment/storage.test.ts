@@ -2,12 +2,12 @@ import t, { type Test } from 'tap';
 import type { RequestContext } from '../../../apiserver/k8s/storage.js';
 import { accessFor } from '../../support/access.js';
 import type { StatusError } from '../../../apiserver/k8s/status.js';
-import { ANNOTATION, LABEL, MANAGED_BY_LABEL, RESTART_ANNOTATION, SAVEPOINT_TRIGGER_ANNOTATION } from '../../../apiserver/vvpdeployment/annotations.js';
-import type { PlannedEvent } from '../../../apiserver/vvpdeployment/mapping.js';
-import { RecordSigner, SIGNATURE_ANNOTATION } from '../../../apiserver/vvpdeployment/record-signature.js';
+import { ANNOTATION, LABEL, MANAGED_BY_LABEL, RESTART_ANNOTATION, SAVEPOINT_TRIGGER_ANNOTATION } from '../../../apiserver/vvpdeployment/trust/annotations.js';
+import type { PlannedEvent } from '../../../apiserver/vvpdeployment/decide/mapping.js';
+import { RecordSigner, SIGNATURE_ANNOTATION } from '../../../apiserver/vvpdeployment/trust/record-signature.js';
 import { VvpDeploymentStorage } from '../../../apiserver/vvpdeployment/storage.js';
 import type { VvpDeploymentStorageOptions } from '../../../apiserver/vvpdeployment/options.js';
-import { fullObject, serializedText } from '../../../apiserver/k8s/serialized.js';
+import { fullObject, serializedText } from '../../../apiserver/k8s/serve/serialized.js';
 import type { WatchEvent } from '../../../apiserver/k8s/storage.js';
 import type { VvpDeployment } from '../../../apiserver/vvpdeployment/types.js';
 import { FakePlatform, httpError, type Call } from '../../support/fake-platform.js';
@@ -248,9 +248,13 @@ t.test('PUT mode replaces the definition', async (t) => {
   await storage.create(ctx(), manifest('top-speed', { syncingMode: 'PUT' }));
   const current = await storage.get(ctx(), 'flink', 'top-speed');
   current.spec.deployment.spec!.template!.spec!.parallelism = 3;
-  platform.calls = [];
+  // A field someone set on the platform only: a merge would keep it, a replacement does not.
+  const live = platform.deployments.get('default/top-speed')!;
+  live.spec.template!.spec!.flinkConfiguration = { ...live.spec.template!.spec!.flinkConfiguration, 'set.elsewhere': 'x' };
   await replace(storage, ctx(), current);
-  t.same(platform.writes().map((c) => c.method), ['PUT']);
+  const after = platform.deployments.get('default/top-speed');
+  t.equal(after?.spec.template?.spec?.parallelism, 3, 'the new definition is on the platform');
+  t.notOk(after?.spec.template?.spec?.flinkConfiguration?.['set.elsewhere'], 'what the definition does not name is gone');
 });
 
 t.test('savepointNonce while RUNNING: a savepoint tagged with the nonce, recorded once', async (t) => {
@@ -261,8 +265,8 @@ t.test('savepointNonce while RUNNING: a savepoint tagged with the nonce, recorde
   current.spec.savepointNonce = 1;
   platform.calls = [];
   const updated = await replace(storage, ctx(), current);
-  t.same(platform.writes().map((c) => c.method), ['PATCH', 'SAVEPOINT', 'PATCH']);
-  t.same((platform.calls.find((c) => c.method === 'SAVEPOINT')?.body as { annotations: StringMap }).annotations, { [ANNOTATION.savepointNonce]: '1', [SAVEPOINT_TRIGGER_ANNOTATION]: '2026-11-24T12:00:02Z' });
+  t.equal(platform.savepoints.length, 1, 'one savepoint on the platform');
+  t.same(platform.savepoints[0]?.metadata.annotations, { [ANNOTATION.savepointNonce]: '1', [SAVEPOINT_TRIGGER_ANNOTATION]: '2026-11-24T12:00:02Z' }, 'tagged with the nonce');
   t.equal(updated.status?.observedSavepointNonce, 1);
   t.match(condition(updated, 'NonceAligned'), { status: 'False', reason: 'SavepointInProgress' });
   t.same(events.map((e) => e.event.reason), ['Created', 'PlatformEffect', 'SavepointTriggered']);
@@ -303,9 +307,12 @@ t.test('restartNonce while RUNNING: the template restart annotation', async (t) 
 t.test('an initial savepoint is registered before the deployment may start; a refusal leaves nothing behind', async (t) => {
   const { platform, storage } = setup();
   const o = await storage.create(ctx(), manifest('top-speed', { initialSavepointSpec: { savepointLocation: 's3://b/sp' } }));
-  t.same(platform.writes().map((c) => c.method), ['POST', 'REGISTER', 'PATCH']);
-  t.equal((platform.calls[platform.calls.findIndex((c) => c.method === 'POST')]?.body as DeploymentWrite).spec?.state, 'CANCELLED');
-  t.equal(platform.deployments.get('default/top-speed')?.spec.state, 'RUNNING');
+  const d = platform.deployments.get('default/top-speed');
+  const registered = platform.savepoints.filter((sp) => sp.metadata.deploymentId === d?.metadata.id);
+  t.same(registered.map((sp) => sp.spec?.savepointLocation), ['s3://b/sp'], 'the savepoint is registered for the deployment');
+  t.equal((platform.calls.find((c) => c.method === 'POST')?.body as DeploymentWrite).spec?.state, 'CANCELLED', 'created stopped');
+  t.equal(d?.spec.state, 'RUNNING', 'then started');
+  t.ok(Date.parse(registered[0]?.metadata.createdAt ?? '') <= Date.parse(d?.metadata.modifiedAt ?? ''), 'started no earlier than the savepoint was there');
   t.match(condition(o, 'Consistent'), { status: 'True' });
 
   platform.fail = (call) => (call.method === 'REGISTER' ? httpError('POST', 400, 'spec.savepointLocation: not a valid URI') : undefined);

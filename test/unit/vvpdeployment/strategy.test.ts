@@ -1,9 +1,9 @@
 // The VvpDeployment's strategy, as the machinery runs it between mutating and validating admission: what a validating
 // webhook or policy then sees (defaults, owner label, generation, status) and what it never sees (a refused write).
 import t from 'tap';
-import { applyCreateStrategy, applyUpdateStrategy, fillCreateSystemFields } from '../../../apiserver/k8s/strategy.js';
+import { applyCreateStrategy, applyUpdateStrategy, fillCreateSystemFields } from '../../../apiserver/k8s/strategy/strategy.js';
 import type { StatusError } from '../../../apiserver/k8s/status.js';
-import { OWNER_LABEL } from '../../../apiserver/vvpdeployment/annotations.js';
+import { OWNER_LABEL } from '../../../apiserver/vvpdeployment/trust/annotations.js';
 import { vvpDeploymentInfo } from '../../../apiserver/vvpdeployment/schema.js';
 import { VvpDeploymentStrategy } from '../../../apiserver/vvpdeployment/strategy.js';
 import type { VvpDeployment } from '../../../apiserver/vvpdeployment/types.js';

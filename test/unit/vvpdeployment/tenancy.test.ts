@@ -4,9 +4,9 @@ import t from 'tap';
 import type { SubjectAccessReviewSpec } from '../../../apiserver/k8s/auth/authorizer.js';
 import {
   APIKEY_SECRET_KEY, UnusableSecretError, authorizeApikeySecret, perObjectTokenRejected, apikeyTokenResolver, unusableApikeySecret,
-} from '../../../apiserver/vvpdeployment/apikey-secret.js';
-import { StateDirectories, authorizePlacement, placementOf, requiredGrants } from '../../../apiserver/vvpdeployment/tenancy.js';
-import { namingInstance } from '../../../apiserver/vvpdeployment/tenancy.js';
+} from '../../../apiserver/vvpdeployment/trust/apikey-secret.js';
+import { StateDirectories, authorizePlacement, placementOf, requiredGrants } from '../../../apiserver/vvpdeployment/trust/tenancy.js';
+import { namingInstance } from '../../../apiserver/vvpdeployment/trust/tenancy.js';
 import type { VvpDeployment } from '../../../apiserver/vvpdeployment/types.js';
 import { VvpError } from '../../../apiserver/vvp/errors.js';
 import { accessFor } from '../../support/access.js';

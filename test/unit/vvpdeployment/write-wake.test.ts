@@ -1,5 +1,5 @@
 import t from 'tap';
-import { wakeDelay } from '../../../apiserver/vvpdeployment/write-wake.js';
+import { wakeDelay } from '../../../apiserver/vvpdeployment/flows/write-wake.js';
 
 t.test('the first write wakes the watch poll at once', async (t) => {
   t.equal(wakeDelay(1_000, undefined, 250), 0);

@@ -1,3 +1,6 @@
+// The deployment operations behind the routes (list, create, update, patch, delete) with the platform's rules: defaults
+// merged in, the checks it makes, the managed-by label; the routes only translate HTTP.
+
 import type { Principal } from '../auth.js';
 import type { EmulatorContext } from '../context.js';
 import { badRequest, conflict, forbidden, notFound } from '../errors.js';

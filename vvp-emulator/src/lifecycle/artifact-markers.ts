@@ -1,3 +1,6 @@
+// Markers a test writes into a deployment's artifact (jar URI) to make its job fail, fail N times, or start slowly:
+// how the tests drive a job's life without a Flink cluster.
+
 import type { Deployment } from '../types.js';
 
 /**

@@ -1,3 +1,5 @@
+// Autopilot's rescaling as the platform shows it: the parallelism the job runs at, which moves away from the spec.
+
 import type { NamespaceState } from '../store/store.js';
 import type { Deployment } from '../types.js';
 import type { Runtime } from './runtime.js';

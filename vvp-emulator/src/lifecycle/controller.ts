@@ -1,3 +1,7 @@
+// The deployment controller: moves each deployment and its job through the platform's states one timed step at a time
+// (starting, running, suspending, upgrading, cancelling, failing), takes savepoints and writes events, as the platform's
+// own controller does. The client is tested against these transitions, so they follow the vendor's documentation.
+
 import type { Logger } from 'pino';
 import { newFlinkJobId, newId, nowIso } from '../ids.js';
 import { canonical, clone, type JsonObject } from '../json.js';

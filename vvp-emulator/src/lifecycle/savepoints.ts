@@ -1,3 +1,5 @@
+// Savepoints and checkpoint locations as the platform derives them from a deployment's Flink configuration.
+
 import { newId, nowIso } from '../ids.js';
 import type { NamespaceState } from '../store/store.js';
 import type { Deployment, Savepoint, SavepointOrigin } from '../types.js';

@@ -1,3 +1,6 @@
+// The emulator's own admin routes under /__emulator (not the platform's): faults, outages, timings, the error shape,
+// tokens, the request count, a deployment's runtime and resets, for the tests to arrange a platform's state through HTTP.
+
 import type { FastifyInstance } from 'fastify';
 import { isRole } from '../auth.js';
 import { DeploymentService, findDeployment } from '../deployments/service.js';

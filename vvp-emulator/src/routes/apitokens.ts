@@ -1,3 +1,6 @@
+// The API tokens routes of the Platform API (list, create, get, delete): tokens bound to a namespace role, as the
+// client's per-object tokens are.
+
 import type { FastifyInstance } from 'fastify';
 import { principalOf } from '../context.js';
 import { badRequest, conflict, forbidden, notFound } from '../errors.js';

@@ -1,3 +1,5 @@
+// The Autopilot policy routes (list, get, put, status, recommendation), as the platform exposes them.
+
 import type { FastifyInstance } from 'fastify';
 import { notFound } from '../errors.js';
 import { nowIso } from '../ids.js';

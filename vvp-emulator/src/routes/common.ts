@@ -1,3 +1,5 @@
+// What every route reads the same way: the namespace path parameter and the caller's access to it.
+
 import type { FastifyRequest } from 'fastify';
 import type { EmulatorContext } from '../context.js';
 import type { NamespaceState } from '../store/store.js';

@@ -1,3 +1,5 @@
+// The deployment defaults route of a namespace: what the platform merges under every deployment's spec.
+
 import type { FastifyInstance } from 'fastify';
 import { mergePatch, type JsonObject } from '../json.js';
 import { deploymentDefaultsBodySchema } from '../schemas.js';

@@ -1,3 +1,5 @@
+// The deployment targets routes: the Kubernetes namespaces a platform namespace may deploy to.
+
 import type { FastifyInstance } from 'fastify';
 import { badRequest, conflict, notFound } from '../errors.js';
 import { canonical } from '../json.js';

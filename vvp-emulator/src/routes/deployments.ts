@@ -1,3 +1,5 @@
+// The deployments routes of the AppManager API; the rules live in deployments/service.ts.
+
 import type { FastifyInstance } from 'fastify';
 import { principalOf } from '../context.js';
 import { DeploymentService, findDeployment } from '../deployments/service.js';

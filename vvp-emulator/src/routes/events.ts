@@ -1,3 +1,5 @@
+// The events routes: the platform's events of a deployment, job or session cluster, bounded as the platform keeps them.
+
 import type { FastifyInstance } from 'fastify';
 import { badRequest } from '../errors.js';
 import { eventBodySchema } from '../schemas.js';

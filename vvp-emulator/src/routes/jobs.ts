@@ -1,3 +1,5 @@
+// The jobs routes: a deployment's jobs as the platform lists them, and one job by id.
+
 import type { FastifyInstance } from 'fastify';
 import { notFound } from '../errors.js';
 import { list, namespaceOf, type RouteOptions } from './common.js';

@@ -1,3 +1,5 @@
+// The Platform API's namespaces routes (list, get, create, update, delete), each with the role the platform requires.
+
 import type { FastifyInstance } from 'fastify';
 import { principalOf } from '../context.js';
 import { badRequest, conflict } from '../errors.js';

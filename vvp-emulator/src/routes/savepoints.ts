@@ -1,3 +1,5 @@
+// The savepoints routes (list, get, trigger, register) of the AppManager API.
+
 import type { FastifyInstance } from 'fastify';
 import { badRequest, notFound } from '../errors.js';
 import { newSavepoint, savepointDirectory } from '../lifecycle/savepoints.js';

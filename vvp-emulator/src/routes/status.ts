@@ -1,3 +1,5 @@
+// The platform's status routes (`/api/v1/status`, `/api/v1/status/system-info`): health and the version it runs.
+
 import type { FastifyInstance } from 'fastify';
 import type { RouteOptions } from './common.js';
 

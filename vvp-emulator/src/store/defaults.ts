@@ -1,3 +1,6 @@
+// The deployment defaults a fresh platform has (global, and per namespace), which the platform merges under every
+// deployment's spec: without them the client would not see the fields it did not write.
+
 import type { JsonObject } from '../json.js';
 
 /**

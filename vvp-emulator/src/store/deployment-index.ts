@@ -1,3 +1,6 @@
+// Deployments of a namespace by name and by id, with their JSON kept serialized: listings of thousands stay cheap,
+// as the bench's large namespaces need.
+
 import type { Deployment } from '../types.js';
 import { matches, type Requirement } from './label-selector.js';
 

@@ -1,3 +1,6 @@
+// The platform's label selector (equality, set-based, existence), parsed and matched, so that the client's listings
+// by label are answered as the platform answers them and bad selectors get its 400.
+
 import { badRequest } from '../errors.js';
 
 /** One requirement of a Kubernetes-style label selector. */

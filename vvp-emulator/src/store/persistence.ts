@@ -1,3 +1,6 @@
+// The store on disk (opt-in, `--data-file`): written after changes (debounced) and read at start, so that a
+// restarted emulator is the same platform, as the tests of a restarted server need.
+
 import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Runtime } from '../lifecycle/runtime.js';

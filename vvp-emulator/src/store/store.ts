@@ -1,3 +1,6 @@
+// The emulator's state, one NamespaceState per platform namespace (deployments, jobs, savepoints, events, targets),
+// with the bounded histories a platform keeps. Everything a route or the controller changes goes through it.
+
 import { notFound } from '../errors.js';
 import { newId, nowIso } from '../ids.js';
 import type { JsonObject } from '../json.js';

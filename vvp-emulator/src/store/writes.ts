@@ -1,3 +1,6 @@
+// Every change to a deployment, job or savepoint goes through these: a new resourceVersion and modifiedAt, and the
+// platform event that a real platform writes for it.
+
 import { newId, nowIso } from '../ids.js';
 import { clone } from '../json.js';
 import type { Deployment, Job, Savepoint, VvpEvent } from '../types.js';

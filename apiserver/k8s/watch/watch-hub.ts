@@ -1,0 +1,383 @@
+// A watch fed by polling: for a backend without a change feed, snapshots of one scope (e.g. one backend namespace)
+// are diffed into ADDED/MODIFIED/DELETED events. One poll loop per scope serves every watcher of that scope, and it
+// runs only while the scope has watchers, so 1,000 watchers cost the backend what one does. A bounded history per
+// scope lets watches resume from a resourceVersion; older ones get 410 Expired and clients re-list.
+//
+// resourceVersions are decimal integers, comparable across scopes and growing with time. A deletion has no
+// resourceVersion of its own in a snapshot; it gets one greater than any seen (nextResourceVersion).
+//
+// Cost to the backend: the interval is asked per scope before each poll (intervalMs, e.g. a bytes budget over the
+// last listing's size, poll-budget.ts), and minGapMs spaces the polls notify() asks for too, so that neither a large
+// scope nor a burst of writes lists the backend more often than its budget allows.
+//
+// Memory: between polls the hub keeps each object as its JSON text plus the metadata selectors need (names, labels);
+// a snapshot may hand over entries whose object is built only when its version changed: the entry's `version`, a key
+// of everything the object is built from (its resourceVersion unless the backend gives one), so that an object built
+// from several backend resources is rebuilt when any of them changes, not only the one carrying the resourceVersion. Watch filters
+// therefore see metadata only (label, metadata.name and metadata.namespace selectors, as for custom resources).
+
+import { EventQueue } from './event-queue.js';
+import {
+  asEntry, deletedBeforeOnce, eventSize, keep, project, resourceVersionOf, revive, withResourceVersion, type HubEvent, type Kept,
+} from './watch-hub-events.js';
+import { serializedItem } from '../serve/serialized.js';
+import type { WatchStream } from '../storage.js';
+import { statusErrors } from '../status.js';
+import type { KubeObject } from '../types.js';
+
+export { resourceVersionOf };
+
+export const INITIAL_EVENTS_END_ANNOTATION = 'k8s.io/initial-events-end';
+
+/** One object of a snapshot: its identity and resourceVersion, the object itself built only when needed. */
+export interface SnapshotEntry {
+  id: string;
+  resourceVersion: string;
+  /**
+   * What the object is built from (default: resourceVersion): a different version is a changed object (rebuilt, and
+   * MODIFIED), whether or not its resourceVersion moved.
+   */
+  version?: string;
+  /** undefined: the backend cannot show this object after all (it is left out of the snapshot). */
+  object(): KubeObject | undefined;
+}
+
+export interface WatchHubOptions {
+  /**
+   * Every object of the scope as the backend shows it now (objects, or entries that build them on demand). `known`
+   * tells which the hub keeps at that version (SnapshotEntry.version): their entries need not be able to build the object.
+   */
+  snapshot(scope: string, known: (id: string, version: string) => boolean): Promise<readonly (KubeObject | SnapshotEntry)[]>;
+  pollIntervalMs?: number;
+  /** The interval before a scope's next poll, asked each time (default: pollIntervalMs), e.g. from a bytes budget. */
+  intervalMs?(scope: string): number;
+  /**
+   * The least time between the starts of two polls of a scope, for the polls notify() asks for too (default 0), e.g.
+   * a listing's bytes over a bytes budget: a notify sooner than that polls when the gap has passed.
+   */
+  minGapMs?(scope: string): number;
+  /** Events remembered per scope for resuming watches. */
+  historyLimit?: number;
+  /** The resourceVersion for a deletion, given the greatest seen so far (default: that + 1). */
+  nextResourceVersion?(greatestSeen: bigint): bigint;
+  /** Bytes of events buffered for one watcher that does not read before it is stopped (EventQueue's default). */
+  maxWatcherBytes?: number;
+  /** A failed poll keeps the last state; the next interval tries again. */
+  onPollError?(scope: string, error: unknown): void;
+}
+
+export interface HubWatchOptions {
+  /** The scopes to watch together (one, or all of them for an all-namespaces watch). */
+  scopes: string[];
+  resourceVersion?: string;
+  sendInitialEvents?: boolean;
+  allowWatchBookmarks?: boolean;
+  /** Which objects this watcher sees (selectors); objects moving out of it are sent as DELETED. */
+  filter?: (object: KubeObject) => boolean;
+}
+
+interface Watcher {
+  queue: EventQueue;
+  filter: (object: KubeObject) => boolean;
+}
+
+class ScopeState {
+  objects?: Map<string, Kept>;
+  history: HubEvent[] = [];
+  /** Every change after floor is in history. */
+  floor = 0n;
+  highWater = 0n;
+  readonly watchers = new Set<Watcher>();
+  timer?: NodeJS.Timeout;
+  /** A poll notify() asked for, waiting for minGapMs to pass. */
+  notified?: NodeJS.Timeout;
+  lastStart = -Infinity;
+  inflight?: Promise<void>;
+  /** When the poll whose snapshot `objects` holds started. */
+  objectsSince = -Infinity;
+  /** When a write through this server last landed (wrote() or notify()). */
+  lastWrite = -Infinity;
+  /** Whether the loop has been running since the last snapshot (the state is current). */
+  live = false;
+}
+
+export class WatchHub {
+  private readonly scopes = new Map<string, ScopeState>();
+  private greatestSeen = 0n;
+  private readonly interval: number;
+  private readonly historyLimit: number;
+  private closed = false;
+
+  constructor(private readonly options: WatchHubOptions) {
+    this.interval = options.pollIntervalMs ?? 2_000;
+    this.historyLimit = options.historyLimit ?? 1_000;
+  }
+
+  /** Number of watchers across all scopes (for metrics and tests). */
+  get watcherCount(): number {
+    let n = 0;
+    for (const s of this.scopes.values()) n += s.watchers.size;
+    return n;
+  }
+
+  /** Whether the scope's poll loop is running. */
+  isPolling(scope: string): boolean {
+    return this.scopes.get(scope)?.timer !== undefined;
+  }
+
+  /** The greatest resourceVersion known for these scopes: a list's resourceVersion that a watch can resume from. */
+  resourceVersion(scopes: string[]): string {
+    return scopes.reduce((max, s) => (this.state(s).highWater > max ? this.state(s).highWater : max), 0n).toString();
+  }
+
+  /**
+   * The resourceVersion a list of these scopes should carry so that a watch can resume from it: the greater of its
+   * items' and what the hub has seen (deletions get resourceVersions no item carries).
+   */
+  listResourceVersion(scopes: string[], items: readonly (KubeObject | string)[]): string {
+    const seen = BigInt(this.resourceVersion(scopes));
+    const newest = items.reduce((max, o) => (resourceVersionOf(o) > max ? resourceVersionOf(o) : max), 0n);
+    return (newest > seen ? newest : seen).toString();
+  }
+
+  /** Whether the hub keeps the object `id` of a scope at this version (SnapshotEntry.version). */
+  keeps(scope: string, id: string, version: string): boolean {
+    return this.scopes.get(scope)?.objects?.get(id)?.version === version;
+  }
+
+  /**
+   * The object the hub keeps for `id` in a scope, if it is at this version: a list item standing for it with its
+   * JSON text (serialized.ts), so that a list of unchanged objects neither builds nor serializes them again.
+   */
+  serialized(scope: string, id: string, version: string): KubeObject | undefined {
+    const kept = this.scopes.get(scope)?.objects?.get(id);
+    return kept && kept.version === version ? serializedItem(kept.skeleton, kept.json) : undefined;
+  }
+
+  /**
+   * A write through this server landed in a scope: a watch that starts from the current state (resourceVersion
+   * unset) is then served from a poll that started after it, even where watchers hear of it later (notify()).
+   */
+  wrote(scope: string): void {
+    const state = this.scopes.get(scope);
+    if (state) state.lastWrite = performance.now();
+  }
+
+  /** Poll now, e.g. right after a write through this server, so watchers see it without waiting for the interval. */
+  notify(scope: string): void {
+    const state = this.scopes.get(scope);
+    const at = performance.now();
+    if (state) state.lastWrite = at;
+    if (!state || state.watchers.size === 0 || state.notified) return;
+    const wait = (this.options.minGapMs?.(scope) ?? 0) - (at - state.lastStart);
+    if (wait <= 0 || state.inflight) {
+      // A poll in flight may have listed the backend before the write: one that starts after it is asked for.
+      void this.pollStartedAfter(scope, at).catch(() => {});
+      return;
+    }
+    state.notified = setTimeout(() => {
+      state.notified = undefined;
+      if (!this.closed && state.watchers.size > 0) void this.poll(scope).catch(() => {});
+    }, wait);
+  }
+
+  async watch(options: HubWatchOptions): Promise<WatchStream> {
+    const filter = options.filter ?? (() => true);
+    const rv = options.resourceVersion ?? '';
+    const initial = options.sendInitialEvents ?? (rv === '' || rv === '0');
+    let from: bigint | undefined;
+    if (!initial && rv !== '') {
+      try {
+        from = BigInt(rv);
+      } catch {
+        throw statusErrors.badRequest(`invalid resource version: ${rv}`);
+      }
+    }
+    for (const scope of options.scopes) {
+      const state = this.state(scope);
+      // An idle scope's state may be old; "most recent" and consistent starts need a fresh snapshot.
+      const needsFresh = !state.objects || (rv !== '0' && !state.live);
+      if (needsFresh) await this.poll(scope);
+      // Read-your-writes: a consistent start (resourceVersion unset) after a write through this server must show it,
+      // as kube-apiserver's does (kubectl wait's watch-list right after an apply), so the kept state must come from
+      // a poll that started after the last write (also where the poll just awaited was one already in flight).
+      if (initial && rv !== '0' && state.lastWrite >= state.objectsSince) await this.pollStartedAfter(scope, state.lastWrite);
+      if (from !== undefined && from < state.floor) {
+        throw statusErrors.gone(`too old resource version: ${from} (${state.floor})`);
+      }
+    }
+
+    const states = options.scopes.map((s) => this.state(s));
+    const watcher: Watcher = {
+      filter,
+      queue: new EventQueue(
+        () => this.release(options.scopes, watcher),
+        () => this.resourceVersion(options.scopes),
+        { maxBytes: this.options.maxWatcherBytes, sizeOf: eventSize },
+      ),
+    };
+    if (initial) {
+      for (const state of states) {
+        for (const kept of state.objects?.values() ?? []) if (filter(kept.skeleton)) watcher.queue.push({ type: 'ADDED', object: revive(kept) }, true);
+      }
+      if (options.sendInitialEvents && options.allowWatchBookmarks) {
+        watcher.queue.push({ type: 'BOOKMARK', object: this.bookmark(options.scopes, true) }, true);
+      }
+    } else if (from !== undefined) {
+      const replay = states.flatMap((s) => s.history.filter((e) => e.rv > from!)).sort((a, b) => (a.rv < b.rv ? -1 : a.rv > b.rv ? 1 : 0));
+      const deleted = deletedBeforeOnce();
+      for (const event of replay) {
+        const projected = project(event, filter, deleted);
+        if (projected) watcher.queue.push(projected, true);
+      }
+    }
+    for (const [i, scope] of options.scopes.entries()) {
+      states[i]!.watchers.add(watcher);
+      this.schedule(scope);
+    }
+    return watcher.queue;
+  }
+
+  /** A BOOKMARK object for these scopes; kind and apiVersion are filled in by the watch handler. */
+  bookmark(scopes: string[], initialEventsEnd = false): KubeObject {
+    const metadata: KubeObject['metadata'] = { resourceVersion: this.resourceVersion(scopes) };
+    if (initialEventsEnd) metadata.annotations = { [INITIAL_EVENTS_END_ANNOTATION]: 'true' };
+    return { apiVersion: '', kind: '', metadata };
+  }
+
+  /** Stops every loop and ends every watch. */
+  close(): void {
+    this.closed = true;
+    for (const state of this.scopes.values()) {
+      clearTimeout(state.timer);
+      clearTimeout(state.notified);
+      state.timer = undefined;
+      state.notified = undefined;
+      for (const w of [...state.watchers]) w.queue.stop();
+    }
+  }
+
+  private state(scope: string): ScopeState {
+    let state = this.scopes.get(scope);
+    if (!state) this.scopes.set(scope, (state = new ScopeState()));
+    return state;
+  }
+
+  private release(scopes: string[], watcher: Watcher): void {
+    for (const scope of scopes) {
+      const state = this.state(scope);
+      state.watchers.delete(watcher);
+      if (state.watchers.size === 0) {
+        clearTimeout(state.timer);
+        clearTimeout(state.notified);
+        state.timer = undefined;
+        state.notified = undefined;
+        state.live = false;
+      }
+    }
+  }
+
+  /**
+   * Polls start one interval apart (not one interval after the last one ended), so a change waits at most the
+   * interval plus one poll's duration; a poll slower than the interval is still followed by a quarter-interval pause
+   * so that the backend is never listed back to back.
+   */
+  private schedule(scope: string, lastStart?: number): void {
+    const state = this.state(scope);
+    if (this.closed || state.timer || state.watchers.size === 0) return;
+    state.live = true;
+    const interval = this.options.intervalMs?.(scope) ?? this.interval;
+    const wait = lastStart === undefined ? interval : Math.max(interval / 4, lastStart + interval - performance.now());
+    state.timer = setTimeout(() => {
+      state.timer = undefined;
+      const start = performance.now();
+      void this.poll(scope).catch(() => {}).finally(() => this.schedule(scope, start));
+    }, wait);
+  }
+
+  /** A poll that started after `at`: one in flight that started earlier is waited for, then another is run. */
+  private async pollStartedAfter(scope: string, at: number): Promise<void> {
+    const state = this.state(scope);
+    if (state.inflight && state.lastStart <= at) await state.inflight.catch(() => {});
+    if (state.objectsSince > at) return;
+    await this.poll(scope);
+  }
+
+  /** One snapshot and diff; concurrent callers share the one in flight. */
+  private poll(scope: string): Promise<void> {
+    const state = this.state(scope);
+    if (state.inflight) return state.inflight;
+    const start = performance.now();
+    state.lastStart = start;
+    state.inflight = (async () => {
+      try {
+        const snapshot = await this.options.snapshot(scope, (id, version) => state.objects?.get(id)?.version === version);
+        this.absorb(state, snapshot);
+        state.objectsSince = start;
+      } catch (err) {
+        this.options.onPollError?.(scope, err);
+        throw err;
+      } finally {
+        state.inflight = undefined;
+      }
+    })();
+    return state.inflight;
+  }
+
+  private see(state: ScopeState, rv: bigint): void {
+    if (rv > this.greatestSeen) this.greatestSeen = rv;
+    if (rv > state.highWater) state.highWater = rv;
+  }
+
+  private absorb(state: ScopeState, snapshot: readonly (KubeObject | SnapshotEntry)[]): void {
+    const entries = snapshot.map(asEntry);
+    if (!state.objects) {
+      state.objects = new Map();
+      for (const e of entries) {
+        const object = e.object();
+        if (!object) continue;
+        state.objects.set(e.id, keep(object, e.version));
+        this.see(state, resourceVersionOf(e.resourceVersion));
+      }
+      state.floor = state.highWater;
+      return;
+    }
+    const before = state.objects;
+    const next = new Map<string, Kept>();
+    const changes: HubEvent[] = [];
+    for (const entry of entries) {
+      const kept = before.get(entry.id);
+      const rv = resourceVersionOf(entry.resourceVersion);
+      if (kept && kept.version === (entry.version ?? entry.resourceVersion)) {
+        next.set(entry.id, kept);
+      } else {
+        const object = entry.object();
+        if (!object) continue;
+        next.set(entry.id, keep(object, entry.version));
+        changes.push(kept ? { type: 'MODIFIED', object, previous: kept, rv } : { type: 'ADDED', object, rv });
+      }
+      this.see(state, rv);
+    }
+    changes.sort((a, b) => (a.rv < b.rv ? -1 : a.rv > b.rv ? 1 : 0));
+    for (const [id, kept] of before) {
+      if (next.has(id)) continue;
+      const rv = this.options.nextResourceVersion?.(this.greatestSeen) ?? this.greatestSeen + 1n;
+      this.see(state, rv);
+      changes.push({ type: 'DELETED', object: withResourceVersion(revive(kept), rv), rv });
+    }
+    state.objects = next;
+    if (changes.length === 0) return;
+    state.history.push(...changes);
+    if (state.history.length > this.historyLimit) {
+      const dropped = state.history.splice(0, state.history.length - this.historyLimit);
+      for (const e of dropped) if (e.rv > state.floor) state.floor = e.rv;
+    }
+    const deleted = deletedBeforeOnce();
+    for (const watcher of state.watchers) {
+      for (const change of changes) {
+        const projected = project(change, watcher.filter, deleted);
+        if (projected) watcher.queue.push(projected);
+      }
+    }
+  }
+}

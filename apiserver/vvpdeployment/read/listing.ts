@@ -1,0 +1,313 @@
+// Listing: every VvpDeployment of the served platform namespaces, for list, watch (the poll-fed hub), the
+// background passes (the deployments with work pending, from a recent listing when there is one) and the
+// namespace occupancy that answers for an empty namespace while the platform is unavailable (occupancy.ts).
+
+import {
+  budgetedIntervalMs, EventQueue, INITIAL_EVENTS_END_ANNOTATION, type KubeObject, type ListedObjects,
+  type RequestContext, selection, type SnapshotEntry, type WatchHub, type WatchOptions, type WatchStream,
+} from '../../k8s/index.js';
+import type { Deployment } from '../../vvp/index.js';
+import { ANNOTATION, LABEL, decodeKubeParts, isManagedBy, managedSelector } from '../trust/annotations.js';
+import { NEVER, type StorageCore } from '../flows/core.js';
+import { NamespaceOccupancy } from './occupancy.js';
+import { hasPendingWork } from '../decide/pending-work.js';
+import type { PlatformView } from './platform-view.js';
+import type { ManagedEntry } from './reader.js';
+import { listResourceVersion } from '../decide/resource-version.js';
+import { LISTING_BOUNDS } from '../decide/size-limit.js';
+import type { VvpDeployment } from '../types.js';
+
+/** One VvpDeployment of a platform namespace, the object built only when asked. */
+export interface ObjectEntry extends SnapshotEntry {
+  namespace: string;
+  name: string;
+  object(): VvpDeployment | undefined;
+}
+
+export class Listing {
+  readonly occupancy: NamespaceOccupancy;
+  readonly hub: WatchHub | undefined;
+  /** Per platform namespace: when it was last listed in full, and the deployments with work pending then. */
+  private readonly lastListing = new Map<string, { at: number; pending: Deployment[] }>();
+
+  constructor(private readonly core: StorageCore) {
+    this.occupancy = new NamespaceOccupancy(core.options.platformNamespaces);
+    // The one hub is the storage's (storage.ts), shared by every instance: an instance never polls on its own.
+    const { sharedWatch } = core.options;
+    this.scopeOf = sharedWatch?.scopeOf ?? ((pns) => pns);
+    this.hub = sharedWatch?.hub;
+  }
+
+
+  /** The watch hub's snapshot: only the deployments it does not keep at their version (all their inputs) are built. */
+  snapshot(platformNamespace: string, known?: (id: string, resourceVersion: string) => boolean): Promise<ObjectEntry[]> {
+    return this.entries(platformNamespace, NEVER, undefined, known && ((e) => !known(e.id, e.version)));
+  }
+
+  /** The least time between two polls of a platform namespace, those a write asks for too: within the bytes budget. */
+  pollGapMs(platformNamespace: string): number {
+    return budgetedIntervalMs(0, this.core.listedBytes.get(platformNamespace), this.core.options.watch?.pollBytesBudget ?? 0);
+  }
+
+  /** The poll interval of a platform namespace: the configured one, longer where its listing would exceed the budget. */
+  pollIntervalMs(platformNamespace: string): number {
+    const watch = this.core.options.watch;
+    // The bytes lists read since the last poll count too: many lists make the poll wait longer.
+    const listBytes = this.listBytes.get(platformNamespace) ?? 0;
+    this.listBytes.delete(platformNamespace);
+    const listed = this.core.listedBytes.get(platformNamespace);
+    const ms = budgetedIntervalMs(watch?.pollIntervalMs ?? 2_000, listed === undefined ? undefined : listed + listBytes, watch?.pollBytesBudget ?? 0);
+    watch?.onPollInterval?.(platformNamespace, ms, this.core.listedBytes.get(platformNamespace) ?? 0);
+    return ms;
+  }
+
+  /** The watch hub's scope of a platform namespace (the namespace itself unless the hub is shared by instances). */
+  readonly scopeOf: (platformNamespace: string) => string;
+
+  /** The hub scopes of this storage's platform namespaces. */
+  get scopes(): string[] {
+    return this.core.options.platformNamespaces.map(this.scopeOf);
+  }
+
+  /** A write through this server landed: a watch starting now must show it (WatchHub.wrote). */
+  wrote(platformNamespace: string): void {
+    this.hub?.wrote(this.scopeOf(platformNamespace));
+  }
+
+  /** Lets watchers see a write through this server at once instead of at the next poll. */
+  changed(platformNamespace: string): void {
+    this.hub?.notify(this.scopeOf(platformNamespace));
+  }
+
+  /**
+   * A watch of this storage's scopes, or of the scopes given (every platform instance's, storage.ts); a
+   * namespace that `answersEmpty` while the platform is unavailable gets an empty initial watch.
+   */
+  async watch(hub: WatchHub, watchOptions: WatchOptions, scopes = this.scopes,
+    answersEmpty = (err: unknown, ns: string | undefined) => this.occupancy.answersEmpty(err, ns)): Promise<WatchStream> {
+    const filter = selection(watchOptions);
+    try {
+      return await hub.watch({
+        scopes,
+        resourceVersion: watchOptions.resourceVersion,
+        sendInitialEvents: watchOptions.sendInitialEvents,
+        allowWatchBookmarks: watchOptions.allowWatchBookmarks,
+        filter,
+      });
+    } catch (err) {
+      const rv = watchOptions.resourceVersion ?? '';
+      const initial = watchOptions.sendInitialEvents ?? (rv === '' || rv === '0');
+      if (initial && answersEmpty(err, watchOptions.namespace)) return emptyInitialWatch(hub.listResourceVersion(scopes, []), watchOptions);
+      throw err;
+    }
+  }
+
+  /**
+   * Every VvpDeployment living in one platform namespace (optionally of one Kubernetes namespace), each built only
+   * when asked: a watch poll compares resourceVersions and builds the changed objects alone.
+   */
+  async entries(platformNamespace: string, signal: AbortSignal, kubeNamespace?: string, keep?: (entry: ManagedEntry) => boolean, listed?: (bytes: number) => void): Promise<ObjectEntry[]> {
+    const full = kubeNamespace === undefined;
+    const occupied = full ? this.occupancy.listing(platformNamespace) : undefined;
+    const startedAt = performance.now();
+    const namespaces = new Set<string>();
+    const pending: Deployment[] = [];
+    const entries = await this.core.reader.namespaceViews(platformNamespace, kubeNamespace, signal, {
+      ...(keep ? { keep } : {}),
+      ...(listed ? { listed } : {}),
+      deployment: (d, namespace) => {
+        namespaces.add(namespace);
+        if (hasPendingWork(d)) pending.push(d);
+      },
+    });
+    occupied?.([...namespaces]);
+    if (full) this.noteListing(platformNamespace, startedAt, pending);
+    return entries.map(({ id, resourceVersion, version, namespace, name, view }) => ({ id, namespace, name, resourceVersion, version, object: () => (view ? this.objectOf(view) : undefined) }));
+  }
+
+  /** The object of a managed deployment; undefined (and a warning) when its Kubernetes record is damaged. */
+  private objectOf(view: PlatformView): VvpDeployment | undefined {
+    const d = view.deployment;
+    try {
+      const parts = decodeKubeParts(d.metadata.annotations);
+      return parts ? this.core.toObject(view, parts) : undefined;
+    } catch (err) {
+      this.core.warn('skipping a platform deployment with a damaged Kubernetes record', { deployment: `${d.metadata.namespace}/${d.metadata.name}`, error: (err as Error).message });
+      return undefined;
+    }
+  }
+
+  /**
+   * Lists from the platform; while the platform is unavailable, a Kubernetes namespace that held no VvpDeployment
+   * when last listed (occupancy.ts) is answered an empty list, so that deleting that namespace can go on.
+   */
+  /** Every object of `namespace` (undefined: of all), unfiltered and unpaged, and the list's resourceVersion. */
+  async listAll(ctx: RequestContext, namespace: string | undefined): Promise<ListedObjects> {
+    try {
+      return await this.listFromPlatform(ctx, namespace);
+    } catch (err) {
+      if (!this.occupancy.answersEmpty(err, namespace)) throw err;
+      return { items: [], resourceVersion: this.listVersion([]) };
+    }
+  }
+
+  private listVersion(versions: readonly string[]): string {
+    return this.hub ? this.hub.listResourceVersion(this.scopes, versions) : listResourceVersion(versions);
+  }
+
+  /**
+   * A list reads the platform, never an older snapshot, so that it shows every write through any replica that was
+   * answered before it (kubectl wait GETs, then LISTs with fieldSelector metadata.name and fails on a miss). While
+   * the hub polls, a namespaced list selects its namespace's deployments by label on the platform (an empty namespace
+   * costs one small listing); the list's resourceVersion is still the greater of its items' and what the hub has seen, so a watch of
+   * the same scopes resumes from it. Concurrent lists of the same scope share one read (sharedRead); their bytes
+   * count in the poll's budget.
+   */
+  private async listFromPlatform(ctx: RequestContext, namespace: string | undefined): Promise<ListedObjects> {
+    const scopes = await raceSignal(Promise.all(this.core.options.platformNamespaces.map((pns) => this.sharedRead(pns, namespace))), ctx.signal);
+    const entries = scopes.flatMap(({ pns, entries }) => entries.map((entry) => ({ pns, entry })));
+    const reused = new Map(scopes.flatMap(({ reused }) => [...reused]));
+    const items = entries.filter(({ entry }) => namespace === undefined || entry.namespace === namespace)
+      .flatMap(({ pns, entry }) => reused.get(`${pns}/${entry.id}`) ?? entry.object() ?? []);
+    return { items, resourceVersion: this.listVersion(entries.map(({ entry }) => entry.resourceVersion)) };
+  }
+
+  /**
+   * Per platform namespace and Kubernetes namespace ('' for all): the list read in flight, and the next one, which
+   * every list arriving meanwhile joins. The next read is sent only once the one in flight is answered, so every list
+   * that joins it arrived before it was sent: it shows every write answered before the list came.
+   */
+  private readonly reads = new Map<string, { inFlight?: Promise<ScopeRead>; next?: Promise<ScopeRead> }>();
+  /** Per platform namespace: the bytes lists read since the last poll was scheduled (they count in its budget). */
+  private readonly listBytes = new Map<string, number>();
+
+  private sharedRead(pns: string, namespace: string | undefined): Promise<ScopeRead> {
+    const key = `${pns}\u0000${namespace ?? ''}`;
+    let slot = this.reads.get(key);
+    if (!slot) this.reads.set(key, (slot = {}));
+    if (slot.next) return slot.next;
+    const reads = slot;
+    const previous = reads.inFlight;
+    const self: { read?: Promise<ScopeRead> } = {};
+    const next = (async () => {
+      if (previous) await previous.catch(() => undefined);
+      else await new Promise((resolve) => setImmediate(resolve));
+      reads.next = undefined;
+      reads.inFlight = self.read;
+      try {
+        return await this.readScope(pns, namespace);
+      } finally {
+        if (reads.inFlight === self.read) reads.inFlight = undefined;
+        if (!reads.inFlight && !reads.next && this.reads.get(key) === reads) this.reads.delete(key);
+      }
+    })();
+    self.read = next;
+    reads.next = next;
+    return next;
+  }
+
+  /**
+   * One platform namespace's objects for a list (of one Kubernetes namespace when given). Only the objects the hub
+   * does not keep at their resourceVersion are built: an object the hub keeps at the same version is the same object,
+   * and its JSON text is taken at once, since the hub's next poll may replace it before this list is answered (taken
+   * later, an object that moved on in between would be left out).
+   */
+  private async readScope(pns: string, namespace: string | undefined): Promise<ScopeRead> {
+    const reused = new Map<string, KubeObject>();
+    const wanted = (e: ManagedEntry) => {
+      if (namespace !== undefined && e.namespace !== namespace) return false;
+      const kept = this.hub?.serialized(this.scopeOf(pns), e.id, e.version);
+      if (!kept) return true;
+      reused.set(`${pns}/${e.id}`, kept);
+      return false;
+    };
+    // Shared by every list that joins it: no one caller's leaving abandons it (it ends within the platform timeout).
+    // Selected by namespace only while the hub polls the scope: its floor then is below what it has seen, which the
+    // list's resourceVersion covers (a watch started from it later would otherwise find it older than every object).
+    const selected = namespace !== undefined && this.hub?.isPolling(this.scopeOf(pns)) === true ? namespace : undefined;
+    const entries = await this.entries(pns, NEVER, selected, wanted, (bytes) => this.listBytes.set(pns, (this.listBytes.get(pns) ?? 0) + bytes));
+    return { pns, entries, reused };
+  }
+
+  /**
+   * One listing of the managed deployments per platform namespace, run periodically on every replica; skipped for a
+   * namespace listed in full (e.g. by a watch poll) within the last `maxAgeMs`.
+   */
+  async refreshOccupancy(signal: AbortSignal, maxAgeMs: number): Promise<void> {
+    for (const pns of this.core.options.platformNamespaces) {
+      const last = this.lastListing.get(pns);
+      if (last && performance.now() - last.at <= maxAgeMs) continue;
+      await this.pendingManaged(pns, signal);
+    }
+  }
+
+  /**
+   * The deployments this instance manages in a platform namespace with work pending (the others are not kept); the
+   * listing refreshes the occupancy too.
+   */
+  private async pendingManaged(pns: string, signal: AbortSignal): Promise<Deployment[]> {
+    const { client, instanceId } = this.core.options;
+    const listed = this.occupancy.listing(pns);
+    const startedAt = performance.now();
+    const namespaces = new Set<string>();
+    const pending: Deployment[] = [];
+    const { bytes } = await this.core.platform(undefined, () => client.streamDeployments(pns, { labelSelector: managedSelector(instanceId) }, {
+      item: (d) => {
+        if (!isManagedBy(d.metadata.labels, instanceId) || !this.core.trusts(d)) return;
+        namespaces.add(d.metadata.annotations?.[ANNOTATION.namespace] ?? d.metadata.labels?.[LABEL.namespace] ?? '');
+        if (hasPendingWork(d)) pending.push(d);
+      },
+    }, LISTING_BOUNDS, { signal }));
+    this.core.listedBytes.set(pns, bytes);
+    listed([...namespaces]);
+    this.noteListing(pns, startedAt, pending);
+    return pending;
+  }
+
+  private noteListing(pns: string, at: number, deployments: readonly Deployment[]): void {
+    const previous = this.lastListing.get(pns);
+    if (!previous || previous.at <= at) this.lastListing.set(pns, { at, pending: deployments.filter(hasPendingWork) });
+  }
+
+  /**
+   * The deployments of a platform namespace with a deletion or a savepoint trigger to finish: from a full listing
+   * younger than listingReuseMs (a watch poll lists every interval anyway), else from a listing of their own.
+   */
+  async pendingDeployments(pns: string, signal: AbortSignal): Promise<Deployment[]> {
+    const last = this.lastListing.get(pns);
+    // Within the bytes budget too: a listing (the poll's or this pass's own) is reused for two budgeted intervals.
+    const configured = this.core.options.listingReuseMs ?? 0;
+    const reuseMs = configured > 0 && this.core.options.watch ? Math.max(configured, 2 * this.pollIntervalMs(pns)) : configured;
+    if (last && performance.now() - last.at <= reuseMs) return last.pending;
+    return this.pendingManaged(pns, signal);
+  }
+}
+
+/** A list's read of one platform namespace, which concurrent lists share. */
+interface ScopeRead {
+  pns: string;
+  entries: ObjectEntry[];
+  /** The hub's kept JSON of the entries it keeps at their version, by `<pns>/<id>`. */
+  reused: Map<string, KubeObject>;
+}
+
+/** `promise`, or the caller's abort: a shared read goes on for the others. */
+function raceSignal<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal === NEVER) return promise;
+  return new Promise<T>((resolve, reject) => {
+    const abort = () => reject(signal.reason ?? new Error('aborted'));
+    if (signal.aborted) return abort();
+    signal.addEventListener('abort', abort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', abort));
+  });
+}
+
+/** A watch of a namespace known to be empty while the platform is unavailable: no objects, then it ends. */
+function emptyInitialWatch(resourceVersion: string, options: WatchOptions): WatchStream {
+  const stream = new EventQueue();
+  if (options.sendInitialEvents && options.allowWatchBookmarks) {
+    stream.push({ type: 'BOOKMARK', object: { apiVersion: '', kind: '', metadata: { resourceVersion, annotations: { [INITIAL_EVENTS_END_ANNOTATION]: 'true' } } } });
+  }
+  stream.stop();
+  return stream;
+}
