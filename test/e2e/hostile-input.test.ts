@@ -33,8 +33,8 @@ function classify(c: HostileCase, res: RawAnswer): Problem['what'] | undefined {
 const CASES = 10_000;
 const CONCURRENCY = 16;
 const SERIAL_CASES = 400;
-// 10,000 take ~60 s on two idle cores; the limit leaves room for busy ones (about 50/s were measured under load 9).
-const TIME_LIMIT_MS = 170_000;
+// 10,000 take ~60 s on two idle cores (about 50/s were measured under load 9). Every case is sent, however long it
+// takes: the seed decides the cases, so a slow machine must not test fewer of them.
 const SEED = 20261125;
 
 const platformWrites = async () => (await platform<{ writes: number }>('GET', '/__emulator/requests')).body.writes;
@@ -71,7 +71,7 @@ t.test(`${CASES} hostile requests: no 5xx, every answer a Status, no platform wr
   let next = 0;
   const started = Date.now();
   const worker = async () => {
-    while (next < CASES && Date.now() - started < TIME_LIMIT_MS) {
+    while (next < CASES) {
       const n = next++;
       const c = hostileCase(n, rand, g);
       const res = await server.send({
@@ -102,7 +102,7 @@ t.test(`${CASES} hostile requests: no 5xx, every answer a Status, no platform wr
   const accepted = count((p) => p.what === 'accepted');
   const unanswered = count((p) => p.what === 'no answer');
   t.comment(`5xx: ${fiveXx.length}; accepted (2xx): ${accepted.length}; not a Status (besides 2xx): ${notStatus.length}; no answer: ${unanswered.length}; platform writes delta: ${writesAfter - writesBefore}`);
-  t.ok(sent >= CASES, `at least ${CASES} requests sent within the time limit (${sent})`);
+  t.equal(sent, CASES, `every one of the ${CASES} requests sent and answered or closed`);
   t.same(examples(unanswered), [], `every request answered (${unanswered.length} not)`);
   t.same(examples(notStatus), [], `every refusal a Status (${notStatus.length} not)`);
   t.same(examples(fiveXx), [], `no 5xx answer (${fiveXx.length})`);
