@@ -21,7 +21,6 @@ export interface ServerConfig {
    */
   platforms: PlatformInstanceConfig[];
   vvpTimeoutMs: number;
-  vvpMaxConcurrentCalls: number;
   pollIntervalMs: number;
   /** Bytes per second the watch poll may read per platform namespace (0: none). */
   pollBytesBudget: number;
@@ -110,7 +109,6 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     apiGroup: required('api-group'),
     platforms: platformsOf(get, required, env),
     vvpTimeoutMs: durationMs('vvp-timeout'),
-    vvpMaxConcurrentCalls: integer('vvp-max-concurrent-calls', 1),
     pollIntervalMs: durationMs('poll-interval'),
     pollBytesBudget: integer('poll-bytes-budget', 0),
     requestTimeoutMs: durationMs('request-timeout'),
