@@ -110,8 +110,8 @@ function startDetached(command: string, args: string[], log: string, env: NodeJS
 }
 
 async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>, diagnose: () => string, signal?: AbortSignal): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
+  const deadline = performance.now() + timeoutMs;
+  while (performance.now() < deadline) {
     signal?.throwIfAborted();
     const value = await probe().catch(() => undefined);
     if (value !== undefined) return value;

@@ -53,7 +53,8 @@ t.before(async () => {
   }));
   await eventually('the server sees the webhook configurations', async () => {
     const res = await k(['create', '--dry-run=server', '-o', 'json', '-f', '-'], JSON.stringify(owned('probe', two.instanceId)));
-    return res.code === 0 && (JSON.parse(res.stdout) as { metadata: { labels?: Record<string, string> } }).metadata.labels?.[MUTATED] === 'true';
+    if (res.code !== 0) throw new Error(res.stderr);
+    return (JSON.parse(res.stdout) as { metadata: { labels?: Record<string, string> } }).metadata.labels?.[MUTATED] === 'true';
   }, 120_000);
 });
 

@@ -2,9 +2,10 @@
 // false) or the generous deadline passes; then the error says what did not happen, and the probe's last failure.
 
 export async function eventually<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
+  // A monotonic clock: a step of the wall clock (a VM paused and resumed, a time sync) does not end the wait early.
+  const deadline = performance.now() + timeoutMs;
   let last: unknown;
-  while (Date.now() < deadline) {
+  while (performance.now() < deadline) {
     try {
       const v = await probe();
       if (v !== undefined && v !== false) return v;
