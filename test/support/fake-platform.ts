@@ -178,7 +178,7 @@ function fakeClient(p: FakePlatform): PlatformPort {
         next.spec = mergePatch({ upgradeStrategy: { kind: 'STATEFUL' }, restoreStrategy: { kind: 'LATEST_STATE' }, maxJobCreationAttempts: 4 }, body.spec ?? {}) as Deployment['spec'];
         next.metadata.resourceVersion++;
         next.metadata.modifiedAt = p.tick();
-        p.deployments.set(p.key(ns, name), next);
+        p.deployments.set(p.key(ns, current.metadata.name), next);
         return structuredClone(next);
       },
       async deleteDeployment(ns: string, name: string, opts?: { token?: string }): Promise<Deployment> {
