@@ -14,6 +14,7 @@ import { authorizeCreateOnUpdate } from '../auth/access.js';
 import { checkUid } from '../strategy/preconditions.js';
 import { isCreater, isGetter, isUpdater, type RequestContext, type SentObject, type UpdateTransform } from '../storage.js';
 import { timed } from '../serve/stage-times.js';
+import { applySchemaDefaults } from '../strategy/schema-defaults.js';
 import { applyCreateStrategy, applyUpdateStrategy, fillCreateSystemFields, strategyOf } from '../strategy/strategy.js';
 import { isStatusError, statusErrors } from '../status.js';
 import type { KubeObject } from '../types.js';
@@ -98,16 +99,17 @@ function answered(endpoint: Endpoint, ctx: RequestContext, outcome: Outcome, obj
 }
 
 /**
- * kube-apiserver's order for one write: mutating admission, then the strategy step (the machinery's system fields
- * on a create; the schema's pruning, defaults and validation; the resource's PrepareForCreate/Update and Validate,
- * strategy.ts; then managedFields), then validating admission. Returns the object as validating admission admitted it, and the
- * warnings of every step.
+ * kube-apiserver's order for one write: the schema's defaults (its decoder applies them, schema-defaults.ts), mutating
+ * admission, then the strategy step (the machinery's system fields on a create; the schema's pruning, defaults and
+ * validation; the resource's PrepareForCreate/Update and Validate, strategy.ts; then managedFields), then validating
+ * admission. Returns the object as validating admission admitted it, and the warnings of every step.
  */
 async function admitWrite(
   endpoint: Endpoint, ctx: RequestContext, object: KubeObject, live: KubeObject | undefined, fieldValidation: ReturnType<typeof parseFieldValidation>,
   managedFields: (object: KubeObject) => void,
 ) {
   const strategy = strategyOf(endpoint.storage);
+  applySchemaDefaults(object, endpoint.info.schema);
   return timed(ctx, 'admission', () => admit(endpoint, ctx, live ? 'UPDATE' : 'CREATE', object, live, (o) => {
     if (!live) fillCreateSystemFields(endpoint.info, o);
     const { warnings } = endpoint.validator.check(o, fieldValidation, live);

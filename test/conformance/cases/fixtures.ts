@@ -18,6 +18,8 @@ export interface ManifestOptions {
   annotations?: Record<string, string>;
   parallelism?: number;
   metadata?: Record<string, Json>;
+  /** Leave spec.deletionPolicy out: the schema's `default:` fills it. */
+  deletionPolicyFromSchema?: boolean;
 }
 
 export function manifest(s: SideApi, ns: string, name: string, o: ManifestOptions = {}): Record<string, Json> {
@@ -25,7 +27,7 @@ export function manifest(s: SideApi, ns: string, name: string, o: ManifestOption
     apiVersion: s.apiVersion, kind: 'VvpDeployment',
     metadata: { ...(name ? { name } : {}), namespace: ns, ...(o.labels ? { labels: o.labels } : {}), ...(o.annotations ? { annotations: o.annotations } : {}), ...o.metadata },
     spec: {
-      syncingMode: 'PATCH', deletionPolicy: 'Cancel',
+      syncingMode: 'PATCH', ...(o.deletionPolicyFromSchema ? {} : { deletionPolicy: 'Cancel' }),
       deployment: {
         metadata: { name: name || 'unnamed', namespace: 'default' },
         spec: {

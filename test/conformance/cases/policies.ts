@@ -103,5 +103,8 @@ export const POLICY_CASES: PolicyCase[] = [
   { name: 'map/match-condition-skip', kind: 'mutating', policy: apply("Object{metadata: Object.metadata{labels: {'big': 'yes'}}}", { matchConditions: [{ name: 'big', expression: `${P}.parallelism > 10` }] }) },
   { name: 'map/runtime-error-fail', kind: 'mutating', policy: apply("Object{metadata: Object.metadata{labels: {'x': object.metadata.annotations['missing']}}}"), object: { annotations: { a: 'b' } } },
   { name: 'map/runtime-error-ignore', kind: 'mutating', policy: { ...apply("Object{metadata: Object.metadata{labels: {'x': object.metadata.annotations['missing']}}}"), failurePolicy: 'Ignore' }, object: { annotations: { a: 'b' } } },
+  // schema defaults are filled at decode, before mutating admission: a policy reads deletionPolicy the client left out
+  { name: 'map/match-condition-schema-default', kind: 'mutating', policy: apply("Object{metadata: Object.metadata{labels: {'cancels': 'yes'}}}", { matchConditions: [{ name: 'cancels', expression: "object.spec.deletionPolicy == 'Cancel'" }] }), object: { deletionPolicyFromSchema: true } },
+  { name: 'map/apply-reads-schema-default', kind: 'mutating', policy: apply("Object{metadata: Object.metadata{labels: {'deletion-policy': object.spec.deletionPolicy}}}"), object: { deletionPolicyFromSchema: true } },
   { name: 'map/variables-user', kind: 'mutating', policy: apply("Object{metadata: Object.metadata{annotations: {'created-by': variables.user}}}", { variables: [{ name: 'user', expression: 'request.userInfo.username' }] }) },
 ];
