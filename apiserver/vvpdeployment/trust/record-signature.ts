@@ -157,40 +157,41 @@ export function migratable(d: Deployment, instanceId: string, signer: RecordSign
   }
 }
 
+/** Which records a leader's pass signs again, bound to their deployment's id. */
+export type RecordSelection = (d: Deployment) => boolean;
+
 /**
- * The leader's one-time pass (main.ts runs it until a marker in Kubernetes says it is done): signs every migratable
- * record of the served platform namespaces, each write conditional on the deployment's resourceVersion. Returns the
+ * A leader's pass over the records of the served platform namespaces marked by this instance: signs every `selected`
+ * record again, bound to its deployment's id, each write by id naming the deployment in its body (the signature
+ * covers the name; the platform's by-id write rule reads it) and conditional on its resourceVersion. Returns the
  * number signed.
  */
-export async function migrateUnsignedRecords(client: Pick<PlatformPort, 'listDeployments' | 'patchDeployment'>, signer: RecordSigner, platformNamespaces: readonly string[], instanceId: string, signal: AbortSignal): Promise<number> {
+async function resignRecords(
+  client: PassClient, signer: RecordSigner, platformNamespaces: readonly string[], instanceId: string,
+  selected: RecordSelection, signal: AbortSignal,
+): Promise<number> {
   let signed = 0;
   for (const pns of platformNamespaces) {
     const list = await client.listDeployments(pns, { labelSelector: { [MANAGED_BY_LABEL]: instanceId } }, { signal });
     for (const d of list.items) {
-      if (!migratable(d, instanceId, signer)) continue;
+      if (!selected(d)) continue;
       const signature = signer.sign(d.metadata.namespace, d.metadata.name, d.metadata.id, d.metadata.annotations ?? {});
-      await client.patchDeployment(pns, d.metadata.id, { metadata: { annotations: { [SIGNATURE_ANNOTATION]: signature }, resourceVersion: d.metadata.resourceVersion } }, { signal });
+      const metadata = { name: d.metadata.name, annotations: { [SIGNATURE_ANNOTATION]: signature }, resourceVersion: d.metadata.resourceVersion };
+      await client.patchDeployment(pns, d.metadata.id, { metadata }, { signal });
       signed++;
     }
   }
   return signed;
 }
 
-/**
- * The leader's pass after an upgrade (main.ts runs it until a marker in Kubernetes says it is done): signs every valid
- * v1 record of the served platform namespaces again, bound to its deployment's id, each write conditional on the
- * deployment's resourceVersion. Returns the number bound.
- */
-export async function bindLegacyRecords(client: Pick<PlatformPort, 'listDeployments' | 'patchDeployment'>, signer: RecordSigner, platformNamespaces: readonly string[], instanceId: string, signal: AbortSignal): Promise<number> {
-  let bound = 0;
-  for (const pns of platformNamespaces) {
-    const list = await client.listDeployments(pns, { labelSelector: { [MANAGED_BY_LABEL]: instanceId } }, { signal });
-    for (const d of list.items) {
-      if (!signer.isLegacy(d)) continue;
-      const signature = signer.sign(d.metadata.namespace, d.metadata.name, d.metadata.id, d.metadata.annotations ?? {});
-      await client.patchDeployment(pns, d.metadata.id, { metadata: { name: d.metadata.name, annotations: { [SIGNATURE_ANNOTATION]: signature }, resourceVersion: d.metadata.resourceVersion } }, { signal });
-      bound++;
-    }
-  }
-  return bound;
+type PassClient = Pick<PlatformPort, 'listDeployments' | 'patchDeployment'>;
+
+/** The leader's one-time pass (main.ts runs it until a marker in Kubernetes says it is done): the migratable records. */
+export function migrateUnsignedRecords(client: PassClient, signer: RecordSigner, platformNamespaces: readonly string[], instanceId: string, signal: AbortSignal): Promise<number> {
+  return resignRecords(client, signer, platformNamespaces, instanceId, (d) => migratable(d, instanceId, signer), signal);
+}
+
+/** The leader's pass after an upgrade (until its marker says done): every valid v1 record, bound to its id. */
+export function bindLegacyRecords(client: PassClient, signer: RecordSigner, platformNamespaces: readonly string[], instanceId: string, signal: AbortSignal): Promise<number> {
+  return resignRecords(client, signer, platformNamespaces, instanceId, (d) => signer.isLegacy(d), signal);
 }

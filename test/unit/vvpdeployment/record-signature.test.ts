@@ -2,7 +2,7 @@
 // (record-signature.ts): what the platform side can change, and what it cannot make verify.
 import t from 'tap';
 import { ANNOTATION, encodeKubeParts, type KubeParts } from '../../../apiserver/vvpdeployment/trust/annotations.js';
-import { RecordSigner, SIGNATURE_ANNOTATION, bindLegacyRecords, migratable, signingClient } from '../../../apiserver/vvpdeployment/trust/record-signature.js';
+import { RecordSigner, SIGNATURE_ANNOTATION, bindLegacyRecords, migratable, migrateUnsignedRecords, signingClient } from '../../../apiserver/vvpdeployment/trust/record-signature.js';
 import type { PlatformPort } from '../../../apiserver/vvpdeployment/instance/platform-port.js';
 import type { Deployment, DeploymentWrite } from '../../../apiserver/vvp/types.js';
 
@@ -84,6 +84,20 @@ t.test('the one-time migration signs only unsigned records consistent with their
   t.notOk(migratable(deployment(parts('team-a', 'elsewhere'), false), 'op-1', signer), 'a record naming another platform deployment');
 });
 
+t.test('the migration pass signs each migratable record by id, naming the deployment in the body, conditional on its version', async (t) => {
+  const older = deployment(parts(), false);
+  const patched: { id: string; body: DeploymentWrite }[] = [];
+  const client = {
+    listDeployments: async () => ({ items: [older, deployment(), deployment(parts('team-a', 'elsewhere'), false)] }),
+    patchDeployment: async (_ns: string, id: string, body: DeploymentWrite) => { patched.push({ id, body }); return {} as Deployment; },
+  } as unknown as PlatformPort;
+  t.equal(await migrateUnsignedRecords(client, signer, ['default'], 'op-1', new AbortController().signal), 1, 'only the unsigned, consistent record');
+  t.equal(patched[0]!.id, ID, 'addressed by id');
+  t.match(patched[0]!.body.metadata, { name: 'speeds', resourceVersion: 3 }, 'the body names the deployment (the by-id write rule reads it) and its version');
+  const signed = { ...older, metadata: { ...older.metadata, annotations: { ...older.metadata.annotations, ...(patched[0]!.body.metadata?.annotations as Record<string, string>) } } };
+  t.equal(signer.verify(signed), 'valid', 'the record now verifies, bound to its id');
+});
+
 t.test('a write addressed by id signs the record for the deployment name its body carries', async (t) => {
   const sent: { name: string; body: DeploymentWrite }[] = [];
   const client = { patchDeployment: async (_ns: string, name: string, body: DeploymentWrite) => { sent.push({ name, body }); return {} as Deployment; } } as unknown as PlatformPort;
@@ -136,6 +150,7 @@ t.test('v1 records (not bound to an id) verify until retired; the leader binds t
     patchDeployment: async (_ns: string, id: string, body: DeploymentWrite) => { patched.push(body); t.equal(id, ID, 'addressed by id'); return {} as Deployment; },
   } as unknown as PlatformPort;
   t.equal(await bindLegacyRecords(client, legacySigner, ['default'], 'op-1', new AbortController().signal), 1, 'only the v1 record is bound');
+  t.match(patched[0]!.metadata, { name: 'speeds', resourceVersion: 3 }, 'the body names the deployment and its version');
   const bound = { ...v1, metadata: { ...v1.metadata, annotations: { ...a, ...(patched[0]!.metadata?.annotations as Record<string, string>) } } };
   legacySigner.retireLegacy();
   t.equal(legacySigner.verify(v1), 'invalid', 'after retirement a v1 record no longer verifies');
