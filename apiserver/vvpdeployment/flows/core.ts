@@ -7,7 +7,7 @@ import { ANNOTATION, decodeKubeParts, type KubeParts } from '../trust/annotation
 import { authorizeApikeySecret, perObjectTokenRejected } from '../trust/apikey-secret.js';
 import { platformFailure } from '../errors.js';
 import { SIGNATURE_ANNOTATION, signingClient } from '../trust/record-signature.js';
-import { StateDirectories, type TenancyOptions, authorizePlacementChange, placementOf, placementOfPlatform } from '../trust/tenancy.js';
+import { StateDirectories, type TenancyOptions, authorizePlacementChange, placementAtCreation, placementOf, placementOfPlatform } from '../trust/tenancy.js';
 import { toVvpDeployment } from '../decide/mapping.js';
 import type { VvpDeploymentStorageOptions } from '../options.js';
 import type { PlatformView } from '../read/platform-view.js';
@@ -99,12 +99,12 @@ export class StorageCore {
    * deployment as it is: an update is checked against where it runs, not only against what its record said.
    */
   async authorize(ctx: RequestContext, obj: VvpDeployment, old?: VvpDeployment, asIs?: Deployment): Promise<void> {
-    let was = old ? placementOf(old, false) : undefined;
+    let was = old ? placementOf(old) : undefined;
     if (was && asIs) {
       const platform = placementOfPlatform(asIs);
       was = { ...platform, locations: [...was.locations, ...platform.locations] };
     }
-    await authorizePlacementChange(ctx.access, obj, placementOf(obj, old === undefined), was, this.tenancyOptions(obj.metadata.name), ctx.signal);
+    await authorizePlacementChange(ctx.access, obj, old ? placementOf(obj) : placementAtCreation(obj), was, this.tenancyOptions(obj.metadata.name), ctx.signal);
     await authorizeApikeySecret(ctx.access, obj, old);
   }
 

@@ -12,7 +12,7 @@ import type { Listing } from '../read/listing.js';
 import { planCreate } from '../decide/mapping.js';
 import { createdView } from '../read/platform-view.js';
 import { checkPlatformDeploymentSize } from '../decide/size-limit.js';
-import { placementOf, placementOfPlatform } from '../trust/tenancy.js';
+import { placementAtCreation, placementOfPlatform } from '../trust/tenancy.js';
 import type { VvpDeployment } from '../types.js';
 import type { PlatformWriter } from './writer.js';
 
@@ -93,7 +93,7 @@ export class CreateFlow {
     await ctx.access.require({ verb: 'adopt', group, resource: 'vvpdeployments', namespace: obj.metadata.namespace ?? '', name },
       `adopting a platform deployment needs a Role bound to the user with the rule {apiGroups: [${JSON.stringify(group)}], resources: ["vvpdeployments"], verbs: ["adopt"]}`);
     if ('refused' in decision) throw statusErrors.alreadyExists(core.ref(name), decision.refused);
-    const disagreement = placementDisagreement(placementOf(obj, true), placementOfPlatform(d), pname);
+    const disagreement = placementDisagreement(placementAtCreation(obj), placementOfPlatform(d), pname);
     if (disagreement) throw statusErrors.conflict(core.ref(name), disagreement);
     await core.authorizeAsIs(ctx, obj, d);
     return this.adopt(obj, d, decision.source, opts);

@@ -51,15 +51,24 @@ export interface Placement {
   locations: { field: string; location: string }[];
 }
 
-/** What the platform deployment will be given: initFields under spec.deployment at creation in PATCH mode. */
-function effectiveDefinition(obj: VvpDeployment, creating: boolean): DeploymentDefinition {
+/** What a create gives the platform deployment: initFields under spec.deployment in PATCH mode. */
+function definitionAtCreation(obj: VvpDeployment): DeploymentDefinition {
   const spec = obj.spec;
-  if (creating && spec.syncingMode !== 'PUT' && spec.initFields) return deepMerge(structuredClone(spec.initFields), spec.deployment);
+  if (spec.syncingMode !== 'PUT' && spec.initFields) return deepMerge(structuredClone(spec.initFields), spec.deployment);
   return spec.deployment ?? {};
 }
 
-export function placementOf(obj: VvpDeployment, creating: boolean): Placement {
-  const def = effectiveDefinition(obj, creating);
+/** Where an object places its platform deployment after creation: spec.deployment alone (initFields are sent once). */
+export function placementOf(obj: VvpDeployment): Placement {
+  return placementOfDefinition(obj, obj.spec.deployment ?? {});
+}
+
+/** Where a create places it: spec.deployment with initFields merged under it (PATCH mode). */
+export function placementAtCreation(obj: VvpDeployment): Placement {
+  return placementOfDefinition(obj, definitionAtCreation(obj));
+}
+
+function placementOfDefinition(obj: VvpDeployment, def: DeploymentDefinition): Placement {
   const spec = def.spec ?? {};
   const placement: Placement = { platformNamespace: def.metadata?.namespace ?? obj.spec.deployment?.metadata?.namespace ?? '', locations: [] };
   if (spec.deploymentTargetName) placement.deploymentTargetName = spec.deploymentTargetName;
@@ -164,7 +173,7 @@ export function namingInstance(grant: Grant, instance: TenancyOptions['instance'
  * above, each a SubjectAccessReview through the user's access (cached like the request's own).
  */
 export async function authorizePlacement(access: UserAccess | undefined, obj: VvpDeployment, old: VvpDeployment | undefined, options: TenancyOptions, signal: AbortSignal): Promise<void> {
-  await authorizePlacementChange(access, obj, placementOf(obj, old === undefined), old ? placementOf(old, false) : undefined, options, signal);
+  await authorizePlacementChange(access, obj, old ? placementOf(obj) : placementAtCreation(obj), old ? placementOf(old) : undefined, options, signal);
 }
 
 /**

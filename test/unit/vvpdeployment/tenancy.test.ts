@@ -5,7 +5,7 @@ import type { SubjectAccessReviewSpec } from '../../../apiserver/k8s/auth/author
 import {
   APIKEY_SECRET_KEY, UnusableSecretError, authorizeApikeySecret, perObjectTokenRejected, apikeyTokenResolver, unusableApikeySecret,
 } from '../../../apiserver/vvpdeployment/trust/apikey-secret.js';
-import { StateDirectories, authorizePlacement, placementOf, requiredGrants } from '../../../apiserver/vvpdeployment/trust/tenancy.js';
+import { StateDirectories, authorizePlacement, placementAtCreation, placementOf, requiredGrants } from '../../../apiserver/vvpdeployment/trust/tenancy.js';
 import { namingInstance } from '../../../apiserver/vvpdeployment/trust/tenancy.js';
 import type { VvpDeployment } from '../../../apiserver/vvpdeployment/types.js';
 import { VvpError } from '../../../apiserver/vvp/errors.js';
@@ -42,39 +42,39 @@ function rbac(...rules: string[]) {
 }
 
 t.test('a create needs the platform namespace and the target, the target by its name or the namespace wildcard', async (t) => {
-  const grants = requiredGrants(placementOf(object(), true), undefined, directories);
+  const grants = requiredGrants(placementAtCreation(object()), undefined, directories);
   t.same(grants.map((g) => [g.resource, g.names]), [['platformnamespaces', ['team-a']], ['deploymenttargets', ['team-a/jobs-a', 'team-a/*']]]);
-  const session = requiredGrants(placementOf(object({ cluster: 'shared' }), true), undefined, directories);
+  const session = requiredGrants(placementAtCreation(object({ cluster: 'shared' })), undefined, directories);
   t.same(session.map((g) => [g.resource, g.names]), [['platformnamespaces', ['team-a']], ['sessionclusters', ['team-a/shared', 'team-a/*']]]);
   const byId = object();
   byId.spec.deployment.spec = { deploymentTargetId: '0b6c…' };
-  t.same(requiredGrants(placementOf(byId, true), undefined, directories).map((g) => g.names), [['team-a'], ['team-a/*']], 'an id needs every target');
+  t.same(requiredGrants(placementAtCreation(byId), undefined, directories).map((g) => g.names), [['team-a'], ['team-a/*']], 'an id needs every target');
 });
 
 t.test('PATCH-mode initFields count at creation: a target hidden there is checked too', async (t) => {
   const o = object();
   o.spec.deployment.spec = {};
   o.spec.initFields = { spec: { deploymentTargetName: 'jobs-b' } };
-  t.same(requiredGrants(placementOf(o, true), undefined, directories).map((g) => g.names[0]), ['team-a', 'team-a/jobs-b']);
+  t.same(requiredGrants(placementAtCreation(o), undefined, directories).map((g) => g.names[0]), ['team-a', 'team-a/jobs-b']);
 });
 
 t.test('an update needs only what it changes', async (t) => {
-  const was = placementOf(object(), false);
-  t.same(requiredGrants(placementOf(object(), false), was, directories), [], 'unchanged: nothing');
-  t.same(requiredGrants(placementOf(object({ target: 'jobs-b' }), false), was, directories).map((g) => g.names), [['team-a/jobs-b', 'team-a/*']]);
+  const was = placementOf(object());
+  t.same(requiredGrants(placementOf(object()), was, directories), [], 'unchanged: nothing');
+  t.same(requiredGrants(placementOf(object({ target: 'jobs-b' })), was, directories).map((g) => g.names), [['team-a/jobs-b', 'team-a/*']]);
 });
 
 t.test('savepoint and checkpoint locations in another platform namespace\'s state need that namespace', async (t) => {
   const own = object({ initialSavepointSpec: { savepointLocation: 's3://state/savepoints/team-a/sp-1' } });
-  t.same(requiredGrants(placementOf(own, true), undefined, directories).map((g) => g.names[0]), ['team-a', 'team-a/jobs-a'], 'its own: no more');
+  t.same(requiredGrants(placementAtCreation(own), undefined, directories).map((g) => g.names[0]), ['team-a', 'team-a/jobs-a'], 'its own: no more');
   const other = object({ initialSavepointSpec: { savepointLocation: 's3://state/savepoints/team-b/sp-1' } });
-  t.same(requiredGrants(placementOf(other, true), undefined, directories).map((g) => g.names[0]), ['team-a', 'team-a/jobs-a', 'team-b']);
+  t.same(requiredGrants(placementAtCreation(other), undefined, directories).map((g) => g.names[0]), ['team-a', 'team-a/jobs-a', 'team-b']);
   const dir = object({ config: { 'state.checkpoints.dir': 's3://state/checkpoints/team-b/mine' } });
-  t.match(requiredGrants(placementOf(dir, true), undefined, directories).at(-1), { resource: 'platformnamespaces', names: ['team-b'], why: /flinkConfiguration\[state.checkpoints.dir\]/ });
+  t.match(requiredGrants(placementAtCreation(dir), undefined, directories).at(-1), { resource: 'platformnamespaces', names: ['team-b'], why: /flinkConfiguration\[state.checkpoints.dir\]/ });
   const blob = object({ initialSavepointSpec: { savepointLocation: 's3://ubs/namespaces/team-b/deployments/x/savepoints/y' } });
-  t.same(requiredGrants(placementOf(blob, true), undefined, directories).at(-1)?.names, ['team-b'], 'the Universal Blob Storage layout too');
+  t.same(requiredGrants(placementAtCreation(blob), undefined, directories).at(-1)?.names, ['team-b'], 'the Universal Blob Storage layout too');
   const external = object({ initialSavepointSpec: { savepointLocation: 's3://elsewhere/sp' } });
-  t.equal(requiredGrants(placementOf(external, true), undefined, directories).length, 2, 'outside every served namespace: the platform namespace grant alone');
+  t.equal(requiredGrants(placementAtCreation(external), undefined, directories).length, 2, 'outside every served namespace: the platform namespace grant alone');
 });
 
 t.test('denied: kube-apiserver\'s 403 naming the rule to add; the wildcard grant is asked for too', async (t) => {
