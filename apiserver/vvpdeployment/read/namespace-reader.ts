@@ -1,0 +1,163 @@
+// Reading a whole platform namespace at once: its managed deployments, each with its view (for lists, watch polls and
+// the background passes), and the owners of the child resources (jobs, savepoints). A poll of thousands of unchanged
+// deployments must not hold them all, so the listing is streamed and a `NamespaceScan` says which views to keep.
+// Apart from the reader of one object (reader.ts), which hands it the location cache to fill.
+
+import type { Deployment } from '../../vvp/index.js';
+import { ANNOTATION, isManagedBy, managedSelector } from '../trust/annotations.js';
+import { type ChildKind, type ManagedOwner, NamespaceReads, type OwnedChildren, addManagedOwner } from '../instance/owned-children.js';
+import { viewResourceVersion } from '../decide/mapping.js';
+import { LISTING_BOUNDS, OversizedDeployments } from '../decide/size-limit.js';
+import { type PlatformReads, type SurroundingsReader, asStatus } from './surroundings-reader.js';
+import { type AutopilotRead, type NamespaceSurroundings, viewOf } from './surroundings.js';
+import type { PlatformView } from './platform-view.js';
+import { viewInputs } from './view-inputs.js';
+
+export interface NamespaceReaderOptions extends PlatformReads {
+  instanceId: string;
+  /** Whether a managed deployment's record is this server's own (record-signature.ts); others are not looked at. */
+  trusts?: (d: Deployment) => boolean;
+  /** The bytes of every full listing of a platform namespace's managed deployments (the poll's bytes budget). */
+  listed?: (pns: string, bytes: number) => void;
+}
+
+/** One managed deployment of a namespace read: what identifies it, and its view where the scan kept it. */
+export interface ManagedEntry {
+  id: string;
+  resourceVersion: string;
+  /** Everything the object is built from (view-inputs.ts): what tells a changed object, its children's changes included. */
+  version: string;
+  namespace: string;
+  name: string;
+  view?: PlatformView;
+}
+
+/** What a namespace read keeps and reports, deployment by deployment (namespaceViews). */
+export interface NamespaceScan {
+  /** Whether to keep this deployment's view (default: every one). */
+  keep?(entry: ManagedEntry): boolean;
+  /** Each managed deployment read, with its Kubernetes namespace (while it is read; it is not kept). */
+  deployment?(d: Deployment, namespace: string): void;
+  /** The bytes of the deployments listing. */
+  listed?(bytes: number): void;
+}
+
+export class NamespaceReader {
+  /** The last full read of each platform namespace, which the child resources' reads reuse (owned-children.ts). */
+  private readonly namespaceReads = new NamespaceReads();
+  private readonly oversized = new OversizedDeployments((message, fields) => this.options.warn(message, fields));
+  /** Platform namespaces whose last full read found managed deployments (their jobs and savepoints are read first). */
+  private readonly lastManaged = new Set<string>();
+  /** Per platform namespace, the owners of the last full read by deployment id, with the version they were read at. */
+  private readonly ownersRead = new Map<string, Map<string, { version: string; owner: ManagedOwner | undefined }>>();
+
+  /** `remember`: each managed deployment read tells the reader of one object where it is. */
+  constructor(private readonly options: NamespaceReaderOptions, private readonly surroundings: SurroundingsReader, private readonly remember: (d: Deployment) => void) {}
+
+  private trusted(d: Deployment): boolean {
+    return isManagedBy(d.metadata.labels, this.options.instanceId) && (this.options.trusts?.(d) ?? true);
+  }
+
+  /**
+   * The managed deployments of one platform namespace (optionally of one Kubernetes namespace): each one's identity and
+   * resourceVersion, and its view only where `scan.keep` wants it (its record is decoded only when the object is
+   * built). The listing is read one deployment at a time (the client's list stream) and each deployment not kept is
+   * dropped as soon as its resourceVersion is known, so a poll of 10,000 unchanged deployments never holds them all.
+   * The jobs, savepoints and Autopilot policies (they make each resourceVersion) are read beside the deployments when
+   * the namespace held managed deployments when last read, else after them, only if there are any.
+   */
+  async namespaceViews(pns: string, kubeNamespace: string | undefined, signal: AbortSignal, scan: NamespaceScan = {}): Promise<ManagedEntry[]> {
+    const selector = managedSelector(this.options.instanceId, kubeNamespace);
+    const at = this.namespaceReads.now();
+    const full = kubeNamespace === undefined;
+    // Read beside the deployments (deployments arriving before it are held until it is there); for one Kubernetes
+    // namespace only once a deployment of it is listed, so that an empty namespace costs one selected listing.
+    let data: NamespaceSurroundings | undefined;
+    const reading = full && this.lastManaged.has(pns) ? this.surroundings.ofNamespace(pns, signal).then((d) => (data = d)) : undefined;
+    reading?.catch(() => {});
+    const owners = new Map<string, ManagedOwner>();
+    const previousOwners = this.ownersRead.get(pns);
+    const nextOwners = new Map<string, { version: string; owner: ManagedOwner | undefined }>();
+    const early: Deployment[] = [];
+    const out: (ManagedEntry | Promise<ManagedEntry | undefined>)[] = [];
+    const take = (d: Deployment, surroundings: NamespaceSurroundings): void => {
+      const a = d.metadata.annotations ?? {};
+      const namespace = a[ANNOTATION.namespace];
+      const name = a[ANNOTATION.name];
+      if (namespace === undefined || name === undefined) return;
+      this.remember(d);
+      if (full) {
+        // The owner of the children (a decoded record) only when the deployment changed since the last full read.
+        const version = String(d.metadata.resourceVersion ?? '');
+        const cached = previousOwners?.get(d.metadata.id);
+        if (cached?.version === version) {
+          if (cached.owner) owners.set(d.metadata.id, cached.owner);
+        } else {
+          addManagedOwner(d, owners, (m, f) => this.options.warn(m, f));
+        }
+        nextOwners.set(d.metadata.id, { version, owner: owners.get(d.metadata.id) });
+      }
+      scan.deployment?.(d, namespace);
+      const job = surroundings.jobs.get(d.metadata.id);
+      const base = { ...(job ? { job } : {}), savepoints: surroundings.savepoints.get(d.metadata.id) ?? [] };
+      const entry = (autopilot: AutopilotRead): ManagedEntry => {
+        const view = viewOf(d, { ...base, autopilot });
+        const e: ManagedEntry = { id: d.metadata.id, resourceVersion: viewResourceVersion(view), version: viewInputs(view), namespace, name };
+        if (scan.keep?.(e) ?? true) e.view = view;
+        return e;
+      };
+      const autopilot = surroundings.autopilot(d);
+      out.push(autopilot instanceof Promise ? autopilot.then(entry) : entry(autopilot));
+    };
+    const listed = await asStatus(this.options, undefined, () => this.options.client.streamDeployments(pns, { labelSelector: selector }, {
+      item: (d) => {
+        if (!this.trusted(d)) return;
+        if (data) take(d, data);
+        else early.push(d);
+      },
+      leftOut: (item) => this.oversized.leftOut(item),
+    }, LISTING_BOUNDS, { signal }));
+    scan.listed?.(listed.bytes);
+    if (full) this.options.listed?.(pns, listed.bytes);
+    if (reading) await reading;
+    if (early.length > 0) {
+      const surroundings = data ?? await this.surroundings.ofNamespace(pns, signal);
+      data = surroundings;
+      for (const d of early.splice(0)) take(d, surroundings);
+    }
+    if (full) {
+      if (out.length > 0) this.lastManaged.add(pns);
+      else this.lastManaged.delete(pns);
+      this.namespaceReads.record(pns, at, owners, data?.allSavepoints ?? [], data?.allJobs ?? []);
+      this.ownersRead.set(pns, nextOwners);
+    }
+    return (await Promise.all(out)).filter((e): e is ManagedEntry => e !== undefined);
+  }
+
+  /** Called after every full read of a platform namespace (owned-children.ts). */
+  onNamespaceRead(listener: (pns: string) => void): () => void {
+    return this.namespaceReads.subscribe(listener);
+  }
+
+  /**
+   * The owners and the children of one kind in a platform namespace: from the last full namespace read when it is
+   * younger than `maxAgeMs`, else two platform calls (the managed deployments, the children).
+   */
+  async ownedChildren<K extends ChildKind>(pns: string, kind: K, maxAgeMs: number, signal: AbortSignal): Promise<OwnedChildren<K>> {
+    const recent = this.namespaceReads.recent(pns, kind, maxAgeMs);
+    if (recent) return recent;
+    const client = this.options.client;
+    const owners = new Map<string, ManagedOwner>();
+    // One deployment at a time, as namespaceViews reads them: only the owners are kept, within the same bounds.
+    const [listed, items] = await Promise.all([
+      asStatus(this.options, undefined, () => client.streamDeployments(pns, { labelSelector: managedSelector(this.options.instanceId) }, {
+        // Only deployments whose record is this server's own (record-signature.ts) own children, as in namespaceViews.
+        item: (d) => { if (this.trusted(d)) addManagedOwner(d, owners, (m, f) => this.options.warn(m, f)); },
+        leftOut: (item) => this.oversized.leftOut(item),
+      }, LISTING_BOUNDS, { signal })),
+      asStatus(this.options, undefined, async (): Promise<{ items: unknown[] }> => (kind === 'jobs' ? client.listJobs(pns, {}, { signal }) : client.listSavepoints(pns, {}, { signal }))),
+    ]);
+    this.options.listed?.(pns, listed.bytes);
+    return { owners, items: items.items as OwnedChildren<K>['items'] };
+  }
+}
