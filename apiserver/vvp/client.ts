@@ -2,9 +2,10 @@
 // call, the listing bounds and the platform's errors turned into VvpError. One place, so that no other room builds a
 // URL or reads a platform answer itself.
 
-import { VvpError, isVvpHttpError } from './errors.js';
+import { asUnsupportedCall } from './errors.js';
 import { runtimeParallelismOf } from './autopilot.js';
-import { Transport, type CallRecord, type HttpCall, type HttpMethod, type VvpLogger } from './http.js';
+import { type CallOptions, PlatformCalls, type TokenSource } from './calls.js';
+import { Transport, type CallRecord, type VvpLogger } from './http.js';
 import { ListStream, type ListStreamBounds, type ListStreamVisitor } from './list-stream.js';
 import { VVP_ROUTES as R, formatLabelSelector, queryString, segment as s } from './routes.js';
 import type {
@@ -43,22 +44,6 @@ export interface VvpClientOptions {
   onCall?: (call: CallRecord) => void;
 }
 
-/** A token that may change while the server runs (a file a Kubernetes Secret volume updates in place). */
-export interface TokenSource {
-  /** The token to send now (a cheap check for a change of the file is fine here). */
-  current(): string | undefined;
-  /** Reads it again at once, after the platform refused it (401); true when it changed. */
-  reread(): boolean;
-}
-
-export interface CallOptions {
-  /** Overrides the client's token for this call (each VvpDeployment may name its own API-key Secret). */
-  token?: string;
-  /** Whose `token` this is, for the error of a 401 (VvpError.tokenName), e.g. the Secret it was read from. */
-  tokenName?: string;
-  signal?: AbortSignal;
-}
-
 export interface DeploymentListQuery {
   /** `k=v,k2=v2`, or a map of labels that must all match. */
   labelSelector?: string | StringMap;
@@ -82,12 +67,12 @@ const DEFAULT_TIMEOUT_MS = 10_000;
  */
 export class VvpClient {
   private readonly transport: Transport;
-  private readonly token: TokenSource;
+  private readonly calls: PlatformCalls;
 
   constructor(options: VvpClientOptions) {
     this.transport = new Transport({ ...options, timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS });
     const token = options.token;
-    this.token = typeof token === 'object' ? token : { current: () => token, reread: () => false };
+    this.calls = new PlatformCalls(this.transport, typeof token === 'object' ? token : { current: () => token, reread: () => false });
   }
 
   /** Closes pooled connections; calls after this open new ones. */
@@ -102,7 +87,7 @@ export class VvpClient {
   listDeployments(ns: string, query: DeploymentListQuery = {}, opts?: CallOptions): Promise<ResourceList<Deployment>> {
     const selector = query.labelSelector === undefined ? undefined : formatLabelSelector(query.labelSelector);
     const q = queryString({ labelSelector: selector === '' ? undefined : selector });
-    return this.list(R.deployments, `/api/v1/namespaces/${s(ns)}/deployments${q}`, opts);
+    return this.calls.list(R.deployments, `/api/v1/namespaces/${s(ns)}/deployments${q}`, opts);
   }
 
   /**
@@ -114,7 +99,7 @@ export class VvpClient {
     const selector = query.labelSelector === undefined ? undefined : formatLabelSelector(query.labelSelector);
     const q = queryString({ labelSelector: selector === '' ? undefined : selector });
     let bytes = 0;
-    const { json } = await this.send('GET', R.deployments, `/api/v1/namespaces/${s(ns)}/deployments${q}`, undefined, opts, () => {
+    const { json } = await this.calls.send('GET', R.deployments, `/api/v1/namespaces/${s(ns)}/deployments${q}`, undefined, opts, () => {
       const stream = new ListStream(visitor, bounds);
       bytes = 0;
       return {
@@ -132,11 +117,11 @@ export class VvpClient {
   }
 
   getDeployment(ns: string, name: string, opts?: CallOptions): Promise<Deployment> {
-    return this.object('GET', R.deployment, deploymentPath(ns, name), undefined, opts);
+    return this.calls.object('GET', R.deployment, deploymentPath(ns, name), undefined, opts);
   }
 
   createDeployment(ns: string, deployment: DeploymentWrite, opts?: CallOptions): Promise<Deployment> {
-    return this.object('POST', R.deployments, `/api/v1/namespaces/${s(ns)}/deployments`, deployment, opts);
+    return this.calls.object('POST', R.deployments, `/api/v1/namespaces/${s(ns)}/deployments`, deployment, opts);
   }
 
   /** Merges the fields present; a `metadata.resourceVersion` in the body asks the platform to refuse a stale write. */
@@ -151,49 +136,49 @@ export class VvpClient {
 
   /** The platform refuses unless the desired state is CANCELLED or SUSPENDED. Undefined when it answers 204. */
   async deleteDeployment(ns: string, name: string, opts?: CallOptions): Promise<Deployment | undefined> {
-    const { json } = await this.send('DELETE', R.deployment, deploymentPath(ns, name), undefined, opts);
-    return json === undefined ? undefined : this.expectObject<Deployment>(json, 'DELETE', R.deployment);
+    const { json } = await this.calls.send('DELETE', R.deployment, deploymentPath(ns, name), undefined, opts);
+    return json === undefined ? undefined : this.calls.expectObject<Deployment>(json, 'DELETE', R.deployment);
   }
 
   /** The swagger allows 204 without a body; then the stored object is read back so callers always get it. */
   private async writeDeployment(method: 'PATCH' | 'PUT', ns: string, name: string, body: DeploymentWrite, opts?: CallOptions): Promise<Deployment> {
-    const { json } = await this.send(method, R.deployment, deploymentPath(ns, name), body, opts);
+    const { json } = await this.calls.send(method, R.deployment, deploymentPath(ns, name), body, opts);
     if (json === undefined) return this.getDeployment(ns, name, opts);
-    return this.expectObject<Deployment>(json, method, R.deployment);
+    return this.calls.expectObject<Deployment>(json, method, R.deployment);
   }
 
   getDeploymentDefaults(ns: string, opts?: CallOptions): Promise<DeploymentDefaults> {
-    return this.object('GET', R.deploymentDefaults, `/api/v1/namespaces/${s(ns)}/deployment-defaults`, undefined, opts);
+    return this.calls.object('GET', R.deploymentDefaults, `/api/v1/namespaces/${s(ns)}/deployment-defaults`, undefined, opts);
   }
 
   listDeploymentTargets(ns: string, opts?: CallOptions): Promise<ResourceList<DeploymentTarget>> {
-    return this.list(R.deploymentTargets, `/api/v1/namespaces/${s(ns)}/deployment-targets`, opts);
+    return this.calls.list(R.deploymentTargets, `/api/v1/namespaces/${s(ns)}/deployment-targets`, opts);
   }
 
   // Jobs, savepoints, events
 
   listJobs(ns: string, query: { deploymentId?: string } = {}, opts?: CallOptions): Promise<ResourceList<Job>> {
-    return this.list(R.jobs, `/api/v1/namespaces/${s(ns)}/jobs${queryString({ deploymentId: query.deploymentId })}`, opts);
+    return this.calls.list(R.jobs, `/api/v1/namespaces/${s(ns)}/jobs${queryString({ deploymentId: query.deploymentId })}`, opts);
   }
 
   getJob(ns: string, jobId: string, opts?: CallOptions): Promise<Job> {
-    return this.object('GET', R.job, `/api/v1/namespaces/${s(ns)}/jobs/${s(jobId)}`, undefined, opts);
+    return this.calls.object('GET', R.job, `/api/v1/namespaces/${s(ns)}/jobs/${s(jobId)}`, undefined, opts);
   }
 
   listSavepoints(ns: string, query: { deploymentId?: string; jobId?: string } = {}, opts?: CallOptions): Promise<ResourceList<Savepoint>> {
     const q = queryString({ deploymentId: query.deploymentId, jobId: query.jobId });
-    return this.list(R.savepoints, `/api/v1/namespaces/${s(ns)}/savepoints${q}`, opts);
+    return this.calls.list(R.savepoints, `/api/v1/namespaces/${s(ns)}/savepoints${q}`, opts);
   }
 
   getSavepoint(ns: string, savepointId: string, opts?: CallOptions): Promise<Savepoint> {
-    return this.object('GET', R.savepoint, `/api/v1/namespaces/${s(ns)}/savepoints/${s(savepointId)}`, undefined, opts);
+    return this.calls.object('GET', R.savepoint, `/api/v1/namespaces/${s(ns)}/savepoints/${s(savepointId)}`, undefined, opts);
   }
 
   /** Asks the platform to take a savepoint of the deployment's running job (origin USER_REQUEST). */
   triggerSavepoint(ns: string, trigger: SavepointTrigger, opts?: CallOptions): Promise<Savepoint> {
     const metadata: SavepointMetadataWrite = { deploymentId: trigger.deploymentId };
     if (trigger.annotations) metadata.annotations = trigger.annotations;
-    return this.object('POST', R.savepoints, `/api/v1/namespaces/${s(ns)}/savepoints`, { metadata }, opts);
+    return this.calls.object('POST', R.savepoints, `/api/v1/namespaces/${s(ns)}/savepoints`, { metadata }, opts);
   }
 
   /** Registers an existing snapshot so that the deployment can restore from it (origin COPIED). */
@@ -201,12 +186,12 @@ export class VvpClient {
     const metadata: SavepointMetadataWrite = { deploymentId: registration.deploymentId };
     if (registration.annotations) metadata.annotations = registration.annotations;
     const body = { metadata, spec: { savepointLocation: registration.savepointLocation } };
-    return this.object('POST', R.savepoints, `/api/v1/namespaces/${s(ns)}/savepoints`, body, opts);
+    return this.calls.object('POST', R.savepoints, `/api/v1/namespaces/${s(ns)}/savepoints`, body, opts);
   }
 
   listEvents(ns: string, query: { deploymentId?: string; jobId?: string } = {}, opts?: CallOptions): Promise<ResourceList<Event>> {
     const q = queryString({ deploymentId: query.deploymentId, jobId: query.jobId });
-    return this.list(R.events, `/api/v1/namespaces/${s(ns)}/events${q}`, opts);
+    return this.calls.list(R.events, `/api/v1/namespaces/${s(ns)}/events${q}`, opts);
   }
 
   /**
@@ -215,56 +200,43 @@ export class VvpClient {
    */
   async createEvent(ns: string, event: EventWrite, opts?: CallOptions): Promise<Event> {
     try {
-      return await this.object<Event>('POST', R.events, `/api/v1/namespaces/${s(ns)}/events`, event, opts);
+      return await this.calls.object<Event>('POST', R.events, `/api/v1/namespaces/${s(ns)}/events`, event, opts);
     } catch (err) {
-      if (err instanceof VvpError && err.kind === 'http' && (err.status === 404 || err.status === 405 || err.status === 501)) {
-        throw new VvpError({
-          kind: 'http',
-          message: err.message,
-          method: err.method,
-          route: err.route,
-          status: err.status,
-          retryAfterSeconds: err.retryAfterSeconds,
-          body: err.body,
-          unsupported: true,
-          cause: err,
-        });
-      }
-      throw err;
+      throw asUnsupportedCall(err);
     }
   }
 
   getSystemInfo(opts?: CallOptions): Promise<SystemInformation> {
-    return this.object('GET', R.systemInfo, '/api/v1/status/system-info', undefined, opts);
+    return this.calls.object('GET', R.systemInfo, '/api/v1/status/system-info', undefined, opts);
   }
 
   // Platform API: namespaces and Autopilot (responses wrapped in one field, unwrapped here)
 
   async listNamespaces(opts?: CallOptions): Promise<Namespace[]> {
-    const body = await this.object<{ namespaces?: Namespace[] }>('GET', R.namespaces, '/namespaces/v1/namespaces', undefined, opts);
+    const body = await this.calls.object<{ namespaces?: Namespace[] }>('GET', R.namespaces, '/namespaces/v1/namespaces', undefined, opts);
     return Array.isArray(body.namespaces) ? body.namespaces : [];
   }
 
   async getNamespace(ns: string, opts?: CallOptions): Promise<Namespace> {
-    const body = await this.object<{ namespace?: Namespace }>('GET', R.namespace, `/namespaces/v1/namespaces/${s(ns)}`, undefined, opts);
-    return this.unwrap(body.namespace, 'GET', R.namespace, 'namespace');
+    const body = await this.calls.object<{ namespace?: Namespace }>('GET', R.namespace, `/namespaces/v1/namespaces/${s(ns)}`, undefined, opts);
+    return this.calls.unwrap(body.namespace, 'GET', R.namespace, 'namespace');
   }
 
   async listAutopilotPolicies(ns: string, opts?: CallOptions): Promise<AutopilotPolicy[]> {
-    const body = await this.object<{ policies?: AutopilotPolicy[] }>('GET', R.autopilotPolicies, `/autopilot/v1alpha1/namespaces/${s(ns)}`, undefined, opts);
+    const body = await this.calls.object<{ policies?: AutopilotPolicy[] }>('GET', R.autopilotPolicies, `/autopilot/v1alpha1/namespaces/${s(ns)}`, undefined, opts);
     return Array.isArray(body.policies) ? body.policies : [];
   }
 
   async getAutopilotPolicy(ns: string, deploymentId: string, opts?: CallOptions): Promise<AutopilotPolicy> {
     const path = `/autopilot/v1alpha1/namespaces/${s(ns)}/deployments/${s(deploymentId)}/autopilotpolicy`;
-    const body = await this.object<{ policy?: AutopilotPolicy }>('GET', R.autopilotPolicy, path, undefined, opts);
-    return this.unwrap(body.policy, 'GET', R.autopilotPolicy, 'policy');
+    const body = await this.calls.object<{ policy?: AutopilotPolicy }>('GET', R.autopilotPolicy, path, undefined, opts);
+    return this.calls.unwrap(body.policy, 'GET', R.autopilotPolicy, 'policy');
   }
 
   async getAutopilotPolicyStatus(ns: string, deploymentId: string, opts?: CallOptions): Promise<AutopilotPolicyStatus> {
     const path = `/autopilot/v1alpha1/namespaces/${s(ns)}/deployments/${s(deploymentId)}/autopilotpolicy:status`;
-    const body = await this.object<{ status?: AutopilotPolicyStatus }>('GET', R.autopilotPolicyStatus, path, undefined, opts);
-    return this.unwrap(body.status, 'GET', R.autopilotPolicyStatus, 'status');
+    const body = await this.calls.object<{ status?: AutopilotPolicyStatus }>('GET', R.autopilotPolicyStatus, path, undefined, opts);
+    return this.calls.unwrap(body.status, 'GET', R.autopilotPolicyStatus, 'status');
   }
 
   /**
@@ -279,76 +251,32 @@ export class VvpClient {
   // Deployment targets by name, and session clusters (read-only here)
 
   getDeploymentTarget(ns: string, name: string, opts?: CallOptions): Promise<DeploymentTarget> {
-    return this.object('GET', R.deploymentTarget, `/api/v1/namespaces/${s(ns)}/deployment-targets/${s(name)}`, undefined, opts);
+    return this.calls.object('GET', R.deploymentTarget, `/api/v1/namespaces/${s(ns)}/deployment-targets/${s(name)}`, undefined, opts);
   }
 
   createDeploymentTarget(ns: string, target: DeploymentTargetWrite, opts?: CallOptions): Promise<DeploymentTarget> {
-    return this.object('POST', R.deploymentTargets, `/api/v1/namespaces/${s(ns)}/deployment-targets`, target, opts);
+    return this.calls.object('POST', R.deploymentTargets, `/api/v1/namespaces/${s(ns)}/deployment-targets`, target, opts);
   }
 
   /** The platform answers 409 while a deployment or session cluster runs on the target. 204 means it is gone. */
   async deleteDeploymentTarget(ns: string, name: string, opts?: CallOptions): Promise<DeploymentTarget | undefined> {
-    const { json } = await this.send('DELETE', R.deploymentTarget, `/api/v1/namespaces/${s(ns)}/deployment-targets/${s(name)}`, undefined, opts);
-    return json === undefined ? undefined : this.expectObject<DeploymentTarget>(json, 'DELETE', R.deploymentTarget);
+    const { json } = await this.calls.send('DELETE', R.deploymentTarget, `/api/v1/namespaces/${s(ns)}/deployment-targets/${s(name)}`, undefined, opts);
+    return json === undefined ? undefined : this.calls.expectObject<DeploymentTarget>(json, 'DELETE', R.deploymentTarget);
   }
 
   listSessionClusters(ns: string, opts?: CallOptions): Promise<ResourceList<SessionCluster>> {
-    return this.list(R.sessionClusters, `/api/v1/namespaces/${s(ns)}/sessionclusters`, opts);
+    return this.calls.list(R.sessionClusters, `/api/v1/namespaces/${s(ns)}/sessionclusters`, opts);
   }
 
   getSessionCluster(ns: string, name: string, opts?: CallOptions): Promise<SessionCluster> {
-    return this.object('GET', R.sessionCluster, `/api/v1/namespaces/${s(ns)}/sessionclusters/${s(name)}`, undefined, opts);
+    return this.calls.object('GET', R.sessionCluster, `/api/v1/namespaces/${s(ns)}/sessionclusters/${s(name)}`, undefined, opts);
   }
 
   /** A merge patch of the session cluster (e.g. `{spec: {state: 'STOPPED'}}`); a 204 is answered by reading it back. */
   async patchSessionCluster(ns: string, name: string, patch: SessionClusterPatch, opts?: CallOptions): Promise<SessionCluster> {
-    const { json } = await this.send('PATCH', R.sessionCluster, `/api/v1/namespaces/${s(ns)}/sessionclusters/${s(name)}`, patch, opts);
+    const { json } = await this.calls.send('PATCH', R.sessionCluster, `/api/v1/namespaces/${s(ns)}/sessionclusters/${s(name)}`, patch, opts);
     if (json === undefined) return this.getSessionCluster(ns, name, opts);
-    return this.expectObject<SessionCluster>(json, 'PATCH', R.sessionCluster);
-  }
-
-  // Plumbing
-
-  /**
-   * With the client's own token, a 401 makes it read the token again: when it has changed (it was rotated), the call
-   * is sent once more with the new one; a write refused with 401 was not carried out, so repeating it is safe.
-   */
-  private async send(method: HttpMethod, route: string, path: string, body: unknown, opts: CallOptions | undefined, sink?: HttpCall['sink']) {
-    if (opts?.token !== undefined) {
-      try {
-        return await this.transport.call({ method, route, path, body, token: opts.token, signal: opts.signal, sink });
-      } catch (err) {
-        if (isVvpHttpError(err, 401)) err.tokenName = opts.tokenName;
-        throw err;
-      }
-    }
-    try {
-      return await this.transport.call({ method, route, path, body, token: this.token.current(), signal: opts?.signal, sink });
-    } catch (err) {
-      if (!isVvpHttpError(err, 401) || !this.token.reread()) throw err;
-      return this.transport.call({ method, route, path, body, token: this.token.current(), signal: opts?.signal, sink });
-    }
-  }
-
-  private async object<T>(method: HttpMethod, route: string, path: string, body: unknown, opts: CallOptions | undefined): Promise<T> {
-    const { json } = await this.send(method, route, path, body, opts);
-    return this.expectObject<T>(json, method, route);
-  }
-
-  private async list<T>(route: string, path: string, opts: CallOptions | undefined): Promise<ResourceList<T>> {
-    const list = await this.object<ResourceList<T>>('GET', route, path, undefined, opts);
-    if (!Array.isArray(list.items)) list.items = [];
-    return list;
-  }
-
-  private expectObject<T>(json: unknown, method: string, route: string): T {
-    if (json !== null && typeof json === 'object' && !Array.isArray(json)) return json as T;
-    throw new VvpError({ kind: 'protocol', message: `VVP answered ${method} ${route} without a JSON object`, method, route });
-  }
-
-  private unwrap<T>(value: T | undefined, method: string, route: string, field: string): T {
-    if (value !== null && typeof value === 'object') return value;
-    throw new VvpError({ kind: 'protocol', message: `VVP answered ${method} ${route} without "${field}"`, method, route });
+    return this.calls.expectObject<SessionCluster>(json, 'PATCH', R.sessionCluster);
   }
 }
 

@@ -62,6 +62,16 @@ export function isVvpHttpError(err: unknown, ...status: number[]): err is VvpErr
   return err instanceof VvpError && err.kind === 'http' && (status.length === 0 || status.includes(err.status ?? 0));
 }
 
+/**
+ * A call the platform does not have (404, 405, or 501 behind some gateways) as a VvpError marked `unsupported`;
+ * any other error as it is.
+ */
+export function asUnsupportedCall(err: unknown): unknown {
+  if (!isVvpHttpError(err, 404, 405, 501)) return err;
+  const { message, method, route, status, retryAfterSeconds, body } = err;
+  return new VvpError({ kind: 'http', message, method, route, status, retryAfterSeconds, body, unsupported: true, cause: err });
+}
+
 const MAX_MESSAGE_LENGTH = 1024;
 
 /**

@@ -1,6 +1,7 @@
 // The VVP client's door: all that the resource rooms and main.ts may use of it. It never reaches Kubernetes.
 
-export { VvpClient, type CallOptions, type DeploymentListQuery, type SavepointRegistration, type SavepointTrigger, type TokenSource, type VvpClientOptions } from './client.js';
+export { VvpClient, type DeploymentListQuery, type SavepointRegistration, type SavepointTrigger, type VvpClientOptions } from './client.js';
+export type { CallOptions, TokenSource } from './calls.js';
 export { VvpError, isVvpError, isVvpHttpError, type VvpErrorKind } from './errors.js';
 export type { CallRecord, HttpMethod, VvpLogger } from './http.js';
 export type { LeftOutItem, ListStreamBounds, ListStreamVisitor } from './list-stream.js';
