@@ -5,7 +5,7 @@ import {
 } from '../../vvp/index.js';
 import { ANNOTATION, isManagedBy, managedSelector } from '../trust/annotations.js';
 import { type ChildKind, type ManagedOwner, NamespaceReads, type OwnedChildren, addManagedOwner } from '../instance/owned-children.js';
-import { viewResourceVersion } from '../decide/mapping.js';
+import { viewResourceVersion } from '../decide/kube-object.js';
 import { newestFirst, type AutopilotView, type PlatformView } from './platform-view.js';
 import type { PlatformPort } from '../instance/platform-port.js';
 import { LISTING_BOUNDS, OversizedDeployments } from '../decide/size-limit.js';
