@@ -1,8 +1,11 @@
 // The VvpDeployment resource as the machinery installs it: names for discovery and the JSON schema that validates
 // every write and teaches `kubectl explain`. Deployment fields follow the VVP 2.4.3 AppManager swagger (DeploymentSpec,
-// DeploymentTemplate, Artifact, …) plus the few later fields the platform accepts; the platform's own parts are closed
-// (unknown fields follow fieldValidation, as a CRD's pruned fields do) except the Kubernetes pod options, which are
-// Kubernetes types passed through as they are.
+// DeploymentTemplate, Artifact, …) plus the few later fields the platform accepts. The platform's own spec
+// (spec.deployment.spec, spec.initFields.spec) keeps fields this schema does not know, as a CRD subtree marked
+// x-kubernetes-preserve-unknown-fields does: the platform is the source of truth for its own fields (a newer VVP has
+// fields this server does not know), so they are passed to it as written, never pruned (a PUT-mode write would reset
+// them); the write names them in a Warning (decide/unknown-fields.ts walks `platformSpecSchema`, the closed form).
+// Elsewhere unknown fields follow fieldValidation, as a CRD's pruned fields do.
 
 import type { ResourceInfo } from '../k8s/index.js';
 import { OWNER_LABEL } from './trust/annotations.js';
@@ -137,6 +140,18 @@ const deploymentSpec = obj('The platform deployment spec (VVP Deployment.spec).'
   }),
 });
 
+/** Every object node of `schema` keeps unknown fields (the marker is not inherited by declared children in kube). */
+function keepingUnknown(schema: Schema): Schema {
+  const out: Schema = { ...schema };
+  if (out.type === 'object' && out.properties) out['x-kubernetes-preserve-unknown-fields'] = true;
+  if (out.properties) out.properties = Object.fromEntries(Object.entries(out.properties as Record<string, Schema>).map(([k, v]) => [k, keepingUnknown(v)]));
+  if (out.items) out.items = keepingUnknown(out.items as Schema);
+  return out;
+}
+
+/** The platform spec as this server knows it, closed: what decide/unknown-fields.ts compares a written spec with. */
+export const platformSpecSchema: Schema = deploymentSpec;
+
 const platformMetadata = obj('Identity and metadata of the platform deployment. name and namespace are fixed at creation.', {
   name: str('Name of the platform deployment; defaults to metadata.name. Immutable.', { maxLength: 63, pattern: PLATFORM_NAME_PATTERN }),
   namespace: str('Platform namespace of the deployment; defaults to the server\'s default platform namespace. Immutable.', {
@@ -149,7 +164,7 @@ const platformMetadata = obj('Identity and metadata of the platform deployment. 
 
 const definition = (description: string, required: string[] = []): Schema => obj(description, {
   metadata: platformMetadata,
-  spec: deploymentSpec,
+  spec: keepingUnknown(deploymentSpec),
   // Kept through pruning so that the write answers the rename (validation.ts vvp2Causes) instead of dropping it.
   userMetadata: open('VVP 2 operator field, refused: rename it to spec.deployment.metadata.'),
 }, required.length ? { required } : {});

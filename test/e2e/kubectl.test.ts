@@ -40,20 +40,24 @@ t.test('explain teaches the fields from the OpenAPI schema', async (t) => {
   t.match(artifact.stdout, /pythonArtifactUri/, 'the platform Deployment spec is described down to the artifact');
 });
 
-t.test('an unknown platform field: refused before any platform write with --validate=strict, dropped with a warning with --validate=warn', async (t) => {
+t.test('an unknown platform field: passed to the platform as written with a warning naming it; the platform judges it', async (t) => {
   const m = manifest('strictness');
   (m.spec.deployment.spec.template.spec as Record<string, unknown>).paralelism = 2;
-  const writesBefore = await platformWrites();
-  const strict = await k(['create', '--validate=strict', '-f', '-'], JSON.stringify(m));
-  t.not(strict.code, 0);
-  t.equal(await platformWrites(), writesBefore, 'no platform write');
-  t.match(strict.stderr, /strict decoding error: unknown field "spec\.deployment\.spec\.template\.spec\.paralelism"/);
-  t.not((await k(['get', resource, 'strictness', '-n', ns])).code, 0, 'not created');
-  const warned = await k(['create', '--validate=warn', '-f', '-'], JSON.stringify(m));
-  t.equal(warned.code, 0, warned.stderr);
-  t.match(warned.stderr, /unknown field "spec\.deployment\.spec\.template\.spec\.paralelism"/);
-  const live = await k(['get', resource, 'strictness', '-n', ns, '-o', 'json']);
-  t.notOk(live.stdout.includes('paralelism'), 'the unknown field was dropped before the platform write');
+  const kept = await k(['create', '--validate=strict', '-f', '-'], JSON.stringify(m));
+  t.equal(kept.code, 0, kept.stderr);
+  t.match(kept.stderr, /unknown field "spec\.deployment\.spec\.template\.spec\.paralelism": not in this server's schema; passed to Ververica Platform as written/);
+  const live = await k(['get', resource, 'strictness', '-n', ns, '-o', 'jsonpath={.spec.deployment.spec.template.spec.paralelism}']);
+  t.equal(live.stdout, '2', 'kept in the object');
+  const onPlatform = await platform<{ spec: { template: { spec: Record<string, unknown> } } }>('GET', '/api/v1/namespaces/default/deployments/strictness');
+  t.equal(onPlatform.body.spec.template.spec.paralelism, 2, 'and on the platform, as written');
+  // A platform that knows no such field refuses it: the user gets its 400 naming the field, and nothing is created.
+  t.equal((await platform('PUT', '/__emulator/unknown-fields', { mode: 'refuse' })).status, 200);
+  t.teardown(() => platform('PUT', '/__emulator/unknown-fields', { mode: 'keep' }));
+  const refused = await k(['create', '-f', '-'], JSON.stringify(manifest('strictness-refused', 1)).replace('"parallelism":1', '"parallelism":1,"paralelism":2'));
+  t.not(refused.code, 0);
+  t.match(refused.stderr, /spec\.deployment\.spec\.template\.spec\.paralelism: Ververica Platform: unknown field/, 'a 422 at the field, in the platform\'s words');
+  t.equal((await platform('GET', '/api/v1/namespaces/default/deployments/strictness-refused')).status, 404, 'no platform deployment');
+  t.not((await k(['get', resource, 'strictness-refused', '-n', ns])).code, 0, 'not created');
   await k(['delete', resource, 'strictness', '-n', ns, '--wait=false']);
 });
 

@@ -189,7 +189,7 @@ t.test('the AppManager and Platform APIs answer in the shapes of the 2.4.3 swagg
     const cases: [string, unknown, RegExp][] = [
       ['an unknown desired state', { ...jarDeployment('bad'), spec: { ...(jarDeployment('bad') as { spec: object }).spec, state: 'PAUSED' } }, /^spec\.state: must be one of RUNNING, SUSPENDED, CANCELLED/],
       ['an invalid name', jarDeployment('Not_Valid'), /^metadata\.name: /],
-      ['a misspelt field', { ...jarDeployment('bad'), spec: { paralelism: 2 } }, /^spec\.paralelism: unknown field/],
+      ['an unknown metadata field', { ...jarDeployment('bad'), metadata: { name: 'bad', labls: {} } }, /^metadata\.labls: unknown field/],
       ['a non-string Flink option', jarDeployment('bad', { template: { flinkConfiguration: { 'parallelism.default': 2 } } }), /^spec\.template\.spec\.flinkConfiguration\.parallelism\.default: must be string/],
       ['a JAR without jarUri', { metadata: { name: 'bad' }, spec: { deploymentTargetName: 'default', template: { spec: { artifact: { kind: 'JAR' } } } } }, /^spec\.template\.spec\.artifact\.jarUri: required/],
       ['no target', { metadata: { name: 'bad' }, spec: { template: { spec: { artifact: { kind: 'JAR', jarUri: 'x' } } } } }, /^spec\.deploymentTargetName: /],
@@ -226,6 +226,52 @@ t.test('the AppManager and Platform APIs answer in the shapes of the 2.4.3 swagg
       body: yaml,
     });
     t.equal(response.status, 201);
+  });
+
+  t.test('a spec field the 2.4.3 definitions do not declare is kept as written (a newer platform\'s), or refused naming it when told to', async (t) => {
+    const withUnknown = jarDeployment('vvp3-field', { spec: { executionMode: 'STREAMING' }, template: { vera: { tier: 'gold' } } });
+    const created = await emu.request<Deployment>('POST', `${ns}/deployments`, withUnknown);
+    t.equal(created.status, 201, JSON.stringify(created.body));
+    const read = await emu.request<Deployment>('GET', `${ns}/deployments/vvp3-field`);
+    t.match(read.body.spec, { executionMode: 'STREAMING', template: { spec: { vera: { tier: 'gold' } } } }, 'a read answers both as written');
+    const put = await emu.request<Deployment>('PUT', `${ns}/deployments/vvp3-field`, jarDeployment('vvp3-field', { spec: { executionMode: 'BATCH' } }));
+    t.equal(put.status, 200);
+    t.equal((put.body.spec as Record<string, unknown>).executionMode, 'BATCH', 'a PUT writes it as given');
+    t.notOk(JSON.stringify(put.body.spec).includes('vera'), 'and a PUT without one leaves none (a PUT rebuilds the spec)');
+    const patched = await emu.request<Deployment>('PATCH', `${ns}/deployments/vvp3-field`, { spec: { template: { spec: { vera: { tier: 'silver' } } } } });
+    t.match(patched.body.spec, { executionMode: 'BATCH', template: { spec: { vera: { tier: 'silver' } } } }, 'a PATCH merges it as any field');
+
+    t.equal((await emu.request('PUT', '/__emulator/unknown-fields', { mode: 'refuse' })).status, 200);
+    t.teardown(() => emu.request('PUT', '/__emulator/unknown-fields', { mode: 'keep' }));
+    for (const [method, path, body, field] of [
+      ['POST', `${ns}/deployments`, jarDeployment('vvp3-refused', { spec: { paralelism: 2 } }), 'spec.paralelism'],
+      ['PUT', `${ns}/deployments/vvp3-field`, jarDeployment('vvp3-field', { template: { vera: {} } }), 'spec.template.spec.vera'],
+      ['PATCH', `${ns}/deployments/vvp3-field`, { spec: { template: { spec: { artifact: { jarUrl: 'x' } } } } }, 'spec.template.spec.artifact.jarUrl'],
+    ] as const) {
+      const refused = await emu.request<{ message: string }>(method, path, body);
+      t.equal(refused.status, 400, `${method} refused`);
+      t.match(refused.body.message, new RegExp(`^${field.replace(/\./g, '\\.')}: unknown field`), `${method}: names ${field}`);
+    }
+    t.equal((await emu.request('GET', `${ns}/deployments/vvp3-refused`)).status, 404, 'nothing created');
+    t.equal((await emu.request<Deployment>('GET', `${ns}/deployments/vvp3-field`)).body.metadata.resourceVersion, patched.body.metadata.resourceVersion, 'nothing changed');
+    await emu.request('DELETE', `${ns}/deployments/vvp3-field`);
+  });
+
+  t.test('a list in the defaults (VVP 3 volumeMounts) is the list of a deployment that gives none, and replaced by one it gives', async (t) => {
+    const mount = (name: string) => ({ name, volume: { name, emptyDir: {} }, volumeMount: { name, mountPath: `/${name}` } });
+    const defaults = await emu.request('PATCH', `${ns}/deployment-defaults`, { spec: { template: { spec: { kubernetes: { pods: { volumeMounts: [mount('platform-default')] } } } } } });
+    t.equal(defaults.status, 200, JSON.stringify(defaults.body));
+    t.teardown(() => emu.request('PATCH', `${ns}/deployment-defaults`, { spec: { template: { spec: { kubernetes: null } } } }));
+    const pods = (d: Deployment) => ((d.spec.template as { spec: { kubernetes?: { pods?: { volumeMounts?: unknown[] } } } }).spec.kubernetes?.pods?.volumeMounts ?? []).map((m) => (m as { name: string }).name);
+    const without = await emu.request<Deployment>('POST', `${ns}/deployments`, jarDeployment('lists-default'));
+    t.same(pods(without.body), ['platform-default'], 'no list given: the defaults\' list');
+    const own = await emu.request<Deployment>('POST', `${ns}/deployments`, jarDeployment('lists-own', { template: { kubernetes: { pods: { volumeMounts: [mount('mine')] } } } }));
+    t.same(pods(own.body), ['mine'], 'its own list at create: exactly its own');
+    const put = await emu.request<Deployment>('PUT', `${ns}/deployments/lists-default`, jarDeployment('lists-default', { template: { kubernetes: { pods: { volumeMounts: [mount('mine')] } } } }));
+    t.same(pods(put.body), ['mine'], 'its own list by PUT: exactly its own, the defaults\' items not merged in');
+    const back = await emu.request<Deployment>('PUT', `${ns}/deployments/lists-default`, jarDeployment('lists-default'));
+    t.same(pods(back.body), ['platform-default'], 'a PUT without one: the defaults\' list again');
+    for (const name of ['lists-default', 'lists-own']) await emu.request('DELETE', `${ns}/deployments/${name}`);
   });
 
   t.test('unknown paths and namespaces are 404', async (t) => {

@@ -214,7 +214,8 @@ export function hostileCase(n: number, rand: () => number, g: Generator): Hostil
     },
     () => ({ kind: 'invalid name', method: 'POST', suffix: '', contentType: json, body: JSON.stringify(setPath(base, ['metadata', 'name'], pick(badNames))) }),
     () => {
-      const at = pick([['spec'], ['spec', 'deployment'], ['spec', 'deployment', 'spec'], ['spec', 'deployment', 'spec', 'template', 'spec'], ['spec', 'deployment', 'spec', 'template', 'spec', 'artifact'], ['spec', 'deployment', 'spec', 'template']]);
+      // Not under spec.deployment.spec: the platform's own fields, passed to it as written (its refusal is its answer).
+      const at = pick([['spec'], ['spec', 'deployment'], ['spec', 'deployment', 'metadata'], ['spec', 'initFields']]);
       return { kind: `unknown field under ${at.join('.')} (Strict)`, method: 'POST', suffix: '', query: 'fieldValidation=Strict', contentType: json, body: JSON.stringify(setPath(base, [...at, `bogus${Math.floor(rand() * 1000)}`], 1)) };
     },
     () => {

@@ -21,6 +21,8 @@ export interface EmulatorContext {
   timings: Timings;
   /** The shape of error answers (admin API `error-shape`). */
   errorShape: ErrorShape;
+  /** Fields of a deployment spec the 2.4.3 definitions do not declare: kept as written, or refused (admin API `unknown-fields`). */
+  unknownSpecFields: 'keep' | 'refuse';
   log: Logger;
   /** Call after every change of platform state (schedules a save of the data file). */
   changed: () => void;

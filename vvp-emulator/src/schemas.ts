@@ -1,8 +1,11 @@
 /**
  * JSON schemas for request bodies, written for the emulator from the AppManager/Platform 2.4.3 definitions.
  * They are stricter than the swagger in two ways, both to catch client mistakes: enums the swagger leaves
- * open (strategy kinds, artifact kinds, roles) are closed, and unknown fields in the well-known parts of a
- * deployment are refused.
+ * open (strategy kinds, artifact kinds, roles) are closed, and unknown fields in a deployment's metadata are refused.
+ * A deployment's spec is open, as the swagger's objects are (none says additionalProperties: false): a field the
+ * 2.4.3 definitions do not know is kept as written, as a newer platform keeps the fields it knows (VVP 3). The
+ * admin API `unknown-fields` makes the emulator refuse them instead (`closedSpec`), as a platform that knows no such
+ * field would.
  */
 type Schema = Record<string, unknown>;
 
@@ -50,7 +53,7 @@ function metadata(patch: boolean, extra: Record<string, Schema> = {}): Schema {
   return object({ ...metadataFields(patch), displayName: string, ...extra }, patch);
 }
 
-function artifact(patch: boolean): Schema {
+function artifact(patch: boolean, closed: boolean): Schema {
   return object(
     {
       kind: { type: 'string', enum: ['JAR', 'SQLSCRIPT', 'PYTHON'] },
@@ -70,57 +73,62 @@ function artifact(patch: boolean): Schema {
       engineVersionName: string,
     },
     patch,
+    { closed },
   );
 }
 
-function resourceSpec(patch: boolean): Schema {
-  return object({ cpu: { type: 'number', minimum: 0.1 }, memory: { type: 'string', pattern: '^[0-9]+(\\.[0-9]+)?([kmgtKMGT]i?[bB]?)?$' } }, patch);
+function resourceSpec(patch: boolean, closed: boolean): Schema {
+  return object({ cpu: { type: 'number', minimum: 0.1 }, memory: { type: 'string', pattern: '^[0-9]+(\\.[0-9]+)?([kmgtKMGT]i?[bB]?)?$' } }, patch, { closed });
 }
 
-function templateSpec(patch: boolean): Schema {
+function templateSpec(patch: boolean, closed: boolean): Schema {
   return object(
     {
-      artifact: artifact(patch),
+      artifact: artifact(patch, closed),
       parallelism: positiveInt,
       numberOfTaskManagers: positiveInt,
-      resources: object({ jobmanager: resourceSpec(patch), taskmanager: resourceSpec(patch) }, patch),
+      resources: object({ jobmanager: resourceSpec(patch, closed), taskmanager: resourceSpec(patch, closed) }, patch, { closed }),
       flinkConfiguration: stringMap(patch),
-      logging: object({ loggingProfile: string, log4jLoggers: stringMap(patch), log4j2ConfigurationTemplate: string }, patch),
+      logging: object({ loggingProfile: string, log4jLoggers: stringMap(patch), log4j2ConfigurationTemplate: string }, patch, { closed }),
       kubernetes: freeObject,
       engineVersionName: string,
     },
     patch,
+    { closed },
   );
 }
 
-export function deploymentSpecSchema(patch: boolean): Schema {
+/** `closed`: fields the 2.4.3 definitions do not declare are refused (400 naming the field) instead of kept. */
+export function deploymentSpecSchema(patch: boolean, closed: boolean): Schema {
   return object(
     {
       state: { type: 'string', enum: ['RUNNING', 'SUSPENDED', 'CANCELLED'] },
       deploymentTargetName: string,
       deploymentTargetId: string,
       sessionClusterName: string,
-      upgradeStrategy: object({ kind: { type: 'string', enum: ['STATEFUL', 'STATELESS', 'NONE'] } }, patch),
+      upgradeStrategy: object({ kind: { type: 'string', enum: ['STATEFUL', 'STATELESS', 'NONE'] } }, patch, { closed }),
       restoreStrategy: object(
         { kind: { type: 'string', enum: ['LATEST_STATE', 'LATEST_SAVEPOINT', 'NONE'] }, allowNonRestoredState: { type: 'boolean' } },
         patch,
+        { closed },
       ),
       maxJobCreationAttempts: positiveInt,
       maxSavepointCreationAttempts: positiveInt,
-      template: object({ metadata: object({ annotations: stringMap(patch) }, patch), spec: templateSpec(patch) }, patch),
+      template: object({ metadata: object({ annotations: stringMap(patch) }, patch, { closed }), spec: templateSpec(patch, closed) }, patch, { closed }),
     },
     patch,
+    { closed },
   );
 }
 
 /** POST and PUT carry a whole deployment; PATCH a partial one where `null` removes a field. */
-export function deploymentBodySchema(patch: boolean): Schema {
+export function deploymentBodySchema(patch: boolean, closedSpec = false): Schema {
   return object(
     {
       kind: { type: 'string', enum: ['Deployment'] },
       apiVersion: { type: 'string', enum: ['v1'] },
       metadata: metadata(patch),
-      spec: deploymentSpecSchema(patch),
+      spec: deploymentSpecSchema(patch, closedSpec),
       status: freeObject,
     },
     patch,
@@ -132,7 +140,7 @@ export const deploymentDefaultsBodySchema: Schema = object(
     kind: { type: 'string', enum: ['DeploymentDefaults'] },
     apiVersion: { type: 'string', enum: ['v1'] },
     metadata: freeObject,
-    spec: deploymentSpecSchema(true),
+    spec: deploymentSpecSchema(true, true),
   },
   true,
 );

@@ -130,10 +130,12 @@ export async function buildEmulator(options: EmulatorOptions, log: Logger = pino
     controller,
     timings,
     errorShape: 'vvp',
+    unknownSpecFields: 'keep',
     log,
     changed,
     reset: () => {
       ctx.errorShape = 'vvp';
+      ctx.unknownSpecFields = 'keep';
       ctx.controller.stopAll();
       store = freshStore();
       ctx.store = store;

@@ -32,6 +32,13 @@ function resourceSchema(info: ResourceInfo, ref: (name: string) => string, v2: b
       if (v2 && (k === 'nullable' || k === 'oneOf' || k === 'anyOf' || k === 'not')) continue;
       out[k] = convert(v);
     }
+    // As kube's CRD v2 conversion (ToStructuralOpenAPIV2): kubectl's client-side validation refuses unknown fields
+    // where properties or items are declared, so a node that keeps unknown fields declares neither, nor type object.
+    if (v2 && out['x-kubernetes-preserve-unknown-fields'] === true) {
+      delete out.properties;
+      delete out.items;
+      if (out.type === 'object' || out.type === 'array') delete out.type;
+    }
     return out;
   };
   const schema = convert(info.schema) as Schema;

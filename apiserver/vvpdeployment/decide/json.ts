@@ -17,9 +17,24 @@ export function deepMerge<T>(base: T, over: unknown): T {
   return out as T;
 }
 
+/** The items of a non-empty list of objects each with its own `name` (volumeMounts, envVars, …), by name; else undefined. */
+function byName(list: unknown): Map<string, unknown> | undefined {
+  if (!Array.isArray(list) || list.length === 0) return undefined;
+  const out = new Map<string, unknown>();
+  for (const item of list) {
+    if (!isPlainObject(item) || typeof item.name !== 'string' || out.has(item.name)) return undefined;
+    out.set(item.name, item);
+  }
+  return out;
+}
+
 /**
  * The paths where `actual` does not carry `desired`: every field of `desired` must be in `actual` with the same
- * value; objects are compared field by field, arrays and scalars as a whole. Fields only in `actual` are fine.
+ * value; objects are compared field by field, scalars and lists as a whole, except lists of named items
+ * (volumeMounts, envVars, imagePullSecrets): each desired item must be there, by name, carried as an object is.
+ * Fields only in `actual` are fine, and so are items only in `actual`: a platform that merges its defaults' list
+ * items into a list a write gave (rather than replacing them, which the emulator does; unpublished for VVP 3) adds
+ * items as it adds default fields.
  */
 export function missingPaths(desired: unknown, actual: unknown, path = ''): string[] {
   if (desired === undefined) return [];
@@ -27,6 +42,13 @@ export function missingPaths(desired: unknown, actual: unknown, path = ''): stri
     if (!isPlainObject(actual)) return [path || '.'];
     return Object.entries(desired).flatMap(([k, v]) => missingPaths(v, actual[k], path ? `${path}.${k}` : k));
   }
+  const wanted = byName(desired);
+  if (wanted && Array.isArray(actual)) {
+    const present = new Map(actual.filter(isPlainObject).map((item) => [item.name, item] as const));
+    return [...wanted].flatMap(([name, item]) => {
+      const at = `${path}[name=${name}]`;
+      return present.has(name) ? missingPaths(item, present.get(name), at) : [at];
+    });
+  }
   return deepEqual(desired, actual) ? [] : [path || '.'];
 }
-

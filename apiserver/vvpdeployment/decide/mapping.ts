@@ -1,20 +1,15 @@
-// Kubernetes intent → platform writes, and platform state → the Kubernetes object. Pure: the storage does the calls.
+// Kubernetes intent → platform writes: the body of a create, the body and method of an update, and the events they
+// make. Pure: the storage does the calls. The other direction, platform state → the Kubernetes object, is kube-object.ts.
 
-import type { KubeObject } from '../../k8s/index.js';
 import type { DeploymentWrite, StringMap } from '../../vvp/index.js';
 import {
   RESTART_ANNOTATION, encodeKubeParts, mergeMetadata, withoutReserved,
   type FailureMark, type KubeParts, type NonceRecord,
 } from '../trust/annotations.js';
-import { computeConditions } from './conditions.js';
 import { deepEqual, deepMerge } from './json.js';
-import { childObjectName } from '../instance/owned-children.js';
-import { latestSavepoint, viewTimestamps, type PlatformView } from '../read/platform-view.js';
-import { deriveResourceVersion } from './resource-version.js';
-import { viewProgress } from '../read/view-inputs.js';
-import { restoredFrom } from './restore-nonce.js';
+import { latestSavepoint, type PlatformView } from '../read/platform-view.js';
 import { kubeTime } from './time.js';
-import { API_VERSION, KIND, type DeploymentDefinition, type VvpDeployment, type VvpDeploymentStatus } from '../types.js';
+import type { DeploymentDefinition, VvpDeployment } from '../types.js';
 
 /** A Kubernetes Event the storage should record on the object (and on the platform where it accepts events). */
 export interface PlannedEvent {
@@ -263,71 +258,4 @@ export function planUpdate(view: PlatformView, old: KubeParts, obj: VvpDeploymen
   }
   if (plan.body?.metadata) plan.body.metadata.resourceVersion = d.metadata.resourceVersion;
   return plan;
-}
-
-/** The current parallelism the template asks for. */
-function templateParallelism(view: PlatformView): number | undefined {
-  return view.deployment.spec.template?.spec?.parallelism;
-}
-
-function buildStatus(view: PlatformView, parts: KubeParts): VvpDeploymentStatus {
-  const d = view.deployment;
-  const status: VvpDeploymentStatus = {
-    deploymentId: d.metadata.id,
-    observedGeneration: parts.generation,
-    conditions: computeConditions(view, parts),
-  };
-  if (d.status?.state) status.state = d.status.state;
-  if (view.job) {
-    const j = view.job;
-    status.job = { id: j.metadata.id, name: childObjectName(parts.name, j.metadata.id) };
-    if (j.status?.state) status.job.state = j.status.state;
-    if (j.status?.started?.startedAt) status.job.startedAt = j.status.started.startedAt;
-  }
-  const desired = templateParallelism(view);
-  const runtime = view.autopilot?.mode === 'AUTOPILOT_MODE_ACTIVE' ? view.autopilot.runtimeParallelism : undefined;
-  if (desired !== undefined || runtime !== undefined) {
-    status.parallelism = {};
-    if (desired !== undefined) status.parallelism.desired = desired;
-    if (runtime !== undefined) status.parallelism.runtime = runtime;
-  }
-  const sp = latestSavepoint(view);
-  if (sp) {
-    status.lastSavepoint = { id: sp.metadata.id, name: childObjectName(parts.name, sp.metadata.id) };
-    if (sp.spec?.savepointLocation) status.lastSavepoint.location = sp.spec.savepointLocation;
-    if (sp.status?.state) status.lastSavepoint.state = sp.status.state;
-    if (sp.metadata.origin) status.lastSavepoint.origin = sp.metadata.origin;
-  }
-  if (parts.savepointNonce) status.observedSavepointNonce = parts.savepointNonce.nonce;
-  if (parts.restartNonce) status.observedRestartNonce = parts.restartNonce.nonce;
-  if (parts.restore) status.observedRestoreNonce = parts.restore.nonce;
-  const from = restoredFrom(view, parts.restore);
-  if (from) status.restoredFrom = from;
-  return status;
-}
-
-/** The Kubernetes object for a platform deployment that carries a Kubernetes record (see decodeKubeParts). */
-/** The resourceVersion of the object built from this view (cheap: no Kubernetes record decoded). */
-export function viewResourceVersion(view: PlatformView): string {
-  return deriveResourceVersion(viewProgress(view), viewTimestamps(view));
-}
-
-export function toVvpDeployment(view: PlatformView, parts: KubeParts): VvpDeployment {
-  const d = view.deployment;
-  const metadata: KubeObject['metadata'] = {
-    name: parts.name,
-    namespace: parts.namespace,
-    uid: d.metadata.id,
-    resourceVersion: viewResourceVersion(view),
-    generation: parts.generation,
-    creationTimestamp: parts.creationTimestamp || d.metadata.createdAt,
-  };
-  if (parts.labels !== undefined) metadata.labels = parts.labels;
-  if (parts.annotations !== undefined) metadata.annotations = parts.annotations;
-  if (parts.finalizers !== undefined) metadata.finalizers = parts.finalizers;
-  if (parts.ownerReferences !== undefined) metadata.ownerReferences = parts.ownerReferences;
-  if (parts.generateName !== undefined) metadata.generateName = parts.generateName;
-  if (parts.managedFields !== undefined) metadata.managedFields = parts.managedFields;
-  if (parts.deletion) metadata.deletionTimestamp = parts.deletion.timestamp;
-  return { apiVersion: API_VERSION, kind: KIND, metadata, spec: parts.spec, status: buildStatus(view, parts) };
 }

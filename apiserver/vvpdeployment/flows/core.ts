@@ -8,7 +8,7 @@ import { authorizeApikeySecret, perObjectTokenRejected } from '../trust/apikey-s
 import { platformFailure } from '../errors.js';
 import { SIGNATURE_ANNOTATION, signingClient } from '../trust/record-signature.js';
 import { StateDirectories, type TenancyOptions, authorizePlacementChange, placementAtCreation, placementOf, placementOfPlatform } from '../trust/tenancy.js';
-import { toVvpDeployment } from '../decide/mapping.js';
+import { toVvpDeployment } from '../decide/kube-object.js';
 import type { VvpDeploymentStorageOptions } from '../options.js';
 import type { PlatformView } from '../read/platform-view.js';
 import { PlatformReader } from '../read/reader.js';

@@ -10,6 +10,7 @@ import { ANNOTATION, MANAGED_BY_LABEL, isManagedBy, type KubeParts } from '../tr
 import { NEVER, type StorageCore } from './core.js';
 import type { Listing } from '../read/listing.js';
 import { planCreate } from '../decide/mapping.js';
+import { unknownFieldWarning } from '../decide/unknown-fields.js';
 import { createdView } from '../read/platform-view.js';
 import { checkPlatformDeploymentSize } from '../decide/size-limit.js';
 import { placementAtCreation, placementOfPlatform } from '../trust/tenancy.js';
@@ -38,6 +39,8 @@ export class CreateFlow {
     });
     const pns = obj.spec.deployment.metadata?.namespace ?? '';
     const pname = obj.spec.deployment.metadata?.name ?? '';
+    const unknown = unknownFieldWarning(obj);
+    if (unknown) ctx.warnings?.push(unknown);
     if (ctx.dryRun) return this.dryRunCreated(plan.body, plan.parts, pns);
 
     const opts = await timed(ctx, 'write-options', () => this.writer.writeOptions(ctx, obj));

@@ -12,6 +12,7 @@ import type { DeletionFlow } from './deletion-flow.js';
 import { isPlatformRefusal } from '../errors.js';
 import { deepMerge } from '../decide/json.js';
 import { autopilotHoldsState, planCreate, planUpdate, type PlannedEvent, type UpdatePlan } from '../decide/mapping.js';
+import { unknownFieldWarning } from '../decide/unknown-fields.js';
 import { effectEventMessage, planCauses, platformEffect, specAfter } from '../decide/platform-effect.js';
 import type { PlatformView } from '../read/platform-view.js';
 import { recordRestore, withRestore, type RestoreFlow } from './restore-flow.js';
@@ -66,6 +67,8 @@ export class UpdateFlow {
       return planned;
     });
     const effect = plan.body ? effectOf(view, plan, parts, defaulted, restore) : undefined;
+    const unknown = unknownFieldWarning(defaulted, { spec: parts.spec });
+    if (unknown) ctx.warnings?.push(unknown);
     if (ctx.dryRun) {
       if (effect) ctx.warnings?.push(effect);
       return core.toObject(simulate(view, plan), plan.parts);

@@ -6,7 +6,7 @@
 import type { Deployment } from '../../vvp/index.js';
 import { ANNOTATION, isManagedBy, managedSelector } from '../trust/annotations.js';
 import { type ChildKind, type ManagedOwner, NamespaceReads, type OwnedChildren, addManagedOwner } from '../instance/owned-children.js';
-import { viewResourceVersion } from '../decide/mapping.js';
+import { viewResourceVersion } from '../decide/kube-object.js';
 import { LISTING_BOUNDS, OversizedDeployments } from '../decide/size-limit.js';
 import { type PlatformReads, type SurroundingsReader, asStatus } from './surroundings-reader.js';
 import { type AutopilotRead, type NamespaceSurroundings, viewOf } from './surroundings.js';

@@ -50,6 +50,17 @@ t.test('v2: a read-only cluster-scoped kind has no write operations and no names
   t.notOk('nullable' in doc.definitions['com.example.test.v1.Gadget']!.properties.spec!);
 });
 
+t.test('v2: a node that keeps unknown fields declares no properties, items nor type, as kube\'s CRD v2 (kubectl validates against v2)', async (t) => {
+  const kept = { type: 'object', 'x-kubernetes-preserve-unknown-fields': true, description: 'k', properties: { a: { type: 'string' } } };
+  const info = { ...readOnly.info, schema: { type: 'object', properties: { spec: { type: 'object', properties: { kept, closed: { type: 'object', properties: { b: { type: 'string' } } } } } } } };
+  const v2 = buildV2([{ ...readOnly, info }]) as { definitions: Record<string, { properties: Record<string, { properties: Record<string, Record<string, unknown>> }> }> };
+  const spec = v2.definitions['com.example.test.v1.Gadget']!.properties.spec!;
+  t.same(spec.properties.kept, { 'x-kubernetes-preserve-unknown-fields': true, description: 'k' });
+  t.same(spec.properties.closed, { type: 'object', properties: { b: { type: 'string' } } }, 'a closed node is as written');
+  const v3 = buildV3(groupVersions([{ ...readOnly, info }])[0]!) as { components: { schemas: Record<string, { properties: Record<string, { properties: Record<string, unknown> }> }> } };
+  t.same(v3.components.schemas['com.example.test.v1.Gadget']!.properties.spec!.properties.kept, kept, 'v3 keeps the schema as written');
+});
+
 t.test('ETags are kube-openapi\'s: upper-case SHA-512 hex', async (t) => {
   t.match(etagOf('{}'), /^[0-9A-F]{128}$/);
   t.not(etagOf('{}'), etagOf('{ }'));

@@ -10,7 +10,7 @@ import { VvpDeploymentStorage } from '../../../apiserver/vvpdeployment/storage.j
 import type { VvpDeploymentStorageOptions } from '../../../apiserver/vvpdeployment/options.js';
 import type { VvpDeployment } from '../../../apiserver/vvpdeployment/types.js';
 import { surroundingsAtRest, viewInputs, viewProgress } from '../../../apiserver/vvpdeployment/read/view-inputs.js';
-import { viewResourceVersion } from '../../../apiserver/vvpdeployment/decide/mapping.js';
+import { viewResourceVersion } from '../../../apiserver/vvpdeployment/decide/kube-object.js';
 import type { Deployment, Job, Savepoint } from '../../../apiserver/vvp/types.js';
 import { accessFor } from '../../support/access.js';
 import { FakePlatform } from '../../support/fake-platform.js';

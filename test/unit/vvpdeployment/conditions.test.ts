@@ -61,6 +61,31 @@ t.test('SpecAligned: PUT mode tolerates what the platform fills from its default
   t.match(specAligned(changed, p), { status: 'False', reason: 'OutOfBandChange', message: /flinkConfiguration\.a/ });
 });
 
+t.test('SpecAligned: lists the platform defaults (VVP 3 volumeMounts), whether it replaces or merges them', async (t) => {
+  const mount = (name: string, extra: Record<string, unknown> = {}) => ({ name, volume: { name, emptyDir: {} }, volumeMount: { name, mountPath: `/${name}`, ...extra } });
+  const onPlatform = (volumeMounts: ReturnType<typeof mount>[]) => view({ deployment: deployment({ template: { spec: { artifact: { kind: 'JAR' }, parallelism: 2, flinkConfiguration: { a: '1' }, kubernetes: { pods: { volumeMounts } } } } }) });
+  const wanting = (volumeMounts: ReturnType<typeof mount>[] | undefined, mode: 'PATCH' | 'PUT') => {
+    const p = parts({ projectedMode: mode }, { syncingMode: mode });
+    if (volumeMounts) p.spec.deployment.spec!.template!.spec = { ...p.spec.deployment.spec!.template!.spec, kubernetes: { pods: { volumeMounts } } };
+    return p;
+  };
+  for (const mode of ['PATCH', 'PUT'] as const) {
+    t.match(specAligned(onPlatform([mount('platform-default')]), wanting(undefined, mode)), { status: 'True' }, `${mode}: the spec omits the list, the platform has its default list`);
+    t.match(specAligned(onPlatform([mount('mine')]), wanting([mount('mine')], mode)), { status: 'True' }, `${mode}: its own list, the defaults' replaced (the emulator)`);
+    t.match(specAligned(onPlatform([mount('platform-default'), mount('mine', { readOnly: false })]), wanting([mount('mine')], mode)), { status: 'True' },
+      `${mode}: its own list with the defaults' items merged in, an item defaulted further`);
+    t.match(specAligned(onPlatform([mount('platform-default')]), wanting([mount('mine')], mode)),
+      { status: 'False', reason: 'OutOfBandChange', message: /spec\.template\.spec\.kubernetes\.pods\.volumeMounts\[name=mine\]/ }, `${mode}: an item of its own gone is drift`);
+    t.match(specAligned(onPlatform([mount('mine', { mountPath: '/elsewhere' })]), wanting([mount('mine')], mode)),
+      { status: 'False', message: /volumeMounts\[name=mine\]\.volumeMount\.mountPath/ }, `${mode}: an item of its own changed is drift`);
+  }
+  t.match(specAligned(onPlatform([mount('platform-default')]), wanting([], 'PUT')), { status: 'False', message: /volumeMounts/ }, 'an empty list asked for: the platform\'s items are drift');
+  const unnamed = view({ deployment: deployment({ template: { spec: { artifact: { kind: 'JAR' }, parallelism: 2, flinkConfiguration: { a: '1' }, kubernetes: { pods: { tolerations: [{ key: 'a' }, { key: 'b' }] } } } } }) });
+  const p = parts();
+  p.spec.deployment.spec!.template!.spec = { ...p.spec.deployment.spec!.template!.spec, kubernetes: { pods: { tolerations: [{ key: 'a' }] } } };
+  t.match(specAligned(unnamed, p), { status: 'False', message: /tolerations/ }, 'a list of unnamed items is compared as a whole');
+});
+
 t.test('SpecAligned: a syncingMode switch is pending until the next change', async (t) => {
   const p = parts({ projectedMode: 'PATCH' }, { syncingMode: 'PUT' });
   const differs = view({ deployment: deployment({ template: { spec: { artifact: { kind: 'JAR' }, parallelism: 3, flinkConfiguration: { a: '1' } } } }) });

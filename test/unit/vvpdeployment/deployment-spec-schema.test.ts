@@ -1,5 +1,5 @@
 // The platform Deployment spec as the server validates it (spec.deployment.spec and spec.initFields.spec): what the
-// vendor's swagger declares, closed where the platform is, Kubernetes pod options passed through.
+// vendor's swagger declares; fields it does not know kept for the platform to judge, Kubernetes pod options passed through.
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
@@ -7,6 +7,7 @@ import t from 'tap';
 import { ObjectValidator } from '../../../apiserver/k8s/strategy/validation.js';
 import type { KubeObject } from '../../../apiserver/k8s/types.js';
 import { vvpDeploymentInfo, vvpDeploymentSchema } from '../../../apiserver/vvpdeployment/schema.js';
+import { unknownPlatformFields } from '../../../apiserver/vvpdeployment/decide/unknown-fields.js';
 import { repoRoot, vvpApiDir } from '../../support/emulator.js';
 import { thrownStatus } from '../k8s/thrown.js';
 
@@ -96,9 +97,21 @@ t.test('the examples and a manifest for Ververica\'s VVP 3 operator validate und
   t.equal(pods.futurePodField, true, 'pod templates are Kubernetes PodSpecs: unknown fields there are kept');
 });
 
-t.test('unknown fields in the platform spec follow fieldValidation: Strict 400, Warn a warning, Ignore dropped', async (t) => {
+t.test('unknown fields in the platform spec are kept under every fieldValidation (the subtree preserves unknown fields, as a CRD\'s marked one)', async (t) => {
   for (const path of [['spec', 'deployment', 'spec', 'foo'], [...TEMPLATE_SPEC, 'foo'], [...TEMPLATE_SPEC, 'artifact', 'foo'], [...TEMPLATE_SPEC, 'logging', 'foo'],
     ['spec', 'deployment', 'spec', 'template', 'foo'], ['spec', 'deployment', 'spec', 'upgradeStrategy', 'foo'], ['spec', 'initFields', 'spec', 'template', 'spec', 'foo']]) {
+    const field = path.join('.');
+    for (const fv of ['Strict', 'Warn', 'Ignore'] as const) {
+      const kept = withValue(path, { any: ['value'] });
+      t.same(validator.check(kept, fv), { warnings: [] }, `${field} under ${fv}: no refusal, no pruning warning`);
+      t.same(path.reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], kept), { any: ['value'] }, `${field} under ${fv}: kept as written`);
+    }
+    t.same([...unknownPlatformFields(withValue(path, 1) as never).keys()], [field], `${field} is named as unknown (the write's Warning)`);
+  }
+});
+
+t.test('outside the platform spec, unknown fields still follow fieldValidation: Strict 400, Warn a warning, Ignore dropped', async (t) => {
+  for (const path of [['spec', 'foo'], ['spec', 'deployment', 'foo'], ['spec', 'deployment', 'metadata', 'foo']]) {
     const field = path.join('.');
     t.match(thrownStatus(() => validator.check(withValue(path, 1), 'Strict')), { code: 400, reason: 'BadRequest', message: `strict decoding error: unknown field "${field}"` }, field);
     const warned = withValue(path, 1);
@@ -130,7 +143,9 @@ t.test('wrong types and out-of-range numbers are 422 with a cause at the field',
 
 t.test('kubectl explain learns the platform fields', async (t) => {
   const spec = at(vvpDeploymentSchema as Schema, ['spec', 'deployment', 'spec']);
-  t.notOk(spec['x-kubernetes-preserve-unknown-fields'], 'the platform spec is closed');
+  t.equal(spec['x-kubernetes-preserve-unknown-fields'], true, 'the platform spec keeps fields the server does not know');
+  t.equal(at(spec, ['template', 'spec', 'artifact'])['x-kubernetes-preserve-unknown-fields'], true, 'at every declared depth (the marker is not inherited)');
+  t.ok(at(spec, ['template', 'spec', 'artifact']).properties, 'and still declares its fields (explain, types)');
   t.ok(at(spec, ['template', 'spec', 'artifact', 'pythonArtifactUri']).description);
   t.match(at(spec, ['template', 'spec', 'parallelism']), { type: 'integer', format: 'int32', minimum: 1, maximum: 2147483647 });
   t.equal(at(spec, ['template', 'spec', 'kubernetes'])['x-kubernetes-preserve-unknown-fields'], true, 'Kubernetes options are passed through');

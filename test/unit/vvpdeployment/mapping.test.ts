@@ -1,6 +1,7 @@
 import t from 'tap';
 import { LABEL, MANAGED_BY_LABEL, RESTART_ANNOTATION, decodeKubeParts, encodeKubeParts, type KubeParts } from '../../../apiserver/vvpdeployment/trust/annotations.js';
-import { planCreate, planUpdate, toVvpDeployment } from '../../../apiserver/vvpdeployment/decide/mapping.js';
+import { planCreate, planUpdate } from '../../../apiserver/vvpdeployment/decide/mapping.js';
+import { toVvpDeployment } from '../../../apiserver/vvpdeployment/decide/kube-object.js';
 import type { PlatformView } from '../../../apiserver/vvpdeployment/read/platform-view.js';
 import { withDefaults } from '../../../apiserver/vvpdeployment/decide/validation.js';
 import type { VvpDeployment, VvpDeploymentSpec } from '../../../apiserver/vvpdeployment/types.js';

@@ -119,6 +119,14 @@ export async function adminRoutes(app: FastifyInstance, { ctx }: RouteOptions): 
     ctx.errorShape = request.body.shape;
     return { shape: ctx.errorShape };
   });
+  app.get('/__emulator/unknown-fields', { config: admin }, async () => ({ mode: ctx.unknownSpecFields }));
+  app.put<{ Body: { mode: 'keep' | 'refuse' } }>('/__emulator/unknown-fields', {
+    config: admin,
+    schema: { body: { type: 'object', additionalProperties: false, required: ['mode'], properties: { mode: { type: 'string', enum: ['keep', 'refuse'] } } } },
+  }, async (request) => {
+    ctx.unknownSpecFields = request.body.mode;
+    return { mode: ctx.unknownSpecFields };
+  });
   app.patch<{ Body: Partial<Timings> }>('/__emulator/timings', { config: admin, schema: { body: timingsSchema } }, async (request) => {
     Object.assign(ctx.timings, request.body);
     return ctx.timings;

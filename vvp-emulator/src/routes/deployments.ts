@@ -1,10 +1,13 @@
 // The deployments routes of the AppManager API; the rules live in deployments/service.ts.
 
+import { Ajv, type ValidateFunction } from 'ajv';
 import type { FastifyInstance } from 'fastify';
-import { principalOf } from '../context.js';
+import { principalOf, type EmulatorContext } from '../context.js';
+import { badRequest } from '../errors.js';
 import { DeploymentService, findDeployment } from '../deployments/service.js';
 import type { JsonObject } from '../json.js';
 import { deploymentBodySchema } from '../schemas.js';
+import { validationMessage } from '../server.js';
 import { namespaceOf, type RouteOptions } from './common.js';
 
 type ByName = { Params: { namespace: string; name: string } };
@@ -13,6 +16,17 @@ type WithBody = { Body: { metadata?: JsonObject; spec?: JsonObject } };
 const listHead = Buffer.from('{"kind":"DeploymentList","apiVersion":"v1","metadata":{},"items":[');
 const comma = Buffer.from(',');
 const listTail = Buffer.from(']}');
+
+/** The 2.4.3 definitions closed: what a platform that knows no field beyond them accepts (admin API `unknown-fields`). */
+const closed = (() => {
+  const ajv = new Ajv({ allErrors: false, strict: false });
+  return { whole: ajv.compile(deploymentBodySchema(false, true)), patch: ajv.compile(deploymentBodySchema(true, true)) };
+})();
+
+/** Refuses a field of the spec the 2.4.3 definitions do not declare, when the emulator is told to (else it is kept). */
+function checkUnknownFields(ctx: EmulatorContext, validate: ValidateFunction, body: unknown): void {
+  if (ctx.unknownSpecFields === 'refuse' && !validate(body)) throw badRequest(validationMessage(validate.errors ?? []));
+}
 
 export async function deploymentRoutes(app: FastifyInstance, { ctx }: RouteOptions): Promise<void> {
   const service = new DeploymentService(ctx);
@@ -35,7 +49,10 @@ export async function deploymentRoutes(app: FastifyInstance, { ctx }: RouteOptio
   app.post<{ Params: { namespace: string } } & WithBody>(
     base,
     { config: write, schema: { body: deploymentBodySchema(false) } },
-    async (request, reply) => reply.code(201).send(service.create(namespaceOf(ctx, request), request.body, principalOf(request))),
+    async (request, reply) => {
+      checkUnknownFields(ctx, closed.whole, request.body);
+      return reply.code(201).send(service.create(namespaceOf(ctx, request), request.body, principalOf(request)));
+    },
   );
 
   app.get<ByName>(`${base}/:name`, { config: read }, async (request, reply) => {
@@ -43,11 +60,13 @@ export async function deploymentRoutes(app: FastifyInstance, { ctx }: RouteOptio
     return reply.type('application/json').send(ns.deployments.json(findDeployment(ns, request.params.name)));
   });
 
-  app.patch<ByName & WithBody>(`${base}/:name`, { config: write, schema: { body: deploymentBodySchema(true) } }, async (request) =>
-    service.patch(namespaceOf(ctx, request), request.params.name, request.body, principalOf(request)),
-  );
+  app.patch<ByName & WithBody>(`${base}/:name`, { config: write, schema: { body: deploymentBodySchema(true) } }, async (request) => {
+    checkUnknownFields(ctx, closed.patch, request.body);
+    return service.patch(namespaceOf(ctx, request), request.params.name, request.body, principalOf(request));
+  });
 
   app.put<ByName & WithBody>(`${base}/:name`, { config: write, schema: { body: deploymentBodySchema(false) } }, async (request, reply) => {
+    checkUnknownFields(ctx, closed.whole, request.body);
     const { deployment, created } = service.put(namespaceOf(ctx, request), request.params.name, request.body, principalOf(request));
     return reply.code(created ? 201 : 200).send(deployment);
   });
