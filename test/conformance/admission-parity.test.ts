@@ -1,7 +1,8 @@
-// Admission indistinguishable from a CRD's: the policy table (cases/policies.ts) applied, through the suite's real
+// Admission indistinguishable from a CRD's: the policy tables (cases/policies.ts, cases/cel-library.ts,
+// cases/policy-tables.ts) and the webhook table (cases/webhooks.ts, a real HTTPS webhook server) applied, through the suite's real
 // kube-apiserver, to the product's vvpdeployments (decided by kube's own plugins in the kube-admission helper) and to the
 // same kind served as a CRD (decided by kube-apiserver itself). Each case's two answers — code, Status, warnings, the
-// admitted object — are compared after the differential harness's normalisation; a difference fails unless
+// admitted object, and for webhooks every AdmissionReview received — are compared after the differential harness's normalisation; a difference fails unless
 // docs/crd-differences.md lists the case with its reason. The counts go to .state/admission-conformance-summary.txt,
 // which `make test` prints.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -12,7 +13,13 @@ import { eventually } from '../support/eventually.js';
 import { startProduct } from '../support/product.js';
 import { CRD_GROUP, installCrd } from './cases/crd.js';
 import { JSON_CT, MERGE, manifest, type Json } from './cases/fixtures.js';
-import { POLICY_CASES, type PolicyCase } from './cases/policies.js';
+import { CEL_LIBRARY_CASES } from './cases/cel-library.js';
+import { POLICY_CASES as HAND_WRITTEN, type PolicyCase } from './cases/policies.js';
+import { POLICY_TABLE_CASES } from './cases/policy-tables.js';
+import { WEBHOOK_CASES, type WebhookCase } from './cases/webhooks.js';
+import { webhookSuite } from '../support/admission-webhooks.js';
+
+const POLICY_CASES = [...HAND_WRITTEN, ...CEL_LIBRARY_CASES, ...POLICY_TABLE_CASES];
 
 const NS = 'adm-conf';
 const REG = '/apis/admissionregistration.k8s.io/v1';
@@ -79,6 +86,23 @@ const SENTINELS: PolicyCase[] = [
   { name: 'sentinel/params', policy: { failurePolicy: 'Fail', paramKind: { apiVersion: 'v1', kind: 'ConfigMap' }, validations: [{ expression: "params.data.ready != 'yes'", message: 'sentinel params' }] }, binding: { paramRef: { name: '<params>', namespace: NS, parameterNotFoundAction: 'Allow' } }, params: { ready: 'yes' } },
 ];
 
+const hooks = await webhookSuite({
+  ns: NS, hooksNs: 'adm-conf-hooks', groups: [product.group, crd.group], mark: MARK, post, observed,
+  installMap: (policy, id) => install({ name: `map-of-${id}`, kind: 'mutating', policy }, id),
+});
+const webhookId = (i: number) => `w${i}`;
+/** Installed after every webhook case: a mutating webhook's label, seen by a validating webhook that then denies. */
+const WEBHOOK_SENTINEL: WebhookCase = {
+  name: 'sentinel/webhooks', action: 'create-dry', hooks: [
+    { type: 'mutating', answer: () => ({ allowed: true, patch: [{ op: 'add', path: '/metadata/labels/wh-sentinel', value: 'seen' }] }) },
+    { type: 'validating', answer: (r) => r.object?.metadata.labels?.['wh-sentinel'] ? { allowed: false, status: { message: 'webhook sentinel' } } : { allowed: true } },
+  ],
+};
+async function webhookSentinelSeen(s: SideApi): Promise<boolean> {
+  const a = await hooks.caseOf(WEBHOOK_SENTINEL, 'ws').run(s) as { answer: Record<string, unknown> };
+  return isObj(a.answer.status) && String(a.answer.status.message).includes('webhook sentinel');
+}
+
 async function sentinelsSeen(s: SideApi): Promise<boolean> {
   const answers = await Promise.all(SENTINELS.map((c, i) => caseOf(c, `s${i}`).run(s) as Promise<Record<string, unknown>>));
   const denied = (a: Record<string, unknown>, message: string) => isObj(a.status) && String(a.status.message).includes(message);
@@ -96,22 +120,40 @@ t.before(async () => {
       rejected.set(c.name, (err as Error).message);
     }
   }
+  await hooks.setup();
+  for (const [i, c] of WEBHOOK_CASES.entries()) {
+    try {
+      await hooks.install(c, webhookId(i));
+    } catch (err) {
+      rejected.set(c.name, (err as Error).message);
+    }
+  }
   for (const [i, c] of SENTINELS.entries()) await install(c, `s${i}`);
+  await hooks.install(WEBHOOK_SENTINEL, 'ws');
   // Both admission chains (kube-apiserver's and the helper's) watch the same configurations: wait until both apply the last.
-  await eventually('both sides apply the policies', async () => (await sentinelsSeen(product)) && (await sentinelsSeen(crd)), 180_000);
+  await eventually('both sides apply the policies and webhooks', async () => {
+    const seen = { product: await sentinelsSeen(product), crd: await sentinelsSeen(crd), productWebhooks: await webhookSentinelSeen(product), crdWebhooks: await webhookSentinelSeen(crd) };
+    if (Object.values(seen).every(Boolean)) return true;
+    throw new Error(`not yet: ${JSON.stringify(seen)}`);
+  }, 180_000);
 });
 
 t.teardown(async () => {
-  for (const plural of ['validatingadmissionpolicybindings', 'validatingadmissionpolicies', 'mutatingadmissionpolicybindings', 'mutatingadmissionpolicies']) {
+  for (const plural of ['validatingadmissionpolicybindings', 'validatingadmissionpolicies', 'mutatingadmissionpolicybindings', 'mutatingadmissionpolicies', 'mutatingwebhookconfigurations', 'validatingwebhookconfigurations']) {
     await senders.send({ method: 'DELETE', path: `${REG}/${plural}?labelSelector=adm-conformance%3Dyes` });
   }
   await senders.send({ method: 'DELETE', path: `/api/v1/namespaces/${NS}` });
+  await senders.send({ method: 'DELETE', path: '/api/v1/namespaces/adm-conf-hooks' });
+  await hooks.close();
   senders.close();
 });
 
 t.test('every policy decides on a VvpDeployment as on the CRD, or the difference is documented', async (t) => {
   for (const [name, why] of rejected) t.fail(`the policy of ${name} is not stored: ${why.slice(0, 1200)}`);
-  const cases = POLICY_CASES.flatMap((c, i) => rejected.has(c.name) ? [] : [caseOf(c, idOf(i))]);
+  const cases = [
+    ...POLICY_CASES.flatMap((c, i) => rejected.has(c.name) ? [] : [caseOf(c, idOf(i))]),
+    ...WEBHOOK_CASES.flatMap((c, i) => rejected.has(c.name) ? [] : [hooks.caseOf(c, webhookId(i))]),
+  ];
   t.equal(new Set(cases.map((c) => c.name)).size, cases.length, 'case names are unique');
   const documented = documentedCases(readFileSync(resolve('docs/crd-differences.md'), 'utf8'));
   const results = await runCases(cases, { product, crd }, documented, 4);

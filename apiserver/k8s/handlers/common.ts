@@ -255,8 +255,21 @@ export function warningHeader(text: string): string {
   return `299 - ${JSON.stringify(text)}`;
 }
 
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
+/**
+ * The Warning headers of an answer as kube-apiserver's warning recorder makes them: each distinct text once, and no
+ * text k8s.io/apimachinery's NewWarningHeader refuses (empty, or holding a control character) — such a warning, from a
+ * webhook say, is dropped, not sent.
+ */
+export function warningHeaders(warnings: string[]): string[] {
+  return [...new Set(warnings)].filter((w) => w !== '' && !CONTROL.test(w)).map(warningHeader);
+}
+
 export function sendWithWarnings(reply: FastifyReply, code: number, warnings: string[], body: unknown): FastifyReply {
-  if (warnings.length > 0) reply.header('warning', warnings.map(warningHeader));
+  const headers = warningHeaders(warnings);
+  if (headers.length > 0) reply.header('warning', headers);
   return reply.code(code).type('application/json').send(JSON.stringify(body));
 }
 

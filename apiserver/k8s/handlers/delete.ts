@@ -7,7 +7,7 @@ import { matchesSelectors } from '../list/selectors.js';
 import { type DeleteOptions, isGetter, isGracefulDeleter, isLister, type RequestContext } from '../storage.js';
 import { isStatusError, statusErrors, successStatus } from '../status.js';
 import type { KubeObject } from '../types.js';
-import { type Endpoint, admit, invalidOptions, outputFor, parseDryRun, queryParam, renderObject, requestContext, withTypeMeta } from './common.js';
+import { type Endpoint, admit, invalidOptions, outputFor, parseDryRun, queryParam, renderObject, requestContext, sendWithWarnings, withTypeMeta } from './common.js';
 import { listOptions, notSupported } from './read.js';
 
 const PROPAGATION = ['Orphan', 'Background', 'Foreground'] as const;
@@ -67,11 +67,11 @@ function parseDeleteOptions(request: FastifyRequest): ParsedDelete {
  * Admission of one delete (admission/chain.ts). The live object — the review's oldObject — is read only when a
  * webhook or policy could take this delete; otherwise the storage's own read is the only one.
  */
-async function admitDelete(endpoint: Endpoint, ctx: RequestContext, namespace: string | undefined, name: string, options: DeleteOptions, live?: KubeObject) {
+async function admitDelete(endpoint: Endpoint, ctx: RequestContext, namespace: string | undefined, name: string, options: DeleteOptions, live?: KubeObject): Promise<string[]> {
   let old = live;
   if (!old && isGetter(endpoint.storage) && endpoint.admission.needsObjects?.(endpoint.info, 'DELETE')) old = await endpoint.storage.get(ctx, namespace, name);
   old ??= { apiVersion: endpoint.apiVersion, kind: endpoint.info.kind, metadata: { name, ...(namespace ? { namespace } : {}) } };
-  await admit(endpoint, ctx, 'DELETE', undefined, old, undefined, { ...options });
+  return (await admit(endpoint, ctx, 'DELETE', undefined, old, undefined, { ...options })).warnings;
 }
 
 export async function deleteObject(endpoint: Endpoint, request: FastifyRequest, reply: FastifyReply, namespace: string | undefined, name: string) {
@@ -80,16 +80,17 @@ export async function deleteObject(endpoint: Endpoint, request: FastifyRequest, 
   const format = outputFor(request, { list: false });
   const { options, dryRun } = parseDeleteOptions(request);
   const ctx = requestContext(request, reply, dryRun);
-  await admitDelete(endpoint, ctx, namespace, name, options);
+  // The admission's warnings (a webhook's, a policy's Warn action) reach the client, as kube-apiserver's do.
+  const warnings = await admitDelete(endpoint, ctx, namespace, name, options);
   const result = await storage.delete(ctx, namespace, name, options);
   // A dry run of a delete that would not wait (no finalizers) answers what the real one would: Success.
   const immediate = dryRun && !result.object.metadata.finalizers?.length;
   if (result.deleted || immediate) {
-    return reply.type('application/json').send(JSON.stringify(successStatus({
+    return sendWithWarnings(reply, 200, warnings, successStatus({
       name, group: endpoint.info.group, kind: endpoint.info.resource, uid: result.object.metadata.uid,
-    })));
+    }));
   }
-  return reply.type('application/json').send(JSON.stringify(renderObject(endpoint, request, format, result.object)));
+  return sendWithWarnings(reply, 200, warnings, renderObject(endpoint, request, format, result.object));
 }
 
 export async function deleteCollection(endpoint: Endpoint, request: FastifyRequest, reply: FastifyReply, namespace: string | undefined) {
@@ -100,14 +101,15 @@ export async function deleteCollection(endpoint: Endpoint, request: FastifyReque
   const ctx = requestContext(request, reply, dryRun);
   const { items, metadata } = await storage.list(ctx, list);
   const deleted: KubeObject[] = [];
+  const warnings: string[] = [];
   for (const item of items.filter((o) => matchesSelectors(o, list))) {
     try {
-      await admitDelete(endpoint, ctx, item.metadata.namespace, item.metadata.name ?? '', options, withTypeMeta(endpoint, item));
+      warnings.push(...await admitDelete(endpoint, ctx, item.metadata.namespace, item.metadata.name ?? '', options, withTypeMeta(endpoint, item)));
       const result = await storage.delete(ctx, item.metadata.namespace, item.metadata.name ?? '', options);
       deleted.push(withTypeMeta(endpoint, result.object));
     } catch (err) {
       if (!(isStatusError(err) && err.code === 404)) throw err; // gone meanwhile: nothing to do
     }
   }
-  return reply.type('application/json').send(JSON.stringify({ kind: endpoint.info.listKind, apiVersion: endpoint.apiVersion, metadata, items: deleted }));
+  return sendWithWarnings(reply, 200, warnings, { kind: endpoint.info.listKind, apiVersion: endpoint.apiVersion, metadata, items: deleted });
 }

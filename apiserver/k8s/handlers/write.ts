@@ -110,9 +110,14 @@ async function admitWrite(
 ) {
   const strategy = strategyOf(endpoint.storage);
   applySchemaDefaults(object, endpoint.info.schema);
+  const namespace = object.metadata.namespace;
+  const sent = endpoint.validator.unknownFields(object, live);
   return timed(ctx, 'admission', () => admit(endpoint, ctx, live ? 'UPDATE' : 'CREATE', object, live, (o) => {
+    // rest.BeforeCreate/BeforeUpdate: a mutating webhook may not move the object to another namespace.
+    if (!o.metadata.namespace && namespace) o.metadata.namespace = namespace;
+    if (o.metadata.namespace !== namespace) throw statusErrors.badRequest('the namespace of the provided object does not match the namespace sent on the request');
     if (!live) fillCreateSystemFields(endpoint.info, o);
-    const { warnings } = endpoint.validator.check(o, fieldValidation, live);
+    const { warnings } = endpoint.validator.check(o, fieldValidation, live, sent);
     if (live) applyUpdateStrategy(endpoint.info, strategy, o, live);
     else applyCreateStrategy(endpoint.info, strategy, o);
     managedFields(o);
@@ -144,6 +149,9 @@ export async function createObject(endpoint: Endpoint, request: FastifyRequest, 
   if (object.metadata.resourceVersion) throw statusErrors.badRequest('resourceVersion should not be set on objects to be created');
   clearSystemFields(object);
   const ctx = requestContext(request, reply, dryRun, manager);
+  // kube-apiserver's create.go: managedFields before mutating admission (webhooks see them); after the strategy step
+  // they are brought up to date with what admission and the strategy changed.
+  object.metadata.managedFields = updateManagedFields(undefined, object, undefined, ownershipContext(endpoint, manager));
   const { object: admittedObject, warnings } = await admitWrite(endpoint, ctx, object, undefined, fieldValidation, (o) => {
     o.metadata.managedFields = updateManagedFields(undefined, o, undefined, ownershipContext(endpoint, manager));
   });
@@ -179,6 +187,8 @@ export async function replaceObject(endpoint: Endpoint, request: FastifyRequest,
     else clearSystemFields(object);
     // An empty managedFields decodes as none for a CRD: the live entries stay (kube keeps what clients do not understand).
     const entries = object.metadata.managedFields?.length ? object.metadata.managedFields : live?.metadata.managedFields;
+    // update.go: managedFields before mutating admission too.
+    object.metadata.managedFields = updateManagedFields(live, object, entries, ownershipContext(endpoint, manager));
     return unchangedKeepsManagedFields(await admitted(endpoint, ctx, object, live, fieldValidation, outcome, (o) => {
       o.metadata.managedFields = updateManagedFields(live, o, entries, ownershipContext(endpoint, manager));
     }), live);

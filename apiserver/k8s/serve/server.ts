@@ -11,7 +11,7 @@ import type { Authenticator } from '../auth/authenticator.js';
 import type { Authorizer } from '../auth/authorizer.js';
 import { authHook } from '../auth/hook.js';
 import { type FlowController, type FlowControlMetrics, flowControlHook } from '../flowcontrol/index.js';
-import { type WatchSettings, warningHeader } from '../handlers/common.js';
+import { type WatchSettings, warningHeaders } from '../handlers/common.js';
 import { type VersionInfo, apiRoutes } from './installer.js';
 import { ApiMetrics } from './metrics.js';
 import { parseQuery, urlProblem } from './request-url.js';
@@ -133,7 +133,8 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
   app.setErrorHandler((err, request, reply) => {
-    if (isStatusError(err) && err.warnings.length > 0) reply.header('warning', err.warnings.map(warningHeader));
+    const warnings = isStatusError(err) ? warningHeaders(err.warnings) : [];
+    if (warnings.length > 0) reply.header('warning', warnings);
     return sendStatus(reply, toStatus(err, request));
   });
   app.setNotFoundHandler((_request, reply) => sendStatus(reply, statusErrors.notFoundPath().status));

@@ -48,6 +48,14 @@ function valueAtInstance(object: unknown, instancePath: string): unknown {
   return current;
 }
 
+/** The JSON type of a value as kube-openapi names it (integer for a whole number). */
+function jsonTypeName(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  if (typeof value === 'number') return Number.isInteger(value) ? 'integer' : 'number';
+  return typeof value;
+}
+
 /** One cause per bad field path, in the words of k8s.io/apimachinery field errors. */
 export function causesFromAjv(errors: ErrorObject[], object: unknown): StatusCause[] {
   const seen = new Set<string>();
@@ -62,6 +70,11 @@ export function causesFromAjv(errors: ErrorObject[], object: unknown): StatusCau
     } else if (e.keyword === 'enum') {
       const allowed = (e.params as { allowedValues: unknown[] }).allowedValues.map(quote).join(', ');
       cause = { type: 'FieldValueNotSupported', message: `Unsupported value: ${quote(valueAtInstance(object, e.instancePath))}: supported values: ${allowed}`, field };
+    } else if (e.keyword === 'type') {
+      // kube-openapi's validate: the value's JSON type is what is shown, as a FieldValueTypeInvalid.
+      const actual = jsonTypeName(valueAtInstance(object, e.instancePath));
+      const expected = (e.params as { type: string | string[] }).type;
+      cause = { type: 'FieldValueTypeInvalid', message: `Invalid value: ${quote(actual)}: ${field || 'body'} in body must be of type ${String(expected)}: ${quote(actual)}`, field };
     } else {
       cause = { type: 'FieldValueInvalid', message: `Invalid value: ${quote(valueAtInstance(object, e.instancePath))}: ${field || 'body'} in body ${e.message ?? 'is invalid'}`, field };
     }
@@ -122,8 +135,27 @@ export class ObjectValidator {
    * Prunes, defaults and validates `object` in place. Throws 400 (Strict with unknown fields) or 422. Undeclared
    * fields the `live` object already has are the storage's, not the client's: neither reported nor pruned.
    */
-  check(object: KubeObject, fieldValidation: FieldValidation, live?: KubeObject): ValidationResult {
-    const unknown: string[] = [];
+  check(object: KubeObject, fieldValidation: FieldValidation, live?: KubeObject, sent?: Set<string>): ValidationResult {
+    const unknown = this.prune(object, live, [], sent);
+    if (unknown.length > 0 && fieldValidation === 'Strict') {
+      const { kind, version } = this.info;
+      throw statusErrors.badRequest(`${kind} in version "${version}" cannot be handled as a ${kind}: strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(', ')}`);
+    }
+    return this.validated(object, live, unknown, fieldValidation);
+  }
+
+  /**
+   * The undeclared fields of what the client sent (on a copy): kube reports those when it decodes the body, before
+   * admission; what a mutating webhook or policy adds later is pruned without a word (check's `sent`).
+   */
+  unknownFields(object: KubeObject, live?: KubeObject): Set<string> {
+    const all: string[] = [];
+    this.prune(structuredClone(object), live, all);
+    return new Set(all);
+  }
+
+  /** Prunes undeclared fields into `unknown`; answers those to report (all, or those also in `sent`). */
+  private prune(object: KubeObject, live: KubeObject | undefined, unknown: string[], sent?: Set<string>): string[] {
     let keep: Set<string> | undefined;
     if (live) {
       const liveUnknown: string[] = [];
@@ -139,10 +171,10 @@ export class ObjectValidator {
         }
       }
     }
-    if (unknown.length > 0 && fieldValidation === 'Strict') {
-      const { kind, version } = this.info;
-      throw statusErrors.badRequest(`${kind} in version "${version}" cannot be handled as a ${kind}: strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(', ')}`);
-    }
+    return sent ? unknown.filter((f) => sent.has(f)) : unknown;
+  }
+
+  private validated(object: KubeObject, live: KubeObject | undefined, unknown: string[], fieldValidation: FieldValidation): ValidationResult {
     dropEmptyCollections(object.metadata);
     const meta = objectMetaCauses(object.metadata);
     if (live?.metadata.deletionTimestamp) meta.push(...newFinalizerCauses(object.metadata.finalizers, live.metadata.finalizers));

@@ -18,9 +18,9 @@ t.test('one cause per field path, in apimachinery words', async (t) => {
   t.same(status?.details?.causes, [
     { type: 'FieldValueInvalid', field: 'metadata.labels.a', message: 'Invalid value: 1: must be a string' },
     { type: 'FieldValueRequired', message: 'Required value', field: 'spec.image' },
-    { type: 'FieldValueInvalid', message: 'Invalid value: "x": spec.replicas in body must be integer', field: 'spec.replicas' },
+    { type: 'FieldValueTypeInvalid', message: 'Invalid value: "string": spec.replicas in body must be of type integer: "string"', field: 'spec.replicas' },
     { type: 'FieldValueNotSupported', message: 'Unsupported value: "pink": supported values: "red", "green", "blue"', field: 'spec.color' },
-    { type: 'FieldValueInvalid', message: 'Invalid value: 1: spec.tags[0] in body must be string', field: 'spec.tags[0]' },
+    { type: 'FieldValueTypeInvalid', message: 'Invalid value: "integer": spec.tags[0] in body must be of type string: "integer"', field: 'spec.tags[0]' },
   ]);
 });
 
