@@ -5,6 +5,7 @@
 import { VvpError, isVvpHttpError } from './errors.js';
 import { runtimeParallelismOf } from './autopilot.js';
 import { Transport, type CallRecord, type HttpCall, type HttpMethod, type VvpLogger } from './http.js';
+import { PacedTransport } from './paced-transport.js';
 import { ListStream, type ListStreamBounds, type ListStreamVisitor } from './list-stream.js';
 import { VVP_ROUTES as R, formatLabelSelector, queryString, segment as s } from './routes.js';
 import type {
@@ -41,6 +42,12 @@ export interface VvpClientOptions {
   logger?: VvpLogger;
   /** Called once per HTTP exchange (a retried read counts twice), e.g. to feed Prometheus. */
   onCall?: (call: CallRecord) => void;
+  /** Calls to this platform running at once; further calls wait, fairly between flows (call-gate.ts). Default 32. */
+  maxConcurrentCalls?: number;
+  /** The flow of a call whose options name none (e.g. the user of the request being served); unset: background. */
+  flowOf?: () => string | undefined;
+  /** Called when the number of running or waiting calls changes, e.g. to feed Prometheus. */
+  onCallSlots?: (running: number, waiting: number) => void;
 }
 
 /** A token that may change while the server runs (a file a Kubernetes Secret volume updates in place). */
@@ -57,6 +64,8 @@ export interface CallOptions {
   /** Whose `token` this is, for the error of a 401 (VvpError.tokenName), e.g. the Secret it was read from. */
   tokenName?: string;
   signal?: AbortSignal;
+  /** Whose call this is, for the fair sharing of call slots (VvpClientOptions.flowOf when unset). */
+  flow?: string;
 }
 
 export interface DeploymentListQuery {
@@ -75,19 +84,36 @@ export interface SavepointRegistration extends SavepointTrigger {
 }
 
 const DEFAULT_TIMEOUT_MS = 10_000;
+/**
+ * Concurrent calls per platform instance. The AppManager's limits are not published: it is a Spring Boot service
+ * whose requests each hold one of its database connections (HikariCP's default pool: 10), so calls beyond a few
+ * dozen only queue inside the platform, where nobody is fair. 32 keeps it busy and leaves the queue here.
+ */
+export const DEFAULT_MAX_CONCURRENT_CALLS = 32;
 
 /**
  * The Ververica Platform AppManager and Platform REST APIs, as the product uses them. Every method throws
  * `VvpError` on failure, and none repeats a write (see Transport for the one read retry).
  */
 export class VvpClient {
-  private readonly transport: Transport;
+  private readonly transport: PacedTransport;
   private readonly token: TokenSource;
+  private readonly flowOf: () => string | undefined;
 
   constructor(options: VvpClientOptions) {
-    this.transport = new Transport({ ...options, timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS });
+    const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const limit = options.maxConcurrentCalls ?? DEFAULT_MAX_CONCURRENT_CALLS;
+    // The socket pool never holds a call back: the gate does, fairly.
+    const http = new Transport({ ...options, timeoutMs, maxSockets: Math.max(limit, options.maxSockets ?? 0) });
+    this.transport = new PacedTransport(http, limit, timeoutMs, options.onCallSlots);
+    this.flowOf = options.flowOf ?? (() => undefined);
     const token = options.token;
     this.token = typeof token === 'object' ? token : { current: () => token, reread: () => false };
+  }
+
+  /** The highest number of calls that ran at once (tests, the bench). */
+  get peakConcurrentCalls(): number {
+    return this.transport.gate.peak;
   }
 
   /** Closes pooled connections; calls after this open new ones. */
@@ -314,19 +340,20 @@ export class VvpClient {
    * is sent once more with the new one; a write refused with 401 was not carried out, so repeating it is safe.
    */
   private async send(method: HttpMethod, route: string, path: string, body: unknown, opts: CallOptions | undefined, sink?: HttpCall['sink']) {
+    const flow = opts?.flow ?? this.flowOf();
     if (opts?.token !== undefined) {
       try {
-        return await this.transport.call({ method, route, path, body, token: opts.token, signal: opts.signal, sink });
+        return await this.transport.call({ method, route, path, body, token: opts.token, signal: opts.signal, sink, flow });
       } catch (err) {
         if (isVvpHttpError(err, 401)) err.tokenName = opts.tokenName;
         throw err;
       }
     }
     try {
-      return await this.transport.call({ method, route, path, body, token: this.token.current(), signal: opts?.signal, sink });
+      return await this.transport.call({ method, route, path, body, token: this.token.current(), signal: opts?.signal, sink, flow });
     } catch (err) {
       if (!isVvpHttpError(err, 401) || !this.token.reread()) throw err;
-      return this.transport.call({ method, route, path, body, token: this.token.current(), signal: opts?.signal, sink });
+      return this.transport.call({ method, route, path, body, token: this.token.current(), signal: opts?.signal, sink, flow });
     }
   }
 
