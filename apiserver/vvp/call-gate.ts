@@ -3,7 +3,12 @@
 // finds every slot taken waits in its flow's queue, and a freed slot goes to the next flow in turn (round robin over
 // the flows that wait), so one flow's burst of hundreds of calls delays another flow's call by at most one turn
 // rather than by the whole burst. When the platform itself refuses for load (429/503 with Retry-After), no new call
-// is started before that time: the platform is asked to do less, not the same again at once.
+// is started before that time: the platform is asked to do less, not the same again at once. The end of such a pause
+// is checked on a monotonic clock, and again whenever its timer fires: Node counts a timer from the event loop's
+// cached time, so it may fire a few milliseconds before the pause ends by the clock — and a waiter nobody woke again
+// would wait out its whole budget (a 504 for a read that only had to wait a second).
+
+import { performance } from 'node:perf_hooks';
 
 /** Why a call did not get a slot. */
 export type GateRefusal = 'aborted' | 'timeout';
@@ -26,7 +31,11 @@ export class CallGate {
   /** Highest number of calls that ran at once, for tests and the bench. */
   peak = 0;
 
-  constructor(readonly limit: number, private readonly onChange?: (running: number, waiting: number) => void) {}
+  constructor(
+    readonly limit: number,
+    private readonly onChange?: (running: number, waiting: number) => void,
+    private readonly clock: () => number = () => performance.now(),
+  ) {}
 
   get inFlight(): number { return this.running; }
 
@@ -73,21 +82,28 @@ export class CallGate {
 
   /** The platform asked to be left alone for `ms`: no call starts before then (calls already running go on). */
   pause(ms: number): void {
-    const until = Date.now() + ms;
+    const until = this.clock() + ms;
     if (until <= this.pausedUntil) return;
     this.pausedUntil = until;
+    this.wakeAtPauseEnd();
+  }
+
+  /** Dispatches when the pause ends: a timer, set again if it fires early (see the top of this file). */
+  private wakeAtPauseEnd(): void {
     clearTimeout(this.pauseTimer);
-    this.pauseTimer = setTimeout(() => this.dispatch(), ms);
+    const left = this.pausedUntil - this.clock();
+    if (left <= 0) return;
+    this.pauseTimer = setTimeout(() => this.dispatch(), Math.ceil(left) + 1);
     this.pauseTimer.unref();
   }
 
   /** Milliseconds until calls may start again after a platform's Retry-After; 0 when not held back. */
   get pausedForMs(): number {
-    return Math.max(0, this.pausedUntil - Date.now());
+    return Math.max(0, this.pausedUntil - this.clock());
   }
 
   private paused(): boolean {
-    return Date.now() < this.pausedUntil;
+    return this.clock() < this.pausedUntil;
   }
 
   private take(): GateTicket {
@@ -108,6 +124,10 @@ export class CallGate {
 
   /** Hands free slots out, one flow at a time: the flow served goes to the back of the line (Map order). */
   private dispatch(): void {
+    if (this.paused()) {
+      if (this.flows.size > 0) this.wakeAtPauseEnd();
+      return;
+    }
     while (this.running < this.limit && this.flows.size > 0 && !this.paused()) {
       const [flow, queue] = this.flows.entries().next().value as [string, Waiter[]];
       const waiter = queue.shift()!;

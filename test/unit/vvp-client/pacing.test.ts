@@ -68,6 +68,21 @@ t.test('a call that waits longer than its limit for a slot gives up; an aborted 
   t.equal(gate.waiting, 0);
 });
 
+t.test('a call waiting out the platform\'s Retry-After gets its slot when the pause ends, even if the timer fires early by the clock', async (t) => {
+  // The gate's clock lags the timer, as Node's cached loop time can make a timer fire before the pause ends by the
+  // clock: the first wake-up finds the gate still paused, and nothing else happens in the gate afterwards.
+  let now = 0;
+  const gate = new CallGate(4, undefined, () => now);
+  gate.pause(50);
+  const waiting = gate.acquire('reader', 60_000);
+  await new Promise((resolve) => setTimeout(resolve, 150));
+  t.equal(gate.waiting, 1, 'still held back: by the gate\'s clock the pause has not ended');
+  now = 100;
+  const ticket = await Promise.race([waiting, new Promise<'stranded'>((resolve) => setTimeout(() => resolve('stranded'), 5_000))]);
+  t.type(ticket, 'object', 'the slot is given once the pause has ended by the clock, without another call arriving');
+  if (typeof ticket === 'object') ticket.release();
+});
+
 t.test('no more than maxConcurrentCalls reach the platform at once; all are answered', async (t) => {
   const { client, arrivals, peak } = await platform(t, () => new Promise((resolve) => setTimeout(() => resolve({ status: 200 }), 30)), { maxConcurrentCalls: 3 });
   const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => client.getDeployment('default', `d-${i}`, { flow: `user:${i % 2}` })));
