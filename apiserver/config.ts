@@ -21,6 +21,7 @@ export interface ServerConfig {
    */
   platforms: PlatformInstanceConfig[];
   vvpTimeoutMs: number;
+  vvpMaxConcurrentCalls: number;
   pollIntervalMs: number;
   /** Bytes per second the watch poll may read per platform namespace (0: none). */
   pollBytesBudget: number;
@@ -109,6 +110,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     apiGroup: required('api-group'),
     platforms: platformsOf(get, required, env),
     vvpTimeoutMs: durationMs('vvp-timeout'),
+    vvpMaxConcurrentCalls: integer('vvp-max-concurrent-calls', 1),
     pollIntervalMs: durationMs('poll-interval'),
     pollBytesBudget: integer('poll-bytes-budget', 0),
     requestTimeoutMs: durationMs('request-timeout'),

@@ -8,7 +8,7 @@ import { pino } from 'pino';
 import { Counter, Gauge, Histogram } from 'prom-client';
 import { ConfigError, loadConfig, usage, type ServerConfig } from './config.js';
 import {
-  ApiMetrics, KeepAliveKubeConfig, KubeEventRecorder, LeaderElector, clusterAdmission, clusterFlowControl, createApiServer, kubeDelegatedAuth,
+  ApiMetrics, KeepAliveKubeConfig, KubeEventRecorder, LeaderElector, clusterAdmission, clusterFlowControl, createApiServer, currentRequestFlow, kubeDelegatedAuth,
   type InvolvedObject, type KubeObject,
 } from './k8s/index.js';
 import { VvpClient } from './vvp/index.js';
@@ -79,6 +79,12 @@ async function main(): Promise<void> {
     labelNames: ['instance', 'verdict'],
     registers: [metrics.registry],
   });
+  const platformCallSlots = new Gauge({
+    name: 'vvp_platform_calls_in_flight',
+    help: 'Platform calls running (state=running, at most --vvp-max-concurrent-calls) and waiting for a slot (state=waiting), per instance.',
+    labelNames: ['instance', 'state'],
+    registers: [metrics.registry],
+  });
   const core = kubeConfig.makeApiClient(CoreV1Api);
   const events = new KubeEventRecorder(kubeConfig, 'vvp-apiserver', log.child({ room: 'events' }));
   const resolveToken = secretTokenResolver(core);
@@ -89,6 +95,12 @@ async function main(): Promise<void> {
       baseUrl: p.url,
       token: p.tokenFile ? new FileToken(p.tokenFile, (message, fields) => instanceLog.warn(fields, message)) : p.token,
       timeoutMs: config.vvpTimeoutMs,
+      maxConcurrentCalls: config.vvpMaxConcurrentCalls,
+      flowOf: currentRequestFlow,
+      onCallSlots: (running, waiting) => {
+        platformCallSlots.set({ instance: p.instanceId, state: 'running' }, running);
+        platformCallSlots.set({ instance: p.instanceId, state: 'waiting' }, waiting);
+      },
       ...(p.caFile ? { ca: readFileSync(p.caFile) } : {}),
       logger: instanceLog.child({ room: 'vvp' }),
       onCall: (call) => {

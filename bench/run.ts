@@ -22,6 +22,9 @@
 // 11 (or `per-verb`). CPU ms per request per process for create, update, server-side apply, GET, LIST, delete: the
 //    server vs kube-apiserver + etcd serving the CRD, and the server's CPU profile top-10 per verb (per-verb.ts);
 //    also written to bench/results/per-verb.json and per-verb-profile.txt. `make bench BENCH=per-verb` runs it alone.
+// 12 (or `flood`). One user floods kube-apiserver (concurrent LISTs of --flood-size objects, watch reconnects) while
+//    another GETs and creates and an unrelated namespace is deleted: VvpDeployments beside the CRD (flood.ts); alone
+//    (`make bench BENCH=flood`, sizes by BENCH_ARGS="--flood-size 50 --flood-listers 20 ...") it writes flood.json.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -35,6 +38,7 @@ import { InspectorSession } from './cpu-profile.js';
 import { cpuPerVerb, perVerbRows, profileReport } from './per-verb.js';
 import { CATALOG_RESOURCES, catalogCallsPerPoll, catalogWatchPath } from './catalog-calls.js';
 import { platformCallsPerVerb } from './platform-calls.js';
+import { bindUsers, flood, floodRows } from './flood.js';
 import { scaleReads } from './scale-reads.js';
 import { writesRows, writesThroughKubeApiserver } from './writes.js';
 import {
@@ -49,8 +53,12 @@ const { values } = parseArgs({
     'create-budget': { type: 'string', default: '240' },
     'poll-interval': { type: 'string' },
     quick: { type: 'boolean', default: false },
-    only: { type: 'string', default: '1,2,3,4,5,6,7,8,9,10,11' },
+    only: { type: 'string', default: '1,2,3,4,5,6,7,8,9,10,11,12' },
     writes: { type: 'string', default: '1000' },
+    'flood-size': { type: 'string', default: '1000' },
+    'flood-listers': { type: 'string', default: '200' },
+    'flood-watches': { type: 'string', default: '50' },
+    'flood-seconds': { type: 'string', default: '20' },
     out: { type: 'string' },
   },
 });
@@ -60,7 +68,7 @@ const scaleSizes = values['scale-sizes'].split(',').map(Number);
 const watchCounts = values.watches.split(',').map(Number);
 const createBudgetS = Number(values['create-budget']);
 /** The measures to run (numbers as in the header); the others are skipped. */
-const only = new Set(values.only.split(',').map((x) => x.trim()).map((x) => (x === 'per-verb' ? '11' : x)));
+const only = new Set(values.only.split(',').map((x) => x.trim()).map((x) => (x === 'per-verb' ? '11' : x === 'flood' ? '12' : x)));
 const runs = (measure: string) => only.has(measure);
 // 1 s by default (the watch latency measures' subject). Measure 11 alone polls every 30 s: with 1,000 deployments a
 // poll a second costs the server ~130 ms of CPU per second, which would drown the per-request figures it subtracts.
@@ -473,6 +481,40 @@ async function main(): Promise<void> {
       return { ms: summary(latencies), missed, timeoutMs };
     };
     const watchPath = `${vvpPath('bench')}?watch=true`;
+    if (runs('12')) {
+      // ---- 12. a flood by one user, beside another user and the namespace controller (flood.ts) ------------------------
+      const ns = 'bench-flood';
+      const size = quick ? 100 : Number(values['flood-size']);
+      log(`12. flood: ${size} objects per side in ${ns}`);
+      await kube.json('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+      await pool(size, 8, async (i) => {
+        const a = await server.call('POST', vvpPath(ns), vvpDeployment(ns, `flood-${i}`, i));
+        if (a.status !== 201) throw new Error(`create flood-${i}: ${a.status} ${a.body.slice(0, 300)}`);
+      });
+      await pool(size, 8, async (i) => { await kube.json('POST', crPath(ns), customResource(ns, `flood-${i}`, oneObj, onePadding)); });
+      await bindUsers(kube);
+      const cap = 32; // the server's default --vvp-max-concurrent-calls (the bench stack sets none)
+      const callsRunning = async () => {
+        const m = await server.call('GET', '/metrics');
+        return m.body.split('\n').filter((l) => l.startsWith('vvp_platform_calls_in_flight{') && l.includes('state="running"')).reduce((n, l) => n + Number(l.split(' ').at(-1)), 0);
+      };
+      const opts = {
+        url: cp.server, tls: { ca: cp.clusterCa.certPem, cert: admin.certPem, key: admin.keyPem }, admin: kube,
+        listers: Number(values['flood-listers']), watchReconnectsPerSecond: Number(values['flood-watches']),
+        seconds: quick ? 8 : Number(values['flood-seconds']), baselineRuns: quick ? 40 : 200,
+      };
+      const vvp = await flood({ label: 'vvp', collection: vvpPath(ns), getPath: vvpPath(ns, 'flood-0'), manifest: (name) => vvpDeployment(ns, name, 0), platformCallsRunning: callsRunning }, opts, log);
+      const crdSide = await flood({ label: 'crd', collection: crPath(ns), getPath: crPath(ns, 'flood-0'), manifest: (name) => customResource(ns, name, oneObj, onePadding) }, opts, log);
+      results.flood = { objects: size, listers: opts.listers, watchReconnectsPerSecond: opts.watchReconnectsPerSecond, seconds: opts.seconds, baselineRuns: opts.baselineRuns, cap, vvp, crd: crdSide, note: 'through kube-apiserver as two impersonated users (cluster-admin); the flooder: concurrent LISTs of the namespace back to back and watches of it opened and dropped at their first event; the other user: GET then every 4th a create, one at a time; the namespace: one ConfigMap, deleted, until its GET answers 404' };
+      rows.push(...floodRows(vvp, crdSide, cap));
+      if (only.size === 1 && values.out === undefined) {
+        const out = join(repo, 'bench', 'results', 'flood.json');
+        mkdirSync(resolve(out, '..'), { recursive: true });
+        writeFileSync(out, `${JSON.stringify({ machine: results.machine, flood: results.flood, table: floodRows(vvp, crdSide, cap) }, null, 2)}\n`);
+        log(`wrote ${out}`);
+      }
+    }
+
     if (runs('9')) {
       // ---- 9. platform calls per poll: the child kinds watched or not ----------------------------------------------
       const seconds = quick ? 4 : 10;
@@ -558,8 +600,8 @@ async function main(): Promise<void> {
     const m = results.machine as ReturnType<typeof machine>;
     console.log(`\nmake bench — ${m.cpus} cores (${m.model}), ${m.memoryMb} MB, node ${m.node}, load average ${m.loadAverage.join(' ')} at start, ${(results.machineAtEnd as ReturnType<typeof machine>).loadAverage.join(' ')} at end; ${results.durationSeconds} s\n`);
     console.log(table(rows));
-    // Measure 11 alone writes only its own files (above), not over the last full run's bench.json.
-    if (values.out !== undefined || [...only].some((m) => m !== '11')) {
+    // Measure 11 or 12 alone writes only its own files (above), not over the last full run's bench.json.
+    if (values.out !== undefined || [...only].some((m) => m !== '11' && m !== '12')) {
       const out = values.out ?? join(repo, 'bench', 'results', 'bench.json');
       mkdirSync(resolve(out, '..'), { recursive: true });
       writeFileSync(out, `${JSON.stringify({ ...results, table: rows }, null, 2)}\n`);

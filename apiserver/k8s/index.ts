@@ -3,6 +3,7 @@
 export { createApiServer, sendStatus, type ApiServer, type ApiServerOptions } from './serve/server.js';
 export { ApiMetrics } from './serve/metrics.js';
 export { StageTimes, timed } from './serve/stage-times.js';
+export { currentRequestFlow } from './serve/request-scope.js';
 export { budgetedIntervalMs } from './watch/poll-budget.js';
 export { WatchHub, INITIAL_EVENTS_END_ANNOTATION, resourceVersionOf, type WatchHubOptions, type HubWatchOptions, type SnapshotEntry } from './watch/watch-hub.js';
 export { EventQueue } from './watch/event-queue.js';

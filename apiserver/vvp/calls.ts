@@ -4,7 +4,8 @@
 // Apart from client.ts, which holds what each call of the platform's APIs is.
 
 import { VvpError, isVvpHttpError } from './errors.js';
-import type { HttpCall, HttpMethod, Transport } from './http.js';
+import type { HttpCall, HttpMethod } from './http.js';
+import type { PacedTransport } from './paced-transport.js';
 import type { ResourceList } from './types.js';
 
 /** A token that may change while the server runs (a file a Kubernetes Secret volume updates in place). */
@@ -21,29 +22,32 @@ export interface CallOptions {
   /** Whose `token` this is, for the error of a 401 (VvpError.tokenName), e.g. the Secret it was read from. */
   tokenName?: string;
   signal?: AbortSignal;
+  /** Whose call this is, for the fair sharing of call slots (VvpClientOptions.flowOf when unset). */
+  flow?: string;
 }
 
 export class PlatformCalls {
-  constructor(private readonly transport: Transport, private readonly token: TokenSource) {}
+  constructor(private readonly transport: PacedTransport, private readonly token: TokenSource, private readonly flowOf: () => string | undefined) {}
 
   /**
    * With the client's own token, a 401 makes it read the token again: when it has changed (it was rotated), the call
    * is sent once more with the new one; a write refused with 401 was not carried out, so repeating it is safe.
    */
   async send(method: HttpMethod, route: string, path: string, body: unknown, opts: CallOptions | undefined, sink?: HttpCall['sink']) {
+    const flow = opts?.flow ?? this.flowOf();
     if (opts?.token !== undefined) {
       try {
-        return await this.transport.call({ method, route, path, body, token: opts.token, signal: opts.signal, sink });
+        return await this.transport.call({ method, route, path, body, token: opts.token, signal: opts.signal, sink, flow });
       } catch (err) {
         if (isVvpHttpError(err, 401)) err.tokenName = opts.tokenName;
         throw err;
       }
     }
     try {
-      return await this.transport.call({ method, route, path, body, token: this.token.current(), signal: opts?.signal, sink });
+      return await this.transport.call({ method, route, path, body, token: this.token.current(), signal: opts?.signal, sink, flow });
     } catch (err) {
       if (!isVvpHttpError(err, 401) || !this.token.reread()) throw err;
-      return this.transport.call({ method, route, path, body, token: this.token.current(), signal: opts?.signal, sink });
+      return this.transport.call({ method, route, path, body, token: this.token.current(), signal: opts?.signal, sink, flow });
     }
   }
 

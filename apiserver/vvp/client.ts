@@ -6,6 +6,7 @@ import { asUnsupportedCall } from './errors.js';
 import { runtimeParallelismOf } from './autopilot.js';
 import { type CallOptions, PlatformCalls, type TokenSource } from './calls.js';
 import { Transport, type CallRecord, type VvpLogger } from './http.js';
+import { PacedTransport } from './paced-transport.js';
 import { ListStream, type ListStreamBounds, type ListStreamVisitor } from './list-stream.js';
 import { VVP_ROUTES as R, formatLabelSelector, queryString, segment as s } from './routes.js';
 import type {
@@ -42,6 +43,12 @@ export interface VvpClientOptions {
   logger?: VvpLogger;
   /** Called once per HTTP exchange (a retried read counts twice), e.g. to feed Prometheus. */
   onCall?: (call: CallRecord) => void;
+  /** Calls to this platform running at once; further calls wait, fairly between flows (call-gate.ts). Default 32. */
+  maxConcurrentCalls?: number;
+  /** The flow of a call whose options name none (e.g. the user of the request being served); unset: background. */
+  flowOf?: () => string | undefined;
+  /** Called when the number of running or waiting calls changes, e.g. to feed Prometheus. */
+  onCallSlots?: (running: number, waiting: number) => void;
 }
 
 export interface DeploymentListQuery {
@@ -60,19 +67,34 @@ export interface SavepointRegistration extends SavepointTrigger {
 }
 
 const DEFAULT_TIMEOUT_MS = 10_000;
+/**
+ * Concurrent calls per platform instance. The AppManager's limits are not published: it is a Spring Boot service
+ * whose requests each hold one of its database connections (HikariCP's default pool: 10), so calls beyond a few
+ * dozen only queue inside the platform, where nobody is fair. 32 keeps it busy and leaves the queue here.
+ */
+export const DEFAULT_MAX_CONCURRENT_CALLS = 32;
 
 /**
  * The Ververica Platform AppManager and Platform REST APIs, as the product uses them. Every method throws
  * `VvpError` on failure, and none repeats a write (see Transport for the one read retry).
  */
 export class VvpClient {
-  private readonly transport: Transport;
+  private readonly transport: PacedTransport;
   private readonly calls: PlatformCalls;
 
   constructor(options: VvpClientOptions) {
-    this.transport = new Transport({ ...options, timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS });
+    const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const limit = options.maxConcurrentCalls ?? DEFAULT_MAX_CONCURRENT_CALLS;
+    // The socket pool never holds a call back: the gate does, fairly.
+    const http = new Transport({ ...options, timeoutMs, maxSockets: Math.max(limit, options.maxSockets ?? 0) });
+    this.transport = new PacedTransport(http, limit, timeoutMs, options.onCallSlots);
     const token = options.token;
-    this.calls = new PlatformCalls(this.transport, typeof token === 'object' ? token : { current: () => token, reread: () => false });
+    this.calls = new PlatformCalls(this.transport, typeof token === 'object' ? token : { current: () => token, reread: () => false }, options.flowOf ?? (() => undefined));
+  }
+
+  /** The highest number of calls that ran at once (tests, the bench). */
+  get peakConcurrentCalls(): number {
+    return this.transport.gate.peak;
   }
 
   /** Closes pooled connections; calls after this open new ones. */

@@ -42,7 +42,7 @@ const GROUPS = {
     // Serving HTTP: the server, its routes and discovery, negotiation, request parsing, answers and their metrics.
     serve: [
       'server.ts', 'installer.ts', 'discovery.ts', 'openapi.ts', 'negotiation.ts', 'request-url.ts', 'requestinfo.ts',
-      'body-bounds.ts', 'serialized.ts', 'table.ts', 'metrics.ts', 'stage-times.ts',
+      'body-bounds.ts', 'serialized.ts', 'table.ts', 'metrics.ts', 'stage-times.ts', 'request-scope.ts',
     ],
     // Watch: the poll-fed hub, its events and the poll's budget.
     watch: ['watch-hub.ts', 'watch-hub-events.ts', 'event-queue.ts', 'poll-budget.ts'],

@@ -17,6 +17,8 @@ export interface Fault {
   status?: number;
   /** Probability (0..1) that a matching request fails; without `status` or `closeConnection` it fails with 500. */
   errorRate?: number;
+  /** With `status` (e.g. 429 or 503): the Retry-After header, in seconds, of the injected answer. */
+  retryAfterSeconds?: number;
   /** Destroy the connection without an answer. */
   closeConnection?: boolean;
   /** Matching requests left before the fault removes itself; undefined = forever. */

@@ -201,6 +201,7 @@ export async function buildEmulator(options: EmulatorOptions, log: Logger = pino
         const status = fault.status ?? 500;
         const injected = new ApiError(status, fault.message ?? `Injected fault: ${status}`);
         if (fault.shape) injected.shape = fault.shape;
+        if (fault.retryAfterSeconds !== undefined) reply.header('retry-after', String(fault.retryAfterSeconds));
         throw injected;
       }
     }

@@ -19,6 +19,7 @@ import { requestInfo } from './requestinfo.js';
 import { StageTimes } from './stage-times.js';
 import type { Storage } from '../storage.js';
 import { isStatusError, statusErrors, wireStatus } from '../status.js';
+import { requestScopeHook } from './request-scope.js';
 import type { Status } from '../types.js';
 
 /** At run time the raw request/response are HTTP/2 or HTTP/1.1 objects; handlers use only what both provide. */
@@ -153,6 +154,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
     const waitLimitMs = Math.min((options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS) / 4, 60_000);
     app.addHook('onRequest', flowControlHook({ ...options.flowControl, waitLimitMs }));
   }
+  app.addHook('preValidation', requestScopeHook);
   if (options.serverTiming) {
     app.decorateRequest('kubeStages', undefined);
     app.addHook('onRequest', async (request) => {

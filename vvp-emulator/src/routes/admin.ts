@@ -25,6 +25,7 @@ const faultSchema = {
     status: { type: 'integer', minimum: 400, maximum: 599 },
     errorRate: { type: 'number', minimum: 0, maximum: 1 },
     closeConnection: { type: 'boolean' },
+    retryAfterSeconds: { type: 'integer', minimum: 0, maximum: 3600 },
     remaining: { type: 'integer', minimum: 1 },
     message: { type: 'string' },
     shape: { type: 'string', enum: ['vvp', 'problem+json'] },
