@@ -36,10 +36,17 @@ function clearSystemFields(object: KubeObject): void {
   delete (m as Record<string, unknown>).selfLink;
 }
 
-/** What a write keeps from the live object whatever the client sent (rest.BeforeUpdate). */
-function keepSystemFields(endpoint: Endpoint, object: KubeObject, live: KubeObject): void {
+/**
+ * What a write keeps from the live object whatever the client sent (rest.BeforeUpdate). A PUT's uid is a precondition
+ * (409); a patch that changes it changes an immutable field (422, reported twice as kube's two metadata checks do).
+ */
+function keepSystemFields(endpoint: Endpoint, object: KubeObject, live: KubeObject, patch = false): void {
   const m = object.metadata;
-  if (live.metadata.uid) checkUid(ref(endpoint, m.name), m.uid, live.metadata.uid);
+  if (patch && m.uid && live.metadata.uid && m.uid !== live.metadata.uid) {
+    const cause = { type: 'FieldValueInvalid', field: 'metadata.uid', message: `Invalid value: ${JSON.stringify(m.uid)}: field is immutable` };
+    throw statusErrors.invalid(endpoint.info.group, endpoint.info.kind, m.name ?? '', [cause, cause]);
+  }
+  if (live.metadata.uid) checkUid(ref(endpoint, m.name), m.uid, live.metadata.uid, live.metadata.namespace);
   for (const k of ['uid', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'generation'] as const) {
     if (live.metadata[k] !== undefined) (m as Record<string, unknown>)[k] = live.metadata[k];
     else delete m[k];
@@ -235,7 +242,7 @@ export async function patchObject(endpoint: Endpoint, request: FastifyRequest, r
       checkNameAndNamespace(object, name, namespace);
       object.metadata.managedFields = updateManagedFields(live, object, object.metadata.managedFields?.length ? object.metadata.managedFields : live.metadata.managedFields, ownership);
     }
-    if (live) keepSystemFields(endpoint, object, live);
+    if (live) keepSystemFields(endpoint, object, live, true);
     if (!live && !isCreater(storage)) throw statusErrors.notFound(ref(endpoint, name));
     // kube-apiserver's patch.go: an apply that creates needs `create` too, before admission sees it.
     if (!live) await authorizeCreateOnUpdate(ctx, endpoint.info, namespace, name);
