@@ -4,6 +4,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { parseYaml } from '../serve/body-bounds.js';
 import { duplicateFields } from '../fields/duplicate-fields.js';
+import { asStrictPatchError, strictPatchError } from '../fields/strict-patch.js';
 import { applyConfiguration, updateManagedFields } from '../fields/managed-fields.js';
 import { bodyMediaType } from '../serve/negotiation.js';
 import {
@@ -220,6 +221,7 @@ export async function patchObject(endpoint: Endpoint, request: FastifyRequest, r
   const ctx = requestContext(request, reply, dryRun, manager);
   const text = request.body instanceof Buffer ? request.body.toString('utf8') : '';
   const patch = decodePatch(contentType, text);
+  const duplicates = contentType === MERGE_PATCH && fieldValidation === 'Strict' ? duplicateFields(text).map((f) => `duplicate field "${f}"`) : [];
   if (apply) checkApplyConfiguration(endpoint, patch);
   const clientResourceVersion = patchSetsResourceVersion(contentType, patch);
   const ownership = ownershipContext(endpoint, manager);
@@ -227,6 +229,7 @@ export async function patchObject(endpoint: Endpoint, request: FastifyRequest, r
   const outcome: Outcome = { created: false, warnings: [] };
   const transform: UpdateTransform = async (live) => timed(ctx, 'patch', async () => {
     let object: KubeObject;
+    let strict: KubeObject | undefined;
     if (apply) {
       const config = checkTypeMeta(endpoint, deepClone(patch as Record<string, unknown>));
       checkNameAndNamespace(config, name, namespace);
@@ -240,13 +243,18 @@ export async function patchObject(endpoint: Endpoint, request: FastifyRequest, r
       if (!isPlainObject(patched)) throw statusErrors.badRequest('the patched object must be a single object');
       object = checkTypeMeta(endpoint, patched, 'patched');
       checkNameAndNamespace(object, name, namespace);
+      if (fieldValidation === 'Strict') strict = deepClone(object);
+      if (strict && duplicates.length > 0) throw strictPatchError(strict, duplicates);
       object.metadata.managedFields = updateManagedFields(live, object, object.metadata.managedFields?.length ? object.metadata.managedFields : live.metadata.managedFields, ownership);
     }
     if (live) keepSystemFields(endpoint, object, live, true);
     if (!live && !isCreater(storage)) throw statusErrors.notFound(ref(endpoint, name));
     // kube-apiserver's patch.go: an apply that creates needs `create` too, before admission sees it.
     if (!live) await authorizeCreateOnUpdate(ctx, endpoint.info, namespace, name);
-    return unchangedKeepsManagedFields(await admitted(endpoint, ctx, object, live, fieldValidation, outcome), live);
+    const admittedObject = await admitted(endpoint, ctx, object, live, fieldValidation, outcome).catch((err: unknown) => {
+      throw strict ? asStrictPatchError(err, strict, duplicates) : err;
+    });
+    return unchangedKeepsManagedFields(admittedObject, live);
   });
   for (let attempt = 1; ; attempt++) {
     try {
