@@ -3,7 +3,7 @@
 
 import { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { bodyMediaType, negotiateOutput, type OutputFormat } from '../serve/negotiation.js';
+import { ACCEPTED_MEDIA_TYPES, bodyMediaType, negotiateOutput, type OutputFormat } from '../serve/negotiation.js';
 import { parseJson, parseYaml } from '../serve/body-bounds.js';
 import { isPlainObject } from '../fields/patch.js';
 import { fullObject, serializedText } from '../serve/serialized.js';
@@ -48,6 +48,14 @@ export function queryParam(request: FastifyRequest, name: string): string | unde
 
 export function truthy(value: string | undefined): boolean {
   return value !== undefined && ['1', 't', 'T', 'true', 'TRUE', 'True'].includes(value);
+}
+
+/**
+ * A boolean of ListOptions as kube's parameter codec reads it (runtime.Convert_Slice_string_To_bool): present and
+ * neither "0" nor "false" (any case) is true — `watch=bogus` and `watch=` are watches.
+ */
+export function queryBool(value: string | undefined): boolean {
+  return value !== undefined && value !== '0' && value.toLowerCase() !== 'false';
 }
 
 /** ValidateDryRun, as the options' 422 (`CreateOptions`, `UpdateOptions`, `PatchOptions`, `DeleteOptions`). */
@@ -131,7 +139,7 @@ export function decodeObjectBody(request: FastifyRequest, kind = 'object'): Reco
     value = parseYaml(text);
     text = JSON.stringify(value) ?? '';
   } else {
-    throw statusErrors.unsupportedMediaType(`the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`);
+    throw statusErrors.unsupportedMediaType(`the body of the request was in an unknown format - accepted media types include: ${ACCEPTED_MEDIA_TYPES}`);
   }
   if (value !== null && !isPlainObject(value)) {
     throw unrecognized(`couldn't get version/kind; json parse error: json: cannot unmarshal ${goType(value)} into Go value of type struct { APIVersion string "json:\\"apiVersion,omitempty\\""; Kind string "json:\\"kind,omitempty\\"" }`);

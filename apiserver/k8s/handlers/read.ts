@@ -4,7 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { parseFieldSelector, parseLabelSelector } from '../list/selectors.js';
 import { isGetter, isLister, isWatcher, type ListOptions } from '../storage.js';
 import { statusErrors } from '../status.js';
-import { type Endpoint, invalidOptions, outputFor, queryParam, ref, renderList, renderObject, requestContext, truthy } from './common.js';
+import { type Endpoint, invalidOptions, outputFor, queryBool, queryParam, ref, renderList, renderObject, requestContext } from './common.js';
 import { serveWatch } from './watch.js';
 
 /** apierrors.NewMethodNotSupported: the group and resource in details. */
@@ -77,7 +77,7 @@ export function listOptions(request: FastifyRequest, namespace: string | undefin
 }
 
 export async function listObjects(endpoint: Endpoint, request: FastifyRequest, reply: FastifyReply, namespace: string | undefined) {
-  if (truthy(queryParam(request, 'watch'))) {
+  if (queryBool(queryParam(request, 'watch'))) {
     if (!isWatcher(endpoint.storage)) throw notSupported(endpoint, 'watch');
     return serveWatch(endpoint, request, reply, listOptions(request, namespace, { watch: true }));
   }

@@ -23,8 +23,8 @@ function timeoutSeconds(request: FastifyRequest, minTimeoutSeconds: number): num
   if (given !== undefined && given !== '') {
     // kube-apiserver's words (the query decoder's strconv.ParseInt) for what is no integer at all.
     if (!/^[-+]?\d+$/.test(given)) throw statusErrors.badRequest(`strconv.ParseInt: parsing ${JSON.stringify(given)}: invalid syntax`);
-    if (!/^\d+$/.test(given)) throw statusErrors.badRequest(`timeoutSeconds: Invalid value: "${given}": must be a non-negative integer`);
-    if (Number(given) > 0) return Number(given);
+    // Negative is no error to kube-apiserver: its watch timer of a negative duration fires at once (serveWatch).
+    if (Number(given) !== 0) return Number(given);
   }
   return minTimeoutSeconds * (1 + Math.random());
 }
@@ -75,6 +75,12 @@ export async function serveWatch(endpoint: Endpoint, request: FastifyRequest, re
 
   reply.hijack();
   const res = reply.raw;
+  if (timeout < 0) {
+    stream.stop();
+    res.writeHead(200, watchHeaders(request));
+    res.end();
+    return;
+  }
   res.writeHead(200, watchHeaders(request));
   // An empty watch must still answer at once: clients wait for the response headers before doing anything else.
   (res as { flushHeaders?: () => void }).flushHeaders?.();

@@ -4,6 +4,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { parseYaml } from '../serve/body-bounds.js';
 import { duplicateFields } from '../fields/duplicate-fields.js';
+import { asStrictPatchError, strictPatchError } from '../fields/strict-patch.js';
 import { applyConfiguration, updateManagedFields } from '../fields/managed-fields.js';
 import { bodyMediaType } from '../serve/negotiation.js';
 import {
@@ -37,10 +38,17 @@ function clearSystemFields(object: KubeObject): void {
   delete (m as Record<string, unknown>).selfLink;
 }
 
-/** What a write keeps from the live object whatever the client sent (rest.BeforeUpdate). */
-function keepSystemFields(endpoint: Endpoint, object: KubeObject, live: KubeObject): void {
+/**
+ * What a write keeps from the live object whatever the client sent (rest.BeforeUpdate). A PUT's uid is a precondition
+ * (409); a patch that changes it changes an immutable field (422, reported twice as kube's two metadata checks do).
+ */
+function keepSystemFields(endpoint: Endpoint, object: KubeObject, live: KubeObject, patch = false): void {
   const m = object.metadata;
-  if (live.metadata.uid) checkUid(ref(endpoint, m.name), m.uid, live.metadata.uid);
+  if (patch && m.uid && live.metadata.uid && m.uid !== live.metadata.uid) {
+    const cause = { type: 'FieldValueInvalid', field: 'metadata.uid', message: `Invalid value: ${JSON.stringify(m.uid)}: field is immutable` };
+    throw statusErrors.invalid(endpoint.info.group, endpoint.info.kind, m.name ?? '', [cause, cause]);
+  }
+  if (live.metadata.uid) checkUid(ref(endpoint, m.name), m.uid, live.metadata.uid, live.metadata.namespace);
   for (const k of ['uid', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'generation'] as const) {
     if (live.metadata[k] !== undefined) (m as Record<string, unknown>)[k] = live.metadata[k];
     else delete m[k];
@@ -225,6 +233,7 @@ export async function patchObject(endpoint: Endpoint, request: FastifyRequest, r
   const ctx = requestContext(request, reply, dryRun, manager);
   const text = request.body instanceof Buffer ? request.body.toString('utf8') : '';
   const patch = decodePatch(contentType, text);
+  const duplicates = contentType === MERGE_PATCH && fieldValidation === 'Strict' ? duplicateFields(text).map((f) => `duplicate field "${f}"`) : [];
   if (apply) checkApplyConfiguration(endpoint, patch);
   const clientResourceVersion = patchSetsResourceVersion(contentType, patch);
   const ownership = ownershipContext(endpoint, manager);
@@ -232,6 +241,7 @@ export async function patchObject(endpoint: Endpoint, request: FastifyRequest, r
   const outcome: Outcome = { created: false, warnings: [] };
   const transform: UpdateTransform = async (live) => timed(ctx, 'patch', async () => {
     let object: KubeObject;
+    let strict: KubeObject | undefined;
     if (apply) {
       const config = checkTypeMeta(endpoint, deepClone(patch as Record<string, unknown>));
       checkNameAndNamespace(config, name, namespace);
@@ -245,13 +255,18 @@ export async function patchObject(endpoint: Endpoint, request: FastifyRequest, r
       if (!isPlainObject(patched)) throw statusErrors.badRequest('the patched object must be a single object');
       object = checkTypeMeta(endpoint, patched, 'patched');
       checkNameAndNamespace(object, name, namespace);
+      if (fieldValidation === 'Strict') strict = deepClone(object);
+      if (strict && duplicates.length > 0) throw strictPatchError(strict, duplicates);
       object.metadata.managedFields = updateManagedFields(live, object, object.metadata.managedFields?.length ? object.metadata.managedFields : live.metadata.managedFields, ownership);
     }
-    if (live) keepSystemFields(endpoint, object, live);
+    if (live) keepSystemFields(endpoint, object, live, true);
     if (!live && !isCreater(storage)) throw statusErrors.notFound(ref(endpoint, name));
     // kube-apiserver's patch.go: an apply that creates needs `create` too, before admission sees it.
     if (!live) await authorizeCreateOnUpdate(ctx, endpoint.info, namespace, name);
-    return unchangedKeepsManagedFields(await admitted(endpoint, ctx, object, live, fieldValidation, outcome), live);
+    const admittedObject = await admitted(endpoint, ctx, object, live, fieldValidation, outcome).catch((err: unknown) => {
+      throw strict ? asStrictPatchError(err, strict, duplicates) : err;
+    });
+    return unchangedKeepsManagedFields(admittedObject, live);
   });
   for (let attempt = 1; ; attempt++) {
     try {

@@ -73,6 +73,11 @@ function installResource(app: FastifyInstance, endpoint: Endpoint) {
     };
     app.get(`${base}/${info.resource}`, (req, reply) => listObjects(endpoint, req, reply, undefined));
     app.route({ method: ['POST', 'PUT', 'PATCH', 'DELETE'], url: `${base}/${info.resource}`, handler: methodNotAllowed });
+    // A name without its namespace: kube's CRD handler passes it on to the delegate, whose NotFound is Go's plain one.
+    const pageNotFound = async (_req: FastifyRequest, reply: FastifyReply) =>
+      reply.code(404).header('x-content-type-options', 'nosniff').type('text/plain; charset=utf-8').send('404 page not found\n');
+    app.all(`${base}/${info.resource}/:name`, pageNotFound);
+    app.all(`${base}/${info.resource}/:name/*`, pageNotFound);
   }
 }
 

@@ -1,6 +1,6 @@
 // Content negotiation of responses (k8s.io/apiserver handlers/negotiation + the Table/PartialObjectMetadata
-// transforms of handlers/response.go). Only JSON is spoken; protobuf is skipped so a protobuf-first Accept that
-// also allows JSON gets JSON (the metadata client does exactly this).
+// transforms of handlers/response.go). JSON is spoken, and YAML written from it (yaml-output.ts); protobuf is skipped
+// so a protobuf-first Accept that also allows JSON gets JSON (the metadata client does exactly this).
 
 import { statusErrors } from '../status.js';
 
@@ -39,7 +39,8 @@ function acceptsJson(r: MediaRange): boolean {
   return (r.type === 'application' && (r.subtype === 'json' || r.subtype === '*')) || (r.type === '*' && r.subtype === '*');
 }
 
-export const ACCEPTED_MEDIA_TYPES = 'application/json';
+/** kube-apiserver's list for a custom resource (its serializers: JSON, YAML, protobuf for metadata and tables). */
+export const ACCEPTED_MEDIA_TYPES = 'application/json, application/yaml, application/vnd.kubernetes.protobuf';
 
 /**
  * Picks what to answer for a get/list/watch. `list` says whether the endpoint returns a collection (for
@@ -47,6 +48,8 @@ export const ACCEPTED_MEDIA_TYPES = 'application/json';
  */
 export function negotiateOutput(accept: string | undefined, options: { list: boolean; watch: boolean; transforms: boolean }): OutputFormat {
   for (const r of parseAccept(accept)) {
+    // YAML is written from the JSON answer on the way out (yaml-output.ts); a watch has no YAML stream.
+    if (r.type === 'application' && r.subtype === 'yaml' && r.params.as === undefined && !options.watch) return { kind: 'object' };
     if (!acceptsJson(r)) continue;
     const as = r.params.as;
     if (as === undefined) return { kind: 'object' };
@@ -56,6 +59,8 @@ export function negotiateOutput(accept: string | undefined, options: { list: boo
     if (as === 'Table') return { kind: 'table', version };
     const wantsList = options.list && !options.watch;
     if (as === 'PartialObjectMetadata' && !wantsList) return { kind: 'partial', version, list: false };
+    // kube negotiates the media type first and fails the transform after: its words name the Go type of a CR list.
+    if (as === 'PartialObjectMetadata') throw statusErrors.notAcceptable('you requested PartialObjectMetadata, but the requested object is a list (*unstructured.UnstructuredList)');
     if (as === 'PartialObjectMetadataList' && wantsList) return { kind: 'partial', version, list: true };
   }
   throw statusErrors.notAcceptable(`only the following media types are accepted: ${ACCEPTED_MEDIA_TYPES}`);

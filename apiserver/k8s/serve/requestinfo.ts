@@ -28,8 +28,8 @@ function safeDecode(segment: string): string {
   }
 }
 
-function truthy(value: string | undefined): boolean {
-  return value !== undefined && ['1', 't', 'T', 'true', 'TRUE', 'True'].includes(value);
+function watchParam(value: string | undefined): boolean {
+  return value !== undefined && value !== '0' && value.toLowerCase() !== 'false';
 }
 
 function methodVerb(method: string): string {
@@ -73,7 +73,8 @@ export function requestInfo(method: string, url: string, query?: Query): Request
   if (parts.length >= 1) info.resource = parts[0];
 
   if (!info.name && info.verb === 'get') {
-    info.verb = truthy(firstValue(params, 'watch')) ? 'watch' : 'list';
+    // As kube's parameter codec (runtime.Convert_Slice_string_To_bool): `watch=bogus` is a watch.
+    info.verb = watchParam(firstValue(params, 'watch')) ? 'watch' : 'list';
     try {
       const name = exactName(parseFieldSelector(firstValue(params, 'fieldSelector')));
       if (name && !/[/%]/.test(name) && name !== '.' && name !== '..') info.name = name;

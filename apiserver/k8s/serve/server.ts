@@ -17,6 +17,7 @@ import { ApiMetrics } from './metrics.js';
 import { parseQuery, urlProblem } from './request-url.js';
 import { requestInfo } from './requestinfo.js';
 import { StageTimes } from './stage-times.js';
+import { registerYamlOutput } from './yaml-output.js';
 import type { Storage } from '../storage.js';
 import { isStatusError, statusErrors, wireStatus } from '../status.js';
 import { requestScopeHook } from './request-scope.js';
@@ -140,6 +141,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
   });
   app.setNotFoundHandler((_request, reply) => sendStatus(reply, statusErrors.notFoundPath().status));
 
+  registerYamlOutput(app);
   app.decorateRequest('kubeUser', undefined);
   app.decorateRequest('kubeRequestInfo', undefined);
   app.addHook('onRequest', async (request, reply) => {

@@ -11,7 +11,7 @@ export type IncludeObject = 'None' | 'Metadata' | 'Object';
 export function parseIncludeObject(value: string | undefined): IncludeObject {
   if (value === undefined || value === '') return 'Metadata';
   if (value === 'None' || value === 'Metadata' || value === 'Object') return value;
-  throw statusErrors.badRequest(`includeObject: Unsupported value: "${value}": supported values: "Metadata", "None", "Object"`);
+  throw statusErrors.badRequest(`Unable to convert to Table as requested: includeObject: Invalid value: ${JSON.stringify(value)}: must be 'Metadata', 'Object', 'None', or empty`);
 }
 
 export interface TableColumnDefinition {
@@ -31,7 +31,8 @@ export interface Table {
   kind: 'Table';
   apiVersion: string;
   metadata: ListMeta;
-  columnDefinitions: TableColumnDefinition[];
+  /** null after a watch's first Table event, as kube's watch sends it (Go's nil slice). */
+  columnDefinitions: TableColumnDefinition[] | null;
   rows: TableRow[];
 }
 
@@ -118,7 +119,7 @@ export function toTable(convertor: TableConvertor | undefined, objects: KubeObje
     metadata,
     columnDefinitions: options.withHeaders
       ? columns.map((c) => ({ name: c.name, type: c.type, format: c.format ?? '', description: c.description, priority: c.priority }))
-      : [],
+      : null,
     rows: objects.map((object) => {
       const row: TableRow = { cells: rowCells(convertor, object, now) };
       if (options.includeObject === 'Object') row.object = object;

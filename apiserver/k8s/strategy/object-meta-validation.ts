@@ -1,6 +1,8 @@
 // The ObjectMeta rules kube-apiserver applies to every object (k8s.io/apimachinery/pkg/api/validation/objectmeta.go),
-// as field causes with its paths and wording: the name, labels, annotations (keys and total size) and finalizers.
+// as field causes with its paths and wording: the name, labels, annotations (keys and total size), finalizers and
+// ownerReferences.
 
+import { ownerReferenceCauses } from './owner-reference-validation.js';
 import { isDNS1123Subdomain, isQualifiedName, isValidLabelValue } from './name-validation.js';
 import { isPlainObject } from '../fields/patch.js';
 import type { StatusCause } from '../types.js';
@@ -50,6 +52,7 @@ export function objectMetaCauses(metadata: unknown): StatusCause[] {
     const typeCauses = stringMapCauses(map, field);
     causes.push(...(typeCauses.length > 0 ? typeCauses : rules(map as Record<string, string>, field)));
   }
+  causes.push(...ownerReferenceCauses(metadata.ownerReferences));
   const finalizers = metadata.finalizers;
   if (finalizers !== undefined && finalizers !== null) {
     if (!Array.isArray(finalizers) || !finalizers.every((f) => typeof f === 'string')) {

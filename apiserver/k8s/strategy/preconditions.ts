@@ -20,9 +20,13 @@ export function checkDeletePreconditions(ref: ResourceRef, preconditions: Delete
   }
 }
 
-/** A write or delete naming a UID names the live object's, or it is a 409 Conflict. */
-export function checkUid(ref: ResourceRef, uid: string | undefined, liveUid: string | undefined): void {
+/**
+ * A PUT naming a UID names the live object's, or it is a 409 Conflict — in kube's words, which are those of its
+ * storage's precondition check (a StorageError naming the object's etcd key, `/registry/<group>/<resource>/...`).
+ */
+export function checkUid(ref: ResourceRef, uid: string | undefined, liveUid: string | undefined, namespace?: string): void {
   if (uid && uid !== liveUid) {
-    throw statusErrors.conflict(ref, `Precondition failed: UID in precondition: ${uid}, UID in object meta: ${liveUid ?? ''}`);
+    const key = ['/registry', ref.group, ref.resource, ...(namespace ? [namespace] : []), ref.name].filter((s): s is string => Boolean(s)).join('/');
+    throw statusErrors.conflict(ref, `StorageError: invalid object, Code: 4, Key: ${key}, ResourceVersion: 0, AdditionalErrorMsg: Precondition failed: UID in precondition: ${uid}, UID in object meta: ${liveUid ?? ''}`);
   }
 }

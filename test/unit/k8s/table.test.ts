@@ -20,7 +20,7 @@ t.test('Go HumanDuration', async (t) => {
 
 t.test('without a convertor: Name and Created At', async (t) => {
   const table = toTable(undefined, [object], { resourceVersion: '7' }, { version: 'v1', includeObject: 'Metadata', withHeaders: true, now });
-  t.same(table.columnDefinitions.map((c) => [c.name, c.type, c.format]), [['Name', 'string', 'name'], ['Created At', 'date', '']]);
+  t.same((table.columnDefinitions ?? []).map((c) => [c.name, c.type, c.format]), [['Name', 'string', 'name'], ['Created At', 'date', '']]);
   t.same(table.rows[0]!.cells, ['x', '2026-01-01T23:00:00Z']);
   t.same(table.rows[0]!.object, { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: object.metadata });
   t.same(table.metadata, { resourceVersion: '7' });
@@ -34,7 +34,7 @@ t.test('a convertor gets Name prepended and Age appended; date cells become dura
   t.same(tableColumns(convertor).map((c) => c.name), ['Name', 'State', 'Started', 'Age']);
   const table = toTable(convertor, [object], {}, { version: 'v1beta1', includeObject: 'None', withHeaders: false, now });
   t.equal(table.apiVersion, 'meta.k8s.io/v1beta1');
-  t.same(table.columnDefinitions, []);
+  t.equal(table.columnDefinitions, null);
   t.same(table.rows[0], { cells: ['x', 'RUNNING', '60s', '60m'] });
 });
 

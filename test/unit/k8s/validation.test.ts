@@ -12,15 +12,15 @@ t.test('a valid object gets its defaults', async (t) => {
   t.equal((o.spec as { replicas: number }).replicas, 1);
 });
 
-t.test('one cause per field path, in apimachinery words', async (t) => {
+t.test('schema causes in the words of kube-apiserver\'s structural-schema validation', async (t) => {
   const status = thrownStatus(() => new ObjectValidator(widgetInfo).check(widget({ replicas: 'x', color: 'pink', tags: [1] }, { labels: { a: 1 } }), 'Warn'));
   t.equal(status?.code, 422);
   t.same(status?.details?.causes, [
     { type: 'FieldValueInvalid', field: 'metadata.labels.a', message: 'Invalid value: 1: must be a string' },
     { type: 'FieldValueRequired', message: 'Required value', field: 'spec.image' },
-    { type: 'FieldValueTypeInvalid', message: 'Invalid value: "string": spec.replicas in body must be of type integer: "string"', field: 'spec.replicas' },
+    { type: 'FieldValueTypeInvalid', field: 'spec.replicas', message: 'Invalid value: "string": spec.replicas in body must be of type integer: "string"' },
     { type: 'FieldValueNotSupported', message: 'Unsupported value: "pink": supported values: "red", "green", "blue"', field: 'spec.color' },
-    { type: 'FieldValueTypeInvalid', message: 'Invalid value: "integer": spec.tags[0] in body must be of type string: "integer"', field: 'spec.tags[0]' },
+    { type: 'FieldValueTypeInvalid', field: 'spec.tags[0]', message: 'Invalid value: "integer": spec.tags[0] in body must be of type string: "integer"' },
   ]);
 });
 
@@ -64,4 +64,24 @@ t.test('empty metadata collections are dropped as kube drops them; an empty valu
   const wrong: Record<string, unknown> = { labels: [], annotations: [], finalizers: {} };
   dropEmptyCollections(wrong);
   t.same(wrong, { labels: [], annotations: [], finalizers: {} }, 'labels [] is not an empty map: validation refuses it');
+});
+
+t.test('numbers: type, the format\'s range ("<nil>"), bounds, enum — several causes per field, in kube-openapi\'s order', async (t) => {
+  const info = { ...widgetInfo, schema: { type: 'object', properties: { spec: { type: 'object', properties: {
+    n: { type: 'integer', format: 'int32', minimum: 1, maximum: 2147483647 }, s: { type: 'string', enum: ['A', 'B'] },
+  } } } } };
+  const causes = (spec: Record<string, unknown>) => thrownStatus(() => new ObjectValidator(info).check(widget(spec), 'Warn'))?.details?.causes;
+  t.same(causes({ n: 0 }), [{ type: 'FieldValueInvalid', field: 'spec.n', message: 'Invalid value: 0: spec.n in body should be greater than or equal to 1' }]);
+  t.same(causes({ n: 2 ** 31 }), [
+    { type: 'FieldValueInvalid', field: '<nil>', message: 'Invalid value: "": Checked value must be of type integer with format int32 in spec.n' },
+    { type: 'FieldValueInvalid', field: 'spec.n', message: 'Invalid value: 2147483648: spec.n in body should be less than or equal to 2147483647' },
+  ]);
+  t.same(causes({ n: 1.5 }), [
+    { type: 'FieldValueTypeInvalid', field: 'spec.n', message: 'Invalid value: "float64": spec.n in body must be of type int32: "float64"' },
+    { type: 'FieldValueInvalid', field: '<nil>', message: 'Invalid value: "": Checked value must be of type integer with format int32 in spec.n' },
+  ]);
+  t.same(causes({ s: 3 }), [
+    { type: 'FieldValueTypeInvalid', field: 'spec.s', message: 'Invalid value: "integer": spec.s in body must be of type string: "integer"' },
+    { type: 'FieldValueNotSupported', field: 'spec.s', message: 'Unsupported value: 3: supported values: "A", "B"' },
+  ]);
 });
