@@ -273,7 +273,8 @@ export function hostileCase(n: number, rand: () => number, g: Generator): Hostil
     return { kind: 'huge body', method: 'POST', suffix: '', contentType: json, body: JSON.stringify(setPath(base, ['spec', 'deployment', 'spec', 'template', 'spec', 'flinkConfiguration'], { big: 'x'.repeat(4_000_000) })) };
   }
   if (n % 100 === 13) {
-    return { kind: 'many unknown keys (Strict)', method: 'POST', suffix: '', query: 'fieldValidation=Strict', contentType: json, body: JSON.stringify(setPath(base, ['spec', 'deployment', 'spec', 'template', 'spec', 'junk'], Object.fromEntries(Array.from({ length: 20_000 }, (_, i) => [`k${i}`, i])))) };
+    // Under spec, not spec.deployment.spec: the platform's own fields there are passed to it as written, not refused.
+    return { kind: 'many unknown keys (Strict)', method: 'POST', suffix: '', query: 'fieldValidation=Strict', contentType: json, body: JSON.stringify(setPath(base, ['spec', 'junk'], Object.fromEntries(Array.from({ length: 20_000 }, (_, i) => [`k${i}`, i])))) };
   }
   return families[n % families.length]!();
 }
