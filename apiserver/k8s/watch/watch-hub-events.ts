@@ -4,7 +4,7 @@
 
 import type { WatchEvent, WatchEventType } from '../storage.js';
 import type { KubeObject } from '../types.js';
-import type { SnapshotEntry } from './watch-hub.js';
+import type { SnapshotEntry } from './watch-hub-options.js';
 
 /** An object as kept between polls: its JSON text, and the metadata watch filters look at. */
 export interface Kept {

@@ -18,88 +18,20 @@
 
 import { EventQueue } from './event-queue.js';
 import {
-  asEntry, deletedBeforeOnce, eventSize, keep, project, resourceVersionOf, revive, withResourceVersion, type HubEvent, type Kept,
+  asEntry, deletedBeforeOnce, eventSize, project, resourceVersionOf, revive,
 } from './watch-hub-events.js';
 import { serializedItem } from '../serve/serialized.js';
 import type { WatchStream } from '../storage.js';
 import { statusErrors } from '../status.js';
 import type { KubeObject } from '../types.js';
+import type { HubWatchOptions, SnapshotEntry, WatchHubOptions } from './watch-hub-options.js';
+import { diffSnapshot } from './snapshot-diff.js';
+import { ScopeState, type Watcher } from './scope-state.js';
 
 export { resourceVersionOf };
+export type { HubWatchOptions, SnapshotEntry, WatchHubOptions } from './watch-hub-options.js';
 
 export const INITIAL_EVENTS_END_ANNOTATION = 'k8s.io/initial-events-end';
-
-/** One object of a snapshot: its identity and resourceVersion, the object itself built only when needed. */
-export interface SnapshotEntry {
-  id: string;
-  resourceVersion: string;
-  /**
-   * What the object is built from (default: resourceVersion): a different version is a changed object (rebuilt, and
-   * MODIFIED), whether or not its resourceVersion moved.
-   */
-  version?: string;
-  /** undefined: the backend cannot show this object after all (it is left out of the snapshot). */
-  object(): KubeObject | undefined;
-}
-
-export interface WatchHubOptions {
-  /**
-   * Every object of the scope as the backend shows it now (objects, or entries that build them on demand). `known`
-   * tells which the hub keeps at that version (SnapshotEntry.version): their entries need not be able to build the object.
-   */
-  snapshot(scope: string, known: (id: string, version: string) => boolean): Promise<readonly (KubeObject | SnapshotEntry)[]>;
-  pollIntervalMs?: number;
-  /** The interval before a scope's next poll, asked each time (default: pollIntervalMs), e.g. from a bytes budget. */
-  intervalMs?(scope: string): number;
-  /**
-   * The least time between the starts of two polls of a scope, for the polls notify() asks for too (default 0), e.g.
-   * a listing's bytes over a bytes budget: a notify sooner than that polls when the gap has passed.
-   */
-  minGapMs?(scope: string): number;
-  /** Events remembered per scope for resuming watches. */
-  historyLimit?: number;
-  /** The resourceVersion for a deletion, given the greatest seen so far (default: that + 1). */
-  nextResourceVersion?(greatestSeen: bigint): bigint;
-  /** Bytes of events buffered for one watcher that does not read before it is stopped (EventQueue's default). */
-  maxWatcherBytes?: number;
-  /** A failed poll keeps the last state; the next interval tries again. */
-  onPollError?(scope: string, error: unknown): void;
-}
-
-export interface HubWatchOptions {
-  /** The scopes to watch together (one, or all of them for an all-namespaces watch). */
-  scopes: string[];
-  resourceVersion?: string;
-  sendInitialEvents?: boolean;
-  allowWatchBookmarks?: boolean;
-  /** Which objects this watcher sees (selectors); objects moving out of it are sent as DELETED. */
-  filter?: (object: KubeObject) => boolean;
-}
-
-interface Watcher {
-  queue: EventQueue;
-  filter: (object: KubeObject) => boolean;
-}
-
-class ScopeState {
-  objects?: Map<string, Kept>;
-  history: HubEvent[] = [];
-  /** Every change after floor is in history. */
-  floor = 0n;
-  highWater = 0n;
-  readonly watchers = new Set<Watcher>();
-  timer?: NodeJS.Timeout;
-  /** A poll notify() asked for, waiting for minGapMs to pass. */
-  notified?: NodeJS.Timeout;
-  lastStart = -Infinity;
-  inflight?: Promise<void>;
-  /** When the poll whose snapshot `objects` holds started. */
-  objectsSince = -Infinity;
-  /** When a write through this server last landed (wrote() or notify()). */
-  lastWrite = -Infinity;
-  /** Whether the loop has been running since the last snapshot (the state is current). */
-  live = false;
-}
 
 export class WatchHub {
   private readonly scopes = new Map<string, ScopeState>();
@@ -330,42 +262,16 @@ export class WatchHub {
   }
 
   private absorb(state: ScopeState, snapshot: readonly (KubeObject | SnapshotEntry)[]): void {
-    const entries = snapshot.map(asEntry);
-    if (!state.objects) {
-      state.objects = new Map();
-      for (const e of entries) {
-        const object = e.object();
-        if (!object) continue;
-        state.objects.set(e.id, keep(object, e.version));
-        this.see(state, resourceVersionOf(e.resourceVersion));
-      }
+    const first = !state.objects;
+    const { next, changes } = diffSnapshot(state.objects, snapshot.map(asEntry), {
+      see: (rv) => this.see(state, rv),
+      deletionResourceVersion: () => this.options.nextResourceVersion?.(this.greatestSeen) ?? this.greatestSeen + 1n,
+    });
+    state.objects = next;
+    if (first) {
       state.floor = state.highWater;
       return;
     }
-    const before = state.objects;
-    const next = new Map<string, Kept>();
-    const changes: HubEvent[] = [];
-    for (const entry of entries) {
-      const kept = before.get(entry.id);
-      const rv = resourceVersionOf(entry.resourceVersion);
-      if (kept && kept.version === (entry.version ?? entry.resourceVersion)) {
-        next.set(entry.id, kept);
-      } else {
-        const object = entry.object();
-        if (!object) continue;
-        next.set(entry.id, keep(object, entry.version));
-        changes.push(kept ? { type: 'MODIFIED', object, previous: kept, rv } : { type: 'ADDED', object, rv });
-      }
-      this.see(state, rv);
-    }
-    changes.sort((a, b) => (a.rv < b.rv ? -1 : a.rv > b.rv ? 1 : 0));
-    for (const [id, kept] of before) {
-      if (next.has(id)) continue;
-      const rv = this.options.nextResourceVersion?.(this.greatestSeen) ?? this.greatestSeen + 1n;
-      this.see(state, rv);
-      changes.push({ type: 'DELETED', object: withResourceVersion(revive(kept), rv), rv });
-    }
-    state.objects = next;
     if (changes.length === 0) return;
     state.history.push(...changes);
     if (state.history.length > this.historyLimit) {
