@@ -12,7 +12,7 @@ import { scenario } from '../support/product.js';
 
 // 20 seats: the test's level gets ceil(20 × 20 / (245 + 20)) = 2 of them, so a modest flood overflows it here while
 // kube-apiserver (600 seats: 46 for the level) admits all of it.
-const { cp, ns, collection, stack } = await scenario('flowctl', { serverArgs: ['--flow-control-seats=20'] });
+const { cp, ns, collection, stack, platform } = await scenario('flowctl', { serverArgs: ['--flow-control-seats=20'] });
 const FS = 'flowctl-e2e-users';
 const LEVEL = { queues: 16, handSize: 2, queueLengthLimit: 3 };
 const FLOODER = 'flowctl-flooder';
@@ -102,6 +102,10 @@ t.test('a non-resource URL (/openapi/v2) is classified as kube-apiserver classif
 });
 
 t.test('a flood of LISTs by one user is refused with 429 while another user\'s GETs in the same level are served', async (t) => {
+  // A platform listing that takes 3 s (as a large one does) keeps each admitted LIST in its seat: the flood overflows
+  // the level's 2 seats and 6 queue places however slowly a loaded machine sends its 40 requests.
+  await platform('POST', '/__emulator/faults', { method: 'GET', route: '/api/v1/namespaces/:namespace/deployments', latencyMs: 3000 });
+  t.teardown(() => platform('DELETE', '/__emulator/faults'));
   const flood = Array.from({ length: 40 }, () => kube.send({ path: collection, headers: as(FLOODER) }));
   const bystander: number[] = [];
   const floodDone = Promise.all(flood);
