@@ -1,5 +1,8 @@
 // A push → pull bridge for watch events: producers push, the watch handler pulls with for-await. A watcher that
 // stops reading is stopped once it is behind by more than a number of events or of bytes, whichever comes first.
+// A watch's initial events are queued as recipes (pushInitial) and made only when the reader pulls them: a watch
+// starting over 10,000 objects holds references, not 10,000 objects, and a client that drops it after the headers
+// (a reconnect loop) costs no more than the events its socket took.
 
 import type { WatchEvent, WatchStream } from '../storage.js';
 
@@ -15,7 +18,7 @@ export interface EventQueueLimits {
 export const DEFAULT_MAX_BUFFERED_BYTES = 32 * 1024 * 1024;
 
 export class EventQueue implements WatchStream {
-  private readonly buffer: WatchEvent[] = [];
+  private readonly buffer: (WatchEvent | (() => WatchEvent))[] = [];
   private readonly sizes: number[] = [];
   private bufferedBytes = 0;
   private readonly maxEvents: number;
@@ -70,6 +73,23 @@ export class EventQueue implements WatchStream {
     this.bufferedBytes += size;
   }
 
+  /**
+   * One of the events a watch starts with, made only when the reader comes to it; `size` is its JSON's size as far as
+   * the producer knows it. Like push(…, true), it never stops the watch on its own.
+   */
+  pushInitial(make: () => WatchEvent, size: number): void {
+    if (this.closed) return;
+    if (this.waiting) {
+      const resolve = this.waiting;
+      this.waiting = undefined;
+      resolve({ value: make(), done: false });
+      return;
+    }
+    this.buffer.push(make);
+    this.sizes.push(size);
+    this.bufferedBytes += size;
+  }
+
   /** Ends the stream after the events already queued. */
   stop(): void {
     if (this.closed) return;
@@ -89,10 +109,10 @@ export class EventQueue implements WatchStream {
   [Symbol.asyncIterator](): AsyncIterator<WatchEvent> {
     return {
       next: () => {
-        const event = this.buffer.shift();
-        if (event) {
+        const queued = this.buffer.shift();
+        if (queued) {
           this.bufferedBytes -= this.sizes.shift() ?? 0;
-          return Promise.resolve({ value: event, done: false });
+          return Promise.resolve({ value: typeof queued === 'function' ? queued() : queued, done: false });
         }
         if (this.closed) return Promise.resolve({ value: undefined, done: true });
         return new Promise((resolve) => (this.waiting = resolve));

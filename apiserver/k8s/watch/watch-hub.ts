@@ -150,7 +150,9 @@ export class WatchHub {
     };
     if (initial) {
       for (const state of states) {
-        for (const kept of state.objects?.values() ?? []) if (filter(kept.skeleton)) watcher.queue.push({ type: 'ADDED', object: revive(kept) }, true);
+        for (const kept of state.objects?.values() ?? []) {
+          if (filter(kept.skeleton)) watcher.queue.pushInitial(() => ({ type: 'ADDED', object: revive(kept) }), kept.json.length);
+        }
       }
       if (options.sendInitialEvents && options.allowWatchBookmarks) {
         watcher.queue.push({ type: 'BOOKMARK', object: this.bookmark(options.scopes, true) }, true);

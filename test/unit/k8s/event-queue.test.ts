@@ -47,3 +47,27 @@ t.test('a reader behind by more bytes than allowed is stopped too, whatever the 
   q.push(event('big'));
   t.ok(q.stopped, 'stopped at 1,300 of 1,000 bytes behind');
 });
+
+t.test('a watch\'s initial events are made only as the reader comes to them: a client that drops the watch early costs nothing more', async (t) => {
+  const made: string[] = [];
+  const recipe = (name: string) => () => {
+    made.push(name);
+    return event(name);
+  };
+  const q = new EventQueue();
+  for (const n of ['a', 'b', 'c', 'd']) q.pushInitial(recipe(n), 100);
+  t.equal(q.buffered, 400, 'their sizes count while they wait');
+  t.same(made, [], 'nothing is made before the reader asks');
+  const it = q[Symbol.asyncIterator]();
+  t.same((await it.next()).value, event('a'));
+  t.same(made, ['a']);
+  t.equal(q.buffered, 300);
+  q.stop();
+  await it.return?.();
+  t.same(made, ['a'], 'a stopped watch makes none of the rest');
+
+  const waiting = new EventQueue();
+  const next = waiting[Symbol.asyncIterator]().next();
+  waiting.pushInitial(recipe('e'), 100);
+  t.same((await next).value, event('e'), 'a reader already waiting gets it at once');
+});
