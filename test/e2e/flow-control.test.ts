@@ -186,13 +186,14 @@ t.test('a busy level borrows the seats an idle level lends; a level with lendabl
       const executing = seats(text, 'current_executing_seats', 'flowctl-borrower') ?? 0;
       const lenderCurrent = seats(text, 'current_limit_seats', 'flowctl-lender') ?? Infinity;
       const fixedDemand = seats(text, 'demand_seats_high_watermark', 'flowctl-e2e') ?? 0;
-      return current > 2 && executing > 2 && lenderCurrent < 6 && fixedDemand > 2 && { current, executing, lenderCurrent, fixedDemand };
+      // Its upper bound, 6, takes demand: with none, the fair division gives it less (what lenders lend, shared by nominal).
+      return current >= 6 && executing > 2 && lenderCurrent < 6 && fixedDemand > 2 && { current, executing, lenderCurrent, fixedDemand };
     }, 240_000);
   } finally {
     stop = true;
     await Promise.all(clients);
   }
-  t.ok(seen.current > 2 && seen.executing > 2, `the borrower's limit rose to ${seen.current} and ${seen.executing} seats ran at once, beyond its nominal 2`);
+  t.ok(seen.current > 2 && seen.executing > 2, `the busy borrower's limit rose to ${seen.current}, its upper bound, and ${seen.executing} seats ran at once, beyond its nominal 2`);
   t.ok(seen.lenderCurrent < 6, `meanwhile the idle lender's limit was ${seen.lenderCurrent}, below its nominal 6: it lent`);
   t.ok(seen.fixedDemand > 2, `the fixed level wanted ${seen.fixedDemand} seats in a borrowing period`);
   t.same([...new Set(fixedSamples.map((s) => s.current))], [2], `yet its limit stayed 2 in all ${fixedSamples.length} samples`);

@@ -30,16 +30,16 @@ export class FlowControlMetrics {
     this.executing = new Gauge({ name: 'apiserver_flowcontrol_current_executing_requests', help: 'Number of requests in initial (for a WATCH) or any (for a non-WATCH) execution stage in the API Priority and Fairness subsystem', labelNames: labels, registers });
     this.executingSeats = new Gauge({ name: 'apiserver_flowcontrol_current_executing_seats', help: 'Concurrency (number of seats) occupied by the currently executing (initial stage for a WATCH, any stage otherwise) requests in the API Priority and Fairness subsystem', labelNames: labels, registers });
     this.nominalSeats = new Gauge({ name: 'apiserver_flowcontrol_nominal_limit_seats', help: 'Nominal number of execution seats configured for each priority level', labelNames: ['priority_level'], registers });
-    const level = (name: string, help: string) => new Gauge({ name: `apiserver_flowcontrol_${name}`, help, labelNames: ['priority_level'], registers });
-    this.lowerSeats = level('lower_limit_seats', 'Configured lower bound on number of execution seats available to each priority level');
-    this.upperSeats = level('upper_limit_seats', 'Configured upper bound on number of execution seats available to each priority level');
-    this.currentSeats = level('current_limit_seats', 'current derived number of execution seats available to each priority level');
+    const byLevel = { labelNames: ['priority_level'] as const, registers };
+    this.lowerSeats = new Gauge({ name: 'apiserver_flowcontrol_lower_limit_seats', help: 'Configured lower bound on number of execution seats available to each priority level', ...byLevel });
+    this.upperSeats = new Gauge({ name: 'apiserver_flowcontrol_upper_limit_seats', help: 'Configured upper bound on number of execution seats available to each priority level', ...byLevel });
+    this.currentSeats = new Gauge({ name: 'apiserver_flowcontrol_current_limit_seats', help: 'current derived number of execution seats available to each priority level', ...byLevel });
     this.demand = {
-      highWatermark: level('demand_seats_high_watermark', 'High watermark, over last adjustment period, of demand_seats'),
-      average: level('demand_seats_average', 'Time-weighted average, over last adjustment period, of demand_seats'),
-      stdev: level('demand_seats_stdev', 'Time-weighted standard deviation, over last adjustment period, of demand_seats'),
-      smoothed: level('demand_seats_smoothed', 'Smoothed seat demands'),
-      target: level('target_seats', 'Seat allocation targets'),
+      highWatermark: new Gauge({ name: 'apiserver_flowcontrol_demand_seats_high_watermark', help: 'High watermark, over last adjustment period, of demand_seats', ...byLevel }),
+      average: new Gauge({ name: 'apiserver_flowcontrol_demand_seats_average', help: 'Time-weighted average, over last adjustment period, of demand_seats', ...byLevel }),
+      stdev: new Gauge({ name: 'apiserver_flowcontrol_demand_seats_stdev', help: 'Time-weighted standard deviation, over last adjustment period, of demand_seats', ...byLevel }),
+      smoothed: new Gauge({ name: 'apiserver_flowcontrol_demand_seats_smoothed', help: 'Smoothed seat demands', ...byLevel }),
+      target: new Gauge({ name: 'apiserver_flowcontrol_target_seats', help: 'Seat allocation targets', ...byLevel }),
     };
     this.fairFrac = new Gauge({ name: 'apiserver_flowcontrol_seat_fair_frac', help: 'Fair fraction of server\'s concurrency to allocate to each priority level that can use it', registers });
     this.dispatched = new Counter({ name: 'apiserver_flowcontrol_dispatched_requests_total', help: 'Number of requests executed by API Priority and Fairness subsystem', labelNames: labels, registers });
