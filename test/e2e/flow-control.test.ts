@@ -2,28 +2,42 @@
 // kube-apiserver and to vvpdeployments through it is classified to the same FlowSchema and PriorityLevel (kube's
 // X-Kubernetes-PF-* response headers; through the aggregator a product answer carries kube's value and the server's);
 // and under a flood of LISTs by one user the product refuses that user with 429 while another user's GETs in another
-// flow of the same level keep being served. Outcomes only, generous deadlines, no timing assertions.
+// flow of the same level keep being served; and a busy level borrows the seats an idle one lends, while a level that
+// neither lends nor borrows keeps its own. Outcomes only, generous deadlines, no timing assertions.
 import t from 'tap';
 import { dealHand, hashFlowID } from '../../apiserver/k8s/flowcontrol/index.js';
 import { kubectl } from '../../tools/cluster/control-plane.js';
 import { eventually } from '../support/eventually.js';
-import { frontProxyCert, httpsSender, kubeAdmin, serverEndpoint, type RawAnswer } from '../support/hostile.js';
+import { asAdminHeaders, frontProxyCert, httpsSender, kubeAdmin, serverEndpoint, type RawAnswer } from '../support/hostile.js';
+import { metricSum } from '../support/metrics.js';
 import { scenario } from '../support/product.js';
 
-// 20 seats: the test's level gets ceil(20 × 20 / (245 + 20)) = 2 of them, so a modest flood overflows it here while
-// kube-apiserver (600 seats: 46 for the level) admits all of it.
+// 20 seats: the test's level gets ceil(20 × 20 / (245 + 20 + 20 + 100)) = 2 of them, so a modest flood overflows it
+// here while kube-apiserver (600 seats: 46 for the level) admits all of it. It neither lends nor borrows: its 2 seats
+// stay 2 whatever the other levels do.
 const { cp, ns, collection, stack, platform } = await scenario('flowctl', { serverArgs: ['--flow-control-seats=20'] });
 const FS = 'flowctl-e2e-users';
 const LEVEL = { queues: 16, handSize: 2, queueLengthLimit: 3 };
 const FLOODER = 'flowctl-flooder';
 // Shuffle sharding is probabilistic: the test picks a bystander whose hand of queues shares none with the flooder's.
 const flooderHand = dealHand(hashFlowID(FS, FLOODER), LEVEL.queues, LEVEL.handSize);
+const BORROWER = 'flowctl-borrower';
 const BYSTANDER = Array.from({ length: 50 }, (_, i) => `flowctl-bystander-${i}`)
   .find((u) => !dealHand(hashFlowID(FS, u), LEVEL.queues, LEVEL.handSize).some((q) => flooderHand.includes(q)))!;
 
 const objects = [
   { apiVersion: 'flowcontrol.apiserver.k8s.io/v1', kind: 'PriorityLevelConfiguration', metadata: { name: 'flowctl-e2e' },
-    spec: { type: 'Limited', limited: { nominalConcurrencyShares: 20, limitResponse: { type: 'Queue', queuing: LEVEL } } } },
+    spec: { type: 'Limited', limited: { nominalConcurrencyShares: 20, lendablePercent: 0, borrowingLimitPercent: 0, limitResponse: { type: 'Queue', queuing: LEVEL } } } },
+  // Borrowing: a level of 2 nominal seats that may borrow 200 % more (6 in all), and a level of 6 that lends them all.
+  { apiVersion: 'flowcontrol.apiserver.k8s.io/v1', kind: 'PriorityLevelConfiguration', metadata: { name: 'flowctl-borrower' },
+    spec: { type: 'Limited', limited: { nominalConcurrencyShares: 20, lendablePercent: 0, borrowingLimitPercent: 200,
+      limitResponse: { type: 'Queue', queuing: { queues: 1, handSize: 1, queueLengthLimit: 50 } } } } },
+  { apiVersion: 'flowcontrol.apiserver.k8s.io/v1', kind: 'PriorityLevelConfiguration', metadata: { name: 'flowctl-lender' },
+    spec: { type: 'Limited', limited: { nominalConcurrencyShares: 100, lendablePercent: 100, limitResponse: { type: 'Reject' } } } },
+  { apiVersion: 'flowcontrol.apiserver.k8s.io/v1', kind: 'FlowSchema', metadata: { name: 'flowctl-e2e-borrower' },
+    spec: { priorityLevelConfiguration: { name: 'flowctl-borrower' }, matchingPrecedence: 500, distinguisherMethod: { type: 'ByUser' },
+      rules: [{ subjects: [{ kind: 'User', user: { name: BORROWER } }],
+        resourceRules: [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'], namespaces: ['*'], clusterScope: true }] }] } },
   { apiVersion: 'flowcontrol.apiserver.k8s.io/v1', kind: 'FlowSchema', metadata: { name: FS },
     spec: { priorityLevelConfiguration: { name: 'flowctl-e2e' }, matchingPrecedence: 500, distinguisherMethod: { type: 'ByUser' },
       rules: [{ subjects: [{ kind: 'User', user: { name: FLOODER } }, { kind: 'User', user: { name: BYSTANDER } }],
@@ -35,7 +49,7 @@ const objects = [
         resourceRules: [{ verbs: ['get'], apiGroups: ['*'], resources: ['*'], namespaces: [ns] }] }] } },
   { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: 'flowctl-e2e' },
     roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
-    subjects: [FLOODER, BYSTANDER, 'flowctl-carol', 'system:serviceaccount:flowctl:robot'].map((name) => ({ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name }))
+    subjects: [FLOODER, BYSTANDER, BORROWER, 'flowctl-carol', 'system:serviceaccount:flowctl:robot'].map((name) => ({ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name }))
       .concat([{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'flowctl-team' }]) },
 ];
 
@@ -126,4 +140,63 @@ t.test('a flood of LISTs by one user is refused with 429 while another user\'s G
   }
   t.same([...new Set(bystander)], [404], `the bystander's ${bystander.length} GETs were all served (404: no such object), none refused`);
   t.comment(`flood: ${JSON.stringify(codes)}; bystander: ${bystander.length} GETs served`);
+});
+
+t.test('a busy level borrows the seats an idle level lends; a level with lendablePercent 0 and borrowingLimitPercent 0 neither lends nor borrows', async (t) => {
+  // Each LIST holds its seat 3 s (a large platform listing): 12 clients keep the borrower's level, and 12 the
+  // flooder's, wanting more seats than their nominal 2 across kube's 10 s borrowing periods.
+  await platform('POST', '/__emulator/faults', { method: 'GET', route: '/api/v1/namespaces/:namespace/deployments', latencyMs: 3000 });
+  t.teardown(() => platform('DELETE', '/__emulator/faults'));
+  const proxy = httpsSender(serverEndpoint(stack, await frontProxyCert(cp)), 2);
+  t.teardown(proxy.close);
+  const metrics = async () => (await proxy.send({ path: '/metrics', headers: asAdminHeaders })).body;
+  const seats = (text: string, name: string, level: string) => metricSum(text, `apiserver_flowcontrol_${name}`, { priority_level: level });
+  const limits = (text: string, level: string) => ({ nominal: seats(text, 'nominal_limit_seats', level), lower: seats(text, 'lower_limit_seats', level), upper: seats(text, 'upper_limit_seats', level) });
+
+  const configured = await eventually('the server has the test\'s priority levels', async () => {
+    const text = await metrics();
+    return seats(text, 'nominal_limit_seats', 'flowctl-lender') !== undefined && text;
+  }, 120_000);
+  const fixed = limits(configured, 'flowctl-e2e');
+  const borrower = limits(configured, 'flowctl-borrower');
+  const lender = limits(configured, 'flowctl-lender');
+  t.same(fixed, { nominal: 2, lower: 2, upper: 2 }, 'the level that neither lends nor borrows: 2 seats, bounds 2 and 2');
+  t.same(borrower, { nominal: 2, lower: 2, upper: 6 }, 'the borrower: 2 seats, may borrow 200 % more');
+  t.same(lender, { nominal: 6, lower: 0, upper: 6 + 20 }, 'the lender: 6 seats, may lend all of them (no borrowing limit: all 20 on top)');
+
+  let stop = false;
+  const codes: Record<number, number> = {};
+  const client = async (user: string) => {
+    while (!stop) {
+      const answer = await kube.send({ path: collection, headers: as(user) });
+      codes[answer.status] = (codes[answer.status] ?? 0) + 1;
+      // A client that honours Retry-After (up to 5 s), as client-go does.
+      if (answer.status === 429) await new Promise((r) => setTimeout(r, 1000 * Math.min(5, Number(answer.headers['retry-after'] ?? 1))));
+    }
+  };
+  const clients = [...Array.from({ length: 12 }, () => client(BORROWER)), ...Array.from({ length: 12 }, () => client(FLOODER))];
+  const fixedSamples: { current?: number; executing?: number }[] = [];
+  let seen: { current: number; executing: number; lenderCurrent: number; fixedDemand: number };
+  try {
+    seen = await eventually('the busy level runs more requests than its nominal seats on seats the idle level lent', async () => {
+      const text = await metrics();
+      const fixedCurrent = seats(text, 'current_limit_seats', 'flowctl-e2e');
+      fixedSamples.push({ current: fixedCurrent, executing: seats(text, 'current_executing_seats', 'flowctl-e2e') });
+      const current = seats(text, 'current_limit_seats', 'flowctl-borrower') ?? 0;
+      const executing = seats(text, 'current_executing_seats', 'flowctl-borrower') ?? 0;
+      const lenderCurrent = seats(text, 'current_limit_seats', 'flowctl-lender') ?? Infinity;
+      const fixedDemand = seats(text, 'demand_seats_high_watermark', 'flowctl-e2e') ?? 0;
+      // Its upper bound, 6, takes demand: with none, the fair division gives it less (what lenders lend, shared by nominal).
+      return current >= 6 && executing > 2 && lenderCurrent < 6 && fixedDemand > 2 && { current, executing, lenderCurrent, fixedDemand };
+    }, 240_000);
+  } finally {
+    stop = true;
+    await Promise.all(clients);
+  }
+  t.ok(seen.current > 2 && seen.executing > 2, `the busy borrower's limit rose to ${seen.current}, its upper bound, and ${seen.executing} seats ran at once, beyond its nominal 2`);
+  t.ok(seen.lenderCurrent < 6, `meanwhile the idle lender's limit was ${seen.lenderCurrent}, below its nominal 6: it lent`);
+  t.ok(seen.fixedDemand > 2, `the fixed level wanted ${seen.fixedDemand} seats in a borrowing period`);
+  t.same([...new Set(fixedSamples.map((s) => s.current))], [2], `yet its limit stayed 2 in all ${fixedSamples.length} samples`);
+  t.ok(fixedSamples.every((s) => (s.executing ?? 0) <= 2), `and it never ran more than 2 seats at once (at most ${Math.max(...fixedSamples.map((s) => s.executing ?? 0))})`);
+  t.ok(Object.keys(codes).every((c) => c === '200' || c === '429'), `nothing but 200 and 429: ${JSON.stringify(codes)}`);
 });

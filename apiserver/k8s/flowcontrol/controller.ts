@@ -1,9 +1,14 @@
 // Classification and admission of one request, as apf_controller.go's startRequest: the first matching FlowSchema
 // (rule.ts) names the priority level; the flow within it (ByUser, ByNamespace or none) picks the queues
 // (shuffle-sharding.ts) of the level's QueueSet (queueset.ts), whose seats levels.ts sized. The configuration is
-// re-derived from the cluster's objects whenever they change; a level that stays keeps its queues and waiters.
+// re-derived from the cluster's objects whenever they change; a level that stays keeps its queues and waiters. Every
+// borrowing period (kube's 10 s) and on every change, the levels' current limits are recomputed from their seat
+// demand (borrowing-levels.ts) and set on their queue sets, as kube's updateBorrowing does. Exempt requests run in
+// the exempt level's queue set too: never held back, but their seats count, as the exempt level's demand.
 
 import type { ObjectSource } from '../admission/index.js';
+import { BORROWING_ADJUSTMENT_PERIOD_MS, type BorrowingOutcome } from './borrowing.js';
+import { BorrowingLevels } from './borrowing-levels.js';
 import { type LevelPlan, planLevels } from './levels.js';
 import { QueueSet, type QueueSetObserver, type RejectReason, type Ticket } from './queueset.js';
 import { DroppedRequestsTracker } from './retry-after.js';
@@ -25,6 +30,14 @@ export interface Classification {
 
 export interface FlowControlObserver extends QueueSetObserver {
   onLevels?(plans: LevelPlan[]): void;
+  onBorrowing?(outcome: BorrowingOutcome): void;
+}
+
+export interface FlowControllerOptions {
+  /** How often the current limits are recomputed once startBorrowing() ran (kube: 10 s). */
+  borrowingPeriodMs?: number;
+  /** A clock in seconds (tests pass their own). */
+  now?: () => number;
 }
 
 interface Level {
@@ -36,6 +49,9 @@ export class FlowController {
   private schemas: FlowSchema[] = [];
   private levels = new Map<string, Level>();
   private seen = '';
+  private readonly borrowing: BorrowingLevels;
+  private readonly now: () => number;
+  private timer?: NodeJS.Timeout;
   readonly dropped = new DroppedRequestsTracker();
 
   constructor(
@@ -43,7 +59,40 @@ export class FlowController {
     private readonly priorityLevels: ObjectSource<PriorityLevelConfiguration>,
     readonly totalSeats: number,
     private readonly observer: (level: string) => FlowControlObserver = () => ({}),
-  ) {}
+    private readonly options: FlowControllerOptions = {},
+  ) {
+    this.now = options.now ?? (() => performance.now() / 1000);
+    this.borrowing = new BorrowingLevels(this.now);
+  }
+
+  /** Recomputes the current limits every borrowing period until stop(). */
+  startBorrowing(): void {
+    this.timer ??= setInterval(() => this.adjustBorrowing(), this.options.borrowingPeriodMs ?? BORROWING_ADJUSTMENT_PERIOD_MS);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** One borrowing adjustment (the timer's; tests call it directly). */
+  adjustBorrowing(): void {
+    this.refresh();
+    this.applyBorrowing(this.borrowing.adjust());
+  }
+
+  /** A level's current concurrency limit. */
+  currentLimit(priorityLevel: string): number | undefined {
+    this.refresh();
+    return this.levels.get(priorityLevel)?.queues.concurrencyLimit;
+  }
+
+  private applyBorrowing(outcome: BorrowingOutcome | undefined): void {
+    if (!outcome) return;
+    for (const adjusted of outcome.levels) this.levels.get(adjusted.name)?.queues.setConcurrencyLimit(adjusted.currentCL);
+    this.observer('').onBorrowing?.(outcome);
+  }
 
   private refresh(): void {
     const seen = `${this.flowSchemas.generation}/${this.priorityLevels.generation}`;
@@ -55,16 +104,18 @@ export class FlowController {
       const existing = this.levels.get(plan.name);
       if (existing) {
         existing.plan = plan;
-        existing.queues.reconfigure(plan.queuing);
+        existing.queues.reconfigure({ ...plan.queuing, concurrencyLimit: existing.queues.concurrencyLimit });
         levels.set(plan.name, existing);
       } else {
-        levels.set(plan.name, { plan, queues: new QueueSet(plan.queuing, this.observer(plan.name)) });
+        const observer: FlowControlObserver = { ...this.observer(plan.name), onSeatDemand: (seats) => this.borrowing.demand(plan.name)?.set(seats) };
+        levels.set(plan.name, { plan, queues: new QueueSet(plan.queuing, observer, this.now) });
       }
     }
     // A level that went away keeps serving what it already admitted (their tickets hold it); new requests cannot reach it.
     this.levels = levels;
     this.schemas = orderedFlowSchemas(this.flowSchemas.list(), (name) => levels.has(name));
     this.observer('').onLevels?.([...plans.values()]);
+    this.applyBorrowing(this.borrowing.configure([...plans.values()].map((plan) => ({ name: plan.name, exempt: plan.exempt, limits: plan.limits }))));
   }
 
   classify(digest: RequestDigest): Classification & { hash: bigint } {
@@ -77,7 +128,7 @@ export class FlowController {
       flowSchema: fs.metadata?.name ?? '', flowSchemaUid: fs.metadata?.uid ?? '',
       priorityLevel: level.plan.name, priorityLevelUid: level.plan.uid,
       distinguisher, exempt: level.plan.exempt,
-      seats: level.plan.exempt ? 0 : requestSeats(digest.info.verb, digest.info.isResourceRequest, level.plan.maxSeats),
+      seats: requestSeats(digest.info.verb, digest.info.isResourceRequest, level.plan.exempt ? Infinity : level.plan.maxSeats),
       hash: numQueues > 1 ? hashFlowID(fs.metadata?.name ?? '', distinguisher) : 0n,
     };
   }
@@ -85,7 +136,7 @@ export class FlowController {
   /** Waits for the request's seats (at most waitLimitMs); a rejection is recorded for the level's Retry-After. */
   async admit(c: Classification & { hash: bigint }, waitLimitMs: number, abort?: AbortSignal): Promise<Ticket | RejectReason> {
     const level = this.levels.get(c.priorityLevel);
-    if (!level || c.exempt) return { queued: false, finish: () => undefined };
+    if (!level) return { queued: false, finish: () => undefined };
     const outcome = await level.queues.start(c.seats, c.hash, c.flowSchema, waitLimitMs, abort);
     if (typeof outcome === 'string' && outcome !== 'cancelled') this.dropped.recordDropped(c.priorityLevel);
     return outcome;

@@ -1,7 +1,8 @@
 // The onRequest hook that applies flow control, after authentication and authorization: it classifies the request,
 // sets kube's X-Kubernetes-PF-FlowSchema-UID / -PriorityLevel-UID response headers (on every answer, 429s too, as
 // kube-apiserver does), waits for the request's seats and gives them back when the answer is finished — or, for a
-// watch, once its stream has started. A request that finds its queue full, or waits longer than a quarter of the
+// watch, once its stream has started (exempt requests too: their level never holds them back, but their seats are
+// its demand, which borrowing leaves to it). A request that finds its queue full, or waits longer than a quarter of the
 // request timeout, is answered 429 TooManyRequests with Retry-After in kube's words; a client that goes away while
 // waiting gives up its place.
 
@@ -32,7 +33,6 @@ export function flowControlHook(options: FlowControlHookOptions) {
     const c = controller.classify({ user: { name: user.username, groups: user.groups }, info });
     reply.raw.setHeader(FLOW_SCHEMA_UID_HEADER, c.flowSchemaUid);
     reply.raw.setHeader(PRIORITY_LEVEL_UID_HEADER, c.priorityLevelUid);
-    if (c.exempt) return;
 
     const gone = new AbortController();
     const onClose = () => gone.abort();

@@ -32,8 +32,8 @@ export function clusterFlowControl(kubeConfig: KubeConfig, log: Logger, registry
   const controller = new FlowController(schemas, levels, totalSeats, (level) => metrics.observer(level));
   return {
     controller, metrics,
-    start: () => { schemas.start(); levels.start(); },
+    start: () => { schemas.start(); levels.start(); controller.startBorrowing(); },
     ready: async (timeoutMs) => (await Promise.all([schemas.ready(timeoutMs), levels.ready(timeoutMs)])).every(Boolean),
-    stop: () => { schemas.stop(); levels.stop(); },
+    stop: () => { controller.stop(); schemas.stop(); levels.stop(); },
   };
 }

@@ -1,9 +1,11 @@
 // The priority levels of the cluster's configuration at this server's size, as apf_controller.go digests them: each
 // Limited level gets ceil(totalSeats × its nominalConcurrencyShares / the sum of all levels' shares) seats (the exempt
 // level's shares count in the sum, as upstream); missing mandatory levels (exempt, catch-all) are imagined; a level
-// whose spec is broken is left out, and so are the schemas naming it. Borrowing between levels (lendablePercent,
-// borrowingLimitPercent) is not done: each level has its nominal seats. A level keeps its queues across changes.
+// whose spec is broken is left out, and so are the schemas naming it. Each level's limits for borrowing (what it may
+// lend, lendablePercent; what it may borrow, borrowingLimitPercent) come from borrowing.ts; its queue set starts at
+// the nominal limit, and borrowing adjusts it. A level keeps its queues across changes.
 
+import { type LevelLimits, levelLimits } from './borrowing.js';
 import type { QueuingConfig } from './queueset.js';
 import type { PriorityLevelConfiguration } from './types.js';
 
@@ -28,6 +30,14 @@ export interface LevelPlan {
   queuing: QueuingConfig;
   /** The most seats one request may take in this level. */
   maxSeats: number;
+  /** Nominal, lower and upper concurrency limits (borrowing.ts). */
+  limits: LevelLimits;
+}
+
+/** plSpecCommons: what a level may lend and borrow, in percent of its nominal limit (unset: nothing; no limit). */
+function lendingPercents(pl: PriorityLevelConfiguration): [number | undefined, number | undefined] {
+  if (pl.spec?.type === 'Exempt') return [pl.spec.exempt?.lendablePercent, undefined];
+  return [pl.spec?.limited?.lendablePercent, pl.spec?.limited?.borrowingLimitPercent];
 }
 
 function shares(pl: PriorityLevelConfiguration): number {
@@ -59,14 +69,15 @@ export function planLevels(levels: PriorityLevelConfiguration[], totalSeats: num
   const plans = new Map<string, LevelPlan>();
   for (const pl of usable) {
     const name = pl.metadata!.name!;
-    const seats = shareSum > 0 ? Math.ceil(totalSeats * shares(pl) / shareSum) : 0;
+    const limits = levelLimits(totalSeats, shares(pl), shareSum, ...lendingPercents(pl));
+    const seats = limits.nominalCL;
     const exempt = pl.spec!.type === 'Exempt';
     const q = pl.spec!.limited?.limitResponse?.queuing;
     const queuing: QueuingConfig = exempt
       ? { queues: -1, handSize: 0, queueLengthLimit: 0, concurrencyLimit: seats }
       : { queues: q?.queues ?? 0, handSize: q?.handSize ?? 0, queueLengthLimit: q?.queueLengthLimit ?? 0, concurrencyLimit: seats };
     const maxSeats = q ? Math.max(1, Math.min(Math.ceil(seats * MAX_SEATS_PERCENT), Math.floor(seats / q.handSize!))) : Math.max(1, seats);
-    plans.set(name, { name, uid: pl.metadata?.uid ?? '', exempt, queuing, maxSeats });
+    plans.set(name, { name, uid: pl.metadata?.uid ?? '', exempt, queuing, maxSeats, limits });
   }
   return plans;
 }

@@ -4,6 +4,7 @@
 // first in virtual time (R: seat-seconds of service each active queue has had), so a flow with many requests waits
 // behind flows with few. Queues that stay busy longer than estimated are charged the difference when a request ends.
 // A priority level of queues < 1 (limitResponse Reject) runs or rejects at once; an exempt one runs everything.
+// Borrowing (borrowing-levels.ts) changes the concurrency limit live and reads the seat demand reported here.
 
 import { dealHand } from './shuffle-sharding.js';
 
@@ -15,7 +16,7 @@ export interface QueuingConfig {
   queues: number;
   handSize: number;
   queueLengthLimit: number;
-  /** Seats of the level (its nominal concurrency limit). */
+  /** Seats of the level: its current concurrency limit (nominal, then as borrowing adjusts it). */
   concurrencyLimit: number;
 }
 
@@ -49,6 +50,8 @@ class Queue {
 export interface QueueSetObserver {
   /** Called after every change of the waiting/executing counts, per flow schema. */
   onChange?(flowSchema: string, waitingDelta: number, executingDelta: number, seatsDelta: number): void;
+  /** Called after every change of the seats in use plus the seats waiting (kube's seatDemandIntegrator). */
+  onSeatDemand?(seats: number): void;
 }
 
 export class QueueSet {
@@ -58,6 +61,7 @@ export class QueueSet {
   private robinIndex = -1;
   private enqueues = 0;
   seatsInUse = 0;
+  seatsWaiting = 0;
   executing = 0;
   waiting = 0;
 
@@ -75,6 +79,17 @@ export class QueueSet {
   }
 
   get concurrencyLimit(): number { return this.config.concurrencyLimit; }
+
+  /** A new current limit (kube's UpdateConfig on a borrowing adjustment): a raised one dispatches at once. */
+  setConcurrencyLimit(concurrencyLimit: number): void {
+    if (concurrencyLimit === this.config.concurrencyLimit) return;
+    this.syncTime();
+    this.reconfigure({ ...this.config, concurrencyLimit });
+  }
+
+  private noteDemand(): void {
+    this.observer.onSeatDemand?.(this.seatsInUse + this.seatsWaiting);
+  }
 
   /**
    * Asks for `seats`; resolves with a ticket once they are granted, or with why not. `waitLimitMs` bounds the wait in
@@ -95,14 +110,18 @@ export class QueueSet {
       const entry: Waiting = { seats, flowSchema, arrivalR: this.currentR, queue, settle: resolve };
       queue.waiting.push(entry);
       this.waiting++;
+      this.seatsWaiting += seats;
       this.observer.onChange?.(flowSchema, 1, 0, 0);
+      this.noteDemand();
       this.boundNextDispatch(queue);
       const drop = (reason: RejectReason) => {
         const i = queue.waiting.indexOf(entry);
         if (i < 0) return;
         queue.waiting.splice(i, 1);
         this.waiting--;
+        this.seatsWaiting -= seats;
         this.observer.onChange?.(flowSchema, -1, 0, 0);
+        this.noteDemand();
         clearTimeout(entry.timer);
         this.trimQueues();
         resolve(reason);
@@ -138,6 +157,7 @@ export class QueueSet {
     this.seatsInUse += seats;
     if (queue) { queue.executing++; queue.seatsInUse += seats; }
     this.observer.onChange?.(flowSchema, 0, 1, seats);
+    this.noteDemand();
     let done = false;
     return {
       queued,
@@ -148,6 +168,7 @@ export class QueueSet {
         this.executing--;
         this.seatsInUse -= seats;
         this.observer.onChange?.(flowSchema, 0, -1, -seats);
+        this.noteDemand();
         if (queue) {
           queue.executing--;
           queue.seatsInUse -= seats;
@@ -183,6 +204,7 @@ export class QueueSet {
     this.robinIndex = minIndex;
     minQueue.waiting.shift();
     this.waiting--;
+    this.seatsWaiting -= oldest.seats;
     clearTimeout(oldest.timer);
     this.observer.onChange?.(oldest.flowSchema, -1, 0, 0);
     const ticket = this.execute(oldest.seats, oldest.flowSchema, minQueue, true);
