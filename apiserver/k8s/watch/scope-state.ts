@@ -14,6 +14,8 @@ export interface Watcher {
 export class ScopeState {
   objects?: Map<string, Kept>;
   history: HubEvent[] = [];
+  /** JSON bytes of the events in history (historyEventBytes). */
+  historyBytes = 0;
   /** Every change after floor is in history. */
   floor = 0n;
   highWater = 0n;

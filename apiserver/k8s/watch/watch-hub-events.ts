@@ -48,6 +48,11 @@ export function eventSize(event: WatchEvent): number {
   return jsonSizes.get(event.object) ?? 1024;
 }
 
+/** The JSON bytes one remembered event holds: its object and, for a MODIFIED, the object before. */
+export function historyEventBytes(event: HubEvent): number {
+  return (jsonSizes.get(event.object) ?? 1024) + (event.previous?.json.length ?? 0);
+}
+
 export function keep(object: KubeObject, version?: string): Kept {
   const m = object.metadata;
   const metadata: KubeObject['metadata'] = {};

@@ -34,6 +34,12 @@ export interface WatchHubOptions {
   minGapMs?(scope: string): number;
   /** Events remembered per scope for resuming watches. */
   historyLimit?: number;
+  /**
+   * JSON bytes of the events remembered per scope (default 8 MiB): a count alone lets a few large objects changing a
+   * few times fill the heap (each event holds its object built, several times its JSON), so the oldest go first, as
+   * etcd compacts, and a watch resuming from before them gets 410 Expired.
+   */
+  historyBytesLimit?: number;
   /** The resourceVersion for a deletion, given the greatest seen so far (default: that + 1). */
   nextResourceVersion?(greatestSeen: bigint): bigint;
   /** Bytes of events buffered for one watcher that does not read before it is stopped (EventQueue's default). */

@@ -18,7 +18,7 @@
 
 import { EventQueue } from './event-queue.js';
 import {
-  asEntry, deletedBeforeOnce, eventSize, project, resourceVersionOf, revive,
+  asEntry, deletedBeforeOnce, eventSize, historyEventBytes, project, resourceVersionOf, revive,
 } from './watch-hub-events.js';
 import { serializedItem } from '../serve/serialized.js';
 import type { WatchStream } from '../storage.js';
@@ -38,11 +38,13 @@ export class WatchHub {
   private greatestSeen = 0n;
   private readonly interval: number;
   private readonly historyLimit: number;
+  private readonly historyBytesLimit: number;
   private closed = false;
 
   constructor(private readonly options: WatchHubOptions) {
     this.interval = options.pollIntervalMs ?? 2_000;
     this.historyLimit = options.historyLimit ?? 1_000;
+    this.historyBytesLimit = options.historyBytesLimit ?? 8 * 1024 * 1024;
   }
 
   /** Number of watchers across all scopes (for metrics and tests). */
@@ -276,10 +278,14 @@ export class WatchHub {
     }
     if (changes.length === 0) return;
     state.history.push(...changes);
-    if (state.history.length > this.historyLimit) {
-      const dropped = state.history.splice(0, state.history.length - this.historyLimit);
-      for (const e of dropped) if (e.rv > state.floor) state.floor = e.rv;
+    for (const change of changes) state.historyBytes += historyEventBytes(change);
+    let drop = 0;
+    while (drop < state.history.length && (state.history.length - drop > this.historyLimit || state.historyBytes > this.historyBytesLimit)) {
+      const e = state.history[drop++]!;
+      state.historyBytes -= historyEventBytes(e);
+      if (e.rv > state.floor) state.floor = e.rv;
     }
+    if (drop > 0) state.history.splice(0, drop);
     const deleted = deletedBeforeOnce();
     for (const watcher of state.watchers) {
       for (const change of changes) {

@@ -90,6 +90,25 @@ t.test('resume from a resourceVersion replays history; older than history is 410
   keep.stop();
 });
 
+t.test('history is bounded by bytes as well as by count: a few large objects changing do not fill the heap', async (t) => {
+  const b = backend();
+  const large = { note: 'x'.repeat(50_000) };
+  b.put('ns', 'a', 1, large);
+  const hub = new WatchHub({ snapshot: b.snapshot, pollIntervalMs: 1e9, historyBytesLimit: 250_000 });
+  t.teardown(() => hub.close());
+  const keep = await hub.watch({ scopes: ['ns'] });
+  for (let rv = 2; rv <= 6; rv++) {
+    b.put('ns', 'a', rv, large);
+    await settle(hub, 'ns');
+  }
+  const resumed = await hub.watch({ scopes: ['ns'], resourceVersion: '4' });
+  t.same(summary(await take(resumed, 2)), ['MODIFIED a@5', 'MODIFIED a@6'], 'the newest changes stay within the bound');
+  const expired = await hub.watch({ scopes: ['ns'], resourceVersion: '2' }).then(() => undefined, (err: { status?: unknown }) => err.status);
+  t.match(expired, { code: 410, reason: 'Expired' }, 'older ones went as a compaction would');
+  resumed.stop();
+  keep.stop();
+});
+
 t.test('a scope left idle keeps its state: resuming after the gap sees what changed meanwhile, deletions included', async (t) => {
   const b = backend();
   b.put('ns', 'a', 1);
