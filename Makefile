@@ -75,7 +75,7 @@ image-test: build image ## the image run by runc as the chart's Pod spec says, s
 	@bin=$$(tools/cluster/build-binaries.sh) && K8S_BIN_DIR=$$bin $(NODE) dist/test/run-suite.js dist/test/image/chart-pod.image.js
 
 .PHONY: node-bin
-node-bin: ## build the node's kubelet, kube-scheduler, containerd (Go modules, cached per pin; kubelet ~65 min cold on 2 cores)
+node-bin: ## build the node's kubelet, kube-scheduler, containerd (Go modules, cached per pin; the control plane's Go flags, so its build cache is shared)
 	@test/cluster/build-node-binaries.sh
 
 .PHONY: node-test
