@@ -169,10 +169,14 @@ t.test('helm upgrade that re-makes the CA (the TLS Secret deleted) under load: n
 });
 
 t.test('a killed leader (SIGKILL): another holder takes the Lease, in-flight requests answer 503 or succeed, no write lost or doubled', async (t) => {
-  const victimIdentity = await eventually('a Lease holder', holderIdentity, 120_000);
+  // The holder must be one of the current Pods: right after an upgrade a terminating old Pod may still hold the Lease.
+  const [victimIdentity, containerId] = await eventually('a Lease holder among the current, Ready Pods', async () => {
+    const holder = await holderIdentity();
+    const pod = (await serverPods()).find((p) => p.metadata.name === holder?.split('_')[0] && p.status.containerStatuses?.[0]?.ready === true);
+    const id = pod?.status.containerStatuses?.[0]?.containerID?.replace(/^containerd:\/\//, '');
+    return holder && id ? [holder, id] as const : undefined;
+  }, 180_000);
   const victim = victimIdentity.split('_')[0]!;
-  const pod = (await serverPods()).find((p) => p.metadata.name === victim);
-  const containerId = pod?.status.containerStatuses?.[0]?.containerID?.replace(/^containerd:\/\//, '');
   t.ok(containerId, `the leader's container (${victim})`);
   const load = startLoad(cp, collection, 'kill', manifest);
   const killed = Date.now();
