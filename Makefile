@@ -21,6 +21,9 @@ PLATFORMS  ?= 1
 # Where `make run` / `make up` keep their state (pids, logs, env); RUN_ARGS: more flags for run.js (e.g. --timings fast).
 RUN_STATE  ?= .run
 RUN_ARGS   ?=
+# make test NODE_SUITE=auto|on: the real-node suite (test/node, as `make node-test`) at the end of the run, its node
+# binaries and image made in the background meanwhile (test/node-suite.ts; docs/develop.md). off: not run.
+NODE_SUITE ?= off
 
 .PHONY: help
 help: ## list the targets
@@ -64,7 +67,7 @@ manifests: build ## render the plain manifests (apiservice/manifests/, a kustomi
 .PHONY: test
 test: build lint ## build, lint, then the whole tap suite against a real control plane and the emulator
 	@echo "Node.js $$(node --version) ($$(command -v node))"
-	@bin=$$(tools/cluster/build-binaries.sh) && ks=$$(tools/kstatus/build.sh) && adm=$$(tools/kube-admission/build.sh) && K8S_BIN_DIR=$$bin KSTATUS_BIN=$$ks KUBE_ADMISSION_BIN=$$adm $(NODE) dist/test/run-suite.js $(TESTS)
+	@bin=$$(tools/cluster/build-binaries.sh) && ks=$$(tools/kstatus/build.sh) && adm=$$(tools/kube-admission/build.sh) && K8S_BIN_DIR=$$bin KSTATUS_BIN=$$ks KUBE_ADMISSION_BIN=$$adm NODE_SUITE=$(NODE_SUITE) $(NODE) dist/test/run-suite.js $(TESTS)
 
 .PHONY: image
 image: ## build the server image from the Dockerfile with buildah (tools/image/build.sh; a local stand-in for its base)
@@ -75,7 +78,7 @@ image-test: build image ## the image run by runc as the chart's Pod spec says, s
 	@bin=$$(tools/cluster/build-binaries.sh) && K8S_BIN_DIR=$$bin $(NODE) dist/test/run-suite.js dist/test/image/chart-pod.image.js
 
 .PHONY: node-bin
-node-bin: ## build the node's kubelet, kube-scheduler, containerd (Go modules, cached per pin; kubelet ~65 min cold on 2 cores)
+node-bin: ## build the node's kubelet, kube-scheduler, containerd (Go modules, cached per pin; the control plane's Go flags, so its build cache is shared)
 	@test/cluster/build-node-binaries.sh
 
 .PHONY: node-test

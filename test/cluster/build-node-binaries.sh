@@ -9,8 +9,10 @@ repo=$(cd "$(dirname "$0")/../.." && pwd)
 k8s_module="$repo/test/cluster/kubelet-bin"
 node_module="$repo/test/cluster/node-bin"
 # The cache key is the modules the binaries come from plus build_epoch (bump it when the build flags change), not this
-# script: a new binary in the list is built into the same directory, and the 65-minute kubelet build is kept.
-build_epoch=1
+# script: a new binary in the list is built into the same directory, and a finished kubelet build is kept.
+# 2: Go's default flags (CGO as the toolchain defaults), as tools/cluster/build-binaries.sh, so Go's build cache shares
+# the control plane's compiled packages (1: CGO_ENABLED=0, which shared none of them).
+build_epoch=2
 pin=$( (echo "$build_epoch"; cat "$k8s_module/go.mod" "$k8s_module/go.sum" "$node_module/go.mod" "$node_module/go.sum") | sha256sum | cut -c1-12)
 bin_dir=${NODE_BIN_DIR:-"${XDG_CACHE_HOME:-$HOME/.cache}/vvp-apiserver/node-$pin/bin"}
 mkdir -p "$bin_dir"
@@ -36,12 +38,19 @@ binaries=(
   "containerd-shim-runc-v2 $node_module github.com/containerd/containerd/v2/cmd/containerd-shim-runc-v2"
   "ctr $node_module github.com/containerd/containerd/v2/cmd/ctr"
 )
+# Every binary is built with the environment and flags of tools/cluster/build-binaries.sh (`go build -ldflags`, CGO as
+# Go defaults), so the packages it compiled for kube-apiserver/kube-controller-manager/kubectl are Go build cache hits
+# here: kubelet then compiles ~100 of its ~1,800 packages. Changing CGO_ENABLED, the compiler flags or GOFLAGS for one
+# of them would give every package above `net` and `os/user` another cache key. The one exception is containerd's
+# `no_btrfs` tag: its btrfs snapshotter needs libbtrfs' C headers (not installed here, no btrfs either); a tag only
+# selects files, so the packages it does not touch keep their keys.
 
 build() {
   local name=$1 module=$2 pkg=$3 ldflags=$4 start=$SECONDS next=30
   echo "[node-bin] building $name ($pkg) — a first build takes minutes; progress every 30 s" >&2
-  # CGO off and no btrfs: static binaries that need no C headers (containerd's own release builds the shim so).
-  (cd "$module" && CGO_ENABLED=0 nice -n "${NODE_BIN_NICE:-10}" go build -tags no_btrfs -ldflags "$ldflags" -o "$bin_dir/$name.tmp" "$pkg") &
+  local tags=()
+  [[ $module == "$node_module" ]] && tags=(-tags no_btrfs)
+  (cd "$module" && nice -n "${NODE_BIN_NICE:-10}" go build "${tags[@]}" -ldflags "$ldflags" -o "$bin_dir/$name.tmp" "$pkg") &
   local pid=$!
   while kill -0 "$pid" 2>/dev/null; do
     sleep 1

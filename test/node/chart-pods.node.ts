@@ -2,7 +2,7 @@
 // server running as two Pods (kubelet, containerd, runc), the APIService routed to them through the Service's
 // endpoints. Then what only a real run shows: the Pods' user, read-only root and capabilities, the probes, one
 // leader of two, `helm upgrade` (new image tag and a changed value; a new CA) under a continuous client with no failed request,
-// and a leader killed with SIGKILL taken over. Opt-in (`make node-test`, a name outside the suite's *.test.js): needs root, the
+// a leader killed with SIGKILL taken over, and last the plain manifests (apiservice/manifests) instead of the chart. Opt-in (`make node-test`, a name outside the suite's *.test.js): needs root, the
 // node's binaries (NODE_BIN_DIR, test/cluster/build-node-binaries.sh) and the image (IMAGE, tools/image/build.sh).
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +14,7 @@ import { startEmulator } from '../support/emulator.js';
 import { eventually } from '../support/eventually.js';
 import { vvpDeploymentManifests } from '../support/product.js';
 import { apiRequest, startLoad, watchAvailability } from './load.js';
+import { writePlainManifestsOverlay } from './plain-manifests-overlay.js';
 
 const binDir = process.env.K8S_BIN_DIR;
 const nodeBinDir = process.env.NODE_BIN_DIR;
@@ -154,7 +155,7 @@ t.test('helm upgrade that re-makes the CA (the TLS Secret deleted) under load: n
   }, 600_000);
   const report = await load.stop();
   const avail = await availability.stop();
-  figures.newCa = { sent: report.sent, failed: report.failed.length, unavailableSeconds: avail.unavailableMs / 1000 };
+  figures.newCa = { sent: report.sent, failed: report.failed.length, unavailableSeconds: avail.unavailableMs / 1000, longestUnavailableSeconds: avail.longestMs / 1000 };
   progress(`helm upgrade with a new CA under load: ${report.sent} requests, ${report.failed.length} failed; APIService not Available for ${avail.unavailableMs / 1000}s`);
   t.same(report.failed, [], `no request failed (${report.sent} sent)`);
   t.equal(avail.unavailableMs, 0, 'the APIService stayed Available');
@@ -168,10 +169,14 @@ t.test('helm upgrade that re-makes the CA (the TLS Secret deleted) under load: n
 });
 
 t.test('a killed leader (SIGKILL): another holder takes the Lease, in-flight requests answer 503 or succeed, no write lost or doubled', async (t) => {
-  const victimIdentity = await eventually('a Lease holder', holderIdentity, 120_000);
+  // The holder must be one of the current Pods: right after an upgrade a terminating old Pod may still hold the Lease.
+  const [victimIdentity, containerId] = await eventually('a Lease holder among the current, Ready Pods', async () => {
+    const holder = await holderIdentity();
+    const pod = (await serverPods()).find((p) => p.metadata.name === holder?.split('_')[0] && p.status.containerStatuses?.[0]?.ready === true);
+    const id = pod?.status.containerStatuses?.[0]?.containerID?.replace(/^containerd:\/\//, '');
+    return holder && id ? [holder, id] as const : undefined;
+  }, 180_000);
   const victim = victimIdentity.split('_')[0]!;
-  const pod = (await serverPods()).find((p) => p.metadata.name === victim);
-  const containerId = pod?.status.containerStatuses?.[0]?.containerID?.replace(/^containerd:\/\//, '');
   t.ok(containerId, `the leader's container (${victim})`);
   const load = startLoad(cp, collection, 'kill', manifest);
   const killed = Date.now();
@@ -203,4 +208,47 @@ t.test('a killed leader (SIGKILL): another holder takes the Lease, in-flight req
   const onPlatform = (platform.body.items ?? []).map((d) => d.metadata.name);
   const notOnce = report.created.filter((n) => onPlatform.filter((p) => p === n).length !== 1);
   t.same(notOnce, [], `each created object is one platform deployment (${onPlatform.length} on the platform)`);
+});
+
+t.test('the plain manifests (kubectl apply -k of an overlay, no Helm) run the server as Pods too', async (t) => {
+  // One APIService per group: the chart's release goes first, as a user moving from Helm to kustomize would do it.
+  const uninstalled = await helmRun(['uninstall', release, '-n', namespace, '--wait', '--timeout=5m']);
+  t.equal(uninstalled.code, 0, `helm uninstall: ${uninstalled.stderr}`);
+  await eventually('the chart\'s Pods and APIService gone', async () => {
+    const gone = await kubectl(cp, ['get', 'apiservice', apiService, '--ignore-not-found', '-o', 'name']);
+    return gone.stdout.trim() === '' && (await serverPods()).length === 0;
+  }, 300_000);
+  const started = Date.now();
+  const install = await writePlainManifestsOverlay({
+    dir: join(state, 'plain-manifests-overlay'), base: join(process.cwd(), 'apiservice/manifests'), image,
+    vvpUrl: emulator.url, vvpToken: serverToken, instanceId,
+  });
+  const secrets = await kubectl(cp, ['apply', '-f', '-'], { input: JSON.stringify(install.secrets) });
+  t.equal(secrets.code, 0, `the Secrets the base expects: ${secrets.stderr}`);
+  const applied = await kubectl(cp, ['apply', '-k', install.overlay]);
+  t.equal(applied.code, 0, `kubectl apply -k: ${applied.stderr}`);
+  t.notMatch(applied.stdout, /cert-manager/, 'the overlay applies nothing of cert-manager');
+  const available = await kubectl(cp, ['wait', '--for=condition=Available', `apiservice/${apiService}`, '--timeout=600s']);
+  t.equal(available.code, 0, `APIService Available: ${available.stderr}`);
+  figures.manifestsApplyToAvailableSeconds = Math.round((Date.now() - started) / 100) / 10;
+  const pods = await eventually('both Pods of the manifests Ready', async () => {
+    const found = await serverPods();
+    return found.length === 2 && found.every((p) => p.spec.containers[0]?.image === image && p.status.containerStatuses?.[0]?.ready === true) ? found : undefined;
+  }, 300_000);
+  t.equal(pods.length, 2, 'two replicas of the image, both Ready');
+
+  const resource = `vvpdeployments.${apiGroup}`;
+  const created = await kubectl(cp, ['create', '-f', '-'], { input: JSON.stringify(manifest('from-the-manifests')) });
+  t.equal(created.code, 0, `create: ${created.stderr}`);
+  const patched = await kubectl(cp, ['patch', resource, 'from-the-manifests', '-n', ns, '--type=merge', '-p', '{"metadata":{"labels":{"via":"kustomize"}}}']);
+  t.equal(patched.code, 0, `patch: ${patched.stderr}`);
+  const listed = await kubectl(cp, ['get', resource, '-n', ns, '-l', 'via=kustomize', '-o', 'name']);
+  t.match(listed.stdout, /from-the-manifests/, `list with a label selector: ${listed.stderr}`);
+  const deleted = await kubectl(cp, ['delete', resource, 'from-the-manifests', '-n', ns, '--wait=true', '--timeout=120s']);
+  t.equal(deleted.code, 0, `delete: ${deleted.stderr}`);
+  const holder = await eventually('a Pod of the manifests holding the Lease', async () => {
+    const h = (await holderIdentity())?.split('_')[0];
+    return h && pods.some((p) => p.metadata.name === h) ? h : undefined;
+  }, 120_000);
+  t.ok(holder, `the Lease passes to a Pod of the manifests (${holder})`);
 });
