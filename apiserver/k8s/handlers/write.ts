@@ -109,12 +109,11 @@ function answered(endpoint: Endpoint, ctx: RequestContext, outcome: Outcome, obj
 /**
  * kube-apiserver's order for one write: the schema's defaults (its decoder applies them, schema-defaults.ts), mutating
  * admission, then the strategy step (the machinery's system fields on a create; the schema's pruning, defaults and
- * validation; the resource's PrepareForCreate/Update and Validate, strategy.ts; then managedFields), then validating
+ * validation; the resource's PrepareForCreate/Update and Validate, strategy.ts), then validating
  * admission. Returns the object as validating admission admitted it, and the warnings of every step.
  */
 async function admitWrite(
   endpoint: Endpoint, ctx: RequestContext, object: KubeObject, live: KubeObject | undefined, fieldValidation: ReturnType<typeof parseFieldValidation>,
-  managedFields: (object: KubeObject) => void,
 ) {
   const strategy = strategyOf(endpoint.storage);
   applySchemaDefaults(object, endpoint.info.schema);
@@ -128,7 +127,6 @@ async function admitWrite(
     const { warnings } = endpoint.validator.check(o, fieldValidation, live, sent);
     if (live) applyUpdateStrategy(endpoint.info, strategy, o, live);
     else applyCreateStrategy(endpoint.info, strategy, o);
-    managedFields(o);
     return warnings;
   }));
 }
@@ -136,9 +134,9 @@ async function admitWrite(
 /** Every update transform passes admitWrite and keeps the warnings for the answer; returns the object to write. */
 async function admitted(
   endpoint: Endpoint, ctx: RequestContext, object: KubeObject, live: KubeObject | undefined, fieldValidation: ReturnType<typeof parseFieldValidation>,
-  outcome: Outcome, managedFields: (object: KubeObject) => void = () => undefined,
+  outcome: Outcome,
 ): Promise<KubeObject> {
-  const result = await admitWrite(endpoint, ctx, object, live, fieldValidation, managedFields);
+  const result = await admitWrite(endpoint, ctx, object, live, fieldValidation);
   outcome.warnings = result.warnings;
   outcome.created = !live;
   outcome.liveStatus = live?.status;
@@ -157,12 +155,11 @@ export async function createObject(endpoint: Endpoint, request: FastifyRequest, 
   if (object.metadata.resourceVersion) throw statusErrors.badRequest('resourceVersion should not be set on objects to be created');
   clearSystemFields(object);
   const ctx = requestContext(request, reply, dryRun, manager);
-  // kube-apiserver's create.go: managedFields before mutating admission (webhooks see them); after the strategy step
-  // they are brought up to date with what admission and the strategy changed.
-  object.metadata.managedFields = updateManagedFields(undefined, object, undefined, ownershipContext(endpoint, manager));
-  const { object: admittedObject, warnings } = await admitWrite(endpoint, ctx, object, undefined, fieldValidation, (o) => {
-    o.metadata.managedFields = updateManagedFields(undefined, o, undefined, ownershipContext(endpoint, manager));
-  });
+  // kube-apiserver's create.go: the decoder's defaults, then managedFields once, before mutating admission (webhooks see
+  // them); what admission and the strategy change afterwards is not attributed to the request's manager.
+  applySchemaDefaults(object, endpoint.info.schema);
+  object.metadata.managedFields = updateManagedFields(undefined, endpoint.validator.prunedCopy(object), undefined, ownershipContext(endpoint, manager));
+  const { object: admittedObject, warnings } = await admitWrite(endpoint, ctx, object, undefined, fieldValidation);
   const stored = await timed(ctx, 'storage', () => storage.create(ctx, admittedObject!));
   // A dry-run create was stored nowhere: kube answers it without a resourceVersion.
   const created = dryRun ? { ...stored, metadata: { ...stored.metadata, resourceVersion: undefined } } : stored;
@@ -195,11 +192,10 @@ export async function replaceObject(endpoint: Endpoint, request: FastifyRequest,
     else clearSystemFields(object);
     // An empty managedFields decodes as none for a CRD: the live entries stay (kube keeps what clients do not understand).
     const entries = object.metadata.managedFields?.length ? object.metadata.managedFields : live?.metadata.managedFields;
-    // update.go: managedFields before mutating admission too.
-    object.metadata.managedFields = updateManagedFields(live, object, entries, ownershipContext(endpoint, manager));
-    return unchangedKeepsManagedFields(await admitted(endpoint, ctx, object, live, fieldValidation, outcome, (o) => {
-      o.metadata.managedFields = updateManagedFields(live, o, entries, ownershipContext(endpoint, manager));
-    }), live);
+    // update.go: the decoder's defaults, then managedFields once, before mutating admission too.
+    applySchemaDefaults(object, endpoint.info.schema);
+    object.metadata.managedFields = updateManagedFields(live, endpoint.validator.prunedCopy(object, live), entries, ownershipContext(endpoint, manager));
+    return unchangedKeepsManagedFields(await admitted(endpoint, ctx, object, live, fieldValidation, outcome), live);
   }, body));
   return sendWithWarnings(reply, outcome.created ? 201 : 200, [...duplicates, ...outcome.warnings, ...(ctx.warnings ?? [])], await timed(ctx, 'render', () => renderObject(endpoint, request, format, answered(endpoint, ctx, outcome, updated))));
 }

@@ -95,6 +95,13 @@ export class ObjectValidator {
     return new Set(all);
   }
 
+  /** A copy without the undeclared fields: what kube's decoder hands its field manager (managedFields own no pruned field). */
+  prunedCopy(object: KubeObject, live?: KubeObject): KubeObject {
+    const copy = structuredClone(object);
+    this.prune(copy, live, []);
+    return copy;
+  }
+
   /** Prunes undeclared fields into `unknown`; answers those to report (all, or those also in `sent`). */
   private prune(object: KubeObject, live: KubeObject | undefined, unknown: string[], sent?: Set<string>): string[] {
     let keep: Set<string> | undefined;
