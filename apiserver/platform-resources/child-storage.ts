@@ -4,7 +4,8 @@
 // ververica.platform/deployment label and an ownerReference to it; children of other deployments are not served.
 //
 // Platform calls: a get or list reads the owners and the children of each served platform namespace (two calls,
-// never reused: the next GET shows the platform's change). A watch polls through this kind's own WatchHub, whose
+// never reused: the next GET shows the platform's change); of one Kubernetes namespace, only that namespace's owners
+// (selected by label) and their children (by deployment id, or one listing of the kind when they are many). A watch polls through this kind's own WatchHub, whose
 // loop runs only while someone watches this kind. Every full read of a platform namespace by the VvpDeployment
 // listing (its watch poll, a list) makes this hub poll at once from that read, at no cost; the hub's own timed polls
 // reuse a read younger than 1.5 intervals (so with a VvpDeployment watch running they cost nothing, and lag no
@@ -97,9 +98,12 @@ export class ChildStorage<K extends ChildKind> implements Storage, Getter, Liste
     return [...this.options.platformNamespaces];
   }
 
-  /** The children of one platform namespace that belong to a managed deployment, each built only when asked. */
-  private async entries(pns: string, maxAgeMs: number, signal: AbortSignal): Promise<ChildEntry[]> {
-    const { owners, items } = await this.options.owners.ownedChildren(pns, this.kind.reads, maxAgeMs, signal);
+  /**
+   * The children of one platform namespace that belong to a managed deployment (of one Kubernetes namespace when
+   * given), each built only when asked.
+   */
+  private async entries(pns: string, maxAgeMs: number, signal: AbortSignal, kubeNamespace?: string): Promise<ChildEntry[]> {
+    const { owners, items } = await this.options.owners.ownedChildren(pns, this.kind.reads, maxAgeMs, signal, kubeNamespace);
     return (items as OwnedChildren<K>['items'][number][]).flatMap((item) => {
       const owner = owners.get((item as PlatformChild).metadata.deploymentId ?? '');
       if (!owner) return [];
@@ -111,8 +115,15 @@ export class ChildStorage<K extends ChildKind> implements Storage, Getter, Liste
     });
   }
 
-  private async all(signal: AbortSignal): Promise<ChildEntry[]> {
-    return (await Promise.all(this.scopes.map((pns) => this.entries(pns, 0, signal)))).flat();
+  /**
+   * The children of every scope, of one Kubernetes namespace when given: that namespace's owners are selected on the
+   * platform, so a viewer of an empty namespace reads no other tenant's children. A list's resourceVersion, which a
+   * watch of the kind resumes from, needs the hub to hold a snapshot of each scope first (WatchHub.snapshotted, once;
+   * else the watch's first poll sets the floor above the list's resourceVersion and answers 410 Gone).
+   */
+  private async all(signal: AbortSignal, namespace?: string, forList = false): Promise<ChildEntry[]> {
+    if (forList && this.hub) await Promise.all(this.scopes.map((pns) => this.hub!.snapshotted(pns)));
+    return (await Promise.all(this.scopes.map((pns) => this.entries(pns, 0, signal, namespace)))).flat();
   }
 
   private listVersion(versions: readonly string[]): string {
@@ -120,13 +131,13 @@ export class ChildStorage<K extends ChildKind> implements Storage, Getter, Liste
   }
 
   async get(ctx: RequestContext, namespace: string | undefined, name: string): Promise<KubeObject> {
-    const found = (await this.all(ctx.signal)).find((e) => e.namespace === namespace && e.name === name);
+    const found = (await this.all(ctx.signal, namespace)).find((e) => e.namespace === namespace && e.name === name);
     if (!found) throw statusErrors.notFound({ group: this.info.group, resource: this.info.resource, name });
     return found.object();
   }
 
   async list(ctx: RequestContext, options: ListOptions): Promise<ListResult> {
-    const entries = await this.all(ctx.signal);
+    const entries = await this.all(ctx.signal, options.namespace, true);
     const resourceVersion = this.listVersion(entries.map((e) => e.resourceVersion));
     return listPage(entries.filter((e) => options.namespace === undefined || e.namespace === options.namespace).map((e) => e.object()), options, resourceVersion);
   }

@@ -11,8 +11,11 @@ import type { ChildKind, ManagedOwner, OwnedChildren, PlatformCatalog } from '..
 
 /** The owners of the child kinds, their children, the savepoint trigger and the poll timing of each scope. */
 export interface OwnerPort {
-  /** The managed deployments of a scope as owners and its children of one kind, from a read younger than `maxAgeMs` when there is one. */
-  ownedChildren<K extends ChildKind>(scope: string, kind: K, maxAgeMs: number, signal: AbortSignal): Promise<OwnedChildren<K>>;
+  /**
+   * The managed deployments of a scope as owners and its children of one kind, from a read younger than `maxAgeMs`
+   * when there is one; of one Kubernetes namespace only when `kubeNamespace` is given (selected on the platform).
+   */
+  ownedChildren<K extends ChildKind>(scope: string, kind: K, maxAgeMs: number, signal: AbortSignal, kubeNamespace?: string): Promise<OwnedChildren<K>>;
   /** Called after every full read of a scope; answers the unsubscribe. */
   onNamespaceRead(listener: (scope: string) => void): () => void;
   /** A savepoint of the VvpDeployment `namespace/name` (or the registration of `location`), with that deployment's grants. */

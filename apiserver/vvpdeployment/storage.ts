@@ -118,9 +118,9 @@ export class VvpDeploymentStorage implements Storage, Strategic, Getter, Lister,
     return this.instances.childScopes();
   }
 
-  ownedChildren<K extends ChildKind>(scope: string, kind: K, maxAgeMs: number, signal: AbortSignal): Promise<OwnedChildren<K>> {
+  ownedChildren<K extends ChildKind>(scope: string, kind: K, maxAgeMs: number, signal: AbortSignal, kubeNamespace?: string): Promise<OwnedChildren<K>> {
     const { instance, platformNamespace } = this.instances.ofChildScope(scope);
-    return instance.ownedChildren(platformNamespace, kind, maxAgeMs, signal);
+    return instance.ownedChildren(platformNamespace, kind, maxAgeMs, signal, kubeNamespace);
   }
 
   pollIntervalMs(scope: string): number {

@@ -10,7 +10,7 @@ import type {
 } from '../../apiserver/vvp/types.js';
 import { ListStream, type ListStreamBounds, type ListStreamVisitor } from '../../apiserver/vvp/list-stream.js';
 
-export type Call = { method: string; ns: string; name?: string; body?: unknown; token?: string };
+export type Call = { method: string; ns: string; name?: string; body?: unknown; token?: string; selector?: StringMap; query?: Record<string, string | undefined> };
 
 export function httpError(method: string, status: number, message: string): VvpError {
   return new VvpError({ kind: 'http', status, message, method, route: '/api/v1/namespaces/{ns}/deployments/{name}' });
@@ -36,6 +36,8 @@ export class FakePlatform {
   sessionClusters: SessionCluster[] = [];
   calls: Call[] = [];
   fail?: (call: Call) => VvpError | undefined;
+  /** Holds a streamed listing's answer, already read from the platform's state, until the promise settles. */
+  holdAnswer?: (call: Call) => Promise<void> | undefined;
   seq = 0;
   private clock = Date.parse('2026-11-24T10:00:00Z');
 
@@ -123,17 +125,19 @@ function fakeClient(p: FakePlatform): PlatformPort {
     };
     return {
       async listDeployments(ns: string, query: { labelSelector?: StringMap } = {}): Promise<ResourceList<Deployment>> {
-        p.record({ method: 'LIST', ns });
         const sel = query.labelSelector ?? {};
+        p.record({ method: 'LIST', ns, selector: sel });
         const items = [...p.deployments.values()].filter((d) => d.metadata.namespace === ns && Object.entries(sel).every(([k, v]) => d.metadata.labels?.[k] === v));
         return { items: structuredClone(items) };
       },
       // The listing's answer as the platform sends it, read through the client's own stream parser in small chunks.
       async streamDeployments(ns: string, query: { labelSelector?: StringMap }, visitor: ListStreamVisitor<Deployment>, bounds: ListStreamBounds) {
-        p.record({ method: 'LIST', ns });
         const sel = query.labelSelector ?? {};
+        const call: Call = { method: 'LIST', ns, selector: sel };
+        p.record(call);
         const items = [...p.deployments.values()].filter((d) => d.metadata.namespace === ns && Object.entries(sel).every(([k, v]) => d.metadata.labels?.[k] === v));
         const body = Buffer.from(JSON.stringify({ kind: 'ResourceList', items }));
+        await p.holdAnswer?.(call);
         const stream = new ListStream(visitor, bounds);
         for (let i = 0; i < body.length; i += 4096) stream.write(body.subarray(i, i + 4096));
         stream.end();
@@ -189,11 +193,11 @@ function fakeClient(p: FakePlatform): PlatformPort {
         return current;
       },
       async listJobs(ns: string, q: { deploymentId?: string } = {}): Promise<ResourceList<Job>> {
-        p.record({ method: 'LIST-JOBS', ns });
+        p.record({ method: 'LIST-JOBS', ns, query: { deploymentId: q.deploymentId } });
         return { items: p.jobs.filter((j) => j.metadata.namespace === ns && (!q.deploymentId || j.metadata.deploymentId === q.deploymentId)) };
       },
       async listSavepoints(ns: string, q: { deploymentId?: string } = {}): Promise<ResourceList<Savepoint>> {
-        p.record({ method: 'LIST-SAVEPOINTS', ns });
+        p.record({ method: 'LIST-SAVEPOINTS', ns, query: { deploymentId: q.deploymentId } });
         return { items: p.savepoints.filter((s) => s.metadata.namespace === ns && (!q.deploymentId || s.metadata.deploymentId === q.deploymentId)) };
       },
       async triggerSavepoint(ns: string, trigger: { deploymentId: string; annotations?: StringMap }): Promise<Savepoint> {

@@ -79,11 +79,36 @@ export class FaultRegistry {
   }
 }
 
-/** Requests received per route (method + route pattern), so tests can prove what a client did or did not call. */
+/** One platform request as answered: its path with the query, and the bytes of its body. */
+export interface LoggedRequest {
+  method: string;
+  url: string;
+  status: number;
+  bytes: number;
+}
+
+/** How many answered requests the log keeps (the oldest go first). */
+const LOG_LIMIT = 2_000;
+
+/**
+ * Requests received per route (method + route pattern), so tests can prove what a client did or did not call, and
+ * the last answered requests with their query and size, to tell what it read.
+ */
 export class RequestCounter {
   private counts = new Map<string, number>();
   private total = 0;
   private writes = 0;
+  private recent: LoggedRequest[] = [];
+
+  log(entry: LoggedRequest): void {
+    this.recent.push(entry);
+    if (this.recent.length > LOG_LIMIT) this.recent.splice(0, this.recent.length - LOG_LIMIT);
+  }
+
+  /** The last answered requests, oldest first. */
+  logged(): LoggedRequest[] {
+    return [...this.recent];
+  }
 
   count(method: string, route: string): void {
     const key = `${method} ${route}`;
@@ -97,6 +122,7 @@ export class RequestCounter {
   }
 
   reset(): void {
+    this.recent = [];
     this.counts = new Map();
     this.total = 0;
     this.writes = 0;

@@ -222,6 +222,14 @@ export async function buildEmulator(options: EmulatorOptions, log: Logger = pino
     request.principal = authorize(principal, params.namespace ?? params.ns, access.role);
   });
 
+  // The last requests with their query and the bytes answered, so a test can tell what a client read and how much.
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (request.url.startsWith('/__emulator')) return payload;
+    const bytes = typeof payload === 'string' ? Buffer.byteLength(payload) : Buffer.isBuffer(payload) ? payload.length : Number(reply.getHeader('content-length') ?? 0);
+    ctx.counter.log({ method: request.method, url: request.url, status: reply.statusCode, bytes });
+    return payload;
+  });
+
   app.addHook('onResponse', async (request, reply) => {
     request.log.debug({ method: request.method, url: request.url.split('?')[0], status: reply.statusCode, ms: reply.elapsedTime }, 'request');
   });

@@ -59,6 +59,16 @@ export class WatchHub {
     return this.scopes.get(scope)?.timer !== undefined;
   }
 
+  /**
+   * Makes sure the hub holds a snapshot of the scope (polling once if it never has), so that a list of part of the
+   * scope, read from the backend by a selector, may carry a resourceVersion a watch resumes from: the first snapshot
+   * sets the scope's floor to the newest object of the whole scope, every later poll records its changes in history
+   * above that floor, and listResourceVersion is never below it.
+   */
+  async snapshotted(scope: string): Promise<void> {
+    if (!this.state(scope).objects) await this.poll(scope);
+  }
+
   /** The greatest resourceVersion known for these scopes: a list's resourceVersion that a watch can resume from. */
   resourceVersion(scopes: string[]): string {
     return scopes.reduce((max, s) => (this.state(s).highWater > max ? this.state(s).highWater : max), 0n).toString();

@@ -125,8 +125,8 @@ export class PlatformInstance {
    * For the child resources (VvpSavepoint, VvpJob): the managed deployments of a platform namespace as owners and its
    * children of one kind, from a namespace read younger than `maxAgeMs` when there is one (owned-children.ts).
    */
-  ownedChildren<K extends ChildKind>(platformNamespace: string, kind: K, maxAgeMs: number, signal: AbortSignal): Promise<OwnedChildren<K>> {
-    return this.core.reader.ownedChildren(platformNamespace, kind, maxAgeMs, signal);
+  ownedChildren<K extends ChildKind>(platformNamespace: string, kind: K, maxAgeMs: number, signal: AbortSignal, kubeNamespace?: string): Promise<OwnedChildren<K>> {
+    return this.core.reader.ownedChildren(platformNamespace, kind, maxAgeMs, signal, kubeNamespace);
   }
 
   /** Called after every full read of a platform namespace, whose owners and children ownedChildren then reuses. */

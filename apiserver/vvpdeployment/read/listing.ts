@@ -1,14 +1,15 @@
-// Listing: every VvpDeployment of the served platform namespaces, for list, watch (the poll-fed hub), the
+// Listing: every VvpDeployment of the served platform namespaces, for list (list-reads.ts), watch (the poll-fed hub), the
 // background passes (the deployments with work pending, from a recent listing when there is one) and the
 // namespace occupancy that answers for an empty namespace while the platform is unavailable (occupancy.ts).
 
 import {
-  budgetedIntervalMs, EventQueue, INITIAL_EVENTS_END_ANNOTATION, type KubeObject, type ListedObjects,
+  budgetedIntervalMs, EventQueue, INITIAL_EVENTS_END_ANNOTATION, type ListedObjects,
   type RequestContext, selection, type SnapshotEntry, type WatchHub, type WatchOptions, type WatchStream,
 } from '../../k8s/index.js';
 import type { Deployment } from '../../vvp/index.js';
 import { ANNOTATION, LABEL, decodeKubeParts, isManagedBy, managedSelector } from '../trust/annotations.js';
 import { NEVER, type StorageCore } from '../flows/core.js';
+import { ListReads } from './list-reads.js';
 import { NamespaceOccupancy } from './occupancy.js';
 import { hasPendingWork } from '../decide/pending-work.js';
 import type { PlatformView } from './platform-view.js';
@@ -29,6 +30,7 @@ export class Listing {
   readonly hub: WatchHub | undefined;
   /** Per platform namespace: when it was last listed in full, and the deployments with work pending then. */
   private readonly lastListing = new Map<string, { at: number; pending: Deployment[] }>();
+  private readonly lists: ListReads;
 
   constructor(private readonly core: StorageCore) {
     this.occupancy = new NamespaceOccupancy(core.options.platformNamespaces);
@@ -36,6 +38,14 @@ export class Listing {
     const { sharedWatch } = core.options;
     this.scopeOf = sharedWatch?.scopeOf ?? ((pns) => pns);
     this.hub = sharedWatch?.hub;
+    this.lists = new ListReads({
+      platformNamespaces: core.options.platformNamespaces,
+      hub: this.hub,
+      scopeOf: this.scopeOf,
+      entries: (pns, signal, kubeNamespace, keep, listed) => this.entries(pns, signal, kubeNamespace, keep, listed),
+      listVersion: (versions) => this.listVersion(versions),
+      countListBytes: (pns, bytes) => this.listBytes.set(pns, (this.listBytes.get(pns) ?? 0) + bytes),
+    });
   }
 
 
@@ -138,13 +148,13 @@ export class Listing {
   }
 
   /**
-   * Lists from the platform; while the platform is unavailable, a Kubernetes namespace that held no VvpDeployment
-   * when last listed (occupancy.ts) is answered an empty list, so that deleting that namespace can go on.
+   * Lists from the platform (list-reads.ts); while the platform is unavailable, a Kubernetes namespace that held no
+   * VvpDeployment when last listed (occupancy.ts) is answered an empty list, so that deleting that namespace can go on.
+   * Every object of `namespace` (undefined: of all), unfiltered and unpaged, and the list's resourceVersion.
    */
-  /** Every object of `namespace` (undefined: of all), unfiltered and unpaged, and the list's resourceVersion. */
   async listAll(ctx: RequestContext, namespace: string | undefined): Promise<ListedObjects> {
     try {
-      return await this.listFromPlatform(ctx, namespace);
+      return await this.lists.list(ctx, namespace);
     } catch (err) {
       if (!this.occupancy.answersEmpty(err, namespace)) throw err;
       return { items: [], resourceVersion: this.listVersion([]) };
@@ -155,79 +165,8 @@ export class Listing {
     return this.hub ? this.hub.listResourceVersion(this.scopes, versions) : listResourceVersion(versions);
   }
 
-  /**
-   * A list reads the platform, never an older snapshot, so that it shows every write through any replica that was
-   * answered before it (kubectl wait GETs, then LISTs with fieldSelector metadata.name and fails on a miss). While
-   * the hub polls, a namespaced list selects its namespace's deployments by label on the platform (an empty namespace
-   * costs one small listing); the list's resourceVersion is still the greater of its items' and what the hub has seen, so a watch of
-   * the same scopes resumes from it. Concurrent lists of the same scope share one read (sharedRead); their bytes
-   * count in the poll's budget.
-   */
-  private async listFromPlatform(ctx: RequestContext, namespace: string | undefined): Promise<ListedObjects> {
-    const scopes = await raceSignal(Promise.all(this.core.options.platformNamespaces.map((pns) => this.sharedRead(pns, namespace))), ctx.signal);
-    const entries = scopes.flatMap(({ pns, entries }) => entries.map((entry) => ({ pns, entry })));
-    const reused = new Map(scopes.flatMap(({ reused }) => [...reused]));
-    const items = entries.filter(({ entry }) => namespace === undefined || entry.namespace === namespace)
-      .flatMap(({ pns, entry }) => reused.get(`${pns}/${entry.id}`) ?? entry.object() ?? []);
-    return { items, resourceVersion: this.listVersion(entries.map(({ entry }) => entry.resourceVersion)) };
-  }
-
-  /**
-   * Per platform namespace and Kubernetes namespace ('' for all): the list read in flight, and the next one, which
-   * every list arriving meanwhile joins. The next read is sent only once the one in flight is answered, so every list
-   * that joins it arrived before it was sent: it shows every write answered before the list came.
-   */
-  private readonly reads = new Map<string, { inFlight?: Promise<ScopeRead>; next?: Promise<ScopeRead> }>();
   /** Per platform namespace: the bytes lists read since the last poll was scheduled (they count in its budget). */
   private readonly listBytes = new Map<string, number>();
-
-  private sharedRead(pns: string, namespace: string | undefined): Promise<ScopeRead> {
-    const key = `${pns}\u0000${namespace ?? ''}`;
-    let slot = this.reads.get(key);
-    if (!slot) this.reads.set(key, (slot = {}));
-    if (slot.next) return slot.next;
-    const reads = slot;
-    const previous = reads.inFlight;
-    const self: { read?: Promise<ScopeRead> } = {};
-    const next = (async () => {
-      if (previous) await previous.catch(() => undefined);
-      else await new Promise((resolve) => setImmediate(resolve));
-      reads.next = undefined;
-      reads.inFlight = self.read;
-      try {
-        return await this.readScope(pns, namespace);
-      } finally {
-        if (reads.inFlight === self.read) reads.inFlight = undefined;
-        if (!reads.inFlight && !reads.next && this.reads.get(key) === reads) this.reads.delete(key);
-      }
-    })();
-    self.read = next;
-    reads.next = next;
-    return next;
-  }
-
-  /**
-   * One platform namespace's objects for a list (of one Kubernetes namespace when given). Only the objects the hub
-   * does not keep at their resourceVersion are built: an object the hub keeps at the same version is the same object,
-   * and its JSON text is taken at once, since the hub's next poll may replace it before this list is answered (taken
-   * later, an object that moved on in between would be left out).
-   */
-  private async readScope(pns: string, namespace: string | undefined): Promise<ScopeRead> {
-    const reused = new Map<string, KubeObject>();
-    const wanted = (e: ManagedEntry) => {
-      if (namespace !== undefined && e.namespace !== namespace) return false;
-      const kept = this.hub?.serialized(this.scopeOf(pns), e.id, e.version);
-      if (!kept) return true;
-      reused.set(`${pns}/${e.id}`, kept);
-      return false;
-    };
-    // Shared by every list that joins it: no one caller's leaving abandons it (it ends within the platform timeout).
-    // Selected by namespace only while the hub polls the scope: its floor then is below what it has seen, which the
-    // list's resourceVersion covers (a watch started from it later would otherwise find it older than every object).
-    const selected = namespace !== undefined && this.hub?.isPolling(this.scopeOf(pns)) === true ? namespace : undefined;
-    const entries = await this.entries(pns, NEVER, selected, wanted, (bytes) => this.listBytes.set(pns, (this.listBytes.get(pns) ?? 0) + bytes));
-    return { pns, entries, reused };
-  }
 
   /**
    * One listing of the managed deployments per platform namespace, run periodically on every replica; skipped for a
@@ -281,25 +220,6 @@ export class Listing {
     if (last && performance.now() - last.at <= reuseMs) return last.pending;
     return this.pendingManaged(pns, signal);
   }
-}
-
-/** A list's read of one platform namespace, which concurrent lists share. */
-interface ScopeRead {
-  pns: string;
-  entries: ObjectEntry[];
-  /** The hub's kept JSON of the entries it keeps at their version, by `<pns>/<id>`. */
-  reused: Map<string, KubeObject>;
-}
-
-/** `promise`, or the caller's abort: a shared read goes on for the others. */
-function raceSignal<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal === NEVER) return promise;
-  return new Promise<T>((resolve, reject) => {
-    const abort = () => reject(signal.reason ?? new Error('aborted'));
-    if (signal.aborted) return abort();
-    signal.addEventListener('abort', abort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', abort));
-  });
 }
 
 /** A watch of a namespace known to be empty while the platform is unavailable: no objects, then it ends. */

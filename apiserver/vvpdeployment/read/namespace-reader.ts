@@ -13,6 +13,9 @@ import { type AutopilotRead, type NamespaceSurroundings, viewOf } from './surrou
 import type { PlatformView } from './platform-view.js';
 import { viewInputs } from './view-inputs.js';
 
+/** Above this many owners in one Kubernetes namespace, a list of their children reads the kind's whole listing once. */
+const CHILD_CALLS_PER_LIST = 8;
+
 export interface NamespaceReaderOptions extends PlatformReads {
   instanceId: string;
   /** Whether a managed deployment's record is this server's own (record-signature.ts); others are not looked at. */
@@ -141,23 +144,48 @@ export class NamespaceReader {
 
   /**
    * The owners and the children of one kind in a platform namespace: from the last full namespace read when it is
-   * younger than `maxAgeMs`, else two platform calls (the managed deployments, the children).
+   * younger than `maxAgeMs`, else two platform calls (the managed deployments, the children). For one Kubernetes
+   * namespace, its deployments are selected on the platform and only their children are read (ownedChildrenIn).
    */
-  async ownedChildren<K extends ChildKind>(pns: string, kind: K, maxAgeMs: number, signal: AbortSignal): Promise<OwnedChildren<K>> {
+  async ownedChildren<K extends ChildKind>(pns: string, kind: K, maxAgeMs: number, signal: AbortSignal, kubeNamespace?: string): Promise<OwnedChildren<K>> {
+    if (kubeNamespace !== undefined) return this.ownedChildrenIn(pns, kind, kubeNamespace, signal);
     const recent = this.namespaceReads.recent(pns, kind, maxAgeMs);
     if (recent) return recent;
-    const client = this.options.client;
+    const [owners, items] = await Promise.all([this.owners(pns, undefined, signal), this.children(pns, kind, {}, signal)]);
+    this.options.listed?.(pns, owners.bytes);
+    return { owners: owners.owners, items };
+  }
+
+  /**
+   * The owners of one Kubernetes namespace and their children of one kind: an empty namespace costs one selected
+   * listing; a few owners, one call each filtered by deployment id; many, one listing of the kind.
+   */
+  private async ownedChildrenIn<K extends ChildKind>(pns: string, kind: K, kubeNamespace: string, signal: AbortSignal): Promise<OwnedChildren<K>> {
+    const { owners } = await this.owners(pns, kubeNamespace, signal);
+    if (owners.size === 0) return { owners, items: [] as OwnedChildren<K>['items'] };
+    if (owners.size > CHILD_CALLS_PER_LIST) {
+      const all = await this.children(pns, kind, {}, signal);
+      return { owners, items: (all as { metadata: { deploymentId?: string } }[]).filter((item) => owners.has(item.metadata.deploymentId ?? '')) as OwnedChildren<K>['items'] };
+    }
+    const each = await Promise.all([...owners.keys()].map((deploymentId) => this.children(pns, kind, { deploymentId }, signal)));
+    return { owners, items: (each as { metadata: { deploymentId?: string } }[][]).flat() as OwnedChildren<K>['items'] };
+  }
+
+  /** The managed deployments of a platform namespace (of one Kubernetes namespace when given) as owners, read one at a time. */
+  private async owners(pns: string, kubeNamespace: string | undefined, signal: AbortSignal): Promise<{ owners: Map<string, ManagedOwner>; bytes: number }> {
     const owners = new Map<string, ManagedOwner>();
-    // One deployment at a time, as namespaceViews reads them: only the owners are kept, within the same bounds.
-    const [listed, items] = await Promise.all([
-      asStatus(this.options, undefined, () => client.streamDeployments(pns, { labelSelector: managedSelector(this.options.instanceId) }, {
-        // Only deployments whose record is this server's own (record-signature.ts) own children, as in namespaceViews.
-        item: (d) => { if (this.trusted(d)) addManagedOwner(d, owners, (m, f) => this.options.warn(m, f)); },
-        leftOut: (item) => this.oversized.leftOut(item),
-      }, LISTING_BOUNDS, { signal })),
-      asStatus(this.options, undefined, async (): Promise<{ items: unknown[] }> => (kind === 'jobs' ? client.listJobs(pns, {}, { signal }) : client.listSavepoints(pns, {}, { signal }))),
-    ]);
-    this.options.listed?.(pns, listed.bytes);
-    return { owners, items: items.items as OwnedChildren<K>['items'] };
+    // Within the same bounds as namespaceViews; only deployments whose record is this server's own (record-signature.ts) own children.
+    const listed = await asStatus(this.options, undefined, () => this.options.client.streamDeployments(pns, { labelSelector: managedSelector(this.options.instanceId, kubeNamespace) }, {
+      item: (d) => { if (this.trusted(d)) addManagedOwner(d, owners, (m, f) => this.options.warn(m, f)); },
+      leftOut: (item) => this.oversized.leftOut(item),
+    }, LISTING_BOUNDS, { signal }));
+    return { owners, bytes: listed.bytes };
+  }
+
+  private async children<K extends ChildKind>(pns: string, kind: K, filter: { deploymentId?: string }, signal: AbortSignal): Promise<OwnedChildren<K>['items']> {
+    const client = this.options.client;
+    const read = await asStatus(this.options, undefined, async (): Promise<{ items: unknown[] }> =>
+      (kind === 'jobs' ? client.listJobs(pns, filter, { signal }) : client.listSavepoints(pns, filter, { signal })));
+    return read.items as OwnedChildren<K>['items'];
   }
 }

@@ -175,7 +175,7 @@ export class PlatformReader {
   }
 
   /** The owners and the children of one kind in a platform namespace (namespace-reader.ts). */
-  ownedChildren<K extends ChildKind>(pns: string, kind: K, maxAgeMs: number, signal: AbortSignal): Promise<OwnedChildren<K>> {
-    return this.namespaces.ownedChildren(pns, kind, maxAgeMs, signal);
+  ownedChildren<K extends ChildKind>(pns: string, kind: K, maxAgeMs: number, signal: AbortSignal, kubeNamespace?: string): Promise<OwnedChildren<K>> {
+    return this.namespaces.ownedChildren(pns, kind, maxAgeMs, signal, kubeNamespace);
   }
 }

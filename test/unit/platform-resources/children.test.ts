@@ -11,6 +11,7 @@ import type { VvpDeployment } from '../../../apiserver/vvpdeployment/types.js';
 import type { Job, Savepoint } from '../../../apiserver/vvp/types.js';
 import type { SubjectAccessReviewSpec } from '../../../apiserver/k8s/auth/authorizer.js';
 import { RecordSigner } from '../../../apiserver/vvpdeployment/trust/record-signature.js';
+import { LABEL } from '../../../apiserver/vvpdeployment/trust/annotations.js';
 import { accessFor } from '../../support/access.js';
 import { eventually } from '../../support/eventually.js';
 import { FakePlatform } from '../../support/fake-platform.js';
@@ -95,6 +96,28 @@ t.test('only the children of managed deployments, in the owner\'s namespace, lab
 
   platform.savepoints.find((s) => s.metadata.id === sp.metadata.id)!.status = { state: 'FAILED', failure: { message: 'disk full' } };
   t.match(await savepoints.get(ctx(), 'flink', item.metadata.name!), { status: { state: 'FAILED', failure: { message: 'disk full' } } }, 'the next GET shows the platform\'s change');
+});
+
+t.test('a namespaced list reads that namespace\'s owners alone, then their children by deployment id (security review 2, finding 6)', async (t) => {
+  const { platform, deployments, savepoints, jobs } = setup(t, 1e9);
+  const ours = await deployments.create(ctx(), manifest('top-speed'));
+  const theirs = await deployments.create(ctx(), manifest('their-job', {}, 'other-team'));
+  platformSavepoint(platform, ours.metadata.uid!);
+  platformSavepoint(platform, theirs.metadata.uid!);
+  platformJob(platform, theirs.metadata.uid!);
+  const reads = () => platform.calls.map((c) => (c.method === 'LIST' ? `LIST ${c.selector?.[LABEL.namespace] ?? '(all)'}` : `${c.method} ${c.query?.deploymentId ?? '(all)'}`));
+  for (const kind of [savepoints, jobs]) await kind.list(ctx(), { ...all, namespace: 'empty' });
+  platform.calls = [];
+  t.same((await savepoints.list(ctx(), { ...all, namespace: 'empty' })).items, []);
+  t.same((await jobs.list(ctx(), { ...all, namespace: 'empty' })).items, []);
+  t.same(reads(), ['LIST empty', 'LIST empty'], 'an empty namespace: one selected listing each, no children read');
+  platform.calls = [];
+  const mine = (await savepoints.list(ctx(), { ...all, namespace: 'flink' })).items;
+  t.same(mine.map((o) => o.metadata.uid), [platform.savepoints[0]!.metadata.id], 'its own savepoint, not the other team\'s');
+  t.same(reads(), ['LIST flink', `LIST-SAVEPOINTS ${ours.metadata.uid}`], 'the owners of flink, then the savepoints of each by id');
+  platform.calls = [];
+  t.equal((await savepoints.list(ctx(), all)).items.length, 2, 'a list of all namespaces still shows both');
+  t.same(reads().sort(), ['LIST (all)', 'LIST-SAVEPOINTS (all)']);
 });
 
 t.test('create triggers a savepoint of the named deployment; an unknown deployment is a 422 on spec.deploymentName', async (t) => {

@@ -10,6 +10,7 @@ import { FakePlatform } from '../../support/fake-platform.js';
 import { manifest } from '../../support/fixtures.js';
 import { rejection } from '../../support/rejection.js';
 import { throughStrategy } from '../../support/strategy.js';
+import { fullObject } from '../../../apiserver/k8s/serve/serialized.js';
 
 function ctx(): RequestContext {
   return { user: { username: 'alice', groups: [], extra: {} }, dryRun: false, signal: new AbortController().signal };
@@ -46,7 +47,7 @@ t.test('each object lands on the platform its owner label names, and shows the i
   t.equal(b.status?.platformInstance, 'staging');
   t.equal((await router.get(ctx(), 'flink', 'b')).status?.platformInstance, 'staging', 'a GET finds it on its instance');
   const list = await router.list(ctx(), { namespace: 'flink', labelSelector: [], fieldSelector: [] });
-  t.same(list.items.map((o) => `${o.metadata.name}@${(o as VvpDeployment).status?.platformInstance}`), ['a@prod', 'b@staging'], 'a list shows both');
+  t.same(list.items.map((o) => `${o.metadata.name}@${(fullObject(o) as VvpDeployment).status?.platformInstance}`), ['a@prod', 'b@staging'], 'a list shows both');
   const first = await router.list(ctx(), { namespace: 'flink', labelSelector: [], fieldSelector: [], limit: 1 });
   t.same(first.items.map((o) => o.metadata.name), ['a']);
   const rest = await router.list(ctx(), { namespace: 'flink', labelSelector: [], fieldSelector: [], limit: 1, continue: first.metadata.continue });

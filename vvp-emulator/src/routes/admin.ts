@@ -74,6 +74,7 @@ export async function adminRoutes(app: FastifyInstance, { ctx }: RouteOptions): 
   app.get('/__emulator/health', { config: admin }, async () => ({ ok: true }));
 
   app.get('/__emulator/requests', { config: admin }, async () => ctx.counter.snapshot());
+  app.get('/__emulator/requests/log', { config: admin }, async () => ({ requests: ctx.counter.logged() }));
   app.delete('/__emulator/requests', { config: admin }, async () => {
     ctx.counter.reset();
     return ctx.counter.snapshot();
