@@ -99,6 +99,7 @@ export async function scaleReads(ctx: ScaleReadsContext): Promise<Record<string,
         const pollIntervalS = metricMax(after, 'vvp_watch_poll_interval_seconds') || undefined;
         const listCallsPerSecond = round((calls.routes['GET /api/v1/namespaces/:namespace/deployments'] ?? 0) / s, 2);
         const latency = await watchLatency(emulator, fleet, ctx.quick ? 2 : 4, (pollIntervalS ?? 1) * 1000);
+        const emptyList = await emptyNamespaceList(server, emulator);
         const figure = {
           deployments: total, listedInBenchScale: items, listAnswerBytes: listed.body.length, listMs: round(listed.ms, 1),
           rssMb: { watches0: noWatches, [`watches${ctx.watches}`]: withWatches },
@@ -106,11 +107,12 @@ export async function scaleReads(ctx: ScaleReadsContext): Promise<Record<string,
             bytesPerSecond, listingBytesPerSecond: Math.round(listCallsPerSecond * listingBytes), callsPerSecond: round(calls.total / s, 2), listCallsPerSecond,
             listingBytes, pollIntervalS, windowSeconds: round(s, 1),
           },
-          watchLatencyMs: latency, machine: machine(),
+          watchLatencyMs: latency, emptyNamespaceList: { ...emptyList, wholeListingBytes: listingBytes }, machine: machine(),
         };
         bySize.push(figure);
         ctx.rows.push(['5', `RSS, ${total} deployments: 0 / ${ctx.watches} watches, MB`, `${noWatches.peak} / ${withWatches.peak}`, '', `load ${figure.machine.loadAverage.join(' ')}`, '<= 200 MB, flat']);
         ctx.rows.push(['5', `  platform bytes/s, calls/s; poll interval s; watch p50 / p99 ms`, `${round(bytesPerSecond / 1e6, 2)} MB/s, ${figure.platform.callsPerSecond}; ${pollIntervalS ?? '-'}; ${latency.ms.p50} / ${latency.ms.p99}`, '', `listing ${round(listingBytes / 1e6, 2)} MB x ${listCallsPerSecond}/s, missed ${latency.missed}`, '<= budget']);
+        ctx.rows.push(['5', `  platform bytes per namespaced LIST of an empty namespace (vvpdeployments, vvpsavepoints, vvpjobs)`, `${emptyList.bytes.join(' / ')}`, '', `whole listing ${listingBytes} B (what each read before issue 28)`, '< 1% of whole']);
         log(`   RSS ${noWatches.peak} MB (0 watches), ${withWatches.peak} MB (${ctx.watches}); platform ${round(bytesPerSecond / 1e6, 2)} MB/s ${figure.platform.callsPerSecond} calls/s, listings ${round(figure.platform.listingBytesPerSecond / 1e6, 2)} MB/s, interval ${pollIntervalS ?? '-'} s; latency p50 ${latency.ms.p50} ms`);
       } finally {
         fleet.close();
@@ -120,6 +122,26 @@ export async function scaleReads(ctx: ScaleReadsContext): Promise<Record<string,
     asInstance.close();
   }
   return { bySize, watches: ctx.watches, goalMb: 200, note: 'RSS peaks of 1 s samples; platform bytes: the server\'s vvp_platform_response_bytes_total over the window (every call: watch polls, background loops, the GC watch), and listingBytesPerSecond = deployments listings per second (emulator count) x one listing\'s size; calls: the emulator\'s count' };
+}
+
+/**
+ * One LIST of each kind in a Kubernetes namespace with no VvpDeployment, and the platform bytes each made the server
+ * read: the listings selected by that namespace, and their children's by deployment id (the emulator's request log;
+ * the watch polls in the same window list without a namespace and are not counted).
+ */
+async function emptyNamespaceList(server: Client, emulator: Client): Promise<{ bytes: number[]; wholeReads: number }> {
+  const bytes: number[] = [];
+  let wholeReads = 0;
+  for (const kind of ['vvpdeployments', 'vvpsavepoints', 'vvpjobs']) {
+    await emulator.json('DELETE', '/__emulator/requests');
+    const answer = await server.call('GET', `/apis/ververica.platform/v1/namespaces/bench-empty/${kind}`);
+    if (answer.status !== 200) throw new Error(`list ${kind} of bench-empty: ${answer.status} ${answer.body.slice(0, 200)}`);
+    const log = (await emulator.json<{ requests: { method: string; url: string; bytes: number }[] }>('GET', '/__emulator/requests/log')).requests;
+    const own = log.filter((r) => r.method === 'GET' && (r.url.includes(encodeURIComponent('k8s.ververica.platform/namespace=bench-empty')) || r.url.includes('deploymentId=')));
+    bytes.push(own.reduce((sum, r) => sum + r.bytes, 0));
+    wholeReads += log.filter((r) => r.method === 'GET' && /\/(jobs|savepoints)(\?|$)/.test(r.url) && !r.url.includes('deploymentId=')).length;
+  }
+  return { bytes, wholeReads };
 }
 
 /** Platform-side edits of `get-one` (namespace bench) at random points of the poll cycle; each watcher's MODIFIED. */

@@ -72,6 +72,25 @@ t.test('one poll loop per scope, whatever the number of watchers; it stops when 
   t.equal(hub.watcherCount, 0);
 });
 
+t.test('a list of part of a scope carries a resourceVersion a watch resumes from once the hub has its snapshot', async (t) => {
+  const b = backend();
+  b.put('ns', 'mine', 10);
+  b.put('ns', 'theirs', 11);
+  const hub = new WatchHub({ snapshot: b.snapshot, pollIntervalMs: 1e9 });
+  t.teardown(() => hub.close());
+  await hub.snapshotted('ns');
+  await hub.snapshotted('ns');
+  t.equal(b.calls.get('ns'), 1, 'one snapshot, taken once');
+  t.notOk(hub.isPolling('ns'), 'and no poll loop for it');
+  // A list that read `mine` alone from the backend, then changes on both after it.
+  const listed = hub.listResourceVersion(['ns'], ['10']);
+  b.put('ns', 'theirs', 12);
+  b.put('ns', 'mine', 13);
+  const stream = await hub.watch({ scopes: ['ns'], resourceVersion: listed, filter: (o) => o.metadata.name === 'mine' });
+  t.same(summary(await take(stream, 1)), ['MODIFIED mine@13'], 'resumed from the list: no 410 although the scope moved past it');
+  stream.stop();
+});
+
 t.test('resume from a resourceVersion replays history; older than history is 410', async (t) => {
   const b = backend();
   b.put('ns', 'a', 1);
