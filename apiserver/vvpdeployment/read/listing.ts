@@ -16,6 +16,7 @@ import type { ManagedEntry } from './reader.js';
 import { listResourceVersion } from '../decide/resource-version.js';
 import { LISTING_BOUNDS } from '../decide/size-limit.js';
 import type { VvpDeployment } from '../types.js';
+import { HotReads } from './hot-reads.js';
 
 /** One VvpDeployment of a platform namespace, the object built only when asked. */
 export interface ObjectEntry extends SnapshotEntry {
@@ -29,9 +30,12 @@ export class Listing {
   readonly hub: WatchHub | undefined;
   /** Per platform namespace: when it was last listed in full, and the deployments with work pending then. */
   private readonly lastListing = new Map<string, { at: number; pending: Deployment[] }>();
+  /** The deployments a watch reads one by one between full listings. */
+  private readonly hot: HotReads;
 
   constructor(private readonly core: StorageCore) {
     this.occupancy = new NamespaceOccupancy(core.options.platformNamespaces);
+    this.hot = new HotReads(core);
     // The one hub is the storage's (storage.ts), shared by every instance: an instance never polls on its own.
     const { sharedWatch } = core.options;
     this.scopeOf = sharedWatch?.scopeOf ?? ((pns) => pns);
@@ -52,13 +56,25 @@ export class Listing {
   /** The poll interval of a platform namespace: the configured one, longer where its listing would exceed the budget. */
   pollIntervalMs(platformNamespace: string): number {
     const watch = this.core.options.watch;
-    // The bytes lists read since the last poll count too: many lists make the poll wait longer.
-    const listBytes = this.listBytes.get(platformNamespace) ?? 0;
+    // The bytes lists and hot reads read since the last poll count too: they make the poll wait longer.
+    const listBytes = (this.listBytes.get(platformNamespace) ?? 0) + this.hot.takeSpent(platformNamespace);
     this.listBytes.delete(platformNamespace);
     const listed = this.core.listedBytes.get(platformNamespace);
     const ms = budgetedIntervalMs(watch?.pollIntervalMs ?? 2_000, listed === undefined ? undefined : listed + listBytes, watch?.pollBytesBudget ?? 0);
     watch?.onPollInterval?.(platformNamespace, ms, this.core.listedBytes.get(platformNamespace) ?? 0);
+    this.hot.fullPollInterval(platformNamespace, ms);
     return ms;
+  }
+
+  /** The interval of a platform namespace's hot reads (hot-reads.ts); 0 while the full listing comes as often. */
+  refreshIntervalMs(platformNamespace: string): number {
+    return this.hot.refreshIntervalMs(platformNamespace);
+  }
+
+  /** One round of hot reads for the watch hub's refresh: the deployments read, those still there as entries. */
+  async refresh(platformNamespace: string): Promise<{ ids: string[]; entries: ObjectEntry[] } | undefined> {
+    const read = await this.hot.read(platformNamespace);
+    return read && { ids: read.ids, entries: read.entries.map((e) => this.objectEntry(e)) };
   }
 
   /** The watch hub's scope of a platform namespace (the namespace itself unless the hub is shared by instances). */
@@ -69,8 +85,9 @@ export class Listing {
     return this.core.options.platformNamespaces.map(this.scopeOf);
   }
 
-  /** A write through this server landed: a watch starting now must show it (WatchHub.wrote). */
-  wrote(platformNamespace: string): void {
+  /** A write through this server landed (on deployment `id`): a watch starting now must show it (WatchHub.wrote). */
+  wrote(platformNamespace: string, id?: string): void {
+    if (id !== undefined) this.hot.wrote(platformNamespace, id);
     this.hub?.wrote(this.scopeOf(platformNamespace));
   }
 
@@ -112,6 +129,7 @@ export class Listing {
     const startedAt = performance.now();
     const namespaces = new Set<string>();
     const pending: Deployment[] = [];
+    const transitioning: string[] = [];
     const entries = await this.core.reader.namespaceViews(platformNamespace, kubeNamespace, signal, {
       ...(keep ? { keep } : {}),
       ...(listed ? { listed } : {}),
@@ -119,10 +137,18 @@ export class Listing {
         namespaces.add(namespace);
         if (hasPendingWork(d)) pending.push(d);
       },
+      viewed: (view) => { if (full && this.hot.inTransition(view)) transitioning.push(view.deployment.metadata.id); },
     });
     occupied?.([...namespaces]);
-    if (full) this.noteListing(platformNamespace, startedAt, pending);
-    return entries.map(({ id, resourceVersion, version, namespace, name, view }) => ({ id, namespace, name, resourceVersion, version, object: () => (view ? this.objectOf(view) : undefined) }));
+    if (full) {
+      this.noteListing(platformNamespace, startedAt, pending);
+      this.hot.listed(platformNamespace, transitioning, startedAt);
+    }
+    return entries.map((e) => this.objectEntry(e));
+  }
+
+  private objectEntry({ id, resourceVersion, version, namespace, name, view }: ManagedEntry): ObjectEntry {
+    return { id, namespace, name, resourceVersion, version, object: () => (view ? this.objectOf(view) : undefined) };
   }
 
   /** The object of a managed deployment; undefined (and a warning) when its Kubernetes record is damaged. */
