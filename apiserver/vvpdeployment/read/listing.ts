@@ -7,16 +7,16 @@ import {
   type RequestContext, selection, type SnapshotEntry, type WatchHub, type WatchOptions, type WatchStream,
 } from '../../k8s/index.js';
 import type { Deployment } from '../../vvp/index.js';
-import { ANNOTATION, LABEL, decodeKubeParts, isManagedBy, managedSelector } from '../trust/annotations.js';
+import { decodeKubeParts } from '../trust/annotations.js';
 import { NEVER, type StorageCore } from '../flows/core.js';
 import { NamespaceOccupancy } from './occupancy.js';
 import { hasPendingWork } from '../decide/pending-work.js';
 import type { PlatformView } from './platform-view.js';
 import type { ManagedEntry } from './reader.js';
 import { listResourceVersion } from '../decide/resource-version.js';
-import { LISTING_BOUNDS } from '../decide/size-limit.js';
 import type { VvpDeployment } from '../types.js';
 import { HotReads } from './hot-reads.js';
+import { PendingListings } from './pending-listing.js';
 
 /** One VvpDeployment of a platform namespace, the object built only when asked. */
 export interface ObjectEntry extends SnapshotEntry {
@@ -28,14 +28,17 @@ export interface ObjectEntry extends SnapshotEntry {
 export class Listing {
   readonly occupancy: NamespaceOccupancy;
   readonly hub: WatchHub | undefined;
-  /** Per platform namespace: when it was last listed in full, and the deployments with work pending then. */
-  private readonly lastListing = new Map<string, { at: number; pending: Deployment[] }>();
+  /** When each platform namespace was last listed in full, and the deployments with work pending then. */
+  private readonly pending: PendingListings;
   /** The deployments a watch reads one by one between full listings. */
   private readonly hot: HotReads;
 
   constructor(private readonly core: StorageCore) {
     this.occupancy = new NamespaceOccupancy(core.options.platformNamespaces);
     this.hot = new HotReads(core);
+    // The reuse of a listing is reckoned without taking the bytes counted for the next poll (pollIntervalMs does).
+    const watch = core.options.watch;
+    this.pending = new PendingListings(core, this.occupancy, (pns) => budgetedIntervalMs(watch?.pollIntervalMs ?? 2_000, core.listedBytes.get(pns), watch?.pollBytesBudget ?? 0));
     // The one hub is the storage's (storage.ts), shared by every instance: an instance never polls on its own.
     const { sharedWatch } = core.options;
     this.scopeOf = sharedWatch?.scopeOf ?? ((pns) => pns);
@@ -141,7 +144,7 @@ export class Listing {
     });
     occupied?.([...namespaces]);
     if (full) {
-      this.noteListing(platformNamespace, startedAt, pending);
+      this.pending.note(platformNamespace, startedAt, pending);
       this.hot.listed(platformNamespace, transitioning, startedAt);
     }
     return entries.map((e) => this.objectEntry(e));
@@ -255,57 +258,13 @@ export class Listing {
     return { pns, entries, reused };
   }
 
-  /**
-   * One listing of the managed deployments per platform namespace, run periodically on every replica; skipped for a
-   * namespace listed in full (e.g. by a watch poll) within the last `maxAgeMs`.
-   */
-  async refreshOccupancy(signal: AbortSignal, maxAgeMs: number): Promise<void> {
-    for (const pns of this.core.options.platformNamespaces) {
-      const last = this.lastListing.get(pns);
-      if (last && performance.now() - last.at <= maxAgeMs) continue;
-      await this.pendingManaged(pns, signal);
-    }
+  /** Listings for the background passes and the occupancy (pending-listing.ts). */
+  refreshOccupancy(signal: AbortSignal, maxAgeMs: number): Promise<void> {
+    return this.pending.refreshOccupancy(signal, maxAgeMs);
   }
 
-  /**
-   * The deployments this instance manages in a platform namespace with work pending (the others are not kept); the
-   * listing refreshes the occupancy too.
-   */
-  private async pendingManaged(pns: string, signal: AbortSignal): Promise<Deployment[]> {
-    const { client, instanceId } = this.core.options;
-    const listed = this.occupancy.listing(pns);
-    const startedAt = performance.now();
-    const namespaces = new Set<string>();
-    const pending: Deployment[] = [];
-    const { bytes } = await this.core.platform(undefined, () => client.streamDeployments(pns, { labelSelector: managedSelector(instanceId) }, {
-      item: (d) => {
-        if (!isManagedBy(d.metadata.labels, instanceId) || !this.core.trusts(d)) return;
-        namespaces.add(d.metadata.annotations?.[ANNOTATION.namespace] ?? d.metadata.labels?.[LABEL.namespace] ?? '');
-        if (hasPendingWork(d)) pending.push(d);
-      },
-    }, LISTING_BOUNDS, { signal }));
-    this.core.listedBytes.set(pns, bytes);
-    listed([...namespaces]);
-    this.noteListing(pns, startedAt, pending);
-    return pending;
-  }
-
-  private noteListing(pns: string, at: number, deployments: readonly Deployment[]): void {
-    const previous = this.lastListing.get(pns);
-    if (!previous || previous.at <= at) this.lastListing.set(pns, { at, pending: deployments.filter(hasPendingWork) });
-  }
-
-  /**
-   * The deployments of a platform namespace with a deletion or a savepoint trigger to finish: from a full listing
-   * younger than listingReuseMs (a watch poll lists every interval anyway), else from a listing of their own.
-   */
-  async pendingDeployments(pns: string, signal: AbortSignal): Promise<Deployment[]> {
-    const last = this.lastListing.get(pns);
-    // Within the bytes budget too: a listing (the poll's or this pass's own) is reused for two budgeted intervals.
-    const configured = this.core.options.listingReuseMs ?? 0;
-    const reuseMs = configured > 0 && this.core.options.watch ? Math.max(configured, 2 * this.pollIntervalMs(pns)) : configured;
-    if (last && performance.now() - last.at <= reuseMs) return last.pending;
-    return this.pendingManaged(pns, signal);
+  pendingDeployments(pns: string, signal: AbortSignal): Promise<Deployment[]> {
+    return this.pending.pendingDeployments(pns, signal);
   }
 }
 
