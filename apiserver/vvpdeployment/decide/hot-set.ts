@@ -58,6 +58,9 @@ export function hotReadsPerInterval(budgetBytesPerSecond: number, intervalMs: nu
   return Math.max(0, Math.min(MAX_HOT_READS, Math.floor(allowed / Math.max(1, bytesPerRead))));
 }
 
+/** Written ids kept before those past their hold are dropped on a write. */
+const PRUNE_ABOVE = 256;
+
 /** The hot set of one platform namespace. */
 export class HotSet {
   /** Written id → until when it stays hot whatever its reads show. */
@@ -69,9 +72,16 @@ export class HotSet {
 
   constructor(private readonly holdMs: number) {}
 
+  /** The ids held (written, or seen in a transition), whether or not past their hold: what the set costs in memory. */
+  get held(): number {
+    return new Set([...this.written.keys(), ...this.transitioning]).size;
+  }
+
   /** A write through this server landed on `id` at `now`. */
   wrote(id: string, now: number): void {
     this.written.set(id, now + this.holdMs);
+    // Unwatched, nothing reads the set: the written ids past their hold go here, so that they never pile up.
+    if (this.written.size > PRUNE_ABOVE) this.ids(now);
   }
 
   /** A full listing that started at `startedAt` found these ids in a transition (and every other at rest). */

@@ -40,6 +40,13 @@ t.test('a written id stays hot for the hold, then only while its reads show a tr
   t.same(hot.ids(2_200), [], 'a deployment gone leaves at once');
 });
 
+t.test('written ids never pile up while nothing reads the set (no watch)', async (t) => {
+  const hot = new HotSet(1_000);
+  for (let i = 0; i < 10_000; i++) hot.wrote(`w-${i}`, i * 10);
+  t.ok(hot.held <= 400, `${hot.held} held after 10,000 writes: those past their hold were dropped as writes came`);
+  t.same(hot.ids(200_000), [], 'a hold after the last write, every one is gone');
+});
+
 t.test('a full listing sets which ids are in a transition; a hot read newer than the listing wins', async (t) => {
   const hot = new HotSet(1_000);
   hot.listed(['a', 'b'], 0);
