@@ -100,6 +100,7 @@ export async function scaleReads(ctx: ScaleReadsContext): Promise<Record<string,
         const listCallsPerSecond = round((calls.routes['GET /api/v1/namespaces/:namespace/deployments'] ?? 0) / s, 2);
         const latency = await watchLatency(emulator, fleet, ctx.quick ? 2 : 4, (pollIntervalS ?? 1) * 1000);
         const emptyList = await emptyNamespaceList(server, emulator);
+        const afterWrite = await watchLatency(emulator, fleet, ctx.quick ? 2 : 6, 4_000, server);
         const figure = {
           deployments: total, listedInBenchScale: items, listAnswerBytes: listed.body.length, listMs: round(listed.ms, 1),
           rssMb: { watches0: noWatches, [`watches${ctx.watches}`]: withWatches },
@@ -107,12 +108,13 @@ export async function scaleReads(ctx: ScaleReadsContext): Promise<Record<string,
             bytesPerSecond, listingBytesPerSecond: Math.round(listCallsPerSecond * listingBytes), callsPerSecond: round(calls.total / s, 2), listCallsPerSecond,
             listingBytes, pollIntervalS, windowSeconds: round(s, 1),
           },
-          watchLatencyMs: latency, emptyNamespaceList: { ...emptyList, wholeListingBytes: listingBytes }, machine: machine(),
+          watchLatencyMs: latency, emptyNamespaceList: { ...emptyList, wholeListingBytes: listingBytes }, watchLatencyAfterWriteMs: afterWrite, machine: machine(),
         };
         bySize.push(figure);
         ctx.rows.push(['5', `RSS, ${total} deployments: 0 / ${ctx.watches} watches, MB`, `${noWatches.peak} / ${withWatches.peak}`, '', `load ${figure.machine.loadAverage.join(' ')}`, '<= 200 MB, flat']);
         ctx.rows.push(['5', `  platform bytes/s, calls/s; poll interval s; watch p50 / p99 ms`, `${round(bytesPerSecond / 1e6, 2)} MB/s, ${figure.platform.callsPerSecond}; ${pollIntervalS ?? '-'}; ${latency.ms.p50} / ${latency.ms.p99}`, '', `listing ${round(listingBytes / 1e6, 2)} MB x ${listCallsPerSecond}/s, missed ${latency.missed}`, '<= budget']);
         ctx.rows.push(['5', `  platform bytes per namespaced LIST of an empty namespace (vvpdeployments, vvpsavepoints, vvpjobs)`, `${emptyList.bytes.join(' / ')}`, '', `whole listing ${listingBytes} B (what each read before issue 28)`, '< 1% of whole']);
+        ctx.rows.push(['5', `  watch p50 / p99 ms of a platform change after a write through the server (hot reads)`, `${afterWrite.ms.p50} / ${afterWrite.ms.p99}`, '', `missed ${afterWrite.missed}`, '<= 1000 / 2000']);
         log(`   RSS ${noWatches.peak} MB (0 watches), ${withWatches.peak} MB (${ctx.watches}); platform ${round(bytesPerSecond / 1e6, 2)} MB/s ${figure.platform.callsPerSecond} calls/s, listings ${round(figure.platform.listingBytesPerSecond / 1e6, 2)} MB/s, interval ${pollIntervalS ?? '-'} s; latency p50 ${latency.ms.p50} ms`);
       } finally {
         fleet.close();
@@ -144,12 +146,25 @@ async function emptyNamespaceList(server: Client, emulator: Client): Promise<{ b
   return { bytes, wholeReads };
 }
 
-/** Platform-side edits of `get-one` (namespace bench) at random points of the poll cycle; each watcher's MODIFIED. */
-async function watchLatency(emulator: Client, fleet: WatchFleet, changes: number, intervalMs: number) {
-  const timeoutMs = 3 * intervalMs + 10_000;
+/**
+ * Platform-side edits of `get-one` (namespace bench) at random points of the poll cycle; each watcher's MODIFIED. With
+ * `server`: each edit follows a write of the object through the server by up to `intervalMs` (issue 32: a change that
+ * follows a write, which the hot reads bring between full listings).
+ */
+async function watchLatency(emulator: Client, fleet: WatchFleet, changes: number, intervalMs: number, server?: Client) {
+  const timeoutMs = 3 * intervalMs + 30_000;
   const latencies: number[] = [];
   let missed = 0;
   for (let c = 0; c < changes; c++) {
+    if (server) {
+      // The write's own MODIFIED first reaches every watcher, so that it is not taken for the platform's change.
+      const before = fleet.arrivals.map((a) => a.length);
+      const patch = { metadata: { labels: { 'bench-scale-write': `${Date.now()}` } } };
+      const written = await server.call('PATCH', '/apis/ververica.platform/v1/namespaces/bench/vvpdeployments/get-one', patch, 'application/merge-patch+json');
+      if (written.status !== 200) throw new Error(`write through the server: ${written.status} ${written.body.slice(0, 300)}`);
+      const t = now();
+      while (now() < t + timeoutMs && fleet.arrivals.some((a, i) => !a.slice(before[i]).some((e) => e.type === 'MODIFIED'))) await sleep(20);
+    }
     await sleep(200 + Math.random() * intervalMs);
     const marks = fleet.arrivals.map((a) => a.length);
     const t = now();

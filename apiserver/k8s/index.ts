@@ -5,7 +5,7 @@ export { ApiMetrics } from './serve/metrics.js';
 export { StageTimes, timed } from './serve/stage-times.js';
 export { currentRequestFlow } from './serve/request-scope.js';
 export { budgetedIntervalMs } from './watch/poll-budget.js';
-export { WatchHub, INITIAL_EVENTS_END_ANNOTATION, resourceVersionOf, type WatchHubOptions, type HubWatchOptions, type SnapshotEntry } from './watch/watch-hub.js';
+export { WatchHub, INITIAL_EVENTS_END_ANNOTATION, resourceVersionOf, type WatchHubOptions, type HubWatchOptions, type SnapshotEntry, type RefreshedObjects } from './watch/watch-hub.js';
 export { EventQueue } from './watch/event-queue.js';
 export { checkFieldLabel, matchesFields, matchesLabels, matchesSelectors, parseFieldSelector, parseLabelSelector } from './list/selectors.js';
 export { decodeContinue, encodeContinue, highestResourceVersion, listPage, selection, type ListedObjects } from './list/list-page.js';

@@ -38,6 +38,11 @@ export interface VvpDeploymentStorageOptions {
   watch?: {
     pollIntervalMs: number;
     pollBytesBudget?: number;
+    /**
+     * How often the deployments just written or in a transition are read one by one while the full listing comes
+     * less often (read/hot-reads.ts; default pollIntervalMs; 0: never).
+     */
+    hotReadIntervalMs?: number;
     onPollError?: (platformNamespace: string, error: unknown) => void;
     onPollInterval?: (platformNamespace: string, intervalMs: number, listingBytes: number) => void;
   };

@@ -46,6 +46,22 @@ export interface WatchHubOptions {
   maxWatcherBytes?: number;
   /** A failed poll keeps the last state; the next interval tries again. */
   onPollError?(scope: string, error: unknown): void;
+  /**
+   * Between full polls: a few objects of the scope read again by id, e.g. those a write just touched or that are
+   * changing on their own, so that watchers see them sooner than the next poll (the storage chooses which ids and
+   * keeps the reads within its budget). Run every `intervalMs(scope)` while the scope is watched and that is shorter
+   * than the poll interval; `read` answers undefined when nothing needs reading.
+   */
+  refresh?: {
+    intervalMs(scope: string): number;
+    read(scope: string, known: (id: string, version: string) => boolean): Promise<RefreshedObjects | undefined>;
+  };
+}
+
+/** The objects a refresh asked for by id, and those of them the backend shows now (the others are gone). */
+export interface RefreshedObjects {
+  ids: readonly string[];
+  entries: readonly SnapshotEntry[];
 }
 
 export interface HubWatchOptions {

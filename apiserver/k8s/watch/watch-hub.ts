@@ -17,19 +17,18 @@
 // therefore see metadata only (label, metadata.name and metadata.namespace selectors, as for custom resources).
 
 import { EventQueue } from './event-queue.js';
-import {
-  asEntry, deletedBeforeOnce, eventSize, historyEventBytes, project, resourceVersionOf, revive,
-} from './watch-hub-events.js';
+import { asEntry, deletedBeforeOnce, eventSize, project, resourceVersionOf, revive } from './watch-hub-events.js';
 import { serializedItem } from '../serve/serialized.js';
 import type { WatchStream } from '../storage.js';
 import { statusErrors } from '../status.js';
 import type { KubeObject } from '../types.js';
 import type { HubWatchOptions, SnapshotEntry, WatchHubOptions } from './watch-hub-options.js';
-import { diffSnapshot } from './snapshot-diff.js';
+import { type DiffHooks, diffSnapshot } from './snapshot-diff.js';
+import { type RefreshHost, scheduleRefresh } from './refresh-loop.js';
 import { ScopeState, type Watcher } from './scope-state.js';
 
 export { resourceVersionOf };
-export type { HubWatchOptions, SnapshotEntry, WatchHubOptions } from './watch-hub-options.js';
+export type { HubWatchOptions, RefreshedObjects, SnapshotEntry, WatchHubOptions } from './watch-hub-options.js';
 
 export const INITIAL_EVENTS_END_ANNOTATION = 'k8s.io/initial-events-end';
 
@@ -197,8 +196,10 @@ export class WatchHub {
     for (const state of this.scopes.values()) {
       clearTimeout(state.timer);
       clearTimeout(state.notified);
+      clearTimeout(state.refreshTimer);
       state.timer = undefined;
       state.notified = undefined;
+      state.refreshTimer = undefined;
       for (const w of [...state.watchers]) w.queue.stop();
     }
   }
@@ -216,8 +217,10 @@ export class WatchHub {
       if (state.watchers.size === 0) {
         clearTimeout(state.timer);
         clearTimeout(state.notified);
+        clearTimeout(state.refreshTimer);
         state.timer = undefined;
         state.notified = undefined;
+        state.refreshTimer = undefined;
         state.live = false;
       }
     }
@@ -233,6 +236,7 @@ export class WatchHub {
     if (this.closed || state.timer || state.watchers.size === 0) return;
     state.live = true;
     const interval = this.options.intervalMs?.(scope) ?? this.interval;
+    if (this.options.refresh) scheduleRefresh(this.refreshHost, scope);
     const wait = lastStart === undefined ? interval : Math.max(interval / 4, lastStart + interval - performance.now());
     state.timer = setTimeout(() => {
       state.timer = undefined;
@@ -277,31 +281,25 @@ export class WatchHub {
 
   private absorb(state: ScopeState, snapshot: readonly (KubeObject | SnapshotEntry)[]): void {
     const first = !state.objects;
-    const { next, changes } = diffSnapshot(state.objects, snapshot.map(asEntry), {
+    const { next, changes } = diffSnapshot(state.objects, snapshot.map(asEntry), this.diffHooks(state));
+    state.objects = next;
+    if (first) state.floor = state.highWater;
+    else state.record(changes, { count: this.historyLimit, bytes: this.historyBytesLimit });
+  }
+
+  /** What the refresh loop (refresh-loop.ts) uses of the hub. */
+  private readonly refreshHost: RefreshHost = {
+    closed: () => this.closed,
+    options: () => this.options,
+    state: (scope) => this.state(scope),
+    hooks: (state) => this.diffHooks(state),
+    limits: () => ({ count: this.historyLimit, bytes: this.historyBytesLimit }),
+  };
+
+  private diffHooks(state: ScopeState): DiffHooks {
+    return {
       see: (rv) => this.see(state, rv),
       deletionResourceVersion: () => this.options.nextResourceVersion?.(this.greatestSeen) ?? this.greatestSeen + 1n,
-    });
-    state.objects = next;
-    if (first) {
-      state.floor = state.highWater;
-      return;
-    }
-    if (changes.length === 0) return;
-    state.history.push(...changes);
-    for (const change of changes) state.historyBytes += historyEventBytes(change);
-    let drop = 0;
-    while (drop < state.history.length && (state.history.length - drop > this.historyLimit || state.historyBytes > this.historyBytesLimit)) {
-      const e = state.history[drop++]!;
-      state.historyBytes -= historyEventBytes(e);
-      if (e.rv > state.floor) state.floor = e.rv;
-    }
-    if (drop > 0) state.history.splice(0, drop);
-    const deleted = deletedBeforeOnce();
-    for (const watcher of state.watchers) {
-      for (const change of changes) {
-        const projected = project(change, watcher.filter, deleted);
-        if (projected) watcher.queue.push(projected);
-      }
-    }
+    };
   }
 }

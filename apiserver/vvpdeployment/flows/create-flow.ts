@@ -69,7 +69,7 @@ export class CreateFlow {
     // The answer is built from the platform's answers to the writes: nothing else exists yet to be read.
     const created = await timed(ctx, 'answer', () => core.toObject(createdView(d, savepoints), core.partsOf(d)));
     await timed(ctx, 'events', () => {
-      this.writer.changed(pns);
+      this.writer.changed(pns, d.metadata.id);
       this.writer.emit(created, plan.events, pns, d.metadata.id);
     });
     return created;
@@ -120,7 +120,7 @@ export class CreateFlow {
     core.reader.remember(adopted);
     const view = await core.reader.loadView(adopted, NEVER);
     const object = core.toObject(view, core.partsOf(adopted));
-    this.writer.changed(pns);
+    this.writer.changed(pns, adopted.metadata.id);
     this.writer.emit(object, [{ type: 'Normal', reason: 'Adopted', message: `Adopted platform deployment ${pns}/${d.metadata.name} (id ${d.metadata.id}) from operator instance ${source.instanceId}; its job, savepoints and state are kept`, key: d.metadata.id }], pns, d.metadata.id);
     return object;
   }

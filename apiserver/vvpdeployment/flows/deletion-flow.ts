@@ -51,7 +51,7 @@ export class DeletionFlow {
     const marked = await core.client.patchDeployment(d.metadata.namespace, d.metadata.id, body, opts).catch((err: unknown) => {
       throw isVvpHttpError(err, 409) ? err : core.writeFailure(err, object);
     });
-    this.writer.changed(marked.metadata.namespace);
+    this.writer.changed(marked.metadata.namespace, marked.metadata.id);
     return this.finishDeletion(ctx, marked, view);
   }
 
@@ -106,7 +106,7 @@ export class DeletionFlow {
       ? `Kubernetes API server released platform deployment ${pns}/${d.metadata.name}; it keeps running, unmanaged`
       : `Kubernetes API server deleted platform deployment ${pns}/${d.metadata.name} (policy ${policy})`;
     writer.emit(object, [{ type: 'Normal', reason: 'Deleted', key: 'deleted', message }], policy === 'Orphan' ? pns : undefined, d.metadata.id);
-    writer.changed(pns);
+    writer.changed(pns, d.metadata.id);
     return { object, deleted: true };
   }
 

@@ -74,7 +74,7 @@ export class RestoreFlow {
       return body;
     }, opts);
     if (done.event) this.writer.emit(core.toObject({ ...view, deployment: written }, core.partsOf(written)), [done.event], d.metadata.namespace, d.metadata.id);
-    this.writer.changed(d.metadata.namespace);
+    this.writer.changed(d.metadata.namespace, d.metadata.id);
   }
 
   private async resolve(namespace: string, name: string, signal: AbortSignal): Promise<RestoreTarget | undefined> {

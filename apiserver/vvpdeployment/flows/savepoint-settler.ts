@@ -63,7 +63,7 @@ export class SavepointSettler {
       return this.writer.recordBody(fresh, (p) => ({ ...p, savepointNonce: { ...settled, ...outcome } }));
     }, opts);
     this.writer.emit(core.toObject({ deployment: recorded }, core.partsOf(recorded)), [event], pns, d.metadata.id);
-    this.writer.changed(pns);
+    this.writer.changed(pns, d.metadata.id);
     return true;
   }
 }

@@ -116,7 +116,7 @@ export class UpdateFlow {
     if (!after) return { ...current, metadata: { ...current.metadata, deletionTimestamp: current.metadata.deletionTimestamp ?? kubeTime(core.now()) } };
     const updated = await timed(ctx, 'answer', () => core.toObject(after, core.partsOf(after.deployment)));
     await timed(ctx, 'events', () => {
-      writer.changed(pns);
+      writer.changed(pns, d.metadata.id);
       writer.emit(updated, events, pns, d.metadata.id);
     });
     return updated;

@@ -41,11 +41,12 @@ export class PlatformWriter {
   private readonly wakes = new Map<string, { last?: number; timer?: NodeJS.Timeout }>();
 
   /**
-   * Lets watchers see a write through this server before the next poll: the poll is woken at once, or, within a
-   * window of the last wake-up, once when it ends (write-wake.ts).
+   * Lets watchers see a write through this server (to deployment `id`) before the next poll: the poll is woken at
+   * once, or, within a window of the last wake-up, once when it ends (write-wake.ts); `id` is read one by one for a
+   * while (hot-reads.ts), so that what the platform does next shows before the next full listing.
    */
-  changed(platformNamespace: string): void {
-    this.listing.wrote(platformNamespace);
+  changed(platformNamespace: string, id?: string): void {
+    this.listing.wrote(platformNamespace, id);
     let wake = this.wakes.get(platformNamespace);
     if (!wake) this.wakes.set(platformNamespace, (wake = {}));
     if (wake.timer) return;

@@ -96,6 +96,16 @@ export class PlatformInstance {
     return this.listing.snapshot(platformNamespace, known);
   }
 
+  /** The interval of the hot reads of a platform namespace (hot-reads.ts), for a shared hub. */
+  refreshIntervalMs(platformNamespace: string): number {
+    return this.listing.refreshIntervalMs(platformNamespace);
+  }
+
+  /** One round of hot reads of a platform namespace, for a shared hub's refresh. */
+  refresh(platformNamespace: string): Promise<{ ids: string[]; entries: ObjectEntry[] } | undefined> {
+    return this.listing.refresh(platformNamespace);
+  }
+
   /** The poll interval of a platform namespace (the bytes budget of its listing, for a shared hub). */
   pollIntervalMs(platformNamespace: string): number {
     return this.listing.pollIntervalMs(platformNamespace);
@@ -151,7 +161,7 @@ export class PlatformInstance {
     const savepoint = await this.core.platform(name, () => (location === undefined
       ? client.triggerSavepoint(d.metadata.namespace, { deploymentId: d.metadata.id }, options)
       : client.registerSavepoint(d.metadata.namespace, { deploymentId: d.metadata.id, savepointLocation: location }, options)));
-    this.writer.changed(d.metadata.namespace);
+    this.writer.changed(d.metadata.namespace, d.metadata.id);
     return { owner, savepoint };
   }
 

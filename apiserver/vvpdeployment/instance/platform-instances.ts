@@ -57,6 +57,16 @@ export class PlatformInstances {
         const { instance, pns } = scoped(scope);
         return instance?.pollGapMs(pns) ?? 0;
       },
+      refresh: {
+        intervalMs: (scope) => {
+          const { instance, pns } = scoped(scope);
+          return instance?.refreshIntervalMs(pns) ?? 0;
+        },
+        read: (scope) => {
+          const { instance, pns } = scoped(scope);
+          return instance ? instance.refresh(pns) : Promise.resolve(undefined);
+        },
+      },
       onPollError: (scope, err) => {
         const { instanceId, pns } = scoped(scope);
         options.instances.find((o) => o.instanceId === instanceId)?.watch?.onPollError?.(pns, err);

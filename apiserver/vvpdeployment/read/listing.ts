@@ -7,7 +7,7 @@ import {
   type RequestContext, selection, type SnapshotEntry, type WatchHub, type WatchOptions, type WatchStream,
 } from '../../k8s/index.js';
 import type { Deployment } from '../../vvp/index.js';
-import { ANNOTATION, LABEL, decodeKubeParts, isManagedBy, managedSelector } from '../trust/annotations.js';
+import { decodeKubeParts } from '../trust/annotations.js';
 import { NEVER, type StorageCore } from '../flows/core.js';
 import { ListReads } from './list-reads.js';
 import { NamespaceOccupancy } from './occupancy.js';
@@ -15,8 +15,9 @@ import { hasPendingWork } from '../decide/pending-work.js';
 import type { PlatformView } from './platform-view.js';
 import type { ManagedEntry } from './reader.js';
 import { listResourceVersion } from '../decide/resource-version.js';
-import { LISTING_BOUNDS } from '../decide/size-limit.js';
 import type { VvpDeployment } from '../types.js';
+import { HotReads } from './hot-reads.js';
+import { PendingListings } from './pending-listing.js';
 
 /** One VvpDeployment of a platform namespace, the object built only when asked. */
 export interface ObjectEntry extends SnapshotEntry {
@@ -28,12 +29,18 @@ export interface ObjectEntry extends SnapshotEntry {
 export class Listing {
   readonly occupancy: NamespaceOccupancy;
   readonly hub: WatchHub | undefined;
-  /** Per platform namespace: when it was last listed in full, and the deployments with work pending then. */
-  private readonly lastListing = new Map<string, { at: number; pending: Deployment[] }>();
+  /** When each platform namespace was last listed in full, and the deployments with work pending then. */
+  private readonly pending: PendingListings;
+  /** The deployments a watch reads one by one between full listings. */
+  private readonly hot: HotReads;
   private readonly lists: ListReads;
 
   constructor(private readonly core: StorageCore) {
     this.occupancy = new NamespaceOccupancy(core.options.platformNamespaces);
+    this.hot = new HotReads(core);
+    // The reuse of a listing is reckoned without taking the bytes counted for the next poll (pollIntervalMs does).
+    const watch = core.options.watch;
+    this.pending = new PendingListings(core, this.occupancy, (pns) => budgetedIntervalMs(watch?.pollIntervalMs ?? 2_000, core.listedBytes.get(pns), watch?.pollBytesBudget ?? 0));
     // The one hub is the storage's (storage.ts), shared by every instance: an instance never polls on its own.
     const { sharedWatch } = core.options;
     this.scopeOf = sharedWatch?.scopeOf ?? ((pns) => pns);
@@ -62,13 +69,25 @@ export class Listing {
   /** The poll interval of a platform namespace: the configured one, longer where its listing would exceed the budget. */
   pollIntervalMs(platformNamespace: string): number {
     const watch = this.core.options.watch;
-    // The bytes lists read since the last poll count too: many lists make the poll wait longer.
-    const listBytes = this.listBytes.get(platformNamespace) ?? 0;
+    // The bytes lists and hot reads read since the last poll count too: they make the poll wait longer.
+    const listBytes = (this.listBytes.get(platformNamespace) ?? 0) + this.hot.takeSpent(platformNamespace);
     this.listBytes.delete(platformNamespace);
     const listed = this.core.listedBytes.get(platformNamespace);
     const ms = budgetedIntervalMs(watch?.pollIntervalMs ?? 2_000, listed === undefined ? undefined : listed + listBytes, watch?.pollBytesBudget ?? 0);
     watch?.onPollInterval?.(platformNamespace, ms, this.core.listedBytes.get(platformNamespace) ?? 0);
+    this.hot.fullPollInterval(platformNamespace, ms);
     return ms;
+  }
+
+  /** The interval of a platform namespace's hot reads (hot-reads.ts); 0 while the full listing comes as often. */
+  refreshIntervalMs(platformNamespace: string): number {
+    return this.hot.refreshIntervalMs(platformNamespace);
+  }
+
+  /** One round of hot reads for the watch hub's refresh: the deployments read, those still there as entries. */
+  async refresh(platformNamespace: string): Promise<{ ids: string[]; entries: ObjectEntry[] } | undefined> {
+    const read = await this.hot.read(platformNamespace);
+    return read && { ids: read.ids, entries: read.entries.map((e) => this.objectEntry(e)) };
   }
 
   /** The watch hub's scope of a platform namespace (the namespace itself unless the hub is shared by instances). */
@@ -79,8 +98,9 @@ export class Listing {
     return this.core.options.platformNamespaces.map(this.scopeOf);
   }
 
-  /** A write through this server landed: a watch starting now must show it (WatchHub.wrote). */
-  wrote(platformNamespace: string): void {
+  /** A write through this server landed (on deployment `id`): a watch starting now must show it (WatchHub.wrote). */
+  wrote(platformNamespace: string, id?: string): void {
+    if (id !== undefined) this.hot.wrote(platformNamespace, id);
     this.hub?.wrote(this.scopeOf(platformNamespace));
   }
 
@@ -122,6 +142,7 @@ export class Listing {
     const startedAt = performance.now();
     const namespaces = new Set<string>();
     const pending: Deployment[] = [];
+    const transitioning: string[] = [];
     const entries = await this.core.reader.namespaceViews(platformNamespace, kubeNamespace, signal, {
       ...(keep ? { keep } : {}),
       ...(listed ? { listed } : {}),
@@ -129,10 +150,18 @@ export class Listing {
         namespaces.add(namespace);
         if (hasPendingWork(d)) pending.push(d);
       },
+      viewed: (view) => { if (full && this.hot.inTransition(view)) transitioning.push(view.deployment.metadata.id); },
     });
     occupied?.([...namespaces]);
-    if (full) this.noteListing(platformNamespace, startedAt, pending);
-    return entries.map(({ id, resourceVersion, version, namespace, name, view }) => ({ id, namespace, name, resourceVersion, version, object: () => (view ? this.objectOf(view) : undefined) }));
+    if (full) {
+      this.pending.note(platformNamespace, startedAt, pending);
+      this.hot.listed(platformNamespace, transitioning, startedAt);
+    }
+    return entries.map((e) => this.objectEntry(e));
+  }
+
+  private objectEntry({ id, resourceVersion, version, namespace, name, view }: ManagedEntry): ObjectEntry {
+    return { id, namespace, name, resourceVersion, version, object: () => (view ? this.objectOf(view) : undefined) };
   }
 
   /** The object of a managed deployment; undefined (and a warning) when its Kubernetes record is damaged. */
@@ -168,57 +197,13 @@ export class Listing {
   /** Per platform namespace: the bytes lists read since the last poll was scheduled (they count in its budget). */
   private readonly listBytes = new Map<string, number>();
 
-  /**
-   * One listing of the managed deployments per platform namespace, run periodically on every replica; skipped for a
-   * namespace listed in full (e.g. by a watch poll) within the last `maxAgeMs`.
-   */
-  async refreshOccupancy(signal: AbortSignal, maxAgeMs: number): Promise<void> {
-    for (const pns of this.core.options.platformNamespaces) {
-      const last = this.lastListing.get(pns);
-      if (last && performance.now() - last.at <= maxAgeMs) continue;
-      await this.pendingManaged(pns, signal);
-    }
+  /** Listings for the background passes and the occupancy (pending-listing.ts). */
+  refreshOccupancy(signal: AbortSignal, maxAgeMs: number): Promise<void> {
+    return this.pending.refreshOccupancy(signal, maxAgeMs);
   }
 
-  /**
-   * The deployments this instance manages in a platform namespace with work pending (the others are not kept); the
-   * listing refreshes the occupancy too.
-   */
-  private async pendingManaged(pns: string, signal: AbortSignal): Promise<Deployment[]> {
-    const { client, instanceId } = this.core.options;
-    const listed = this.occupancy.listing(pns);
-    const startedAt = performance.now();
-    const namespaces = new Set<string>();
-    const pending: Deployment[] = [];
-    const { bytes } = await this.core.platform(undefined, () => client.streamDeployments(pns, { labelSelector: managedSelector(instanceId) }, {
-      item: (d) => {
-        if (!isManagedBy(d.metadata.labels, instanceId) || !this.core.trusts(d)) return;
-        namespaces.add(d.metadata.annotations?.[ANNOTATION.namespace] ?? d.metadata.labels?.[LABEL.namespace] ?? '');
-        if (hasPendingWork(d)) pending.push(d);
-      },
-    }, LISTING_BOUNDS, { signal }));
-    this.core.listedBytes.set(pns, bytes);
-    listed([...namespaces]);
-    this.noteListing(pns, startedAt, pending);
-    return pending;
-  }
-
-  private noteListing(pns: string, at: number, deployments: readonly Deployment[]): void {
-    const previous = this.lastListing.get(pns);
-    if (!previous || previous.at <= at) this.lastListing.set(pns, { at, pending: deployments.filter(hasPendingWork) });
-  }
-
-  /**
-   * The deployments of a platform namespace with a deletion or a savepoint trigger to finish: from a full listing
-   * younger than listingReuseMs (a watch poll lists every interval anyway), else from a listing of their own.
-   */
-  async pendingDeployments(pns: string, signal: AbortSignal): Promise<Deployment[]> {
-    const last = this.lastListing.get(pns);
-    // Within the bytes budget too: a listing (the poll's or this pass's own) is reused for two budgeted intervals.
-    const configured = this.core.options.listingReuseMs ?? 0;
-    const reuseMs = configured > 0 && this.core.options.watch ? Math.max(configured, 2 * this.pollIntervalMs(pns)) : configured;
-    if (last && performance.now() - last.at <= reuseMs) return last.pending;
-    return this.pendingManaged(pns, signal);
+  pendingDeployments(pns: string, signal: AbortSignal): Promise<Deployment[]> {
+    return this.pending.pendingDeployments(pns, signal);
   }
 }
 

@@ -3,7 +3,7 @@
 // deployments must not hold them all, so the listing is streamed and a `NamespaceScan` says which views to keep.
 // Apart from the reader of one object (reader.ts), which hands it the location cache to fill.
 
-import type { Deployment } from '../../vvp/index.js';
+import { type Deployment, isVvpHttpError } from '../../vvp/index.js';
 import { ANNOTATION, isManagedBy, managedSelector } from '../trust/annotations.js';
 import { type ChildKind, type ManagedOwner, NamespaceReads, type OwnedChildren, addManagedOwner } from '../instance/owned-children.js';
 import { viewResourceVersion } from '../decide/kube-object.js';
@@ -43,6 +43,8 @@ export interface NamespaceScan {
   deployment?(d: Deployment, namespace: string): void;
   /** The bytes of the deployments listing. */
   listed?(bytes: number): void;
+  /** Each managed deployment's view (while it is read; kept only where `keep` wants it). */
+  viewed?(view: PlatformView): void;
 }
 
 export class NamespaceReader {
@@ -105,6 +107,7 @@ export class NamespaceReader {
       const base = { ...(job ? { job } : {}), savepoints: surroundings.savepoints.get(d.metadata.id) ?? [] };
       const entry = (autopilot: AutopilotRead): ManagedEntry => {
         const view = viewOf(d, { ...base, autopilot });
+        scan.viewed?.(view);
         const e: ManagedEntry = { id: d.metadata.id, resourceVersion: viewResourceVersion(view), version: viewInputs(view), namespace, name };
         if (scan.keep?.(e) ?? true) e.view = view;
         return e;
@@ -135,6 +138,30 @@ export class NamespaceReader {
       this.ownersRead.set(pns, nextOwners);
     }
     return (await Promise.all(out)).filter((e): e is ManagedEntry => e !== undefined);
+  }
+
+  /**
+   * One managed deployment by id with its view, built as namespaceViews builds it (a watch's hot reads, hot-set.ts);
+   * no entry when it is gone or no longer a deployment of this server's. `bytes`: about what the platform sent.
+   */
+  async deploymentEntry(pns: string, id: string, signal: AbortSignal): Promise<{ entry?: ManagedEntry; bytes: number }> {
+    let d: Deployment;
+    try {
+      d = await this.options.client.getDeployment(pns, id, { signal });
+    } catch (err) {
+      if (isVvpHttpError(err, 404)) return { bytes: 0 };
+      throw this.options.toStatusError(err, undefined);
+    }
+    let bytes = JSON.stringify(d).length;
+    const a = d.metadata.annotations ?? {};
+    const namespace = a[ANNOTATION.namespace];
+    const name = a[ANNOTATION.name];
+    if (!this.trusted(d) || namespace === undefined || name === undefined) return { bytes };
+    this.remember(d);
+    const surroundings = await asStatus(this.options, name, () => this.surroundings.ofDeployment(pns, id, signal));
+    bytes += JSON.stringify(surroundings.job ?? null).length + JSON.stringify(surroundings.savepoints).length;
+    const view = viewOf(d, surroundings);
+    return { entry: { id, resourceVersion: viewResourceVersion(view), version: viewInputs(view), namespace, name, view }, bytes };
   }
 
   /** Called after every full read of a platform namespace (owned-children.ts). */

@@ -169,6 +169,11 @@ export class PlatformReader {
     return this.namespaces.namespaceViews(pns, kubeNamespace, signal, scan);
   }
 
+  /** One managed deployment by id with its view (namespace-reader.ts). */
+  deploymentEntry(pns: string, id: string, signal: AbortSignal): Promise<{ entry?: ManagedEntry; bytes: number }> {
+    return this.namespaces.deploymentEntry(pns, id, signal);
+  }
+
   /** Called after every full read of a platform namespace (owned-children.ts). */
   onNamespaceRead(listener: (pns: string) => void): () => void {
     return this.namespaces.onNamespaceRead(listener);
