@@ -23,6 +23,7 @@ RUN_STATE  ?= .run
 RUN_ARGS   ?=
 # make test NODE_SUITE=auto|on: the real-node suite (test/node, as `make node-test`) at the end of the run, its node
 # binaries and image made in the background meanwhile (test/node-suite.ts; docs/develop.md). off: not run.
+# NODE_TESTS="dist/test/node/x.node.js …": only those node files (make node-test, and the node suite of make test).
 NODE_SUITE ?= off
 
 .PHONY: help
@@ -67,7 +68,7 @@ manifests: build ## render the plain manifests (apiservice/manifests/, a kustomi
 .PHONY: test
 test: build lint ## build, lint, then the whole tap suite against a real control plane and the emulator
 	@echo "Node.js $$(node --version) ($$(command -v node))"
-	@bin=$$(tools/cluster/build-binaries.sh) && ks=$$(tools/kstatus/build.sh) && adm=$$(tools/kube-admission/build.sh) && K8S_BIN_DIR=$$bin KSTATUS_BIN=$$ks KUBE_ADMISSION_BIN=$$adm NODE_SUITE=$(NODE_SUITE) $(NODE) dist/test/run-suite.js $(TESTS)
+	@bin=$$(tools/cluster/build-binaries.sh) && ks=$$(tools/kstatus/build.sh) && adm=$$(tools/kube-admission/build.sh) && K8S_BIN_DIR=$$bin KSTATUS_BIN=$$ks KUBE_ADMISSION_BIN=$$adm NODE_SUITE=$(NODE_SUITE) NODE_TESTS="$(NODE_TESTS)" $(NODE) dist/test/run-suite.js $(TESTS)
 
 .PHONY: image
 image: ## build the server image from the Dockerfile with buildah (tools/image/build.sh; a local stand-in for its base)
@@ -84,7 +85,7 @@ node-bin: ## build the node's kubelet, kube-scheduler, containerd (Go modules, c
 .PHONY: node-test
 node-test: build image ## a real node (kubelet + containerd), the chart installed as Pods of the image: verbs, helm upgrade under load, a killed leader (root; opt-in)
 	@bin=$$(tools/cluster/build-binaries.sh) && nodebin=$$(test/cluster/build-node-binaries.sh) && \
-	  K8S_BIN_DIR=$$bin NODE_BIN_DIR=$$nodebin $(NODE) node_modules/tap/dist/esm/run.mjs --timeout=2400 --reporter=$${TAP_REPORTER:-tap} dist/test/node/chart-pods.node.js
+	  K8S_BIN_DIR=$$bin NODE_BIN_DIR=$$nodebin $(NODE) node_modules/tap/dist/esm/run.mjs --timeout=2400 --jobs=1 --reporter=$${TAP_REPORTER:-tap} $(or $(NODE_TESTS),dist/test/node/chart-pods.node.js dist/test/node/make-run-node.node.js)
 
 .PHONY: cluster-up
 cluster-up: build ## start etcd + kube-apiserver (aggregation enabled) on loopback; prints the KUBECONFIG; WITH_NODE=1: a kubelet + containerd node too
@@ -108,12 +109,14 @@ clean: cluster-down ## remove build output and local state (not the Go build cac
 	rm -rf dist vvp-emulator/dist $(STATE)
 
 .PHONY: run
-run: build ## the product on this machine: control plane + emulator + server, APIService registered; Ctrl-C stops all
-	@bin=$$(tools/cluster/build-binaries.sh) && $(NODE) dist/apiservice/local/run.js run --bin $$bin --state $(RUN_STATE) --platforms $(PLATFORMS) $(RUN_ARGS)
+run: build ## the product on this machine: control plane + emulator + server, APIService registered; Ctrl-C stops all; WITH_NODE=1: a kubelet + containerd node too
+	@bin=$$(tools/cluster/build-binaries.sh) && nodebin=$$( [ -z "$(WITH_NODE)" ] || test/cluster/build-node-binaries.sh ) && \
+	  $(NODE) dist/apiservice/local/run.js run --bin $$bin --state $(RUN_STATE) --platforms $(PLATFORMS) $${nodebin:+--node-bin $$nodebin} $(RUN_ARGS)
 
 .PHONY: up
-up: build ## as `make run`, in the background; writes .run/env (KUBECONFIG, KUBECTL, VVP_URL, VVP_TOKEN, SERVER_URL)
-	@bin=$$(tools/cluster/build-binaries.sh) && $(NODE) dist/apiservice/local/run.js up --bin $$bin --state $(RUN_STATE) --platforms $(PLATFORMS) $(RUN_ARGS)
+up: build ## as `make run`, in the background; writes .run/env (KUBECONFIG, KUBECTL, VVP_URL, VVP_TOKEN, SERVER_URL); WITH_NODE=1 as for run
+	@bin=$$(tools/cluster/build-binaries.sh) && nodebin=$$( [ -z "$(WITH_NODE)" ] || test/cluster/build-node-binaries.sh ) && \
+	  $(NODE) dist/apiservice/local/run.js up --bin $$bin --state $(RUN_STATE) --platforms $(PLATFORMS) $${nodebin:+--node-bin $$nodebin} $(RUN_ARGS)
 
 .PHONY: down
 down: ## stop exactly what `make up` started

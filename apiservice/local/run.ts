@@ -4,6 +4,7 @@
 // the environment. The instance id is `local` unless INSTANCE_ID says otherwise; on VVP 3 the server's token must be
 // bound to that operator instance, or the platform refuses every write to a managed deployment.
 // --platforms N (make run PLATFORMS=2): N emulators, each its own platform instance, served through a platforms file.
+// --node-bin DIR (make run WITH_NODE=1): a kubelet + containerd node too (tools/cluster/node.ts), stopped with the rest.
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import yaml from 'js-yaml';
@@ -15,7 +16,7 @@ const { positionals, values } = parseArgs({
   allowPositionals: true,
   options: {
     state: { type: 'string', default: '.run' }, bin: { type: 'string' }, timings: { type: 'string', default: 'realistic' },
-    platforms: { type: 'string', default: '1' },
+    platforms: { type: 'string', default: '1' }, 'node-bin': { type: 'string' },
   },
 });
 const command = positionals[0];
@@ -44,6 +45,11 @@ function banner(stack: Stack): string {
       '  kubectl get vvpdeployments -A -o wide      # the PLATFORM column',
       '',
     ] : []),
+    ...(stack.node ? [
+      `A node, ${stack.node.name}, runs Pods (kubelet, containerd ${stack.node.containerdSocket}); no registry is reachable here, so`,
+      `images are imported: ${join(stack.node.binDir, 'ctr')} -a ${stack.node.containerdSocket} -n k8s.io images import IMAGE.tar`,
+      '',
+    ] : []),
     `Logs: ${stack.logs.server}${stack.logs.emulator ? `, ${stack.logs.emulator}` : ''}; environment: ${join(stateDir, 'env')}`,
   ].join('\n');
 }
@@ -58,6 +64,7 @@ async function start(signal?: AbortSignal): Promise<Stack> {
     vvpNamespaces: process.env.VVP_NAMESPACES?.split(','),
     emulatorArgs: ['--timings', values.timings],
     platforms: Number(values.platforms), signal,
+    nodeBinDir: values['node-bin'] ? resolve(values['node-bin']) : undefined,
   });
   // The quick start's user (the control plane's admin) may use every platform namespace, target and session
   // cluster, as a platform team would bind a tenant (README "Tenancy").
@@ -153,6 +160,11 @@ function stackProcesses(stack: Stack): { name: string; pid: number | undefined; 
     { name: 'etcd', pid: cp.pids.etcd, log: cp.logs.etcd },
     { name: 'kube-apiserver', pid: cp.pids.apiserver, log: cp.logs.apiserver },
     { name: 'kube-controller-manager', pid: cp.pids.controllerManager, log: cp.logs.controllerManager },
+    ...(stack.node ? [
+      { name: 'containerd', pid: stack.node.pids.containerd, log: stack.node.logs.containerd },
+      { name: 'kubelet', pid: stack.node.pids.kubelet, log: stack.node.logs.kubelet },
+      { name: 'kube-scheduler', pid: stack.node.pids.scheduler, log: stack.node.logs.scheduler },
+    ] : []),
   ];
 }
 

@@ -11,6 +11,7 @@ import yaml from 'js-yaml';
 import {
   freePort, isAlive, kubectl, runCommand, startControlPlane, stopControlPlane, tail, type ControlPlane,
 } from '../../tools/cluster/control-plane.js';
+import { startNode, stopNode, type RunningNode } from '../../tools/cluster/node.js';
 
 export interface PlatformTarget {
   url: string;
@@ -45,6 +46,11 @@ export interface StackOptions {
   log?: (line: string) => void;
   /** Aborts the start between steps (Ctrl-C during `make run`); what was started is stopped before startStack rejects. */
   signal?: AbortSignal;
+  /**
+   * The node's binaries (test/cluster/build-node-binaries.sh): a kubelet + containerd node beside the stack's own
+   * control plane (`make run WITH_NODE=1`), stopped with it. Ignored with `controlPlane`.
+   */
+  nodeBinDir?: string;
 }
 
 export interface Stack {
@@ -67,6 +73,8 @@ export interface Stack {
   logs: { emulator?: string; server: string };
   /** Every platform instance served (the first is vvpUrl/vvpToken); with one emulator, that one. */
   platforms: StackPlatform[];
+  /** The node (`nodeBinDir`): kubelet, containerd, kube-scheduler; its state under `<stateDir>/cluster/node`. */
+  node?: RunningNode;
 }
 
 /** One platform instance of the stack: its emulator, the token the server reads from `tokenFile`, a user's token. */
@@ -95,6 +103,7 @@ function serverNodeFlags(): string[] {
   return [...chart, ...(process.env.VVP_SERVER_NODE_FLAGS ?? '').split(' ').filter(Boolean)];
 }
 const stackFile = (stateDir: string) => join(stateDir, 'stack.json');
+const nodeStateDir = (stateDir: string) => join(stateDir, 'cluster', 'node');
 
 /** kube's admission plugins, as the image carries them: $KUBE_ADMISSION_BIN (make builds it), else built now (cached per pin). */
 function admissionHelper(): string {
@@ -181,7 +190,10 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     return await startStackSteps(opts, stateDir, started, log);
   } catch (err) {
     await stopProcesses(started);
-    if (!opts.controlPlane) await stopControlPlane(join(stateDir, 'cluster'));
+    if (!opts.controlPlane) {
+      await stopNode(nodeStateDir(stateDir));
+      await stopControlPlane(join(stateDir, 'cluster'));
+    }
     throw err;
   }
 }
@@ -195,7 +207,11 @@ async function startStackSteps(opts: StackOptions, stateDir: string, started: nu
   const namespace = opts.namespace ?? 'vvp-system';
   const helm = join(opts.binDir, 'helm');
 
-  const cp = opts.controlPlane ?? await startControlPlane({ stateDir: join(stateDir, 'cluster'), binDir: opts.binDir, log });
+  const withNode = opts.nodeBinDir !== undefined && !opts.controlPlane;
+  // The server runs on loopback behind an ExternalName Service, which the aggregator reaches only without endpoint routing.
+  const cp = opts.controlPlane ?? await startControlPlane({ stateDir: join(stateDir, 'cluster'), binDir: opts.binDir, withNode, aggregatorRouting: false, log });
+  signal?.throwIfAborted();
+  const node = withNode ? await startNode({ cp, nodeBinDir: opts.nodeBinDir!, stateDir: nodeStateDir(stateDir), repo, log }) : undefined;
   signal?.throwIfAborted();
   const emulator = opts.platform ? undefined : await startEmulator(stateDir, instanceId, opts.emulatorArgs ?? [], log, started, 'emulator.log', signal);
   const platform = opts.platform ?? emulator!.platform;
@@ -215,6 +231,9 @@ async function startStackSteps(opts: StackOptions, stateDir: string, started: nu
     // Tests and the quick start make namespaces as they go: the server may read apikeySecretName Secrets in any.
     '--set', 'apikeySecrets.allNamespaces=true',
   ], { env: { HOME: join(cp.stateDir, 'home') } }));
+  // The chart's Deployment is rendered whatever the Service: with a node, its Pods would be scheduled and never start
+  // (the image is not imported; the server runs here as a process), so it is scaled to none.
+  if (node) await must('scaling the chart\'s Deployment to 0', kubectl(cp, ['scale', 'deployment', '-n', namespace, '-l', `app.kubernetes.io/instance=${release}`, '--replicas=0']));
   signal?.throwIfAborted();
 
   // The server runs outside the cluster as the chart's ServiceAccount, with the chart's serving certificate.
@@ -283,7 +302,7 @@ async function startStackSteps(opts: StackOptions, stateDir: string, started: nu
     stateDir, controlPlane: cp, kubeconfig: cp.kubeconfig, kubectl: cp.kubectl, helm, apiGroup, instanceId, release, namespace,
     vvpUrl: platform.url, vvpToken: platform.userToken, serverUrl: `https://127.0.0.1:${serverPort}`, serverArgs,
     ownsControlPlane: opts.controlPlane === undefined,
-    pids: { emulator: emulator?.pid, server: serverPid }, logs: { emulator: emulator?.logFile, server: serverLog }, platforms,
+    pids: { emulator: emulator?.pid, server: serverPid }, logs: { emulator: emulator?.logFile, server: serverLog }, platforms, node,
   };
   writeFileSync(stackFile(stateDir), JSON.stringify(stack, null, 2));
   writeFileSync(join(stateDir, 'env'), Object.entries(stackEnv(stack)).map(([k, v]) => `${k}=${v}`).join('\n') + '\n');
@@ -309,6 +328,8 @@ export async function stopStack(stateDir: string): Promise<void> {
     await stopProcesses(processes);
   } else {
     await stopProcesses(processes);
+    // The node before the control plane: kubelet, the containers, their shims, containerd, mounts, bridge and chain.
+    await stopNode(nodeStateDir(resolve(stateDir)));
     await stopControlPlane(join(resolve(stateDir), 'cluster'));
   }
   rmSync(resolve(stateDir), { recursive: true, force: true });

@@ -2,66 +2,40 @@
 // foreground after its banner, Ctrl-C stops every process it started, and typing it again starts cleanly — once
 // with one platform, once with PLATFORMS=2. The processes of a run are found two ways: the pids it recorded, and
 // every process in the table whose command line, working directory or open files lie in the run's state directory.
-import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import t from 'tap';
 import { isAlive, runCommand } from '../../tools/cluster/control-plane.js';
 import { readStack } from '../../apiservice/local/stack.js';
 import { eventually } from '../support/eventually.js';
+import { processesIn, terminal } from '../support/terminal.js';
 
 // Two runs from a cold start each, on a loaded 2-core machine: more than the suite's 600 s per file.
 t.setTimeout(1_800_000);
 const repo = resolve('.');
 const runJs = resolve('dist/apiservice/local/run.js');
-// The pane inherits this environment; a make of its own, not a sub-make of `make test`.
 // Both runs use one state directory, as two `make run`s in one checkout use .run.
 const state = join(mkdtempSync(join(tmpdir(), 'vvp-make-run-')), 'run');
-const socket = join(dirname(state), 'tmux.sock');
-const paneEnv = { MAKEFLAGS: undefined, MFLAGS: undefined, MAKELEVEL: undefined, TMUX: undefined };
-const tmux = (args: string[]) => runCommand('tmux', ['-S', socket, ...args], { env: paneEnv });
-const screen = async () => (await tmux(['capture-pane', '-p', '-J', '-S', '-5000', '-t', 'user'])).stdout;
-const foreground = async () => (await tmux(['display-message', '-p', '-t', 'user', '#{pane_current_command}'])).stdout.trim();
-
-/** Pids of every process whose command line, working directory or open files name `dir`. */
-function processesIn(dir: string): number[] {
-  const found: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    const pid = Number(entry);
-    if (!Number.isInteger(pid) || pid === process.pid || !isAlive(pid)) continue;
-    try {
-      const names = [readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' '), readlinkSync(`/proc/${pid}/cwd`)];
-      for (const fd of readdirSync(`/proc/${pid}/fd`)) {
-        try { names.push(readlinkSync(`/proc/${pid}/fd/${fd}`)); } catch { /* closed meanwhile */ }
-      }
-      if (names.some((n) => n.includes(dir))) found.push(pid);
-    } catch { /* exited meanwhile */ }
-  }
-  return found;
-}
+const pane = terminal(join(dirname(state), 'tmux.sock'));
 
 t.before(async () => {
   if (!process.env.K8S_BIN_DIR) throw new Error('K8S_BIN_DIR is not set (make test sets it)');
-  const started = await tmux(['new-session', '-d', '-s', 'user', '-x', '200', '-y', '50', '-c', repo, 'bash --norc --noprofile']);
-  if (started.code !== 0) throw new Error(`tmux: ${started.stderr}`);
-  await tmux(['set-option', '-t', 'user', 'history-limit', '20000']);
+  await pane.open(repo);
 });
 t.teardown(async () => {
-  await tmux(['kill-server']);
+  await pane.close();
   rmSync(dirname(state), { recursive: true, force: true });
 });
 
 for (const [run, platforms] of [[1, 1], [2, 2]] as const) {
   t.test(`make run (${run === 1 ? 'first' : 'then again in the same checkout'}, PLATFORMS=${platforms}) stays up until Ctrl-C, then nothing of it is left`, async (t) => {
     t.teardown(() => runCommand(process.execPath, [runJs, 'down', '--state', state]));
-    await tmux(['send-keys', '-t', 'user', 'clear', 'Enter']);
-    await tmux(['clear-history', '-t', 'user']);
     // `-o build`: the suite has built already; everything else is the Makefile's own recipe.
-    const typed = `make -o build run RUN_STATE=${state} PLATFORMS=${platforms} RUN_ARGS='--timings fast'`;
-    await tmux(['send-keys', '-t', 'user', typed, 'Enter']);
+    await pane.type(`make -o build run RUN_STATE=${state} PLATFORMS=${platforms} RUN_ARGS='--timings fast'`);
 
     const shown = await eventually('the banner (or an error)', async () => {
-      const text = await screen();
+      const text = await pane.screen();
       return /Press Ctrl-C to stop everything this started\.|Error \d+|\[run\] .*failed/.test(text) ? text : undefined;
     }, 600_000);
     t.match(shown, /Press Ctrl-C to stop everything this started\./, 'the banner');
@@ -77,13 +51,13 @@ for (const [run, platforms] of [[1, 1], [2, 2]] as const) {
     const got = await runCommand(stack!.kubectl, ['--kubeconfig', stack!.kubeconfig, 'get', 'vvpdeployments', '-A'], { env });
     t.equal(got.code, 0, got.stderr);
     t.match(got.stdout, /traffic-speeds/, 'kubectl get vvpdeployments -A answers through the APIService');
-    t.equal(await foreground(), 'make', 'make is still in the foreground of the terminal');
+    t.equal(await pane.foreground(), 'make', 'make is still in the foreground of the terminal');
     const running = processesIn(state);
     t.ok(pids.every((p) => running.includes(p!)), 'the process table finds every recorded process in the state directory');
 
-    await tmux(['send-keys', '-t', 'user', 'C-c']);
-    await eventually('make to end after Ctrl-C', async () => (await foreground()) === 'bash', 120_000);
-    const text = await screen();
+    await pane.ctrlC();
+    await eventually('make to end after Ctrl-C', async () => (await pane.foreground()) === 'bash', 120_000);
+    const text = await pane.screen();
     t.match(text, /stopped; nothing of this run is left/, 'it says it stopped');
     t.notMatch(text, /Error \d+/, 'make reports no error (only its Interrupt)');
     t.notOk(pids.some((p) => isAlive(p)), 'no recorded process is left');

@@ -12,6 +12,7 @@ import { kubectl, runCommand, startControlPlane, stopControlPlane, tail } from '
 import { importImage, startNode, stopNode } from '../../tools/cluster/node.js';
 import { startEmulator } from '../support/emulator.js';
 import { eventually } from '../support/eventually.js';
+import { routeCount } from '../support/hostile.js';
 import { vvpDeploymentManifests } from '../support/product.js';
 import { apiRequest, startLoad, watchAvailability } from './load.js';
 import { writePlainManifestsOverlay } from './plain-manifests-overlay.js';
@@ -169,6 +170,25 @@ t.test('helm upgrade that re-makes the CA (the TLS Secret deleted) under load: n
 });
 
 t.test('a killed leader (SIGKILL): another holder takes the Lease, in-flight requests answer 503 or succeed, no write lost or doubled', async (t) => {
+  // Background work the new leader must do, set up first: a deletion left pending because the platform refuses its
+  // DELETE (an emulator fault). The leader's pass retries it; the fault is lifted only once the leader is dead, so the
+  // platform deployment goes when a new leader's pass runs — no request touches it, and no other replica finishes it.
+  const deleteRoute = /^DELETE \/api\/v1\/namespaces\/[^/]+\/deployments\/[^/]+$/;
+  const probe = 'background-probe';
+  const made = await kubectl(cp, ['create', '-f', '-'], { input: JSON.stringify(manifest(probe)) });
+  t.equal(made.code, 0, `create ${probe}: ${made.stderr}`);
+  const refused = await emulator.request('POST', '/__emulator/faults', { method: 'DELETE', path: '/api/v1/namespaces/*/deployments/*', status: 503, message: 'held by the test' });
+  t.equal(refused.status, 201, 'the platform refuses every DELETE of a deployment for now');
+  const deletesBefore = await routeCount(emulator.request, deleteRoute);
+  await kubectl(cp, ['delete', `vvpdeployments.${apiGroup}`, probe, '-n', ns, '--wait=false']);
+  const marked = await eventually(`${probe} marked for deletion`, async () => {
+    const got = await kubectl(cp, ['get', `vvpdeployments.${apiGroup}`, probe, '-n', ns, '-o', 'jsonpath={.metadata.deletionTimestamp}']);
+    return got.code === 0 && got.stdout.trim() !== '' ? got.stdout.trim() : undefined;
+  }, 120_000);
+  t.ok(marked, `${probe} is being deleted (since ${marked})`);
+  // The DELETE request tried once; a second refused DELETE is the leader's pass retrying.
+  await eventually('the leader\'s pass retrying the refused DELETE', async () => (await routeCount(emulator.request, deleteRoute)) >= deletesBefore + 2, 120_000);
+
   // The holder must be one of the current Pods: right after an upgrade a terminating old Pod may still hold the Lease.
   const [victimIdentity, containerId] = await eventually('a Lease holder among the current, Ready Pods', async () => {
     const holder = await holderIdentity();
@@ -183,11 +203,21 @@ t.test('a killed leader (SIGKILL): another holder takes the Lease, in-flight req
   // A crash, not a shutdown: the server gets no chance to release its Lease, so the other replica waits it out.
   const kill = await runCommand(join(nodeBinDir, 'ctr'), ['-a', node.containerdSocket, '-n', 'k8s.io', 'tasks', 'kill', '-s', 'SIGKILL', containerId!]);
   t.equal(kill.code, 0, `SIGKILL the leader's server: ${kill.stderr}`);
+  const lifted = await emulator.request('DELETE', '/__emulator/faults');
+  t.equal(lifted.status, 200, 'the platform accepts DELETEs again');
+  const resumed = eventually(`${probe} deleted on the platform by a new leader's pass`, async () => {
+    const listed = await emulator.request<{ items?: { metadata: { name: string } }[] }>('GET', '/api/v1/namespaces/default/deployments');
+    return listed.status === 200 && !(listed.body.items ?? []).some((d) => d.metadata.name === probe) ? Date.now() : undefined;
+  }, 300_000);
+  void resumed.catch(() => undefined); // awaited below; a failure there fails the case, not the process
   const next = await eventually('another holder of the Lease', async () => {
     const holder = await holderIdentity();
     return holder && holder !== victimIdentity ? holder : undefined;
   }, 120_000);
   figures.leaderTakeoverSeconds = Math.round((Date.now() - killed) / 100) / 10;
+  figures.backgroundResumedSeconds = Math.round(((await resumed) - killed) / 100) / 10;
+  const gone = await kubectl(cp, ['wait', '--for=delete', `vvpdeployments.${apiGroup}/${probe}`, '-n', ns, '--timeout=120s']);
+  t.equal(gone.code, 0, `${probe} is gone from Kubernetes too: ${gone.stderr}`);
   await eventually('both Pods Ready again (the killed one restarted by kubelet)', async () => {
     const pods = await serverPods();
     const restarted = pods.find((p) => p.metadata.name === victim)?.status.containerStatuses?.[0]?.restartCount ?? 0;
@@ -195,7 +225,8 @@ t.test('a killed leader (SIGKILL): another holder takes the Lease, in-flight req
   }, 300_000);
   const report = await load.stop();
   figures.kill = { sent: report.sent, failed: report.failed.length, failedStatuses: [...new Set(report.failed.map((f) => f.status))] };
-  progress(`SIGKILLed leader ${victim}: ${next} holds the Lease after ${String(figures.leaderTakeoverSeconds)}s; ${report.sent} requests, ${report.failed.length} failed`);
+  progress(`SIGKILLed leader ${victim}: ${next} holds the Lease after ${String(figures.leaderTakeoverSeconds)}s; background work resumed `
+    + `(the pending deletion finished on the platform) after ${String(figures.backgroundResumedSeconds)}s; ${report.sent} requests, ${report.failed.length} failed`);
   t.same(report.failed.filter((f) => f.status !== 503), [], 'requests in flight to the killed Pod answer 503 or succeed');
   t.ok((figures.leaderTakeoverSeconds as number) <= 60, `the Lease (15 s) is taken over (${String(figures.leaderTakeoverSeconds)}s)`);
 

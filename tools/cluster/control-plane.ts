@@ -160,7 +160,15 @@ export async function userKubeconfig(cp: ControlPlane, user: string, groups: str
 }
 
 /** Starts etcd and kube-apiserver, or returns the running control plane of this state directory. */
-export async function startControlPlane(opts: { stateDir: string; binDir: string; withNode?: boolean; log?: (line: string) => void }): Promise<ControlPlane> {
+export async function startControlPlane(opts: {
+  stateDir: string; binDir: string; withNode?: boolean;
+  /**
+   * With a node: whether the aggregator sends an APIService's requests to its Service's endpoints (default) or, as
+   * without a node, to the Service itself — the only way to an ExternalName Service, which `make run` uses.
+   */
+  aggregatorRouting?: boolean;
+  log?: (line: string) => void;
+}): Promise<ControlPlane> {
   const log = opts.log ?? (() => {});
   const existing = readControlPlane(opts.stateDir);
   if (existing) {
@@ -218,7 +226,7 @@ export async function startControlPlane(opts: { stateDir: string; binDir: string
     clusterCa: { certPem: clusterCa.certPem, keyPem: clusterCa.keyPem }, frontProxyCa: { certPem: frontProxyCa.certPem, keyPem: frontProxyCa.keyPem },
     frontProxyName, tokens: staticTokens, pids: { etcd: etcdPid, apiserver: 0, controllerManager: 0 }, logs, withNode: opts.withNode === true,
   };
-  const node = nodeFlags(opts.withNode === true, files.clusterCa.cert, writePair(pki, 'kubelet-client', admin));
+  const node = nodeFlags(opts.withNode === true, opts.aggregatorRouting !== false, files.clusterCa.cert, writePair(pki, 'kubelet-client', admin));
   writeFileSync(stateFile(dir), JSON.stringify(cp, null, 2));
   await waitFor('etcd', 30_000, async () => {
     const res = await fetch(`${etcdUrl}/health`).catch(() => undefined);
@@ -284,10 +292,10 @@ export async function startControlPlane(opts: { stateDir: string; binDir: string
  * endpoints (no kube-proxy runs), kube-apiserver reaches kubelets for logs and exec, and the controllers that turn a
  * Deployment into Pods, publish endpoints, guard disruptions, untaint a Ready node and give each namespace the cluster CA run.
  */
-function nodeFlags(withNode: boolean, clusterCaFile: string, kubeletClient: { cert: string; key: string }) {
+function nodeFlags(withNode: boolean, aggregatorRouting: boolean, clusterCaFile: string, kubeletClient: { cert: string; key: string }) {
   if (!withNode) return { apiserver: [], controllers: [], controllerManager: [] };
   return {
-    apiserver: ['--enable-aggregator-routing=true', '--kubelet-preferred-address-types=InternalIP', `--kubelet-client-certificate=${kubeletClient.cert}`, `--kubelet-client-key=${kubeletClient.key}`],
+    apiserver: [`--enable-aggregator-routing=${aggregatorRouting}`, '--kubelet-preferred-address-types=InternalIP', `--kubelet-client-certificate=${kubeletClient.cert}`, `--kubelet-client-key=${kubeletClient.key}`],
     controllers: ['deployment-controller', 'replicaset-controller', 'endpoints-controller', 'endpointslice-controller', 'disruption-controller', 'root-ca-certificate-publisher-controller', 'pod-garbage-collector-controller',
       // kubelet registers its node with the not-ready taint; this controller lifts it once the node is Ready.
       'node-lifecycle-controller'],

@@ -4,7 +4,7 @@
 // own; the aggregator reaches the APIService's Pods through its endpoints (the control plane's `withNode` flags).
 // Everything lives in the state directory (containerd's root and state, netns mounts, IPAM, kubelet's root), so
 // stopping the node is: stop the processes by pid, unmount what is under the directory, delete the bridge and chain.
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CertificateAuthority } from '../../certs/pki.js';
 import { type ControlPlane, freePort, isAlive, kubeconfigYaml, kubectl, runCommand, startDetached, waitFor, writePair } from './control-plane.js';
@@ -207,6 +207,7 @@ export async function stopNode(stateDir: string): Promise<void> {
     await stopPid(node.pids.containerd, 15_000);
     await unmountUnder(stateDir);
     await removeNetwork(node.network);
+    await removeKubeletHostState();
   }
   rmSync(stateDir, { recursive: true, force: true });
 }
@@ -218,5 +219,38 @@ async function unmountUnder(dir: string): Promise<void> {
   for (const m of [...new Set(mounts)].sort((a, b) => b.length - a.length)) {
     const res = await runCommand('umount', [m]);
     if (res.code !== 0) await runCommand('umount', ['-l', m]);
+  }
+}
+
+/**
+ * What kubelet leaves on the host when it stops: its iptables chains (the canaries it watches for a flush, and
+ * KUBE-FIREWALL, which drops non-local packets to 127.0.0.0/8) and its cgroups (kubepods, its QoS classes and Pod
+ * cgroups, left by a kubelet that stopped before its Pods). All are named by kubelet, not by this node, which is why
+ * one node runs on a machine at a time; a cgroup that still has a process is not removed (rmdir fails).
+ */
+async function removeKubeletHostState(): Promise<void> {
+  for (const rule of [['filter', 'INPUT'], ['filter', 'OUTPUT']]) await runCommand('iptables', ['-t', rule[0]!, '-D', rule[1]!, '-j', 'KUBE-FIREWALL']);
+  for (const [tool, table, chain] of [
+    ['iptables', 'filter', 'KUBE-FIREWALL'], ['iptables', 'filter', 'KUBE-KUBELET-CANARY'], ['iptables', 'nat', 'KUBE-KUBELET-CANARY'],
+    ['iptables', 'mangle', 'KUBE-KUBELET-CANARY'], ['iptables', 'mangle', 'KUBE-IPTABLES-HINT'],
+    ['ip6tables', 'filter', 'KUBE-KUBELET-CANARY'], ['ip6tables', 'nat', 'KUBE-KUBELET-CANARY'],
+    ['ip6tables', 'mangle', 'KUBE-KUBELET-CANARY'], ['ip6tables', 'mangle', 'KUBE-IPTABLES-HINT'],
+  ] as const) {
+    await runCommand(tool, ['-t', table, '-F', chain]);
+    await runCommand(tool, ['-t', table, '-X', chain]);
+  }
+  const root = '/sys/fs/cgroup';
+  const dirs: string[] = [];
+  const walk = (dir: string) => {
+    dirs.push(dir);
+    try {
+      for (const e of readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) walk(join(dir, e.name));
+    } catch { /* gone meanwhile */ }
+  };
+  for (const hierarchy of existsSync(root) ? readdirSync(root) : []) {
+    if (existsSync(join(root, hierarchy, 'kubepods'))) walk(join(root, hierarchy, 'kubepods'));
+  }
+  for (const dir of dirs.sort((a, b) => b.length - a.length)) {
+    try { rmdirSync(dir); } catch { /* still in use, or gone */ }
   }
 }
