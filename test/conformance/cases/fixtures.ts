@@ -20,6 +20,8 @@ export interface ManifestOptions {
   metadata?: Record<string, Json>;
   /** Leave spec.deletionPolicy out: the schema's `default:` fills it. */
   deletionPolicyFromSchema?: boolean;
+  /** The artifact's additionalDependencies (a list a tenant controls the length of). */
+  dependencies?: string[];
 }
 
 export function manifest(s: SideApi, ns: string, name: string, o: ManifestOptions = {}): Record<string, Json> {
@@ -32,7 +34,7 @@ export function manifest(s: SideApi, ns: string, name: string, o: ManifestOption
         metadata: { name: name || 'unnamed', namespace: 'default' },
         spec: {
           state: 'CANCELLED', deploymentTargetName: 'default',
-          template: { spec: { artifact: { kind: 'JAR', jarUri: 'file:///flink/examples/streaming/TopSpeedWindowing.jar' }, parallelism: o.parallelism ?? 1 } },
+          template: { spec: { artifact: { kind: 'JAR', jarUri: 'file:///flink/examples/streaming/TopSpeedWindowing.jar', ...(o.dependencies ? { additionalDependencies: o.dependencies } : {}) }, parallelism: o.parallelism ?? 1 } },
         },
       },
     },
