@@ -27,10 +27,10 @@ const deny = (expression: string, extra: Record<string, Json> = {}): Record<stri
 const ignore = (expression: string): Record<string, Json> => ({ failurePolicy: 'Ignore', validations: [{ expression, message: 'ignored policy denied' }] });
 const range = (n: number) => `[${Array.from({ length: n }, (_, i) => i).join(',')}]`;
 const manyAnnotations = Object.fromEntries(Array.from({ length: 150 }, (_, i) => [`k${i}`, `v${i}`]));
-// A tenant's list under a policy that iterates it twice over: 4,000,000 comparisons, above kube's per-call cost limit.
+// A tenant's list under a policy that iterates it twice over: 10^8 comparisons, far above kube's runtime cost budget.
 // (Issue 26 asked for 100,000 elements: there kube-apiserver itself answers 504 after 60 s for the CRD, even with a
 // single all() over the list, so there is no decision of kube's to compare: docs/policies.md.)
-const tenantList = Array.from({ length: 2_000 }, () => 'a');
+const tenantList = Array.from({ length: 10_000 }, () => 'a');
 const DEPS = `${P}.artifact.additionalDependencies`;
 const nestedAll = `!has(${P}.artifact.additionalDependencies) || ${DEPS}.all(a, ${DEPS}.all(b, a == b))`;
 const apply = (expression: string, extra: Record<string, Json> = {}): Record<string, Json> =>
@@ -84,8 +84,8 @@ export const POLICY_CASES: PolicyCase[] = [
   { name: 'fail/no-such-field', policy: deny('object.spec.noSuchField == 1') },
   { name: 'fail/cost-literal-lists', policy: deny(`${range(120)}.all(a, ${range(120)}.all(b, ${range(120)}.all(c, a + b + c >= 0)))`) },
   { name: 'fail/cost-tenant-list', policy: deny('object.metadata.annotations.all(a, object.metadata.annotations.all(b, object.metadata.annotations.all(c, a != b || b == c)))'), object: { annotations: manyAnnotations } },
-  { name: 'fail/cost-2000-nested-all', policy: deny(nestedAll), object: { dependencies: tenantList } },
-  { name: 'fail/cost-2000-nested-all-ignore', policy: ignore(nestedAll), object: { dependencies: tenantList } },
+  { name: 'fail/cost-10000-nested-all', policy: deny(nestedAll), object: { dependencies: tenantList } },
+  { name: 'fail/cost-10000-nested-all-ignore', policy: ignore(nestedAll), object: { dependencies: tenantList } },
   { name: 'fail/cost-tenant-list-ignore', policy: ignore('object.metadata.annotations.all(a, object.metadata.annotations.all(b, object.metadata.annotations.all(c, a != b || b == c)))'), object: { annotations: manyAnnotations } },
   // audit annotations and validation actions
   { name: 'audit/annotation', policy: { ...deny('true'), auditAnnotations: [{ key: 'who', valueExpression: 'request.userInfo.username' }] } },
