@@ -81,6 +81,8 @@ export class FaultRegistry {
 
 /** One platform request as answered: its path with the query, and the bytes of its body. */
 export interface LoggedRequest {
+  /** Counts every request logged since start (never reset), so a client can tell which came after a point. */
+  seq: number;
   method: string;
   url: string;
   status: number;
@@ -100,8 +102,10 @@ export class RequestCounter {
   private writes = 0;
   private recent: LoggedRequest[] = [];
 
-  log(entry: LoggedRequest): void {
-    this.recent.push(entry);
+  private loggedCount = 0;
+
+  log(entry: Omit<LoggedRequest, 'seq'>): void {
+    this.recent.push({ seq: ++this.loggedCount, ...entry });
     if (this.recent.length > LOG_LIMIT) this.recent.splice(0, this.recent.length - LOG_LIMIT);
   }
 
