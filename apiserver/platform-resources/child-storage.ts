@@ -117,12 +117,9 @@ export class ChildStorage<K extends ChildKind> implements Storage, Getter, Liste
 
   /**
    * The children of every scope, of one Kubernetes namespace when given: that namespace's owners are selected on the
-   * platform, so a viewer of an empty namespace reads no other tenant's children. A list's resourceVersion, which a
-   * watch of the kind resumes from, needs the hub to hold a snapshot of each scope first (WatchHub.snapshotted, once;
-   * else the watch's first poll sets the floor above the list's resourceVersion and answers 410 Gone).
+   * platform, so a viewer of an empty namespace reads no other tenant's children.
    */
-  private async all(signal: AbortSignal, namespace?: string, forList = false): Promise<ChildEntry[]> {
-    if (forList && this.hub) await Promise.all(this.scopes.map((pns) => this.hub!.snapshotted(pns)));
+  private async all(signal: AbortSignal, namespace?: string): Promise<ChildEntry[]> {
     return (await Promise.all(this.scopes.map((pns) => this.entries(pns, 0, signal, namespace)))).flat();
   }
 
@@ -137,7 +134,11 @@ export class ChildStorage<K extends ChildKind> implements Storage, Getter, Liste
   }
 
   async list(ctx: RequestContext, options: ListOptions): Promise<ListResult> {
-    const entries = await this.all(ctx.signal, options.namespace, true);
+    // The list's resourceVersion, which a watch of the kind resumes from, needs the hub to hold a snapshot of each
+    // scope first (WatchHub.snapshotted, once; else the watch's first poll sets the floor above it: 410 Gone).
+    const hub = this.hub;
+    if (hub) await Promise.all(this.scopes.map((pns) => hub.snapshotted(pns)));
+    const entries = await this.all(ctx.signal, options.namespace);
     const resourceVersion = this.listVersion(entries.map((e) => e.resourceVersion));
     return listPage(entries.filter((e) => options.namespace === undefined || e.namespace === options.namespace).map((e) => e.object()), options, resourceVersion);
   }

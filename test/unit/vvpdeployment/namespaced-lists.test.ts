@@ -8,6 +8,7 @@ import { VvpDeploymentStorage } from '../../../apiserver/vvpdeployment/storage.j
 import type { VvpDeploymentStorageOptions } from '../../../apiserver/vvpdeployment/options.js';
 import type { VvpDeployment } from '../../../apiserver/vvpdeployment/types.js';
 import { accessFor } from '../../support/access.js';
+import { eventually } from '../../support/eventually.js';
 import { FakePlatform } from '../../support/fake-platform.js';
 import { manifest } from '../../support/fixtures.js';
 import { throughStrategy } from '../../support/strategy.js';
@@ -109,7 +110,7 @@ t.test('a list arriving while a read of its scope is on its way is not answered 
     return held;
   };
   const early = list('flink');
-  await t.resolves(waitFor(() => holding), 'the first list\'s read has left');
+  await t.resolves(eventually('the first list\'s read is held', async () => holding), 'the first list\'s read has left');
   platform.holdAnswer = undefined;
   // Another replica (its own storage, the same platform) creates c; its create is answered before the second list.
   await other.create(ctx(), manifest('c'));
@@ -118,8 +119,3 @@ t.test('a list arriving while a read of its scope is on its way is not answered 
   t.same((await early).items.map((o) => o.metadata.name), ['a'], 'the first list shows the platform as it was read');
   t.same((await late).items.map((o) => o.metadata.name).sort(), ['a', 'c'], 'the second shows the write answered before it came');
 });
-
-async function waitFor(condition: () => boolean): Promise<void> {
-  for (let i = 0; i < 1000 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 5));
-  if (!condition()) throw new Error('condition not met');
-}
