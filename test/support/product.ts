@@ -49,7 +49,7 @@ export async function startProduct(opts: ProductOptions): Promise<Stack> {
 export interface Scenario {
   stack: Stack;
   cp: Stack['controlPlane'];
-  /** The Kubernetes namespace of the file's objects, named after the scenario; created before its first test. */
+  /** The Kubernetes namespace of the file's objects, named after the scenario; created before scenario() returns. */
   ns: string;
   /** `vvpdeployments.<group>`, for kubectl. */
   resource: string;
@@ -64,9 +64,10 @@ export interface Scenario {
 export async function scenario(name: string, opts: Omit<ProductOptions, 'name'> = {}): Promise<Scenario> {
   const stack = await startProduct({ ...opts, name });
   const k = kubectlFor(stack);
-  t.before(async () => {
-    await k(['create', 'namespace', name]);
-  });
+  // Created here, not in a t.before: tap runs a before at once and, once it settles with no test queued yet, ends
+  // the file's root test while the file still awaits its own setup ("cannot create subtest after parent test ends").
+  const created = await k(['create', 'namespace', name]);
+  if (created.code !== 0 && !/AlreadyExists|already exists/.test(created.stderr)) throw new Error(`kubectl create namespace ${name}: ${created.stderr}`);
   return {
     stack, cp: stack.controlPlane, ns: name, resource: `vvpdeployments.${stack.apiGroup}`,
     collection: `/apis/${stack.apiGroup}/v1/namespaces/${name}/vvpdeployments`,
