@@ -15,7 +15,8 @@ import { DroppedRequestsTracker } from './retry-after.js';
 import { flowDistinguisher, orderedFlowSchemas, selectFlowSchema } from './rule.js';
 import { hashFlowID } from './shuffle-sharding.js';
 import type { FlowSchema, PriorityLevelConfiguration, RequestDigest } from './types.js';
-import { requestSeats } from './width.js';
+import { ObjectStats } from './object-stats.js';
+import { type WidthRequest, requestSeats } from './width.js';
 
 export interface Classification {
   flowSchema: string;
@@ -53,6 +54,8 @@ export class FlowController {
   private readonly now: () => number;
   private timer?: NodeJS.Timeout;
   readonly dropped = new DroppedRequestsTracker();
+  /** The resources' object counts and sizes that requests' seats are estimated from (the read handler records them). */
+  readonly objectStats = new ObjectStats();
 
   constructor(
     private readonly flowSchemas: ObjectSource<FlowSchema>,
@@ -118,7 +121,8 @@ export class FlowController {
     this.applyBorrowing(this.borrowing.configure([...plans.values()].map((plan) => ({ name: plan.name, exempt: plan.exempt, limits: plan.limits }))));
   }
 
-  classify(digest: RequestDigest): Classification & { hash: bigint } {
+  /** The request's flow schema, level and flow; its seats from kube's work estimate of `width` (its list options). */
+  classify(digest: RequestDigest, width: WidthRequest = { ...digest.info, query: {} }): Classification & { hash: bigint } {
     this.refresh();
     const fs = selectFlowSchema(this.schemas, digest);
     const level = this.levels.get(fs.spec!.priorityLevelConfiguration.name)!;
@@ -128,7 +132,7 @@ export class FlowController {
       flowSchema: fs.metadata?.name ?? '', flowSchemaUid: fs.metadata?.uid ?? '',
       priorityLevel: level.plan.name, priorityLevelUid: level.plan.uid,
       distinguisher, exempt: level.plan.exempt,
-      seats: requestSeats(digest.info.verb, digest.info.isResourceRequest, level.plan.exempt ? Infinity : level.plan.maxSeats),
+      seats: requestSeats(width, this.objectStats.get(groupResource(digest.info)), level.plan.exempt ? 0 : level.plan.maxSeats),
       hash: numQueues > 1 ? hashFlowID(fs.metadata?.name ?? '', distinguisher) : 0n,
     };
   }
@@ -145,4 +149,9 @@ export class FlowController {
   retryAfterSeconds(priorityLevel: string): number {
     return this.dropped.retryAfterSeconds(priorityLevel);
   }
+}
+
+/** kube's GroupResource.String(). */
+export function groupResource(info: { apiGroup?: string; resource?: string }): string {
+  return info.apiGroup ? `${info.resource ?? ''}.${info.apiGroup}` : info.resource ?? '';
 }

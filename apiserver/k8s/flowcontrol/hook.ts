@@ -9,6 +9,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { statusErrors } from '../status.js';
 import type { FlowController } from './controller.js';
+import type { WidthRequest } from './width.js';
 import type { FlowControlMetrics } from './metrics.js';
 
 export const FLOW_SCHEMA_UID_HEADER = 'X-Kubernetes-PF-FlowSchema-UID';
@@ -30,7 +31,8 @@ export function flowControlHook(options: FlowControlHookOptions) {
     const user = request.kubeUser;
     const info = request.kubeRequestInfo;
     if (!user || !info) return;
-    const c = controller.classify({ user: { name: user.username, groups: user.groups }, info });
+    const c = controller.classify({ user: { name: user.username, groups: user.groups }, info }, { ...info, query: request.query as WidthRequest['query'] });
+    metrics?.estimatedSeats.observe({ priority_level: c.priorityLevel, flow_schema: c.flowSchema }, c.seats);
     reply.raw.setHeader(FLOW_SCHEMA_UID_HEADER, c.flowSchemaUid);
     reply.raw.setHeader(PRIORITY_LEVEL_UID_HEADER, c.priorityLevelUid);
 

@@ -22,6 +22,7 @@ export class FlowControlMetrics {
   readonly dispatched: Counter<'priority_level' | 'flow_schema'>;
   readonly rejected: Counter<'priority_level' | 'flow_schema' | 'reason'>;
   readonly waitDuration: Histogram<'priority_level' | 'flow_schema' | 'execute'>;
+  readonly estimatedSeats: Histogram<'priority_level' | 'flow_schema'>;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -47,6 +48,10 @@ export class FlowControlMetrics {
     this.waitDuration = new Histogram({
       name: 'apiserver_flowcontrol_request_wait_duration_seconds', help: 'Length of time a request spent waiting in its queue',
       labelNames: [...labels, 'execute'], buckets: [0, 0.005, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30], registers,
+    });
+    this.estimatedSeats = new Histogram({
+      name: 'apiserver_flowcontrol_work_estimated_seats', help: 'Number of estimated seats (maximum of initial and final seats) associated with requests in API Priority and Fairness',
+      labelNames: labels, buckets: [1, 2, 4, 10], registers,
     });
   }
 

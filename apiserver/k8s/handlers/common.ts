@@ -6,6 +6,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ACCEPTED_MEDIA_TYPES, bodyMediaType, negotiateOutput, type OutputFormat } from '../serve/negotiation.js';
 import { parseJson, parseYaml } from '../serve/body-bounds.js';
 import { isPlainObject } from '../fields/patch.js';
+import type { ListedObjects } from '../flowcontrol/index.js';
 import { fullObject, serializedText } from '../serve/serialized.js';
 import type { RequestContext, ResourceInfo, Storage } from '../storage.js';
 import { isTableConvertor } from '../storage.js';
@@ -24,6 +25,8 @@ export interface Endpoint {
   validator: ObjectValidator;
   watch: WatchSettings;
   admission: Admission;
+  /** Told what each list answered (flow control's object stats). */
+  onListed?(listed: ListedObjects): void;
 }
 
 export interface WatchSettings {

@@ -2,7 +2,9 @@
 
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { parseFieldSelector, parseLabelSelector } from '../list/selectors.js';
-import { isGetter, isLister, isWatcher, type ListOptions } from '../storage.js';
+import { groupResource, type ListedObjects } from '../flowcontrol/index.js';
+import { serializedText } from '../serve/serialized.js';
+import { isGetter, isLister, isWatcher, type ListOptions, type ListResult } from '../storage.js';
 import { statusErrors } from '../status.js';
 import { type Endpoint, invalidOptions, outputFor, queryBool, queryParam, ref, renderList, renderObject, requestContext } from './common.js';
 import { serveWatch } from './watch.js';
@@ -86,7 +88,25 @@ export async function listObjects(endpoint: Endpoint, request: FastifyRequest, r
   const format = outputFor(request, { list: true });
   // The storage's page (list-page.ts) is answered as it is: selected and counted once.
   const result = await endpoint.storage.list(requestContext(request, reply), options);
+  endpoint.onListed?.(listed(endpoint, options, result));
   return reply.type('application/json').send(renderList(endpoint, request, format, result.items, result.metadata));
 }
+
+/** What a list answered, for the work estimate of later ones: counts, and the size of a few items as sent. */
+function listed(endpoint: Endpoint, options: ListOptions, result: ListResult): ListedObjects {
+  const sample = result.items.slice(0, SIZE_SAMPLE);
+  return {
+    groupResource: groupResource({ apiGroup: endpoint.info.group, resource: endpoint.info.resource }),
+    allNamespaces: options.namespace === undefined,
+    selected: options.labelSelector.length > 0 || options.fieldSelector.length > 0,
+    firstPage: !options.continue,
+    items: result.items.length,
+    ...(result.metadata.remainingItemCount === undefined ? {} : { remaining: result.metadata.remainingItemCount }),
+    continues: Boolean(result.metadata.continue),
+    sampleBytes: sample.reduce((sum, item) => sum + (serializedText(item) ?? JSON.stringify(item)).length, 0),
+    sampleCount: sample.length,
+  };
+}
+const SIZE_SAMPLE = 8;
 
 export { ref };

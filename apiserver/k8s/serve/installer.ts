@@ -2,6 +2,7 @@
 // APIInstaller does: namespaced kinds get /namespaces/{ns}/<plural>[/{name}] plus the all-namespaces collection;
 // cluster-scoped kinds only /<plural>[/{name}], so a namespaced path can never reach them.
 
+import type { ListedObjects } from '../flowcontrol/index.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
   AGGREGATED_DISCOVERY_V2, aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, groupVersions, wantsAggregatedDiscovery,
@@ -36,6 +37,8 @@ export interface InstallerOptions {
   version: VersionInfo;
   /** The admission chain every write passes (none: NO_ADMISSION). */
   admission?: Admission;
+  /** Told what each list answered (flow control's object stats). */
+  onListed?(listed: ListedObjects): void;
 }
 
 type Params = { namespace?: string; name?: string };
@@ -125,7 +128,7 @@ export function apiRoutes(options: InstallerOptions) {
     const gvs = groupVersions(options.storages);
     for (const storage of options.storages) {
       const info = storage.info;
-      installResource(app, { storage, info, apiVersion: `${info.group}/${info.version}`, validator: new ObjectValidator(info), watch: options.watch, admission: options.admission ?? NO_ADMISSION });
+      installResource(app, { storage, info, apiVersion: `${info.group}/${info.version}`, validator: new ObjectValidator(info), watch: options.watch, admission: options.admission ?? NO_ADMISSION, ...(options.onListed ? { onListed: options.onListed } : {}) });
     }
     app.get('/apis', (req, reply) => {
       reply.header('vary', 'Accept');

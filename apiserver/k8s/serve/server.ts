@@ -10,7 +10,7 @@ import type { AuthenticationConfigSource } from '../auth/authentication-config.j
 import type { Authenticator } from '../auth/authenticator.js';
 import type { Authorizer } from '../auth/authorizer.js';
 import { authHook } from '../auth/hook.js';
-import { type FlowController, type FlowControlMetrics, flowControlHook } from '../flowcontrol/index.js';
+import { type FlowController, type FlowControlMetrics, flowControlHook, type ListedObjects } from '../flowcontrol/index.js';
 import { type WatchSettings, warningHeaders } from '../handlers/common.js';
 import { type VersionInfo, apiRoutes } from './installer.js';
 import { ApiMetrics } from './metrics.js';
@@ -209,6 +209,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
   };
   await app.register(apiRoutes({
     storages: options.storages, watch, version: { ...DEFAULT_VERSION, ...options.version }, ...(options.admission ? { admission: options.admission } : {}),
+    ...(options.flowControl ? { onListed: (listed: ListedObjects) => options.flowControl?.controller.objectStats.record(listed) } : {}),
   }));
   return app;
 }

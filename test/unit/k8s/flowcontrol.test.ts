@@ -1,7 +1,7 @@
 import t from 'tap';
 import { StaticSource } from '../../../apiserver/k8s/admission/index.js';
 import {
-  FlowController, type FlowSchema, type PriorityLevelConfiguration, type RequestDigest, dealHand, hashFlowID, orderedFlowSchemas, planLevels, selectFlowSchema,
+  FlowController, type FlowSchema, type ListedObjects, ObjectStats, type PriorityLevelConfiguration, type RequestDigest, dealHand, hashFlowID, orderedFlowSchemas, planLevels, selectFlowSchema,
 } from '../../../apiserver/k8s/flowcontrol/index.js';
 import { QueueSet, type Ticket } from '../../../apiserver/k8s/flowcontrol/queueset.js';
 import { DroppedRequestsTracker } from '../../../apiserver/k8s/flowcontrol/retry-after.js';
@@ -130,20 +130,53 @@ t.test('a Reject level runs what fits and refuses the rest at once; an exempt le
   for (let i = 0; i < 50; i++) t.type(await exempt.start(1, 0n, 'fs', 1000), 'object');
 });
 
-t.test('the controller classifies with the cluster objects, headers carry their uids, and LISTs take more seats', async (t) => {
+t.test('the controller classifies with the cluster objects, headers carry their uids, and a LIST takes seats by the bytes it reads', async (t) => {
   const schemas = new StaticSource<FlowSchema>([
     schema('global-default', 9900, 'global-default', [{ subjects: [{ kind: 'Group', group: { name: 'system:authenticated' } }], resourceRules: [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'], namespaces: ['*'], clusterScope: true }], nonResourceRules: [{ verbs: ['*'], nonResourceURLs: ['*'] }] }], 'ByUser'),
   ]);
   const levels = new StaticSource<PriorityLevelConfiguration>([limited('global-default', 20, { queues: 128, handSize: 6, queueLengthLimit: 50 })]);
   const controller = new FlowController(schemas, levels, 250);
+  const seatsOf = (url: string) => {
+    const d = digest('alice', [], 'GET', url);
+    return controller.classify(d, { ...d.info, name: requestInfo('GET', url).name, query: Object.fromEntries(new URL(url, 'https://x').searchParams) }).seats;
+  };
+  // global-default: 200 nominal seats of 250; a request takes at most min(⌈15% of 200⌉, 200 ÷ 6) = 30.
   const list = controller.classify(digest('alice', [], 'GET', '/apis/g/v1/namespaces/a/things'));
-  t.match(list, { flowSchemaUid: 'uid-global-default', priorityLevelUid: 'uid-global-default', distinguisher: 'alice', exempt: false, seats: 4 });
-  t.equal(controller.classify(digest('alice', [], 'GET', '/apis/g/v1/namespaces/a/things/x')).seats, 1);
-  t.equal(controller.classify(digest('alice', [], 'GET', '/apis/g/v1/watch/namespaces/a/things')).seats, 2);
+  t.match(list, { flowSchemaUid: 'uid-global-default', priorityLevelUid: 'uid-global-default', distinguisher: 'alice', exempt: false, seats: 30 }, 'nothing listed yet: the maximum');
+  t.equal(seatsOf('/apis/g/v1/namespaces/a/things/x'), 1, 'a GET');
+  t.equal(seatsOf('/apis/g/v1/namespaces/a/things?watch=true'), 10, 'a legacy watch: at most 1 MB from the cache while nothing is known');
+  controller.objectStats.record({ groupResource: 'things.g', allNamespaces: true, selected: false, firstPage: true, items: 500, remaining: 500, continues: true, sampleBytes: 8 * 3000, sampleCount: 8 });
+  t.same(controller.objectStats.get('things.g'), { objectCount: 1000, averageBytes: 3000 });
+  t.equal(seatsOf('/apis/g/v1/namespaces/a/things'), 30, '1,000 objects of 3 KB: 30 seats (the level allows 30)');
+  t.equal(seatsOf('/apis/g/v1/namespaces/a/things?limit=100'), 3, 'a page of 100');
+  t.equal(seatsOf('/apis/g/v1/namespaces/a/things?labelSelector=team%3Da&limit=100'), 15, 'a selector reads half of them');
+  t.equal(seatsOf('/apis/g/v1/namespaces/a/things?fieldSelector=metadata.name%3Dx'), 1, 'a list of one name');
+  t.equal(seatsOf('/apis/g/v1/namespaces/a/things?watch=true&resourceVersion=12'), 1, 'a watch from a resourceVersion sends no initial events');
+  t.equal(seatsOf('/apis/g/v1/namespaces/a/things?watch=true'), 10, 'a legacy watch: 1 MB from the cache');
   const admin = controller.classify(digest('root', ['system:masters'], 'GET', '/apis/g/v1/things'));
   t.match(admin, { flowSchema: 'exempt', flowSchemaUid: '', exempt: true }, 'the mandatory exempt schema, imagined: no uid');
   levels.set([]);
   t.equal(controller.classify(digest('alice', [], 'GET', '/apis/g/v1/things')).flowSchema, 'catch-all', 'a schema whose level went away stops matching');
+});
+
+t.test('object stats: a whole unselected list sets the count, other unselected first pages only raise it, selected ones keep it', async (t) => {
+  const stats = new ObjectStats();
+  const listed = (over: Partial<ListedObjects>): ListedObjects => ({ groupResource: 'things.g', allNamespaces: true, selected: false, firstPage: true, items: 0, continues: false, sampleBytes: 0, sampleCount: 0, ...over });
+  stats.record(listed({ allNamespaces: false, items: 40, sampleBytes: 2000, sampleCount: 2 }));
+  t.same(stats.get('things.g'), { objectCount: 40, averageBytes: 1000 }, 'a namespaced list: a lower bound');
+  stats.record(listed({ allNamespaces: false, items: 10, sampleBytes: 1000, sampleCount: 1 }));
+  t.same(stats.get('things.g'), { objectCount: 40, averageBytes: 1000 }, 'a smaller namespace lowers nothing');
+  stats.record(listed({ items: 500, remaining: 1500, continues: true, sampleBytes: 4000, sampleCount: 2 }));
+  t.same(stats.get('things.g'), { objectCount: 2000, averageBytes: 2000 }, 'all namespaces, first page, remainingItemCount: the count');
+  stats.record(listed({ items: 30 }));
+  t.same(stats.get('things.g'), { objectCount: 30, averageBytes: 2000 }, 'a whole list of fewer: the count falls');
+  stats.record(listed({ items: 5, selected: true, sampleBytes: 500, sampleCount: 5 }));
+  t.same(stats.get('things.g'), { objectCount: 30, averageBytes: 100 }, 'a selected list: its items\' size, not a count');
+  stats.record(listed({ items: 500, firstPage: false }));
+  t.same(stats.get('things.g'), { objectCount: 30, averageBytes: 100 }, 'a later page: nothing');
+  stats.record(listed({ items: 500, continues: true }));
+  t.same(stats.get('things.g'), { objectCount: 500, averageBytes: 100 }, 'a first page without remainingItemCount: a lower bound');
+  t.equal(stats.get('other.g'), undefined);
 });
 
 t.test('Retry-After grows while a level keeps dropping and shrinks when it stops, as dropped_requests_tracker.go', async (t) => {
