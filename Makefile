@@ -21,10 +21,12 @@ PLATFORMS  ?= 1
 # Where `make run` / `make up` keep their state (pids, logs, env); RUN_ARGS: more flags for run.js (e.g. --timings fast).
 RUN_STATE  ?= .run
 RUN_ARGS   ?=
-# make test NODE_SUITE=auto|on: the real-node suite (test/node, as `make node-test`) at the end of the run, its node
-# binaries and image made in the background meanwhile (test/node-suite.ts; docs/develop.md). off: not run.
+# NODE_SUITE=auto|on|off: the real-node suite (test/node, as `make node-test`) at the end of `make test`, its node
+# binaries and image made in the background meanwhile (test/node-suite.ts; docs/develop.md). auto (the default) runs
+# it where the machine can (root, buildah, …) and its prerequisites were ready in time, and says in one line why not
+# otherwise; on waits for them and fails when the machine cannot; off: not run.
 # NODE_TESTS="dist/test/node/x.node.js …": only those node files (make node-test, and the node suite of make test).
-NODE_SUITE ?= off
+NODE_SUITE ?= auto
 
 .PHONY: help
 help: ## list the targets

@@ -1,9 +1,9 @@
 // The real-node suite (test/node: kubelet + containerd, the chart as Pods of the image) inside `make test`, behind
 // NODE_SUITE. Its prerequisites are long to make the first time (the node's Go binaries, the image), so they are made
 // in the background at lowest priority (nice 19) while the rest of the suite runs, and the node suite runs at the end:
-//   off  — not run (the default until CI's budget is settled);
+//   off  — not run;
 //   on   — waits for the binaries and the image however long they take, then runs it; a missing prerequisite fails;
-//   auto — runs it only if they are ready when the rest has finished; otherwise says so in one line and stops the
+//   auto — (the default) runs it only if they are ready when the rest has finished; otherwise says so in one line and stops the
 //          build (Go's build cache and buildah's layers keep what was done, so a later run finds them).
 // Waiting, not racing: the node suite starts only after the main suite's control plane is stopped.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
