@@ -14,7 +14,8 @@
 //    calls per second, the poll interval the bytes budget gives, the watch latency (scale-reads.ts).
 // 6. Freshness: a platform change until a GET through kube-apiserver shows it.
 // 7. Platform calls per kubectl apply, patch and delete of an existing VvpDeployment; p50 of that kubectl apply.
-// 8. Admission: the p50 a create gains with one no-op validating webhook configured.
+// 8. Admission: the p50 a create gains with one no-op validating webhook configured; then with 10 ValidatingAdmissionPolicies
+//    + the webhook, beside the CRD's, and the admission helper's CPU per write and RSS.
 // 9. Platform calls per poll interval with one VvpDeployment watch: alone, then with VvpSavepoint and VvpJob watches
 //    beside it, then alone again (the new kinds cost nothing while nobody watches them).
 // 10. Writes through kube-apiserver (create, kubectl apply's merge patch, server-side apply, delete), 8 concurrent
@@ -25,6 +26,7 @@
 // 12 (or `flood`). One user floods kube-apiserver (concurrent LISTs of --flood-size objects, watch reconnects) while
 //    another GETs and creates and an unrelated namespace is deleted: VvpDeployments beside the CRD (flood.ts); alone
 //    (`make bench BENCH=flood`, sizes by BENCH_ARGS="--flood-size 50 --flood-listers 20 ...") it writes flood.json.
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -42,7 +44,7 @@ import { bindUsers, flood, floodRows } from './flood.js';
 import { scaleReads } from './scale-reads.js';
 import { writesRows, writesThroughKubeApiserver } from './writes.js';
 import {
-  Client, WatchFleet, closedLoop, interleaved, machine, now, pool, round, rssMb, summary, table, type Summary,
+  Client, WatchFleet, closedLoop, cpuMs, interleaved, machine, now, pool, round, rssMb, summary, table, type Summary,
 } from './support.js';
 
 const { values } = parseArgs({
@@ -365,23 +367,26 @@ async function main(): Promise<void> {
       await kube.json('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
       const hook = await startWebhookServer({ namespace: ns, name: 'noop-webhook' }, { '/noop': () => ({ allowed: true }) });
       await kube.json('POST', `/api/v1/namespaces/${ns}/services`, externalNameService(ns, 'noop-webhook', hook.port));
-      const timedCreates = async (tag: string) => {
+      const timedCreates = async (tag: string, side: 'vvp' | 'crd' = 'vvp') => {
         const samples: number[] = [];
         for (let i = 0; i < creates; i++) {
           const t = now();
-          await kube.json('POST', vvpPath(ns), vvpDeployment(ns, `${tag}-${i}`, i));
+          if (side === 'vvp') await kube.json('POST', vvpPath(ns), vvpDeployment(ns, `${tag}-${i}`, i));
+          else await kube.json('POST', crPath(ns), customResource(ns, `${tag}-${i}`, vvpDeployment(ns, `${tag}-${i}`, i), onePadding));
           samples.push(now() - t);
         }
         return summary(samples);
       };
       const without = await timedCreates('plain');
-      await kube.json('POST', '/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations', {
+      const crdWithout = await timedCreates('plain', 'crd');
+      const webhook = (resources: { group: string; resource: string }[]) => ({
         apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingWebhookConfiguration', metadata: { name: 'bench-noop' },
         webhooks: [{
           name: 'noop.bench.example.com', clientConfig: hook.clientConfig('/noop'), sideEffects: 'None', admissionReviewVersions: ['v1'],
-          rules: [{ apiGroups: [GROUP], apiVersions: ['v1'], resources: ['vvpdeployments'], operations: ['CREATE'] }],
+          rules: resources.map((r) => ({ apiGroups: [r.group], apiVersions: ['v1'], resources: [r.resource], operations: ['CREATE'] })),
         }],
       });
+      await kube.json('POST', '/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations', webhook([{ group: GROUP, resource: 'vvpdeployments' }]));
       for (let i = 0; !(hook.reviews.get('/noop')?.length); i++) { // the server's informer sees the configuration
         if (i > 600) throw new Error('the server never called the no-op webhook');
         await kube.call('POST', `${vvpPath(ns)}?dryRun=All`, vvpDeployment(ns, 'probe', 0));
@@ -389,10 +394,63 @@ async function main(): Promise<void> {
       }
       const withHook = await timedCreates('hooked');
       await kube.json('DELETE', '/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/bench-noop');
-      await hook.close();
       const added = round(withHook.p50 - without.p50, 2);
-      results.admission = { creates, withoutWebhookMs: without, withNoopValidatingWebhookMs: withHook, addedP50Ms: added, note: 'creates through kube-apiserver one at a time; the webhook is an HTTPS server on loopback reached through an ExternalName Service, answering allowed' };
       rows.push(['8', 'create via kube-apiserver, p50 / p99 ms: one no-op validating webhook vs none', `${withHook.p50} / ${withHook.p99}`, `${without.p50} / ${without.p99} (no webhook)`, `+${added} ms p50`, '']);
+
+      // 10 ValidatingAdmissionPolicies (CEL: kube's admission code, run here by the admission helper) + the webhook,
+      // on both kinds; each policy refuses one name prefix, so that a probe shows when both servers enforce them all.
+      const POLICIES = 10;
+      const resources = [{ group: GROUP, resource: 'vvpdeployments' }, { group: CRD_GROUP, resource: 'benchobjects' }];
+      for (let i = 0; i < POLICIES; i++) {
+        await kube.json('POST', '/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicies', {
+          apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingAdmissionPolicy', metadata: { name: `bench-policy-${i}` },
+          spec: {
+            failurePolicy: 'Fail',
+            matchConstraints: { resourceRules: resources.map((r) => ({ apiGroups: [r.group], apiVersions: ['v1'], resources: [r.resource], operations: ['CREATE', 'UPDATE'] })) },
+            validations: [
+              { expression: `!object.metadata.name.startsWith('deny-${i}-')`, message: `policy ${i}` },
+              { expression: `!has(object.metadata.labels) || object.metadata.labels.all(k, k.size() < 64)` },
+            ],
+          },
+        });
+        await kube.json('POST', '/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicybindings', {
+          apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingAdmissionPolicyBinding', metadata: { name: `bench-policy-${i}` },
+          spec: { policyName: `bench-policy-${i}`, validationActions: ['Deny'] },
+        });
+      }
+      await kube.json('POST', '/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations', webhook(resources));
+      for (let i = 0; ; i++) { // both servers enforce the last policy and call the webhook for both kinds
+        const vvp = await kube.call('POST', `${vvpPath(ns)}?dryRun=All`, vvpDeployment(ns, `deny-${POLICIES - 1}-probe`, 0));
+        const cr = await kube.call('POST', `${crPath(ns)}?dryRun=All`, customResource(ns, `deny-${POLICIES - 1}-probe`, vvpDeployment(ns, 'probe', 0), 0));
+        if (vvp.status === 422 && cr.status === 422) break;
+        if (i > 600) throw new Error(`the policies were not enforced in 60 s (VvpDeployment ${vvp.status}, CRD ${cr.status})`);
+        await sleep(100);
+      }
+      const helperPid = Number(spawnSync('pgrep', ['-P', String(serverPid), '-f', 'kube-admission']).stdout.toString().trim().split('\n')[0]) || undefined;
+      const helperCpuBefore = helperPid ? cpuMs(helperPid) : NaN;
+      const withPolicies = await timedCreates('policed');
+      const helperCpuPerWrite = helperPid ? round((cpuMs(helperPid) - helperCpuBefore) / creates, 2) : NaN;
+      const helperRss = helperPid ? rssMb(helperPid) : NaN;
+      const crdWithPolicies = await timedCreates('policed', 'crd');
+      await kube.json('DELETE', '/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/bench-noop');
+      for (let i = 0; i < POLICIES; i++) {
+        await kube.json('DELETE', `/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicybindings/bench-policy-${i}`);
+        await kube.json('DELETE', `/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicies/bench-policy-${i}`);
+      }
+      await hook.close();
+      const gained = round(withPolicies.p50 - without.p50, 2);
+      const crdGained = round(crdWithPolicies.p50 - crdWithout.p50, 2);
+      results.admission = {
+        creates, withoutWebhookMs: without, withNoopValidatingWebhookMs: withHook, addedP50Ms: added,
+        tenPoliciesAndWebhook: {
+          vvpDeployment: { withoutMs: without, withMs: withPolicies, addedP50Ms: gained },
+          customResource: { withoutMs: crdWithout, withMs: crdWithPolicies, addedP50Ms: crdGained },
+          admissionHelper: { pid: helperPid ?? null, cpuMsPerWrite: helperCpuPerWrite, rssMb: helperRss },
+        },
+        note: 'creates through kube-apiserver one at a time; the webhook is an HTTPS server on loopback reached through an ExternalName Service, answering allowed; 10 ValidatingAdmissionPolicies of two CEL validations each (Deny), bound cluster-wide, evaluated by kube-apiserver for the CRD and by the admission helper (k8s.io/apiserver) for VvpDeployments',
+      };
+      rows.push(['8', 'create via kube-apiserver, p50 / p99 ms: 10 policies + 1 webhook vs none', `${withPolicies.p50} / ${withPolicies.p99} (+${gained} ms p50)`, `${crdWithPolicies.p50} / ${crdWithPolicies.p99} (+${crdGained} ms p50)`, `${round(gained / Math.max(crdGained, 0.01), 2)}`, '']);
+      rows.push(['8', 'admission helper per VvpDeployment write (10 policies): CPU ms, RSS MB', `${helperCpuPerWrite} ms, ${helperRss} MB`, '—', '', '']);
     }
 
     if (runs('10')) {
