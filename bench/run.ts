@@ -493,7 +493,7 @@ async function main(): Promise<void> {
         }
         await tenant;
         const during = summary(samples);
-        const reason = messageOf(answer!.body).slice(0, 120);
+        const reason = messageOf(answer!.body);
         log(`   ${side}: the tenant's create answered ${answer!.status} after ${round(answer!.ms / 1000, 1)} s (${reason}); other user's GET p50/p99 ${quiet.latencyMs.p50}/${quiet.latencyMs.p99} → ${during.p50}/${during.p99} ms, ${errors} errors`);
         return { tenant: { status: answer!.status, seconds: round(answer!.ms / 1000, 1), message: reason }, otherUserGetMs: { quiet: quiet.latencyMs, during, errors } };
       };
