@@ -372,12 +372,15 @@ async function main(): Promise<void> {
       await kube.json('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
       const hook = await startWebhookServer({ namespace: ns, name: 'noop-webhook' }, { '/noop': () => ({ allowed: true }) });
       await kube.json('POST', `/api/v1/namespaces/${ns}/services`, externalNameService(ns, 'noop-webhook', hook.port));
-      const timedCreates = async (tag: string, side: 'vvp' | 'crd' = 'vvp') => {
+      type Side = 'vvp' | 'crd';
+      const sidePath = (side: Side) => (side === 'vvp' ? vvpPath(ns) : crPath(ns));
+      /** The VvpDeployment `m` as it is, or the CRD's object like it. */
+      const sideObject = (side: Side, name: string, m: ReturnType<typeof vvpDeployment>, padding = 0) => (side === 'vvp' ? m : customResource(ns, name, m, padding));
+      const timedCreates = async (tag: string, side: Side = 'vvp') => {
         const samples: number[] = [];
         for (let i = 0; i < creates; i++) {
           const t = now();
-          if (side === 'vvp') await kube.json('POST', vvpPath(ns), vvpDeployment(ns, `${tag}-${i}`, i));
-          else await kube.json('POST', crPath(ns), customResource(ns, `${tag}-${i}`, vvpDeployment(ns, `${tag}-${i}`, i), onePadding));
+          await kube.json('POST', sidePath(side), sideObject(side, `${tag}-${i}`, vvpDeployment(ns, `${tag}-${i}`, i), onePadding));
           samples.push(now() - t);
         }
         return summary(samples);
@@ -404,33 +407,48 @@ async function main(): Promise<void> {
 
       // 10 ValidatingAdmissionPolicies (CEL: kube's admission code, run here by the admission helper) + the webhook,
       // on both kinds; each policy refuses one name prefix, so that a probe shows when both servers enforce them all.
-      const POLICIES = 10;
+      const VAP = '/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicies';
+      const VAP_BINDINGS = '/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicybindings';
       const resources = [{ group: GROUP, resource: 'vvpdeployments' }, { group: CRD_GROUP, resource: 'benchobjects' }];
+      /** A ValidatingAdmissionPolicy on both kinds (failurePolicy Fail) and its cluster-wide Deny binding. */
+      const bindPolicy = async (name: string, operations: string[], validations: Record<string, string>[]) => {
+        await kube.json('POST', VAP, {
+          apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingAdmissionPolicy', metadata: { name },
+          spec: { failurePolicy: 'Fail', matchConstraints: { resourceRules: resources.map((r) => ({ apiGroups: [r.group], apiVersions: ['v1'], resources: [r.resource], operations })) }, validations },
+        });
+        await kube.json('POST', VAP_BINDINGS, { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingAdmissionPolicyBinding', metadata: { name }, spec: { policyName: name, validationActions: ['Deny'] } });
+      };
+      const unbindPolicy = async (name: string) => {
+        await kube.json('DELETE', `${VAP_BINDINGS}/${name}`);
+        await kube.json('DELETE', `${VAP}/${name}`);
+      };
+      /** Dry-run creates of `object(side)` on both kinds until both are refused 422 (both servers enforce it). */
+      const untilBothRefuse = async (what: string, object: (side: Side) => unknown) => {
+        for (let i = 0; ; i++) {
+          const vvp = await kube.call('POST', `${sidePath('vvp')}?dryRun=All`, object('vvp'));
+          const cr = await kube.call('POST', `${sidePath('crd')}?dryRun=All`, object('crd'));
+          if (vvp.status === 422 && cr.status === 422) return;
+          if (i > 600) throw new Error(`${what} not enforced in 60 s (VvpDeployment ${vvp.status}, CRD ${cr.status})`);
+          await sleep(100);
+        }
+      };
+      /** A VvpDeployment, or the CRD's object like it, whose artifact lists `dependencies`. */
+      const withDependencies = (side: Side, name: string, dependencies: string[]) => {
+        const m = vvpDeployment(ns, name, 0);
+        (m.spec.deployment.spec.template.spec.artifact as Record<string, unknown>).additionalDependencies = dependencies;
+        return sideObject(side, name, m);
+      };
+
+      const POLICIES = 10;
       for (let i = 0; i < POLICIES; i++) {
-        await kube.json('POST', '/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicies', {
-          apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingAdmissionPolicy', metadata: { name: `bench-policy-${i}` },
-          spec: {
-            failurePolicy: 'Fail',
-            matchConstraints: { resourceRules: resources.map((r) => ({ apiGroups: [r.group], apiVersions: ['v1'], resources: [r.resource], operations: ['CREATE', 'UPDATE'] })) },
-            validations: [
-              { expression: `!object.metadata.name.startsWith('deny-${i}-')`, message: `policy ${i}` },
-              { expression: `!has(object.metadata.labels) || object.metadata.labels.all(k, k.size() < 64)` },
-            ],
-          },
-        });
-        await kube.json('POST', '/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicybindings', {
-          apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingAdmissionPolicyBinding', metadata: { name: `bench-policy-${i}` },
-          spec: { policyName: `bench-policy-${i}`, validationActions: ['Deny'] },
-        });
+        await bindPolicy(`bench-policy-${i}`, ['CREATE', 'UPDATE'], [
+          { expression: `!object.metadata.name.startsWith('deny-${i}-')`, message: `policy ${i}` },
+          { expression: `!has(object.metadata.labels) || object.metadata.labels.all(k, k.size() < 64)` },
+        ]);
       }
       await kube.json('POST', '/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations', webhook(resources));
-      for (let i = 0; ; i++) { // both servers enforce the last policy and call the webhook for both kinds
-        const vvp = await kube.call('POST', `${vvpPath(ns)}?dryRun=All`, vvpDeployment(ns, `deny-${POLICIES - 1}-probe`, 0));
-        const cr = await kube.call('POST', `${crPath(ns)}?dryRun=All`, customResource(ns, `deny-${POLICIES - 1}-probe`, vvpDeployment(ns, 'probe', 0), 0));
-        if (vvp.status === 422 && cr.status === 422) break;
-        if (i > 600) throw new Error(`the policies were not enforced in 60 s (VvpDeployment ${vvp.status}, CRD ${cr.status})`);
-        await sleep(100);
-      }
+      // Both servers enforce the last policy (and so call the webhook for both kinds).
+      await untilBothRefuse('the policies were', (side) => sideObject(side, `deny-${POLICIES - 1}-probe`, vvpDeployment(ns, `deny-${POLICIES - 1}-probe`, 0)));
       const helperPid = Number(spawnSync('pgrep', ['-P', String(serverPid), '-f', 'kube-admission']).stdout.toString().trim().split('\n')[0]) || undefined;
       const helperCpuBefore = helperPid ? cpuMs(helperPid) : NaN;
       const withPolicies = await timedCreates('policed');
@@ -438,52 +456,23 @@ async function main(): Promise<void> {
       const helperRss = helperPid ? rssMb(helperPid) : NaN;
       const crdWithPolicies = await timedCreates('policed', 'crd');
       await kube.json('DELETE', '/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/bench-noop');
-      for (let i = 0; i < POLICIES; i++) {
-        await kube.json('DELETE', `/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicybindings/bench-policy-${i}`);
-        await kube.json('DELETE', `/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicies/bench-policy-${i}`);
-      }
+      for (let i = 0; i < POLICIES; i++) await unbindPolicy(`bench-policy-${i}`);
       await hook.close();
 
       // A tenant's 100,000-element list under a policy that iterates it twice over (10^10 comparisons): kube's cost
       // limit decides; meanwhile another user's GETs go on. Their p50/p99 beside the same while nothing is admitted,
       // for the VvpDeployment and for the CRD (kube-apiserver evaluating the policy itself).
       const DEPS = 'object.spec.deployment.spec.template.spec.artifact.additionalDependencies';
-      await kube.json('POST', '/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicies', {
-        apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingAdmissionPolicy', metadata: { name: 'bench-nested-all' },
-        spec: {
-          failurePolicy: 'Fail',
-          matchConstraints: { resourceRules: resources.map((r) => ({ apiGroups: [r.group], apiVersions: ['v1'], resources: [r.resource], operations: ['CREATE'] })) },
-          validations: [{ expression: `!has(${DEPS}) || ${DEPS}.all(a, ${DEPS}.all(b, a == b))`, message: 'nested all()' }],
-        },
-      });
-      await kube.json('POST', '/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicybindings', {
-        apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingAdmissionPolicyBinding', metadata: { name: 'bench-nested-all' },
-        spec: { policyName: 'bench-nested-all', validationActions: ['Deny'] },
-      });
-      const tenantObject = (side: 'vvp' | 'crd', name: string) => {
-        const m = vvpDeployment(ns, name, 0);
-        (m.spec.deployment.spec.template.spec.artifact as Record<string, unknown>).additionalDependencies = Array.from({ length: 100_000 }, () => 'a');
-        return side === 'vvp' ? m : customResource(ns, name, m, 0);
-      };
-      for (let i = 0; ; i++) { // both enforce it: a small list that differs is refused
-        const small = (side: 'vvp' | 'crd') => {
-          const m = vvpDeployment(ns, 'nested-probe', 0);
-          (m.spec.deployment.spec.template.spec.artifact as Record<string, unknown>).additionalDependencies = ['a', 'b'];
-          return side === 'vvp' ? m : customResource(ns, 'nested-probe', m, 0);
-        };
-        const vvp = await kube.call('POST', `${vvpPath(ns)}?dryRun=All`, small('vvp'));
-        const cr = await kube.call('POST', `${crPath(ns)}?dryRun=All`, small('crd'));
-        if (vvp.status === 422 && cr.status === 422) break;
-        if (i > 600) throw new Error(`the nested all() policy was not enforced in 60 s (VvpDeployment ${vvp.status}, CRD ${cr.status})`);
-        await sleep(100);
-      }
+      await bindPolicy('bench-nested-all', ['CREATE'], [{ expression: `!has(${DEPS}) || ${DEPS}.all(a, ${DEPS}.all(b, a == b))`, message: 'nested all()' }]);
+      // Both enforce it: a small list that differs is refused.
+      await untilBothRefuse('the nested all() policy was', (side) => withDependencies(side, 'nested-probe', ['a', 'b']));
       const bystander = new Client(cp.server, {}, { ca: cp.clusterCa.certPem, cert: admin.certPem, key: admin.keyPem }, 8);
       clients.push(bystander);
-      const costCase = async (side: 'vvp' | 'crd') => {
+      const costCase = async (side: Side) => {
         const path = side === 'vvp' ? vvpPath('bench', 'get-one') : crPath('bench', 'get-one');
         const quiet = await closedLoop(2, quick ? 3 : 10, () => bystander.call('GET', path));
         let answer: { status: number; ms: number; body: string } | undefined;
-        const tenant = kube.call('POST', `${side === 'vvp' ? vvpPath(ns) : crPath(ns)}?dryRun=All`, tenantObject(side, 'tenant-list')).then((a) => { answer = a; });
+        const tenant = kube.call('POST', `${sidePath(side)}?dryRun=All`, withDependencies(side, 'tenant-list', Array.from({ length: 100_000 }, () => 'a'))).then((a) => { answer = a; });
         const samples: number[] = [];
         let errors = 0;
         while (!answer) {
@@ -499,8 +488,7 @@ async function main(): Promise<void> {
       };
       const nestedVvp = await costCase('vvp');
       const nestedCrd = await costCase('crd');
-      await kube.json('DELETE', '/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicybindings/bench-nested-all');
-      await kube.json('DELETE', '/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicies/bench-nested-all');
+      await unbindPolicy('bench-nested-all');
       rows.push(['8', 'a tenant\'s 100,000-element list under a nested all(): its answer; another user\'s GET p99 ms quiet → meanwhile',
         `${nestedVvp.tenant.status} in ${nestedVvp.tenant.seconds} s; ${nestedVvp.otherUserGetMs.quiet.p99} → ${nestedVvp.otherUserGetMs.during.p99}`,
         `${nestedCrd.tenant.status} in ${nestedCrd.tenant.seconds} s; ${nestedCrd.otherUserGetMs.quiet.p99} → ${nestedCrd.otherUserGetMs.during.p99}`, '', '']);

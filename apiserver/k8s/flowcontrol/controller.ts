@@ -15,7 +15,7 @@ import { DroppedRequestsTracker } from './retry-after.js';
 import { flowDistinguisher, orderedFlowSchemas, selectFlowSchema } from './rule.js';
 import { hashFlowID } from './shuffle-sharding.js';
 import type { FlowSchema, PriorityLevelConfiguration, RequestDigest } from './types.js';
-import { ObjectStats } from './object-stats.js';
+import { ObjectStats, groupResource } from './object-stats.js';
 import { type WidthRequest, requestSeats } from './width.js';
 
 export interface Classification {
@@ -149,9 +149,4 @@ export class FlowController {
   retryAfterSeconds(priorityLevel: string): number {
     return this.dropped.retryAfterSeconds(priorityLevel);
   }
-}
-
-/** kube's GroupResource.String(). */
-export function groupResource(info: { apiGroup?: string; resource?: string }): string {
-  return info.apiGroup ? `${info.resource ?? ''}.${info.apiGroup}` : info.resource ?? '';
 }

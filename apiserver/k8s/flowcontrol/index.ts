@@ -2,7 +2,7 @@
 // server's own capacity. The server hooks `flowControlHook` in after authorization; main.ts builds it with
 // `clusterFlowControl`.
 
-export { type Classification, FlowController, groupResource } from './controller.js';
+export { type Classification, FlowController } from './controller.js';
 export { FLOW_SCHEMA_UID_HEADER, PRIORITY_LEVEL_UID_HEADER, TOO_MANY_REQUESTS_MESSAGE, flowControlHook, type FlowControlHookOptions } from './hook.js';
 export { type ClusterFlowControl, clusterFlowControl } from './kube.js';
 export { FlowControlMetrics } from './metrics.js';
@@ -10,5 +10,5 @@ export { type LevelPlan, planLevels } from './levels.js';
 export { dealHand, hashFlowID } from './shuffle-sharding.js';
 export { matchesFlowSchema, orderedFlowSchemas, selectFlowSchema } from './rule.js';
 export { MAX_LIST_SEATS, type ObjectStatsValue, type WidthRequest, requestSeats } from './width.js';
-export { type ListedObjects, ObjectStats } from './object-stats.js';
+export { type ListedObjects, ObjectStats, groupResource } from './object-stats.js';
 export type { FlowSchema, PriorityLevelConfiguration, RequestDigest } from './types.js';

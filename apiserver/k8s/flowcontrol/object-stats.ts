@@ -26,6 +26,11 @@ export interface ListedObjects {
   sampleCount: number;
 }
 
+/** kube's GroupResource.String(), the key of a resource's stats. */
+export function groupResource(info: { apiGroup?: string; resource?: string }): string {
+  return info.apiGroup ? `${info.resource ?? ''}.${info.apiGroup}` : info.resource ?? '';
+}
+
 export class ObjectStats {
   private readonly stats = new Map<string, ObjectStatsValue>();
 

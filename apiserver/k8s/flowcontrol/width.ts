@@ -36,20 +36,23 @@ export interface ObjectStatsValue {
 }
 
 const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
+/** Go's strconv.ParseBool, which kube's query conversion uses. */
+const TRUE_TEXT = ['1', 't', 'T', 'true', 'TRUE', 'True'];
+const FALSE_TEXT = ['0', 'f', 'F', 'false', 'FALSE', 'False'];
 
 /** kube's Convert_url_Values_To_v1_ListOptions, as far as the estimate needs it: undefined when it would fail. */
 function listOptions(query: WidthRequest['query']) {
   const limitText = first(query.limit);
   const boolText = first(query.sendInitialEvents);
   if (limitText !== undefined && limitText !== '' && !/^[+-]?\d+$/.test(limitText)) return undefined;
-  if (boolText !== undefined && boolText !== '' && !['1', 't', 'T', 'true', 'TRUE', 'True', '0', 'f', 'F', 'false', 'FALSE', 'False'].includes(boolText)) return undefined;
+  if (boolText !== undefined && boolText !== '' && !TRUE_TEXT.includes(boolText) && !FALSE_TEXT.includes(boolText)) return undefined;
   return {
     limit: limitText ? Number(limitText) : 0,
     resourceVersion: first(query.resourceVersion) ?? '',
     resourceVersionMatch: first(query.resourceVersionMatch) ?? '',
     continue: first(query.continue) ?? '',
     selected: Boolean(first(query.labelSelector)) || Boolean(first(query.fieldSelector)),
-    sendInitialEvents: boolText === undefined || boolText === '' ? undefined : ['1', 't', 'T', 'true', 'TRUE', 'True'].includes(boolText),
+    sendInitialEvents: boolText === undefined || boolText === '' ? undefined : TRUE_TEXT.includes(boolText),
   };
 }
 
