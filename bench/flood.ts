@@ -8,7 +8,7 @@
 // platform-fairness files assert the behaviour).
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Client, now, round, summary, type Answer, type Summary } from './support.js';
+import { Client, cpuMs, now, round, summary, type Answer, type Summary } from './support.js';
 
 export interface FloodSide {
   label: string;
@@ -20,6 +20,11 @@ export interface FloodSide {
   manifest: (name: string) => unknown;
   /** Platform calls running now (this server's metrics); absent for the CRD. */
   platformCallsRunning?: () => Promise<number>;
+  /**
+   * The other user's GET straight to the server's port (as kube-apiserver's proxy would send it), beside the one
+   * through kube-apiserver: what the server itself adds under the flood, apart from kube-apiserver's front door.
+   */
+  straightGet?: () => Promise<Answer>;
 }
 
 export interface FloodOptions {
@@ -32,6 +37,8 @@ export interface FloodOptions {
   seconds: number;
   /** GETs (and a quarter as many creates) of the unloaded baseline. */
   baselineRuns: number;
+  /** The programs whose CPU the flood's figures report (pid by name); the bench's own clients are added. */
+  processes: Record<string, number>;
 }
 
 export interface FloodResult {
@@ -41,6 +48,10 @@ export interface FloodResult {
   other: Record<string, number>;
   flooder: { lists: Record<string, number>; watches: Record<string, number> };
   platformCallsRunningMax?: number;
+  /** Cores each program used during the flood (CPU ms ÷ wall ms): where the machine's 2 cores went. */
+  coresUsed: Record<string, number>;
+  /** The other user's GETs straight to the server's port, unloaded and flooded (absent for the CRD). */
+  straight?: { unloadedMs: Summary; floodedMs: Summary };
 }
 
 const FLOODER = 'bench-flooder';
@@ -65,14 +76,23 @@ export async function flood(side: FloodSide, opts: FloodOptions, log: (line: str
   try {
     log(`12. ${side.label}: unloaded: ${opts.baselineRuns} GETs, ${Math.ceil(opts.baselineRuns / 4)} creates, one namespace deletion`);
     const unloaded = { getMs: await timedSeries(opts.baselineRuns, () => other.call('GET', side.getPath)), createMs: await timedSeries(Math.ceil(opts.baselineRuns / 4), create), namespaceDeletionMs: await deleteNamespace(opts.admin, `flood-ns-${side.label}-0`) };
+    const straightUnloaded = side.straightGet && await timedSeries(opts.baselineRuns, side.straightGet);
 
     log(`12. ${side.label}: flooded for ${opts.seconds} s: ${opts.listers} concurrent LISTs and ${opts.watchReconnectsPerSecond} watch reconnects/s by ${FLOODER}`);
-    const stopAt = now() + opts.seconds * 1000;
+    const floodStarted = now();
+    const stopAt = floodStarted + opts.seconds * 1000;
+    const cpuBefore = cpuSnapshot(opts.processes);
     const lists = new Map<string, number>();
     const watches = new Map<string, number>();
     const otherStatuses = new Map<string, number>();
+    // Each lister is a client-go client: a 429 or 5xx with Retry-After is retried after that many seconds (client-go's
+    // checkWait), so a refusal costs both sides one small answer, not a tight loop of them.
     const listers = Array.from({ length: opts.listers }, async () => {
-      while (now() < stopAt) tally(lists, await flooder.call('GET', side.collection).catch(failed));
+      while (now() < stopAt) {
+        const a = await flooder.call('GET', side.collection).catch(failed);
+        tally(lists, a);
+        if (a.retryAfterS !== undefined && (a.status === 429 || a.status >= 500)) await sleep(Math.min(a.retryAfterS * 1000, Math.max(0, stopAt - now())));
+      }
     });
     const reconnects = (async () => {
       const pending: Promise<void>[] = [];
@@ -92,6 +112,14 @@ export async function flood(side: FloodSide, opts: FloodOptions, log: (line: str
     // The other user starts once the flood is under way, and the namespace controller's deletion with it.
     await sleep(Math.min(2000, opts.seconds * 200));
     const deletion = deleteNamespace(opts.admin, `flood-ns-${side.label}-1`);
+    const straightGets: number[] = [];
+    const straight = side.straightGet && (async () => {
+      while (now() < stopAt) {
+        const g = await side.straightGet!().catch(failed);
+        if (g.status === 200) straightGets.push(g.ms);
+        else tally(otherStatuses, { status: g.status === 0 ? 0 : g.status });
+      }
+    })();
     const gets: number[] = [];
     const creates: number[] = [];
     while (now() < stopAt) {
@@ -104,14 +132,19 @@ export async function flood(side: FloodSide, opts: FloodOptions, log: (line: str
         if (c.status === 201) creates.push(c.ms);
       }
     }
-    const [namespaceDeletionMs] = await Promise.all([deletion, ...listers, reconnects, sampler]);
+    const [namespaceDeletionMs] = await Promise.all([deletion, ...listers, reconnects, sampler, straight]);
+    const cpuAfter = cpuSnapshot(opts.processes);
+    const wallMs = now() - floodStarted;
+    const coresUsed = Object.fromEntries(Object.entries(cpuAfter).map(([name, ms]) => [name, round((ms - cpuBefore[name]!) / wallMs, 2)]));
     return {
       side: side.label,
       unloaded,
       flooded: { getMs: summary(gets), createMs: summary(creates), namespaceDeletionMs: namespaceDeletionMs as number },
       other: Object.fromEntries(otherStatuses),
       flooder: { lists: Object.fromEntries(lists), watches: Object.fromEntries(watches) },
+      coresUsed,
       ...(side.platformCallsRunning ? { platformCallsRunningMax: runningMax } : {}),
+      ...(straightUnloaded ? { straight: { unloadedMs: straightUnloaded, floodedMs: summary(straightGets) } } : {}),
     };
   } finally {
     flooder.close();
@@ -123,16 +156,19 @@ export async function flood(side: FloodSide, opts: FloodOptions, log: (line: str
 /** The table rows of both sides; `cap` is --vvp-max-concurrent-calls. */
 export function floodRows(vvp: FloodResult, crd: FloodResult, cap: number): string[][] {
   const p = (s: Summary) => `${s.p50} / ${s.p99}`;
+  const cores = (c: Record<string, number>) => Object.entries(c).filter(([, n]) => n >= 0.01).map(([k, n]) => `${k} ${n}`).join(', ');
   const counts = (c: Record<string, number>) => Object.entries(c).map(([k, n]) => `${k}: ${n}`).join(', ') || 'none';
   const bad = (c: Record<string, number>) => Object.entries(c).filter(([k]) => k === '429' || k.startsWith('5') || k === 'error').reduce((n, [, v]) => n + v, 0);
   return [
     ['12', 'flood: other user GET p50 / p99 ms, unloaded', p(vvp.unloaded.getMs), `${p(crd.unloaded.getMs)} (CRD)`, '', ''],
     ['12', '  flooded', p(vvp.flooded.getMs), `${p(crd.flooded.getMs)} (CRD)`, `p99 x${round(vvp.flooded.getMs.p99 / vvp.unloaded.getMs.p99, 2)} (CRD x${round(crd.flooded.getMs.p99 / crd.unloaded.getMs.p99, 2)})`, '<= 2x unloaded p99'],
+    ...(vvp.straight ? [['12', '  the same GET straight to the server\'s port, unloaded -> flooded', `${p(vvp.straight.unloadedMs)} -> ${p(vvp.straight.floodedMs)}`, '', `p99 x${round(vvp.straight.floodedMs.p99 / vvp.straight.unloadedMs.p99, 2)}`, '']] : []),
     ['12', '  other user create p50 / p99 ms, unloaded -> flooded', `${p(vvp.unloaded.createMs)} -> ${p(vvp.flooded.createMs)}`, `${p(crd.unloaded.createMs)} -> ${p(crd.flooded.createMs)} (CRD)`, '', ''],
     ['12', '  other user refused (429, 5xx, errors)', String(bad(vvp.other)), `${bad(crd.other)} (CRD)`, counts(vvp.other), '0'],
     ['12', '  unrelated namespace deleted, ms: unloaded -> flooded', `${vvp.unloaded.namespaceDeletionMs} -> ${vvp.flooded.namespaceDeletionMs}`, `${crd.unloaded.namespaceDeletionMs} -> ${crd.flooded.namespaceDeletionMs} (CRD)`, '', 'same as unloaded'],
     ['12', '  flooder LISTs by status', counts(vvp.flooder.lists), `${counts(crd.flooder.lists)} (CRD)`, '', '429s, 0 x 5xx'],
     ['12', '  flooder watch opens by status', counts(vvp.flooder.watches), `${counts(crd.flooder.watches)} (CRD)`, '', ''],
+    ['12', '  cores used during the flood, by program', cores(vvp.coresUsed), `${cores(crd.coresUsed)} (CRD)`, '', ''],
     ['12', '  platform calls running at once, most seen', String(vvp.platformCallsRunningMax ?? ''), '', `cap ${cap}`, `<= ${cap}`],
   ];
 }
@@ -180,6 +216,12 @@ function watchOnce(agent: HttpsAgent, base: string, path: string, user: string):
     req.once('error', () => resolve('error'));
     req.end();
   });
+}
+
+/** CPU ms so far of each program, and of this bench process (the flooding and measuring clients). */
+function cpuSnapshot(processes: Record<string, number>): Record<string, number> {
+  const own = process.cpuUsage();
+  return { ...Object.fromEntries(Object.entries(processes).map(([name, pid]) => [name, cpuMs(pid)])), 'bench clients': (own.user + own.system) / 1000 };
 }
 
 function failed(): Answer {

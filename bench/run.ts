@@ -615,8 +615,15 @@ async function main(): Promise<void> {
         url: cp.server, tls: { ca: cp.clusterCa.certPem, cert: admin.certPem, key: admin.keyPem }, admin: kube,
         listers: Number(values['flood-listers']), watchReconnectsPerSecond: Number(values['flood-watches']),
         seconds: quick ? 8 : Number(values['flood-seconds']), baselineRuns: quick ? 40 : 200,
+        processes: { server: serverPid, ...(st.pids.emulator ? { emulator: st.pids.emulator } : {}), 'kube-apiserver': cp.pids.apiserver, etcd: cp.pids.etcd },
       };
-      const vvp = await flood({ label: 'vvp', collection: vvpPath(ns), getPath: vvpPath(ns, 'flood-0'), manifest: (name) => vvpDeployment(ns, name, 0), platformCallsRunning: callsRunning }, opts, log);
+      // The other user as kube-apiserver's proxy names them to the server (front-proxy certificate and headers).
+      const otherStraight = new Client(st.serverUrl, { 'x-remote-user': 'bench-other', 'x-remote-group': 'system:authenticated' }, serverTls, 4);
+      clients.push(otherStraight);
+      const vvp = await flood({
+        label: 'vvp', collection: vvpPath(ns), getPath: vvpPath(ns, 'flood-0'), manifest: (name) => vvpDeployment(ns, name, 0),
+        platformCallsRunning: callsRunning, straightGet: () => otherStraight.call('GET', vvpPath(ns, 'flood-0')),
+      }, opts, log);
       const crdSide = await flood({ label: 'crd', collection: crPath(ns), getPath: crPath(ns, 'flood-0'), manifest: (name) => customResource(ns, name, oneObj, onePadding) }, opts, log);
       results.flood = { objects: size, listers: opts.listers, watchReconnectsPerSecond: opts.watchReconnectsPerSecond, seconds: opts.seconds, baselineRuns: opts.baselineRuns, cap, vvp, crd: crdSide, note: 'through kube-apiserver as two impersonated users (cluster-admin); the flooder: concurrent LISTs of the namespace back to back and watches of it opened and dropped at their first event; the other user: GET then every 4th a create, one at a time; the namespace: one ConfigMap, deleted, until its GET answers 404' };
       rows.push(...floodRows(vvp, crdSide, cap));

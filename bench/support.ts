@@ -12,6 +12,8 @@ export interface Answer {
   ms: number;
   /** The answer's Server-Timing header (the server's stages, with --server-timing). */
   serverTiming?: string;
+  /** The answer's Retry-After header in seconds, when it has one (429, 503). */
+  retryAfterS?: number;
 }
 
 export interface Summary {
@@ -63,7 +65,11 @@ export class Client {
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
           const timing = res.headers['server-timing'];
-          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), ms: now() - started, ...(typeof timing === 'string' ? { serverTiming: timing } : {}) });
+          const retryAfterS = Number(res.headers['retry-after'] ?? NaN);
+          resolve({
+            status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), ms: now() - started,
+            ...(typeof timing === 'string' ? { serverTiming: timing } : {}), ...(retryAfterS >= 0 ? { retryAfterS } : {}),
+          });
         });
         res.on('error', reject);
       });

@@ -72,7 +72,7 @@ t.test('seats are shared out by nominalConcurrencyShares, exempt counted, as apf
   t.equal(plans.get('global-default')!.queuing.concurrencyLimit, 40, 'ceil(250 × 20 / 125)');
   t.equal(plans.get('workload-low')!.queuing.concurrencyLimit, 200);
   t.equal(plans.get('catch-all')!.queuing.concurrencyLimit, 10);
-  t.equal(plans.get('global-default')!.maxSeats, 6, 'max(1, min(ceil(0.15 × 40), 40 / 6))');
+  t.equal(plans.get('global-default')!.maxSeats, 40, 'a request may take all of its level\'s nominal seats (kube: min(ceil(0.15 × 40), 40 / 6) = 6)');
   t.ok(plans.get('exempt')!.exempt);
 });
 
@@ -140,14 +140,15 @@ t.test('the controller classifies with the cluster objects, headers carry their 
     const d = digest('alice', [], 'GET', url);
     return controller.classify(d, { ...d.info, name: requestInfo('GET', url).name, query: Object.fromEntries(new URL(url, 'https://x').searchParams) }).seats;
   };
-  // global-default: 200 nominal seats of 250; a request takes at most min(⌈15% of 200⌉, 200 ÷ 6) = 30.
+  // global-default: 200 nominal seats of 250; a request takes at most all 200 of them (kube: min(⌈15% of 200⌉, 200 ÷ 6)
+  // = 30) and at most 100, kube's cap for a LIST.
   const list = controller.classify(digest('alice', [], 'GET', '/apis/g/v1/namespaces/a/things'));
-  t.match(list, { flowSchemaUid: 'uid-global-default', priorityLevelUid: 'uid-global-default', distinguisher: 'alice', exempt: false, seats: 30 }, 'nothing listed yet: the maximum');
+  t.match(list, { flowSchemaUid: 'uid-global-default', priorityLevelUid: 'uid-global-default', distinguisher: 'alice', exempt: false, seats: 100 }, 'nothing listed yet: the maximum');
   t.equal(seatsOf('/apis/g/v1/namespaces/a/things/x'), 1, 'a GET');
   t.equal(seatsOf('/apis/g/v1/namespaces/a/things?watch=true'), 10, 'a legacy watch: at most 1 MB from the cache while nothing is known');
   controller.objectStats.record({ groupResource: 'things.g', allNamespaces: true, selected: false, firstPage: true, items: 500, remaining: 500, continues: true, sampleBytes: 8 * 3000, sampleCount: 8 });
   t.same(controller.objectStats.get('things.g'), { objectCount: 1000, averageBytes: 3000 });
-  t.equal(seatsOf('/apis/g/v1/namespaces/a/things'), 30, '1,000 objects of 3 KB: 30 seats (the level allows 30)');
+  t.equal(seatsOf('/apis/g/v1/namespaces/a/things'), 30, '1,000 objects of 3 KB: 30 seats');
   t.equal(seatsOf('/apis/g/v1/namespaces/a/things?limit=100'), 3, 'a page of 100');
   t.equal(seatsOf('/apis/g/v1/namespaces/a/things?labelSelector=team%3Da&limit=100'), 15, 'a selector reads half of them');
   t.equal(seatsOf('/apis/g/v1/namespaces/a/things?fieldSelector=metadata.name%3Dx'), 1, 'a list of one name');
