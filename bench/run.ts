@@ -627,6 +627,10 @@ async function main(): Promise<void> {
       const crdSide = await flood({ label: 'crd', collection: crPath(ns), getPath: crPath(ns, 'flood-0'), manifest: (name) => customResource(ns, name, oneObj, onePadding) }, opts, log);
       results.flood = { objects: size, listers: opts.listers, watchReconnectsPerSecond: opts.watchReconnectsPerSecond, seconds: opts.seconds, baselineRuns: opts.baselineRuns, cap, vvp, crd: crdSide, note: 'through kube-apiserver as two impersonated users (cluster-admin); the flooder: concurrent LISTs of the namespace back to back and watches of it opened and dropped at their first event; the other user: GET then every 4th a create, one at a time; the namespace: one ConfigMap, deleted, until its GET answers 404' };
       rows.push(...floodRows(vvp, crdSide, cap));
+      // The flood's deployments leave the platform namespace: the watch measures after this one read its listing, whose
+      // bytes set their poll interval (--poll-bytes-budget).
+      const left = (await server.json<{ items: { metadata: { name: string } }[] }>('GET', vvpPath(ns))).items.map((d) => d.metadata.name);
+      await pool(left.length, 8, async (i) => { await server.call('DELETE', vvpPath(ns, left[i]!)); });
       if (only.size === 1 && values.out === undefined) {
         const out = join(repo, 'bench', 'results', 'flood.json');
         mkdirSync(resolve(out, '..'), { recursive: true });

@@ -5,7 +5,7 @@ import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { objectMetaCauses } from './object-meta-validation.js';
 import { causesFromAjv } from './schema-errors.js';
-import { isPlainObject } from '../fields/patch.js';
+import { deepClone, isPlainObject } from '../fields/patch.js';
 import type { ResourceInfo } from '../storage.js';
 import { statusErrors } from '../status.js';
 import type { KubeObject, StatusCause } from '../types.js';
@@ -91,13 +91,13 @@ export class ObjectValidator {
    */
   unknownFields(object: KubeObject, live?: KubeObject): Set<string> {
     const all: string[] = [];
-    this.prune(structuredClone(object), live, all);
+    this.prune(deepClone(object), live, all);
     return new Set(all);
   }
 
   /** A copy without the undeclared fields: what kube's decoder hands its field manager (managedFields own no pruned field). */
   prunedCopy(object: KubeObject, live?: KubeObject): KubeObject {
-    const copy = structuredClone(object);
+    const copy = deepClone(object);
     this.prune(copy, live, []);
     return copy;
   }
@@ -107,7 +107,7 @@ export class ObjectValidator {
     let keep: Set<string> | undefined;
     if (live) {
       const liveUnknown: string[] = [];
-      pruneUnknownFields(structuredClone(live), this.schema, '', liveUnknown);
+      pruneUnknownFields(deepClone(live), this.schema, '', liveUnknown);
       keep = new Set(liveUnknown);
     }
     pruneUnknownFields(object, this.schema, '', unknown, keep);

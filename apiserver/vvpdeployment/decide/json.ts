@@ -2,8 +2,8 @@
 
 import { deepClone, deepEqual, isPlainObject, setOwn } from '../../k8s/index.js';
 
-/** The machinery's equality of JSON values (a key whose value is undefined is absent), for the modules beside this one. */
-export { deepEqual };
+/** The machinery's equality and copy of JSON values (a key whose value is undefined is absent), for the modules beside this one. */
+export { deepClone, deepEqual };
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 

@@ -6,7 +6,7 @@ import {
   RESTART_ANNOTATION, encodeKubeParts, mergeMetadata, withoutReserved,
   type FailureMark, type KubeParts, type NonceRecord,
 } from '../trust/annotations.js';
-import { deepEqual, deepMerge } from './json.js';
+import { deepClone, deepEqual, deepMerge } from './json.js';
 import { latestSavepoint, type PlatformView } from '../read/platform-view.js';
 import { kubeTime } from './time.js';
 import type { DeploymentDefinition, VvpDeployment } from '../types.js';
@@ -74,7 +74,7 @@ export function planCreate(obj: VvpDeployment, instanceId: string, now: Date): C
     projectedMode: spec.syncingMode,
   };
   // PATCH mode: initFields first, spec.deployment over it; PUT mode has no initFields (validation refuses them).
-  const def: DeploymentDefinition = spec.syncingMode === 'PATCH' ? deepMerge(spec.initFields ?? {}, spec.deployment) : structuredClone(spec.deployment);
+  const def: DeploymentDefinition = spec.syncingMode === 'PATCH' ? deepMerge(spec.initFields ?? {}, spec.deployment) : deepClone(spec.deployment);
   const reserved = encodeKubeParts(parts, instanceId);
   const body: DeploymentWrite = {
     kind: 'Deployment',
@@ -214,7 +214,7 @@ export function planUpdate(view: PlatformView, old: KubeParts, obj: VvpDeploymen
     if (spec.syncingMode === 'PUT') {
       plan.method = 'PUT';
       const platformOwn = Object.fromEntries(Object.entries(d.metadata.annotations ?? {}).filter(([k]) => PLATFORM_OWN_ANNOTATION.test(k)));
-      const desiredSpec = structuredClone(def.spec ?? {});
+      const desiredSpec = deepClone(def.spec ?? {});
       const tmplAnn = templateAnnotations(desiredSpec.template?.metadata?.annotations, currentTemplateAnnotations, restartValue);
       if (tmplAnn) desiredSpec.template = { ...desiredSpec.template, metadata: { ...desiredSpec.template?.metadata, annotations: tmplAnn } };
       if (autopilotHoldsState(view, desiredSpec.state)) desiredSpec.state = d.spec.state;
@@ -230,7 +230,7 @@ export function planUpdate(view: PlatformView, old: KubeParts, obj: VvpDeploymen
         spec: desiredSpec,
       };
     } else {
-      const desiredSpec = definitionChanged ? structuredClone(def.spec ?? {}) : {};
+      const desiredSpec = definitionChanged ? deepClone(def.spec ?? {}) : {};
       if (restartValue !== undefined) {
         desiredSpec.template = deepMerge(desiredSpec.template ?? {}, { metadata: { annotations: { [RESTART_ANNOTATION]: restartValue } } });
       }

@@ -3,6 +3,7 @@
 
 import type { StatusCause } from '../../k8s/index.js';
 import { OWNER_LABEL, isReservedKey } from '../trust/annotations.js';
+import { deepClone } from './json.js';
 import type { VvpDeployment } from '../types.js';
 
 const PLATFORM_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -15,7 +16,7 @@ export interface ValidationContext {
 
 /** Fills what a VvpDeployment may leave out: the platform identity and the deletion policy. Returns a copy. */
 export function withDefaults(obj: VvpDeployment, defaultPlatformNamespace: string): VvpDeployment {
-  const out = structuredClone(obj);
+  const out = deepClone(obj);
   applyDefaults(out, defaultPlatformNamespace);
   return out;
 }
