@@ -7,7 +7,7 @@
 
 import type { KubeObject, RestStrategy, StatusCause } from '../k8s/index.js';
 import { OWNER_LABEL } from './trust/annotations.js';
-import { deepEqual } from './decide/json.js';
+import { deepClone, deepEqual } from './decide/json.js';
 import { ownerOf } from './decide/owner.js';
 import type { VvpDeployment } from './types.js';
 import { applyDefaults, validateVvpDeployment, validateVvpDeploymentUpdate, vvp2Causes } from './decide/validation.js';
@@ -81,7 +81,7 @@ export class VvpDeploymentStrategy implements RestStrategy {
     applyDefaults(obj, scope.platformNamespaces[0] ?? 'default');
     if (!hasVvp2Status(obj)) {
       if (was.status === undefined) delete obj.status;
-      else obj.status = structuredClone(was.status);
+      else obj.status = deepClone(was.status);
     }
     const generation = was.metadata.generation ?? 1;
     obj.metadata.generation = deepEqual(obj.spec, was.spec) ? generation : generation + 1;

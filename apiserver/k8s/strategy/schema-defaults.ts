@@ -5,7 +5,7 @@
 // mutation removed, as kube defaults a webhook's patched object. Pure; knows only the resource's schema.
 // k8s.io/apiextensions-apiserver pkg/apiserver/schema/defaulting/algorithm.go Default.
 
-import { isPlainObject } from '../fields/patch.js';
+import { deepClone, isPlainObject } from '../fields/patch.js';
 
 type SchemaNode = Record<string, unknown>;
 
@@ -28,7 +28,7 @@ export function applySchemaDefaults(value: unknown, schema: SchemaNode | undefin
   for (const [key, declared] of Object.entries(properties)) {
     const property = node(declared);
     if (property && property.default !== undefined && missingOrNonNullableNull(value, key, property)) {
-      value[key] = structuredClone(property.default);
+      value[key] = deepClone(property.default);
     }
   }
   const additional = node(schema.additionalProperties);

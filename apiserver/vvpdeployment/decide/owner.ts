@@ -3,7 +3,7 @@
 // out (it is set to that instance); with several it is required and must name one of them; once an object lives on
 // an instance the label cannot change (moving a deployment between platforms is a delete and a create).
 
-import { isPlainObject, type KubeObject, type SentObject, type StatusCause } from '../../k8s/index.js';
+import { deepClone, isPlainObject, type KubeObject, type SentObject, type StatusCause } from '../../k8s/index.js';
 import { OWNER_LABEL } from '../trust/annotations.js';
 import type { VvpDeployment } from '../types.js';
 import { validateVvpDeployment, vvp2Causes, type ValidationContext, withDefaults } from './validation.js';
@@ -65,7 +65,7 @@ export function ownerChangedInAdmission(owner: string, sent: string | undefined)
  * first instance's id and platform namespaces (the defaults a create gets there).
  */
 export function refusalsWith(cause: StatusCause, object: KubeObject, served: ValidationContext): StatusCause[] {
-  const obj = withDefaults(structuredClone(object) as VvpDeployment, served.platformNamespaces[0] ?? 'default');
+  const obj = withDefaults(deepClone(object) as VvpDeployment, served.platformNamespaces[0] ?? 'default');
   const vvp2 = vvp2Causes(obj);
   delete obj.status;
   return [cause, ...[...vvp2, ...validateVvpDeployment(obj, served)].filter((c) => c.field !== cause.field)];

@@ -3,7 +3,7 @@
 // refuses it), and say why a name is taken.
 
 import { randomUUID } from 'node:crypto';
-import { type KubeObject, type RequestContext, statusErrors, timed } from '../../k8s/index.js';
+import { deepClone, type KubeObject, type RequestContext, statusErrors, timed } from '../../k8s/index.js';
 import { type CallOptions, type Deployment, type DeploymentWrite, isVvpHttpError, type Savepoint } from '../../vvp/index.js';
 import { adoptionDecision, placementDisagreement, type AdoptionSource } from '../trust/adoption.js';
 import { ANNOTATION, MANAGED_BY_LABEL, isManagedBy, type KubeParts } from '../trust/annotations.js';
@@ -25,7 +25,7 @@ export class CreateFlow {
     const { instanceId } = core.options;
     const namespace = input.metadata.namespace ?? '';
     // The machinery has named it (generateName included), and the strategy defaulted and validated it.
-    const obj = structuredClone(input) as VvpDeployment;
+    const obj = deepClone(input) as VvpDeployment;
     const name = obj.metadata.name ?? '';
     if (!name) core.invalid('', [{ type: 'FieldValueRequired', field: 'metadata.name', message: 'Required value: name or generateName is required' }]);
     delete obj.status;

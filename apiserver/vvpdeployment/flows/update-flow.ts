@@ -10,7 +10,7 @@ import { NEVER, type StorageCore } from './core.js';
 import type { CreateFlow } from './create-flow.js';
 import type { DeletionFlow } from './deletion-flow.js';
 import { isPlatformRefusal } from '../errors.js';
-import { deepMerge } from '../decide/json.js';
+import { deepClone, deepMerge } from '../decide/json.js';
 import { autopilotHoldsState, planCreate, planUpdate, type PlannedEvent, type UpdatePlan } from '../decide/mapping.js';
 import { unknownFieldWarning } from '../decide/unknown-fields.js';
 import { effectEventMessage, planCauses, platformEffect, specAfter } from '../decide/platform-effect.js';
@@ -53,10 +53,10 @@ export class UpdateFlow {
     const d = view.deployment;
     const parts = core.partsOf(d);
     const current = await timed(ctx, 'current', () => core.toObject(view, parts));
-    const input = await timed(ctx, 'transform', () => transform(structuredClone(current)));
+    const input = await timed(ctx, 'transform', () => transform(deepClone(current)));
     checkResourceVersion(input.metadata.resourceVersion, current.metadata.resourceVersion ?? '', core.ref(name));
 
-    const defaulted = structuredClone(input) as VvpDeployment;
+    const defaulted = deepClone(input) as VvpDeployment;
     delete defaulted.status;
     await timed(ctx, 'authorize', () => core.authorize(ctx, defaulted, current, d));
     const restore = await timed(ctx, 'restore', () => this.flows.restoring.prepare(ctx, view, parts.restore, defaulted));
@@ -188,7 +188,7 @@ function effectOf(view: PlatformView, plan: UpdatePlan, parts: KubeParts, obj: V
 
 /** What the platform deployment would look like after a planned write (dry run). */
 function simulate(view: PlatformView, plan: UpdatePlan): PlatformView {
-  const d = structuredClone(view.deployment);
+  const d = deepClone(view.deployment);
   const body = plan.body;
   if (body) {
     const meta = body.metadata ?? {};

@@ -20,7 +20,7 @@
 // bounds it. This module decides and asks; the I/O (SubjectAccessReview, deployment defaults) is injected.
 
 import { type ResourceAttributes, type UserAccess, statusErrors } from '../../k8s/index.js';
-import { deepMerge } from '../decide/json.js';
+import { deepClone, deepMerge } from '../decide/json.js';
 import { canonicalLocation, namespacesOwning } from './state-locations.js';
 import { GROUP, KIND, type DeploymentDefinition, type VvpDeployment } from '../types.js';
 
@@ -54,7 +54,7 @@ export interface Placement {
 /** What a create gives the platform deployment: initFields under spec.deployment in PATCH mode. */
 function definitionAtCreation(obj: VvpDeployment): DeploymentDefinition {
   const spec = obj.spec;
-  if (spec.syncingMode !== 'PUT' && spec.initFields) return deepMerge(structuredClone(spec.initFields), spec.deployment);
+  if (spec.syncingMode !== 'PUT' && spec.initFields) return deepMerge(deepClone(spec.initFields), spec.deployment);
   return spec.deployment ?? {};
 }
 
