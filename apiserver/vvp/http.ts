@@ -192,7 +192,13 @@ export class Transport {
           } catch (err) {
             finish(status, this.error(call, 'protocol', `VVP answered ${call.method} ${call.route} with a body that cannot be read: ${(err as Error).message}`));
             req.destroy();
+            return;
           }
+          // One chunk per turn of the event loop: libuv reads a socket up to 32 times per turn, so a listing that
+          // arrived while the loop was busy (megabytes at 10,000 deployments) was parsed in one go, and every other
+          // request waited behind it (bench measure 12: stretches of 0.5 s).
+          res.pause();
+          setImmediate(() => res.resume());
         });
         res.on('error', onNetworkError);
         res.on('close', () => {
