@@ -117,7 +117,7 @@ export async function flood(side: FloodSide, opts: FloodOptions, log: (line: str
       while (now() < stopAt) {
         const g = await side.straightGet!().catch(failed);
         if (g.status === 200) straightGets.push(g.ms);
-        else tally(otherStatuses, { status: g.status === 0 ? 0 : g.status });
+        else tally(otherStatuses, g);
       }
     })();
     const gets: number[] = [];

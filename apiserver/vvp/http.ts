@@ -194,9 +194,9 @@ export class Transport {
             req.destroy();
             return;
           }
-          // One chunk per turn of the event loop: libuv reads a socket up to 32 times per turn, so a listing that
-          // arrived while the loop was busy (megabytes at 10,000 deployments) was parsed in one go, and every other
-          // request waited behind it (bench measure 12: stretches of 0.5 s).
+          // One chunk per turn of the event loop: libuv reads a socket up to 32 times (64 KB each) per turn, so a
+          // listing that arrived while the loop was busy was parsed up to 2 MB at a time, and every other request
+          // waited behind it (docs/bench.md, the flood's profile).
           res.pause();
           setImmediate(() => res.resume());
         });
