@@ -8,7 +8,7 @@
 // platform-fairness files assert the behaviour).
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Client, cpuMs, now, round, summary, type Answer, type Summary } from './support.js';
+import { Client, cpuOf, now, round, summary, type Answer, type Summary } from './support.js';
 
 export interface FloodSide {
   label: string;
@@ -221,7 +221,7 @@ function watchOnce(agent: HttpsAgent, base: string, path: string, user: string):
 /** CPU ms so far of each program, and of this bench process (the flooding and measuring clients). */
 function cpuSnapshot(processes: Record<string, number>): Record<string, number> {
   const own = process.cpuUsage();
-  return { ...Object.fromEntries(Object.entries(processes).map(([name, pid]) => [name, cpuMs(pid)])), 'bench clients': (own.user + own.system) / 1000 };
+  return { ...cpuOf(processes), 'bench clients': (own.user + own.system) / 1000 };
 }
 
 function failed(): Answer {

@@ -14,7 +14,7 @@
 // The writes of the second half of the objects, and a second round of GETs and LISTs, run with the server's CPU
 // profiler on (cpu-profile.ts); those requests are not in the CPU figures (the sampler costs CPU itself).
 import { setTimeout as sleep } from 'node:timers/promises';
-import { cpuMs, now, pool, round, summary, type Answer, type Client, type Summary } from './support.js';
+import { cpuOf, now, pool, round, summary, type Answer, type Client, type Summary } from './support.js';
 import { summariseProfile, type InspectorSession, type ProfileSummary } from './cpu-profile.js';
 import { OK, request, type Verb, type WriteSubject } from './writes.js';
 
@@ -63,10 +63,6 @@ const name = (i: number) => `p-${String(i).padStart(5, '0')}`;
 interface Phase { samples: number[]; failures: string[]; ms: number; cpu: Record<string, number> }
 
 const emptyPhase = (): Phase => ({ samples: [], failures: [], ms: 0, cpu: {} });
-
-function cpuOf(processes: Record<string, number>): Record<string, number> {
-  return Object.fromEntries(Object.entries(processes).map(([p, pid]) => [p, cpuMs(pid)]));
-}
 
 /** Runs `count` requests (`call(j)`), `concurrency` at a time, adding their samples, time and CPU to `into`. */
 async function phase(o: PerVerbOptions, into: Phase, count: number, ok: number[], call: (j: number) => Promise<Answer>): Promise<void> {

@@ -164,6 +164,8 @@ async function main(): Promise<void> {
     const emulator = new Client(st.vvpUrl, { authorization: `Bearer ${st.vvpToken}` }, undefined, 64);
     clients.push(kube, server, emulator);
     const serverPid = st.pids.server;
+    /** The programs whose CPU the measures report, by name. */
+    const programs: Record<string, number> = { server: serverPid, ...(st.pids.emulator ? { emulator: st.pids.emulator } : {}), 'kube-apiserver': cp.pids.apiserver, etcd: cp.pids.etcd };
     const vvpPath = (ns: string, name = '') => `/apis/${GROUP}/v1/namespaces/${ns}/vvpdeployments${name ? `/${name}` : ''}`;
     const crPath = (ns: string, name = '') => `/apis/${CRD_GROUP}/v1/namespaces/${ns}/benchobjects${name ? `/${name}` : ''}`;
     const requests = () => emulator.json<{ total: number; writes: number; routes: Record<string, number> }>('GET', '/__emulator/requests');
@@ -521,7 +523,7 @@ async function main(): Promise<void> {
       };
       const writes = await writesThroughKubeApiserver({
         kube, objects, concurrency: 8,
-        processes: { server: serverPid, ...(st.pids.emulator ? { emulator: st.pids.emulator } : {}), 'kube-apiserver': cp.pids.apiserver, etcd: cp.pids.etcd },
+        processes: programs,
         counter: { counts: requests, resetCounts: async () => { await emulator.json('DELETE', '/__emulator/requests'); }, idleMs: quick ? 2000 : 4000 },
         vvp: { path: (name) => vvpPath(ns, name), manifest },
         customResource: { path: (name) => crPath(ns, name), manifest: (name, i, generation) => customResource(ns, name, manifest(name, i, generation), onePadding) },
@@ -545,7 +547,7 @@ async function main(): Promise<void> {
       };
       const perVerb = await cpuPerVerb({
         kube, objects, gets: quick ? 300 : 1000, lists: quick ? 10 : 30, concurrency: 8, idleMs: quick ? 2000 : 4000,
-        processes: { server: serverPid, ...(st.pids.emulator ? { emulator: st.pids.emulator } : {}), 'kube-apiserver': cp.pids.apiserver, etcd: cp.pids.etcd },
+        processes: programs,
         vvp: { path: (name) => vvpPath(ns, name), manifest },
         customResource: { path: (name) => crPath(ns, name), manifest: (name, i, generation) => customResource(ns, name, manifest(name, i, generation), onePadding) },
         ...(inspector ? { inspector } : {}),
@@ -615,7 +617,7 @@ async function main(): Promise<void> {
         url: cp.server, tls: { ca: cp.clusterCa.certPem, cert: admin.certPem, key: admin.keyPem }, admin: kube,
         listers: Number(values['flood-listers']), watchReconnectsPerSecond: Number(values['flood-watches']),
         seconds: quick ? 8 : Number(values['flood-seconds']), baselineRuns: quick ? 40 : 200,
-        processes: { server: serverPid, ...(st.pids.emulator ? { emulator: st.pids.emulator } : {}), 'kube-apiserver': cp.pids.apiserver, etcd: cp.pids.etcd },
+        processes: programs,
       };
       // The other user as kube-apiserver's proxy names them to the server (front-proxy certificate and headers).
       const otherStraight = new Client(st.serverUrl, { 'x-remote-user': 'bench-other', 'x-remote-group': 'system:authenticated' }, serverTls, 4);

@@ -209,6 +209,11 @@ export function cpuMs(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
+/** CPU ms so far of each named process (cpuMs). */
+export function cpuOf(processes: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(processes).map(([name, pid]) => [name, cpuMs(pid)]));
+}
+
 export function machine() {
   return {
     cpus: cpus().length, model: cpus()[0]?.model, memoryMb: Math.round(totalmem() / 2 ** 20), node: process.version,

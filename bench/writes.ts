@@ -14,7 +14,7 @@
 //   the whole manifest as application/apply-patch+yaml with a field manager;
 // - delete: DELETE with propagationPolicy Background, as kubectl delete.
 import { parseServerTiming } from '../apiserver/k8s/serve/stage-times.js';
-import { cpuMs, now, pool, round, summary, type Answer, type Client, type Summary } from './support.js';
+import { cpuOf, now, pool, round, summary, type Answer, type Client, type Summary } from './support.js';
 import { platformCallsOf, type CallCounter } from './platform-calls.js';
 
 export interface WritesOptions {
@@ -95,7 +95,7 @@ function addStages(stages: StageSamples, a: Answer): void {
 /** `objects` requests of `verb` over the objects [from, from + objects) of `s`, `concurrency` at a time. */
 async function run(o: WritesOptions, s: WriteSubject, verb: Verb, from: number, objects: number, samples: number[], failures: string[], stages: StageSamples, cpu: Record<string, number>): Promise<number> {
   const t = now();
-  const cpuBefore = Object.fromEntries(Object.entries(o.processes).map(([name, pid]) => [name, cpuMs(pid)]));
+  const cpuBefore = cpuOf(o.processes);
   await pool(objects, o.concurrency, async (j) => {
     const i = from + j;
     const a = await request(o.kube, s, verb, `w-${String(i).padStart(5, '0')}`, i);
@@ -105,7 +105,7 @@ async function run(o: WritesOptions, s: WriteSubject, verb: Verb, from: number, 
     } else if (failures.length < 5) failures.push(`${verb} ${a.status} ${a.body.slice(0, 300)}`);
     else failures.push('');
   });
-  for (const [name, pid] of Object.entries(o.processes)) cpu[name] = (cpu[name] ?? 0) + cpuMs(pid) - (cpuBefore[name] ?? 0);
+  for (const [name, ms] of Object.entries(cpuOf(o.processes))) cpu[name] = (cpu[name] ?? 0) + ms - (cpuBefore[name] ?? 0);
   return now() - t;
 }
 

@@ -11,15 +11,6 @@ import type { PriorityLevelConfiguration } from './types.js';
 
 /** kube's v1 default for a Limited level without nominalConcurrencyShares. */
 const DEFAULT_SHARES = 30;
-/**
- * Largest width of one request, as a share of its level's nominal seats. kube's is 15% (apf_controller.go's
- * priorityLevelMaxSeatsPercent, and at most seats ÷ handSize): there a seat is one goroutine of many cores, and a
- * LIST served from the watch cache costs little more than a GET. Here the seats share one event loop, and a LIST
- * costs what its bytes say (a LIST of 1,000 deployments ~100 ms of CPU against ~0.5 ms for a GET, bench measure 11):
- * at kube's cap it took 4 of `global-default`'s 25 seats and, with what idle levels lend, ~75 ran at once. So a request
- * may take all of its level's nominal seats (docs/operate.md, "Flow control"; a documented difference).
- */
-const MAX_SEATS_PERCENT = 1;
 
 export const MANDATORY_EXEMPT_LEVEL: PriorityLevelConfiguration = {
   metadata: { name: 'exempt' },
@@ -83,7 +74,13 @@ export function planLevels(levels: PriorityLevelConfiguration[], totalSeats: num
     const queuing: QueuingConfig = exempt
       ? { queues: -1, handSize: 0, queueLengthLimit: 0, concurrencyLimit: seats }
       : { queues: q?.queues ?? 0, handSize: q?.handSize ?? 0, queueLengthLimit: q?.queueLengthLimit ?? 0, concurrencyLimit: seats };
-    const maxSeats = Math.max(1, Math.ceil(seats * MAX_SEATS_PERCENT));
+    // A request may take all of its level's nominal seats. kube caps it at 15% of them (apf_controller.go's
+    // priorityLevelMaxSeatsPercent, and at most seats ÷ handSize): there a seat is one goroutine of many cores, and a
+    // LIST served from the watch cache costs little more than a GET. Here the seats share one event loop, and a LIST
+    // costs what its bytes say (1,000 deployments ~50–100 ms of CPU against ~0.5 ms for a GET, bench measure 11): at
+    // kube's cap it took 4 of `global-default`'s 25 seats and, with what idle levels lend, ~75 ran at once
+    // (docs/operate.md, "Flow control"; a documented difference).
+    const maxSeats = Math.max(1, seats);
     plans.set(name, { name, uid: pl.metadata?.uid ?? '', exempt, queuing, maxSeats, limits });
   }
   return plans;
