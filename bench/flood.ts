@@ -6,8 +6,10 @@
 // namespace deletion time unloaded and flooded, 429s and 5xx by user, and the most platform calls seen running at
 // once against the cap. A measure, not a test: it never fails on a number (the e2e flow-control and
 // platform-fairness files assert the behaviour).
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { parseServerTiming } from '../apiserver/k8s/serve/stage-times.js';
+import { startFlooder } from './flooder.js';
 import { Client, cpuOf, now, round, summary, type Answer, type Summary } from './support.js';
 
 export interface FloodSide {
@@ -18,13 +20,25 @@ export interface FloodSide {
   getPath: string;
   /** A new object of this side, for the other user's creates, named `name`. */
   manifest: (name: string) => unknown;
-  /** Platform calls running now (this server's metrics); absent for the CRD. */
-  platformCallsRunning?: () => Promise<number>;
+  /**
+   * The server's metrics now: platform calls running, its event loop's longest delay since the last sample and its GC
+   * pauses so far (prom-client's process metrics); absent for the CRD.
+   */
+  serverSample?: () => Promise<ServerSample>;
   /**
    * The other user's GET straight to the server's port (as kube-apiserver's proxy would send it), beside the one
    * through kube-apiserver: what the server itself adds under the flood, apart from kube-apiserver's front door.
    */
   straightGet?: () => Promise<Answer>;
+}
+
+export interface ServerSample {
+  platformCallsRunning: number;
+  loopDelayMaxMs: number;
+  gcPauseMs: number;
+  /** Platform calls answered and bytes read from the platform so far. */
+  platformCalls: number;
+  platformBytes: number;
 }
 
 export interface FloodOptions {
@@ -47,11 +61,23 @@ export interface FloodResult {
   flooded: { getMs: Summary; createMs: Summary; namespaceDeletionMs: number };
   other: Record<string, number>;
   flooder: { lists: Record<string, number>; watches: Record<string, number> };
+  /** The measuring thread's event-loop delay during the flood (the flooder runs on a thread of its own). */
+  measuringLoopDelayMs: { p50: number; p99: number; max: number };
   platformCallsRunningMax?: number;
+  /** The server's event loop: its longest delay in each sampled 200 ms (p50, p99, max), and GC pauses in all (ms). */
+  serverLoop?: { delayMaxMs: Summary; gcPauseMs: number };
+  /** Platform calls and MB read from the platform during the flood. */
+  platformRead?: { calls: number; mb: number };
   /** Cores each program used during the flood (CPU ms ÷ wall ms): where the machine's 2 cores went. */
   coresUsed: Record<string, number>;
   /** The other user's GETs straight to the server's port, unloaded and flooded (absent for the CRD). */
-  straight?: { unloadedMs: Summary; floodedMs: Summary };
+  straight?: { unloadedMs: Summary; floodedMs: Summary; seatWaitMs: Summary };
+  /**
+   * Of the flooded GETs through kube-apiserver, the part inside this server (its Server-Timing `server` stage, which
+   * kube-apiserver's proxy passes on) and of that the wait for seats in its flow control; the rest is kube-apiserver's
+   * (its own APF queue, its proxy) and the network. Absent for the CRD.
+   */
+  inServer?: { serverMs: Summary; seatWaitMs: Summary };
 }
 
 const FLOODER = 'bench-flooder';
@@ -68,9 +94,7 @@ export async function bindUsers(admin: Client): Promise<void> {
 
 export async function flood(side: FloodSide, opts: FloodOptions, log: (line: string) => void): Promise<FloodResult> {
   const as = (user: string, sockets: number) => new Client(opts.url, { 'Impersonate-User': user }, opts.tls, sockets);
-  const flooder = as(FLOODER, opts.listers + 8);
   const other = as(OTHER, 4);
-  const watchAgent = new HttpsAgent({ keepAlive: true, maxSockets: Math.max(8, opts.watchReconnectsPerSecond * 4), ...opts.tls });
   let created = 0;
   const create = () => other.call('POST', side.collection, side.manifest(`other-${side.label}-${created++}`));
   try {
@@ -82,41 +106,40 @@ export async function flood(side: FloodSide, opts: FloodOptions, log: (line: str
     const floodStarted = now();
     const stopAt = floodStarted + opts.seconds * 1000;
     const cpuBefore = cpuSnapshot(opts.processes);
-    const lists = new Map<string, number>();
-    const watches = new Map<string, number>();
     const otherStatuses = new Map<string, number>();
-    // Each lister is a client-go client: a 429 or 5xx with Retry-After is retried after that many seconds (client-go's
-    // checkWait), so a refusal costs both sides one small answer, not a tight loop of them.
-    const listers = Array.from({ length: opts.listers }, async () => {
-      while (now() < stopAt) {
-        const a = await flooder.call('GET', side.collection).catch(failed);
-        tally(lists, a);
-        if (a.retryAfterS !== undefined && (a.status === 429 || a.status >= 500)) await sleep(Math.min(a.retryAfterS * 1000, Math.max(0, stopAt - now())));
-      }
-    });
-    const reconnects = (async () => {
-      const pending: Promise<void>[] = [];
-      for (let i = 0; now() < stopAt; i++) {
-        pending.push(watchOnce(watchAgent, opts.url, `${side.collection}?watch=1`, FLOODER).then((status) => tally(watches, { status })));
-        await sleep(1000 / opts.watchReconnectsPerSecond);
-      }
-      await Promise.all(pending);
-    })();
+    const flooder = startFlooder({ url: opts.url, tls: opts.tls, user: FLOODER, collection: side.collection, listers: opts.listers, watchReconnectsPerSecond: opts.watchReconnectsPerSecond, stopAtEpochMs: Date.now() + opts.seconds * 1000 });
+    await flooder.ready;
+    // The measuring thread's own event-loop delay: what of the other user's latencies is the bench's, not a server's.
+    const lag = monitorEventLoopDelay({ resolution: 10 });
+    lag.enable();
     let runningMax = 0;
-    const sampler = side.platformCallsRunning && (async () => {
+    const loopDelays: number[] = [];
+    const sampleServer = side.serverSample && (() => side.serverSample!().catch(() => undefined));
+    const firstSample = await sampleServer?.();
+    let lastSample = firstSample;
+    const sampler = sampleServer && (async () => {
       while (now() < stopAt) {
-        runningMax = Math.max(runningMax, await side.platformCallsRunning!().catch(() => 0));
         await sleep(200);
+        const sample = await sampleServer();
+        if (!sample) continue;
+        runningMax = Math.max(runningMax, sample.platformCallsRunning);
+        loopDelays.push(sample.loopDelayMaxMs);
+        lastSample = sample;
       }
     })();
     // The other user starts once the flood is under way, and the namespace controller's deletion with it.
     await sleep(Math.min(2000, opts.seconds * 200));
     const deletion = deleteNamespace(opts.admin, `flood-ns-${side.label}-1`);
     const straightGets: number[] = [];
+    const straightStages: Record<string, number>[] = [];
+    const getStages: Record<string, number>[] = [];
     const straight = side.straightGet && (async () => {
       while (now() < stopAt) {
         const g = await side.straightGet!().catch(failed);
-        if (g.status === 200) straightGets.push(g.ms);
+        if (g.status === 200) {
+          straightGets.push(g.ms);
+          straightStages.push(parseServerTiming(g.serverTiming));
+        }
         else tally(otherStatuses, g);
       }
     })();
@@ -125,31 +148,43 @@ export async function flood(side: FloodSide, opts: FloodOptions, log: (line: str
     while (now() < stopAt) {
       const g = await other.call('GET', side.getPath).catch(failed);
       tally(otherStatuses, g);
-      if (g.status === 200) gets.push(g.ms);
+      if (g.status === 200) {
+        gets.push(g.ms);
+        getStages.push(parseServerTiming(g.serverTiming));
+      }
       if (gets.length % 4 === 0) {
         const c = await create().catch(failed);
         tally(otherStatuses, c);
         if (c.status === 201) creates.push(c.ms);
       }
     }
-    const [namespaceDeletionMs] = await Promise.all([deletion, ...listers, reconnects, sampler, straight]);
+    const [namespaceDeletionMs, flooded] = await Promise.all([deletion, flooder.done, sampler, straight]);
+    lag.disable();
+    const stage = (all: Record<string, number>[], name: string) => summary(all.map((st) => st[name] ?? 0));
     const cpuAfter = cpuSnapshot(opts.processes);
     const wallMs = now() - floodStarted;
     const coresUsed = Object.fromEntries(Object.entries(cpuAfter).map(([name, ms]) => [name, round((ms - cpuBefore[name]!) / wallMs, 2)]));
+    // The bench process's CPU, split between the flooding thread and the measuring one.
+    const benchCores = coresUsed['bench clients']!;
+    delete coresUsed['bench clients'];
+    coresUsed['bench flooder'] = round(flooded.cpuMs / wallMs, 2);
+    coresUsed['bench other user'] = round(Math.max(0, benchCores - coresUsed['bench flooder']), 2);
     return {
       side: side.label,
       unloaded,
       flooded: { getMs: summary(gets), createMs: summary(creates), namespaceDeletionMs: namespaceDeletionMs as number },
       other: Object.fromEntries(otherStatuses),
-      flooder: { lists: Object.fromEntries(lists), watches: Object.fromEntries(watches) },
+      flooder: { lists: flooded.lists, watches: flooded.watches },
+      measuringLoopDelayMs: { p50: round(lag.percentile(50) / 1e6, 1), p99: round(lag.percentile(99) / 1e6, 1), max: round(lag.max / 1e6, 1) },
       coresUsed,
-      ...(side.platformCallsRunning ? { platformCallsRunningMax: runningMax } : {}),
-      ...(straightUnloaded ? { straight: { unloadedMs: straightUnloaded, floodedMs: summary(straightGets) } } : {}),
+      ...(side.serverSample ? { platformCallsRunningMax: runningMax } : {}),
+      ...(firstSample && lastSample ? { platformRead: { calls: lastSample.platformCalls - firstSample.platformCalls, mb: round((lastSample.platformBytes - firstSample.platformBytes) / 1e6, 1) } } : {}),
+      ...(firstSample && lastSample ? { serverLoop: { delayMaxMs: summary(loopDelays), gcPauseMs: round(lastSample.gcPauseMs - firstSample.gcPauseMs, 0) } } : {}),
+      ...(straightUnloaded ? { straight: { unloadedMs: straightUnloaded, floodedMs: summary(straightGets), seatWaitMs: stage(straightStages, 'flowcontrol-wait') } } : {}),
+      ...(side.straightGet ? { inServer: { serverMs: stage(getStages, 'server'), seatWaitMs: stage(getStages, 'flowcontrol-wait') } } : {}),
     };
   } finally {
-    flooder.close();
     other.close();
-    watchAgent.destroy();
   }
 }
 
@@ -162,13 +197,17 @@ export function floodRows(vvp: FloodResult, crd: FloodResult, cap: number): stri
   return [
     ['12', 'flood: other user GET p50 / p99 ms, unloaded', p(vvp.unloaded.getMs), `${p(crd.unloaded.getMs)} (CRD)`, '', ''],
     ['12', '  flooded', p(vvp.flooded.getMs), `${p(crd.flooded.getMs)} (CRD)`, `p99 x${round(vvp.flooded.getMs.p99 / vvp.unloaded.getMs.p99, 2)} (CRD x${round(crd.flooded.getMs.p99 / crd.unloaded.getMs.p99, 2)})`, '<= 2x unloaded p99'],
-    ...(vvp.straight ? [['12', '  the same GET straight to the server\'s port, unloaded -> flooded', `${p(vvp.straight.unloadedMs)} -> ${p(vvp.straight.floodedMs)}`, '', `p99 x${round(vvp.straight.floodedMs.p99 / vvp.straight.unloadedMs.p99, 2)}`, '']] : []),
+    ...(vvp.inServer ? [['12', '  of which in this server; of that waiting for seats, p50 / p99 ms', `${p(vvp.inServer.serverMs)}; ${p(vvp.inServer.seatWaitMs)}`, '', '', '']] : []),
+    ...(vvp.straight ? [['12', '  the same GET straight to the server\'s port, unloaded -> flooded; waiting for seats', `${p(vvp.straight.unloadedMs)} -> ${p(vvp.straight.floodedMs)}; ${p(vvp.straight.seatWaitMs)}`, '', `p99 x${round(vvp.straight.floodedMs.p99 / vvp.straight.unloadedMs.p99, 2)}`, '']] : []),
     ['12', '  other user create p50 / p99 ms, unloaded -> flooded', `${p(vvp.unloaded.createMs)} -> ${p(vvp.flooded.createMs)}`, `${p(crd.unloaded.createMs)} -> ${p(crd.flooded.createMs)} (CRD)`, '', ''],
     ['12', '  other user refused (429, 5xx, errors)', String(bad(vvp.other)), `${bad(crd.other)} (CRD)`, counts(vvp.other), '0'],
     ['12', '  unrelated namespace deleted, ms: unloaded -> flooded', `${vvp.unloaded.namespaceDeletionMs} -> ${vvp.flooded.namespaceDeletionMs}`, `${crd.unloaded.namespaceDeletionMs} -> ${crd.flooded.namespaceDeletionMs} (CRD)`, '', 'same as unloaded'],
     ['12', '  flooder LISTs by status', counts(vvp.flooder.lists), `${counts(crd.flooder.lists)} (CRD)`, '', '429s, 0 x 5xx'],
     ['12', '  flooder watch opens by status', counts(vvp.flooder.watches), `${counts(crd.flooder.watches)} (CRD)`, '', ''],
+    ['12', '  the measuring client\'s own event-loop delay, p99 / max ms', `${vvp.measuringLoopDelayMs.p99} / ${vvp.measuringLoopDelayMs.max}`, `${crd.measuringLoopDelayMs.p99} / ${crd.measuringLoopDelayMs.max} (CRD)`, '', ''],
     ['12', '  cores used during the flood, by program', cores(vvp.coresUsed), `${cores(crd.coresUsed)} (CRD)`, '', ''],
+    ...(vvp.serverLoop ? [['12', '  the server\'s event loop: longest delay per 200 ms p50 / p99 / max ms; GC pauses ms', `${vvp.serverLoop.delayMaxMs.p50} / ${vvp.serverLoop.delayMaxMs.p99} / ${vvp.serverLoop.delayMaxMs.max}; GC ${vvp.serverLoop.gcPauseMs}`, '', '', '']] : []),
+    ...(vvp.platformRead ? [['12', '  platform calls answered, MB read from the platform', `${vvp.platformRead.calls}, ${vvp.platformRead.mb} MB`, '', '', '']] : []),
     ['12', '  platform calls running at once, most seen', String(vvp.platformCallsRunningMax ?? ''), '', `cap ${cap}`, `<= ${cap}`],
   ];
 }
@@ -196,28 +235,6 @@ async function deleteNamespace(admin: Client, name: string): Promise<number> {
   return Math.round(now() - started);
 }
 
-/** Opens a watch as `user` and drops it once it answers (a client reconnecting): the answer's status. */
-function watchOnce(agent: HttpsAgent, base: string, path: string, user: string): Promise<number | 'error'> {
-  const url = new URL(base);
-  return new Promise((resolve) => {
-    const req = httpsRequest({ host: url.hostname, port: url.port, path, agent, headers: { accept: 'application/json', 'Impersonate-User': user } }, (res) => {
-      const status = res.statusCode ?? 0;
-      const done = () => {
-        clearTimeout(timer);
-        res.destroy();
-        resolve(status);
-      };
-      // The watch's first events (its initial state) or its end, at most 2 s: then the client drops it.
-      const timer = setTimeout(done, 2000);
-      res.once('data', done);
-      res.once('end', done);
-      res.once('error', done);
-    });
-    req.once('error', () => resolve('error'));
-    req.end();
-  });
-}
-
 /** CPU ms so far of each program, and of this bench process (the flooding and measuring clients). */
 function cpuSnapshot(processes: Record<string, number>): Record<string, number> {
   const own = process.cpuUsage();
@@ -228,7 +245,7 @@ function failed(): Answer {
   return { status: 0, body: '', ms: 0 };
 }
 
-function tally(counts: Map<string, number>, a: { status: number | 'error' }): void {
+function tally(counts: Map<string, number>, a: { status: number }): void {
   const key = a.status === 0 ? 'error' : String(a.status);
   counts.set(key, (counts.get(key) ?? 0) + 1);
 }

@@ -40,7 +40,7 @@ import { InspectorSession } from './cpu-profile.js';
 import { cpuPerVerb, perVerbRows, profileReport } from './per-verb.js';
 import { CATALOG_RESOURCES, catalogCallsPerPoll, catalogWatchPath } from './catalog-calls.js';
 import { platformCallsPerVerb } from './platform-calls.js';
-import { bindUsers, flood, floodRows } from './flood.js';
+import { bindUsers, flood, floodRows, type ServerSample } from './flood.js';
 import { scaleReads } from './scale-reads.js';
 import { writesRows, writesThroughKubeApiserver } from './writes.js';
 import {
@@ -609,9 +609,16 @@ async function main(): Promise<void> {
       await pool(size, 8, async (i) => { await kube.json('POST', crPath(ns), customResource(ns, `flood-${i}`, oneObj, onePadding)); });
       await bindUsers(kube);
       const cap = 32; // the server's default --vvp-max-concurrent-calls (the bench stack sets none)
-      const callsRunning = async () => {
-        const m = await server.call('GET', '/metrics');
-        return m.body.split('\n').filter((l) => l.startsWith('vvp_platform_calls_in_flight{') && l.includes('state="running"')).reduce((n, l) => n + Number(l.split(' ').at(-1)), 0);
+      const serverSample = async (): Promise<ServerSample> => {
+        const lines = (await server.call('GET', '/metrics')).body.split('\n');
+        const sum = (keep: (line: string) => boolean) => lines.filter(keep).reduce((n, l) => n + Number(l.split(' ').at(-1)), 0);
+        return {
+          platformCallsRunning: sum((l) => l.startsWith('vvp_platform_calls_in_flight{') && l.includes('state="running"')),
+          loopDelayMaxMs: round(sum((l) => l.startsWith('nodejs_eventloop_lag_max_seconds ')) * 1000, 1),
+          gcPauseMs: sum((l) => l.startsWith('nodejs_gc_duration_seconds_sum{')) * 1000,
+          platformCalls: sum((l) => l.startsWith('vvp_platform_request_duration_seconds_count{')),
+          platformBytes: sum((l) => l.startsWith('vvp_platform_response_bytes_total{')),
+        };
       };
       const opts = {
         url: cp.server, tls: { ca: cp.clusterCa.certPem, cert: admin.certPem, key: admin.keyPem }, admin: kube,
@@ -624,7 +631,7 @@ async function main(): Promise<void> {
       clients.push(otherStraight);
       const vvp = await flood({
         label: 'vvp', collection: vvpPath(ns), getPath: vvpPath(ns, 'flood-0'), manifest: (name) => vvpDeployment(ns, name, 0),
-        platformCallsRunning: callsRunning, straightGet: () => otherStraight.call('GET', vvpPath(ns, 'flood-0')),
+        serverSample, straightGet: () => otherStraight.call('GET', vvpPath(ns, 'flood-0')),
       }, opts, log);
       const crdSide = await flood({ label: 'crd', collection: crPath(ns), getPath: crPath(ns, 'flood-0'), manifest: (name) => customResource(ns, name, oneObj, onePadding) }, opts, log);
       results.flood = { objects: size, listers: opts.listers, watchReconnectsPerSecond: opts.watchReconnectsPerSecond, seconds: opts.seconds, baselineRuns: opts.baselineRuns, cap, vvp, crd: crdSide, note: 'through kube-apiserver as two impersonated users (cluster-admin); the flooder: concurrent LISTs of the namespace back to back and watches of it opened and dropped at their first event; the other user: GET then every 4th a create, one at a time; the namespace: one ConfigMap, deleted, until its GET answers 404' };

@@ -42,6 +42,7 @@ export function flowControlHook(options: FlowControlHookOptions) {
     const arrived = performance.now();
     const outcome = await controller.admit(c, options.waitLimitMs, gone.signal);
     const waited = (performance.now() - arrived) / 1000;
+    request.kubeStages?.add('flowcontrol-wait', waited * 1000);
     if (typeof outcome === 'string') {
       reply.raw.off('close', onClose);
       metrics?.outcome(c.priorityLevel, c.flowSchema, waited, outcome);

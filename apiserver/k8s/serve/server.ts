@@ -144,6 +144,13 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
   registerYamlOutput(app);
   app.decorateRequest('kubeUser', undefined);
   app.decorateRequest('kubeRequestInfo', undefined);
+  if (options.serverTiming) {
+    // First, so that the hooks after it (flow control's wait for seats) are timed too.
+    app.decorateRequest('kubeStages', undefined);
+    app.addHook('onRequest', async (request) => {
+      request.kubeStages = new StageTimes();
+    });
+  }
   app.addHook('onRequest', async (request, reply) => {
     reply.header('audit-id', String(request.id));
     const problem = urlProblem(request.url);
@@ -158,10 +165,6 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
   }
   app.addHook('preValidation', requestScopeHook);
   if (options.serverTiming) {
-    app.decorateRequest('kubeStages', undefined);
-    app.addHook('onRequest', async (request) => {
-      request.kubeStages = new StageTimes();
-    });
     app.addHook('onSend', async (request, reply, payload) => {
       const stages = request.kubeStages;
       if (stages) {
