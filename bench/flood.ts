@@ -49,6 +49,11 @@ export interface FloodOptions {
   listers: number;
   watchReconnectsPerSecond: number;
   seconds: number;
+  /**
+   * An object kube-apiserver serves itself (a ConfigMap), which the other user also GETs, unloaded and flooded: what
+   * kube-apiserver's own answers do under the same flood, apart from anything proxied.
+   */
+  kubeOwnPath: string;
   /** GETs (and a quarter as many creates) of the unloaded baseline. */
   baselineRuns: number;
   /** The programs whose CPU the flood's figures report (pid by name); the bench's own clients are added. */
@@ -58,6 +63,8 @@ export interface FloodOptions {
 export interface FloodResult {
   side: string;
   unloaded: { getMs: Summary; createMs: Summary; namespaceDeletionMs: number };
+  /** The other user's GET of kube-apiserver's own object, unloaded and flooded. */
+  kubeOwn: { unloadedMs: Summary; floodedMs: Summary };
   flooded: { getMs: Summary; createMs: Summary; namespaceDeletionMs: number };
   other: Record<string, number>;
   flooder: { lists: Record<string, number>; watches: Record<string, number> };
@@ -77,7 +84,7 @@ export interface FloodResult {
    * kube-apiserver's proxy passes on) and of that the wait for seats in its flow control; the rest is kube-apiserver's
    * (its own APF queue, its proxy) and the network. Absent for the CRD.
    */
-  inServer?: { serverMs: Summary; seatWaitMs: Summary };
+  inServer?: { serverMs: Summary; seatWaitMs: Summary; outsideMs: Summary };
 }
 
 const FLOODER = 'bench-flooder';
@@ -101,6 +108,8 @@ export async function flood(side: FloodSide, opts: FloodOptions, log: (line: str
     log(`12. ${side.label}: unloaded: ${opts.baselineRuns} GETs, ${Math.ceil(opts.baselineRuns / 4)} creates, one namespace deletion`);
     const unloaded = { getMs: await timedSeries(opts.baselineRuns, () => other.call('GET', side.getPath)), createMs: await timedSeries(Math.ceil(opts.baselineRuns / 4), create), namespaceDeletionMs: await deleteNamespace(opts.admin, `flood-ns-${side.label}-0`) };
     const straightUnloaded = side.straightGet && await timedSeries(opts.baselineRuns, side.straightGet);
+    const otherKube = as(OTHER, 2);
+    const kubeOwnUnloaded = await timedSeries(opts.baselineRuns, () => otherKube.call('GET', opts.kubeOwnPath));
 
     log(`12. ${side.label}: flooded for ${opts.seconds} s: ${opts.listers} concurrent LISTs and ${opts.watchReconnectsPerSecond} watch reconnects/s by ${FLOODER}`);
     const floodStarted = now();
@@ -143,6 +152,14 @@ export async function flood(side: FloodSide, opts: FloodOptions, log: (line: str
         else tally(otherStatuses, g);
       }
     })();
+    const kubeOwnGets: number[] = [];
+    const kubeOwn = (async () => {
+      while (now() < stopAt) {
+        const g = await otherKube.call('GET', opts.kubeOwnPath).catch(failed);
+        tally(otherStatuses, g);
+        if (g.status === 200) kubeOwnGets.push(g.ms);
+      }
+    })();
     const gets: number[] = [];
     const creates: number[] = [];
     while (now() < stopAt) {
@@ -158,7 +175,8 @@ export async function flood(side: FloodSide, opts: FloodOptions, log: (line: str
         if (c.status === 201) creates.push(c.ms);
       }
     }
-    const [namespaceDeletionMs, flooded] = await Promise.all([deletion, flooder.done, sampler, straight]);
+    const [namespaceDeletionMs, flooded] = await Promise.all([deletion, flooder.done, sampler, straight, kubeOwn]);
+    otherKube.close();
     lag.disable();
     const stage = (all: Record<string, number>[], name: string) => summary(all.map((st) => st[name] ?? 0));
     const cpuAfter = cpuSnapshot(opts.processes);
@@ -172,6 +190,7 @@ export async function flood(side: FloodSide, opts: FloodOptions, log: (line: str
     return {
       side: side.label,
       unloaded,
+      kubeOwn: { unloadedMs: kubeOwnUnloaded, floodedMs: summary(kubeOwnGets) },
       flooded: { getMs: summary(gets), createMs: summary(creates), namespaceDeletionMs: namespaceDeletionMs as number },
       other: Object.fromEntries(otherStatuses),
       flooder: { lists: flooded.lists, watches: flooded.watches },
@@ -181,11 +200,56 @@ export async function flood(side: FloodSide, opts: FloodOptions, log: (line: str
       ...(firstSample && lastSample ? { platformRead: { calls: lastSample.platformCalls - firstSample.platformCalls, mb: round((lastSample.platformBytes - firstSample.platformBytes) / 1e6, 1) } } : {}),
       ...(firstSample && lastSample ? { serverLoop: { delayMaxMs: summary(loopDelays), gcPauseMs: round(lastSample.gcPauseMs - firstSample.gcPauseMs, 0) } } : {}),
       ...(straightUnloaded ? { straight: { unloadedMs: straightUnloaded, floodedMs: summary(straightGets), seatWaitMs: stage(straightStages, 'flowcontrol-wait') } } : {}),
-      ...(side.straightGet ? { inServer: { serverMs: stage(getStages, 'server'), seatWaitMs: stage(getStages, 'flowcontrol-wait') } } : {}),
+      ...(side.straightGet ? { inServer: { serverMs: stage(getStages, 'server'), seatWaitMs: stage(getStages, 'flowcontrol-wait'), outsideMs: summary(gets.map((ms, i) => ms - (getStages[i]!['server'] ?? 0))) } } : {}),
     };
   } finally {
     other.close();
   }
+}
+
+const OWN_LEVEL = 'bench-other-team';
+
+/**
+ * Gives the other user a priority level of its own, as operate.md's team-a (30 shares, lends and borrows none), and
+ * waits until kube-apiserver and this server (`server`: its metrics) both have it; `remove()` takes it away again.
+ */
+export async function giveOwnLevel(admin: Client, server: Client): Promise<{ remove: () => Promise<void> }> {
+  const fc = '/apis/flowcontrol.apiserver.k8s.io/v1';
+  await admin.json('POST', `${fc}/prioritylevelconfigurations`, {
+    apiVersion: 'flowcontrol.apiserver.k8s.io/v1', kind: 'PriorityLevelConfiguration', metadata: { name: OWN_LEVEL },
+    spec: { type: 'Limited', limited: { nominalConcurrencyShares: 30, lendablePercent: 0, borrowingLimitPercent: 0, limitResponse: { type: 'Queue', queuing: { queues: 16, handSize: 4, queueLengthLimit: 50 } } } },
+  });
+  await admin.json('POST', `${fc}/flowschemas`, {
+    apiVersion: 'flowcontrol.apiserver.k8s.io/v1', kind: 'FlowSchema', metadata: { name: OWN_LEVEL },
+    spec: {
+      matchingPrecedence: 500, priorityLevelConfiguration: { name: OWN_LEVEL }, distinguisherMethod: { type: 'ByUser' },
+      rules: [{ subjects: [{ kind: 'User', user: { name: OTHER } }], resourceRules: [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'], namespaces: ['*'], clusterScope: true }] }],
+    },
+  });
+  const has = async (c: Client) => (await c.call('GET', '/metrics')).body.includes(`priority_level="${OWN_LEVEL}"`);
+  const deadline = now() + 120_000;
+  while (!(await has(admin)) || !(await has(server))) {
+    if (now() > deadline) throw new Error(`priority level ${OWN_LEVEL} not in kube-apiserver's and the server's metrics after 120 s`);
+    await sleep(250);
+  }
+  return {
+    remove: async () => {
+      await admin.json('DELETE', `${fc}/flowschemas/${OWN_LEVEL}`);
+      await admin.json('DELETE', `${fc}/prioritylevelconfigurations/${OWN_LEVEL}`);
+    },
+  };
+}
+
+/** The rows of the flood with the other user in its own priority level, both sides. */
+export function ownLevelRows(vvp: FloodResult, crd: FloodResult): string[][] {
+  const p = (s: Summary) => `${s.p50} / ${s.p99}`;
+  return [
+    ['12', 'flood, the other user in a priority level of its own: GET p50 / p99 ms, unloaded -> flooded', `${p(vvp.unloaded.getMs)} -> ${p(vvp.flooded.getMs)}`, `${p(crd.unloaded.getMs)} -> ${p(crd.flooded.getMs)} (CRD)`, `p99 x${round(vvp.flooded.getMs.p99 / vvp.unloaded.getMs.p99, 2)} (CRD x${round(crd.flooded.getMs.p99 / crd.unloaded.getMs.p99, 2)})`, '<= 2x unloaded p99'],
+    ...(vvp.inServer ? [['12', '  of which in this server; of that waiting for seats; outside it, p50 / p99 ms', `${p(vvp.inServer.serverMs)}; ${p(vvp.inServer.seatWaitMs)}; ${p(vvp.inServer.outsideMs)}`, '', '', '']] : []),
+    ['12', '  create p50 / p99 ms, flooded', p(vvp.flooded.createMs), `${p(crd.flooded.createMs)} (CRD)`, '', ''],
+    ['12', '  GET of a ConfigMap (kube-apiserver\'s own), flooded', p(vvp.kubeOwn.floodedMs), `${p(crd.kubeOwn.floodedMs)} (CRD)`, '', ''],
+    ['12', '  flooder LISTs by status', Object.entries(vvp.flooder.lists).map(([k, n]) => `${k}: ${n}`).join(', '), `${Object.entries(crd.flooder.lists).map(([k, n]) => `${k}: ${n}`).join(', ')} (CRD)`, '', ''],
+  ];
 }
 
 /** The table rows of both sides; `cap` is --vvp-max-concurrent-calls. */
@@ -197,8 +261,12 @@ export function floodRows(vvp: FloodResult, crd: FloodResult, cap: number): stri
   return [
     ['12', 'flood: other user GET p50 / p99 ms, unloaded', p(vvp.unloaded.getMs), `${p(crd.unloaded.getMs)} (CRD)`, '', ''],
     ['12', '  flooded', p(vvp.flooded.getMs), `${p(crd.flooded.getMs)} (CRD)`, `p99 x${round(vvp.flooded.getMs.p99 / vvp.unloaded.getMs.p99, 2)} (CRD x${round(crd.flooded.getMs.p99 / crd.unloaded.getMs.p99, 2)})`, '<= 2x unloaded p99'],
-    ...(vvp.inServer ? [['12', '  of which in this server; of that waiting for seats, p50 / p99 ms', `${p(vvp.inServer.serverMs)}; ${p(vvp.inServer.seatWaitMs)}`, '', '', '']] : []),
+    ...(vvp.inServer ? [
+      ['12', '  of which in this server; of that waiting for seats, p50 / p99 ms', `${p(vvp.inServer.serverMs)}; ${p(vvp.inServer.seatWaitMs)}`, '', '', ''],
+      ['12', '  of which outside it (kube-apiserver, its proxy connection), p50 / p99 ms', p(vvp.inServer.outsideMs), '', '', ''],
+    ] : []),
     ...(vvp.straight ? [['12', '  the same GET straight to the server\'s port, unloaded -> flooded; waiting for seats', `${p(vvp.straight.unloadedMs)} -> ${p(vvp.straight.floodedMs)}; ${p(vvp.straight.seatWaitMs)}`, '', `p99 x${round(vvp.straight.floodedMs.p99 / vvp.straight.unloadedMs.p99, 2)}`, '']] : []),
+    ['12', '  other user GET of a ConfigMap (kube-apiserver\'s own), unloaded -> flooded', `${p(vvp.kubeOwn.unloadedMs)} -> ${p(vvp.kubeOwn.floodedMs)}`, `${p(crd.kubeOwn.unloadedMs)} -> ${p(crd.kubeOwn.floodedMs)} (CRD)`, '', ''],
     ['12', '  other user create p50 / p99 ms, unloaded -> flooded', `${p(vvp.unloaded.createMs)} -> ${p(vvp.flooded.createMs)}`, `${p(crd.unloaded.createMs)} -> ${p(crd.flooded.createMs)} (CRD)`, '', ''],
     ['12', '  other user refused (429, 5xx, errors)', String(bad(vvp.other)), `${bad(crd.other)} (CRD)`, counts(vvp.other), '0'],
     ['12', '  unrelated namespace deleted, ms: unloaded -> flooded', `${vvp.unloaded.namespaceDeletionMs} -> ${vvp.flooded.namespaceDeletionMs}`, `${crd.unloaded.namespaceDeletionMs} -> ${crd.flooded.namespaceDeletionMs} (CRD)`, '', 'same as unloaded'],

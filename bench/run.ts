@@ -40,7 +40,7 @@ import { InspectorSession } from './cpu-profile.js';
 import { cpuPerVerb, perVerbRows, profileReport } from './per-verb.js';
 import { CATALOG_RESOURCES, catalogCallsPerPoll, catalogWatchPath } from './catalog-calls.js';
 import { platformCallsPerVerb } from './platform-calls.js';
-import { bindUsers, flood, floodRows, type ServerSample } from './flood.js';
+import { bindUsers, flood, floodRows, giveOwnLevel, ownLevelRows, type ServerSample } from './flood.js';
 import { scaleReads } from './scale-reads.js';
 import { writesRows, writesThroughKubeApiserver } from './writes.js';
 import {
@@ -608,6 +608,7 @@ async function main(): Promise<void> {
       });
       await pool(size, 8, async (i) => { await kube.json('POST', crPath(ns), customResource(ns, `flood-${i}`, oneObj, onePadding)); });
       await bindUsers(kube);
+      await kube.json('POST', `/api/v1/namespaces/${ns}/configmaps`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'flood-control' }, data: { a: 'b' } });
       const cap = 32; // the server's default --vvp-max-concurrent-calls (the bench stack sets none)
       const serverSample = async (): Promise<ServerSample> => {
         const lines = (await server.call('GET', '/metrics')).body.split('\n');
@@ -624,7 +625,7 @@ async function main(): Promise<void> {
         url: cp.server, tls: { ca: cp.clusterCa.certPem, cert: admin.certPem, key: admin.keyPem }, admin: kube,
         listers: Number(values['flood-listers']), watchReconnectsPerSecond: Number(values['flood-watches']),
         seconds: quick ? 8 : Number(values['flood-seconds']), baselineRuns: quick ? 40 : 200,
-        processes: programs,
+        processes: programs, kubeOwnPath: `/api/v1/namespaces/${ns}/configmaps/flood-control`,
       };
       // The other user as kube-apiserver's proxy names them to the server (front-proxy certificate and headers).
       const otherStraight = new Client(st.serverUrl, { 'x-remote-user': 'bench-other', 'x-remote-group': 'system:authenticated' }, serverTls, 4);
@@ -636,6 +637,17 @@ async function main(): Promise<void> {
       const crdSide = await flood({ label: 'crd', collection: crPath(ns), getPath: crPath(ns, 'flood-0'), manifest: (name) => customResource(ns, name, oneObj, onePadding) }, opts, log);
       results.flood = { objects: size, listers: opts.listers, watchReconnectsPerSecond: opts.watchReconnectsPerSecond, seconds: opts.seconds, baselineRuns: opts.baselineRuns, cap, vvp, crd: crdSide, note: 'through kube-apiserver as two impersonated users (cluster-admin); the flooder: concurrent LISTs of the namespace back to back and watches of it opened and dropped at their first event; the other user: GET then every 4th a create, one at a time; the namespace: one ConfigMap, deleted, until its GET answers 404' };
       rows.push(...floodRows(vvp, crdSide, cap));
+      // The same flood with the other user in a priority level of its own (operate.md's team-a), as a platform team
+      // protects a team: on both sides, once kube-apiserver and this server both classify the user there.
+      const level = await giveOwnLevel(kube, server);
+      const vvpOwn = await flood({
+        label: 'vvp-own', collection: vvpPath(ns), getPath: vvpPath(ns, 'flood-0'), manifest: (name) => vvpDeployment(ns, name, 0),
+        serverSample, straightGet: () => otherStraight.call('GET', vvpPath(ns, 'flood-0')),
+      }, opts, log);
+      const crdOwn = await flood({ label: 'crd-own', collection: crPath(ns), getPath: crPath(ns, 'flood-0'), manifest: (name) => customResource(ns, name, oneObj, onePadding) }, opts, log);
+      await level.remove();
+      (results.flood as Record<string, unknown>).ownLevel = { vvp: vvpOwn, crd: crdOwn, note: 'the other user in a PriorityLevelConfiguration of its own (30 shares, lends and borrows none)' };
+      rows.push(...ownLevelRows(vvpOwn, crdOwn));
       // The flood's deployments leave the platform namespace: the watch measures after this one read its listing, whose
       // bytes set their poll interval (--poll-bytes-budget).
       const left = (await server.json<{ items: { metadata: { name: string } }[] }>('GET', vvpPath(ns))).items.map((d) => d.metadata.name);
@@ -643,7 +655,7 @@ async function main(): Promise<void> {
       if (only.size === 1 && values.out === undefined) {
         const out = join(repo, 'bench', 'results', 'flood.json');
         mkdirSync(resolve(out, '..'), { recursive: true });
-        writeFileSync(out, `${JSON.stringify({ machine: results.machine, flood: results.flood, table: floodRows(vvp, crdSide, cap) }, null, 2)}\n`);
+        writeFileSync(out, `${JSON.stringify({ machine: results.machine, flood: results.flood, table: [...floodRows(vvp, crdSide, cap), ...ownLevelRows(vvpOwn, crdOwn)] }, null, 2)}\n`);
         log(`wrote ${out}`);
       }
     }
