@@ -10,7 +10,7 @@ import { StaticAuthenticationConfig, authenticationConfigFromConfigMap } from '.
 import { SubjectAccessReviewAuthorizer, type SubjectAccessReviewSpec } from '../../../apiserver/k8s/auth/authorizer.js';
 import { delegatingAuthenticator } from '../../../apiserver/k8s/auth/delegation.js';
 import { ApiMetrics } from '../../../apiserver/k8s/serve/metrics.js';
-import { type ApiServer, createApiServer } from '../../../apiserver/k8s/serve/server.js';
+import { type ApiServer, type ApiServerOptions, createApiServer } from '../../../apiserver/k8s/serve/server.js';
 import type { UserInfo } from '../../../apiserver/k8s/types.js';
 import { MemoryStorage, type MemoryStorageOptions } from '../../support/memory-storage.js';
 
@@ -107,7 +107,17 @@ function parse(text: string): unknown {
   }
 }
 
-export async function startHarness(options: MemoryStorageOptions & { bookmarkIntervalMs?: number; logLines?: string[]; requestTimeoutMs?: number } = {}): Promise<Harness> {
+export interface HarnessOptions extends MemoryStorageOptions {
+  bookmarkIntervalMs?: number;
+  logLines?: string[];
+  requestTimeoutMs?: number;
+  /** Answers carry Server-Timing (--server-timing). */
+  serverTiming?: boolean;
+  /** Flow control with this controller (and its metrics). */
+  flowControl?: ApiServerOptions['flowControl'];
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const servingCA = await CertificateAuthority.create('serving-ca');
   const frontProxyCA = await CertificateAuthority.create('front-proxy-ca');
   const clientCA = await CertificateAuthority.create('client-ca');
@@ -155,6 +165,8 @@ export async function startHarness(options: MemoryStorageOptions & { bookmarkInt
     metrics,
     watch: { bookmarkIntervalMs: options.bookmarkIntervalMs ?? 60_000 },
     ...(options.requestTimeoutMs ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
+    ...(options.serverTiming ? { serverTiming: true } : {}),
+    ...(options.flowControl ? { flowControl: options.flowControl } : {}),
   });
   await server.listen({ host: '127.0.0.1', port: 0 });
   const port = (server.server.address() as AddressInfo).port;
