@@ -1,7 +1,7 @@
 // The flooding user of measure 12 (flood.ts), run on a worker thread of its own: a separate client, as the flooder is
-// in a cluster. On the measuring thread, 200 listers' TLS reads and 3 MB bodies would hold its event loop, and the
-// other user's latencies would count the bench's own queue (measured: that loop lagged by up to seconds) rather than
-// what the servers answered. The worker shares the machine's cores, as a flooding client on the same node would.
+// in a cluster. On the measuring thread, 200 listers' TLS reads and 3 MB bodies would share its event loop, and the
+// other user's latencies would count the bench's own queue rather than what the servers answered (flood.ts reports
+// the measuring thread's own delay). The worker shares the machine's cores, as a flooding client on the same node would.
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
