@@ -12,7 +12,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseServerTiming } from '../apiserver/k8s/serve/stage-times.js';
 import { startFlooder } from './flooder.js';
-import { Client, cpuOf, now, round, summary, type Answer, type Summary } from './support.js';
+import { Client, cpuOf, now, round, summary, tally, type Answer, type Summary } from './support.js';
 
 export interface FloodSide {
   label: string;
@@ -151,14 +151,14 @@ export async function flood(side: FloodSide, opts: FloodOptions, log: (line: str
           straightGets.push(g.ms);
           straightStages.push(parseServerTiming(g.serverTiming));
         }
-        else tally(otherStatuses, g);
+        else tally(otherStatuses, g.status);
       }
     })();
     const kubeOwnGets: number[] = [];
     const kubeOwn = (async () => {
       while (now() < stopAt) {
         const g = await otherKube.call('GET', opts.kubeOwnPath).catch(failed);
-        tally(otherStatuses, g);
+        tally(otherStatuses, g.status);
         if (g.status === 200) kubeOwnGets.push(g.ms);
       }
     })();
@@ -166,14 +166,14 @@ export async function flood(side: FloodSide, opts: FloodOptions, log: (line: str
     const creates: number[] = [];
     while (now() < stopAt) {
       const g = await other.call('GET', side.getPath).catch(failed);
-      tally(otherStatuses, g);
+      tally(otherStatuses, g.status);
       if (g.status === 200) {
         gets.push(g.ms);
         getStages.push(parseServerTiming(g.serverTiming));
       }
       if (gets.length % 4 === 0) {
         const c = await create().catch(failed);
-        tally(otherStatuses, c);
+        tally(otherStatuses, c.status);
         if (c.status === 201) creates.push(c.ms);
       }
     }
@@ -199,8 +199,10 @@ export async function flood(side: FloodSide, opts: FloodOptions, log: (line: str
       measuringLoopDelayMs: { p50: round(lag.percentile(50) / 1e6, 1), p99: round(lag.percentile(99) / 1e6, 1), max: round(lag.max / 1e6, 1) },
       coresUsed,
       ...(side.serverSample ? { platformCallsRunningMax: runningMax } : {}),
-      ...(firstSample && lastSample ? { platformRead: { calls: lastSample.platformCalls - firstSample.platformCalls, mb: round((lastSample.platformBytes - firstSample.platformBytes) / 1e6, 1) } } : {}),
-      ...(firstSample && lastSample ? { serverLoop: { delayMaxMs: summary(loopDelays), gcPauseMs: round(lastSample.gcPauseMs - firstSample.gcPauseMs, 0) } } : {}),
+      ...(firstSample && lastSample ? {
+        platformRead: { calls: lastSample.platformCalls - firstSample.platformCalls, mb: round((lastSample.platformBytes - firstSample.platformBytes) / 1e6, 1) },
+        serverLoop: { delayMaxMs: summary(loopDelays), gcPauseMs: round(lastSample.gcPauseMs - firstSample.gcPauseMs, 0) },
+      } : {}),
       ...(straightUnloaded ? { straight: { unloadedMs: straightUnloaded, floodedMs: summary(straightGets), seatWaitMs: stage(straightStages, 'flowcontrol-wait') } } : {}),
       ...(side.straightGet ? { inServer: { serverMs: stage(getStages, 'server'), seatWaitMs: stage(getStages, 'flowcontrol-wait'), outsideMs: summary(gets.map((ms, i) => ms - (getStages[i]!['server'] ?? 0))) } } : {}),
     };
@@ -247,23 +249,23 @@ export async function giveOwnLevel(admin: Client, server: Client): Promise<{ rem
   };
 }
 
+const p = (s: Summary) => `${s.p50} / ${s.p99}`;
+const counts = (c: Record<string, number>) => Object.entries(c).map(([k, n]) => `${k}: ${n}`).join(', ') || 'none';
+
 /** The rows of the flood with the other user in its own priority level, both sides. */
 export function ownLevelRows(vvp: FloodResult, crd: FloodResult): string[][] {
-  const p = (s: Summary) => `${s.p50} / ${s.p99}`;
   return [
     ['12', 'flood, the other user in a priority level of its own: GET p50 / p99 ms, unloaded -> flooded', `${p(vvp.unloaded.getMs)} -> ${p(vvp.flooded.getMs)}`, `${p(crd.unloaded.getMs)} -> ${p(crd.flooded.getMs)} (CRD)`, `p99 x${round(vvp.flooded.getMs.p99 / vvp.unloaded.getMs.p99, 2)} (CRD x${round(crd.flooded.getMs.p99 / crd.unloaded.getMs.p99, 2)})`, '<= 2x unloaded p99'],
     ...(vvp.inServer ? [['12', '  of which in this server; of that waiting for seats; outside it, p50 / p99 ms', `${p(vvp.inServer.serverMs)}; ${p(vvp.inServer.seatWaitMs)}; ${p(vvp.inServer.outsideMs)}`, '', '', '']] : []),
     ['12', '  create p50 / p99 ms, flooded', p(vvp.flooded.createMs), `${p(crd.flooded.createMs)} (CRD)`, '', ''],
     ['12', '  GET of a ConfigMap (kube-apiserver\'s own), flooded, p50 / p99 / max ms', `${p(vvp.kubeOwn.floodedMs)} / ${vvp.kubeOwn.floodedMs.max}`, `${p(crd.kubeOwn.floodedMs)} / ${crd.kubeOwn.floodedMs.max} (CRD)`, '', ''],
-    ['12', '  flooder LISTs by status', Object.entries(vvp.flooder.lists).map(([k, n]) => `${k}: ${n}`).join(', '), `${Object.entries(crd.flooder.lists).map(([k, n]) => `${k}: ${n}`).join(', ')} (CRD)`, '', ''],
+    ['12', '  flooder LISTs by status', counts(vvp.flooder.lists), `${counts(crd.flooder.lists)} (CRD)`, '', ''],
   ];
 }
 
 /** The table rows of both sides; `cap` is --vvp-max-concurrent-calls. */
 export function floodRows(vvp: FloodResult, crd: FloodResult, cap: number): string[][] {
-  const p = (s: Summary) => `${s.p50} / ${s.p99}`;
   const cores = (c: Record<string, number>) => Object.entries(c).filter(([, n]) => n >= 0.01).map(([k, n]) => `${k} ${n}`).join(', ');
-  const counts = (c: Record<string, number>) => Object.entries(c).map(([k, n]) => `${k}: ${n}`).join(', ') || 'none';
   const bad = (c: Record<string, number>) => Object.entries(c).filter(([k]) => k === '429' || k.startsWith('5') || k === 'error').reduce((n, [, v]) => n + v, 0);
   return [
     ['12', 'flood: other user GET p50 / p99 ms, unloaded', p(vvp.unloaded.getMs), `${p(crd.unloaded.getMs)} (CRD)`, '', ''],
@@ -319,9 +321,4 @@ function cpuSnapshot(processes: Record<string, number>): Record<string, number> 
 
 function failed(): Answer {
   return { status: 0, body: '', ms: 0 };
-}
-
-function tally(counts: Map<string, number>, a: { status: number }): void {
-  const key = a.status === 0 ? 'error' : String(a.status);
-  counts.set(key, (counts.get(key) ?? 0) + 1);
 }

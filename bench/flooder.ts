@@ -5,7 +5,7 @@
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import { Client, now } from './support.js';
+import { Client, now, tally } from './support.js';
 
 export interface FlooderOptions {
   url: string;
@@ -61,9 +61,11 @@ async function flood(o: FlooderOptions): Promise<FlooderResult> {
       }
     });
     const pending: Promise<void>[] = [];
-    for (let next = now(); remaining() > 0; next += 1000 / o.watchReconnectsPerSecond) {
+    // Watches at a steady rate: each opens one period after the last was due, however long opening it took.
+    const period = 1000 / o.watchReconnectsPerSecond;
+    for (let opened = now(); remaining() > 0; opened += period) {
       pending.push(watchOnce(watchAgent, o.url, `${o.collection}?watch=1`, o.user).then((status) => tally(watches, status)));
-      await sleep(Math.max(0, next + 1000 / o.watchReconnectsPerSecond - now()));
+      await sleep(Math.max(0, opened + period - now()));
     }
     await Promise.all([...listers, ...pending]);
   } finally {
@@ -94,11 +96,6 @@ function watchOnce(agent: HttpsAgent, base: string, path: string, user: string):
     req.once('error', () => resolve(0));
     req.end();
   });
-}
-
-function tally(counts: Map<string, number>, status: number): void {
-  const key = status === 0 ? 'error' : String(status);
-  counts.set(key, (counts.get(key) ?? 0) + 1);
 }
 
 if (!isMainThread && parentPort) {

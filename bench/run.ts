@@ -40,7 +40,7 @@ import { InspectorSession } from './cpu-profile.js';
 import { cpuPerVerb, perVerbRows, profileReport } from './per-verb.js';
 import { CATALOG_RESOURCES, catalogCallsPerPoll, catalogWatchPath } from './catalog-calls.js';
 import { platformCallsPerVerb } from './platform-calls.js';
-import { bindUsers, flood, floodRows, giveOwnLevel, ownLevelRows, type ServerSample } from './flood.js';
+import { bindUsers, flood, floodRows, giveOwnLevel, ownLevelRows, type FloodSide, type ServerSample } from './flood.js';
 import { scaleReads } from './scale-reads.js';
 import { writesRows, writesThroughKubeApiserver } from './writes.js';
 import {
@@ -630,21 +630,20 @@ async function main(): Promise<void> {
       // The other user as kube-apiserver's proxy names them to the server (front-proxy certificate and headers).
       const otherStraight = new Client(st.serverUrl, { 'x-remote-user': 'bench-other', 'x-remote-group': 'system:authenticated' }, serverTls, 4);
       clients.push(otherStraight);
-      const vvp = await flood({
-        label: 'vvp', collection: vvpPath(ns), getPath: vvpPath(ns, 'flood-0'), manifest: (name) => vvpDeployment(ns, name, 0),
+      const vvpFlood = (label: string): FloodSide => ({
+        label, collection: vvpPath(ns), getPath: vvpPath(ns, 'flood-0'), manifest: (name) => vvpDeployment(ns, name, 0),
         serverSample, straightGet: () => otherStraight.call('GET', vvpPath(ns, 'flood-0')),
-      }, opts, log);
-      const crdSide = await flood({ label: 'crd', collection: crPath(ns), getPath: crPath(ns, 'flood-0'), manifest: (name) => customResource(ns, name, oneObj, onePadding) }, opts, log);
+      });
+      const crdFlood = (label: string): FloodSide => ({ label, collection: crPath(ns), getPath: crPath(ns, 'flood-0'), manifest: (name) => customResource(ns, name, oneObj, onePadding) });
+      const vvp = await flood(vvpFlood('vvp'), opts, log);
+      const crdSide = await flood(crdFlood('crd'), opts, log);
       results.flood = { objects: size, listers: opts.listers, watchReconnectsPerSecond: opts.watchReconnectsPerSecond, seconds: opts.seconds, baselineRuns: opts.baselineRuns, cap, vvp, crd: crdSide, note: 'through kube-apiserver as two impersonated users (cluster-admin); the flooder: concurrent LISTs of the namespace back to back and watches of it opened and dropped at their first event; the other user: GET then every 4th a create, one at a time; the namespace: one ConfigMap, deleted, until its GET answers 404' };
       rows.push(...floodRows(vvp, crdSide, cap));
       // The same flood with the other user in a priority level of its own (operate.md's team-a), as a platform team
       // protects a team: on both sides, once kube-apiserver and this server both classify the user there.
       const level = await giveOwnLevel(kube, server);
-      const vvpOwn = await flood({
-        label: 'vvp-own', collection: vvpPath(ns), getPath: vvpPath(ns, 'flood-0'), manifest: (name) => vvpDeployment(ns, name, 0),
-        serverSample, straightGet: () => otherStraight.call('GET', vvpPath(ns, 'flood-0')),
-      }, opts, log);
-      const crdOwn = await flood({ label: 'crd-own', collection: crPath(ns), getPath: crPath(ns, 'flood-0'), manifest: (name) => customResource(ns, name, oneObj, onePadding) }, opts, log);
+      const vvpOwn = await flood(vvpFlood('vvp-own'), opts, log);
+      const crdOwn = await flood(crdFlood('crd-own'), opts, log);
       await level.remove();
       (results.flood as Record<string, unknown>).ownLevel = { vvp: vvpOwn, crd: crdOwn, note: 'the other user in a PriorityLevelConfiguration of its own (30 shares, lends and borrows none)' };
       rows.push(...ownLevelRows(vvpOwn, crdOwn));

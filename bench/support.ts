@@ -40,6 +40,12 @@ export function summary(samples: number[]): Summary {
 
 export const now = (): number => Number(process.hrtime.bigint()) / 1e6;
 
+/** Counts one answer by its status (0, no answer at all, as `error`). */
+export function tally(counts: Map<string, number>, status: number): void {
+  const key = status === 0 ? 'error' : String(status);
+  counts.set(key, (counts.get(key) ?? 0) + 1);
+}
+
 /** One HTTP(S) endpoint with a keep-alive agent and fixed headers; every call is timed. */
 export class Client {
   private readonly agent: HttpAgent | HttpsAgent;
